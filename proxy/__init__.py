@@ -1,0 +1,3 @@
+"""sluicegate: a policy gateway for AI traffic."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""Shared pytest configuration: every fixture module is registered here."""
+
+pytest_plugins = [
+    "tests.fixtures.redis",
+    "tests.fixtures.upstreams",
+    "tests.fixtures.clamd",
+]
