@@ -1,0 +1,1 @@
+"""Upstream groups: providers, balancing, retries, circuit breakers, health and admission."""
