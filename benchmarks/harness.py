@@ -1,0 +1,231 @@
+"""The benchmark driver behind benchmarks/run.sh.
+
+For each scenario, each system under test is started fresh (so CPU and peak-RSS figures
+are its own), pinned to the SUT CPU, loaded by a generator pinned to the load CPU, and
+stopped. The upstreams (nginx, the SSE server) and any service a system needs (redis)
+start once per run. Everything started is stopped when the run ends, fails or is
+interrupted. Run from the repository root: `python -m benchmarks.harness --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+
+from benchmarks import report, scenarios, systems
+from benchmarks.nginx_upstream import command as nginx_command
+from benchmarks.payloads import chat_request_bytes
+from benchmarks.procs import ProcessGroup, free_port, wait_http, wait_tcp
+from benchmarks.scenarios import Context, Figures, Scenario, Settings, Target
+from benchmarks.systems import ROOT, System
+
+
+class Upstreams:
+    """The upstream processes and services of one run, started on first use."""
+
+    def __init__(self, group: ProcessGroup, tmp: Path, settings: Settings) -> None:
+        self.group = group
+        self.tmp = tmp
+        self.settings = settings
+        self.ports: dict[str, int] = {}
+
+    def port(self, kind: str) -> int:
+        if kind not in self.ports:
+            self.ports[kind] = getattr(self, f"_start_{kind}")()
+        return self.ports[kind]
+
+    def _start_nginx(self) -> int:
+        port = free_port()
+        nginx_tmp = self.tmp / "nginx"
+        nginx_tmp.mkdir()
+        proc = self.group.start(
+            "nginx", nginx_command(nginx_tmp, port), cpu=self.settings.load_cpu
+        )
+        wait_http(proc, f"http://127.0.0.1:{port}/v1/models", expect=200)
+        return port
+
+    def _start_sse(self) -> int:
+        port = free_port()
+        argv = [
+            sys.executable, "-m", "benchmarks.sse_upstream", "--port", str(port),
+            "--chunks", str(self.settings.stream_events),
+            "--interval-ms", str(self.settings.stream_interval_ms),
+        ]  # fmt: skip
+        proc = self.group.start("sse_upstream", argv, cpu=self.settings.load_cpu, cwd=ROOT)
+        wait_http(proc, f"http://127.0.0.1:{port}/v1/models", expect=200)
+        return port
+
+    def _start_redis(self) -> int:
+        port = free_port()
+        argv = [
+            "redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+            "--appendonly", "no", "--dir", str(self.tmp),
+        ]  # fmt: skip
+        proc = self.group.start("redis", argv, cpu=self.settings.load_cpu)
+        wait_tcp(proc, port)
+        return port
+
+
+def start_system(
+    system: System, scenario: Scenario, upstreams: Upstreams, group: ProcessGroup, tmp: Path
+) -> Target:
+    """Start `system` against the scenario's upstream and wait until it is ready."""
+    upstream_port = upstreams.port(scenario.upstream)
+    if system.kind == "direct":
+        return Target(system, upstream_port, None)
+    port, admin_port = free_port(), free_port()
+    values = {
+        "python": sys.executable,
+        "root": str(ROOT),
+        "port": str(port),
+        "admin_port": str(admin_port),
+        "upstream_origin": f"http://127.0.0.1:{upstream_port}",
+        "upstream_url": f"http://127.0.0.1:{upstream_port}/v1",
+        "tmp": str(tmp),
+    }
+    if "redis" in system.needs:
+        values["redis_url"] = f"redis://127.0.0.1:{upstreams.port('redis')}/0"
+    argv = [part.format(**values) for part in system.argv]
+    env = {key: value.format(**values) for key, value in system.env.items()}
+    proc = group.start(
+        f"{system.name}-{scenario.name}", argv, cpu=upstreams.settings.sut_cpu, env=env, cwd=ROOT
+    )
+    if system.ready == "admin":
+        wait_http(proc, f"http://127.0.0.1:{admin_port}/-/ready", expect=200)
+    else:
+        wait_tcp(proc, port)
+    return Target(system, port, proc)
+
+
+def gateway_missing() -> str | None:
+    """Why the gateway cannot run yet, or None. Lets the harness run on baselines alone."""
+    if not (ROOT / "proxy" / "cli.py").exists():
+        return "proxy/cli.py does not exist yet"
+    return None
+
+
+def choose_systems(args: argparse.Namespace) -> list[System]:
+    chosen = (
+        [systems.by_name(n) for n in args.systems.split(",")]
+        if args.systems
+        else [s for s in systems.SYSTEMS if s.default]
+    )
+    chosen += [systems.from_config(Path(p)) for p in args.config]
+    baselines = [s for s in systems.SYSTEMS if s.baseline]
+    ordered = baselines + [s for s in chosen if not s.baseline]
+    missing = gateway_missing()
+    if missing:
+        skipped = [s.name for s in ordered if s.ready == "admin"]
+        if skipped:
+            print(f"! skipping {', '.join(skipped)}: {missing}", flush=True)
+        ordered = [s for s in ordered if s.ready != "admin"]
+    return ordered
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="benchmarks/run.sh", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short durations: a smoke run")
+    parser.add_argument(
+        "--only", action="append", default=[], help="scenario name(s), comma-separated"
+    )
+    parser.add_argument(
+        "--systems", default="", help="systems to compare (comma-separated; baselines always run)"
+    )
+    parser.add_argument(
+        "--config", action="append", default=[], help="extra gateway config to compare (repeatable)"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="results dir")
+    parser.add_argument("--list", action="store_true", help="list systems and scenarios, then exit")
+    return parser.parse_args(argv)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _raise_fd_limit() -> None:
+    """500 client + 500 upstream sockets in one proxy need more than the usual 1024 fds."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = scenarios.QUICK if args.quick else scenarios.FULL
+    if (os.cpu_count() or 1) < 2:
+        print("! fewer than 2 CPUs: running unpinned; figures are not comparable", flush=True)
+        settings = replace(settings, load_cpu=None, sut_cpu=None)
+    names = [n for item in args.only for n in item.split(",") if n]
+    chosen_scenarios = [scenarios.by_name(n) for n in names] or list(scenarios.SCENARIOS)
+    chosen_systems = choose_systems(args)
+    out_dir = args.out or (ROOT / "benchmarks" / "results" / ("tmp" if args.quick else ""))
+    stamp = datetime.now().astimezone()
+    _raise_fd_limit()
+    tmp = Path(tempfile.mkdtemp(prefix="sluicegate-bench-"))
+    group = ProcessGroup(tmp)
+    upstreams = Upstreams(group, tmp, settings)
+    body = tmp / "chat.json"
+    body.write_bytes(chat_request_bytes())
+    ctx = Context(settings, tmp, body)
+    failures: list[str] = []
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    try:
+        for scenario in chosen_scenarios:
+            print(f"== {scenario.name}: {scenario.description}", flush=True)
+            results: dict[str, Figures] = {}
+            for system in chosen_systems:
+                print(f"  - {system.name} …", flush=True)
+                target = None
+                try:
+                    target = start_system(system, scenario, upstreams, group, tmp)
+                    results[system.name] = scenario.run(ctx, target)
+                except (RuntimeError, OSError, ValueError) as exc:
+                    failures.append(f"{scenario.name}/{system.name}: {exc}")
+                    print(f"  ! {system.name} failed: {exc}", flush=True)
+                finally:
+                    if target is not None and target.proc is not None:
+                        group.stop(target.proc)
+            grid = report.table(scenario, chosen_systems, results)
+            print(report.render_text(grid), flush=True)
+            json_path, md_path = report.write(
+                out_dir, stamp, scenario, chosen_systems, results, settings, args.quick
+            )
+            print(f"  -> {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path}")
+    finally:
+        group.close()
+    if failures:
+        print(f"\n{len(failures)} failure(s); logs kept in {tmp}", flush=True)
+        return 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.list:
+        for system in systems.SYSTEMS:
+            flag = "baseline" if system.baseline else ("default" if system.default else "opt-in")
+            print(f"system   {system.name:<20} {flag:<8} {system.description}")
+        for scenario in scenarios.SCENARIOS:
+            print(f"scenario {scenario.name:<20} {scenario.upstream:<8} {scenario.description}")
+        return 0
+    try:
+        return run(args)
+    except KeyboardInterrupt as exc:
+        print(f"\ninterrupted ({exc}); everything started was stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

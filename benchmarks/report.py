@@ -1,0 +1,159 @@
+"""Turning measured figures into the table, the JSON record and the Markdown record.
+
+Each figure of each system is printed beside the two baselines of the same run ("direct"
+and "floor") and its ratio to the floor. Latency figures also get an "added" row: the
+figure minus direct's, i.e. what the proxy itself costs on top of the upstream.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from benchmarks.scenarios import Figure, Figures, Scenario, Settings
+from benchmarks.stats import ratio
+from benchmarks.systems import System
+
+FLOOR = "floor"
+DIRECT = "direct"
+
+
+def rows(scenario: Scenario, results: dict[str, Figures]) -> list[tuple[str, dict[str, float | None]]]:
+    """(label, {system: value}) per table row, "added" rows included."""
+    out: list[tuple[str, dict[str, float | None]]] = []
+    direct = results.get(DIRECT, {})
+    for figure in scenario.figures:
+        out.append((figure.label, {name: figs.get(figure.key) for name, figs in results.items()}))
+        if figure.added and direct.get(figure.key) is not None:
+            base = direct[figure.key]
+            assert base is not None
+            added: dict[str, float | None] = {}
+            for name, figs in results.items():
+                value = figs.get(figure.key)
+                added[name] = None if value is None or name == DIRECT else value - base
+            out.append((f"added {figure.label}", added))
+    return out
+
+
+def _fmt(value: float | None, digits: int) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def _digits(scenario: Scenario, label: str) -> int:
+    for figure in scenario.figures:
+        if label in (figure.label, f"added {figure.label}"):
+            return figure.digits
+    return 2
+
+
+def table(scenario: Scenario, systems: list[System], results: dict[str, Figures]) -> list[list[str]]:
+    """Header + rows: system columns, then one "<name>/floor" ratio column per non-baseline."""
+    names = [s.name for s in systems if s.name in results]
+    compared = [s.name for s in systems if s.name in results and not s.baseline]
+    header = [scenario.name, *names, *[f"{name}/floor" for name in compared]]
+    body = [header]
+    for label, values in rows(scenario, results):
+        digits = _digits(scenario, label)
+        line = [label, *[_fmt(values.get(name), digits) for name in names]]
+        for name in compared:
+            r = ratio(values.get(name), values.get(FLOOR))
+            line.append("—" if r is None else f"{r:.2f}x")
+        body.append(line)
+    return body
+
+
+def render_text(grid: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
+    lines = []
+    for index, row in enumerate(grid):
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells))
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def render_markdown(grid: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(grid[0]) + " |", "|" + "---|" * len(grid[0])]
+    lines += ["| " + " | ".join(row) + " |" for row in grid[1:]]
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, object]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": _cpu_count(),
+        "cpu_model": _cpu_model(),
+    }
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def write(
+    out_dir: Path,
+    stamp: datetime,
+    scenario: Scenario,
+    systems: list[System],
+    results: dict[str, Figures],
+    settings: Settings,
+    quick: bool,
+) -> tuple[Path, Path]:
+    """Write <date>-<scenario>.json and .md into `out_dir`; return both paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    base = out_dir / f"{stamp:%Y-%m-%d-%H%M%S}-{scenario.name}"
+    grid = table(scenario, systems, results)
+    used = [s for s in systems if s.name in results]
+    record = {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "time": stamp.isoformat(timespec="seconds"),
+        "quick": quick,
+        "settings": asdict(settings),
+        "machine": machine(),
+        "systems": {s.name: {"description": s.description, "baseline": s.baseline} for s in used},
+        "results": results,
+        "figures": [asdict(f) for f in scenario.figures],
+    }
+    json_path = base.with_suffix(".json")
+    json_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    md = [
+        f"# {scenario.name} — {stamp:%Y-%m-%d %H:%M:%S}" + (" (quick)" if quick else ""),
+        "",
+        scenario.description + ".",
+        "",
+        render_markdown(grid),
+        "",
+        "Systems:",
+        "",
+        *[f"- `{s.name}`: {s.description}" for s in used],
+        "",
+        f"Settings: {json.dumps(asdict(settings))}; machine: {json.dumps(machine())}.",
+        "",
+    ]
+    md_path = base.with_suffix(".md")
+    md_path.write_text("\n".join(md))
+    return json_path, md_path
+
+
+def figure_keys(scenario: Scenario) -> list[Figure]:
+    return list(scenario.figures)

@@ -1,0 +1,210 @@
+"""The scenarios: what load is applied to a running system and which figures come back.
+
+A scenario names the upstream it needs ("nginx" or "sse"), the figures it reports (for
+the table) and a `run(ctx, target)` function returning those figures. Adding one is one
+`Scenario(...)` entry in SCENARIOS. Every load run has a fixed duration; the load
+generators run pinned to the load CPU, the system under test alone on the other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.procs import Started, cpu_seconds, peak_rss_mib, pinned
+from benchmarks.stats import WrkResult, parse_wrk
+from benchmarks.systems import ROOT, System
+
+Figures = dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class Settings:
+    warmup_s: int
+    duration_s: int
+    streams: int
+    stream_events: int
+    stream_interval_ms: float
+    load_cpu: int | None
+    sut_cpu: int | None
+
+
+FULL = Settings(2, 10, 500, 20, 5.0, load_cpu=1, sut_cpu=0)
+QUICK = Settings(1, 3, 500, 20, 5.0, load_cpu=1, sut_cpu=0)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A system that is up and listening, as the load generators see it."""
+
+    system: System
+    port: int
+    proc: Started | None  # None for "direct"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1/chat/completions"
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    tmp: Path
+    body_file: Path
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    better: str  # "lower" | "higher"
+    # Also show "added <label>": this figure minus the same figure for "direct".
+    added: bool = False
+    digits: int = 2
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    upstream: str  # "nginx" | "sse"
+    figures: tuple[Figure, ...]
+    run: Callable[[Context, Target], Figures]
+
+
+def run_wrk(ctx: Context, target: Target, connections: int, duration_s: int) -> WrkResult:
+    """One fixed-duration wrk run against `target`, pinned to the load CPU."""
+    headers = "\n".join(f"{k}: {v}" for k, v in target.system.headers.items())
+    argv = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration_s}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "benchmarks" / "wrk_post.lua"),
+        target.url,
+    ]
+    env = {"BENCH_BODY_FILE": str(ctx.body_file), "BENCH_HEADERS": headers, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    done = subprocess.run(
+        pinned(ctx.settings.load_cpu, argv),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=duration_s + 30,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}\n{done.stdout}")
+    return parse_wrk(done.stdout)
+
+
+def _wrk_scenario(connections: int) -> Callable[[Context, Target], Figures]:
+    def run(ctx: Context, target: Target) -> Figures:
+        run_wrk(ctx, target, connections, ctx.settings.warmup_s)
+        pid = target.proc.pid if target.proc else None
+        cpu_before = cpu_seconds(pid) if pid else 0.0
+        result = run_wrk(ctx, target, connections, ctx.settings.duration_s)
+        cpu_used = (cpu_seconds(pid) - cpu_before) if pid else None
+        return {
+            "requests": float(result.requests),
+            "rps": result.requests_per_sec,
+            "p50_ms": result.p50_ms,
+            "p90_ms": result.p90_ms,
+            "p99_ms": result.p99_ms,
+            "errors": float(result.errors),
+            "cpu_us_per_req": (
+                cpu_used * 1e6 / result.requests if cpu_used is not None and result.requests else None
+            ),
+        }
+
+    return run
+
+
+def _stream(ctx: Context, target: Target) -> Figures:
+    settings = ctx.settings
+    argv = [
+        sys.executable,
+        "-m",
+        "benchmarks.sse_client",
+        "--url",
+        target.url,
+        "--streams",
+        str(settings.streams),
+        "--events",
+        str(settings.stream_events),
+        "--headers-json",
+        json.dumps(dict(target.system.headers)),
+    ]
+    done = subprocess.run(
+        pinned(settings.load_cpu, argv),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"sse_client failed ({done.returncode}): {done.stderr[-2000:]}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    figures: Figures = {
+        key: (None if data[key] is None else float(data[key]))
+        for key in ("streams", "completed", "failed", "ttfb_p50_ms", "ttfb_p99_ms", "stream_p99_ms")
+    }
+    figures["peak_rss_mib"] = peak_rss_mib(target.proc.pid) if target.proc else None
+    if data["errors"]:
+        print(f"    {target.system.name}: stream errors {data['errors']}", flush=True)
+    return figures
+
+
+_WRK_FIGURES = (
+    Figure("rps", "req/s", "higher", digits=0),
+    Figure("p50_ms", "p50 ms", "lower", added=True),
+    Figure("p99_ms", "p99 ms", "lower", added=True),
+    Figure("cpu_us_per_req", "CPU µs/req", "lower", digits=0),
+    Figure("errors", "errors", "lower", digits=0),
+)
+
+SCENARIOS: list[Scenario] = [
+    Scenario(
+        name="latency_c1",
+        description="added latency: one connection, POST chat completion, fixed duration",
+        upstream="nginx",
+        figures=_WRK_FIGURES,
+        run=_wrk_scenario(1),
+    ),
+    Scenario(
+        name="throughput_c64",
+        description="throughput and tail latency at 64 connections, CPU time per request",
+        upstream="nginx",
+        figures=_WRK_FIGURES,
+        run=_wrk_scenario(64),
+    ),
+    Scenario(
+        name="stream_500",
+        description="500 concurrent SSE chat streams (20 events, 5 ms apart) released at once",
+        upstream="sse",
+        figures=(
+            Figure("completed", "completed", "higher", digits=0),
+            Figure("ttfb_p50_ms", "TTFB p50 ms", "lower"),
+            Figure("ttfb_p99_ms", "TTFB p99 ms", "lower"),
+            Figure("stream_p99_ms", "stream p99 ms", "lower"),
+            Figure("peak_rss_mib", "peak RSS MiB", "lower", digits=1),
+        ),
+        run=_stream,
+    ),
+]
+
+
+def by_name(name: str) -> Scenario:
+    for scenario in SCENARIOS:
+        if scenario.name == name:
+            return scenario
+    known = ", ".join(s.name for s in SCENARIOS)
+    raise KeyError(f"unknown scenario {name!r}; known: {known}")

@@ -1,0 +1,129 @@
+"""The systems under test: one list, one entry per system.
+
+A system is a name, a command and an environment. Placeholders in `argv` and `env`
+values are filled in per start:
+
+  {python}          the venv's interpreter          {root}          the repository root
+  {port}            where the system must listen     {admin_port}    its admin listener
+  {upstream_origin} http://127.0.0.1:<upstream port>  {upstream_url}  the same + "/v1"
+  {redis_url}       a redis-server the harness started (only with needs=("redis",))
+  {tmp}             the run's temp dir
+
+To compare another gateway set-up in the same run, add a `gateway(...)` entry below with
+its config in benchmarks/configs/ (and `default=False` until it works), or pass
+`--config path/to/config.toml` for a one-off. `headers` are sent by every load generator
+to that system (e.g. an Authorization header for a jwt policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "benchmarks" / "configs"
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    argv: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    # "direct" = no process: load goes straight to the upstream.
+    kind: str = "process"  # process | direct
+    # How to know it is up: "tcp" (port accepts) or "admin" (GET /-/ready on admin_port = 200).
+    ready: str = "tcp"
+    baseline: bool = False
+    default: bool = True
+    needs: tuple[str, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
+DIRECT = System(
+    name="direct",
+    kind="direct",
+    baseline=True,
+    description="load generator straight to the upstream, no proxy",
+)
+
+FLOOR = System(
+    name="floor",
+    argv=(
+        "{python}",
+        "-m",
+        "benchmarks.baseline_passthrough",
+        "--port",
+        "{port}",
+        "--upstream",
+        "{upstream_origin}",
+    ),
+    baseline=True,
+    description="bare hypercorn + aiohttp passthrough (benchmarks/baseline_passthrough.py)",
+)
+
+
+def gateway(
+    name: str,
+    config: Path,
+    *,
+    default: bool = True,
+    needs: tuple[str, ...] = (),
+    env: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    description: str = "",
+) -> System:
+    """The gateway run as `python -m proxy serve -c <config>`.
+
+    Bench configs read their addresses from the environment (BENCH_LISTEN,
+    BENCH_ADMIN_LISTEN, BENCH_UPSTREAM_URL, REDIS_URL), so one file serves every run.
+    """
+    return System(
+        name=name,
+        argv=("{python}", "-m", "proxy", "serve", "-c", str(config)),
+        env={
+            "BENCH_LISTEN": "127.0.0.1:{port}",
+            "BENCH_ADMIN_LISTEN": "127.0.0.1:{admin_port}",
+            "BENCH_UPSTREAM_URL": "{upstream_url}",
+            **({"REDIS_URL": "{redis_url}"} if "redis" in needs else {}),
+            **(env or {}),
+        },
+        ready="admin",
+        default=default,
+        needs=needs,
+        headers=headers or {},
+        description=description or f"sluicegate serve -c {config.relative_to(ROOT)}",
+    )
+
+
+# The list. Baselines first; the first non-baseline system is the one the ratios headline.
+SYSTEMS: list[System] = [
+    DIRECT,
+    FLOOR,
+    gateway(
+        "gateway",
+        CONFIGS / "core.toml",
+        description="gateway, default core: request_id policy, JSON access log, one worker",
+    ),
+    gateway(
+        "gateway-3targets",
+        CONFIGS / "three_targets.toml",
+        default=False,
+        description="three-target group (same upstream) with breaker and retries (issue 3)",
+    ),
+]
+
+
+def by_name(name: str) -> System:
+    for system in SYSTEMS:
+        if system.name == name:
+            return system
+    known = ", ".join(s.name for s in SYSTEMS)
+    raise KeyError(f"unknown system {name!r}; known: {known}")
+
+
+def from_config(path: Path) -> System:
+    """A one-off gateway system for `--config`: named after the file stem."""
+    path = path.resolve()
+    return gateway(f"gateway-{path.stem}", path, description=f"sluicegate serve -c {path}")
