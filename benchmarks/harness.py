@@ -47,9 +47,7 @@ class Upstreams:
         port = free_port()
         nginx_tmp = self.tmp / "nginx"
         nginx_tmp.mkdir()
-        proc = self.group.start(
-            "nginx", nginx_command(nginx_tmp, port), cpu=self.settings.load_cpu
-        )
+        proc = self.group.start("nginx", nginx_command(nginx_tmp, port), cpu=self.settings.load_cpu)
         wait_http(proc, f"http://127.0.0.1:{port}/v1/models", expect=200)
         return port
 
@@ -148,6 +146,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -198,10 +200,10 @@ def run(args: argparse.Namespace) -> int:
                         group.stop(target.proc)
             grid = report.table(scenario, chosen_systems, results)
             print(report.render_text(grid), flush=True)
-            json_path, md_path = report.write(
+            paths = report.write(
                 out_dir, stamp, scenario, chosen_systems, results, settings, args.quick
             )
-            print(f"  -> {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path}")
+            print("  -> " + ", ".join(_shown(path) for path in paths), flush=True)
     finally:
         group.close()
     if failures:

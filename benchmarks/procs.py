@@ -135,7 +135,9 @@ def wait_http(proc: Started, url: str, timeout: float = 30.0, expect: int | None
             return
         last = f"status {status}"
         time.sleep(0.05)
-    raise RuntimeError(f"{proc.name} not ready at {url} after {timeout}s ({last}):\n" + proc.log_tail())
+    raise RuntimeError(
+        f"{proc.name} not ready at {url} after {timeout}s ({last}):\n" + proc.log_tail()
+    )
 
 
 def wait_tcp(proc: Started, port: int, timeout: float = 30.0) -> None:

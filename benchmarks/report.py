@@ -8,12 +8,13 @@ figure minus direct's, i.e. what the proxy itself costs on top of the upstream.
 from __future__ import annotations
 
 import json
+import os
 import platform
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks.scenarios import Figure, Figures, Scenario, Settings
+from benchmarks.scenarios import Figures, Scenario, Settings
 from benchmarks.stats import ratio
 from benchmarks.systems import System
 
@@ -21,9 +22,12 @@ FLOOR = "floor"
 DIRECT = "direct"
 
 
-def rows(scenario: Scenario, results: dict[str, Figures]) -> list[tuple[str, dict[str, float | None]]]:
+Row = tuple[str, dict[str, float | None]]
+
+
+def rows(scenario: Scenario, results: dict[str, Figures]) -> list[Row]:
     """(label, {system: value}) per table row, "added" rows included."""
-    out: list[tuple[str, dict[str, float | None]]] = []
+    out: list[Row] = []
     direct = results.get(DIRECT, {})
     for figure in scenario.figures:
         out.append((figure.label, {name: figs.get(figure.key) for name, figs in results.items()}))
@@ -51,7 +55,9 @@ def _digits(scenario: Scenario, label: str) -> int:
     return 2
 
 
-def table(scenario: Scenario, systems: list[System], results: dict[str, Figures]) -> list[list[str]]:
+def table(
+    scenario: Scenario, systems: list[System], results: dict[str, Figures]
+) -> list[list[str]]:
     """Header + rows: system columns, then one "<name>/floor" ratio column per non-baseline."""
     names = [s.name for s in systems if s.name in results]
     compared = [s.name for s in systems if s.name in results and not s.baseline]
@@ -71,7 +77,8 @@ def render_text(grid: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
     lines = []
     for index, row in enumerate(grid):
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells))
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -94,9 +101,7 @@ def machine() -> dict[str, object]:
 
 
 def _cpu_count() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return os.cpu_count() or 1
 
 
 def _cpu_model() -> str:
@@ -153,7 +158,3 @@ def write(
     md_path = base.with_suffix(".md")
     md_path.write_text("\n".join(md))
     return json_path, md_path
-
-
-def figure_keys(scenario: Scenario) -> list[Figure]:
-    return list(scenario.figures)

@@ -91,7 +91,11 @@ def run_wrk(ctx: Context, target: Target, connections: int, duration_s: int) -> 
         str(ROOT / "benchmarks" / "wrk_post.lua"),
         target.url,
     ]
-    env = {"BENCH_BODY_FILE": str(ctx.body_file), "BENCH_HEADERS": headers, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    env = {
+        "BENCH_BODY_FILE": str(ctx.body_file),
+        "BENCH_HEADERS": headers,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    }
     done = subprocess.run(
         pinned(ctx.settings.load_cpu, argv),
         capture_output=True,
@@ -112,6 +116,9 @@ def _wrk_scenario(connections: int) -> Callable[[Context, Target], Figures]:
         cpu_before = cpu_seconds(pid) if pid else 0.0
         result = run_wrk(ctx, target, connections, ctx.settings.duration_s)
         cpu_used = (cpu_seconds(pid) - cpu_before) if pid else None
+        per_request = None
+        if cpu_used is not None and result.requests:
+            per_request = cpu_used * 1e6 / result.requests
         return {
             "requests": float(result.requests),
             "rps": result.requests_per_sec,
@@ -119,9 +126,7 @@ def _wrk_scenario(connections: int) -> Callable[[Context, Target], Figures]:
             "p90_ms": result.p90_ms,
             "p99_ms": result.p99_ms,
             "errors": float(result.errors),
-            "cpu_us_per_req": (
-                cpu_used * 1e6 / result.requests if cpu_used is not None and result.requests else None
-            ),
+            "cpu_us_per_req": per_request,
         }
 
     return run
