@@ -187,8 +187,12 @@ async def test_many_timeouts_keep_the_heap_small() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"max_in_flight": 0}, {"max_in_flight": 1, "queue": -1},
-               {"max_in_flight": 1, "max_wait": -1.0}]
+    "kwargs",
+    [
+        {"max_in_flight": 0},
+        {"max_in_flight": 1, "queue": -1},
+        {"max_in_flight": 1, "max_wait": -1.0},
+    ],
 )
 def test_validation(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):

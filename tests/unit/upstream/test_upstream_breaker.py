@@ -94,8 +94,9 @@ def test_failures_zero_disables_the_consecutive_rule(clock) -> None:
 
 @pytest.mark.parametrize("seed", range(30))
 def test_open_time_is_jittered_within_bounds(seed: int, clock) -> None:
-    breaker = CircuitBreaker(failures=1, open_for=30.0, jitter=0.2, clock=clock,
-                             rng=random.Random(seed))
+    breaker = CircuitBreaker(
+        failures=1, open_for=30.0, jitter=0.2, clock=clock, rng=random.Random(seed)
+    )
     outcome(breaker, False)
     remaining = breaker.open_remaining()
     assert 24.0 <= remaining <= 36.0
@@ -141,8 +142,12 @@ def test_success_in_half_open_closes_and_resets_growth(clock) -> None:
     outcome(breaker, False)  # a fresh trip starts from open_for again
     assert breaker.open_remaining() == pytest.approx(10.0)
     assert moves == [
-        ("closed", "open"), ("open", "half_open"), ("half_open", "open"),
-        ("open", "half_open"), ("half_open", "closed"), ("closed", "open"),
+        ("closed", "open"),
+        ("open", "half_open"),
+        ("half_open", "open"),
+        ("open", "half_open"),
+        ("half_open", "closed"),
+        ("closed", "open"),
     ]
 
 
@@ -207,8 +212,13 @@ def test_snapshot_and_validation(clock) -> None:
     assert snap["state"] == "closed"
     assert snap["error_rate"] == 0.5
     assert snap["consecutive_failures"] == 1
-    for bad in ({"half_open": 0}, {"error_rate": 1.5}, {"open_for": 0}, {"jitter": 1.0},
-                {"failures": -1}):
+    for bad in (
+        {"half_open": 0},
+        {"error_rate": 1.5},
+        {"open_for": 0},
+        {"jitter": 1.0},
+        {"failures": -1},
+    ):
         with pytest.raises(ValueError):
             CircuitBreaker(**bad)  # type: ignore[arg-type]
 
