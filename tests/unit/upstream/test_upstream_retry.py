@@ -85,10 +85,9 @@ def test_policy_validation(kwargs: dict[str, float]) -> None:
 def test_budget_under_a_burst_of_failures_never_exceeds_ratio_plus_floor(clock) -> None:
     budget = RetryBudget(ratio=0.2, window=10.0, min_retries_per_second=0.5, clock=clock)
     floor = 0.5 * 10.0
-    requests = granted = 0
-    for _ in range(1000):  # every request fails and wants two retries
+    granted = 0
+    for requests in range(1, 1001):  # every request fails and wants two retries
         budget.record_request()
-        requests += 1
         for _ in range(2):
             if budget.try_acquire_retry():
                 granted += 1
