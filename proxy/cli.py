@@ -1,0 +1,137 @@
+"""The command line: ``sluicegate serve | check | explain | test | schema``.
+
+``check`` is what an operator runs before a deploy: it loads everything ``serve`` would,
+prints what each route does, and exits non-zero on any problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from proxy import __version__
+from proxy.config.errors import ConfigError
+from proxy.config.loader import LoadedConfig, load_config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as error:
+        print(f"config error:\n{error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sluicegate", description="A policy gateway for AI "
+                                     "traffic.")
+    parser.add_argument("--version", action="version", version=f"sluicegate {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    def command(name: str, help: str, func: object) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument("-c", "--config", default="config.toml", help="config file")
+        sub.add_argument("--profile", default=None, help="overlay config.<profile>.toml")
+        sub.set_defaults(func=func)
+        return sub
+
+    serve = command("serve", "Run the gateway.", _serve)
+    serve.add_argument("--watch", action="store_true", help="reload when a config file changes")
+    command("check", "Validate the config and every policy it uses; print the routes.", _check)
+    explain = command("explain", "Show what a policy does, plugin by plugin.", _explain)
+    explain.add_argument("policy", nargs="?", help="policy name (default: every policy used)")
+    test = command("test", "Run the [[tests]] of the policies against the mock provider.", _test)
+    test.add_argument("policy", nargs="*", help="policy names (default: every policy used)")
+    schema = command("schema", "Write the JSON Schemas of config.toml and policy files.",
+                     _schema)
+    schema.add_argument("--out", default="docs/schema", help="output folder")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from proxy.server import ServeOptions, run
+
+    return run(ServeOptions(args.config, args.profile, args.watch))
+
+
+def _check(args: argparse.Namespace) -> int:
+    loaded = load_config(args.config, args.profile)
+    for line in describe_routes(loaded):
+        print(line)
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"ok: config {loaded.version}, {len(loaded.config.routes)} routes, "
+          f"{len(loaded.policies)} policies")
+    return 0
+
+
+def describe_routes(loaded: LoadedConfig) -> list[str]:
+    """One line per route: match -> policy -> plugins -> upstream targets."""
+    config = loaded.config
+    lines = []
+    for index, route in enumerate(config.routes):
+        policy = loaded.policies[route.policy]
+        plugins = ", ".join(_plugin_label(spec.entry) for spec in policy.plugins) or "no plugins"
+        upstream = config.upstreams[route.upstream]
+        targets = ", ".join(
+            t.provider + ("" if config.providers[t.provider].enabled else " (disabled)")
+            for t in upstream.targets)
+        match = route.match.model_dump(exclude_none=True) or {"any": True}
+        label = " ".join(f"{k}={v}" for k, v in match.items())
+        lines.append(f"{route.name or f'route{index}'}: {label} -> policy {route.policy} -> "
+                     f"[{plugins}] -> {route.upstream} ({upstream.balance}: {targets})")
+    return lines
+
+
+def _plugin_label(entry: object) -> str:
+    use = getattr(entry, "use", "?")
+    mode = getattr(entry, "mode", "enforce")
+    return use + (" (monitor)" if mode == "monitor" else "") + (
+        " (when)" if getattr(entry, "when", None) else "")
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from proxy.explain import explain_policy
+
+    loaded = load_config(args.config, args.profile)
+    names = [args.policy] if args.policy else sorted(loaded.policies)
+    for name in names:
+        if name not in loaded.policies:
+            print(f"no policy {name!r} is used by the config (used: "
+                  f"{', '.join(sorted(loaded.policies))})", file=sys.stderr)
+            return 1
+        print(explain_policy(loaded.policies[name]))
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from proxy.policytest import run_policy_tests
+
+    loaded = load_config(args.config, args.profile)
+    return asyncio.run(run_policy_tests(loaded, args.policy or None))
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from proxy.config.schema import config_schema, policy_schema
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.schema.json").write_text(json.dumps(config_schema(), indent=2) + "\n")
+    (out / "policy.schema.json").write_text(json.dumps(policy_schema(), indent=2) + "\n")
+    print(f"wrote {out / 'config.schema.json'} and {out / 'policy.schema.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

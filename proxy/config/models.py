@@ -1,0 +1,264 @@
+"""The shape of config.toml, as pydantic models: unknown keys are errors, values are parsed once.
+
+Defaults are chosen so the shipped config.toml stays short. Every field carries a description:
+it ends up in the published JSON Schema, which editors use to validate and complete the file.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network, IPv6Network
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from proxy.config.types import ByteSize, Duration
+
+Network = IPv4Network | IPv6Network
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(Strict):
+    listen: list[str] = Field(["127.0.0.1:8080"], description="host:port addresses to serve on.")
+    admin_listen: str | None = Field(
+        "127.0.0.1:9901", description="Admin listener (/-/health, /-/ready, /-/metrics, /-/status)."
+    )
+    workers: int = Field(1, ge=1, le=256, description="Worker processes.")
+    trusted_proxies: list[Network] = Field(
+        [], description="CIDRs whose X-Forwarded-For is believed (rightmost untrusted hop wins)."
+    )
+    max_body: ByteSize = Field(
+        32 * 1024 * 1024, description="Largest request body the gateway buffers (JSON routing)."
+    )
+    backlog: int = Field(2048, ge=1, description="Listen backlog (the OS queue of new sockets).")
+    header_limit: ByteSize = Field(
+        64 * 1024, description="Largest request head accepted (large JWTs need room)."
+    )
+    keep_alive: Duration = Field(75.0, description="Idle keep-alive timeout for client sockets.")
+    shutdown_timeout: Duration = Field(
+        30.0, description="How long a stop or reload waits for in-flight requests to finish."
+    )
+    access_log: bool = Field(True, description="One JSON access-log line per request.")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("listen")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            _check_address(address)
+        return value
+
+    @field_validator("admin_listen")
+    @classmethod
+    def _admin_address(cls, value: str | None) -> str | None:
+        if value:
+            _check_address(value)
+        return value
+
+
+def _check_address(address: str) -> None:
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f'expected "host:port" such as "127.0.0.1:8080", got {address!r}')
+
+
+class StateConfig(Strict):
+    backend: Literal["memory", "redis"] = Field(
+        "memory", description="Where limits, bans and caches live; redis shares them."
+    )
+    url: str | None = Field(None, description="redis://host:port/db (redis backend).")
+    on_error: Literal["allow", "deny"] = Field(
+        "allow", description="What limits do while redis is unreachable."
+    )
+    prefix: str = Field("sluicegate:", description="Prefix of every key in redis.")
+
+    @model_validator(mode="after")
+    def _redis_needs_url(self) -> StateConfig:
+        if self.backend == "redis" and not self.url:
+            raise ValueError('backend "redis" needs url = "redis://host:port/db"')
+        return self
+
+
+class Pricing(Strict):
+    input: float = Field(ge=0, description="USD per 1M input tokens.")
+    output: float = Field(ge=0, description="USD per 1M output tokens.")
+
+
+class HealthCheckConfig(Strict):
+    path: str = Field("/models", description="Path under base_url to probe with GET.")
+    interval: Duration = 10.0
+    timeout: Duration = 2.0
+    healthy_threshold: int = Field(2, ge=1)
+    unhealthy_threshold: int = Field(3, ge=1)
+
+
+class ProviderConfig(Strict):
+    type: Literal["openai", "mock"] = Field(description="openai: any OpenAI-compatible API.")
+    base_url: str | None = Field(None, description="API root, e.g. https://api.groq.com/openai/v1")
+    api_key: SecretStr | None = Field(None, description="Empty disables the provider.")
+    headers: dict[str, str] = Field({}, description="Extra headers sent to this provider.")
+    models: dict[str, str] | None = Field(
+        None, description="Public alias -> provider model. Without it names pass through."
+    )
+    pricing: dict[str, Pricing] = Field({}, description="Provider model -> USD per 1M tokens.")
+    max_connections: int = Field(100, ge=1, description="Connection pool size to this provider.")
+    rpm: int | None = Field(None, ge=1, description="Requests per minute this provider allows.")
+    tpm: int | None = Field(None, ge=1, description="Tokens per minute this provider allows.")
+    health: HealthCheckConfig | None = None
+    latency: Duration = Field(0.0, description="mock: delay before answering.")
+    fail_rate: float = Field(0.0, ge=0, le=1, description="mock: share of requests that fail.")
+    status: int = Field(200, ge=100, le=599, description="mock: status of the failures/answers.")
+    stream_delay: Duration = Field(0.0, description="mock: delay between streamed chunks.")
+
+    @model_validator(mode="after")
+    def _openai_needs_base_url(self) -> ProviderConfig:
+        if self.type == "openai":
+            if not self.base_url:
+                raise ValueError('type "openai" needs base_url = "https://…/v1"')
+            if not self.base_url.startswith(("http://", "https://")):
+                raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.type == "mock" or bool(self.api_key and self.api_key.get_secret_value())
+
+
+class TargetConfig(Strict):
+    provider: str = Field(description="Name of a [providers.*] table.")
+    weight: int = Field(1, ge=1, le=1000)
+
+
+RetryOutcome = Literal["connect", "timeout"] | Annotated[int, Field(ge=400, le=599)]
+
+
+class RetryConfig(Strict):
+    attempts: int = Field(3, ge=1, le=10, description="Tries in all, the first included.")
+    backoff: Duration = 0.1
+    max_backoff: Duration = 2.0
+    budget: float = Field(0.2, ge=0, le=1, description="Retries at most this share of requests.")
+    on: list[RetryOutcome] = ["connect", "timeout", 429, 500, 502, 503, 504]
+
+
+class BreakerConfig(Strict):
+    failures: int = Field(5, ge=1, description="Consecutive failures that open the breaker.")
+    error_rate: float = Field(0.5, gt=0, le=1)
+    window: Duration = 30.0
+    min_requests: int = Field(20, ge=1)
+    open_for: Duration = 30.0
+    half_open: int = Field(2, ge=1, description="Probe requests let through when half open.")
+
+
+class TimeoutsConfig(Strict):
+    connect: Duration = 2.0
+    first_byte: Duration = 30.0
+    total: Duration = 300.0
+    idle: Duration = Field(60.0, description="Longest silence between two streamed chunks.")
+
+
+class AdmissionConfig(Strict):
+    max_in_flight: int = Field(256, ge=1)
+    queue: int = Field(1024, ge=0)
+    max_wait: Duration = 5.0
+    priority: str | None = Field(
+        None, description='Where priority comes from: "identity.tier" or "header.<name>".'
+    )
+    priorities: dict[str, int] = Field({}, description="tier/header value -> priority number.")
+
+
+Balance = Literal["round_robin", "weighted", "least_busy", "fastest", "cheapest", "failover"]
+
+
+class UpstreamConfig(Strict):
+    balance: Balance = "round_robin"
+    targets: list[TargetConfig] = Field(min_length=1)
+    retry: RetryConfig = RetryConfig()
+    breaker: BreakerConfig = BreakerConfig()
+    timeouts: TimeoutsConfig = TimeoutsConfig()
+    admission: AdmissionConfig | None = None
+
+
+class RouteMatch(Strict):
+    host: str | None = Field(None, description="Host header, exact or *.example.com")
+    path: str | None = Field(None, description="Exact path.")
+    path_prefix: str | None = None
+    methods: list[str] | None = None
+    headers: dict[str, str] | None = Field(None, description='name -> value ("*": present)')
+
+    @field_validator("methods")
+    @classmethod
+    def _upper(cls, value: list[str] | None) -> list[str] | None:
+        return [m.upper() for m in value] if value is not None else None
+
+
+class RouteConfig(Strict):
+    name: str | None = None
+    match: RouteMatch = RouteMatch()
+    policy: str = Field(description="A policy file stem under policies/.")
+    upstream: str = Field(description="Name of an [upstreams.*] table.")
+    retry: bool = Field(True, description="false switches retries off on this route.")
+
+
+class LoggingConfig(Strict):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    access_sample: float = Field(1.0, ge=0, le=1, description="Share of 2xx access lines kept.")
+
+
+class Config(Strict):
+    server: ServerConfig = ServerConfig()
+    state: StateConfig = StateConfig()
+    logging: LoggingConfig = LoggingConfig()
+    policies_dir: str = Field("policies", description="Folder of policy files (one per policy).")
+    providers: dict[str, ProviderConfig] = {}
+    upstreams: dict[str, UpstreamConfig] = {}
+    routes: list[RouteConfig] = []
+
+
+PluginMode = Literal["enforce", "monitor"]
+
+
+class When(Strict):
+    path_prefix: str | None = None
+    methods: list[str] | None = None
+    header: dict[str, str] | None = Field(None, description='name -> value ("*": present)')
+    claim: dict[str, str] | None = Field(None, description="identity claim -> value")
+
+
+class PluginEntry(BaseModel):
+    """The keys the chain handles for every plugin; the rest belong to the plugin's Options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    use: str = Field(description="Plugin name or dotted path package.module:Class.")
+    mode: PluginMode = "enforce"
+    when: When | None = None
+
+
+class TestRequest(Strict):
+    method: str = "GET"
+    path: str = "/"
+    headers: dict[str, str] = {}
+    query: str = ""
+    json_body: object | None = Field(None, alias="json")
+    body: str | None = None
+    client_ip: str = "127.0.0.1"
+
+
+class TestExpect(Strict):
+    status: int | None = None
+    headers: dict[str, str] = {}
+    body_contains: str | None = None
+    error_type: str | None = None
+
+
+class PolicyTest(Strict):
+    name: str
+    request: TestRequest
+    expect: TestExpect
+
+
+class PolicyFile(Strict):
+    description: str = ""
+    plugins: list[PluginEntry] = []
+    tests: list[PolicyTest] = []

@@ -1,0 +1,264 @@
+"""Exchange: one request/response in flight, and the data plugins share through it.
+
+Plugins never import each other; what one learns (who is calling, how many tokens were
+used, what looked malicious) it writes to a documented field here for the next to read:
+``identity``, ``usage`` and ``events``. ``state_for(plugin)`` is private scratch space.
+
+The request body is read at most once and parsed at most once, lazily: a route whose plugins
+never ask for it streams the body straight to the provider.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.datastructures import MutableHeaders
+
+from proxy.errors import PolicyError
+
+if TYPE_CHECKING:
+    from proxy.routing import Route
+
+Scope = dict[str, Any]
+Receive = Any
+
+
+@dataclass(slots=True)
+class Identity:
+    """Who is calling, as established by an authentication plugin (jwt, api_key)."""
+
+    subject: str
+    key_id: str | None = None
+    tier: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+    allowed_models: frozenset[str] | None = None
+
+
+@dataclass(slots=True)
+class Usage:
+    """Tokens and cost of this exchange, from the provider's ``usage`` block when it has one."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float = 0.0
+    provider: str | None = None
+    model: str | None = None
+    reported: bool = False
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass(slots=True)
+class SecurityEvent:
+    """Something a policy noticed: logged as one line and counted by type after the request."""
+
+    type: str
+    plugin: str
+    reason: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    monitored: bool = False
+
+
+class BodyTooLarge(PolicyError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "payload_too_large", f"request body exceeds {limit} bytes")
+
+
+class Exchange:
+    """One request and its response as they travel through the chain and the upstream."""
+
+    __slots__ = (
+        "_body",
+        "_body_consumed",
+        "body_complete",
+        "_body_stream",
+        "_json",
+        "_json_dirty",
+        "_plugin_state",
+        "attempts",
+        "chain_depth",
+        "client_ip",
+        "events",
+        "first_byte_at",
+        "identity",
+        "max_body",
+        "method",
+        "model",
+        "path",
+        "query_string",
+        "receive",
+        "request_headers",
+        "request_id",
+        "response_headers",
+        "response_started",
+        "route",
+        "scope",
+        "skipped",
+        "started_at",
+        "status",
+        "streaming",
+        "target",
+        "upstream_model",
+        "usage",
+    )
+
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        *,
+        client_ip: str = "",
+        max_body: int = 32 * 1024 * 1024,
+    ) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.query_string: bytes = scope.get("query_string", b"")
+        self.request_headers = MutableHeaders(raw=list(scope["headers"]))
+        self.client_ip = client_ip
+        self.max_body = max_body
+        self.route: Route | None = None
+        self.request_id: str = ""
+        self.identity: Identity | None = None
+        self.usage = Usage()
+        self.events: list[SecurityEvent] = []
+        self.model: str | None = None
+        self.upstream_model: str | None = None
+        self.target: str | None = None
+        self.attempts = 0
+        # How far the request phase got (index of the plugin that answered, or the chain's
+        # length) and which plugins a `when` condition switched off: the response, chunk and
+        # complete phases run only for plugins that ran.
+        self.chain_depth = 1 << 30
+        self.skipped: set[int] | None = None
+        self.status = 0
+        self.response_headers = MutableHeaders()
+        self.response_started = False
+        self.streaming = False
+        self.started_at = time.perf_counter()
+        self.first_byte_at: float | None = None
+        self._body: bytes | None = None
+        self._body_consumed = False
+        self.body_complete = False
+        self._body_stream: AsyncIterator[bytes] | None = None
+        self._json: Any = None
+        self._json_dirty = False
+        self._plugin_state: dict[int, dict[str, Any]] | None = None
+
+    # -- request body ---------------------------------------------------------------------
+
+    async def body(self) -> bytes:
+        """The whole request body, read once (bounded by ``max_body``) and cached."""
+        if self._json_dirty:
+            self._body = orjson.dumps(self._json)
+            self._json_dirty = False
+        if self._body is None:
+            chunks = []
+            size = 0
+            async for chunk in self.body_stream():
+                size += len(chunk)
+                if size > self.max_body:
+                    raise BodyTooLarge(self.max_body)
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+            self._body_stream = None
+            self.body_complete = True
+        return self._body
+
+    async def json(self) -> Any:
+        """The body parsed as JSON (once); a 400 envelope when it is not JSON."""
+        if self._json is None:
+            raw = await self.body()
+            try:
+                self._json = orjson.loads(raw) if raw else None
+            except orjson.JSONDecodeError:
+                raise PolicyError(400, "invalid_request", "request body is not valid JSON") from None
+        return self._json
+
+    def set_json(self, value: Any) -> None:
+        """Replace the body with ``value``; it is serialised once, when it is next needed."""
+        self._json = value
+        self._json_dirty = True
+
+    def set_body(self, body: bytes) -> None:
+        """Replace the raw body (the parsed JSON, if any, is dropped)."""
+        self._body = body
+        self._json = None
+        self._json_dirty = False
+        self._body_stream = None
+
+    def set_body_stream(self, stream: AsyncIterator[bytes]) -> None:
+        """Replace the body with a stream, e.g. a scanned upload replayed from its spool."""
+        self._body = None
+        self._json = None
+        self._json_dirty = False
+        self._body_stream = stream
+
+    @property
+    def body_loaded(self) -> bool:
+        return self._body is not None or self._json_dirty
+
+    def body_stream(self) -> AsyncIterator[bytes]:
+        """The body as chunks: the cached bytes, a replacement stream, or the client's stream."""
+        if self._body is not None or self._json_dirty:
+            return _once(self._body if not self._json_dirty else orjson.dumps(self._json))
+        if self._body_stream is not None:
+            stream, self._body_stream = self._body_stream, None
+            return stream
+        if self._body_consumed:
+            raise RuntimeError("the request body stream was already consumed")
+        self._body_consumed = True
+        return self._receive_body()
+
+    @property
+    def receive_idle(self) -> bool:
+        """True when nothing else will read ``receive``: a disconnect watcher may take it."""
+        return self.body_complete or not self._body_consumed
+
+    async def _receive_body(self) -> AsyncIterator[bytes]:
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected()
+            body = message.get("body", b"")
+            if body:
+                yield body
+            if not message.get("more_body", False):
+                self.body_complete = True
+                return
+
+    # -- plugin data ------------------------------------------------------------------------
+
+    def state_for(self, plugin: object) -> dict[str, Any]:
+        """Private per-request scratch space for one plugin instance."""
+        if self._plugin_state is None:
+            self._plugin_state = {}
+        return self._plugin_state.setdefault(id(plugin), {})
+
+    def record_event(
+        self, type: str, plugin: str, reason: str, *, monitored: bool = False, **detail: Any
+    ) -> SecurityEvent:
+        """Note a security event; the gateway logs and counts it when the exchange completes."""
+        event = SecurityEvent(type, plugin, reason, detail, monitored)
+        self.events.append(event)
+        return event
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started_at
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+class ClientDisconnected(Exception):
+    """The client went away; nothing more can be sent to it."""

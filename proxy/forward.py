@@ -1,0 +1,76 @@
+"""Header rules for forwarding: hop-by-hop stripping both ways, X-Forwarded-*, credentials.
+
+RFC 9110 section 7.6.1: hop-by-hop fields, and any field the Connection header names, belong
+to one connection and must not be forwarded. The client's Authorization is the gateway's
+business and is replaced by the provider's key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+    "te", "trailer", "transfer-encoding", "upgrade",
+})
+# Never forwarded upstream: recomputed by the client library or replaced by the gateway.
+_NOT_FORWARDED_UP = HOP_BY_HOP | {
+    "host", "content-length", "authorization", "x-forwarded-for", "x-forwarded-proto",
+    "x-forwarded-host", "forwarded", "expect",
+}
+_HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
+
+
+def _connection_listed(values: Iterable[str]) -> set[str]:
+    listed: set[str] = set()
+    for value in values:
+        listed.update(token.strip().lower() for token in value.split(",") if token.strip())
+    return listed
+
+
+def upstream_headers(
+    raw: list[tuple[bytes, bytes]],
+    *,
+    peer: str,
+    scheme: str,
+    forwarded_for: str | None,
+    drop_accept_encoding: bool = False,
+) -> list[tuple[str, str]]:
+    """The client's headers as the provider should see them (without provider credentials).
+
+    ``forwarded_for`` is the client's X-Forwarded-For when the peer is a trusted proxy (the
+    peer is appended to it), or None to start a fresh chain with the peer's address.
+    """
+    drop = _NOT_FORWARDED_UP
+    connection = [v.decode("latin-1") for k, v in raw if k == b"connection"]
+    if connection:
+        drop = drop | _connection_listed(connection)
+    if drop_accept_encoding:
+        drop = drop | {"accept-encoding"}
+    headers = []
+    host = ""
+    for key, value in raw:
+        name = key.decode("latin-1").lower()
+        if name == "host":
+            host = value.decode("latin-1")
+        if name not in drop:
+            headers.append((name, value.decode("latin-1")))
+    headers.append(("x-forwarded-for", f"{forwarded_for}, {peer}" if forwarded_for else peer))
+    headers.append(("x-forwarded-proto", scheme))
+    if host:
+        headers.append(("x-forwarded-host", host))
+    return headers
+
+
+def downstream_headers(raw: list[tuple[bytes, bytes]], keep_length: bool) -> list[tuple[bytes, bytes]]:
+    """The provider's response headers as the client should see them."""
+    listed = _connection_listed(v.decode("latin-1") for k, v in raw if k.lower() == b"connection")
+    drop = _HOP_BY_HOP_BYTES | {name.encode() for name in listed}
+    if not keep_length:
+        drop = drop | {b"content-length"}
+    out = []
+    for key, value in raw:
+        lower = key.lower()
+        if lower not in drop:
+            out.append((lower, value))
+    return out

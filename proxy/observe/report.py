@@ -1,0 +1,98 @@
+"""What happens after a request: the access line, security events, metrics, complete hooks.
+
+All of it runs after the last byte went out, and the plugins' ``on_complete`` hooks run as a
+background task, so none of it delays the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import sys
+import time
+from typing import IO, Any
+
+import orjson
+
+from proxy.exchange import Exchange
+from proxy.observe.metrics import Metrics
+
+security_log = logging.getLogger("sluicegate.security")
+_STATUS_CLASS = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
+
+
+class AccessLog:
+    """One JSON line per request, written straight to a byte stream (no logging machinery)."""
+
+    def __init__(self, stream: IO[bytes] | None = None, sample: float = 1.0) -> None:
+        self._stream = stream or sys.stdout.buffer
+        self._sample = sample
+
+    def write(self, ex: Exchange) -> None:
+        if self._sample < 1.0 and ex.status < 400 and random.random() >= self._sample:
+            return
+        route = ex.route
+        line = {
+            "ts": round(time.time(), 3),
+            "type": "access",
+            "request_id": ex.request_id,
+            "method": ex.method,
+            "path": ex.path,
+            "route": route.name if route else None,
+            "status": ex.status,
+            "client_ip": ex.client_ip,
+            "model": ex.model,
+            "target": ex.target,
+            "upstream_model": ex.upstream_model,
+            "attempts": ex.attempts,
+            "duration_ms": round(ex.elapsed * 1000, 3),
+            "ttfb_ms": round((ex.first_byte_at - ex.started_at) * 1000, 3)
+            if ex.first_byte_at else None,
+            "identity": ex.identity.subject if ex.identity else None,
+            "tokens": ex.usage.total_tokens or None,
+            "events": len(ex.events) or None,
+        }
+        self._stream.write(orjson.dumps(line) + b"\n")
+        self._stream.flush()
+
+
+class Reporter:
+    """Runs after every exchange; owned by a Runtime, shares the process-wide Metrics."""
+
+    def __init__(self, metrics: Metrics, access_log: AccessLog | None) -> None:
+        self.metrics = metrics
+        self.access_log = access_log
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def completed(self, ex: Exchange) -> None:
+        route_name = ex.route.name if ex.route else "none"
+        status_class = _STATUS_CLASS.get(ex.status // 100, "other")
+        self.metrics.requests.labels(route_name, status_class).inc()
+        self.metrics.request_seconds.labels(route_name).observe(ex.elapsed)
+        for event in ex.events:
+            self._security_event(ex, event)
+        if self.access_log is not None:
+            try:
+                self.access_log.write(ex)
+            except (OSError, ValueError):
+                pass  # a full disk or closed stdout must not fail requests
+        if ex.route is not None and ex.route.chain.has_complete:
+            task = asyncio.create_task(ex.route.chain.run_complete(ex))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _security_event(self, ex: Exchange, event: Any) -> None:
+        self.metrics.security_events.labels(event.type, event.plugin,
+                                            "true" if event.monitored else "false").inc()
+        security_log.warning(
+            "security event", extra={
+                "event": event.type, "plugin": event.plugin, "reason": event.reason,
+                "monitored": event.monitored, "ip": ex.client_ip, "request_id": ex.request_id,
+                "identity": ex.identity.subject if ex.identity else None,
+                "route": ex.route.name if ex.route else None, **event.detail})
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for pending complete hooks (a reload or shutdown must not cut them off)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)

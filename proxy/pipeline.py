@@ -1,0 +1,329 @@
+"""The request path: route, request phase, upstream, response phase, body filters, complete.
+
+This is the hot path, so it is a plain ASGI handler with no framework in between, and it
+does only what this request needs: the body is read only for JSON (model routing) or when
+a plugin asks; the disconnect watcher runs only once the body is in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.datastructures import MutableHeaders
+from starlette.responses import Response, StreamingResponse
+
+from proxy.chain import Chain, ChunkFilter
+from proxy.clientip import ClientIpResolver
+from proxy.errors import GatewayError, error_body, sse_error_event
+from proxy.exchange import ClientDisconnected, Exchange
+from proxy.forward import downstream_headers, upstream_headers
+from proxy.observe.report import Reporter
+from proxy.routing import Route, RouteTable
+from proxy.upstream.breaker import is_failure
+from proxy.upstream.client import UpstreamError
+from proxy.upstream.group import Outbound
+from proxy.upstream.lease import Lease
+
+log = logging.getLogger("sluicegate.proxy")
+
+Send = Any
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_JSON_TYPE = b"application/json"
+
+
+class Pipeline:
+    def __init__(
+        self, routes: RouteTable, resolver: ClientIpResolver, max_body: int, reporter: Reporter
+    ) -> None:
+        self.routes = routes
+        self.resolver = resolver
+        self.max_body = max_body
+        self.reporter = reporter
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
+        client = scope.get("client")
+        peer = client[0] if client else ""
+        ex = Exchange(scope, receive, client_ip=peer, max_body=self.max_body)
+        if self.resolver.enabled:
+            ex.client_ip = self.resolver.resolve(peer, ex.request_headers.get("x-forwarded-for"))
+        ex.request_id = os.urandom(8).hex()
+        try:
+            route = self.routes.match(ex.method, ex.path, scope["headers"])
+            if route is None:
+                raise GatewayError(404, "route_not_found", f"no route for {ex.method} {ex.path}")
+            ex.route = route
+            await self._through_chain(ex, route, send)
+        except GatewayError as error:
+            await self._answer(ex, None, error, send)
+        except ClientDisconnected:
+            ex.status = ex.status or 499
+        except Exception:
+            log.exception("unexpected error", extra={"request_id": ex.request_id})
+            if not ex.response_started:
+                await self._answer(ex, None, GatewayError(500, "internal_error",
+                                                          "the gateway failed unexpectedly"), send)
+            else:
+                ex.status = 500
+        finally:
+            self.reporter.completed(ex)
+
+    async def _through_chain(self, ex: Exchange, route: Route, send: Send) -> None:
+        chain = route.chain
+        try:
+            local = await chain.run_request(ex)
+        except GatewayError as error:
+            await self._answer(ex, chain, error, send)
+            return
+        if local is not None:
+            await self._answer(ex, chain, local, send)
+            return
+        await self._forward(ex, route, send)
+
+    # -- forwarding ---------------------------------------------------------------------------
+
+    async def _forward(self, ex: Exchange, route: Route, send: Send) -> None:
+        chain = route.chain
+        try:
+            out = await self._outbound(ex, route, bool(chain.chunk_filters(ex)))
+            models = self._local_model_list(ex, route)
+            if models is not None:
+                await self._answer(ex, chain, models, send)
+                return
+            async with _DisconnectWatch(ex) as watch:
+                lease = await route.upstream.open(ex, out, self._priority(ex, route))
+                watch.start_if_idle()
+                await self._relay(ex, chain, lease, send, route)
+        except GatewayError as error:
+            if ex.response_started:
+                raise
+            await self._answer(ex, chain, error, send)
+
+    async def _outbound(self, ex: Exchange, route: Route, filtered: bool) -> Outbound:
+        body: bytes | AsyncIterator[bytes] | None = None
+        payload: dict[str, Any] | None = None
+        alias: str | None = None
+        if ex.body_loaded or (ex.method in _BODY_METHODS and _is_json(ex)):
+            parsed = await ex.json()
+            body = await ex.body()
+            if isinstance(parsed, dict):
+                payload = parsed
+                model = parsed.get("model")
+                alias = model if isinstance(model, str) else None
+        elif ex.method in _BODY_METHODS and _has_body(ex):
+            body = ex.body_stream()
+        ex.model = alias
+        peer = ex.scope["client"][0] if ex.scope.get("client") else ""
+        trusted = self.resolver.enabled and self.resolver.is_trusted(peer)
+        headers = upstream_headers(
+            ex.request_headers.raw, peer=peer, scheme=ex.scope.get("scheme", "http"),
+            forwarded_for=ex.request_headers.get("x-forwarded-for") if trusted else None,
+            drop_accept_encoding=filtered)
+        return Outbound(ex.method, ex.path, ex.query_string, headers, body, payload, alias,
+                        retry=route.config.retry)
+
+    @staticmethod
+    def _local_model_list(ex: Exchange, route: Route) -> Response | None:
+        """GET /v1/models answered with the public aliases when every target maps its models."""
+        aliases = route.upstream.all_aliases
+        if ex.method != "GET" or not ex.path.endswith("/models") or aliases is None:
+            return None
+        data = [{"id": a, "object": "model", "created": 0, "owned_by": "sluicegate"}
+                for a in aliases]
+        return Response(orjson.dumps({"object": "list", "data": data}),
+                        media_type="application/json")
+
+    @staticmethod
+    def _priority(ex: Exchange, route: Route) -> int:
+        admission = route.upstream.config.admission
+        if admission is None or admission.priority is None:
+            return 0
+        source = admission.priority
+        if source == "identity.tier":
+            value = ex.identity.tier if ex.identity else None
+        elif source.startswith("header."):
+            value = ex.request_headers.get(source[7:])
+        else:
+            value = None
+        if value is None:
+            return 0
+        if value in admission.priorities:
+            return admission.priorities[value]
+        return int(value) if value.lstrip("-").isdigit() else 0
+
+    async def _relay(self, ex: Exchange, chain: Chain, lease: Lease, send: Send,
+                     route: Route) -> None:
+        response = lease.response
+        filters = chain.chunk_filters(ex)
+        ex.status = response.status
+        ex.response_headers = MutableHeaders(raw=downstream_headers(response.headers,
+                                                                    keep_length=not filters))
+        ex.streaming = (ex.response_headers.get("content-type") or "").startswith(
+            "text/event-stream")
+        try:
+            await chain.run_response(ex)
+        except BaseException:
+            await lease.close(None)
+            raise
+        success = not is_failure(ex.status, None)
+        _ensure_request_id(ex)
+        await send({"type": "http.response.start", "status": ex.status,
+                    "headers": ex.response_headers.raw})
+        ex.response_started = True
+        try:
+            async with asyncio.timeout(route.upstream.config.timeouts.total - ex.elapsed):
+                await _pump(ex, response.chunks(), filters, send)
+        except (UpstreamError, TimeoutError) as exc:
+            success = False
+            await self._end_broken_stream(ex, exc, send)
+        except BaseException:
+            await lease.close(None)
+            raise
+        await lease.close(success)
+
+    @staticmethod
+    async def _end_broken_stream(ex: Exchange, exc: Exception, send: Send) -> None:
+        timeout = isinstance(exc, TimeoutError) or getattr(exc, "kind", "") == "timeout"
+        status, kind = (504, "upstream_timeout") if timeout else (502, "upstream_error")
+        log.warning("upstream stream broke: %s", exc or kind, extra={"request_id": ex.request_id})
+        ex.record_event("upstream_stream_error", "core", kind)
+        if not ex.streaming:
+            raise ClientDisconnected() from exc  # abort: a truncated body must look truncated
+        message = "the provider failed mid-stream" if not timeout else "the provider stalled"
+        await send({"type": "http.response.body",
+                    "body": sse_error_event(status, kind, message, ex.request_id),
+                    "more_body": False})
+
+    # -- local answers --------------------------------------------------------------------------
+
+    async def _answer(
+        self, ex: Exchange, chain: Chain | None, answer: Response | GatewayError, send: Send
+    ) -> None:
+        """Send a response the gateway made itself, through the plugins that already ran."""
+        body, stream = _render(ex, answer)
+        filters: list[ChunkFilter] = []
+        if chain is not None:
+            try:
+                await chain.run_response(ex)
+            except GatewayError as error:
+                body, stream = _render(ex, error)
+            filters = chain.chunk_filters(ex)
+            if filters and "content-length" in ex.response_headers:
+                del ex.response_headers["content-length"]
+        _ensure_request_id(ex)
+        await send({"type": "http.response.start", "status": ex.status,
+                    "headers": ex.response_headers.raw})
+        ex.response_started = True
+        await _pump(ex, stream if stream is not None else _single(body), filters, send)
+
+
+def _render(ex: Exchange, answer: Response | GatewayError) -> tuple[bytes, AsyncIterator[bytes] | None]:
+    if isinstance(answer, GatewayError):
+        body = error_body(answer.status, answer.type, answer.message, ex.request_id)
+        headers = MutableHeaders(headers={"content-type": "application/json",
+                                          "content-length": str(len(body))})
+        for key, value in answer.headers.items():
+            headers[key] = value
+        if answer.status in (429, 503) and "retry-after" not in headers:
+            headers["retry-after"] = "1"
+        ex.status, ex.response_headers = answer.status, headers
+        return body, None
+    ex.status = answer.status_code
+    ex.response_headers = MutableHeaders(raw=list(answer.raw_headers))
+    if isinstance(answer, StreamingResponse):
+        return b"", _as_bytes(answer.body_iterator)
+    return bytes(answer.body), None
+
+
+async def _pump(ex: Exchange, chunks: AsyncIterator[bytes], filters: list[ChunkFilter],
+                send: Send) -> None:
+    if not filters:
+        async for chunk in chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    async for chunk in chunks:
+        for body_filter in filters:
+            chunk = await body_filter(ex, chunk, False)
+        if chunk:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    last = b""
+    for body_filter in filters:
+        last = await body_filter(ex, last, True)
+    await send({"type": "http.response.body", "body": last, "more_body": False})
+
+
+async def _single(body: bytes) -> AsyncIterator[bytes]:
+    yield body
+
+
+async def _as_bytes(iterator: AsyncIterator[Any]) -> AsyncIterator[bytes]:
+    async for part in iterator:
+        yield part.encode() if isinstance(part, str) else bytes(part)
+
+
+def _ensure_request_id(ex: Exchange) -> None:
+    if "x-request-id" not in ex.response_headers:
+        ex.response_headers["x-request-id"] = ex.request_id
+
+
+def _is_json(ex: Exchange) -> bool:
+    for key, value in ex.scope["headers"]:
+        if key == b"content-type":
+            return value[:16].lower() == _JSON_TYPE or value.lower().startswith(_JSON_TYPE)
+    return False
+
+
+def _has_body(ex: Exchange) -> bool:
+    for key, value in ex.scope["headers"]:
+        if key == b"content-length":
+            return value != b"0"
+        if key == b"transfer-encoding":
+            return True
+    return False
+
+
+class _DisconnectWatch:
+    """Cancels the forwarding task when the client disconnects, which cancels the upstream.
+
+    Hypercorn reports a vanished client only through ``receive``, so something must be
+    waiting on it; that can start only once nothing else reads ``receive`` (the body is in).
+    """
+
+    def __init__(self, ex: Exchange) -> None:
+        self._ex = ex
+        self._task = asyncio.current_task()
+        self._watcher: asyncio.Task[None] | None = None
+        self.disconnected = False
+
+    async def __aenter__(self) -> _DisconnectWatch:
+        self.start_if_idle()
+        return self
+
+    def start_if_idle(self) -> None:
+        if self._watcher is None and self._ex.receive_idle:
+            self._watcher = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            message = await self._ex.receive()
+            if message["type"] == "http.disconnect":
+                self.disconnected = True
+                if self._task is not None:
+                    self._task.cancel()
+                return
+
+    async def __aexit__(self, kind: Any, value: Any, traceback: Any) -> bool:
+        if self._watcher is not None and not self._watcher.done():
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        if self.disconnected and kind is asyncio.CancelledError and self._task is not None:
+            self._task.uncancel()
+            raise ClientDisconnected()
+        return False

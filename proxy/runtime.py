@@ -1,0 +1,190 @@
+"""A Runtime: everything one config load builds — providers, groups, chains, routes, store.
+
+A reload builds a whole new Runtime beside the old one and swaps it in atomically; requests
+already in flight finish on the Runtime they started on, which is closed once they are done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import IO, Any
+
+from proxy.chain import Chain
+from proxy.clientip import ClientIpResolver
+from proxy.config.errors import ConfigError, Problem
+from proxy.config.loader import LoadedConfig, Policy
+from proxy.observe.metrics import Metrics
+from proxy.observe.report import AccessLog, Reporter
+from proxy.pipeline import Pipeline
+from proxy.plugin import Services
+from proxy.routing import Route, RouteTable
+from proxy.state import StateStore, create_store
+from proxy.upstream.group import UpstreamGroup
+from proxy.upstream.health import HealthCheck, HealthChecker
+from proxy.upstream.provider import Provider
+
+log = logging.getLogger("sluicegate.runtime")
+
+
+class Runtime:
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        metrics: Metrics,
+        store: StateStore,
+        access_stream: IO[bytes] | None = None,
+    ) -> None:
+        config = loaded.config
+        self.loaded = loaded
+        self.version = loaded.version
+        self.metrics = metrics
+        self.store = store
+        self.providers = {name: Provider.build(name, provider)
+                          for name, provider in config.providers.items() if provider.enabled}
+        self.groups = {name: UpstreamGroup(name, upstream, self.providers,
+                                           on_event=self._upstream_event)
+                       for name, upstream in config.upstreams.items()}
+        self.services = Services(store=store, metrics=metrics)
+        self.chains = {name: build_chain(policy, self.services)
+                       for name, policy in loaded.policies.items()}
+        routes = [Route.build(i, r, self.chains[r.policy], self.groups[r.upstream])
+                  for i, r in enumerate(config.routes)]
+        self.routes = RouteTable(routes)
+        access_log = (AccessLog(access_stream, config.logging.access_sample)
+                      if config.server.access_log else None)
+        self.reporter = Reporter(metrics, access_log)
+        self.pipeline = Pipeline(self.routes, ClientIpResolver(config.server.trusted_proxies),
+                                 config.server.max_body, self.reporter)
+        self.health = self._health_checkers()
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closed = False
+
+    @classmethod
+    def build(
+        cls,
+        loaded: LoadedConfig,
+        metrics: Metrics,
+        store: StateStore | None = None,
+        access_stream: IO[bytes] | None = None,
+    ) -> Runtime:
+        """Build a runtime; a plugin that fails to start is reported like a config error."""
+        state = loaded.config.state
+        if store is None:
+            store = create_store(state.backend, state.url, state.on_error, state.prefix,
+                                 on_backend_error=lambda backend: metrics.state_errors.labels(
+                                     backend).inc())
+        return cls(loaded, metrics, store, access_stream)
+
+    def _upstream_event(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "retry":
+            self.metrics.retries.labels(data["upstream"], data["reason"]).inc()
+        elif kind == "breaker":
+            self.metrics.breaker_transitions.labels(data["upstream"], data["target"],
+                                                    data["to"]).inc()
+
+    def _health_checkers(self) -> list[HealthChecker]:
+        checkers = []
+        for name, provider in self.providers.items():
+            settings = provider.config.health
+            if settings is None or provider.type == "mock":
+                continue
+            targets = [t for group in self.groups.values() for t in group.targets
+                       if t.provider_name == name]
+            url = provider.base_url + settings.path
+            probe = self._probe(url, provider, settings.timeout)
+            checkers.append(HealthChecker(
+                [HealthCheck(name, probe, targets)], interval=settings.interval,
+                timeout=settings.timeout, healthy_threshold=settings.healthy_threshold,
+                unhealthy_threshold=settings.unhealthy_threshold,
+                on_change=lambda target, ok: log.warning(
+                    "health of %s: %s", target, "healthy" if ok else "unhealthy")))
+        return checkers
+
+    def _probe(self, url: str, provider: Provider, timeout: float) -> Any:
+        headers = dict(provider.auth_headers())
+
+        async def probe() -> bool:
+            response = await self.services.http.get(url, headers=headers, timeout=timeout)
+            return response.status_code < 500
+
+        return probe
+
+    def start(self) -> None:
+        for checker in self.health:
+            checker.start()
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.in_flight += 1
+        self._idle.clear()
+        self.metrics.in_flight.inc()
+        try:
+            await self.pipeline.handle(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            self.metrics.in_flight.dec()
+            if self.in_flight == 0:
+                self._idle.set()
+
+    async def retire(self, timeout: float, close_store: bool = False) -> None:
+        """Wait for in-flight requests (streams included) to finish, then close."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("retiring config %s with %d requests still in flight", self.version,
+                        self.in_flight)
+        await self.reporter.drain(timeout)
+        await self.close(close_store)
+
+    async def close(self, close_store: bool = True) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for checker in self.health:
+            await checker.stop()
+        for chain in self.chains.values():
+            await chain.close()
+        for provider in self.providers.values():
+            await provider.close()
+        await self.services.close()
+        if close_store:
+            await self.store.close()
+
+    def ready(self) -> tuple[bool, list[str]]:
+        """Ready unless a route's upstream has no available target."""
+        down = sorted({r.upstream.name for r in self.routes.routes if not r.upstream.available()})
+        return not down, down
+
+    def status(self) -> dict[str, Any]:
+        config = self.loaded.config
+        return {
+            "config_version": self.version,
+            "config_file": str(self.loaded.path),
+            "routes": [{"name": r.name, "match": r.describe(), "policy": r.chain.name,
+                        "upstream": r.upstream.name} for r in self.routes.routes],
+            "policies": {name: [link.use for link in chain.links]
+                         for name, chain in self.chains.items()},
+            "providers": {name: p.describe() for name, p in self.providers.items()},
+            "disabled_providers": self.loaded.disabled_providers,
+            "upstreams": {name: g.snapshot() for name, g in self.groups.items()},
+            "state": {"backend": config.state.backend},
+            "in_flight": self.in_flight,
+            "warnings": self.loaded.warnings,
+        }
+
+
+def build_chain(policy: Policy, services: Services) -> Chain:
+    links = []
+    for index, spec in enumerate(policy.plugins):
+        try:
+            plugin = spec.cls(spec.options, services)
+        except ConfigError:
+            raise
+        except Exception as exc:
+            raise ConfigError([Problem(policy.file, f"plugins[{index}]",
+                                       f"plugin {spec.entry.use!r} failed to start: {exc}")]
+                              ) from exc
+        links.append(Chain.link(index, spec.entry.use, plugin, spec.entry.when, spec.entry.mode))
+    return Chain(policy.name, links)

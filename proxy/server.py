@@ -1,0 +1,211 @@
+"""Running the gateway under Hypercorn: config, signals, hot reload, workers, graceful stop.
+
+Hypercorn is driven programmatically so the listen backlog, header limits and drain timeout
+come from config.toml. SIGHUP reloads in place (a new Runtime swapped in, nothing restarted);
+SIGTERM/SIGINT stop accepting and drain in-flight requests up to ``shutdown_timeout``.
+With ``workers > 1`` the parent binds the sockets once, starts that many worker processes,
+and forwards SIGHUP to each, so every worker reloads in place too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypercorn.asyncio.run import worker_serve
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.config import Sockets
+from hypercorn.utils import wrap_app
+
+from proxy.admin import build_admin
+from proxy.app import Gateway
+from proxy.config.errors import ConfigError
+from proxy.config.loader import LoadedConfig, load_config
+from proxy.observe.logging import setup_logging
+from proxy.observe.metrics import Metrics
+from proxy.runtime import Runtime
+
+log = logging.getLogger("sluicegate.server")
+
+
+@dataclass
+class ServeOptions:
+    config_path: str
+    profile: str | None = None
+    watch: bool = False
+
+
+def hypercorn_config(loaded: LoadedConfig) -> HypercornConfig:
+    server = loaded.config.server
+    config = HypercornConfig()
+    config.bind = list(server.listen)
+    if server.admin_listen:
+        config.bind.append(server.admin_listen)
+    config.backlog = max(server.backlog, 1024)
+    config.h11_max_incomplete_size = server.header_limit
+    config.h2_max_header_list_size = server.header_limit
+    config.keep_alive_timeout = server.keep_alive
+    config.graceful_timeout = server.shutdown_timeout
+    config.include_server_header = False
+    config.accesslog = None
+    config.errorlog = logging.getLogger("sluicegate.hypercorn")
+    config.workers = server.workers
+    return config
+
+
+class Reloader:
+    """Re-reads the config and swaps a new Runtime in; a bad config leaves the old serving."""
+
+    def __init__(self, gateway: Gateway, options: ServeOptions, metrics: Metrics) -> None:
+        self.gateway = gateway
+        self.options = options
+        self.metrics = metrics
+        self._lock = asyncio.Lock()
+        self._mtimes = self._snapshot()
+
+    async def reload(self) -> tuple[bool, str]:
+        async with self._lock:
+            current = self.gateway.runtime
+            try:
+                loaded = load_config(self.options.config_path, self.options.profile)
+                same_state = loaded.config.state == current.loaded.config.state
+                runtime = Runtime.build(loaded, self.metrics,
+                                        store=current.store if same_state else None)
+            except ConfigError as error:
+                self.metrics.reloads.labels("rejected").inc()
+                log.error("reload rejected; config %s keeps serving:\n%s", current.version, error)
+                return False, str(error)
+            except Exception as error:  # a plugin or provider that failed to build
+                self.metrics.reloads.labels("failed").inc()
+                log.exception("reload failed; config %s keeps serving", current.version)
+                return False, f"reload failed: {error}"
+            self.gateway.swap(runtime)
+            self.gateway.admin_app = build_admin(self.gateway, self.reload)
+            self.metrics.reloads.labels("ok").inc()
+            log.info("reloaded", extra={"config_version": runtime.version,
+                                        "previous_version": current.version})
+            self._mtimes = self._snapshot()
+            return True, f"config {runtime.version} is live"
+
+    def _snapshot(self) -> dict[Path, float]:
+        """Modification times of the config, its profile overlay and every policy file."""
+        loaded = self.gateway.runtime.loaded
+        files = [loaded.path, *loaded.path.parent.glob(f"{loaded.path.stem}.*.toml")]
+        policies = (loaded.path.parent / loaded.config.policies_dir)
+        files += list(policies.glob("*.toml"))
+        return {f: _mtime(f) for f in files}
+
+    async def watch(self, interval: float = 1.0) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            current = self._snapshot()
+            if current != self._mtimes:
+                self._mtimes = current
+                await self.reload()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -1.0
+
+
+def build_gateway(options: ServeOptions, metrics: Metrics | None = None) -> tuple[Gateway, Reloader]:
+    loaded = load_config(options.config_path, options.profile)
+    metrics = metrics or Metrics()
+    runtime = Runtime.build(loaded, metrics)
+    gateway = Gateway(runtime, loaded.config.server.shutdown_timeout)
+    reloader = Reloader(gateway, options, metrics)
+    admin = loaded.config.server.admin_listen
+    if admin:
+        gateway.admin_port = int(admin.rpartition(":")[2])
+        gateway.admin_app = build_admin(gateway, reloader.reload)
+    for warning in loaded.warnings:
+        log.warning(warning)
+    return gateway, reloader
+
+
+async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) -> None:
+    """One worker: build the gateway, install signal handlers, serve until told to stop."""
+    gateway, reloader = build_gateway(options)
+    loaded = gateway.runtime.loaded
+    setup_logging(loaded.config.server.log_level)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    background: set[asyncio.Task[Any]] = set()
+
+    def on_hup() -> None:
+        task = loop.create_task(reloader.reload())
+        background.add(task)
+        task.add_done_callback(background.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    if options.watch:
+        background.add(loop.create_task(reloader.watch()))
+    log.info("sluicegate serving", extra={"listen": loaded.config.server.listen,
+                                          "admin": loaded.config.server.admin_listen,
+                                          "config_version": gateway.runtime.version,
+                                          "pid": os.getpid()})
+    hconfig = hypercorn_config(loaded)
+    await worker_serve(wrap_app(gateway, hconfig.wsgi_max_body_size, "asgi"), hconfig,
+                       sockets=sockets, shutdown_trigger=stop.wait)
+    for task in background:
+        task.cancel()
+
+
+def run(options: ServeOptions) -> int:
+    """Entry point of ``sluicegate serve``: returns the process exit code."""
+    loaded = load_config(options.config_path, options.profile)  # fail fast, before forking
+    setup_logging(loaded.config.server.log_level)
+    workers = loaded.config.server.workers
+    if workers == 1:
+        _run_loop(serve_worker(options))
+        return 0
+    return _run_workers(options, hypercorn_config(loaded), workers)
+
+
+def _run_loop(main: Any) -> None:
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
+
+
+def _worker_main(options: ServeOptions, sockets: Sockets) -> None:
+    _run_loop(serve_worker(options, sockets))
+
+
+def _run_workers(options: ServeOptions, hconfig: HypercornConfig, workers: int) -> int:
+    sockets = hconfig.create_sockets()
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_worker_main, args=(options, sockets), daemon=False)
+                 for _ in range(workers)]
+    for process in processes:
+        process.start()
+
+    def forward(signum: int, frame: Any) -> None:
+        for process in processes:
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, signum)
+
+    for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, forward)
+    code = 0
+    for process in processes:
+        process.join()
+        code = code or (process.exitcode or 0)
+    return code
+
+
+

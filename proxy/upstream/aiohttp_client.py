@@ -1,0 +1,110 @@
+"""The production UpstreamClient: aiohttp, one ClientSession and bounded pool per provider.
+
+aiohttp rather than httpx on the hot path: httpx's pool (httpcore 1.0) does per-request work
+that grows with the pool and collapsed under 500 concurrent streams (DESIGN.md has the numbers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+
+from proxy.upstream.client import (
+    RawHeaders,
+    UpstreamConnectError,
+    UpstreamError,
+    UpstreamRequest,
+    UpstreamTimeout,
+)
+
+# aiohttp would add these on its own; a proxy must send only what the client and the
+# provider config say.
+_SKIP_AUTO_HEADERS = frozenset({"User-Agent", "Accept-Encoding", "Content-Type"})
+
+
+class AiohttpResponse:
+    __slots__ = ("_response", "headers", "status")
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status = response.status
+        self.headers: RawHeaders = list(response.raw_headers)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+        except asyncio.TimeoutError:
+            raise UpstreamTimeout("no data from the provider within the idle timeout",
+                                  "idle") from None
+        except aiohttp.ClientError as exc:
+            raise UpstreamError(f"the provider broke off the response: {exc}") from None
+
+    async def aclose(self) -> None:
+        # release() keeps the connection when the body was read to the end, and closes it
+        # otherwise (aiohttp cannot reuse a half-read connection).
+        if self._response.content.at_eof():
+            self._response.release()
+        else:
+            self._response.close()
+
+
+class AiohttpClient:
+    """Sends requests to one provider over its own bounded keep-alive pool."""
+
+    def __init__(self, max_connections: int = 100, keepalive: float = 30.0) -> None:
+        self._max_connections = max_connections
+        self._keepalive = keepalive
+        self._session: aiohttp.ClientSession | None = None
+
+    def _create_session(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self._max_connections,
+            limit_per_host=0,
+            keepalive_timeout=self._keepalive,
+            ttl_dns_cache=300,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            skip_auto_headers=_SKIP_AUTO_HEADERS,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            read_bufsize=2**16,
+        )
+        return self._session
+
+    async def send(self, request: UpstreamRequest) -> AiohttpResponse:
+        session = self._session or self._create_session()
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=request.connect_timeout, sock_read=request.idle_timeout
+        )
+        try:
+            async with asyncio.timeout(request.first_byte_timeout):
+                response = await session.request(
+                    request.method,
+                    request.url,
+                    headers=request.headers,
+                    data=request.body,
+                    timeout=timeout,
+                    allow_redirects=False,
+                    compress=None,
+                )
+        except aiohttp.ClientConnectorError as exc:
+            raise UpstreamConnectError(f"cannot connect to the provider: {exc.os_error}") from None
+        except aiohttp.ServerDisconnectedError:
+            # A kept-alive connection the provider had already closed: nothing was processed.
+            raise UpstreamConnectError("the provider closed the connection") from None
+        except aiohttp.ConnectionTimeoutError:
+            raise UpstreamTimeout("connecting to the provider timed out", "connect") from None
+        except (TimeoutError, asyncio.TimeoutError):
+            raise UpstreamTimeout("the provider did not answer in time", "first_byte") from None
+        except aiohttp.ClientError as exc:
+            raise UpstreamError(f"the provider broke the protocol: {exc}") from None
+        return AiohttpResponse(response)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,67 @@
+"""The UpstreamClient seam: send a request, get status, headers and an async chunk iterator.
+
+Everything above it (balancing, retries, breakers) is policy; everything below is I/O. The
+production implementation uses aiohttp (``aiohttp_client.py``); the built-in mock provider
+implements the same seam in-process, so the real retry, breaker and balancer code runs for it.
+Like httpx's transports, this is the only thing a new kind of provider has to implement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+@dataclass(slots=True)
+class UpstreamRequest:
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes | AsyncIterator[bytes] | None
+    connect_timeout: float = 2.0
+    first_byte_timeout: float = 30.0
+    idle_timeout: float = 60.0
+
+
+class UpstreamResponse(Protocol):
+    status: int
+    headers: RawHeaders
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The body as it arrives; raises UpstreamError if the provider fails mid-body."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the connection (closing it when the body was not read to the end)."""
+        ...
+
+
+class UpstreamClient(Protocol):
+    async def send(self, request: UpstreamRequest) -> UpstreamResponse: ...
+
+    async def close(self) -> None: ...
+
+
+class UpstreamError(Exception):
+    """The provider could not be reached or broke the protocol.
+
+    ``kind`` is ``"connect"``, ``"timeout"`` or ``"protocol"`` — the words retry policies use.
+    ``phase`` says when it happened for timeouts: connect, first_byte, idle or total.
+    """
+
+    kind = "protocol"
+
+    def __init__(self, message: str, phase: str = "") -> None:
+        super().__init__(message)
+        self.phase = phase
+
+
+class UpstreamConnectError(UpstreamError):
+    kind = "connect"
+
+
+class UpstreamTimeout(UpstreamError):
+    kind = "timeout"

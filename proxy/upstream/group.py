@@ -1,0 +1,272 @@
+"""An upstream group: admission, then balancer -> breaker -> attempt, retried and failed over.
+
+This is where the resilience units meet: it picks a target that serves the requested model,
+maps the model name and key for it, and on a retryable outcome tries a different target after
+a jittered backoff — while nothing has been sent to the client, and only within the retry
+budget, so retries never amplify an outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from proxy.config.models import UpstreamConfig
+from proxy.errors import GatewayError
+from proxy.exchange import Exchange
+from proxy.upstream.admission import AdmissionController, AdmissionRejected
+from proxy.upstream.balancer import eligible, make_balancer
+from proxy.upstream.breaker import CircuitBreaker, Permit, is_failure
+from proxy.upstream.client import UpstreamError, UpstreamResponse
+from proxy.upstream.lease import Lease, peek_stream_error
+from proxy.upstream.provider import Provider, with_model
+from proxy.upstream.quota import ProviderQuota
+from proxy.upstream.retry import RetryBudget, RetryPolicy, parse_retry_after
+from proxy.upstream.target import Target, TargetStats
+
+log = logging.getLogger("sluicegate.upstream")
+
+
+@dataclass(slots=True)
+class Outbound:
+    """What the gateway forwards, before a target is chosen."""
+
+    method: str
+    path: str
+    query: bytes
+    headers: list[tuple[str, str]]
+    body: bytes | AsyncIterator[bytes] | None
+    payload: dict[str, Any] | None
+    alias: str | None
+    retry: bool = True
+
+
+class UpstreamGroup:
+    def __init__(
+        self,
+        name: str,
+        config: UpstreamConfig,
+        providers: dict[str, Provider],
+        *,
+        rng: random.Random | None = None,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self._rng = rng or random.Random()
+        self._on_event = on_event or (lambda kind, data: None)
+        self.providers: dict[Target, Provider] = {}
+        self.targets: list[Target] = []
+        for index, target_config in enumerate(config.targets):
+            provider = providers.get(target_config.provider)
+            if provider is None or not provider.config.enabled:
+                continue
+            target = self._target(index, target_config.weight, provider)
+            self.targets.append(target)
+            self.providers[target] = provider
+        self.balancer = make_balancer(config.balance, rng=self._rng)
+        retry = config.retry
+        self.retry = RetryPolicy(retry.attempts, retry.backoff, retry.max_backoff, retry.budget,
+                                 frozenset(retry.on))
+        self.budget = RetryBudget(ratio=retry.budget)
+        self.admission = (AdmissionController(config.admission.max_in_flight,
+                                              config.admission.queue, config.admission.max_wait)
+                          if config.admission else None)
+        self.all_aliases = self._aliases()
+
+    def _target(self, index: int, weight: int, provider: Provider) -> Target:
+        b = self.config.breaker
+        breaker = CircuitBreaker(failures=b.failures, error_rate=b.error_rate, window=b.window,
+                                 min_requests=b.min_requests, open_for=b.open_for,
+                                 half_open=b.half_open, rng=self._rng)
+        name = provider.name
+        breaker.subscribe(lambda old, new: self._breaker_moved(name, old, new))
+        quota = (ProviderQuota(rpm=provider.config.rpm, tpm=provider.config.tpm)
+                 if provider.config.rpm or provider.config.tpm else None)
+        return Target(name, weight=weight, priority=index, models=provider.models,
+                      pricing=provider.pricing, breaker=breaker, quota=quota,
+                      stats=TargetStats(window=b.window))
+
+    def _breaker_moved(self, target: str, old: str, new: str) -> None:
+        log.warning("breaker of %s in upstream %s: %s -> %s", target, self.name, old, new)
+        self._on_event("breaker", {"upstream": self.name, "target": target, "from": old,
+                                   "to": new})
+
+    def _aliases(self) -> list[str] | None:
+        """Every public model name this group serves; None when a target passes names through."""
+        aliases: set[str] = set()
+        for target in self.targets:
+            if target.models is None:
+                return None
+            aliases.update(target.models)
+        return sorted(aliases)
+
+    def candidates(self, alias: str | None) -> list[Target]:
+        if alias is None:
+            return self.targets
+        found = [t for t in self.targets if t.serves(alias) is not None]
+        if not found and self.targets:
+            known = ", ".join(self.all_aliases or []) or "none"
+            raise GatewayError(404, "model_not_found",
+                               f"model {alias!r} is not served by this gateway "
+                               f"(known models: {known})")
+        return found
+
+    async def open(self, ex: Exchange, out: Outbound, priority: int = 0) -> Lease:
+        """A response from the first target that gives a good one (or the last one tried)."""
+        candidates = self.candidates(out.alias)
+        if not candidates:
+            raise GatewayError(503, "no_upstream", f"upstream {self.name!r} has no enabled target",
+                               {"Retry-After": "5"})
+        release = None
+        if self.admission is not None:
+            try:
+                await self.admission.acquire(priority)
+            except AdmissionRejected as rejected:
+                raise GatewayError(503, "overloaded", "the gateway is at capacity; retry later",
+                                   {"Retry-After": str(max(1, round(rejected.retry_after)))}
+                                   ) from None
+            release = self.admission.release
+        try:
+            lease = await self._attempts(ex, out, candidates)
+        except BaseException:
+            if release:
+                release()
+            raise
+        lease.on_done = release
+        return lease
+
+    async def _attempts(self, ex: Exchange, out: Outbound, candidates: list[Target]) -> Lease:
+        self.budget.record_request()
+        replayable = not isinstance(out.body, AsyncIterator)
+        max_attempts = self.retry.attempts if out.retry and replayable else 1
+        tried: list[Target] = []
+        error: GatewayError | None = None
+        retry_after: float | None = None
+        for attempt in range(1, max_attempts + 1):
+            target = self.balancer.pick(candidates, self._cost_of(out), exclude=tried)
+            permit = target.breaker.allow() if target is not None else None
+            if target is None or permit is None:
+                error = error or _unavailable(candidates)
+                break
+            if attempt > 1:
+                same = tried and tried[-1] is target
+                await asyncio.sleep(self.retry.delay(attempt - 1, retry_after if same else None,
+                                                     self._rng))
+            ex.attempts = attempt
+            outcome = await self._attempt(ex, out, target, permit)
+            if isinstance(outcome, Lease):
+                if attempt < max_attempts and self._retryable(outcome, candidates, tried, target):
+                    retry_after = _retry_after(outcome.response)
+                    tried.append(target)
+                    await outcome.discard(success=not is_failure(outcome.response.status, None))
+                    self._on_event("retry", {"upstream": self.name, "target": target.provider_name,
+                                             "reason": str(outcome.response.status)})
+                    continue
+                return outcome
+            error, retry_after = outcome, None
+            tried.append(target)
+            if not (attempt < max_attempts and self.retry.should_retry(_kind(outcome))
+                    and eligible(candidates, tried) and self.budget.try_acquire_retry()):
+                break
+            self._on_event("retry", {"upstream": self.name, "target": target.provider_name,
+                                     "reason": _kind(outcome)})
+        assert error is not None
+        raise error
+
+    def _retryable(
+        self, lease: Lease, candidates: list[Target], tried: list[Target], target: Target
+    ) -> bool:
+        status = lease.response.status
+        if lease.stream_error is not None:
+            status = 500
+        if not self.retry.should_retry(status):
+            return False
+        if status == 429 and target.quota is not None:
+            target.quota.block_for(_retry_after(lease.response) or 1.0)
+        return bool(eligible(candidates, [*tried, target])) and self.budget.try_acquire_retry()
+
+    async def _attempt(
+        self, ex: Exchange, out: Outbound, target: Target, permit: Permit
+    ) -> Lease | GatewayError:
+        provider = self.providers[target]
+        model = target.serves(out.alias) if out.alias else None
+        body = out.body
+        if model is not None and out.payload is not None and model != out.alias:
+            body = with_model(out.payload, model)
+        request = provider.request(out.method, out.path, out.query, out.headers, body,
+                                   self.config.timeouts)
+        ex.target, ex.upstream_model = target.provider_name, model
+        target.stats.start()
+        if target.quota is not None:
+            target.quota.record_request()
+        started = time.perf_counter()
+        try:
+            response: UpstreamResponse = await provider.client.send(request)
+            stream_error, response = await peek_stream_error(response, self.config.timeouts)
+        except UpstreamError as exc:
+            target.stats.finish()
+            target.stats.record(False)
+            target.breaker.record(permit, False)
+            log.info("attempt to %s failed: %s", target.provider_name, exc,
+                     extra={"request_id": ex.request_id})
+            return _as_gateway_error(exc)
+        except BaseException:
+            target.stats.finish()
+            target.breaker.cancel(permit)
+            raise
+        target.stats.observe_ttfb(time.perf_counter() - started)
+        ex.first_byte_at = time.perf_counter()
+        return Lease(response, target, provider, permit, stream_error)
+
+    def _cost_of(self, out: Outbound) -> Callable[[Target], float] | None:
+        if self.config.balance != "cheapest" or out.alias is None:
+            return None
+        alias = out.alias
+        size = len(out.body) if isinstance(out.body, bytes) else 0
+        max_tokens = (out.payload or {}).get("max_tokens") or (out.payload or {}).get(
+            "max_completion_tokens") or 256
+        output = int(max_tokens) if isinstance(max_tokens, int | float) else 256
+        return lambda target: target.estimated_cost(alias, size // 4, output)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "balance": self.config.balance,
+            "targets": [t.snapshot() for t in self.targets],
+            "retry_budget": self.budget.snapshot(),
+            "admission": self.admission.snapshot() if self.admission else None,
+        }
+
+    def available(self) -> bool:
+        return any(t.available() for t in self.targets)
+
+
+def _kind(error: GatewayError) -> str:
+    return "timeout" if error.status == 504 else "connect"
+
+
+def _retry_after(response: UpstreamResponse) -> float | None:
+    for key, value in response.headers:
+        if key.lower() == b"retry-after":
+            return parse_retry_after(value.decode("latin-1"))
+    return None
+
+
+def _unavailable(candidates: list[Target]) -> GatewayError:
+    waits = [t.breaker.open_remaining() for t in candidates if t.breaker.state == "open"]
+    retry_after = max(1, round(min(waits))) if waits else 1
+    return GatewayError(503, "no_available_target",
+                        "no provider for this request is available right now",
+                        {"Retry-After": str(retry_after)})
+
+
+def _as_gateway_error(exc: UpstreamError) -> GatewayError:
+    if exc.kind == "timeout":
+        return GatewayError(504, "upstream_timeout", "the provider did not answer in time")
+    return GatewayError(502, "upstream_unavailable", "the provider could not be reached")
+

@@ -1,0 +1,146 @@
+"""A Lease: one upstream response and the bookkeeping owed to its target when it ends.
+
+Whatever way a response ends — read to the end, cut off mid-stream, abandoned by a client
+that went away, discarded for a retry — the target's in-flight count, breaker and rolling
+error rate must hear about it exactly once. The Lease makes that a single call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import orjson
+
+from proxy.config.models import TimeoutsConfig
+from proxy.upstream.breaker import Permit
+from proxy.upstream.client import RawHeaders, UpstreamError, UpstreamResponse, UpstreamTimeout
+from proxy.upstream.provider import Provider
+from proxy.upstream.target import Target
+
+_DISCARD_LIMIT = 64 * 1024
+
+
+class Lease:
+    __slots__ = ("_finished", "on_done", "permit", "provider", "response", "stream_error",
+                 "target")
+
+    def __init__(
+        self,
+        response: UpstreamResponse,
+        target: Target,
+        provider: Provider,
+        permit: Permit,
+        stream_error: str | None = None,
+    ) -> None:
+        self.response = response
+        self.target = target
+        self.provider = provider
+        self.permit = permit
+        self.stream_error = stream_error
+        self.on_done: Callable[[], None] | None = None
+        self._finished = False
+
+    def finish(self, success: bool | None) -> None:
+        """Report the outcome once; ``None`` means it says nothing about the target."""
+        if self._finished:
+            return
+        self._finished = True
+        self.target.stats.finish()
+        if success is None:
+            self.target.breaker.cancel(self.permit)
+        else:
+            self.target.stats.record(success)
+            self.target.breaker.record(self.permit, success)
+        if self.on_done is not None:
+            self.on_done()
+
+    async def close(self, success: bool | None) -> None:
+        try:
+            await self.response.aclose()
+        finally:
+            self.finish(success)
+
+    async def discard(self, success: bool) -> None:
+        """Drop a response we will retry: read a small body so the connection is reused."""
+        try:
+            size = 0
+            async for chunk in self.response.chunks():
+                size += len(chunk)
+                if size > _DISCARD_LIMIT:
+                    break
+        except UpstreamError:
+            pass
+        finally:
+            await self.close(success)
+
+
+class PeekedResponse:
+    """A response whose first chunk was already read, replayed ahead of the rest."""
+
+    __slots__ = ("_first", "_rest", "_response", "headers", "status")
+
+    def __init__(self, response: UpstreamResponse, first: bytes, rest: AsyncIterator[bytes]) -> None:
+        self._response = response
+        self._first = first
+        self._rest = rest
+        self.status = response.status
+        self.headers: RawHeaders = response.headers
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        if self._first:
+            yield self._first
+        async for chunk in self._rest:
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+async def peek_stream_error(
+    response: UpstreamResponse, timeouts: TimeoutsConfig
+) -> tuple[str | None, UpstreamResponse]:
+    """For a 200 SSE stream, read the first chunk: an error there, before any content, is a
+    failed attempt that can still be retried, since nothing has reached the client yet."""
+    if response.status != 200 or not _is_event_stream(response.headers):
+        return None, response
+    rest = response.chunks()
+    try:
+        async with asyncio.timeout(timeouts.first_byte):
+            first = await anext(rest, b"")
+    except TimeoutError:
+        await response.aclose()
+        raise UpstreamTimeout("the provider sent no stream data in time", "first_byte") from None
+    except BaseException:
+        await response.aclose()
+        raise
+    return _error_in(first), PeekedResponse(response, first, rest)
+
+
+def _is_event_stream(headers: RawHeaders) -> bool:
+    for key, value in headers:
+        if key.lower() == b"content-type":
+            return value.lower().startswith(b"text/event-stream")
+    return False
+
+
+def _error_in(chunk: bytes) -> str | None:
+    for line in chunk.split(b"\n"):
+        line = line.strip()
+        if line == b"event: error":
+            return "error event"
+        if not line.startswith(b"data:"):
+            continue
+        data = line[5:].strip()
+        if data == b"[DONE]":
+            return None
+        try:
+            event = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(event, dict):
+            if "error" in event:
+                return str(event.get("error"))[:200]
+            if event.get("choices"):
+                return None
+    return None
