@@ -145,10 +145,11 @@ class MemoryStore:
 
     async def get(self, key: str) -> bytes | None:
         check_key(key)
+        now = self._now()
         entry = self._values.get(key)
         if entry is None:
             return None
-        if entry[1] <= self._now():
+        if entry[1] <= now:
             del self._values[key]
             return None
         return entry[0]

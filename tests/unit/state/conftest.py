@@ -1,0 +1,18 @@
+"""Shared helpers for the state unit tests: a hand-driven clock and a memory store on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from proxy.state import MemoryStore
+from tests.unit.state.state_clock import FakeClock
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(clock: FakeClock) -> MemoryStore:
+    return MemoryStore(clock=clock)
