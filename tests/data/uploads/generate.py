@@ -138,11 +138,13 @@ def zip_of(entries: Sequence[tuple[str, bytes]], *, stored: bool = False) -> byt
 def zip_bomb(inflated: int = 64 << 20) -> bytes:
     """A single-entry zip that inflates ~1000:1 (64 MiB of zeros in ~64 KiB)."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        with z.open("zeros.bin", "w", force_zip64=True) as entry:
-            block = bytes(1 << 20)
-            for _ in range(inflated >> 20):
-                entry.write(block)
+    block = bytes(1 << 20)
+    with (
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z,
+        z.open("zeros.bin", "w", force_zip64=True) as entry,
+    ):
+        for _ in range(inflated >> 20):
+            entry.write(block)
     return buf.getvalue()
 
 

@@ -98,7 +98,9 @@ def test_policy_allows_agreeing_files(sniffed: str, declared: str | None, filena
         ("application/x-dosexec", "image/png", "cat.png", RejectKind.TYPE_NOT_ALLOWED),
     ],
 )
-def test_policy_rejects(sniffed: str, declared: str | None, filename: str, kind: RejectKind) -> None:
+def test_policy_rejects(
+    sniffed: str, declared: str | None, filename: str, kind: RejectKind
+) -> None:
     with pytest.raises(Rejected) as caught:
         POLICY.check(sniffed, declared, filename)
     assert caught.value.kind is kind
