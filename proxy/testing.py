@@ -1,0 +1,270 @@
+"""The plugin test kit: run one plugin, or a whole chain, through the real request path.
+
+Nothing is mocked above the upstream seam: the harness builds a real Chain, Route, upstream
+group and Pipeline, and only the provider is fake (``FakeUpstream``, an UpstreamClient that
+records what it was sent). So a plugin tested here behaves as it will in the gateway::
+
+    harness = Harness([(MyPlugin, {"limit": 3})])
+    result = await harness.request("POST", "/v1/chat/completions", json={...})
+    assert result.status == 200
+    assert harness.upstream.requests[0].headers ...
+
+``make_exchange`` builds a bare Exchange for calling a hook directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from proxy.chain import Chain
+from proxy.clientip import ClientIpResolver
+from proxy.config.models import PluginEntry, ProviderConfig, RouteConfig, RouteMatch
+from proxy.config.models import UpstreamConfig, When
+from proxy.exchange import Exchange
+from proxy.observe.metrics import Metrics
+from proxy.observe.report import Reporter
+from proxy.pipeline import Pipeline
+from proxy.plugin import Plugin, Services
+from proxy.routing import Route, RouteTable
+from proxy.state import MemoryStore, StateStore
+from proxy.upstream.client import RawHeaders, UpstreamRequest
+from proxy.upstream.group import UpstreamGroup
+from proxy.upstream.provider import Provider
+
+Handler = Callable[[UpstreamRequest, bytes], "Awaitable[FakeReply] | FakeReply"]
+
+
+@dataclass
+class FakeReply:
+    status: int = 200
+    headers: RawHeaders = field(default_factory=lambda: [(b"content-type", b"application/json")])
+    chunks: Sequence[bytes] = (b'{"ok": true}',)
+
+    @classmethod
+    def json(cls, payload: Any, status: int = 200) -> FakeReply:
+        return cls(status, [(b"content-type", b"application/json")], [orjson.dumps(payload)])
+
+    @classmethod
+    def sse(cls, events: Sequence[Any], done: bool = True) -> FakeReply:
+        chunks = [b"data: " + orjson.dumps(e) + b"\n\n" for e in events]
+        if done:
+            chunks.append(b"data: [DONE]\n\n")
+        return cls(200, [(b"content-type", b"text/event-stream")], chunks)
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+class _FakeResponse:
+    def __init__(self, reply: FakeReply) -> None:
+        self.status = reply.status
+        self.headers = list(reply.headers)
+        self._chunks = list(reply.chunks)
+        self.closed = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class FakeUpstream:
+    """An UpstreamClient that records requests and answers with a fixed reply or a handler."""
+
+    def __init__(self, reply: FakeReply | Handler | None = None) -> None:
+        self.reply = reply or FakeReply.json(_CHAT_REPLY)
+        self.requests: list[RecordedRequest] = []
+
+    async def send(self, request: UpstreamRequest) -> _FakeResponse:
+        body = request.body
+        if body is not None and not isinstance(body, bytes):
+            body = b"".join([chunk async for chunk in body])
+        self.requests.append(RecordedRequest(request.method, request.url, dict(request.headers),
+                                             body or b""))
+        reply = self.reply
+        if callable(reply):
+            produced = reply(request, body or b"")
+            reply = await produced if asyncio.iscoroutine(produced) else produced
+        assert isinstance(reply, FakeReply)
+        return _FakeResponse(reply)
+
+    async def close(self) -> None:
+        return None
+
+
+_CHAT_REPLY = {
+    "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test-model",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"},
+                 "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+}
+
+
+@dataclass
+class Result:
+    status: int
+    headers: list[tuple[str, str]]
+    chunks: list[bytes]
+    exchange: Exchange
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k == name), None)
+
+
+PluginSpec = tuple[type[Plugin], Mapping[str, Any]] | Plugin
+
+
+class Harness:
+    """A gateway of one route: the given plugins in front of a FakeUpstream."""
+
+    def __init__(
+        self,
+        plugins: Sequence[PluginSpec],
+        upstream: FakeUpstream | None = None,
+        *,
+        store: StateStore | None = None,
+        services: Services | None = None,
+        models: dict[str, str] | None = None,
+        trusted_proxies: Sequence[str] = (),
+        max_body: int = 32 * 1024 * 1024,
+    ) -> None:
+        self.metrics = services.metrics if services else Metrics()
+        self.store = store or (services.store if services else MemoryStore())
+        self.services = services or Services(store=self.store, metrics=self.metrics)
+        self.upstream = upstream or FakeUpstream()
+        links = [self._link(i, spec) for i, spec in enumerate(plugins)]
+        self.chain = Chain("test", links)
+        provider = Provider("fake", ProviderConfig(type="mock", models=models), self.upstream)
+        group = UpstreamGroup("test", UpstreamConfig.model_validate(
+            {"targets": [{"provider": "fake"}], "retry": {"attempts": 1}}), {"fake": provider})
+        route = Route.build(0, RouteConfig(match=RouteMatch(), policy="test", upstream="test"),
+                            self.chain, group)
+        resolver = ClientIpResolver([_network(p) for p in trusted_proxies])
+        self.pipeline = Pipeline(RouteTable([route]), resolver, max_body,
+                                 Reporter(self.metrics, None))
+
+    def _link(self, index: int, spec: PluginSpec) -> Any:
+        if isinstance(spec, Plugin):
+            return Chain.link(index, spec.name or type(spec).__name__, spec, None, spec.mode)
+        cls, raw = spec
+        entry = PluginEntry.model_validate({"use": cls.name or cls.__name__, **raw})
+        plugin = cls(cls.Options.model_validate(entry.model_extra or {}), self.services)
+        when = entry.when if isinstance(entry.when, When) else None
+        return Chain.link(index, entry.use, plugin, when, entry.mode)
+
+    async def request(
+        self,
+        method: str = "GET",
+        path: str = "/v1/chat/completions",
+        *,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        body: bytes | None = None,
+        query: str = "",
+        client_ip: str = "127.0.0.1",
+    ) -> Result:
+        """Send one request through the chain; waits for on_complete hooks to finish."""
+        raw_headers = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+        if json is not None:
+            body = orjson.dumps(json)
+            if not any(k == b"content-type" for k, _ in raw_headers):
+                raw_headers.append((b"content-type", b"application/json"))
+        if body is not None:
+            raw_headers.append((b"content-length", str(len(body)).encode()))
+        scope = {"type": "http", "method": method.upper(), "path": path, "scheme": "http",
+                 "query_string": query.encode(), "headers": raw_headers,
+                 "client": (client_ip, 50000), "server": ("127.0.0.1", 8080)}
+        messages = [{"type": "http.request", "body": body or b"", "more_body": False}]
+        sent: list[dict[str, Any]] = []
+        done = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            if messages:
+                return messages.pop(0)
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        exchanges: list[Exchange] = []
+        original = self.pipeline.reporter.completed
+
+        def capture(ex: Exchange) -> None:
+            exchanges.append(ex)
+            original(ex)
+
+        self.pipeline.reporter.completed = capture  # type: ignore[method-assign]
+        try:
+            await self.pipeline.handle(scope, receive, send)
+        finally:
+            self.pipeline.reporter.completed = original  # type: ignore[method-assign]
+            done.set()
+        await self.pipeline.reporter.drain(5.0)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        chunks = [m.get("body", b"") for m in sent if m["type"] == "http.response.body"]
+        return Result(start["status"],
+                      [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]],
+                      [c for c in chunks if c], exchanges[0])
+
+    async def close(self) -> None:
+        await self.chain.close()
+        await self.services.close()
+
+
+def make_exchange(
+    method: str = "POST",
+    path: str = "/v1/chat/completions",
+    *,
+    headers: Mapping[str, str] | None = None,
+    json: Any = None,
+    client_ip: str = "127.0.0.1",
+) -> Exchange:
+    """A bare Exchange (no route) for calling one hook directly."""
+    raw_headers = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    body = orjson.dumps(json) if json is not None else b""
+    if json is not None:
+        raw_headers.append((b"content-type", b"application/json"))
+    scope = {"type": "http", "method": method, "path": path, "query_string": b"",
+             "headers": raw_headers, "client": (client_ip, 50000)}
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    ex = Exchange(scope, receive, client_ip=client_ip)
+    ex.request_id = "test-request"
+    return ex
+
+
+def _network(value: str) -> Any:
+    from ipaddress import ip_network
+
+    return ip_network(value, strict=False)
