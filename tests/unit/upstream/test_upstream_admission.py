@@ -126,7 +126,8 @@ async def test_cancel_landing_after_the_handoff_passes_the_slot_on() -> None:
     first.cancel()  # ...but first is cancelled before it ever runs again
     with pytest.raises(asyncio.CancelledError):
         await first
-    await second  # the slot was passed on, not lost
+    await settle(second.done)  # the slot was passed on, not lost (a leak would hang here)
+    await second
     assert ctl.in_flight == 1
     assert ctl.queued == 0
     ctl.release()
