@@ -1,0 +1,58 @@
+"""Where the user-controlled text lives in an OpenAI-compatible request body.
+
+Chat `messages[].content` (a string, or a multimodal array whose `{"type": "text"}` parts carry
+text), legacy completions `prompt` (string or list of strings) and embeddings/responses `input`
+(string, list of strings, or a list of message-like objects). Each text comes with a path such as
+`messages[2].content[0].text`, so a finding can say where it was without quoting it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+TextAt = tuple[str, str]
+"""(path in the JSON body, the text found there)."""
+
+
+def extract_texts(payload: Mapping[str, Any]) -> list[TextAt]:
+    """Pull every user-supplied text out of a chat, completions or embeddings request body."""
+    found: list[TextAt] = []
+    messages = payload.get("messages")
+    if isinstance(messages, list):
+        for i, message in enumerate(messages):
+            if isinstance(message, Mapping):
+                _content(found, f"messages[{i}].content", message.get("content"))
+    for key in ("prompt", "input"):
+        value = payload.get(key)
+        if isinstance(value, str):
+            found.append((key, value))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, str):
+                    found.append((f"{key}[{i}]", item))
+                elif isinstance(item, Mapping):
+                    # Responses API: input=[{"role": ..., "content": str | [parts]}] or a part
+                    if "content" in item:
+                        _content(found, f"{key}[{i}].content", item.get("content"))
+                    else:
+                        _part(found, f"{key}[{i}]", item)
+    return found
+
+
+def _content(found: list[TextAt], path: str, content: object) -> None:
+    if isinstance(content, str):
+        found.append((path, content))
+    elif isinstance(content, list):
+        for j, part in enumerate(content):
+            if isinstance(part, Mapping):
+                _part(found, f"{path}[{j}]", part)
+            elif isinstance(part, str):
+                found.append((f"{path}[{j}]", part))
+
+
+def _part(found: list[TextAt], path: str, part: Mapping[str, Any]) -> None:
+    if part.get("type") in ("text", "input_text", "output_text") and isinstance(
+        part.get("text"), str
+    ):
+        found.append((f"{path}.text", part["text"]))

@@ -1,0 +1,76 @@
+"""Path traversal: climbing out of a directory, and the files such a climb is after.
+
+Relative imports (`../utils`, `../../components/Button`) are everyday code, and absolute paths
+like `/etc/hosts` are everyday sysadmin questions, so neither alone is flagged. The rules want
+a climb that reaches a sensitive target, an unusually deep climb, the non-canonical spellings
+only filter evasion uses (`....//`, `..;/`, `..\\/`), a sensitive absolute path handed over as a
+parameter value (`file=/etc/passwd`), `file://` URLs to system files and PHP stream wrappers.
+Encoded forms (`%2e%2e%2f`, `%252e`, overlong `%c0%af`) are decoded by the normaliser first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scanners.text.finding import Rule, RuleDetector, rule
+
+_UP = r"\.\.[\\/]{1,2}"
+_TARGETS = (
+    r"etc[\\/]|proc[\\/]|boot\.ini|windows[\\/]|winnt[\\/]|win\.ini|system32|system\.ini|"
+    r"inetpub|root[\\/]|var[\\/](?:log|www|lib|run|spool|mail)|usr[\\/](?:local[\\/])?(?:etc|lib|bin)|"
+    r"\.ssh|\.aws|\.git[\\/]|\.htaccess|\.htpasswd|\.bash_history|\.docker|\.kube|id_rsa|"
+    r"id_ed25519|web-inf|meta-inf|wp-config|shadow\b|passwd\b|program files|programdata|appdata"
+)
+# Directories that are ordinary one or two levels up in a project but not three.
+_DEEP_TARGETS = r"home[\\/]|users[\\/]|tmp[\\/]|opt[\\/]|srv[\\/]|dev[\\/]|sys[\\/]|\.env\b"
+_SENSITIVE_ABS = (
+    r"(?:/etc/(?:passwd|shadow|group|gshadow|sudoers|master\.passwd|security/|ssh/|issue|"
+    r"hostname|crontab|mysql/|apache2/|nginx/|httpd/)|/proc/(?:self|\d{1,7})/|"
+    r"/var/log/|/root/|/home/[a-z0-9_.-]{1,32}/\.ssh|~/\.ssh/|"
+    r"[a-z]:[\\/](?:windows|winnt|boot\.ini|inetpub|users[\\/][^\\/\s]{1,32}[\\/]\.ssh))"
+)
+
+
+class PathTraversalDetector(RuleDetector):
+    """Flags directory climbs towards system files; see the module docstring for scope."""
+
+    name = "path_traversal"
+
+    def build_rules(self) -> Iterable[Rule]:
+        return (
+            # ../../etc/passwd  ..\..\windows\win.ini  ../.ssh/id_rsa
+            rule("climb_to_target", rf"(?:{_UP}){{1,32}}(?:{_TARGETS})", gates=("..",)),
+            rule("deep_climb_to_dir", rf"(?:{_UP}){{3,32}}(?:{_DEEP_TARGETS})", gates=("..",)),
+            # deeper than any sane relative import: ../../../../../
+            rule("deep_climb", rf"(?:{_UP}){{5,}}", gates=("..",)),
+            # ....// ..././ ..;/ ..\/ .../ — spellings that only exist to dodge a filter
+            rule(
+                "evasive_climb",
+                r"(?:\.{3,8}[\\/]{1,2}|\.\.[\\/]{2}|\.\.;[\\/]|\.\.\\/|\.\./\./|\.\.\./\.\.){2,}|"
+                r"(?:\.\.[\\/]){1,32}\.\.;|\.\.[\\/]\.\.[\\/]?\x00",
+                gates=("..",),
+            ),
+            # file=/etc/passwd   ?path=c:\windows\win.ini   page=/proc/self/environ
+            rule(
+                "param_sensitive_path",
+                rf"[=:]\s?[\"']?(?:file:/{{2,3}})?{_SENSITIVE_ABS}",
+                gates=("/etc/", "/proc/", "/var/", "/root/", "/home/", "~/", ":\\", ":/"),
+            ),
+            rule(
+                "file_url",
+                r"file:/{2,3}(?:localhost/)?(?:etc|proc|root|windows|winnt|[a-z]:[\\/](?:windows|"
+                r"winnt|boot\.ini|users))\b",
+                gates=("file:",),
+            ),
+            rule(
+                "stream_wrapper",
+                r"\b(?:php://(?:filter|input|fd)|expect://|phar://|zip://[^\s]{1,256}#|"
+                r"data://text/plain;base64)",
+                gates=("://",),
+            ),
+            rule(
+                "proc_self",
+                r"/proc/self/(?:environ|cmdline|fd/\d|maps|mem|cwd|exe|root|status)",
+                gates=("/proc/self",),
+            ),
+        )

@@ -1,0 +1,117 @@
+"""Personal data: email addresses, phone numbers, payment cards, IBANs and national ids.
+
+Numbers are only reported when their check digits hold (Luhn for cards, mod-97 for IBANs, the
+DNI letter, the CPF digits), which is what separates a card from an order id of the same shape.
+Reserved example domains (example.com, *.test, *.invalid, *.localhost) and `git@host:` remotes are
+not personal data. Phone numbers need an international `+` prefix or the North American
+`(555) 123-4567` shape and are skipped right after words like "order" or "invoice".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from scanners.text.checksums import (
+    card_brand_plausible,
+    cpf_valid,
+    digits_only,
+    dni_valid,
+    iban_valid,
+    luhn_valid,
+)
+from scanners.text.finding import Memo, Rule, RuleDetector, rule
+
+_RESERVED_DOMAIN = re.compile(
+    r"@(?:[a-z0-9-]{1,63}\.)*(?:example\.(?:com|org|net)|[a-z0-9-]{1,63}\.(?:test|example|"
+    r"invalid|localhost|local))$"
+)
+_ID_CONTEXT = re.compile(
+    r"(?:order|invoice|ticket|ref|reference|sku|tracking|id|case|po|no\.|number|#)\s?[:#]?\s?$"
+)
+
+
+def _email_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
+    addr = m.group(0)
+    if _RESERVED_DOMAIN.search(addr):
+        return False
+    return not (addr.startswith("git@") and text[m.end() : m.end() + 1] == ":")
+
+
+def _phone_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
+    n = len(digits_only(m.group(0)))
+    if not 10 <= n <= 15:
+        return False
+    return _ID_CONTEXT.search(text[max(0, m.start() - 24) : m.start()]) is None
+
+
+def _card_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
+    number = digits_only(m.group(0))
+    return 13 <= len(number) <= 19 and card_brand_plausible(number) and luhn_valid(number)
+
+
+def _iban_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
+    return iban_valid(m.group(0))
+
+
+def _dni_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
+    return dni_valid(m.group(0))
+
+
+def _cpf_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
+    return cpf_valid(m.group(0))
+
+
+class PiiDetector(RuleDetector):
+    """Flags personal data, validating check digits; see the module docstring for scope."""
+
+    name = "pii"
+
+    def build_rules(self) -> Iterable[Rule]:
+        return (
+            rule(
+                "email",
+                r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.){1,8}"
+                r"[a-z]{2,24}(?![a-z0-9-])",
+                gates=("@",),
+                validate=_email_ok,
+            ),
+            rule(
+                "phone",
+                r"(?<![\w+-])\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?![\w-])|"
+                r"(?<![\w-])(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}(?![\w-])",
+                gates=("+", "(", "-", "."),
+                validate=_phone_ok,
+            ),
+            rule(
+                "card_number",
+                r"(?<![\d.-])\d(?:[ -]?\d){12,18}(?![\d-])",
+                validate=_card_ok,
+            ),
+            rule(
+                "iban",
+                r"(?<![a-z0-9])[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,4})?(?![a-z0-9])",
+                validate=_iban_ok,
+            ),
+            rule(
+                "us_ssn",
+                r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])",
+                gates=("-",),
+            ),
+            rule(
+                "uk_nino",
+                r"(?<![a-z0-9])(?!bg|gb|kn|nk|nt|tn|zz)[a-ceghj-prstw-z][a-ceghj-nprstw-z]"
+                r" ?\d{2} ?\d{2} ?\d{2} ?[a-d](?![a-z0-9])",
+            ),
+            rule(
+                "es_dni",
+                r"(?<![a-z0-9])[xyz]?\d{7,8}-?[a-z](?![a-z0-9])",
+                validate=_dni_ok,
+            ),
+            rule(
+                "br_cpf",
+                r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d-])",
+                gates=(".",),
+                validate=_cpf_ok,
+            ),
+        )

@@ -1,0 +1,231 @@
+"""Prompt injection: attempts to override, unlock or extract the model's instructions.
+
+Four families, each written as phrase patterns over normalised text: instruction override
+("ignore all previous instructions"), role-play jailbreaks (an unrestricted persona, "DAN",
+"developer mode"), system-prompt extraction ("print your system prompt") and guardrail bypass
+("disable your safety filters"), in English here and in other languages in `prompt_phrases`.
+Ordinary role-play ("act as a tour guide"), a user correcting themselves ("ignore my previous
+instructions, make it shorter") and how-to questions about system prompts are not flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from scanners.text.finding import Memo, Rule, RuleDetector, rule
+from scanners.text.prompt_phrases import INTERNATIONAL_RULES
+
+_OVERRIDE_VERB = (
+    r"(?:ignore|disregard|forget|override|bypass|abandon|discard|neglect|overlook|set aside|"
+    r"throw away|throw out|stop following|do not follow|don't follow|dont follow|no longer follow|"
+    r"cease following|pay no attention to|delete|erase|wipe|clear)"
+)
+_DET = (
+    r"(?:(?:all|any|the|your|these|those|every|each|of|about|that|its|their|previously|"
+    r"given)\s){0,4}"
+)
+_ADJ = (
+    r"(?:previous|prior|preceding|above|earlier|former|initial|original|old|existing|current|"
+    r"default|hidden|built-in|preprogrammed|pre-programmed|core|base|safety|system|"
+    r"developer|ethical|moral|content)"
+)
+_QUAL = (
+    r"(?:(?:ai|model|assistant|system|safety|content|ethical|openai|anthropic|chatgpt|"
+    r"security)\s){0,2}"
+)
+_NOUN = (
+    r"(?:instructions?|prompts?|directions?|directives?|rules?|guidelines?|commands?|context|"
+    r"constraints?|restrictions?|programming|guardrails?|policies|policy|orders|training|"
+    r"limitations?|filters?|conversation|messages? from (?:the )?(?:system|developer))\b"
+)
+_UNLOCKED = (
+    r"(?:unrestricted|unfiltered|uncensored|jailbroken|unlimited|amoral|unbound|unchained|"
+    r"unaligned|lawless|evil|rogue|free from (?:all |any )?(?:rules|restrictions|limits|"
+    r"guidelines|filters|censorship)|without (?:any |all )?(?:restrictions|limits|limitations|"
+    r"filters|rules|guidelines|ethics|morals|censorship|boundaries|content polic(?:y|ies))|"
+    r"with no (?:restrictions|limits|limitations|filters|rules|guidelines|ethics|morals|"
+    r"censorship|boundaries)|no longer bound|not bound by|dan\b|stan\b|dude\b)"
+)
+_HOWTO = re.compile(
+    r"(?:how (?:do|can|should|would|to)|is there a way|what is the best way|in (?:langchain|"
+    r"llamaindex|my (?:app|code|bot|project))|example of|write (?:a|me a) )"
+)
+
+
+def _not_a_howto(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """Reject 'how do I print the system prompt in langchain?': the asker owns that prompt."""
+    window = text[max(0, m.start() - 48) : m.start()]
+    return _HOWTO.search(window) is None
+
+
+class PromptInjectionDetector(RuleDetector):
+    """Flags instruction-override, jailbreak and extraction phrasings in several languages."""
+
+    name = "prompt_injection"
+
+    def build_rules(self) -> Iterable[Rule]:
+        english = (
+            rule(
+                "override_en",
+                rf"\b{_OVERRIDE_VERB}\s(?:{_DET}{_ADJ}\s{_QUAL}{_NOUN}|"
+                rf"(?:all\s(?:of\s)?)?(?:your|all)\s{_QUAL}{_NOUN}|"
+                rf"everything\s(?:above|before|previously|prior|you (?:were|have been|was) "
+                rf"(?:told|given|instructed)|in your (?:system )?prompt|(?:that )?(?:i|we) "
+                rf"(?:said|told you) before)|what (?:you were|you've been|you have been) "
+                rf"(?:told|instructed|programmed))",
+                gates=(
+                    "ignore",
+                    "disregard",
+                    "forget",
+                    "override",
+                    "bypass",
+                    "abandon",
+                    "discard",
+                    "neglect",
+                    "overlook",
+                    "aside",
+                    "throw",
+                    "follow",
+                    "attention",
+                    "delete",
+                    "erase",
+                    "wipe",
+                    "clear",
+                ),
+            ),
+            rule(
+                "fake_system_turn_en",
+                r"<\|im_start\|>\s?system|<\|system\|>|<\|start_header_id\|>\s?system|<<sys>>|"
+                r"\[/?inst\]|(?:^|\s)(?:###\s?)?(?:system|developer)\s?(?:override|message|prompt)"
+                r"\s?:|\bnew system (?:prompt|instructions?)\s?:|\[system\]\s?:?|\bend of "
+                r"(?:system )?(?:prompt|instructions)\b",
+                gates=("<|", "<<sys", "inst]", "system", "developer", "end of"),
+            ),
+            rule(
+                "persona_unlock_en",
+                rf"\b(?:you are|you're|you will be|you'll be|you are going to be|become|"
+                rf"act(?:ing)? as|behave as|behave like|respond as|answer as|pretend (?:to be|"
+                rf"you are|you're|that you are)|roleplay as|role-play as|play the role of|"
+                rf"simulate|from now on,? you)\s(?:now\s)?(?:an?\s|the\s)?(?:[a-z0-9'-]{{1,24}}\s)"
+                rf"{{0,5}}?{_UNLOCKED}",
+                gates=(
+                    "you",
+                    "act",
+                    "behave",
+                    "respond",
+                    "answer",
+                    "pretend",
+                    "role",
+                    "become",
+                    "simulate",
+                ),
+            ),
+            rule(
+                "jailbreak_phrase_en",
+                r"\b(?:do anything now|developer mode (?:enabled|on|activated|output)|"
+                r"(?:enable|activate|enter|switch to) (?:developer|dan|jailbreak|god|unrestricted|"
+                r"debug|sudo) mode|dan mode|jailbreak mode|god mode enabled|you (?:have been|are) "
+                r"jailbroken|stay in character (?:no matter what|at all times|even if)|"
+                r"(?:without|ignoring|no) (?:any )?(?:ethical|moral|safety) (?:guidelines|"
+                r"restrictions|constraints|considerations|filters|limitations)|"
+                r"(?:no longer|not) (?:bound|restricted|limited|constrained) by "
+                r"(?:any |your |the )?"
+                r"(?:rules|guidelines|policies|restrictions|openai|anthropic|content polic|"
+                r"ethic|filters|training)|hypothetical response: the way to|anti-dan|"
+                r"opposite mode|evil confidant|aim stands for|"
+                r"answer (?:every|all|any) (?:question|prompt|request)s? without (?:any )?"
+                r"(?:refusing|refusal|restrictions|filters|censorship|warnings))",
+                gates=(
+                    "anything now",
+                    "mode",
+                    "jailbr",
+                    "character",
+                    "ethical",
+                    "moral",
+                    "safety",
+                    "bound",
+                    "restricted",
+                    "limited",
+                    "constrained",
+                    "hypothetical",
+                    "anti-dan",
+                    "confidant",
+                    "aim stands",
+                    "without",
+                ),
+            ),
+            rule(
+                "guardrail_bypass_en",
+                r"\b(?:bypass|disable|turn off|switch off|deactivate|remove|ignore|circumvent|"
+                r"evade|override|get around|break free of|break out of) (?:all |any |of )*"
+                r"(?:your|the ai'?s?|the model'?s?|the assistant'?s?|all|any) (?:\w+ )?"
+                r"(?:safety|content|ethical|moral|security|alignment|openai|anthropic) "
+                r"(?:filters?|guidelines|restrictions|protocols|policies|policy|checks|settings|"
+                r"measures|training|guardrails|alignment|rules|constraints|limitations)",
+                gates=(
+                    "bypass",
+                    "disable",
+                    "turn off",
+                    "switch off",
+                    "deactivate",
+                    "remove",
+                    "ignore",
+                    "circumvent",
+                    "evade",
+                    "override",
+                    "get around",
+                    "break",
+                ),
+            ),
+            rule(
+                "extract_prompt_en",
+                r"\b(?:reveal|show|print|display|repeat|output|tell|give|share|leak|dump|write out|"
+                r"expose|disclose|spell out|paste|recite|list|return|echo|provide|send|copy)"
+                r"(?: me| us)? (?:back )?(?:all |exactly |verbatim |word for word )?(?:of )?"
+                r"(?:your|the|its|this (?:ai|bot|assistant|model)'?s?) "
+                r"(?:full |entire |complete |exact |"
+                r"original |initial |hidden |secret |internal |confidential |underlying |first |"
+                r"current |real |actual |raw |verbatim )*(?:system|developer|initial|hidden|secret|"
+                r"original|internal|pre-?|confidential|starting) ?(?:prompt|instructions|"
+                r"message|directives|configuration|guidelines|rules|context)",
+                gates=(
+                    "prompt",
+                    "instruction",
+                    "message",
+                    "directive",
+                    "configuration",
+                    "guideline",
+                    "rules",
+                    "context",
+                ),
+                validate=_not_a_howto,
+            ),
+            rule(
+                "extract_question_en",
+                r"\bwhat (?:is|are|was|were) (?:your|the) "
+                r"(?:exact |full |original |initial |hidden |"
+                r"secret )*(?:system prompt|initial instructions|original instructions|hidden "
+                r"instructions|secret instructions|instructions you were given)"
+                r"(?! in\b| for\b| of\b)|"
+                r"\bwhat (?:were|are|have) you (?:been )?(?:told|instructed|programmed) "
+                r"(?:before|to "
+                r"(?:do|say|hide|not say)|at the (?:start|beginning)|initially|prior)|"
+                r"\b(?:repeat|print|output|copy|recite|return|reproduce) (?:back )?(?:everything|"
+                r"all|the (?:text|words|content|lines|instructions|messages?|conversation)) "
+                r"(?:(?:written |written |that (?:appears|came|is) )?(?:above|before this|"
+                r"preceding|prior to (?:this|my message)|verbatim|from the (?:start|beginning)|"
+                r"starting with|in your context))",
+                gates=(
+                    "what",
+                    "repeat",
+                    "print",
+                    "output",
+                    "copy",
+                    "recite",
+                    "return",
+                    "reproduce",
+                ),
+            ),
+        )
+        return (*english, *INTERNATIONAL_RULES)

@@ -1,0 +1,316 @@
+# ruff: noqa: RUF001
+"""Prompt-injection phrasings in French, German, Spanish, Portuguese, Italian, Russian, Chinese
+and Japanese, kept apart from the English rules so each language reads as one block.
+
+Each language covers the same families as English: override ("ignore previous instructions"),
+extraction ("show your system prompt") and unlocked personas ("you are now ... without
+restrictions"). Patterns match normalised text: casefolded, accents kept (both accented and
+unaccented spellings are listed because attackers drop them), whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+from scanners.text.finding import Rule, rule
+
+_W = r"(?:[\w'-]{1,24} ){0,4}?"  # up to four filler words, lazily
+
+FRENCH = (
+    rule(
+        "override_fr",
+        r"\b(?:ignore[rsz]?|oublie[rsz]?|néglige[rsz]?|neglige[rsz]?|"
+        r"ne (?:tiens|tenez) (?:pas|plus) "
+        r"compte|(?:fais|faites) abstraction|passe[rsz]? outre|écarte[rsz]?|ecarte[rsz]?) "
+        r"(?:de |des |d'|à |a )?(?:toutes |tous |tout |l'ensemble des )?(?:(?:tes|vos|ses) "
+        r"(?:\w+ )?(?:instructions?|consignes?|règles|regles|directives?|restrictions)|"
+        r"(?:les |ces |la |le )?(?:\w+ )?(?:instructions?|consignes?|règles|regles|directives?|"
+        r"ordres|prompts?|indications|restrictions|limites) (?:précédentes?|precedentes?|"
+        r"antérieures?|anterieures?|ci-dessus|initiales?|d'avant|du syst[eè]me|syst[eè]me|"
+        r"d'origine|de s[ée]curit[ée]))",
+        gates=(
+            "ignor",
+            "oubli",
+            "néglig",
+            "neglig",
+            "compte",
+            "abstraction",
+            "outre",
+            "écart",
+            "ecart",
+        ),
+    ),
+    rule(
+        "extract_fr",
+        r"\b(?:révèle|revele|révélez|revelez|montre|montrez|affiche|affichez|donne|donnez|"
+        r"répète|repete|répétez|repetez|dis|dites|écris|ecris|écrivez|imprime|imprimez|"
+        r"quel(?:le)? (?:est|sont))(?:-moi|-nous| moi| nous)? (?:ton|votre|le|tes|vos|les) "
+        r"(?:\w+ )?(?:prompt|instructions?|consignes|message|directives) (?:syst[eè]me|"
+        r"initia(?:l|les|ux)|cach[ée]e?s?|secr[eè]te?s?|d'origine|de d[ée]part|"
+        r"du syst[eè]me|system)",
+        gates=("prompt", "instruction", "consigne", "message", "directive"),
+    ),
+    rule(
+        "persona_fr",
+        rf"\b(?:tu es|vous [êe]tes|tu seras|vous serez|agis|agissez|comporte-toi|"
+        rf"comportez-vous|fais comme si tu|faites comme si vous|réponds|répondez|reponds|"
+        rf"repondez|joue|jouez) {_W}(?:sans (?:aucune |aucun |la moindre |les )?"
+        rf"(?:restrictions?|limites?|filtres?|censure|règles|regles|éthique|ethique|"
+        rf"garde-fous)|n'avais aucune (?:restriction|limite|règle|regle)|dan\b|débridée?|"
+        rf"debridee?|non censurée?|libéré de|libere de)|\bmode (?:développeur|developpeur|dan|"
+        rf"sans restriction|sans filtre|jailbreak)",
+        gates=(
+            "tu ",
+            "vous",
+            "agis",
+            "comporte",
+            "fais",
+            "faites",
+            "répond",
+            "repond",
+            "joue",
+            "mode ",
+        ),
+    ),
+)
+
+GERMAN = (
+    rule(
+        "override_de",
+        r"\b(?:ignorier(?:e|en|t)?|vergiss|vergessen sie|missachte|missachten sie|übergehe|"
+        r"übergehen sie|setze|setzen sie|hör auf,?|höre auf,?) (?:\w+ ){0,1}?"
+        r"(?:(?:alle|sämtliche|samtliche|die|deine|ihre|bisherigen|vorherigen|obigen|vorigen|"
+        r"früheren|fruheren|ursprünglichen|ursprunglichen|vorangegangenen|bisher|gegebenen|"
+        r"system) ){1,3}(?:\w+ )?(?:anweisungen|instruktionen|befehle|regeln|vorgaben|"
+        r"richtlinien|anordnungen|systemanweisungen|prompts?|einschränkungen|beschränkungen)",
+        gates=("ignorier", "vergiss", "vergessen", "missacht", "übergeh", "setze", "hör"),
+    ),
+    rule(
+        "extract_de",
+        r"\b(?:zeig|zeige|zeigen sie|gib|geben sie|nenne|nennen sie|verrate|verraten sie|"
+        r"wiederhole|wiederholen sie|drucke|schreibe|gib aus|was (?:ist|sind|war|waren))"
+        r"(?: mir| uns)? "
+        r"(?:bitte )?(?:deinen|ihren|den|deine|ihre|die|dein|ihr|das) (?:\w+ )?(?:system-?prompt|"
+        r"systemanweisungen?|systemnachricht|(?:ursprünglichen|ursprunglichen|versteckten|"
+        r"geheimen|internen|initialen|ersten) (?:anweisungen|prompt|instruktionen|regeln))",
+        gates=(
+            "system",
+            "ursprüng",
+            "ursprung",
+            "versteckt",
+            "geheim",
+            "intern",
+            "initial",
+            "ersten",
+        ),
+    ),
+    rule(
+        "persona_de",
+        rf"\b(?:du bist|sie sind|du wirst|antworte|antworten sie|handle|agiere|verhalte dich|"
+        rf"sprich|tu so,? als|spiele) {_W}(?:ohne (?:jegliche |alle |irgendwelche |jede )?"
+        rf"(?:einschränkungen|einschrankungen|beschränkungen|beschrankungen|regeln|filter|zensur|"
+        rf"grenzen|ethik|moral)|dan\b|befreit von|uneingeschränkt|uneingeschrankt|unzensiert|"
+        rf"keine (?:regeln|einschränkungen|grenzen) hättest)|\b(?:entwicklermodus|"
+        rf"developer-modus|dan-modus|jailbreak-modus)\b",
+        gates=(
+            "du ",
+            "sie ",
+            "antworte",
+            "handle",
+            "agiere",
+            "verhalte",
+            "sprich",
+            "tu so",
+            "spiele",
+            "modus",
+        ),
+    ),
+)
+
+SPANISH = (
+    rule(
+        "override_es",
+        r"\b(?:ignora|ignore|ignorad|ignoren|olvida|olvide|olvidad|olviden|descarta|descarte|"
+        r"omite|omita|no hagas caso (?:a|de)|haz caso omiso (?:a|de)|pasa por alto|salta(?:te)?) "
+        r"(?:de )?(?:todas |todos |toda |cualquier )?(?:(?:tus|sus) (?:\w+ )?(?:instrucciones|"
+        r"indicaciones|reglas|directrices|restricciones)|(?:las |los |estas |esas )?(?:\w+ )?"
+        r"(?:instrucciones|indicaciones|reglas|órdenes|ordenes|directrices|directivas|"
+        r"restricciones) (?:anteriores|previas|de arriba|iniciales|originales|del sistema|"
+        r"de seguridad|que te (?:dieron|han dado)))",
+        gates=("ignor", "olvid", "descart", "omit", "caso", "pasa por alto", "salta"),
+    ),
+    rule(
+        "extract_es",
+        r"\b(?:revela|revélame|revelame|revele|muestra|muéstrame|muestrame|muestre|enséñame|"
+        r"ensename|dime|di|imprime|repite|dame|escribe|cuál es|cual es|cuáles son|cuales son)"
+        r"(?: me)? (?:tu|su|el|las|tus|sus) (?:\w+ )?(?:prompt|instrucciones|mensaje|indicaciones) "
+        r"(?:del sistema|de sistema|inicial(?:es)?|original(?:es)?|ocult[ao]s?|secret[ao]s?)",
+        gates=("prompt", "instrucciones", "mensaje", "indicaciones"),
+    ),
+    rule(
+        "persona_es",
+        rf"\b(?:ahora eres|a partir de ahora(?: eres| serás| seras)?|desde ahora eres|actúa|"
+        rf"actua|finge|compórtate|comportate|responde|contesta|habla|serás|seras) {_W}(?:sin "
+        rf"(?:ninguna |ningún |ningun |ningunas |tipo de |ningún tipo de )?(?:restricciones|"
+        rf"restricción|restriccion|límites|limites|filtros|censura|reglas|ética|etica)|dan\b|"
+        rf"malvad[oa]|sin ética|sin etica)|\bmodo (?:desarrollador|dan|sin restricciones|"
+        rf"sin filtros)\b",
+        gates=(
+            "ahora",
+            "act",
+            "fing",
+            "comport",
+            "respond",
+            "contest",
+            "habla",
+            "serás",
+            "seras",
+            "modo",
+        ),
+    ),
+)
+
+PORTUGUESE = (
+    rule(
+        "override_pt",
+        r"\b(?:ignore|ignora|ignorem|esqueça|esqueca|esquece|esqueçam|desconsidere|desconsidera|"
+        r"despreze|descarte|não siga|nao siga|deixe de lado) (?:todas |todos |qualquer )?"
+        r"(?:(?:suas|tuas) (?:\w+ )?(?:instruções|instrucoes|regras|diretrizes|restrições|"
+        r"restricoes)|(?:as |os |essas |estas )?(?:\w+ )?(?:instruções|instrucoes|regras|"
+        r"diretrizes|ordens|orientações|orientacoes|restrições|restricoes) (?:anteriores|"
+        r"prévias|previas|acima|iniciais|originais|do sistema|de segurança|de seguranca))",
+        gates=("ignor", "esque", "desconsider", "despre", "descart", "siga", "deixe"),
+    ),
+    rule(
+        "extract_pt",
+        r"\b(?:revele|revela|mostre|mostra|me mostre|diga|diga-me|imprima|repita|me dê|me de|"
+        r"escreva|qual é|qual e|quais são|quais sao)(?: me)? (?:o seu|seu|o|as|suas|o teu|teu|"
+        r"tuas|sua|a sua) (?:\w+ )?(?:prompt|instruções|instrucoes|mensagem) (?:do sistema|de "
+        r"sistema|inicia(?:l|is)|origina(?:l|is)|ocult[ao]s?|secret[ao]s?)",
+        gates=("prompt", "instru", "mensagem"),
+    ),
+    rule(
+        "persona_pt",
+        rf"\b(?:agora você é|agora voce e|agora você|agora voce|a partir de agora|finja|aja|atue|"
+        rf"responda|comporte-se|fale|você será|voce sera) {_W}(?:sem (?:nenhuma |nenhum |"
+        rf"qualquer |quaisquer )?(?:restrições|restricoes|restrição|restricao|limites|filtros|"
+        rf"censura|regras|ética|etica)|dan\b|malvad[oa])|\bmodo (?:desenvolvedor|dan|sem "
+        rf"restrições|sem restricoes|sem filtros)\b",
+        gates=(
+            "agora",
+            "finja",
+            "aja",
+            "atue",
+            "respond",
+            "comporte",
+            "fale",
+            "será",
+            "sera",
+            "modo",
+        ),
+    ),
+)
+
+ITALIAN = (
+    rule(
+        "override_it",
+        r"\b(?:ignora|ignorate|ignori|dimentica|dimenticate|dimentichi|trascura|tralascia|"
+        r"non considerare|non tenere conto (?:di|delle|dei)|non seguire) (?:tutte |tutti |"
+        r"qualsiasi )?(?:(?:le |i |gli )?(?:tue|sue|vostre) (?:\w+ )?(?:istruzioni|regole|"
+        r"direttive|restrizioni)|(?:le |i |queste |delle |gli )?(?:\w+ )?(?:istruzioni|"
+        r"indicazioni|regole|direttive|ordini|restrizioni) (?:precedenti|iniziali|originali|"
+        r"di sistema|del sistema|sopra|di sicurezza|ricevute))",
+        gates=("ignor", "dimentic", "trascur", "tralasc", "non "),
+    ),
+    rule(
+        "extract_it",
+        r"\b(?:rivela|rivelami|mostra|mostrami|dimmi|stampa|ripeti|scrivi|dammi|qual è|qual e|"
+        r"quali sono) (?:il tuo|la tua|il|le tue|le|i tuoi|tuo|tue) (?:\w+ )?(?:prompt|istruzioni|"
+        r"messaggio) (?:di sistema|del sistema|iniziali?|originali?|nascost[eoia]|segret[eoia])",
+        gates=("prompt", "istruzioni", "messaggio"),
+    ),
+    rule(
+        "persona_it",
+        rf"\b(?:ora sei|adesso sei|da ora in poi|d'ora in poi|fingi|comportati|agisci|rispondi|"
+        rf"parla|sarai) {_W}(?:senza (?:alcuna |alcun |nessuna |nessun |qualsiasi )?"
+        rf"(?:restrizioni|restrizione|limiti|filtri|censura|regole|etica)|dan\b|malvagi[oa])|"
+        rf"\bmodalità (?:sviluppatore|dan|senza restrizioni)|\bmodalita (?:sviluppatore|dan)",
+        gates=("sei", "ora", "fingi", "comport", "agisci", "rispondi", "parla", "sarai", "modalit"),
+    ),
+)
+
+RUSSIAN = (
+    rule(
+        "override_ru",
+        r"(?:игнорируй|игнорируйте|проигнорируй|проигнорируйте|забудь|забудьте|не обращай "
+        r"внимания на|не обращайте внимания на|отбрось|отбросьте|отмени|отмените|не следуй|не "
+        r"следуйте) (?:(?:все|всё|bce|свои|твои|ваши|предыдущие|прежние|прошлые|вышеуказанные|"
+        r"вышеприведенные|изначальные|исходные|системные|эти|данные тебе|полученные) ){1,3}"
+        r"(?:\w+ )?(?:инструкции|инструкций|указания|указаний|правила|правил|команды|установки|"
+        r"ограничения|промпт|директивы)",
+        gates=("игнор", "забуд", "внимания", "отброс", "отмен", "следу"),
+    ),
+    rule(
+        "extract_ru",
+        r"(?:покажи|покажите|выведи|выведите|раскрой|раскройте|расскажи|повтори|повторите|напиши|"
+        r"скажи|дай|какой у тебя|какие у тебя)(?: мне)? (?:(?:свой|твой|ваш|свои|твои|ваши|весь|"
+        r"полный|системный|исходный|скрытый|изначальный|первоначальный) ){1,3}(?:\w+ )?"
+        r"(?:промпт|инструкции|сообщение|указания|подсказку)",
+        gates=("промпт", "инструкци", "сообщение", "указания", "подсказк"),
+    ),
+    rule(
+        "persona_ru",
+        rf"(?:теперь ты|отныне ты|ты теперь|с этого момента ты|представь,? что ты|притворись|"
+        rf"веди себя как|отвечай|говори|действуй) {_W}(?:без (?:каких-либо |всяких |любых |"
+        rf"каких либо )?(?:ограничений|правил|фильтров|цензуры|этики|морали)|dan\b|злой|"
+        rf"свободен от)|режим (?:разработчика|dan|без ограничений)",
+        gates=("ты", "притворись", "веди", "отвечай", "говори", "действуй", "режим"),
+    ),
+)
+
+CHINESE = (
+    rule(
+        "override_zh",
+        r"(?:忽略|无视|忽视|不要理会|不要遵守|不再遵守|忘记|忘掉|抛开|放弃|跳过)(?:掉)?(?:你的|您的|"
+        r"之前|以上|上面|前面|先前|此前|所有|全部|一切|的|你|原来|原有|原始|系统|给你|收到)+"
+        r"(?:的)?(?:指令|指示|说明|规则|提示词|提示|设定|限制|要求|命令|约束)",
+        gates=("忽略", "无视", "忽视", "理会", "遵守", "忘记", "忘掉", "抛开", "放弃", "跳过"),
+    ),
+    rule(
+        "extract_zh",
+        r"(?:显示|展示|告诉我|输出|打印|重复|透露|泄露|给我看|说出|写出|列出)(?:一下)?(?:你的|您的|你|"
+        r"完整的|全部的|)*(?:系统提示词?|系统指令|系统消息|系统设定|初始指令|原始指令|隐藏指令|初始提示|"
+        r"提示词)",
+        gates=("提示", "指令", "系统"),
+    ),
+    rule(
+        "persona_zh",
+        r"(?:你现在是|从现在开始|从现在起|你将扮演|扮演|假装你是|假装|你是一个)[^。.!?]{0,24}?"
+        r"(?:没有任何限制|不受任何限制|没有限制|不受限制|无限制|无视(?:所有)?规则|不受(?:任何)?约束|"
+        r"没有(?:任何)?(?:道德|伦理)|dan\b|邪恶)|(?:开发者模式|越狱模式|dan模式|无限制模式|越狱)",
+        gates=("现在", "扮演", "假装", "你是", "模式", "越狱"),
+    ),
+)
+
+JAPANESE = (
+    rule(
+        "override_ja",
+        r"(?:以前の|前の|上記の|これまでの|すべての|全ての|元の|システムの)(?:すべての|全ての)?"
+        r"(?:指示|命令|ルール|制約|プロンプト)を(?:すべて|全て)?(?:無視|忘れ)",
+        gates=("無視", "忘れ"),
+    ),
+    rule(
+        "extract_ja",
+        r"(?:システムプロンプト|初期指示|隠された指示)を(?:表示|教えて|見せて|出力|繰り返)",
+        gates=("プロンプト", "指示"),
+    ),
+)
+
+INTERNATIONAL_RULES: tuple[Rule, ...] = (
+    *FRENCH,
+    *GERMAN,
+    *SPANISH,
+    *PORTUGUESE,
+    *ITALIAN,
+    *RUSSIAN,
+    *CHINESE,
+    *JAPANESE,
+)

@@ -1,0 +1,152 @@
+"""`TextScanner`: the one object the input_scan plugin builds at load and calls per request.
+
+It owns the selected detectors (compiled once), normalises each text once, runs every check
+over the normalised form and stops at a total size cap so a huge body cannot buy unbounded CPU.
+Everything here is synchronous and pure; the plugin decides whether a large scan goes to a
+thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from scanners.text.custom import CustomRules
+from scanners.text.extract import TextAt, extract_texts
+from scanners.text.finding import Detector, Finding, redact_spans
+from scanners.text.normalize import normalize
+from scanners.text.path_traversal import PathTraversalDetector
+from scanners.text.pii import PiiDetector
+from scanners.text.prompt_injection import PromptInjectionDetector
+from scanners.text.secrets import SecretsDetector
+from scanners.text.sql_injection import SqlInjectionDetector
+from scanners.text.xss import XssDetector, sanitize
+
+__all__ = ["CHECKS", "ScanResult", "ScannedText", "TextAt", "TextScanner", "extract_texts"]
+
+CHECKS: Mapping[str, type[Detector]] = {
+    "xss": XssDetector,
+    "sql_injection": SqlInjectionDetector,
+    "path_traversal": PathTraversalDetector,
+    "prompt_injection": PromptInjectionDetector,
+    "secrets": SecretsDetector,
+    "pii": PiiDetector,
+}
+"""Built-in check name -> detector class; the names are the policy-file `checks` values."""
+
+DEFAULT_MAX_SCAN_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedText:
+    """One input text after scanning: its position in the input, both forms and its findings."""
+
+    index: int
+    original: str
+    normalized: str
+    findings: tuple[Finding, ...]
+
+    def redacted(self, checks: Collection[str]) -> str:
+        """The normalised text with the spans of `checks` replaced by `[REDACTED:<check>]`.
+
+        Redaction works on the normalised form because that is where the spans are; the
+        result is lowercased and whitespace-collapsed. For `xss` use `sanitized()` instead.
+        """
+        return redact_spans(self.normalized, (f for f in self.findings if f.check in checks))
+
+    def sanitized(self) -> str:
+        """The original text with all markup stripped by bleach (the `xss` redact action)."""
+        return sanitize(self.original)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """All scanned texts, in input order, and whether the size cap cut the scan short."""
+
+    texts: tuple[ScannedText, ...]
+    truncated: bool = False
+    scanned_bytes: int = 0
+    findings: tuple[Finding, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", tuple(f for t in self.texts for f in t.findings))
+
+    @property
+    def checks_hit(self) -> frozenset[str]:
+        """The names of checks with at least one finding."""
+        return frozenset(f.check for f in self.findings)
+
+
+class TextScanner:
+    """Runs the selected checks over texts; build once per config load, call per request."""
+
+    def __init__(
+        self,
+        checks: Sequence[str],
+        custom: Sequence[CustomRules] = (),
+        max_scan_bytes: int = DEFAULT_MAX_SCAN_BYTES,
+    ) -> None:
+        unknown = [c for c in checks if c not in CHECKS]
+        if unknown:
+            raise ValueError(f"unknown checks {unknown}; known: {sorted(CHECKS)}")
+        if max_scan_bytes <= 0:
+            raise ValueError("max_scan_bytes must be positive")
+        names = [*checks, *(c.name for c in custom)]
+        if len(set(names)) != len(names):
+            raise ValueError(f"check names must be unique, got {names}")
+        self.max_scan_bytes = max_scan_bytes
+        self._detectors: tuple[Detector, ...] = (
+            *(CHECKS[c]() for c in dict.fromkeys(checks)),
+            *custom,
+        )
+
+    @property
+    def check_names(self) -> tuple[str, ...]:
+        """Names of the active checks, built-in then custom."""
+        return tuple(d.name for d in self._detectors)
+
+    def scan_text(self, text: str) -> list[Finding]:
+        """Normalise and scan one text with no size cap (callers bound it themselves)."""
+        normalized = normalize(text)
+        return [f for d in self._detectors for f in d.scan(normalized)]
+
+    def scan(self, texts: Iterable[str]) -> ScanResult:
+        """Normalise each text once and run every check on it, within `max_scan_bytes` total.
+
+        When the cap is reached, the text that crosses it is scanned up to the cap, the rest
+        are not scanned, and the result says `truncated=True`; the plugin decides whether an
+        unscanned remainder is acceptable.
+        """
+        items = list(texts)
+        budget = self.max_scan_bytes
+        out: list[ScannedText] = []
+        truncated = False
+        for index, text in enumerate(items):
+            if budget <= 0:
+                truncated = truncated or any(items[index:])
+                break
+            size = _utf8_len(text)
+            if size > budget:
+                text = _cut(text, budget)
+                size = budget
+                truncated = True
+            budget -= size
+            normalized = normalize(text)
+            found = tuple(f for d in self._detectors for f in d.scan(normalized))
+            out.append(ScannedText(index, text, normalized, found))
+        return ScanResult(tuple(out), truncated, self.max_scan_bytes - budget)
+
+    def scan_payload(self, payload: Mapping[str, object]) -> tuple[list[TextAt], ScanResult]:
+        """Extract the user texts of a request body and scan them; paths align with texts."""
+        located = extract_texts(payload)
+        return located, self.scan(text for _, text in located)
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _cut(text: str, limit: int) -> str:
+    if text.isascii():
+        return text[:limit]
+    return text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")

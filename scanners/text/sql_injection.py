@@ -1,0 +1,151 @@
+"""SQL injection: the artefacts of breaking out of a query, not SQL itself.
+
+Users paste SQL all the time, so keywords alone prove nothing. The rules look for what only an
+injection needs: an unbalanced quote followed by a comment or a boolean tautology, constant-vs-
+constant tautologies, `UNION SELECT` into constants or system functions, stacked destructive
+statements, time delays after a boolean operator, MySQL versioned comments, error-based
+extraction functions and command-execution procedures. Inline comments (`/**/`) and `+` count
+as whitespace because they do in the SQL engines and in form encoding.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+
+from scanners.text.finding import Memo, Rule, RuleDetector, rule
+
+_SEP = r"(?:\s|/\*[^*]{0,64}\*/|\+){1,8}"
+_OSEP = r"(?:\s|/\*[^*]{0,64}\*/|\+){0,8}"
+_LIT = r"(?:'[^']{0,32}'?|\"[^\"]{0,32}\"?|\d{1,10}|true|false|null)"
+_OP = r"(?:=|<>|!=|<=>|>=|<=|<|>|\blike\b|\bis\b)"
+_BOOL = r"(?:\bor\b|\band\b|\bxor\b|\|\||&&)"
+# A quote that is not an apostrophe inside a word (O'Brien, don't).
+_QUOTE = re.compile(r"(?<![a-z0-9])['\"`]|['\"`](?![a-z0-9])")
+
+
+def _first_quote(s: str) -> int:
+    for i, ch in enumerate(s):
+        if ch in "'\"`":
+            return i
+    return 0
+
+
+class _QuoteIndex:
+    """Quote positions of one text, computed once per scan when a quote rule fires."""
+
+    def __init__(self, text: str) -> None:
+        self.positions = [q.start() for q in _QUOTE.finditer(text)]
+
+    def balanced_before(self, pos: int) -> bool:
+        """True when an even number of quotes precede `pos`."""
+        return bisect.bisect_left(self.positions, pos) % 2 == 0
+
+
+class SqlInjectionDetector(RuleDetector):
+    """Flags SQL injection payloads; see the module docstring for what counts."""
+
+    name = "sql_injection"
+
+    def build_rules(self) -> Iterable[Rule]:
+        return (
+            # admin'--   1' #   x")/*
+            rule(
+                "quote_comment",
+                r"[a-z0-9_)]['\"`]\s?\)?\s?(?:--|#|/\*|;\s?--|;\x00)",
+                gates=("--", "#", "/*"),
+                validate=_quote_opens,
+            ),
+            # x' or 'a'='a    ") or ("1"="1    ' or true--    ' and 1=2 union...
+            rule(
+                "quote_tautology",
+                rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:not{_SEP})?\(?\s?{_LIT}\s?{_OP}",
+                gates=("=", "<", ">", "like", " is "),
+                validate=_quote_opens,
+            ),
+            rule(
+                "quote_bool_constant",
+                rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:true|false|not\s?false|\d{{1,10}})"
+                rf"\s?(?:--|#|/\*|;|$)",
+                gates=("or", "and", "||", "&&"),
+                validate=_quote_opens,
+            ),
+            # 1 or 1=1--   or 'x'='x'   and 2>1#
+            rule(
+                "tautology",
+                rf"{_BOOL}{_OSEP}\(?\s?(?:'([^']{{0,32}})'|\"([^\"]{{0,32}})\"|(\d{{1,10}}))\s?"
+                rf"(?:=|<=>|like)\s?\(?\s?(?:'(?:\1)'?|\"(?:\2)\"?|(?:\3)(?!\d))"
+                rf"\s?\)?\s?(?:--|#|/\*|;|'|\"|\)|$|\bunion\b|\blimit\b|\border\b)",
+                gates=("=", "like"),
+            ),
+            rule(
+                "union_select",
+                rf"\bunion{_SEP}(?:all{_SEP}|distinct{_SEP})?select{_SEP}(?:null\b|\d{{1,4}}\s?(?:,|--|#|$|from)|"
+                rf"@@|\(\s?select|concat|group_concat|char\s?\(|0x|version\s?\(|user\s?\(|"
+                rf"database\s?\(|current_user|load_file|table_name|column_name|schema_name|"
+                rf"password|passwd|username|banner|sys\.|unhex|md5\(|sleep\()",
+                gates=("union",),
+            ),
+            rule(
+                "stacked_query",
+                rf"(?:['\"`]\s?\)?|\d)\s?;{_OSEP}(?:drop|delete|insert|update|shutdown|exec|execute|"
+                rf"declare|truncate|alter|create|grant|select{_SEP}pg_sleep|waitfor)\b",
+                gates=(";",),
+            ),
+            rule(
+                "time_delay",
+                rf"(?:{_BOOL}|;|['\"`]\s?\)?){_OSEP}\(?\s?(?:select{_SEP})?(?:\(\s?select{_SEP})?"
+                rf"(?:pg_sleep|sleep)\s?\(\s?\d|\bpg_sleep\s?\(\s?\d|\bbenchmark\s?\(\s?\d{{4,}}\s?,|"
+                rf"waitfor{_SEP}delay{_SEP}'|dbms_pipe\.receive_message|dbms_lock\.sleep",
+                gates=("sleep", "benchmark", "waitfor", "dbms_"),
+            ),
+            rule("versioned_comment", r"/\*!\d{0,5}\s?[a-z]", gates=("/*!",)),
+            rule(
+                "error_based",
+                r"\b(?:extractvalue|updatexml)\s?\(\s?(?:\d|rand|null|concat|0x)|"
+                r"\bconvert\s?\(\s?int\s?,\s?(?:@@|\(\s?select|db_name|user)|"
+                r"\bexp\s?\(\s?~\s?\(|floor\s?\(\s?rand\s?\(\s?0\s?\)\s?\*\s?2\s?\)",
+                gates=("extractvalue", "updatexml", "convert", "exp", "floor"),
+            ),
+            rule(
+                "command_exec",
+                r"\bxp_cmdshell\b|\bsp_oacreate\b|\bsp_execute_external_script\b|"
+                rf"\binto{_SEP}(?:out|dump)file{_SEP}'",
+                gates=("xp_", "sp_", "outfile", "dumpfile"),
+            ),
+            rule(
+                "blind_substring",
+                rf"{_BOOL}{_OSEP}\(?\s?(?:ascii|ord)\s?\(\s?(?:substring|substr|mid)\s?\(|"
+                rf"{_BOOL}{_OSEP}\(?\s?(?:substring|substr|mid)\s?\(\s?(?:@@|user|version|database|"
+                rf"\(\s?select)|{_BOOL}{_OSEP}\(?\s?\(?\s?select{_SEP}(?:count|ascii|substr|"
+                rf"substring|case|\d|null|if|1\s?from|table_name)",
+                gates=("substr", "mid", "select"),
+            ),
+            rule(
+                "quote_order_by",
+                rf"['\"`)]\s?{_OSEP}(?:order|group){_SEP}by{_SEP}\d{{1,3}}\s?(?:--|#|/\*|;|$)",
+                gates=("by",),
+                validate=_quote_opens,
+            ),
+            rule(
+                "char_encoding",
+                r"\b(?:char|chr)\s?\(\s?\d{2,3}\s?(?:[,)|+]\s?(?:char\s?\(\s?)?\d{2,3}\s?\)?\s?){2,}|"
+                r"\bconcat(?:_ws)?\s?\(\s?0x[0-9a-f]{2,}",
+                gates=("char", "chr", "concat"),
+            ),
+        )
+
+
+def _quote_opens(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """True when the match's leading quote is unbalanced, i.e. it escapes a string literal.
+
+    `x' OR 'a'='a` starts with an odd quote: the attacker closes the application's literal.
+    `WHERE name = 'bob' -- note` reaches its comment after a balanced pair, which is ordinary SQL.
+    Apostrophes inside words are not counted. The quote index is built once per scanned text.
+    """
+    index = memo.get("sql_quotes")
+    if not isinstance(index, _QuoteIndex):
+        index = _QuoteIndex(text)
+        memo["sql_quotes"] = index
+    return index.balanced_before(m.start() + _first_quote(m.group(0)))
