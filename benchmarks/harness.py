@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
-from benchmarks import report, scenarios, systems
+from benchmarks import report, scenarios, systems, targets
 from benchmarks.nginx_upstream import command as nginx_command
 from benchmarks.payloads import chat_request_bytes
 from benchmarks.procs import ProcessGroup, free_port, wait_http, wait_tcp
@@ -180,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
     body.write_bytes(chat_request_bytes())
     ctx = Context(settings, tmp, body)
     failures: list[str] = []
+    all_results: dict[str, dict[str, Figures]] = {}
+    grids: list[list[list[str]]] = []
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
     try:
@@ -198,12 +200,18 @@ def run(args: argparse.Namespace) -> int:
                 finally:
                     if target is not None and target.proc is not None:
                         group.stop(target.proc)
+            all_results[scenario.name] = results
             grid = report.table(scenario, chosen_systems, results)
+            grids.append(grid)
             print(report.render_text(grid), flush=True)
             paths = report.write(
                 out_dir, stamp, scenario, chosen_systems, results, settings, args.quick
             )
             print("  -> " + ", ".join(_shown(path) for path in paths), flush=True)
+        verdicts = targets.check_all(all_results)
+        print("\n== targets (same-run comparisons)\n" + targets.render(verdicts), flush=True)
+        summary = report.write_summary(out_dir, stamp, grids, verdicts, failures, args.quick)
+        print(f"  -> {_shown(summary)}", flush=True)
     finally:
         group.close()
     if failures:

@@ -17,6 +17,7 @@ from pathlib import Path
 from benchmarks.scenarios import Figures, Scenario, Settings
 from benchmarks.stats import ratio
 from benchmarks.systems import System
+from benchmarks.targets import Verdict
 
 FLOOR = "floor"
 DIRECT = "direct"
@@ -158,3 +159,28 @@ def write(
     md_path = base.with_suffix(".md")
     md_path.write_text("\n".join(md))
     return json_path, md_path
+
+
+def write_summary(
+    out_dir: Path,
+    stamp: datetime,
+    grids: list[list[list[str]]],
+    verdicts: list[Verdict],
+    failures: list[str],
+    quick: bool,
+) -> Path:
+    """<date>-summary.md: every scenario's table and the target verdicts of the run."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f"# Benchmark run {stamp:%Y-%m-%d %H:%M:%S}" + (" (quick)" if quick else ""), ""]
+    for grid in grids:
+        lines += [f"## {grid[0][0]}", "", render_markdown(grid), ""]
+    lines += ["## Targets (same-run comparisons)", "", "| status | source | target | figures |"]
+    lines.append("|---|---|---|---|")
+    for v in verdicts:
+        lines.append(f"| {v.status} | {v.target.source} | {v.target.describe()} | {v.detail} |")
+    if failures:
+        lines += ["", "## Failures", "", *[f"- {failure}" for failure in failures]]
+    lines += ["", f"Machine: {json.dumps(machine())}.", ""]
+    path = out_dir / f"{stamp:%Y-%m-%d-%H%M%S}-summary.md"
+    path.write_text("\n".join(lines))
+    return path

@@ -1,6 +1,7 @@
 """Load generator for the streaming scenario: N concurrent SSE chat-completion streams.
 
-All streams are released at once (a start gate), each one timed from just before its
+Each round opens N fresh connections and releases all streams at once (a start gate);
+each stream is timed from just before its
 request to its first body byte (TTFB) and to `data: [DONE]`. A stream counts as complete
 only with status 200, every expected `data:` event and the final `[DONE]`. Prints one
 JSON object on stdout. Run as `python -m benchmarks.sse_client --url ... --streams 500`.
@@ -75,12 +76,13 @@ async def one_stream(
     return StreamOutcome(True, ttfb, total)
 
 
-async def run(
+async def burst(
     url: str, streams: int, expect_events: int, headers: dict[str, str], timeout_s: float
-) -> dict[str, Any]:
+) -> list[StreamOutcome]:
+    """One round: `streams` streams on fresh connections, released together."""
     body = chat_request_bytes(stream=True)
     send_headers = {"Content-Type": "application/json", **headers}
-    connector = aiohttp.TCPConnector(limit=max(streams, 500) + 50, force_close=False)
+    connector = aiohttp.TCPConnector(limit=streams + 50)
     gate = asyncio.Event()
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(
@@ -91,15 +93,34 @@ async def run(
             for _ in range(streams)
         ]
         await asyncio.sleep(0)  # let every task reach the gate
-        wall = time.perf_counter()
         gate.set()
-        outcomes = await asyncio.gather(*tasks)
-        wall = time.perf_counter() - wall
+        return await asyncio.gather(*tasks)
+
+
+async def run(
+    url: str,
+    streams: int,
+    expect_events: int,
+    headers: dict[str, str],
+    timeout_s: float,
+    rounds: int,
+    warmup_rounds: int,
+) -> dict[str, Any]:
+    """Warm-up rounds (discarded: they open the proxy's upstream pool), then `rounds`
+    measured rounds whose samples are pooled, so one unlucky burst does not make the p99."""
+    for _ in range(warmup_rounds):
+        await burst(url, streams, expect_events, headers, timeout_s)
+    outcomes: list[StreamOutcome] = []
+    wall = time.perf_counter()
+    for _ in range(rounds):
+        outcomes += await burst(url, streams, expect_events, headers, timeout_s)
+    wall = time.perf_counter() - wall
     ttfbs = [o.ttfb_s * 1000 for o in outcomes if o.ok and o.ttfb_s is not None]
     totals = [o.total_s * 1000 for o in outcomes if o.ok and o.total_s is not None]
     errors = Counter(o.error for o in outcomes if not o.ok)
     return {
-        "streams": streams,
+        "rounds": rounds,
+        "streams": len(outcomes),
         "completed": sum(o.ok for o in outcomes),
         "failed": sum(not o.ok for o in outcomes),
         "errors": dict(errors.most_common(5)),
@@ -118,6 +139,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20, help="data events per stream")
     parser.add_argument("--headers-json", default="{}")
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--rounds", type=int, default=3, help="measured bursts, pooled")
+    parser.add_argument("--warmup-rounds", type=int, default=1)
     args = parser.parse_args()
     try:
         import uvloop
@@ -125,8 +148,17 @@ def main() -> None:
         runner: Any = uvloop.run
     except ImportError:
         runner = asyncio.run
+    headers = json.loads(args.headers_json)
     result = runner(
-        run(args.url, args.streams, args.events, json.loads(args.headers_json), args.timeout)
+        run(
+            args.url,
+            args.streams,
+            args.events,
+            headers,
+            args.timeout,
+            args.rounds,
+            args.warmup_rounds,
+        )
     )
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

@@ -1,0 +1,82 @@
+"""The issues' benchmark targets, checked against the figures of one run.
+
+Each target compares one system's figure with a reference system's figure from the same
+run (never with a number recorded on another day). Targets whose systems or scenarios were
+not part of the run are reported as skipped. Add a target next to the system it judges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from benchmarks.scenarios import Figures
+
+
+@dataclass(frozen=True)
+class Target:
+    source: str  # the issue that sets it
+    scenario: str
+    figure: str
+    system: str
+    reference: str
+    # "ratio_min": system >= bound x reference; "ratio_max": system <= bound x reference;
+    # "diff_max": system - reference <= bound (same unit as the figure)
+    kind: str
+    bound: float
+
+    def describe(self) -> str:
+        what = f"{self.scenario}.{self.figure}: {self.system}"
+        if self.kind == "ratio_min":
+            return f"{what} >= {self.bound:g} x {self.reference}"
+        if self.kind == "ratio_max":
+            return f"{what} <= {self.bound:g} x {self.reference}"
+        return f"{what} - {self.reference} <= {self.bound:g}"
+
+
+TARGETS: list[Target] = [
+    Target("issue 2", "throughput_c64", "rps", "gateway", "floor", "ratio_min", 0.70),
+    Target("issue 2", "latency_c1", "p50_ms", "gateway", "floor", "diff_max", 0.3),
+    Target("issue 2", "stream_500", "completed", "gateway", "floor", "ratio_min", 1.0),
+    Target("issue 2", "stream_500", "ttfb_p99_ms", "gateway", "floor", "ratio_max", 1.5),
+    Target("issue 3", "throughput_c64", "rps", "gateway-3targets", "gateway", "ratio_min", 0.95),
+    Target("issue 3", "latency_c1", "p50_ms", "gateway-3targets", "gateway", "ratio_max", 1.05),
+]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: Target
+    status: str  # "pass" | "FAIL" | "skipped"
+    detail: str
+
+
+def check(target: Target, results: dict[str, dict[str, Figures]]) -> Verdict:
+    """Judge one target against {scenario: {system: figures}}."""
+    figures = results.get(target.scenario, {})
+    value = figures.get(target.system, {}).get(target.figure)
+    reference = figures.get(target.reference, {}).get(target.figure)
+    if value is None or reference is None:
+        return Verdict(target, "skipped", "not measured in this run")
+    if target.kind == "diff_max":
+        diff = value - reference
+        ok = diff <= target.bound
+        detail = f"{value:.3f} - {reference:.3f} = {diff:+.3f}"
+    else:
+        share = value / reference if reference else float("inf")
+        ok = share >= target.bound if target.kind == "ratio_min" else share <= target.bound
+        detail = f"{value:,.2f} / {reference:,.2f} = {share:.2f}x"
+    return Verdict(target, "pass" if ok else "FAIL", detail)
+
+
+def check_all(results: dict[str, dict[str, Figures]]) -> list[Verdict]:
+    return [check(target, results) for target in TARGETS]
+
+
+def render(verdicts: list[Verdict]) -> str:
+    lines = []
+    for verdict in verdicts:
+        lines.append(
+            f"{verdict.status:>7}  {verdict.target.source:<8} {verdict.target.describe():<62} "
+            f"{verdict.detail}"
+        )
+    return "\n".join(lines)
