@@ -93,6 +93,10 @@ class InstreamSession:
 
     async def send(self, data: bytes) -> None:
         """Stream `data` (split into the client's chunk size); back-pressure via drain()."""
+        limit = self._client.max_stream
+        if limit is not None and self.sent + len(data) > limit:
+            await self.close()
+            raise ClamdUnavailable(f"stream exceeds clamd StreamMaxLength ({limit} bytes)")
         size = self._client.chunk_size
         try:
             for i in range(0, len(data), size):
@@ -154,7 +158,13 @@ class InstreamSession:
 
 
 class ClamdClient:
-    """Connection settings for one clamd; cheap to build, one connection per command."""
+    """Connection settings for one clamd; cheap to build, one connection per command.
+
+    `max_stream` should mirror clamd's StreamMaxLength when known: the client then refuses
+    to send past it with a clear reason. Without it clamd itself cuts the stream; its
+    "size limit exceeded" reply usually loses the race with the connection reset, so the
+    reason is then only "stream failed". Either way the result is `ClamdUnavailable`.
+    """
 
     def __init__(
         self,
@@ -163,6 +173,7 @@ class ClamdClient:
         connect_timeout: float = 2.0,
         read_timeout: float = 30.0,
         chunk_size: int = 64 * 1024,
+        max_stream: int | None = None,
     ) -> None:
         self.address = ClamdAddress.parse(address) if isinstance(address, str) else address
         if connect_timeout <= 0 or read_timeout <= 0 or chunk_size <= 0:
@@ -170,6 +181,7 @@ class ClamdClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.chunk_size = chunk_size
+        self.max_stream = max_stream
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         a = self.address
