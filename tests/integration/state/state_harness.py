@@ -35,5 +35,3 @@ class Harness:
         while not await until():
             assert loop.time() < deadline, f"not true {seconds + POLL_BOUND}s later"
             await asyncio.sleep(0.02)
-
-

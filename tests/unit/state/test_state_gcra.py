@@ -88,6 +88,7 @@ def test_cost_above_capacity_can_never_be_admitted() -> None:
 
 
 def test_cost_zero_peeks_without_consuming() -> None:
-    decision, tat = gcra_step(None, 0.0, interval=1.0, burst=1, cost=1)
+    first, tat = gcra_step(None, 0.0, interval=1.0, burst=1, cost=1)
+    assert first.allowed and first.remaining == 1
     peek, stored = gcra_step(tat, 0.0, interval=1.0, burst=1, cost=0)
     assert peek.allowed and peek.remaining == 1 and stored is None
