@@ -3,5 +3,6 @@
 pytest_plugins = [
     "tests.fixtures.redis",
     "tests.fixtures.upstreams",
+    "tests.fixtures.gateway",
     "tests.fixtures.clamd",
 ]

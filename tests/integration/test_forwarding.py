@@ -1,0 +1,152 @@
+"""Forwarding through real sockets: streaming, disconnects, header hygiene, errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import orjson
+
+from tests.fixtures.upstreams import FakeProvider
+
+CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def config_for(provider: FakeProvider, extra_provider: str = "", upstream: str = "") -> str:
+    return f"""
+[providers.fake]
+type = "openai"
+base_url = "{provider.url}"
+api_key = "sk-provider-secret"
+models = {{ "chat-fast" = "fake-model-8b" }}
+{extra_provider}
+
+[upstreams.chat]
+targets = [{{ provider = "fake" }}]
+timeouts = {{ connect = "1s", first_byte = "1s", total = "20s" }}
+{upstream}
+
+[[routes]]
+match = {{ path_prefix = "/v1/" }}
+policy = "default"
+upstream = "chat"
+"""
+
+
+POLICY = '[[plugins]]\nuse = "request_id"\n'
+
+
+async def test_stream_chunks_reach_the_client_before_the_upstream_finishes(
+    gateway_factory, fake_provider
+):
+    fake_provider.gate = asyncio.Event()
+    gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
+    async with httpx.AsyncClient(timeout=10) as client, client.stream(
+        "POST", f"{gw.url}/v1/chat/completions", json={**CHAT, "stream": True}
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.aiter_lines()
+        first = await asyncio.wait_for(anext(lines), 5)
+        # The provider is still held at its gate: the first token got through on its own.
+        assert first.startswith("data: ")
+        assert b"tok0" in first.encode()
+        assert fake_provider.completed_streams == 0
+        fake_provider.gate.set()
+        rest = [line async for line in lines if line]
+    assert rest[-1] == "data: [DONE]"
+    assert fake_provider.completed_streams == 1
+
+
+async def test_client_disconnect_cancels_the_upstream_request(gateway_factory, fake_provider):
+    fake_provider.gate = asyncio.Event()
+    gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
+    async with httpx.AsyncClient(timeout=10) as client, client.stream(
+        "POST", f"{gw.url}/v1/chat/completions", json={**CHAT, "stream": True}
+    ) as response:
+        await asyncio.wait_for(anext(response.aiter_lines()), 5)
+        assert fake_provider.in_flight == 1
+    # The client is gone; the gateway must drop the provider connection.
+    for _ in range(100):
+        if fake_provider.disconnects:
+            break
+        await asyncio.sleep(0.05)
+    assert fake_provider.disconnects == 1
+    assert fake_provider.completed_streams == 0
+    status = await gw.status()
+    assert status["upstreams"]["chat"]["targets"][0]["in_flight"] == 0
+
+
+async def test_hop_by_hop_headers_and_client_credentials_never_reach_the_provider(
+    gateway_factory, fake_provider
+):
+    gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
+    headers = {
+        "Authorization": "Bearer client-token-must-not-leak",
+        "Connection": "keep-alive, X-Private-Hop",
+        "X-Private-Hop": "secret",
+        "Keep-Alive": "timeout=5",
+        "Proxy-Authorization": "Basic abc",
+        "TE": "trailers",
+        "Upgrade": "h2c",
+        "X-Custom": "kept",
+        "X-Forwarded-For": "6.6.6.6",
+    }
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT, headers=headers)
+    assert response.status_code == 200
+    seen = fake_provider.requests[-1].headers
+    for name in ("x-private-hop", "keep-alive", "proxy-authorization", "te", "upgrade"):
+        assert name not in seen, name
+    assert seen["authorization"] == "Bearer sk-provider-secret"
+    assert seen["x-custom"] == "kept"
+    # The peer is not a trusted proxy, so its X-Forwarded-For is replaced, not extended.
+    assert seen["x-forwarded-for"] == "127.0.0.1"
+    assert seen["x-forwarded-proto"] == "http"
+    assert "client-token-must-not-leak" not in str(seen)
+
+
+async def test_the_public_alias_is_mapped_to_the_provider_model(gateway_factory, fake_provider):
+    gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT)
+        unknown = await client.post(f"{gw.url}/v1/chat/completions",
+                                    json={**CHAT, "model": "no-such-model"})
+    assert response.status_code == 200
+    assert fake_provider.requests[-1].json()["model"] == "fake-model-8b"
+    assert fake_provider.requests[-1].json()["messages"] == CHAT["messages"]
+    assert unknown.status_code == 404
+    error = unknown.json()["error"]
+    assert error["type"] == "model_not_found"
+    assert "no-such-model" in error["message"] and "chat-fast" in error["message"]
+    assert error["request_id"] == unknown.headers["x-request-id"]
+    assert len(fake_provider.requests) == 1
+
+
+async def test_connect_error_is_a_502_and_timeout_a_504(gateway_factory, fake_provider):
+    gw = await gateway_factory(config_for(fake_provider, upstream='retry = { attempts = 1 }'),
+                               {"default": POLICY})
+    async with httpx.AsyncClient(timeout=10) as client:
+        fake_provider.mode = "hang"
+        timed_out = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT)
+        await fake_provider.refuse()
+        refused = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT)
+    assert timed_out.status_code == 504
+    assert timed_out.json()["error"]["type"] == "upstream_timeout"
+    assert refused.status_code == 502
+    assert refused.json()["error"]["type"] == "upstream_unavailable"
+    assert "traceback" not in refused.text.lower()
+
+
+async def test_mid_stream_failure_ends_with_an_sse_error_event(gateway_factory, fake_provider):
+    fake_provider.mode = "die_mid_stream"
+    gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(f"{gw.url}/v1/chat/completions",
+                                     json={**CHAT, "stream": True})
+    events = [line[6:] for line in response.text.split("\n") if line.startswith("data: ")]
+    assert response.status_code == 200
+    assert events[-1] == "[DONE]"
+    error = orjson.loads(events[-2])["error"]
+    assert error["type"] == "upstream_error" and error["code"] == 502
+    assert b"tok0" in response.content  # what was streamed before the failure was kept
