@@ -26,6 +26,7 @@ from benchmarks.nginx_upstream import command as nginx_command
 from benchmarks.payloads import chat_request_bytes
 from benchmarks.procs import ProcessGroup, free_port, wait_http, wait_tcp
 from benchmarks.scenarios import Context, Figures, Scenario, Settings, Target
+from benchmarks.stats import median_figures
 from benchmarks.systems import ROOT, System
 
 
@@ -104,6 +105,29 @@ def start_system(
     return Target(system, port, proc)
 
 
+def measure(
+    system: System,
+    scenario: Scenario,
+    ctx: Context,
+    upstreams: Upstreams,
+    group: ProcessGroup,
+    failures: list[str],
+) -> Figures | None:
+    """Start `system` fresh, run `scenario` on it, stop it. A failure is recorded, not raised:
+    one broken system must not cost the figures of the others."""
+    target = None
+    try:
+        target = start_system(system, scenario, upstreams, group, ctx.tmp)
+        return scenario.run(ctx, target)
+    except (RuntimeError, OSError, ValueError) as exc:
+        failures.append(f"{scenario.name}/{system.name}: {exc}")
+        print(f"  ! {system.name} failed: {exc}", flush=True)
+        return None
+    finally:
+        if target is not None and target.proc is not None:
+            group.stop(target.proc)
+
+
 def gateway_missing() -> str | None:
     """Why the gateway cannot run yet, or None. Lets the harness run on baselines alone."""
     if not (ROOT / "proxy" / "cli.py").exists():
@@ -140,6 +164,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--config", action="append", default=[], help="extra gateway config to compare (repeatable)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="interleaved rounds per scenario; medians reported"
     )
     parser.add_argument("--out", type=Path, default=None, help="results dir")
     parser.add_argument("--list", action="store_true", help="list systems and scenarios, then exit")
@@ -187,25 +214,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         for scenario in chosen_scenarios:
             print(f"== {scenario.name}: {scenario.description}", flush=True)
-            results: dict[str, Figures] = {}
-            for system in chosen_systems:
-                print(f"  - {system.name} …", flush=True)
-                target = None
-                try:
-                    target = start_system(system, scenario, upstreams, group, tmp)
-                    results[system.name] = scenario.run(ctx, target)
-                except (RuntimeError, OSError, ValueError) as exc:
-                    failures.append(f"{scenario.name}/{system.name}: {exc}")
-                    print(f"  ! {system.name} failed: {exc}", flush=True)
-                finally:
-                    if target is not None and target.proc is not None:
-                        group.stop(target.proc)
+            rounds: dict[str, list[Figures]] = {s.name: [] for s in chosen_systems}
+            for repeat in range(args.repeat):
+                for system in chosen_systems:
+                    label = f" (round {repeat + 1}/{args.repeat})" if args.repeat > 1 else ""
+                    print(f"  - {system.name}{label} …", flush=True)
+                    figures = measure(system, scenario, ctx, upstreams, group, failures)
+                    if figures is not None:
+                        rounds[system.name].append(figures)
+            results = {name: median_figures(r) for name, r in rounds.items() if r}
             all_results[scenario.name] = results
             grid = report.table(scenario, chosen_systems, results)
             grids.append(grid)
             print(report.render_text(grid), flush=True)
             paths = report.write(
-                out_dir, stamp, scenario, chosen_systems, results, settings, args.quick
+                out_dir, stamp, scenario, chosen_systems, results, settings, args.quick, rounds
             )
             print("  -> " + ", ".join(_shown(path) for path in paths), flush=True)
         verdicts = targets.check_all(all_results)

@@ -123,6 +123,7 @@ def write(
     results: dict[str, Figures],
     settings: Settings,
     quick: bool,
+    rounds: dict[str, list[Figures]] | None = None,
 ) -> tuple[Path, Path]:
     """Write <date>-<scenario>.json and .md into `out_dir`; return both paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -134,10 +135,12 @@ def write(
         "description": scenario.description,
         "time": stamp.isoformat(timespec="seconds"),
         "quick": quick,
+        "repeat": max((len(r) for r in (rounds or {}).values()), default=1),
         "settings": asdict(settings),
         "machine": machine(),
         "systems": {s.name: {"description": s.description, "baseline": s.baseline} for s in used},
         "results": results,
+        "rounds": rounds or {},
         "figures": [asdict(f) for f in scenario.figures],
     }
     json_path = base.with_suffix(".json")

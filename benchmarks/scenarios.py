@@ -117,6 +117,11 @@ def _wrk_scenario(connections: int) -> Callable[[Context, Target], Figures]:
         cpu_before = cpu_seconds(pid) if pid else 0.0
         result = run_wrk(ctx, target, connections, ctx.settings.duration_s)
         cpu_used = (cpu_seconds(pid) - cpu_before) if pid else None
+        if result.errors > result.requests * 0.01:
+            raise RuntimeError(
+                f"{result.errors} errors in {result.requests} requests "
+                f"({result.socket_errors} socket, {result.non_2xx} non-2xx): figures discarded"
+            )
         per_request = None
         if cpu_used is not None and result.requests:
             per_request = cpu_used * 1e6 / result.requests

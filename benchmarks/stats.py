@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # The Lua `done()` hook in wrk_post.lua prints one line with this prefix followed by JSON.
@@ -166,3 +166,18 @@ def ratio(value: float | None, floor: float | None) -> float | None:
     if value is None or floor is None or floor == 0:
         return None
     return value / floor
+
+
+def median_figures(rounds: Sequence[Mapping[str, float | None]]) -> dict[str, float | None]:
+    """Per-key median over repeated rounds (`--repeat`); a key missing in any round is None.
+
+    Rounds of all systems are interleaved (A B C, A B C…), so slow drift of the machine
+    hits every system alike, and the median drops the odd disturbed round.
+    """
+    keys = {key for figures in rounds for key in figures}
+    merged: dict[str, float | None] = {}
+    for key in sorted(keys):
+        values = [figures.get(key) for figures in rounds]
+        present = [v for v in values if v is not None]
+        merged[key] = percentile(present, 50) if len(present) == len(values) else None
+    return merged

@@ -9,6 +9,7 @@ from benchmarks.scenarios import SCENARIOS
 from benchmarks.sse_client import count_events
 from benchmarks.stats import (
     ProcStat,
+    median_figures,
     parse_proc_stat,
     parse_status_kib,
     parse_wrk,
@@ -130,3 +131,15 @@ def test_table_adds_added_rows_and_ratios_to_the_floor() -> None:
     assert by_label["req/s"][-1] == "0.80x"
     assert by_label["added p50 ms"][-1] == "1.50x"
     assert by_label["CPU µs/req"][1] == "—"
+
+
+def test_median_figures_takes_the_middle_round_and_keeps_gaps_visible() -> None:
+    rounds = [
+        {"rps": 2000.0, "p50_ms": 0.5, "cpu": None},
+        {"rps": 1000.0, "p50_ms": 0.7, "cpu": 3.0},
+        {"rps": 2200.0, "p50_ms": 0.6, "cpu": 4.0},
+    ]
+    merged = median_figures(rounds)
+    assert merged["rps"] == 2000.0
+    assert merged["p50_ms"] == pytest.approx(0.6)
+    assert merged["cpu"] is None  # missing in one round: not silently a median of two
