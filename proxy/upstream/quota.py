@@ -25,10 +25,11 @@ class RollingCounter:
     """Sum of values added during the last ``window`` seconds, in ``buckets`` steps.
 
     Events older than ``window`` drop out one bucket at a time, so ``total()`` covers
-    between ``window - window/buckets`` and ``window`` seconds of history.
+    between ``window - window/buckets`` and ``window`` seconds of history. A running sum
+    is kept, so ``total()`` is O(1) on the request path (balancers read it per pick).
     """
 
-    __slots__ = ("_clock", "_epochs", "_n", "_values", "_width", "window")
+    __slots__ = ("_clock", "_head", "_n", "_sum", "_values", "_width", "window")
 
     def __init__(self, window: float, buckets: int = 10, *, clock: Clock = time.monotonic) -> None:
         if window <= 0:
@@ -39,42 +40,49 @@ class RollingCounter:
         self._n = buckets
         self._width = window / buckets
         self._clock = clock
-        self._epochs = [-1] * buckets
         self._values = [0.0] * buckets
+        self._sum = 0.0
+        self._head = math.floor(clock() / self._width)
 
-    def _epoch(self) -> int:
-        return math.floor(self._clock() / self._width)
+    def _advance(self) -> int:
+        """Move the ring to the current bucket, dropping the ones that left the window."""
+        epoch = math.floor(self._clock() / self._width)
+        gap = epoch - self._head
+        if gap > 0:
+            if gap >= self._n:
+                self._values = [0.0] * self._n
+                self._sum = 0.0
+            else:
+                for passed in range(self._head + 1, epoch + 1):
+                    slot = passed % self._n
+                    self._sum -= self._values[slot]
+                    self._values[slot] = 0.0
+            self._head = epoch
+        return self._head
 
     def add(self, amount: float = 1.0) -> None:
         """Count ``amount`` now."""
-        epoch = self._epoch()
-        slot = epoch % self._n
-        if self._epochs[slot] != epoch:
-            self._epochs[slot] = epoch
-            self._values[slot] = 0.0
+        slot = self._advance() % self._n  # first: _advance may replace the list
         self._values[slot] += amount
+        self._sum += amount
 
     def total(self) -> float:
         """Sum over the live buckets (those younger than the window)."""
-        oldest = self._epoch() - self._n + 1
-        return sum(v for e, v in zip(self._epochs, self._values, strict=True) if e >= oldest)
+        self._advance()
+        return self._sum
 
     def next_expiry(self) -> float:
-        """Seconds until the oldest live bucket leaves the window (0 when empty)."""
-        epoch = self._epoch()
-        live = [
-            e
-            for e, v in zip(self._epochs, self._values, strict=True)
-            if e >= epoch - self._n + 1 and v
-        ]
-        if not live:
-            return 0.0
-        return max(0.0, (min(live) + self._n) * self._width - self._clock())
+        """Seconds until the oldest non-empty bucket leaves the window (0 when empty)."""
+        head = self._advance()
+        for epoch in range(head - self._n + 1, head + 1):
+            if self._values[epoch % self._n]:
+                return max(0.0, (epoch + self._n) * self._width - self._clock())
+        return 0.0
 
     def reset(self) -> None:
         """Forget everything (a breaker that closes starts a fresh window)."""
-        self._epochs = [-1] * self._n
         self._values = [0.0] * self._n
+        self._sum = 0.0
 
 
 class ProviderQuota:

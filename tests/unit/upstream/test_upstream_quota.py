@@ -100,3 +100,22 @@ def test_no_limits_never_exhausts(clock) -> None:
 def test_quota_rejects_non_positive_limits(kwargs: dict[str, int]) -> None:
     with pytest.raises(ValueError):
         ProviderQuota(**kwargs)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_counter_running_sum_matches_a_naive_log(seed: int, clock) -> None:
+    """The O(1) running sum agrees with recounting every event, across gaps of any size."""
+    import random
+
+    rng = random.Random(seed)
+    counter = RollingCounter(10.0, 5, clock=clock)
+    width = 2.0
+    events: list[tuple[float, float]] = []
+    for _ in range(2000):
+        clock.advance(rng.choice([0.0, 0.1, 0.7, 1.9, 4.0, 13.0]))
+        amount = float(rng.randint(1, 9))
+        counter.add(amount)
+        events.append((clock(), amount))
+        oldest = math.floor(clock() / width) - 5 + 1
+        expected = sum(a for t, a in events if math.floor(t / width) >= oldest)
+        assert counter.total() == expected
