@@ -29,6 +29,7 @@ from proxy.upstream.breaker import is_failure
 from proxy.upstream.client import UpstreamError
 from proxy.upstream.group import Outbound
 from proxy.upstream.lease import Lease
+from proxy.usage import UsageMeter, metered, request_usage_event
 
 log = logging.getLogger("sluicegate.proxy")
 
@@ -98,7 +99,7 @@ class Pipeline:
             async with _DisconnectWatch(ex) as watch:
                 lease = await route.upstream.open(ex, out, self._priority(ex, route))
                 watch.start_if_idle()
-                await self._relay(ex, chain, lease, send, route)
+                await self._relay(ex, chain, lease, send, route, out.usage_injected)
         except GatewayError as error:
             if ex.response_started:
                 raise
@@ -108,13 +109,17 @@ class Pipeline:
         body: bytes | AsyncIterator[bytes] | None = None
         payload: dict[str, Any] | None = None
         alias: str | None = None
+        injected = False
         if ex.body_loaded or (ex.method in _BODY_METHODS and _is_json(ex)):
             parsed = await ex.json()
-            body = await ex.body()
             if isinstance(parsed, dict):
                 payload = parsed
                 model = parsed.get("model")
                 alias = model if isinstance(model, str) else None
+                if metered(ex.path) and request_usage_event(parsed):
+                    injected = True
+                    ex.set_json(parsed)
+            body = await ex.body()
         elif ex.method in _BODY_METHODS and _has_body(ex):
             body = ex.body_stream()
         ex.model = alias
@@ -125,7 +130,7 @@ class Pipeline:
             forwarded_for=ex.request_headers.get("x-forwarded-for") if trusted else None,
             drop_accept_encoding=filtered)
         return Outbound(ex.method, ex.path, ex.query_string, headers, body, payload, alias,
-                        retry=route.config.retry)
+                        retry=route.config.retry, usage_injected=injected)
 
     @staticmethod
     def _local_model_list(ex: Exchange, route: Route) -> Response | None:
@@ -157,7 +162,7 @@ class Pipeline:
         return int(value) if value.lstrip("-").isdigit() else 0
 
     async def _relay(self, ex: Exchange, chain: Chain, lease: Lease, send: Send,
-                     route: Route) -> None:
+                     route: Route, usage_injected: bool) -> None:
         response = lease.response
         filters = chain.chunk_filters(ex)
         ex.status = response.status
@@ -171,19 +176,24 @@ class Pipeline:
             await lease.close(None)
             raise
         success = not is_failure(ex.status, None)
+        meter = (UsageMeter(ex, ex.streaming, usage_injected)
+                 if response.status == 200 and metered(ex.path) else None)
         _ensure_request_id(ex)
         await send({"type": "http.response.start", "status": ex.status,
                     "headers": ex.response_headers.raw})
         ex.response_started = True
         try:
             async with asyncio.timeout(route.upstream.config.timeouts.total - ex.elapsed):
-                await _pump(ex, response.chunks(), filters, send)
+                await _pump(ex, response.chunks(), filters, send, meter)
         except (UpstreamError, TimeoutError) as exc:
             success = False
             await self._end_broken_stream(ex, exc, send)
         except BaseException:
             await lease.close(None)
             raise
+        finally:
+            if meter is not None:
+                _settle_usage(ex, meter, lease)
         await lease.close(success)
 
     @staticmethod
@@ -241,21 +251,39 @@ def _render(ex: Exchange, answer: Response | GatewayError) -> tuple[bytes, Async
 
 
 async def _pump(ex: Exchange, chunks: AsyncIterator[bytes], filters: list[ChunkFilter],
-                send: Send) -> None:
-    if not filters:
+                send: Send, meter: UsageMeter | None = None) -> None:
+    """Pass the body through: the usage meter first (it sees the provider's bytes), then
+    the plugins' filters in onion order; one last filter call with ``end=True``."""
+    if not filters and meter is None:
         async for chunk in chunks:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return
     async for chunk in chunks:
+        if meter is not None:
+            chunk = meter.feed(chunk)
         for body_filter in filters:
             chunk = await body_filter(ex, chunk, False)
         if chunk:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    last = b""
+    last = meter.flush() if meter is not None else b""
+    if meter is not None:
+        meter.finish()
     for body_filter in filters:
         last = await body_filter(ex, last, True)
     await send({"type": "http.response.body", "body": last, "more_body": False})
+
+
+def _settle_usage(ex: Exchange, meter: UsageMeter, lease: Lease) -> None:
+    meter.finish()
+    usage = ex.usage
+    if not usage.reported:
+        return
+    usage.provider = lease.provider.name
+    usage.model = ex.upstream_model or ex.model
+    if usage.model is not None:
+        usage.cost = lease.provider.cost(usage.model, usage.input_tokens,
+                                         usage.output_tokens) or 0.0
 
 
 async def _single(body: bytes) -> AsyncIterator[bytes]:

@@ -72,6 +72,13 @@ class Reporter:
         self.metrics.request_seconds.labels(route_name).observe(ex.elapsed)
         for event in ex.events:
             self._security_event(ex, event)
+        usage = ex.usage
+        if usage.reported:
+            provider, model = usage.provider or "unknown", usage.model or "unknown"
+            self.metrics.tokens.labels(provider, model, "input").inc(usage.input_tokens)
+            self.metrics.tokens.labels(provider, model, "output").inc(usage.output_tokens)
+            if usage.cost:
+                self.metrics.cost.labels(provider, model).inc(usage.cost)
         if self.access_log is not None:
             try:
                 self.access_log.write(ex)

@@ -44,6 +44,7 @@ class Outbound:
     payload: dict[str, Any] | None
     alias: str | None
     retry: bool = True
+    usage_injected: bool = False
 
 
 class UpstreamGroup:

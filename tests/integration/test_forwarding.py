@@ -150,3 +150,25 @@ async def test_mid_stream_failure_ends_with_an_sse_error_event(gateway_factory, 
     error = orjson.loads(events[-2])["error"]
     assert error["type"] == "upstream_error" and error["code"] == 502
     assert b"tok0" in response.content  # what was streamed before the failure was kept
+
+
+async def test_usage_is_read_from_json_and_streams_and_the_extra_event_is_stripped(
+    gateway_factory, fake_provider
+):
+    gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
+    async with httpx.AsyncClient(timeout=10) as client:
+        plain = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT)
+        streamed = await client.post(f"{gw.url}/v1/chat/completions",
+                                     json={**CHAT, "stream": True})
+        asked = await client.post(f"{gw.url}/v1/chat/completions", json={
+            **CHAT, "stream": True, "stream_options": {"include_usage": True}})
+        metrics = (await client.get(f"{gw.admin_url}/-/metrics")).text
+    assert plain.status_code == streamed.status_code == asked.status_code == 200
+    # The gateway asked the provider for usage on the client's behalf ...
+    assert fake_provider.requests[1].json()["stream_options"] == {"include_usage": True}
+    # ... and removed that event again, while a client that asked for it keeps it.
+    assert '"usage"' not in streamed.text and streamed.text.endswith("data: [DONE]\n\n")
+    assert '"usage"' in asked.text
+    # 10 prompt + 5 completion (JSON) and 10 + 5 chunks for each stream.
+    line = 'sluicegate_tokens_total{direction="input",model="fake-model-8b",provider="fake"}'
+    assert f"{line} 30.0" in metrics

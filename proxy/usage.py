@@ -1,0 +1,139 @@
+"""Reading the provider's ``usage`` block as the response passes, JSON or streaming.
+
+Token limits, budgets, metrics and traces all need real token counts, and the provider says
+them once: at the end of a JSON body, or in the final event of a stream. For a stream the
+gateway asks for that event (``stream_options.include_usage``) when the client did not, and
+then removes it from the client's stream, so the client sees exactly what it asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from proxy.exchange import Exchange
+
+_METERED_SUFFIXES = ("/chat/completions", "/completions", "/embeddings", "/responses")
+_JSON_CAP = 4 * 1024 * 1024
+_TAIL = 16 * 1024
+_TOKENS = re.compile(rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens)"\s*:\s*(\d+)')
+
+
+def metered(path: str) -> bool:
+    return path.endswith(_METERED_SUFFIXES)
+
+
+def request_usage_event(payload: dict[str, Any]) -> bool:
+    """Ask a streaming chat request for the final usage event; True if we had to add it."""
+    if not payload.get("stream"):
+        return False
+    options = payload.get("stream_options")
+    if isinstance(options, dict) and "include_usage" in options:
+        return False
+    payload["stream_options"] = {**(options or {}), "include_usage": True}
+    return True
+
+
+class UsageMeter:
+    """Watches one response body; ``finish`` writes what it found to ``ex.usage``."""
+
+    __slots__ = ("_buffer", "_carry", "_ex", "_finished", "_overflow", "_strip", "_streaming",
+                 "found")
+
+    def __init__(self, ex: Exchange, streaming: bool, strip_usage_event: bool) -> None:
+        self._ex = ex
+        self._streaming = streaming
+        self._strip = strip_usage_event and streaming
+        self._buffer: list[bytes] = []
+        self._carry = b""
+        self._overflow = 0
+        self._finished = False
+        self.found: dict[str, Any] | None = None
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Observe a chunk; returns what to pass on (the usage event removed when asked)."""
+        if self._streaming:
+            return self._feed_stream(chunk)
+        if self._overflow or sum(map(len, self._buffer)) + len(chunk) > _JSON_CAP:
+            # Too large to parse whole: keep a tail, where providers put usage.
+            tail = (b"".join(self._buffer) + chunk)[-_TAIL:]
+            self._buffer = [tail]
+            self._overflow += 1
+        else:
+            self._buffer.append(chunk)
+        return chunk
+
+    def _feed_stream(self, chunk: bytes) -> bytes:
+        if not self._strip:
+            if b'"usage"' in chunk or self._carry:
+                data = self._carry + chunk
+                head, sep, rest = data.rpartition(b"\n")
+                self._carry = rest[-_TAIL:] if sep else data[-_TAIL:]
+                if sep:
+                    self._scan_events(head)
+            return chunk
+        data = self._carry + chunk
+        complete, sep, partial = data.rpartition(b"\n\n")
+        if not sep:
+            self._carry = data
+            return b""
+        self._carry = partial
+        return self._scan_events(complete + b"\n\n", strip=True)
+
+    def _scan_events(self, data: bytes, strip: bool = False) -> bytes:
+        kept = []
+        for event in data.split(b"\n\n"):
+            if b'"usage"' in event:
+                usage, usage_only = _usage_in_event(event)
+                if usage is not None:
+                    self.found = usage
+                    if strip and usage_only:
+                        continue
+            kept.append(event)
+        return b"\n\n".join(kept) if strip else data
+
+    def flush(self) -> bytes:
+        """Whatever a stripping meter still holds back (an unterminated last event)."""
+        carry, self._carry = self._carry, b""
+        return carry if self._strip else b""
+
+    def finish(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        if not self._streaming and self._buffer:
+            self.found = _usage_in_json(b"".join(self._buffer), bool(self._overflow))
+        usage = self.found
+        if not usage:
+            return
+        target = self._ex.usage
+        target.input_tokens = int(usage.get("prompt_tokens", usage.get("input_tokens", 0)) or 0)
+        target.output_tokens = int(
+            usage.get("completion_tokens", usage.get("output_tokens", 0)) or 0)
+        target.reported = True
+
+
+def _usage_in_event(event: bytes) -> tuple[dict[str, Any] | None, bool]:
+    for line in event.split(b"\n"):
+        if line.startswith(b"data:"):
+            try:
+                payload = orjson.loads(line[5:])
+            except orjson.JSONDecodeError:
+                return None, False
+            if isinstance(payload, dict) and isinstance(payload.get("usage"), dict):
+                return payload["usage"], not payload.get("choices")
+    return None, False
+
+
+def _usage_in_json(body: bytes, truncated: bool) -> dict[str, Any] | None:
+    if not truncated:
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        usage = payload.get("usage") if isinstance(payload, dict) else None
+        return usage if isinstance(usage, dict) else None
+    found = {name.decode(): int(value) for name, value in _TOKENS.findall(body)}
+    return found or None
