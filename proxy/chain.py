@@ -102,7 +102,11 @@ class Chain:
             if skipped is not None and self._skip(ex, link, skipped):
                 continue
             try:
-                response = await link.plugin.on_request(ex)
+                if ex.trace is None:
+                    response = await link.plugin.on_request(ex)
+                else:
+                    with ex.trace.plugin(link.use, "request"):
+                        response = await link.plugin.on_request(ex)
             except GatewayError as error:
                 if link.monitor:
                     ex.record_event(error.type, link.use, error.message, monitored=True,

@@ -105,6 +105,7 @@ class Exchange:
         "status",
         "streaming",
         "target",
+        "trace",
         "upstream_model",
         "usage",
     )
@@ -133,6 +134,8 @@ class Exchange:
         self.model: str | None = None
         self.upstream_model: str | None = None
         self.target: str | None = None
+        # A RequestTrace (proxy.observe.tracing) when a tracing plugin runs on this route.
+        self.trace: Any = None
         self.attempts = 0
         # How far the request phase got (index of the plugin that answered, or the chain's
         # length) and which plugins a `when` condition switched off: the response, chunk and

@@ -6,6 +6,9 @@ never a user id, key or IP address.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
@@ -16,6 +19,7 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        self._custom: dict[str, Any] = {}
         self.requests = Counter("sluicegate_requests", "Requests answered, by route and status "
                                 "class.", ["route", "status_class"], registry=r)
         self.request_seconds = Histogram("sluicegate_request_duration_seconds",
@@ -46,6 +50,25 @@ class Metrics:
                                     registry=r)
         self.in_flight = Gauge("sluicegate_in_flight_requests", "Requests being served.",
                                registry=r)
+
+    def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+        """A plugin's own counter, created once per process and reused by later reloads."""
+        return self._get_or_create(Counter, name, documentation, labels)
+
+    def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+        return self._get_or_create(Gauge, name, documentation, labels)
+
+    def histogram(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Histogram:
+        return self._get_or_create(Histogram, name, documentation, labels,
+                                   buckets=_LATENCY_BUCKETS)
+
+    def _get_or_create(self, kind: Any, name: str, documentation: str,
+                       labels: Sequence[str], **extra: Any) -> Any:
+        existing = self._custom.get(name)
+        if existing is None:
+            existing = kind(name, documentation, list(labels), registry=self.registry, **extra)
+            self._custom[name] = existing
+        return existing
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -149,6 +149,7 @@ class UpstreamGroup:
         tried: list[Target] = []
         error: GatewayError | None = None
         retry_after: float | None = None
+        reason: str | None = None
         for attempt in range(1, max_attempts + 1):
             target = self.balancer.pick(candidates, self._cost_of(out), exclude=tried)
             permit = target.breaker.allow() if target is not None else None
@@ -160,17 +161,19 @@ class UpstreamGroup:
                 await asyncio.sleep(self.retry.delay(attempt - 1, retry_after if same else None,
                                                      self._rng))
             ex.attempts = attempt
-            outcome = await self._attempt(ex, out, target, permit)
+            outcome = await self._attempt(ex, out, target, permit, reason)
             if isinstance(outcome, Lease):
                 if attempt < max_attempts and self._retryable(outcome, candidates, tried, target):
                     retry_after = _retry_after(outcome.response)
                     tried.append(target)
                     await outcome.discard(success=not is_failure(outcome.response.status, None))
+                    reason = ("stream_error" if outcome.stream_error is not None
+                              else str(outcome.response.status))
                     self._on_event("retry", {"upstream": self.name, "target": target.provider_name,
-                                             "reason": str(outcome.response.status)})
+                                             "reason": reason})
                     continue
                 return outcome
-            error, retry_after = outcome, None
+            error, retry_after, reason = outcome, None, _kind(outcome)
             tried.append(target)
             if not (attempt < max_attempts and self.retry.should_retry(_kind(outcome))
                     and eligible(candidates, tried) and self.budget.try_acquire_retry()):
@@ -193,7 +196,7 @@ class UpstreamGroup:
         return bool(eligible(candidates, [*tried, target])) and self.budget.try_acquire_retry()
 
     async def _attempt(
-        self, ex: Exchange, out: Outbound, target: Target, permit: Permit
+        self, ex: Exchange, out: Outbound, target: Target, permit: Permit, reason: str | None
     ) -> Lease | GatewayError:
         provider = self.providers[target]
         model = target.serves(out.alias) if out.alias else None
@@ -203,6 +206,8 @@ class UpstreamGroup:
         request = provider.request(out.method, out.path, out.query, out.headers, body,
                                    self.config.timeouts)
         ex.target, ex.upstream_model = target.provider_name, model
+        span = (ex.trace.attempt(target.provider_name, ex.attempts, reason, request.headers)
+                if ex.trace is not None else None)
         target.stats.start()
         if target.quota is not None:
             target.quota.record_request()
@@ -216,11 +221,17 @@ class UpstreamGroup:
             target.breaker.record(permit, False)
             log.info("attempt to %s failed: %s", target.provider_name, exc,
                      extra={"request_id": ex.request_id})
+            if span is not None:
+                span.end(None, exc.kind)
             return _as_gateway_error(exc)
         except BaseException:
             target.stats.finish()
             target.breaker.cancel(permit)
+            if span is not None:
+                span.end(None, "cancelled")
             raise
+        if span is not None:
+            span.end(response.status, "stream_error" if stream_error else None)
         target.stats.observe_ttfb(time.perf_counter() - started)
         ex.first_byte_at = time.perf_counter()
         return Lease(response, target, provider, permit, stream_error)
