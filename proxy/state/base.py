@@ -132,6 +132,14 @@ class StateStore(Protocol):
         """Forget a ``set`` value (absent keys are fine)."""
         ...
 
+    async def take(self, key: str) -> bytes | None:
+        """Get and delete in one step: of concurrent takers exactly one gets the value.
+
+        For single-use secrets such as refresh tokens, where a read-then-delete would let
+        two concurrent refreshes both succeed and hide a reuse.
+        """
+        ...
+
     async def ban(self, key: str, ttl: float) -> None:
         """Ban ``key`` for ``ttl`` s from now, replacing any earlier ban of that key."""
         ...

@@ -105,6 +105,9 @@ class GuardedStore:
     async def delete(self, key: str) -> None:
         await self._guard("delete", lambda: self.inner.delete(key), None)
 
+    async def take(self, key: str) -> bytes | None:
+        return await self._guard("take", lambda: self.inner.take(key), None)
+
     async def ban(self, key: str, ttl: float) -> None:
         await self._guard("ban", lambda: self.inner.ban(key, ttl), None)
 

@@ -163,6 +163,11 @@ class MemoryStore:
         check_key(key)
         self._values.pop(key, None)
 
+    async def take(self, key: str) -> bytes | None:
+        value = await self.get(key)
+        self._values.pop(key, None)
+        return value
+
     async def ban(self, key: str, ttl: float) -> None:
         check_key(key)
         self._bans[key] = self._now() + ttl

@@ -161,6 +161,10 @@ class RedisStore:
     async def delete(self, key: str) -> None:
         await self._call("delete", self.key("kv", key))
 
+    async def take(self, key: str) -> bytes | None:
+        value: bytes | None = await self._call("getdel", self.key("kv", key))
+        return value
+
     async def ban(self, key: str, ttl: float) -> None:
         check_key(key)
         await self._run(self._ban, [self._ban_registry], [key, repr(ttl * _US)])

@@ -144,6 +144,15 @@ async def test_values_set_get_delete_and_expire(harness: Harness) -> None:
     assert await store.get("keep") is None
 
 
+async def test_take_hands_a_value_to_exactly_one_caller(harness: Harness) -> None:
+    store = harness.store
+    await store.set("refresh:abc", b"family-7", ttl=60)
+    taken = await asyncio.gather(*(store.take("refresh:abc") for _ in range(20)))
+    assert taken.count(b"family-7") == 1 and taken.count(None) == 19
+    assert await store.get("refresh:abc") is None
+    assert await store.take("never-set") is None
+
+
 async def test_bans_expire_list_and_lift(harness: Harness) -> None:
     store = harness.store
     await store.ban("ip:10.0.0.1", ttl=0.3)

@@ -62,12 +62,13 @@ async def test_allow_gives_permissive_answers_and_counts(clock: FakeClock) -> No
     assert await store.get("kv") is None
     await store.set("kv", b"x", ttl=1)
     await store.delete("kv")
+    assert await store.take("kv") is None
     await store.ban("ip", 60)
     assert await store.banned("ip") is None
     assert await store.bans() == {}
     assert await store.unban("ip") is False
     assert await store.wait_released("k", timeout=1) is True
-    expected = ["gcra", "reserve", "adjust", "incr", "hit", "get", "set", "delete", "ban",
+    expected = ["gcra", "reserve", "adjust", "incr", "hit", "get", "set", "delete", "take", "ban",
                 "banned", "bans", "unban", "wait_released"]  # fmt: skip
     assert seen == expected
     assert store.errors_total == len(expected)
