@@ -27,7 +27,8 @@ _RESERVED_DOMAIN = re.compile(
     r"invalid|localhost|local))$"
 )
 _ID_CONTEXT = re.compile(
-    r"(?:order|invoice|ticket|ref|reference|sku|tracking|id|case|po|no\.|number|#)\s?[:#]?\s?$"
+    r"(?:order|invoice|ticket|ref|reference|sku|tracking|id|case|po|#)"
+    r"(?: (?:number|no\.?|id|#))?\s?[:#]?\s?$"
 )
 
 

@@ -55,8 +55,8 @@ FRENCH = (
         rf"repondez|joue|jouez) {_W}(?:sans (?:aucune |aucun |la moindre |les )?"
         rf"(?:restrictions?|limites?|filtres?|censure|règles|regles|éthique|ethique|"
         rf"garde-fous)|n'avais aucune (?:restriction|limite|règle|regle)|dan\b|débridée?|"
-        rf"debridee?|non censurée?|libéré de|libere de)|\bmode (?:développeur|developpeur|dan|"
-        rf"sans restriction|sans filtre|jailbreak)",
+        rf"debridee?|non censurée?|libéré de|libere de)|\bmode (?:dan|sans restriction|sans filtre|"
+        rf"jailbreak)",
         gates=(
             "tu ",
             "vous",
@@ -108,8 +108,7 @@ GERMAN = (
         rf"sprich|tu so,? als|spiele) {_W}(?:ohne (?:jegliche |alle |irgendwelche |jede )?"
         rf"(?:einschränkungen|einschrankungen|beschränkungen|beschrankungen|regeln|filter|zensur|"
         rf"grenzen|ethik|moral)|dan\b|befreit von|uneingeschränkt|uneingeschrankt|unzensiert|"
-        rf"keine (?:regeln|einschränkungen|grenzen) hättest)|\b(?:entwicklermodus|"
-        rf"developer-modus|dan-modus|jailbreak-modus)\b",
+        rf"keine (?:regeln|einschränkungen|grenzen) hättest)|\b(?:dan-modus|jailbreak-modus)\b",
         gates=(
             "du ",
             "sie ",
@@ -151,8 +150,7 @@ SPANISH = (
         rf"actua|finge|compórtate|comportate|responde|contesta|habla|serás|seras) {_W}(?:sin "
         rf"(?:ninguna |ningún |ningun |ningunas |tipo de |ningún tipo de )?(?:restricciones|"
         rf"restricción|restriccion|límites|limites|filtros|censura|reglas|ética|etica)|dan\b|"
-        rf"malvad[oa]|sin ética|sin etica)|\bmodo (?:desarrollador|dan|sin restricciones|"
-        rf"sin filtros)\b",
+        rf"malvad[oa]|sin ética|sin etica)|\bmodo (?:dan|sin restricciones|sin filtros)\b",
         gates=(
             "ahora",
             "act",
@@ -192,8 +190,8 @@ PORTUGUESE = (
         rf"\b(?:agora você é|agora voce e|agora você|agora voce|a partir de agora|finja|aja|atue|"
         rf"responda|comporte-se|fale|você será|voce sera) {_W}(?:sem (?:nenhuma |nenhum |"
         rf"qualquer |quaisquer )?(?:restrições|restricoes|restrição|restricao|limites|filtros|"
-        rf"censura|regras|ética|etica)|dan\b|malvad[oa])|\bmodo (?:desenvolvedor|dan|sem "
-        rf"restrições|sem restricoes|sem filtros)\b",
+        rf"censura|regras|ética|etica)|dan\b|malvad[oa])|\bmodo (?:dan|sem restrições|"
+        rf"sem restricoes|sem filtros)\b",
         gates=(
             "agora",
             "finja",
@@ -232,7 +230,7 @@ ITALIAN = (
         rf"\b(?:ora sei|adesso sei|da ora in poi|d'ora in poi|fingi|comportati|agisci|rispondi|"
         rf"parla|sarai) {_W}(?:senza (?:alcuna |alcun |nessuna |nessun |qualsiasi )?"
         rf"(?:restrizioni|restrizione|limiti|filtri|censura|regole|etica)|dan\b|malvagi[oa])|"
-        rf"\bmodalità (?:sviluppatore|dan|senza restrizioni)|\bmodalita (?:sviluppatore|dan)",
+        rf"\bmodalit[àa] (?:dan|senza restrizioni)",
         gates=("sei", "ora", "fingi", "comport", "agisci", "rispondi", "parla", "sarai", "modalit"),
     ),
 )
@@ -261,7 +259,7 @@ RUSSIAN = (
         rf"(?:теперь ты|отныне ты|ты теперь|с этого момента ты|представь,? что ты|притворись|"
         rf"веди себя как|отвечай|говори|действуй) {_W}(?:без (?:каких-либо |всяких |любых |"
         rf"каких либо )?(?:ограничений|правил|фильтров|цензуры|этики|морали)|dan\b|злой|"
-        rf"свободен от)|режим (?:разработчика|dan|без ограничений)",
+        rf"свободен от)|режим (?:dan|без ограничений)",
         gates=("ты", "притворись", "веди", "отвечай", "говори", "действуй", "режим"),
     ),
 )
@@ -285,7 +283,7 @@ CHINESE = (
         "persona_zh",
         r"(?:你现在是|从现在开始|从现在起|你将扮演|扮演|假装你是|假装|你是一个)[^。.!?]{0,24}?"
         r"(?:没有任何限制|不受任何限制|没有限制|不受限制|无限制|无视(?:所有)?规则|不受(?:任何)?约束|"
-        r"没有(?:任何)?(?:道德|伦理)|dan\b|邪恶)|(?:开发者模式|越狱模式|dan模式|无限制模式|越狱)",
+        r"没有(?:任何)?(?:道德|伦理)|dan\b|邪恶)|(?:越狱模式|dan模式|无限制模式|越狱)",
         gates=("现在", "扮演", "假装", "你是", "模式", "越狱"),
     ),
 )

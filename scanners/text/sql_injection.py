@@ -124,13 +124,15 @@ class SqlInjectionDetector(RuleDetector):
             ),
             rule(
                 "quote_order_by",
-                rf"['\"`)]\s?{_OSEP}(?:order|group){_SEP}by{_SEP}\d{{1,3}}\s?(?:--|#|/\*|;|$)",
+                rf"['\"`)]\s?{_OSEP}(?:order|group){_SEP}by{_SEP}\d{{1,3}}(?:\s?,\s?\d{{1,3}}){{0,16}}"
+                rf"\s?(?:--|#|/\*|;|$)",
                 gates=("by",),
                 validate=_quote_opens,
             ),
             rule(
                 "char_encoding",
-                r"\b(?:char|chr)\s?\(\s?\d{2,3}\s?(?:[,)|+]\s?(?:char\s?\(\s?)?\d{2,3}\s?\)?\s?){2,}|"
+                r"\b(?:char|chr)\s?\(\s?\d{2,3}\s?\)(?:\s?(?:\+|\|\||,)\s?(?:char|chr)\s?\(\s?\d{2,3}\s?\)){2,16}|"
+                r"\b(?:char|chr)\s?\(\s?\d{2,3}(?:\s?,\s?\d{2,3}){2,64}\s?\)|"
                 r"\bconcat(?:_ws)?\s?\(\s?0x[0-9a-f]{2,}",
                 gates=("char", "chr", "concat"),
             ),
