@@ -107,7 +107,7 @@ class SecurityHeaders(Plugin):
                 ("error_headers", self.error_headers),
             ):
                 for name in names:
-                    if not _TOKEN.match(name):
+                    if not _TOKEN.fullmatch(name):
                         raise ValueError(f"{where}: {name!r} is not a valid header name")
             for where, table in (("headers", self.headers), ("error_headers", self.error_headers)):
                 for name, value in table.items():
