@@ -1,0 +1,307 @@
+"""Helpers shared by the limit plugins: whose counter a request uses, windows, estimates.
+
+Not a plugin (plugins never import each other): this module holds the small pure pieces that
+``rate_limit``, ``token_limit`` and ``budget`` all need, compiled once at load.
+
+- ``KeySpec`` turns ``key = "identity.subject"`` or ``key = ["identity.subject", "route"]``
+  into a function of the Exchange. A part that is missing for a request (no identity, no such
+  header) falls back to the client IP, so an anonymous caller is limited per address rather
+  than sharing one bucket with every other anonymous caller.
+- ``Window`` names calendar windows (minute, hour, day, month, in UTC) for counters that
+  reset, and gives the key suffix and the seconds left in the current one.
+- ``estimate_tokens`` guesses a request's tokens before the provider says (~4 chars/token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from proxy.errors import PolicyError
+from proxy.exchange import Exchange
+from proxy.state.base import StateStore
+
+KEY_SOURCES = ("ip", "identity.subject", "identity.key", "identity.tier", "route", "global")
+KEY_EXPECTED = (
+    'expected "ip", "identity.subject", "identity.key", "identity.tier", "route", "global" '
+    'or "header.<name>", or a list of them'
+)
+_MAX_PART = 64  # longer values (headers are client-controlled) are hashed to bound key size
+
+Part = Callable[[Exchange], "str | None"]
+
+
+def _identity_subject(ex: Exchange) -> str | None:
+    return ex.identity.subject if ex.identity else None
+
+
+def _identity_key(ex: Exchange) -> str | None:
+    return ex.identity.key_id if ex.identity else None
+
+
+def _identity_tier(ex: Exchange) -> str | None:
+    return ex.identity.tier if ex.identity else None
+
+
+def _route(ex: Exchange) -> str | None:
+    return ex.route.name if ex.route else None
+
+
+def _ip(ex: Exchange) -> str | None:
+    return ex.client_ip or None
+
+
+def _global(ex: Exchange) -> str | None:
+    return "*"
+
+
+_PARTS: dict[str, Part] = {
+    "ip": _ip,
+    "identity.subject": _identity_subject,
+    "identity.key": _identity_key,
+    "identity.tier": _identity_tier,
+    "route": _route,
+    "global": _global,
+}
+
+
+def check_key_spec(value: str | Sequence[str]) -> tuple[str, ...]:
+    """Validate a ``key`` option; the normalised tuple of parts. Raises ValueError."""
+    parts = (value,) if isinstance(value, str) else tuple(value)
+    if not parts:
+        raise ValueError(f"key must not be empty; {KEY_EXPECTED}")
+    for part in parts:
+        if part in _PARTS:
+            continue
+        if part.startswith("header.") and len(part) > len("header."):
+            continue
+        raise ValueError(f"unknown key source {part!r}; {KEY_EXPECTED}")
+    if len(set(parts)) != len(parts):
+        raise ValueError(f"key lists a source twice: {list(parts)}")
+    return parts
+
+
+def _header(name: str) -> Part:
+    lowered = name.lower()
+
+    def part(ex: Exchange) -> str | None:
+        return ex.request_headers.get(lowered) or None
+
+    return part
+
+
+def _bounded(value: str) -> str:
+    if len(value) <= _MAX_PART:
+        return value
+    return "h:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class KeySpec:
+    """A compiled ``key``: ``resolve(ex)`` gives the counter key for one request.
+
+    The result reads like ``identity.subject=alice|route=chat``; a missing part becomes
+    ``ip=<client ip>`` (documented fallback) and ``fell_back`` tells the caller it happened.
+    """
+
+    def __init__(self, spec: Sequence[str]) -> None:
+        self.spec = tuple(spec)
+        self._parts: list[tuple[str, Part]] = [
+            (name, _PARTS[name] if name in _PARTS else _header(name[len("header.") :]))
+            for name in self.spec
+        ]
+
+    def __str__(self) -> str:
+        return "+".join(self.spec)
+
+    def resolve(self, ex: Exchange) -> tuple[str, bool]:
+        """(key, fell_back): the key for this request and whether a part was missing."""
+        out: list[str] = []
+        fell_back = False
+        for name, part in self._parts:
+            value = part(ex)
+            if value is None:
+                fell_back = True
+                if name != "ip" and "ip" not in self.spec:
+                    out.append("ip=" + (ex.client_ip or "unknown"))
+                continue
+            out.append(f"{name}={_bounded(value)}")
+        if not out:
+            out.append("ip=" + (ex.client_ip or "unknown"))
+        # Dedupe in case two parts both fell back to the address.
+        return "|".join(dict.fromkeys(out)), fell_back
+
+
+# -- calendar windows -----------------------------------------------------------------------
+
+WindowName = Literal["minute", "hour", "day", "month"]
+_FIXED = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def window_slot(window: WindowName, now: float) -> tuple[str, float]:
+    """(suffix, seconds left) of the UTC calendar window containing ``now`` (epoch seconds).
+
+    Counters are keyed by the suffix, so every instance that agrees on the wall clock uses
+    the same counter; it expires with the window (the store's ttl, plus a little grace).
+    """
+    if window in _FIXED:
+        size = _FIXED[window]
+        index = math.floor(now / size)
+        return f"{window[0]}{index}", (index + 1) * size - now
+    moment = datetime.fromtimestamp(now, UTC)
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    end = datetime(year, month, 1, tzinfo=UTC).timestamp()
+    return f"M{moment.year:04d}{moment.month:02d}", end - now
+
+
+# -- reservations against windowed allowances ----------------------------------------------
+
+GRACE = 60.0  # a window's counter outlives it a little, so a late settlement still finds it
+MIN_RESERVATION = 1e-9  # reserving 0 would admit a caller already exactly at the limit
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """At most ``limit`` units per calendar ``window``."""
+
+    window: WindowName
+    limit: float
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One reservation: settled later against the same counter."""
+
+    key: str
+    amount: float
+    expires_at: float  # wall-clock end of the window (+ grace)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a reservation failed: which allowance, how much is used, when it resets."""
+
+    allowance: Allowance
+    used: float
+    reset_in: float
+
+
+class Reserver:
+    """Reserve an estimate in every window atomically per counter; settle the real amount.
+
+    ``store.reserve`` adds only if the total stays within the limit, in one atomic step, so
+    concurrent requests on any number of instances can never jointly overshoot. When a later
+    window refuses, the earlier reservations are given back at once.
+    """
+
+    def __init__(self, store: StateStore, prefix: str, clock: Callable[[], float]) -> None:
+        self.store = store
+        self.prefix = prefix
+        self.clock = clock
+
+    async def reserve(
+        self, key: str, allowances: Sequence[Allowance], amount: float
+    ) -> tuple[list[Held], Refusal | None]:
+        amount = max(amount, MIN_RESERVATION)
+        now = self.clock()
+        held: list[Held] = []
+        for allowance in allowances:
+            suffix, left = window_slot(allowance.window, now)
+            counter = f"{self.prefix}{suffix}:{key}"
+            ok, used = await self.store.reserve(counter, amount, allowance.limit, left + GRACE)
+            if not ok:
+                await self.settle(held, 0.0)
+                return [], Refusal(allowance, used, left)
+            held.append(Held(counter, amount, now + left + GRACE))
+        return held, None
+
+    async def settle(self, held: Sequence[Held], actual: float) -> None:
+        """Replace each reservation by ``actual`` (0 gives it all back)."""
+        now = self.clock()
+        for item in held:
+            await self.store.adjust(item.key, actual - item.amount, max(1.0, item.expires_at - now))
+
+
+def settled_amount(status: int, reported: bool, actual: float, estimate: float) -> float:
+    """What a finished exchange really used, for settlement.
+
+    The provider's ``usage`` when it reported one; otherwise nothing when the request failed
+    or was refused before it could cost anything (status 0 or >= 400), and the estimate when
+    it succeeded without a report (e.g. the client cut a stream short): never undercount.
+    """
+    if reported:
+        return actual
+    if status == 0 or status >= 400:
+        return 0.0
+    return estimate
+
+
+# -- token estimates ------------------------------------------------------------------------
+
+CHARS_PER_TOKEN = 4
+
+
+def _text_chars(value: Any) -> int:
+    """Characters of text in a message content, prompt or input (strings and text parts)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list):
+        total = 0
+        for item in value:
+            if isinstance(item, str):
+                total += len(item)
+            elif isinstance(item, dict):
+                text = item.get("text")
+                total += len(text) if isinstance(text, str) else 0
+            elif isinstance(item, list):  # token-id arrays (embeddings, legacy completions)
+                total += len(item) * CHARS_PER_TOKEN
+        return total
+    return 0
+
+
+def estimate_input_tokens(payload: Any, raw_size: int) -> int:
+    """Input tokens of an OpenAI-style request, from its text at ~4 chars per token.
+
+    Chat ``messages``, completion ``prompt`` and embedding ``input`` are read; a body that is
+    not such JSON is judged by its raw size (an over- rather than under-estimate).
+    """
+    if not isinstance(payload, dict):
+        return math.ceil(raw_size / CHARS_PER_TOKEN)
+    chars = 0
+    messages = payload.get("messages")
+    if isinstance(messages, list):
+        for message in messages:
+            if isinstance(message, dict):
+                chars += _text_chars(message.get("content")) + 8  # role and framing
+    chars += _text_chars(payload.get("prompt")) + _text_chars(payload.get("input"))
+    return math.ceil(chars / CHARS_PER_TOKEN)
+
+
+def requested_output_tokens(payload: Any, default: int) -> int:
+    """The output cap the client asked for (``max_completion_tokens``/``max_tokens``)."""
+    if isinstance(payload, dict):
+        for name in ("max_completion_tokens", "max_tokens"):
+            value = payload.get(name)
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                return value
+    return default
+
+
+async def request_payload(ex: Exchange) -> tuple[Any, int]:
+    """The parsed JSON body (None when it is not JSON) and the raw body size."""
+    raw = await ex.body()
+    try:
+        payload = await ex.json()
+    except PolicyError:  # not JSON: estimate from the size; the provider will judge the body
+        payload = None
+    return payload, len(raw)
+
+
+def retry_after(seconds: float) -> str:
+    """A Retry-After value: whole seconds, rounded up, at least 1."""
+    if math.isinf(seconds):
+        return "86400"
+    return str(max(1, math.ceil(seconds)))

@@ -1,0 +1,250 @@
+"""rate_limit: GCRA limits per caller, exact across every instance that shares the store.
+
+Each limiter is one ``store.gcra`` call on one key — a single atomic Lua script on redis —
+so N gateway instances admit exactly what one would (no fixed-window double bursts at the
+window edge, no local counters multiplied by the replica count).
+
+A plugin entry holds one or more limiters:
+
+- ``limit`` (+ ``burst``): the main limiter; ``tiers`` replace it for callers whose
+  ``identity.tier`` is listed (callers with no or an unlisted tier get ``limit``; without
+  ``limit`` they get no main limiter at all).
+- ``limits = [{ limit = "10/second" }, { limit = "10000/day", key = "identity.key" }]``:
+  further limiters, all of which must admit the request.
+
+Limiters are checked in order and the first refusal stops the check, so later limiters are not
+charged for a refused request (earlier ones already were). Every response the plugin saw
+carries the IETF ``RateLimit-Policy`` / ``RateLimit`` fields and ``X-RateLimit-*`` for the
+tightest limiter; a refusal is a 429 with ``Retry-After`` and a ``rate_limited`` event.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+from starlette.responses import Response
+
+from plugins._limits import KeySpec, check_key_spec, retry_after
+from proxy.config.types import Rate, RateValue
+from proxy.errors import PolicyError
+from proxy.exchange import Exchange
+from proxy.plugin import Plugin, PluginOptions, Services
+from proxy.state.base import GcraDecision
+
+_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_NAME_EXPECTED = "1-64 characters from A-Z a-z 0-9 _ . : -"
+KeyOption = str | list[str]
+
+
+def _check_name(value: str | None) -> str | None:
+    if value is not None and not _NAME.match(value):
+        raise ValueError(f"name {value!r} must be {_NAME_EXPECTED}")
+    return value
+
+
+class LimitSpec(PluginOptions):
+    """One extra limiter in ``limits``."""
+
+    limit: RateValue = Field(description='Sustained rate, e.g. "10/second", "10000/day".')
+    burst: int = Field(0, ge=0, description="Extra requests allowed at once above the rate.")
+    key: KeyOption | None = Field(None, description="Whose bucket; default: the plugin's key.")
+    cost: int | None = Field(None, ge=0, description="Units per request; default: the plugin's.")
+    name: str | None = Field(None, description="Name in the RateLimit headers (default limitN).")
+
+    _name = field_validator("name")(_check_name)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: KeyOption | None) -> KeyOption | None:
+        if value is not None:
+            check_key_spec(value)
+        return value
+
+
+class TierLimit(PluginOptions):
+    """The main limiter for one tier: a rate string or ``{ limit, burst }``."""
+
+    limit: RateValue = Field(description="Sustained rate for callers of this tier.")
+    burst: int | None = Field(None, ge=0, description="Burst for this tier; default: `burst`.")
+
+
+@dataclass(frozen=True, slots=True)
+class _Limiter:
+    name: str
+    bucket: str  # store key prefix, the caller's key is appended
+    key: KeySpec
+    rate: Rate
+    burst: int
+    cost: int
+    policy_item: str  # this limiter's RateLimit-Policy list member, built once
+
+
+Decisions = list[tuple[_Limiter, GcraDecision]]
+
+
+class RateLimit(Plugin):
+    name = "rate_limit"
+    uses_shared_state = True
+
+    class Options(PluginOptions):
+        key: KeyOption = Field(
+            "ip",
+            description="Whose bucket: ip | identity.subject | identity.key | identity.tier | "
+            "header.<name> | route | global, or a list combining them. A missing part (no "
+            "identity, no header) falls back to the client IP.",
+        )
+        limit: RateValue | None = Field(
+            None, description='Main limiter\'s sustained rate, e.g. "60/minute".'
+        )
+        burst: int = Field(0, ge=0, description="Extra requests allowed at once above the rate.")
+        cost: int = Field(1, ge=0, description="Units each request takes from every limiter.")
+        tiers: dict[str, TierLimit] = Field(
+            {}, description='Main limiter per identity.tier: { free = "60/minute", ... }.'
+        )
+        limits: list[LimitSpec] = Field([], description="Further limiters, all must admit.")
+        name: str = Field(
+            "rate_limit",
+            description="Bucket namespace: entries with the same name, key and limit share "
+            "buckets (also across policies); different names keep them apart.",
+        )
+        headers: bool = Field(True, description="Add RateLimit and X-RateLimit-* headers.")
+
+        _name = field_validator("name")(_check_name)
+
+        @field_validator("key")
+        @classmethod
+        def _key(cls, value: KeyOption) -> KeyOption:
+            check_key_spec(value)
+            return value
+
+        @field_validator("tiers", mode="before")
+        @classmethod
+        def _tiers(cls, value: Any) -> Any:
+            if isinstance(value, dict):
+                for tier in value:
+                    _check_name(str(tier))
+                return {t: {"limit": v} if isinstance(v, str) else v for t, v in value.items()}
+            return value
+
+        @model_validator(mode="after")
+        def _something(self) -> RateLimit.Options:
+            if self.limit is None and not self.tiers and not self.limits:
+                raise ValueError("rate_limit needs `limit`, `tiers` or `limits`")
+            names = [spec.name for spec in self.limits if spec.name]
+            if len(set(names)) != len(names):
+                raise ValueError(f"limits have duplicate names: {names}")
+            return self
+
+    options: Options
+
+    def __init__(self, options: Options, services: Services) -> None:
+        super().__init__(options, services)
+        key = KeySpec(check_key_spec(options.key))
+        self._main: _Limiter | None = None
+        if options.limit is not None:
+            self._main = self._build("default", key, options.limit, options.burst, options.cost)
+        self._tiers = {
+            tier: self._build(f"tier-{tier}", key, spec.limit,
+                              options.burst if spec.burst is None else spec.burst, options.cost)
+            for tier, spec in options.tiers.items()
+        }  # fmt: skip
+        self._extra = [
+            self._build(
+                spec.name or f"limit{i + 1}",
+                KeySpec(check_key_spec(spec.key)) if spec.key is not None else key,
+                spec.limit,
+                spec.burst,
+                options.cost if spec.cost is None else spec.cost,
+            )
+            for i, spec in enumerate(options.limits)
+        ]
+
+    def _build(self, name: str, key: KeySpec, rate: Rate, burst: int, cost: int) -> _Limiter:
+        bucket = f"rate_limit:{self.options.name}:{name}:{rate.count:g}/{rate.period:g}+{burst}:"
+        capacity = burst + 1
+        window = max(1, math.ceil(capacity * rate.interval))
+        policy = f'"{name}";q={capacity};w={window}'
+        return _Limiter(name, bucket + str(key) + ":", key, rate, burst, cost, policy)
+
+    def limiters_for(self, ex: Exchange) -> list[_Limiter]:
+        """The limiters that apply to this request: the tier's or main one, then the rest."""
+        tier = ex.identity.tier if ex.identity else None
+        main = self._tiers.get(tier, self._main) if tier is not None else self._main
+        return [main, *self._extra] if main is not None else list(self._extra)
+
+    async def on_request(self, ex: Exchange) -> Response | None:
+        decisions: Decisions = []
+        ex.state_for(self)["decisions"] = decisions
+        store = self.services.store
+        for limiter in self.limiters_for(ex):
+            key, _ = limiter.key.resolve(ex)
+            decision = await store.gcra(limiter.bucket + key, limiter.rate, limiter.burst,
+                                        limiter.cost)  # fmt: skip
+            decisions.append((limiter, decision))
+            if not decision.allowed:
+                self._refuse(ex, limiter, decision, decisions)
+        return None
+
+    def _refuse(
+        self, ex: Exchange, limiter: _Limiter, decision: GcraDecision, decisions: Decisions
+    ) -> None:
+        never = math.isinf(decision.retry_after)
+        reason = (f"request cost {limiter.cost} exceeds limiter {limiter.name!r}" if never
+                  else f"limiter {limiter.name!r} ({limiter.rate}) is exhausted")  # fmt: skip
+        if not self.monitoring:  # in monitor mode the chain records the would-be refusal
+            ex.record_event("rate_limited", self.name, reason, limiter=limiter.name)
+        headers = rate_limit_headers(decisions) if self.options.headers else {}
+        headers["Retry-After"] = retry_after(decision.retry_after)
+        raise PolicyError(429, "rate_limited", f"rate limit exceeded: {reason}", headers)
+
+    async def on_response(self, ex: Exchange) -> None:
+        if not self.options.headers:
+            return
+        decisions: Decisions | None = ex.state_for(self).get("decisions")
+        if decisions:
+            for name, value in rate_limit_headers(decisions).items():
+                ex.response_headers[name] = value
+
+    def describe(self) -> dict[str, Any]:
+        every = [*([self._main] if self._main else []), *self._tiers.values(), *self._extra]
+        return {
+            "key": str(KeySpec(check_key_spec(self.options.key))),
+            "limiters": {
+                lim.name: {"rate": str(lim.rate), "burst": lim.burst, "cost": lim.cost,
+                           "key": str(lim.key)}
+                for lim in every
+            },
+        }  # fmt: skip
+
+
+def rate_limit_headers(decisions: Decisions) -> dict[str, str]:
+    """The IETF draft fields (draft-ietf-httpapi-ratelimit-headers, structured-field syntax)
+    for every limiter checked, and ``X-RateLimit-*`` for the tightest of them.
+
+    GCRA has no fixed window, so a limiter is described as what it really allows: ``q`` =
+    the bucket capacity (``burst + 1``) per ``w`` = the seconds it takes to refill, which is
+    the same sustained rate. ``r`` is what may be sent right now; ``t`` is the seconds until
+    the bucket is full again, or, after a refusal, until the next request would pass.
+    """
+    policies = []
+    states = []
+    tightest: tuple[int, float, int] | None = None
+    for limiter, decision in decisions:
+        reset = decision.retry_after if not decision.allowed else decision.reset_after
+        seconds = 86400 if math.isinf(reset) else max(0, math.ceil(reset))
+        policies.append(limiter.policy_item)
+        states.append(f'"{limiter.name}";r={decision.remaining};t={seconds}')
+        if tightest is None or (decision.remaining, -seconds) < (tightest[0], -tightest[1]):
+            tightest = (decision.remaining, seconds, decision.limit)
+    assert tightest is not None
+    return {
+        "RateLimit-Policy": ", ".join(policies),
+        "RateLimit": ", ".join(states),
+        "X-RateLimit-Limit": str(tightest[2]),
+        "X-RateLimit-Remaining": str(tightest[0]),
+        "X-RateLimit-Reset": str(int(tightest[1])),
+    }
