@@ -1,0 +1,1 @@
+"""An example third-party sluicegate plugin package."""
