@@ -17,13 +17,15 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
+from collections.abc import Awaitable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 from redis import exceptions as rx
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 
 from proxy.config.types import Rate
 from proxy.state import lua
@@ -49,6 +51,7 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 _US = 1_000_000.0
+T = TypeVar("T")
 
 
 def _ms(seconds: float) -> int:
@@ -105,15 +108,16 @@ class RedisStore:
         check_key(key)
         return f"{self.prefix}{kind}:{{{key}}}"
 
-    async def _run(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+    async def _run(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
         try:
             return await script(keys=keys, args=args)
         except UNAVAILABLE as exc:
             raise StateUnavailable(f"redis: {type(exc).__name__}: {exc}") from exc
 
-    async def _call(self, command: str, *args: Any, **options: Any) -> Any:
+    async def _call(self, pending: Awaitable[T]) -> T:
+        """Await one plain redis command, turning connection trouble into StateUnavailable."""
         try:
-            return await getattr(self.client, command)(*args, **options)
+            return await pending
         except UNAVAILABLE as exc:
             raise StateUnavailable(f"redis: {type(exc).__name__}: {exc}") from exc
 
@@ -151,18 +155,18 @@ class RedisStore:
         return int(count)
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._call("get", self.key("kv", key))
+        value: bytes | None = await self._call(self.client.get(self.key("kv", key)))
         return value
 
     async def set(self, key: str, value: bytes, ttl: float | None) -> None:
         px = None if ttl is None else _ms(ttl)
-        await self._call("set", self.key("kv", key), value, px=px)
+        await self._call(self.client.set(self.key("kv", key), value, px=px))
 
     async def delete(self, key: str) -> None:
-        await self._call("delete", self.key("kv", key))
+        await self._call(self.client.delete(self.key("kv", key)))
 
     async def take(self, key: str) -> bytes | None:
-        value: bytes | None = await self._call("getdel", self.key("kv", key))
+        value: bytes | None = await self._call(self.client.getdel(self.key("kv", key)))
         return value
 
     async def ban(self, key: str, ttl: float) -> None:
@@ -184,7 +188,8 @@ class RedisStore:
 
     async def lead(self, key: str, ttl: float) -> Lease | None:
         token = secrets.token_hex(8)
-        taken = await self._call("set", self.key("lock", key), token, nx=True, px=_ms(ttl))
+        lock = self.key("lock", key)
+        taken = await self._call(self.client.set(lock, token, nx=True, px=_ms(ttl)))
         return Lease(key, token) if taken else None
 
     async def release(self, lease: Lease) -> None:
@@ -200,7 +205,7 @@ class RedisStore:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         delay = 0.002
-        while await self._call("exists", lock):
+        while await self._call(self.client.exists(lock)):
             left = deadline - loop.time()
             if left <= 0:
                 return False
@@ -214,7 +219,7 @@ class RedisStore:
         return coalesce(self, key, ttl, timeout)
 
     async def ping(self) -> None:
-        await self._call("ping")
+        await self._call(self.client.ping())
 
     async def close(self) -> None:
         # redis-py >= 5 names it aclose(); the types-redis stubs predate that.
