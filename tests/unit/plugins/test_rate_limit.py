@@ -1,0 +1,226 @@
+"""rate_limit through the real pipeline (Harness) on a memory store driven by a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from plugins._limits import KeySpec
+from plugins.rate_limit import RateLimit
+from proxy.exchange import Exchange, Identity
+from proxy.plugin import Plugin, PluginOptions
+from proxy.state import GuardedStore, MemoryStore, StateUnavailable
+from proxy.testing import Harness, make_exchange
+
+CHAT = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Who(Plugin):
+    """Test stand-in for an auth plugin: identity from X-Sub / X-Tier / X-Key headers."""
+
+    name = "who"
+    Options = PluginOptions
+
+    async def on_request(self, ex: Exchange) -> Response | None:
+        sub = ex.request_headers.get("x-sub")
+        if sub:
+            ex.identity = Identity(sub, key_id=ex.request_headers.get("x-key"),
+                                   tier=ex.request_headers.get("x-tier"))  # fmt: skip
+        return None
+
+
+def harness(clock: FakeClock | None = None, **options: Any) -> Harness:
+    store = MemoryStore(clock=clock or FakeClock())
+    return Harness([(Who, {}), (RateLimit, options)], store=store)
+
+
+async def send(h: Harness, **kw: Any) -> Any:
+    return await h.request("POST", json=CHAT, **kw)
+
+
+async def test_burst_then_refusal_with_retry_after_and_headers() -> None:
+    clock = FakeClock()
+    h = harness(clock, limit="10/second", burst=4)
+    statuses = [(await send(h)).status for _ in range(5)]
+    assert statuses == [200] * 5
+    refused = await send(h)
+    assert refused.status == 429
+    assert refused.json()["error"]["type"] == "rate_limited"
+    assert refused.header("retry-after") == "1"
+    assert refused.header("ratelimit") == '"default";r=0;t=1'
+    assert refused.header("x-ratelimit-remaining") == "0"
+    assert [e.type for e in refused.exchange.events] == ["rate_limited"]
+    assert len(h.upstream.requests) == 5
+    clock.now += 0.1  # one emission interval later, exactly one more fits
+    assert (await send(h)).status == 200
+    assert (await send(h)).status == 429
+
+
+async def test_headers_on_every_admitted_response() -> None:
+    h = harness(limit="60/minute", burst=9)
+    first = await send(h)
+    assert first.header("ratelimit-policy") == '"default";q=10;w=10'
+    assert first.header("ratelimit") == '"default";r=9;t=1'
+    assert first.header("x-ratelimit-limit") == "10"
+    assert first.header("x-ratelimit-remaining") == "9"
+    second = await send(h)
+    assert second.header("x-ratelimit-remaining") == "8"
+    assert second.header("x-ratelimit-reset") == "2"
+
+
+async def test_headers_can_be_switched_off() -> None:
+    h = harness(limit="1/minute", headers=False)
+    assert (await send(h)).header("ratelimit") is None
+    refused = await send(h)
+    assert refused.status == 429 and refused.header("ratelimit") is None
+    assert refused.header("retry-after") == "60"
+
+
+async def test_subject_key_separates_callers_and_anonymous_falls_back_to_ip() -> None:
+    h = harness(key="identity.subject", limit="1/minute")
+    assert (await send(h, headers={"x-sub": "alice"})).status == 200
+    assert (await send(h, headers={"x-sub": "alice"})).status == 429
+    assert (await send(h, headers={"x-sub": "bob"})).status == 200
+    # no identity: one bucket per client address, not one shared anonymous bucket
+    assert (await send(h, client_ip="10.0.0.1")).status == 200
+    assert (await send(h, client_ip="10.0.0.2")).status == 200
+    assert (await send(h, client_ip="10.0.0.1")).status == 429
+
+
+async def test_combined_key_and_header_key() -> None:
+    h = harness(key=["identity.subject", "header.x-project"], limit="1/minute")
+    alice_a = {"x-sub": "alice", "x-project": "a"}
+    assert (await send(h, headers=alice_a)).status == 200
+    assert (await send(h, headers=alice_a)).status == 429
+    assert (await send(h, headers={"x-sub": "alice", "x-project": "b"})).status == 200
+
+
+def test_key_spec_resolution_and_bounds() -> None:
+    ex = make_exchange(headers={"x-h": "v" * 500}, client_ip="192.0.2.7")
+    key, fell_back = KeySpec(["identity.subject", "header.x-h"]).resolve(ex)
+    assert fell_back
+    assert key.startswith("ip=192.0.2.7|header.x-h=h:")
+    assert len(key) < 100  # a huge client-controlled header never makes a huge store key
+    ex.identity = Identity("alice", tier="pro")
+    assert KeySpec(["identity.tier", "ip"]).resolve(ex) == ("identity.tier=pro|ip=192.0.2.7",
+                                                             False)  # fmt: skip
+    assert KeySpec(["identity.key"]).resolve(ex) == ("ip=192.0.2.7", True)
+
+
+async def test_tiers_replace_the_main_limit() -> None:
+    h = harness(key="identity.subject", limit="1/minute",
+                tiers={"free": "1/hour", "pro": {"limit": "3/minute", "burst": 2}})  # fmt: skip
+    pro = {"x-sub": "p", "x-tier": "pro"}
+    assert [(await send(h, headers=pro)).status for _ in range(4)] == [200, 200, 200, 429]
+    free = {"x-sub": "f", "x-tier": "free"}
+    first = await send(h, headers=free)
+    assert first.header("ratelimit-policy") == '"tier-free";q=1;w=3600'
+    assert (await send(h, headers=free)).status == 429
+    other = {"x-sub": "o", "x-tier": "enterprise"}  # unlisted tier -> the main limit
+    assert [(await send(h, headers=other)).status for _ in range(2)] == [200, 429]
+
+
+async def test_several_limiters_all_must_admit_and_all_are_reported() -> None:
+    clock = FakeClock()
+    h = harness(clock, limits=[{"limit": "2/second", "burst": 1, "name": "second"},
+                               {"limit": "3/day", "name": "day"}])  # fmt: skip
+    first = await send(h)
+    assert first.header("ratelimit-policy") == '"second";q=2;w=1, "day";q=1;w=28800'
+    assert (await send(h)).status == 429  # the day limiter has burst 0: one at a time
+    clock.now += 28800
+    ok = await send(h)
+    assert ok.status == 200
+    assert ok.header("ratelimit").startswith('"second";r=1;t=1, "day";r=0;')
+    # tightest limiter wins in X-RateLimit-*
+    assert ok.header("x-ratelimit-limit") == "1"
+
+
+async def test_first_refusal_stops_later_limiters_being_charged() -> None:
+    clock = FakeClock()
+    h = harness(clock, limits=[{"limit": "1/minute", "name": "a"},
+                               {"limit": "2/minute", "burst": 1, "name": "b"}])  # fmt: skip
+    assert (await send(h)).status == 200
+    for _ in range(3):
+        refused = await send(h)
+        assert refused.status == 429
+        assert '"b"' not in refused.header("ratelimit")
+    clock.now += 60
+    admitted = await send(h)
+    assert admitted.status == 200
+    # b was charged only twice (by the two admitted requests): one of its two slots is left
+    assert '"b";r=1' in admitted.header("ratelimit")
+
+
+async def test_cost_larger_than_bucket_is_always_refused() -> None:
+    h = harness(limit="5/minute", burst=1, cost=3)
+    refused = await send(h)
+    assert refused.status == 429
+    assert "exceeds" in refused.json()["error"]["message"]
+
+
+async def test_monitor_mode_records_but_lets_through() -> None:
+    h = harness(limit="1/minute", mode="monitor")
+    assert (await send(h)).status == 200
+    second = await send(h)
+    assert second.status == 200
+    assert [(e.type, e.monitored) for e in second.exchange.events] == [("rate_limited", True)]
+    assert second.header("x-ratelimit-remaining") == "0"
+
+
+async def test_concurrent_requests_admit_exactly_the_allowance() -> None:
+    h = harness(limit="1/hour", burst=49)
+    results = await asyncio.gather(*(send(h) for _ in range(200)))
+    statuses = [r.status for r in results]
+    assert statuses.count(200) == 50
+    assert statuses.count(429) == 150
+    assert len(h.upstream.requests) == 50
+
+
+class DownStore(MemoryStore):
+    async def gcra(self, *args: Any, **kwargs: Any) -> Any:
+        raise StateUnavailable("redis is gone")
+
+
+@pytest.mark.parametrize("on_error", ["allow", "deny"])
+async def test_store_failure_follows_on_error(on_error: Any) -> None:
+    store = GuardedStore(DownStore(), on_error)
+    h = Harness([(RateLimit, {"limit": "1/minute"})], store=store)
+    results = [await send(h) for _ in range(3)]
+    if on_error == "allow":
+        assert [r.status for r in results] == [200, 200, 200]
+    else:
+        assert [r.status for r in results] == [503, 503, 503]
+        assert results[0].json()["error"]["type"] == "state_unavailable"
+        assert results[0].header("retry-after") == "1"
+    assert store.errors_total == 3
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "needs `limit`"),
+        ({"limit": "60/min"}, "count>/<second"),
+        ({"limit": "1/s", "key": "identity.email"}, "unknown key source"),
+        ({"limit": "1/s", "key": ["ip", "ip"]}, "twice"),
+        ({"limit": "1/s", "burst": -1}, "greater than or equal"),
+        ({"limit": "1/s", "tiers": {"a b": "1/s"}}, "must be 1-64"),
+        ({"limit": "1/s", "limits": [{"limit": "1/s", "name": "x"},
+                                     {"limit": "2/s", "name": "x"}]}, "duplicate"),
+        ({"limit": "1/s", "typo": 1}, "Extra inputs"),
+    ],
+)
+def test_bad_options_fail_at_load(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        RateLimit.Options.model_validate(options)
