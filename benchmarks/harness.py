@@ -24,10 +24,13 @@ from types import FrameType
 from benchmarks import report, scenarios, systems, targets
 from benchmarks.nginx_upstream import command as nginx_command
 from benchmarks.payloads import chat_request_bytes
-from benchmarks.procs import ProcessGroup, free_port, wait_http, wait_tcp
+from benchmarks.procs import Interference, ProcessGroup, free_port, wait_http, wait_tcp
 from benchmarks.scenarios import Context, Figures, Scenario, Settings, Target
 from benchmarks.stats import median_figures
 from benchmarks.systems import ROOT, System
+
+# Other work above this share of one core during a measurement gets a warning.
+OTHER_LOAD_WARN_PCT = 5.0
 
 
 class Upstreams:
@@ -118,7 +121,18 @@ def measure(
     target = None
     try:
         target = start_system(system, scenario, upstreams, group, ctx.tmp)
-        return scenario.run(ctx, target)
+        interference = Interference(group)
+        interference.start()
+        figures = scenario.run(ctx, target)
+        other = interference.foreign_core_pct()
+        figures["other_load_pct"] = other
+        if other > OTHER_LOAD_WARN_PCT:
+            print(
+                f"  ! other processes used {other:.0f}% of a core during "
+                f"{system.name}: this figure is disturbed",
+                flush=True,
+            )
+        return figures
     except (RuntimeError, OSError, ValueError) as exc:
         failures.append(f"{scenario.name}/{system.name}: {exc}")
         print(f"  ! {system.name} failed: {exc}", flush=True)

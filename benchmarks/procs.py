@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -19,7 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.stats import ProcStat, parse_proc_stat, parse_status_kib, tree_cpu_ticks
+from benchmarks.stats import (
+    ProcStat,
+    parse_cpu_busy_ticks,
+    parse_proc_stat,
+    parse_status_kib,
+    tree_cpu_ticks,
+)
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -189,3 +196,43 @@ def peak_rss_mib(pid: int) -> float:
         with contextlib.suppress(OSError, ValueError):
             total += parse_status_kib(Path(f"/proc/{member}/status").read_text(), "VmHWM")
     return total / 1024.0
+
+
+class Interference:
+    """How much CPU other work on the machine used while we measured.
+
+    Machine-wide process CPU time (/proc/stat) minus the CPU time of everything this run
+    owns: the live processes of the group, the harness itself and its reaped children (wrk,
+    the SSE client). The remainder is someone else's, and it is reported beside the figures
+    (in % of one core) so that a disturbed measurement is visible, not silently believed.
+    """
+
+    def __init__(self, group: ProcessGroup) -> None:
+        self.group = group
+        self.start_wall = 0.0
+        self.start_busy = 0.0
+        self.start_own = 0.0
+
+    def _own(self) -> float:
+        own = 0.0
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+            usage = resource.getrusage(who)
+            own += usage.ru_utime + usage.ru_stime
+        for proc in self.group.started:
+            with contextlib.suppress(ValueError):
+                own += cpu_seconds(proc.pid)
+        return own
+
+    def _busy(self) -> float:
+        return parse_cpu_busy_ticks(Path("/proc/stat").read_text()) / CLOCK_TICKS
+
+    def start(self) -> None:
+        self.start_wall = time.monotonic()
+        self.start_busy = self._busy()
+        self.start_own = self._own()
+
+    def foreign_core_pct(self) -> float:
+        """Other processes' CPU since start(), in % of one core (never below zero)."""
+        wall = time.monotonic() - self.start_wall
+        foreign = (self._busy() - self.start_busy) - (self._own() - self.start_own)
+        return max(0.0, foreign) / wall * 100.0 if wall > 0 else 0.0

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks.scenarios import Figures, Scenario, Settings
+from benchmarks.scenarios import Figure, Figures, Scenario, Settings
 from benchmarks.stats import ratio
 from benchmarks.systems import System
 from benchmarks.targets import Verdict
@@ -49,11 +49,11 @@ def _fmt(value: float | None, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _digits(scenario: Scenario, label: str) -> int:
+def _figure(scenario: Scenario, label: str) -> Figure | None:
     for figure in scenario.figures:
         if label in (figure.label, f"added {figure.label}"):
-            return figure.digits
-    return 2
+            return figure
+    return None
 
 
 def table(
@@ -65,10 +65,12 @@ def table(
     header = [scenario.name, *names, *[f"{name}/floor" for name in compared]]
     body = [header]
     for label, values in rows(scenario, results):
-        digits = _digits(scenario, label)
+        figure = _figure(scenario, label)
+        digits = figure.digits if figure else 2
         line = [label, *[_fmt(values.get(name), digits) for name in names]]
         for name in compared:
-            r = ratio(values.get(name), values.get(FLOOR))
+            comparable = figure is None or figure.compare
+            r = ratio(values.get(name), values.get(FLOOR)) if comparable else None
             line.append("—" if r is None else f"{r:.2f}x")
         body.append(line)
     return body

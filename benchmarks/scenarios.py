@@ -67,6 +67,8 @@ class Figure:
     # Also show "added <label>": this figure minus the same figure for "direct".
     added: bool = False
     digits: int = 2
+    # False for figures about the run rather than the system: no ratio to the floor.
+    compare: bool = True
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ _WRK_FIGURES = (
     Figure("p99_ms", "p99 ms", "lower", added=True),
     Figure("cpu_us_per_req", "CPU µs/req", "lower", digits=0),
     Figure("errors", "errors", "lower", digits=0),
+    Figure("other_load_pct", "other load %core", "lower", digits=0, compare=False),
 )
 
 SCENARIOS: list[Scenario] = [
@@ -212,6 +215,7 @@ SCENARIOS: list[Scenario] = [
             Figure("ttfb_p99_ms", "TTFB p99 ms", "lower"),
             Figure("stream_p99_ms", "stream p99 ms", "lower"),
             Figure("peak_rss_mib", "peak RSS MiB", "lower", digits=1),
+            Figure("other_load_pct", "other load %core", "lower", digits=0, compare=False),
         ),
         run=_stream,
     ),

@@ -181,3 +181,16 @@ def median_figures(rounds: Sequence[Mapping[str, float | None]]) -> dict[str, fl
         present = [v for v in values if v is not None]
         merged[key] = percentile(present, 50) if len(present) == len(values) else None
     return merged
+
+
+def parse_cpu_busy_ticks(proc_stat: str) -> int:
+    """user + nice + system ticks of all CPUs from the first line of /proc/stat.
+
+    Only time the kernel attributes to processes: irq/softirq (loopback networking) is left
+    out, so that it can be compared with the CPU time of the processes we started.
+    """
+    first = proc_stat.splitlines()[0].split()
+    if first[0] != "cpu":
+        raise ValueError("first line of /proc/stat is not the cpu total")
+    user, nice, system = (int(v) for v in first[1:4])
+    return user + nice + system

@@ -10,6 +10,7 @@ from benchmarks.sse_client import count_events
 from benchmarks.stats import (
     ProcStat,
     median_figures,
+    parse_cpu_busy_ticks,
     parse_proc_stat,
     parse_status_kib,
     parse_wrk,
@@ -143,3 +144,13 @@ def test_median_figures_takes_the_middle_round_and_keeps_gaps_visible() -> None:
     assert merged["rps"] == 2000.0
     assert merged["p50_ms"] == pytest.approx(0.6)
     assert merged["cpu"] is None  # missing in one round: not silently a median of two
+
+
+def test_cpu_busy_ticks_counts_process_time_only() -> None:
+    text = "cpu  100 5 40 9000 30 7 11 2 0 0\ncpu0 50 2 20 4500 15 3 5 1 0 0\n"
+    assert parse_cpu_busy_ticks(text) == 145  # user + nice + system; not idle, irq, steal
+    with pytest.raises(ValueError, match="cpu total"):
+        parse_cpu_busy_ticks("intr 1 2 3\n")
+    from pathlib import Path
+
+    assert parse_cpu_busy_ticks(Path("/proc/stat").read_text()) > 0
