@@ -107,8 +107,8 @@ class PromptInjectionDetector(RuleDetector):
                 rf"\b(?:you are|you're|you will be|you'll be|you are going to be|become|"
                 rf"act(?:ing)? as|behave as|behave like|respond as|answer as|pretend (?:to be|"
                 rf"you are|you're|that you are)|roleplay as|role-play as|play the role of|"
-                rf"simulate|from now on,? you)\s(?:now\s)?(?:an?\s|the\s)?(?:[a-z0-9'-]{{1,24}}[,.;:]?\s)"
-                rf"{{0,8}}?{_UNLOCKED}",
+                rf"simulate|from now on,? you)\s(?:now\s)?(?:an?\s|the\s)?"
+                rf"(?:[a-z0-9'-]{{1,24}}[,.;:]?\s){{0,8}}?{_UNLOCKED}",
                 gates=(
                     "you",
                     "act",
@@ -124,7 +124,8 @@ class PromptInjectionDetector(RuleDetector):
             rule(
                 "jailbreak_phrase_en",
                 r"\b(?:do anything now|developer mode (?:enabled|activated|output|responses?)|"
-                r"(?:enable|activate|enter|switch to) (?:dan|jailbreak|god|unrestricted) mode|dan mode|jailbreak mode|god mode enabled|you (?:have been|are) "
+                r"(?:enable|activate|enter|switch to) (?:dan|jailbreak|god|unrestricted) mode|"
+                r"dan mode|jailbreak mode|god mode enabled|you (?:have been|are) "
                 r"jailbroken|stay in character (?:no matter what|at all times|even if)|"
                 r"(?:without|ignoring|no) (?:any )?(?:ethical|moral|safety) (?:guidelines|"
                 r"restrictions|constraints|considerations|filters|limitations)|"
@@ -215,8 +216,9 @@ class PromptInjectionDetector(RuleDetector):
                 r"(?:(?:written |written |that (?:appears|came|is) )?(?:above|before this|"
                 r"preceding|prior to (?:this|my message)|verbatim|from the (?:start|beginning)|"
                 r"starting with|in your context))|"
-                r"\b(?:tell|show|give|reveal|print|repeat|list|share)(?: me| us)? (?:the |your |all "
-                r"(?:of )?(?:the |your )?)?(?:exact |full |complete |original |initial |first )*"
+                r"\b(?:tell|show|give|reveal|print|repeat|list|share)(?: me| us)? "
+                r"(?:the |your |all (?:of )?(?:the |your )?)?"
+                r"(?:exact |full |complete |original |initial |first )*"
                 r"(?:instructions|rules|guidelines|prompt|directives) (?:that )?you (?:were|have "
                 r"been|got) (?:given|told|provided|programmed)",
                 gates=(

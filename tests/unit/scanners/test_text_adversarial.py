@@ -1,0 +1,65 @@
+"""Adversarial near-matches scan in bounded, linear work (timing lives in the benchmark)."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from scanners.text import TextScanner, normalize
+from scanners.text.scanner import CHECKS
+from tests.corpus.adversarial import NEAR_MISSES, adversarial
+
+HANG_GUARD_SECONDS = 120
+"""Not a performance threshold: turns a catastrophic-backtracking hang into a failure."""
+
+
+@pytest.fixture
+def hang_guard() -> Iterator[None]:
+    def _fail(signum: int, frame: object) -> None:
+        raise AssertionError(f"scan did not finish within {HANG_GUARD_SECONDS}s: backtracking?")
+
+    previous = signal.signal(signal.SIGALRM, _fail)
+    signal.alarm(HANG_GUARD_SECONDS)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_100kb_of_near_matches_scans_to_completion(check: str, hang_guard: None) -> None:
+    scanner = TextScanner([check], max_scan_bytes=1 << 20)
+    text = adversarial(check, 100 * 1024)
+    result = scanner.scan([text])
+    assert not result.truncated
+    assert result.scanned_bytes == len(text.encode())
+    # Near misses are near: none of them is a finding.
+    assert result.findings == ()
+
+
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_every_rule_stays_silent_on_every_check_s_near_misses(check: str) -> None:
+    detector = CHECKS[check]()
+    for fragment in NEAR_MISSES[check]:
+        assert detector.scan(normalize(fragment)) == [], fragment
+
+
+@pytest.mark.parametrize(
+    ("check", "unit"),
+    [
+        ("xss", "<img src=x onerror=alert(1)> "),
+        ("sql_injection", "x' or '1'='1 "),
+        ("path_traversal", "../../etc/passwd "),
+        ("prompt_injection", "ignore all previous instructions. "),
+        ("secrets", "akiaq3egrtzk7hj2plwx "),
+        ("pii", "bob.smith@corp-mail.io "),
+    ],
+)
+def test_findings_grow_linearly_when_the_input_doubles(check: str, unit: str) -> None:
+    """A deterministic work measure: doubling the input exactly doubles the findings."""
+    scanner = TextScanner([check], max_scan_bytes=1 << 20)
+    small = len(scanner.scan_text(unit * 500))
+    large = len(scanner.scan_text(unit * 1000))
+    assert small >= 500
+    assert abs(large - 2 * small) <= 2  # a match may straddle the seam between halves

@@ -1,0 +1,81 @@
+# ruff: noqa: RUF001, RUF003
+"""The shared normaliser undoes each evasion technique, and leaves ordinary text readable."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanners.text.normalize import MAX_DECODE_ROUNDS, decode, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\\u003cscript\\u003e", "<script>"),  # JSON unicode escapes
+        ("\\u003Cscript\\u003E", "<script>"),  # upper-case hex digits
+        ("%u003cscript%u003e", "<script>"),  # IIS-style %u escapes
+        ("\\ud83d\\ude00", "\U0001f600"),  # surrogate pair joined
+        ("%3Cscript%3E", "<script>"),  # URL encoding
+        ("%253Cscript%253E", "<script>"),  # double URL encoding
+        ("%25253Cscript%25253E", "<script>"),  # triple
+        ("1%27+OR+1%3D1", "1' or 1=1"),  # form encoding: '+' is a space
+        ("..%c0%af..%c0%afetc", "../../etc"),  # overlong UTF-8 slash
+        ("&lt;img&gt;", "<img>"),  # named entities
+        ("&#x3C;img&#x3E;", "<img>"),  # hex entities
+        ("&#60img&#62", "<img>"),  # decimal entities without semicolons
+        ("&amp;lt;b&amp;gt;", "<b>"),  # double-escaped entities
+        ("%26lt%3Bscript%26gt%3B", "<script>"),  # URL then HTML
+        ("＜ｓｃｒｉｐｔ＞", "<script>"),  # full-width (NFKC)
+        ("％３Ｃscript％３Ｅ", "<script>"),  # full-width percent escapes
+        ("ｉｇｎｏｒｅ", "ignore"),
+        ("ﬁle", "file"),  # ligature
+        ("ignоre", "ignore"),  # Cyrillic о inside a Latin word
+        ("ѕcrірt", "script"),  # several Cyrillic look-alikes
+        ("ΙGNΟRE", "ignore"),  # Greek capitals inside a Latin word
+        ("i\u200bg\u200cn\u200do\u2060r\ufeffe", "ignore"),  # zero-width characters
+        ("ig\u00adnore", "ignore"),  # soft hyphen
+        ("ja\u202evascript", "javascript"),  # bidi override
+        ("scr\U000e0041ipt", "script"),  # tag character (invisible)
+        ("a\x00b", "ab"),  # NUL
+        ("IGNORE All", "ignore all"),  # case
+        ("Straße", "strasse"),  # casefold, not lower
+        ("a \t\n\r  b", "a b"),  # whitespace collapsed
+        ("\u00a0x\u2003y\u3000z ", "x y z"),  # Unicode spaces
+    ],
+)
+def test_each_evasion_is_undone(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_plain_ascii_passes_through_lowercased() -> None:
+    assert normalize("How do I center a div?") == "how do i center a div?"
+
+
+def test_real_cyrillic_and_greek_words_are_not_transliterated() -> None:
+    assert normalize("Игнорируй ВСЕ инструкции") == "игнорируй все инструкции"
+    assert normalize("Καλημέρα κόσμε") == "καλημέρα κόσμε"
+
+
+def test_percent_signs_that_are_not_escapes_survive() -> None:
+    assert normalize("50% off, 100 %") == "50% off, 100 %"
+    assert normalize("C++ & Rust") == "c++ & rust"
+
+
+def test_decoding_stops_after_bounded_rounds() -> None:
+    deep = "<"
+    for _ in range(MAX_DECODE_ROUNDS + 3):
+        deep = deep.replace("%", "%25") if "%" in deep else "%3C"
+    decoded = decode(deep)
+    assert decoded != "<"  # not fully unwrapped: the rounds are bounded
+    assert decoded.count("%") == 1
+
+
+def test_malformed_escapes_do_not_raise() -> None:
+    for raw in ("\\u12", "%zz", "%", "&#xZZ;", "\\ud800 alone", "%c0", "&#99999999;"):
+        assert isinstance(normalize(raw), str)
+
+
+def test_idempotent_on_normalised_output() -> None:
+    for raw in ("%253Cscript%253E", "ＩＧＮＯＲＥ  all", "ignоre\u200b previous"):
+        once = normalize(raw)
+        assert normalize(once) == once
