@@ -1,0 +1,160 @@
+"""Token checks, in the order an attacker's token meets them: size, shape, header, key,
+signature, then claims.
+
+The time claims are checked here against the plugin's clock (not pyjwt's), so a test can
+move time instead of sleeping, and so ``leeway`` means one thing for ``exp``, ``nbf`` and
+``iat`` alike. Every failure is a ``TokenRejected`` with a short machine-readable reason
+that goes to the security event and the log, never to the client.
+"""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import orjson
+from jwt.api_jws import PyJWS
+
+from plugins._jwt.keys import VerificationKey
+
+_MISSING = object()
+
+
+class TokenRejected(Exception):
+    """A token failed a check; ``reason`` is for logs and events only."""
+
+    def __init__(self, reason: str, **detail: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCheck:
+    """One compiled claim rule: ``claim`` (a dotted path) must equal, contain or be one of."""
+
+    claim: str
+    equals: Any = _MISSING
+    contains: Any = _MISSING
+    one_of: tuple[Any, ...] | None = None
+
+    def passes(self, claims: dict[str, Any]) -> bool:
+        value = claim_value(claims, self.claim)
+        if value is _MISSING:
+            return False
+        if self.equals is not _MISSING:
+            return bool(value == self.equals)
+        if self.contains is not _MISSING:
+            if isinstance(value, list):
+                return self.contains in value
+            if isinstance(value, str) and isinstance(self.contains, str):
+                # space-separated scopes ("read write") are the common string form
+                return self.contains in value.split()
+            return False
+        return self.one_of is not None and value in self.one_of
+
+
+def claim_value(claims: dict[str, Any], path: str) -> Any:
+    """``claims["a"]["b"]`` for ``"a.b"``; a top-level key containing dots wins."""
+    if path in claims:
+        return claims[path]
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def read_header(token: str, algorithms: Sequence[str]) -> tuple[str, str | None]:
+    """The token's ``alg`` (checked against the allowlist) and ``kid``, before any key."""
+    if token.count(".") != 2:
+        raise TokenRejected("malformed", detail="not three segments")
+    try:
+        header = jwt.get_unverified_header(token)
+    except (jwt.DecodeError, binascii.Error, ValueError, TypeError):
+        raise TokenRejected("malformed", detail="header") from None
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in algorithms:
+        raise TokenRejected("algorithm_not_allowed", alg=str(alg)[:20])
+    if "crit" in header:
+        raise TokenRejected("unsupported_critical_header")
+    kid = header.get("kid")
+    if kid is not None and not isinstance(kid, str):
+        raise TokenRejected("malformed", detail="kid")
+    return alg, kid
+
+
+def verify_signature(token: str, alg: str, key: VerificationKey) -> dict[str, Any]:
+    """The payload of a token whose signature ``key`` verifies under exactly ``alg``."""
+    if not key.accepts(alg):  # RFC 8725 3.1: the key decides which algorithms are possible
+        raise TokenRejected("algorithm_key_mismatch", alg=alg, kid=key.kid)
+    try:
+        decoded = PyJWS().decode_complete(token, key=key.key, algorithms=[alg])
+    except jwt.InvalidSignatureError:
+        raise TokenRejected("bad_signature", kid=key.kid) from None
+    except jwt.PyJWTError as exc:
+        raise TokenRejected("malformed", detail=type(exc).__name__) from None
+    try:
+        payload = orjson.loads(decoded["payload"])
+    except orjson.JSONDecodeError:
+        raise TokenRejected("malformed", detail="payload") from None
+    if not isinstance(payload, dict):
+        raise TokenRejected("malformed", detail="payload is not an object")
+    return payload
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPolicy:
+    """What the claims of a correctly signed token must satisfy."""
+
+    issuers: frozenset[str] | None
+    audiences: frozenset[str] | None
+    leeway: float
+    require_exp: bool
+    required: tuple[str, ...]
+    rules: tuple[ClaimCheck, ...]
+
+    def check(self, claims: dict[str, Any], now: float) -> None:
+        self._check_times(claims, now)
+        if self.issuers is not None and claims.get("iss") not in self.issuers:
+            raise TokenRejected("wrong_issuer")
+        if self.audiences is not None:
+            aud = claims.get("aud")
+            presented = (
+                {aud} if isinstance(aud, str) else set(aud) if isinstance(aud, list) else set()
+            )
+            if not presented & self.audiences:
+                raise TokenRejected("wrong_audience")
+        for name in self.required:
+            if claim_value(claims, name) is _MISSING:
+                raise TokenRejected("missing_claim", claim=name)
+        for rule in self.rules:
+            if not rule.passes(claims):
+                raise TokenRejected("claim_rule_failed", claim=rule.claim)
+
+    def _check_times(self, claims: dict[str, Any], now: float) -> None:
+        exp = _number(claims, "exp")
+        if exp is None:
+            if self.require_exp:
+                raise TokenRejected("missing_claim", claim="exp")
+        elif now > exp + self.leeway:
+            raise TokenRejected("expired")
+        nbf = _number(claims, "nbf")
+        if nbf is not None and now < nbf - self.leeway:
+            raise TokenRejected("not_yet_valid")
+        iat = _number(claims, "iat")
+        if iat is not None and iat > now + self.leeway:
+            raise TokenRejected("issued_in_future")
+
+
+def _number(claims: dict[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TokenRejected("malformed", detail=f"{name} is not a number")
+    return float(value)

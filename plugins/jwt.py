@@ -1,0 +1,396 @@
+"""jwt: accept callers that present a signed JWT, and say who they are (``ex.identity``).
+
+Keys come from a JWKS URL (cached, refetched on an unknown ``kid`` at most once per
+``jwks_min_refresh``, refreshed every ``jwks_refresh``) or from one PEM key or shared secret
+in an env var or file. The ``algorithms`` allowlist is required, ``none`` is impossible, and
+a token's ``alg`` must fit the family of the key that verifies it (RFC 8725), so an RSA
+public key can never be used as an HMAC secret.
+
+A refusal is always the same 401 with ``WWW-Authenticate: Bearer error="invalid_token"``
+and a generic message: telling a caller *why* its token failed helps only an attacker. The
+reason goes to the ``auth_failed`` security event (and from there to the log and metrics).
+
+Revocation: ``POST /-/jwt/revoke {"jti": ..., "exp": ...}`` on the admin listener puts the
+``jti`` on a denylist in the shared store until the token would have expired anyway.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, NoReturn, Self
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from plugins._jwt.jwks import JwksCache
+from plugins._jwt.keys import VerificationKey, check_algorithms, check_key_for, load_key
+from plugins._jwt.verify import (
+    ClaimCheck,
+    ClaimPolicy,
+    TokenRejected,
+    claim_value,
+    read_header,
+    verify_signature,
+)
+from plugins._keys import check_model
+from proxy.config.types import Duration
+from proxy.errors import PolicyError
+from proxy.exchange import Exchange, Identity
+from proxy.plugin import Plugin, PluginOptions, Services
+
+REVOKED_PREFIX = "jwt:revoked:"
+_INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+_MISSING = {"WWW-Authenticate": "Bearer"}
+_MAX_JTI = 256
+
+
+class ClaimRule(BaseModel):
+    """A condition on one claim: exactly one of ``equals``, ``contains``, ``one_of``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    claim: str = Field(description="Claim name; a dotted path reaches into objects.")
+    equals: Any = Field(None, description="The claim must equal this value.")
+    contains: Any = Field(
+        None, description="The claim (a list, or space-separated string) must contain this value."
+    )
+    one_of: list[Any] | None = Field(None, description="The claim must be one of these values.")
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Self:
+        given = [n for n in ("equals", "contains", "one_of") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"claim rule for {self.claim!r} needs exactly one of equals, "
+                f"contains, one_of (got {', '.join(given) or 'none'})"
+            )
+        return self
+
+    def compile(self) -> ClaimCheck:
+        if self.equals is not None:
+            return ClaimCheck(self.claim, equals=self.equals)
+        if self.contains is not None:
+            return ClaimCheck(self.claim, contains=self.contains)
+        return ClaimCheck(self.claim, one_of=tuple(self.one_of or ()))
+
+
+class Jwt(Plugin):
+    name = "jwt"
+    uses_shared_state = True  # the revocation denylist
+
+    class Options(PluginOptions):
+        algorithms: list[str] = Field(
+            description='Accepted "alg" values, e.g. ["RS256", "ES256"]. Required; "none" is '
+            "refused, and each token's alg must also fit its key's type."
+        )
+        jwks_url: str | None = Field(None, description="URL of the identity provider's JWKS.")
+        key_env: str | None = Field(
+            None, description="Env var holding a PEM public key (or certificate) or an HMAC secret."
+        )
+        key_file: str | None = Field(
+            None, description="File holding a PEM public key (or certificate) or an HMAC secret."
+        )
+        jwks_min_refresh: Duration = Field(
+            30.0,
+            description="Least time between two JWKS "
+            "fetches (an unknown kid triggers one). Default 30s.",
+        )
+        jwks_refresh: Duration = Field(
+            600.0, description="Refetch the JWKS this often (in the background). Default 10m."
+        )
+        jwks_timeout: Duration = Field(5.0, description="Timeout of one JWKS fetch. Default 5s.")
+        issuer: str | list[str] | None = Field(None, description='Accepted "iss" value(s).')
+        audience: str | list[str] | None = Field(
+            None, description='Accepted "aud" value(s); the token must name one of them.'
+        )
+        leeway: Duration = Field(
+            30.0, description="Clock skew allowed for exp/nbf/iat. Default 30s."
+        )
+        require_exp: bool = Field(True, description='Refuse tokens without "exp".')
+        required_claims: list[str] = Field([], description="Claims that must be present.")
+        claim_rules: list[ClaimRule] = Field([], description="Conditions on claim values.")
+        forward_claims: dict[str, str] = Field(
+            {}, description="Claim -> header sent upstream (any client copy is removed)."
+        )
+        token_header: str = Field(
+            "Authorization",
+            description="Header carrying the token; "
+            'for "Authorization" the Bearer scheme is required.',
+        )
+        token_cookie: str | None = Field(None, description="Cookie read when the header is absent.")
+        max_token_bytes: int = Field(
+            8192, ge=64, le=65536, description="Longer tokens are refused unparsed."
+        )
+        subject_claim: str = Field("sub", description="Claim naming the caller (identity.subject).")
+        tier_claim: str | None = Field("tier", description="Claim giving identity.tier.")
+        key_id_claim: str | None = Field("client_id", description="Claim giving identity.key_id.")
+        models_claim: str | None = Field(
+            "models",
+            description="Claim listing the model aliases the caller may use "
+            "(enforced with a 403 when present).",
+        )
+        optional: bool = Field(
+            False,
+            description="Let requests without a (JWT-shaped) token "
+            "through unauthenticated, for a later plugin to judge.",
+        )
+        revocation: bool = Field(True, description="Check the jti denylist in the shared store.")
+        revoke_default_ttl: Duration = Field(
+            86400.0, description='How long a revocation posted without "exp" lasts. Default 1d.'
+        )
+
+        @field_validator("algorithms")
+        @classmethod
+        def _algorithms(cls, value: list[str]) -> list[str]:
+            return check_algorithms(value)
+
+        @field_validator("jwks_url")
+        @classmethod
+        def _url(cls, value: str | None) -> str | None:
+            if value is not None and not value.startswith(("https://", "http://")):
+                raise ValueError("jwks_url must be an http(s) URL")
+            return value
+
+        @model_validator(mode="after")
+        def _one_key_source(self) -> Self:
+            sources = [n for n in ("jwks_url", "key_env", "key_file") if getattr(self, n)]
+            if len(sources) != 1:
+                raise ValueError(
+                    "set exactly one of jwks_url, key_env, key_file "
+                    f"(got {', '.join(sources) or 'none'})"
+                )
+            return self
+
+    options: Options
+
+    def __init__(self, options: Options, services: Services) -> None:
+        super().__init__(options, services)
+        o = options
+        self._algorithms = tuple(o.algorithms)
+        self._static: VerificationKey | None = None
+        self._jwks: JwksCache | None = None
+        if o.jwks_url:
+            self._jwks = JwksCache(
+                o.jwks_url,
+                lambda: services.http,
+                services.clock,
+                min_refresh=o.jwks_min_refresh,
+                refresh_every=o.jwks_refresh,
+                timeout=o.jwks_timeout,
+                log=services.log,
+            )
+        else:
+            self._static = _static_key(o)
+        self._claims = ClaimPolicy(
+            issuers=_set_of(o.issuer),
+            audiences=_set_of(o.audience),
+            leeway=o.leeway,
+            require_exp=o.require_exp,
+            required=tuple(o.required_claims),
+            rules=tuple(rule.compile() for rule in o.claim_rules),
+        )
+        self._header = o.token_header.lower()
+        self._bearer = self._header == "authorization"
+        self._forward = tuple((claim, header.lower()) for claim, header in o.forward_claims.items())
+
+    # -- request -------------------------------------------------------------------------
+
+    async def on_request(self, ex: Exchange) -> Response | None:
+        for _, header in self._forward:  # never let a client forge a forwarded claim
+            if header in ex.request_headers:
+                del ex.request_headers[header]
+        if ex.identity is not None:
+            return None  # an earlier authentication plugin already accepted this caller
+        token = self._token(ex)
+        if token is None or (self.options.optional and token.count(".") != 2):
+            if self.options.optional:
+                return None
+            self._fail(ex, "missing_token", {})
+        assert token is not None
+        try:
+            claims = await self._verify(token)
+        except TokenRejected as rejected:
+            self._fail(ex, rejected.reason, rejected.detail)
+        ex.identity = self._identity(ex, claims)
+        self._forward_claims(ex, claims)
+        if ex.identity.allowed_models is not None:
+            await check_model(ex, ex.identity.allowed_models, "jwt", self.monitoring)
+        return None
+
+    def _token(self, ex: Exchange) -> str | None:
+        value = ex.request_headers.get(self._header)
+        if value is not None:
+            if not self._bearer:
+                return value.strip() or None
+            scheme, _, credentials = value.strip().partition(" ")
+            if scheme.lower() == "bearer" and credentials.strip():
+                return credentials.strip()
+            return None
+        if self.options.token_cookie:
+            return _cookie(ex.request_headers.get("cookie"), self.options.token_cookie)
+        return None
+
+    async def _verify(self, token: str) -> dict[str, Any]:
+        if len(token) > self.options.max_token_bytes:
+            raise TokenRejected("oversized", size=len(token))
+        alg, kid = read_header(token, self._algorithms)
+        key = self._static if self._jwks is None else await self._jwks.find(kid, alg)
+        if key is None:
+            raise TokenRejected("unknown_key", kid=(kid or "")[:64], alg=alg)
+        claims = verify_signature(token, alg, key)
+        now = self.services.clock()
+        self._claims.check(claims, now)
+        subject = claims.get(self.options.subject_claim)
+        if not isinstance(subject, str) or not subject:
+            raise TokenRejected("missing_claim", claim=self.options.subject_claim)
+        if self.options.revocation:
+            jti = claims.get("jti")
+            if isinstance(jti, str) and await self.services.store.get(REVOKED_PREFIX + jti):
+                raise TokenRejected("revoked")
+        return claims
+
+    def _fail(self, ex: Exchange, reason: str, detail: dict[str, Any]) -> NoReturn:
+        ex.record_event("auth_failed", "jwt", reason, monitored=self.monitoring, **detail)
+        if reason == "missing_token":
+            raise PolicyError(401, "unauthorized", "a bearer token is required", _MISSING)
+        raise PolicyError(401, "unauthorized", "invalid bearer token", _INVALID)
+
+    def _identity(self, ex: Exchange, claims: dict[str, Any]) -> Identity:
+        o = self.options
+        tier = claims.get(o.tier_claim) if o.tier_claim else None
+        key_id = claims.get(o.key_id_claim) if o.key_id_claim else None
+        models = claims.get(o.models_claim) if o.models_claim else None
+        allowed = (
+            frozenset(m for m in models if isinstance(m, str)) if isinstance(models, list) else None
+        )
+        return Identity(
+            subject=claims[o.subject_claim],
+            key_id=key_id if isinstance(key_id, str) else None,
+            tier=str(tier) if isinstance(tier, str | int) and not isinstance(tier, bool) else None,
+            claims=claims,
+            source="jwt",
+            allowed_models=allowed,
+        )
+
+    def _forward_claims(self, ex: Exchange, claims: dict[str, Any]) -> None:
+        for claim, header in self._forward:
+            value = claim_value(claims, claim)
+            text = _header_text(value)
+            if text is not None:
+                ex.request_headers[header] = text
+
+    # -- revocation ----------------------------------------------------------------------
+
+    def admin_routes(self) -> list[BaseRoute]:
+        return [
+            Route("/-/jwt/revoke", self._revoke, methods=["POST"]),
+            Route("/-/jwt/revoked/{jti}", self._is_revoked, methods=["GET"]),
+        ]
+
+    async def revoke(self, jti: str, exp: float | None = None) -> float:
+        """Deny ``jti`` until ``exp`` (+ leeway); returns the seconds it stays denied."""
+        if exp is None:
+            ttl = self.options.revoke_default_ttl
+        else:
+            ttl = exp + self.options.leeway - self.services.clock()
+        if ttl > 0:
+            await self.services.store.set(REVOKED_PREFIX + jti, b"1", ttl)
+        return max(ttl, 0.0)
+
+    async def _revoke(self, request: Request) -> Response:
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return _bad("body must be JSON")
+        jti = body.get("jti") if isinstance(body, dict) else None
+        exp = body.get("exp") if isinstance(body, dict) else None
+        if not isinstance(jti, str) or not 0 < len(jti) <= _MAX_JTI:
+            return _bad(f'"jti" must be a string of 1..{_MAX_JTI} characters')
+        if exp is not None and (isinstance(exp, bool) or not isinstance(exp, int | float)):
+            return _bad('"exp" must be a number (seconds since the epoch)')
+        ttl = await self.revoke(jti, exp)
+        return JSONResponse({"jti": jti, "revoked": ttl > 0, "ttl": round(ttl, 3)})
+
+    async def _is_revoked(self, request: Request) -> Response:
+        jti = request.path_params["jti"]
+        found = await self.services.store.get(REVOKED_PREFIX + jti)
+        return JSONResponse({"jti": jti, "revoked": found is not None})
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        o = self.options
+        info: dict[str, Any] = {
+            "algorithms": list(o.algorithms),
+            "issuer": o.issuer,
+            "audience": o.audience,
+            "optional": o.optional,
+        }
+        if self._jwks is not None:
+            info.update(
+                keys="jwks",
+                jwks_url=self._jwks.url.split("?")[0],
+                keys_loaded=len(self._jwks.keys),
+                jwks_fetches=self._jwks.fetches,
+            )
+        else:
+            info["keys"] = "env" if o.key_env else "file"
+        return info
+
+    async def close(self) -> None:
+        if self._jwks is not None:
+            await self._jwks.close()
+
+
+def _static_key(o: Jwt.Options) -> VerificationKey:
+    if o.key_env:
+        raw = os.environ.get(o.key_env)
+        if raw is None:
+            raise ValueError(f"key_env: environment variable {o.key_env} is not set")
+        data = raw.encode()
+    else:
+        assert o.key_file is not None
+        try:
+            data = Path(o.key_file).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"key_file: cannot read {o.key_file}: {exc.strerror}") from None
+    key = load_key(data, private=False)
+    for alg in o.algorithms:
+        check_key_for(alg, key)
+    return VerificationKey(None, key)
+
+
+def _set_of(value: str | list[str] | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    return frozenset([value] if isinstance(value, str) else value)
+
+
+def _cookie(header: str | None, name: str) -> str | None:
+    if not header:
+        return None
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value.strip('"')
+    return None
+
+
+def _header_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, dict) and not value):
+        return None
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        text = ",".join(value)
+    else:
+        text = orjson.dumps(value).decode()
+    # a claim must never be able to start a new header line
+    return None if any(c in text for c in "\r\n\x00") else text
+
+
+def _bad(message: str) -> Response:
+    return JSONResponse({"error": message}, 400)
