@@ -23,7 +23,7 @@ from scanners.text.checksums import (
 from scanners.text.finding import Memo, Rule, RuleDetector, rule
 
 _RESERVED_DOMAIN = re.compile(
-    r"@(?:[a-z0-9-]{1,63}\.)*(?:example\.(?:com|org|net)|[a-z0-9-]{1,63}\.(?:test|example|"
+    r"@(?:[a-z0-9-]{1,63}\.){0,8}(?:example\.(?:com|org|net)|[a-z0-9-]{1,63}\.(?:test|example|"
     r"invalid|localhost|local))$"
 )
 _ID_CONTEXT = re.compile(

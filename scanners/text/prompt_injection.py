@@ -158,8 +158,8 @@ class PromptInjectionDetector(RuleDetector):
             rule(
                 "guardrail_bypass_en",
                 r"\b(?:bypass|disable|turn off|switch off|deactivate|remove|ignore|circumvent|"
-                r"evade|override|get around|break free of|break out of) (?:all |any |of )*"
-                r"(?:your|the ai'?s?|the model'?s?|the assistant'?s?|all|any) (?:\w+ )?"
+                r"evade|override|get around|break free of|break out of) (?:all |any |of ){0,3}"
+                r"(?:your|the ai'?s?|the model'?s?|the assistant'?s?|all|any) (?:\w{1,24} )?"
                 r"(?:safety|content|ethical|moral|security|alignment|openai|anthropic) "
                 r"(?:filters?|guidelines|restrictions|protocols|policies|policy|checks|settings|"
                 r"measures|training|guardrails|alignment|rules|constraints|limitations)",
@@ -186,7 +186,8 @@ class PromptInjectionDetector(RuleDetector):
                 r"(?:your|the|its|this (?:ai|bot|assistant|model)'?s?) "
                 r"(?:full |entire |complete |exact |"
                 r"original |initial |hidden |secret |internal |confidential |underlying |first |"
-                r"current |real |actual |raw |verbatim )*(?:system|developer|initial|hidden|secret|"
+                r"current |real |actual |raw |verbatim ){0,4}(?:system|developer|initial|"
+                r"hidden|secret|"
                 r"original|internal|pre-?|confidential|starting) ?(?:prompt|instructions|"
                 r"message|directives|configuration|guidelines|rules|context)",
                 gates=(
@@ -205,7 +206,7 @@ class PromptInjectionDetector(RuleDetector):
                 "extract_question_en",
                 r"\bwhat (?:is|are|was|were) (?:your|the) "
                 r"(?:exact |full |original |initial |hidden |"
-                r"secret )*(?:system prompt|initial instructions|original instructions|hidden "
+                r"secret ){0,4}(?:system prompt|initial instructions|original instructions|hidden "
                 r"instructions|secret instructions|instructions you were given)"
                 r"(?! in\b| for\b| of\b)|"
                 r"\bwhat (?:were|are|have) you (?:been )?(?:told|instructed|programmed) "
@@ -218,7 +219,7 @@ class PromptInjectionDetector(RuleDetector):
                 r"starting with|in your context))|"
                 r"\b(?:tell|show|give|reveal|print|repeat|list|share)(?: me| us)? "
                 r"(?:the |your |all (?:of )?(?:the |your )?)?"
-                r"(?:exact |full |complete |original |initial |first )*"
+                r"(?:exact |full |complete |original |initial |first ){0,4}"
                 r"(?:instructions|rules|guidelines|prompt|directives) (?:that )?you (?:were|have "
                 r"been|got) (?:given|told|provided|programmed)",
                 gates=(

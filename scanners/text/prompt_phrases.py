@@ -21,8 +21,9 @@ FRENCH = (
         r"ne (?:tiens|tenez) (?:pas|plus) "
         r"compte|(?:fais|faites) abstraction|passe[rsz]? outre|écarte[rsz]?|ecarte[rsz]?) "
         r"(?:de |des |d'|à |a )?(?:toutes |tous |tout |l'ensemble des )?(?:(?:tes|vos|ses) "
-        r"(?:\w+ )?(?:instructions?|consignes?|règles|regles|directives?|restrictions)|"
-        r"(?:les |ces |la |le )?(?:\w+ )?(?:instructions?|consignes?|règles|regles|directives?|"
+        r"(?:\w{1,24} )?(?:instructions?|consignes?|règles|regles|directives?|restrictions)|"
+        r"(?:les |ces |la |le )?(?:\w{1,24} )?(?:instructions?|consignes?|règles|regles|"
+        r"directives?|"
         r"ordres|prompts?|indications|restrictions|limites) (?:précédentes?|precedentes?|"
         r"antérieures?|anterieures?|ci-dessus|initiales?|d'avant|du syst[eè]me|syst[eè]me|"
         r"d'origine|de s[ée]curit[ée]))",
@@ -43,7 +44,7 @@ FRENCH = (
         r"\b(?:révèle|revele|révélez|revelez|montre|montrez|affiche|affichez|donne|donnez|"
         r"répète|repete|répétez|repetez|dis|dites|écris|ecris|écrivez|imprime|imprimez|"
         r"quel(?:le)? (?:est|sont))(?:-moi|-nous| moi| nous)? (?:ton|votre|le|tes|vos|les) "
-        r"(?:\w+ )?(?:prompt|instructions?|consignes|message|directives) (?:syst[eè]me|"
+        r"(?:\w{1,24} )?(?:prompt|instructions?|consignes|message|directives) (?:syst[eè]me|"
         r"initia(?:l|les|ux)|cach[ée]e?s?|secr[eè]te?s?|d'origine|de d[ée]part|"
         r"du syst[eè]me|system)",
         gates=("prompt", "instruction", "consigne", "message", "directive"),
@@ -76,10 +77,10 @@ GERMAN = (
     rule(
         "override_de",
         r"\b(?:ignorier(?:e|en|t)?|vergiss|vergessen sie|missachte|missachten sie|übergehe|"
-        r"übergehen sie|setze|setzen sie|hör auf,?|höre auf,?) (?:\w+ ){0,1}?"
+        r"übergehen sie|setze|setzen sie|hör auf,?|höre auf,?) (?:\w{1,24} ){0,1}?"
         r"(?:(?:alle|sämtliche|samtliche|die|deine|ihre|bisherigen|vorherigen|obigen|vorigen|"
         r"früheren|fruheren|ursprünglichen|ursprunglichen|vorangegangenen|bisher|gegebenen|"
-        r"system) ){1,3}(?:\w+ )?(?:anweisungen|instruktionen|befehle|regeln|vorgaben|"
+        r"system) ){1,3}(?:\w{1,24} )?(?:anweisungen|instruktionen|befehle|regeln|vorgaben|"
         r"richtlinien|anordnungen|systemanweisungen|prompts?|einschränkungen|beschränkungen)",
         gates=("ignorier", "vergiss", "vergessen", "missacht", "übergeh", "setze", "hör"),
     ),
@@ -88,7 +89,8 @@ GERMAN = (
         r"\b(?:zeig|zeige|zeigen sie|gib|geben sie|nenne|nennen sie|verrate|verraten sie|"
         r"wiederhole|wiederholen sie|drucke|schreibe|gib aus|was (?:ist|sind|war|waren))"
         r"(?: mir| uns)? "
-        r"(?:bitte )?(?:deinen|ihren|den|deine|ihre|die|dein|ihr|das) (?:\w+ )?(?:system-?prompt|"
+        r"(?:bitte )?(?:deinen|ihren|den|deine|ihre|die|dein|ihr|"
+        r"das) (?:\w{1,24} )?(?:system-?prompt|"
         r"systemanweisungen?|systemnachricht|(?:ursprünglichen|ursprunglichen|versteckten|"
         r"geheimen|internen|initialen|ersten) (?:anweisungen|prompt|instruktionen|regeln))",
         gates=(
@@ -129,8 +131,8 @@ SPANISH = (
         "override_es",
         r"\b(?:ignora|ignore|ignorad|ignoren|olvida|olvide|olvidad|olviden|descarta|descarte|"
         r"omite|omita|no hagas caso (?:a|de)|haz caso omiso (?:a|de)|pasa por alto|salta(?:te)?) "
-        r"(?:de )?(?:todas |todos |toda |cualquier )?(?:(?:tus|sus) (?:\w+ )?(?:instrucciones|"
-        r"indicaciones|reglas|directrices|restricciones)|(?:las |los |estas |esas )?(?:\w+ )?"
+        r"(?:de )?(?:todas |todos |toda |cualquier )?(?:(?:tus|sus) (?:\w{1,24} )?(?:instrucciones|"
+        r"indicaciones|reglas|directrices|restricciones)|(?:las |los |estas |esas )?(?:\w{1,24} )?"
         r"(?:instrucciones|indicaciones|reglas|órdenes|ordenes|directrices|directivas|"
         r"restricciones) (?:anteriores|previas|de arriba|iniciales|originales|del sistema|"
         r"de seguridad|que te (?:dieron|han dado)))",
@@ -140,7 +142,8 @@ SPANISH = (
         "extract_es",
         r"\b(?:revela|revélame|revelame|revele|muestra|muéstrame|muestrame|muestre|enséñame|"
         r"ensename|dime|di|imprime|repite|dame|escribe|cuál es|cual es|cuáles son|cuales son)"
-        r"(?: me)? (?:tu|su|el|las|tus|sus) (?:\w+ )?(?:prompt|instrucciones|mensaje|indicaciones) "
+        r"(?: me)? (?:tu|su|el|las|tus|sus) (?:\w{1,24} )?(?:prompt|instrucciones|mensaje|"
+        r"indicaciones) "
         r"(?:del sistema|de sistema|inicial(?:es)?|original(?:es)?|ocult[ao]s?|secret[ao]s?)",
         gates=("prompt", "instrucciones", "mensaje", "indicaciones"),
     ),
@@ -171,8 +174,8 @@ PORTUGUESE = (
         "override_pt",
         r"\b(?:ignore|ignora|ignorem|esqueça|esqueca|esquece|esqueçam|desconsidere|desconsidera|"
         r"despreze|descarte|não siga|nao siga|deixe de lado) (?:todas |todos |qualquer )?"
-        r"(?:(?:suas|tuas) (?:\w+ )?(?:instruções|instrucoes|regras|diretrizes|restrições|"
-        r"restricoes)|(?:as |os |essas |estas )?(?:\w+ )?(?:instruções|instrucoes|regras|"
+        r"(?:(?:suas|tuas) (?:\w{1,24} )?(?:instruções|instrucoes|regras|diretrizes|restrições|"
+        r"restricoes)|(?:as |os |essas |estas )?(?:\w{1,24} )?(?:instruções|instrucoes|regras|"
         r"diretrizes|ordens|orientações|orientacoes|restrições|restricoes) (?:anteriores|"
         r"prévias|previas|acima|iniciais|originais|do sistema|de segurança|de seguranca))",
         gates=("ignor", "esque", "desconsider", "despre", "descart", "siga", "deixe"),
@@ -181,7 +184,7 @@ PORTUGUESE = (
         "extract_pt",
         r"\b(?:revele|revela|mostre|mostra|me mostre|diga|diga-me|imprima|repita|me dê|me de|"
         r"escreva|qual é|qual e|quais são|quais sao)(?: me)? (?:o seu|seu|o|as|suas|o teu|teu|"
-        r"tuas|sua|a sua) (?:\w+ )?(?:prompt|instruções|instrucoes|mensagem) (?:do sistema|de "
+        r"tuas|sua|a sua) (?:\w{1,24} )?(?:prompt|instruções|instrucoes|mensagem) (?:do sistema|de "
         r"sistema|inicia(?:l|is)|origina(?:l|is)|ocult[ao]s?|secret[ao]s?)",
         gates=("prompt", "instru", "mensagem"),
     ),
@@ -212,8 +215,8 @@ ITALIAN = (
         "override_it",
         r"\b(?:ignora|ignorate|ignori|dimentica|dimenticate|dimentichi|trascura|tralascia|"
         r"non considerare|non tenere conto (?:di|delle|dei)|non seguire) (?:tutte |tutti |"
-        r"qualsiasi )?(?:(?:le |i |gli )?(?:tue|sue|vostre) (?:\w+ )?(?:istruzioni|regole|"
-        r"direttive|restrizioni)|(?:le |i |queste |delle |gli )?(?:\w+ )?(?:istruzioni|"
+        r"qualsiasi )?(?:(?:le |i |gli )?(?:tue|sue|vostre) (?:\w{1,24} )?(?:istruzioni|regole|"
+        r"direttive|restrizioni)|(?:le |i |queste |delle |gli )?(?:\w{1,24} )?(?:istruzioni|"
         r"indicazioni|regole|direttive|ordini|restrizioni) (?:precedenti|iniziali|originali|"
         r"di sistema|del sistema|sopra|di sicurezza|ricevute))",
         gates=("ignor", "dimentic", "trascur", "tralasc", "non "),
@@ -221,7 +224,8 @@ ITALIAN = (
     rule(
         "extract_it",
         r"\b(?:rivela|rivelami|mostra|mostrami|dimmi|stampa|ripeti|scrivi|dammi|qual è|qual e|"
-        r"quali sono) (?:il tuo|la tua|il|le tue|le|i tuoi|tuo|tue) (?:\w+ )?(?:prompt|istruzioni|"
+        r"quali sono) (?:il tuo|la tua|il|le tue|le|i tuoi|tuo|tue) (?:\w{1,24} )?(?:prompt|"
+        r"istruzioni|"
         r"messaggio) (?:di sistema|del sistema|iniziali?|originali?|nascost[eoia]|segret[eoia])",
         gates=("prompt", "istruzioni", "messaggio"),
     ),
@@ -242,7 +246,8 @@ RUSSIAN = (
         r"внимания на|не обращайте внимания на|отбрось|отбросьте|отмени|отмените|не следуй|не "
         r"следуйте) (?:(?:все|всё|bce|свои|твои|ваши|предыдущие|прежние|прошлые|вышеуказанные|"
         r"вышеприведенные|изначальные|исходные|системные|эти|данные тебе|полученные) ){1,3}"
-        r"(?:\w+ )?(?:инструкции|инструкций|указания|указаний|правила|правил|команды|установки|"
+        r"(?:\w{1,24} )?(?:инструкции|инструкций|указания|указаний|правила|правил|команды|"
+        r"установки|"
         r"ограничения|промпт|директивы)",
         gates=("игнор", "забуд", "внимания", "отброс", "отмен", "следу"),
     ),
@@ -250,7 +255,7 @@ RUSSIAN = (
         "extract_ru",
         r"(?:покажи|покажите|выведи|выведите|раскрой|раскройте|расскажи|повтори|повторите|напиши|"
         r"скажи|дай|какой у тебя|какие у тебя)(?: мне)? (?:(?:свой|твой|ваш|свои|твои|ваши|весь|"
-        r"полный|системный|исходный|скрытый|изначальный|первоначальный) ){1,3}(?:\w+ )?"
+        r"полный|системный|исходный|скрытый|изначальный|первоначальный) ){1,3}(?:\w{1,24} )?"
         r"(?:промпт|инструкции|сообщение|указания|подсказку)",
         gates=("промпт", "инструкци", "сообщение", "указания", "подсказк"),
     ),
@@ -268,14 +273,14 @@ CHINESE = (
     rule(
         "override_zh",
         r"(?:忽略|无视|忽视|不要理会|不要遵守|不再遵守|忘记|忘掉|抛开|放弃|跳过)(?:掉)?(?:你的|您的|"
-        r"之前|以上|上面|前面|先前|此前|所有|全部|一切|的|你|原来|原有|原始|系统|给你|收到)+"
+        r"之前|以上|上面|前面|先前|此前|所有|全部|一切|的|你|原来|原有|原始|系统|给你|收到){1,6}"
         r"(?:的)?(?:指令|指示|说明|规则|提示词|提示|设定|限制|要求|命令|约束)",
         gates=("忽略", "无视", "忽视", "理会", "遵守", "忘记", "忘掉", "抛开", "放弃", "跳过"),
     ),
     rule(
         "extract_zh",
         r"(?:显示|展示|告诉我|输出|打印|重复|透露|泄露|给我看|说出|写出|列出)(?:一下)?(?:你的|您的|你|"
-        r"完整的|全部的|)*(?:系统提示词?|系统指令|系统消息|系统设定|初始指令|原始指令|隐藏指令|初始提示|"
+        r"完整的|全部的){0,3}(?:系统提示词?|系统指令|系统消息|系统设定|初始指令|原始指令|隐藏指令|初始提示|"
         r"提示词)",
         gates=("提示", "指令", "系统"),
     ),
