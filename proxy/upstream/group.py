@@ -9,24 +9,26 @@ budget, so retries never amplify an outage.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from proxy.config.models import UpstreamConfig
 from proxy.errors import GatewayError
 from proxy.exchange import Exchange
+from proxy.observe.metrics import Metrics
 from proxy.upstream.admission import AdmissionController, AdmissionRejected
-from proxy.upstream.balancer import eligible, make_balancer
-from proxy.upstream.breaker import CircuitBreaker, Permit, is_failure
+from proxy.upstream.balancer import CostOf, make_balancer
+from proxy.upstream.breaker import BreakerSync, CircuitBreaker, Permit, SharedStore, is_failure
 from proxy.upstream.client import UpstreamError, UpstreamResponse
-from proxy.upstream.lease import Lease, peek_stream_error
+from proxy.upstream.lease import Lease, block_on_retry_after, peek_stream_error
 from proxy.upstream.provider import Provider, with_model
 from proxy.upstream.quota import ProviderQuota
-from proxy.upstream.retry import RetryBudget, RetryPolicy, parse_retry_after
+from proxy.upstream.retry import RetryBudget, RetryPolicy
 from proxy.upstream.target import Target, TargetStats
 
 log = logging.getLogger("sluicegate.upstream")
@@ -47,6 +49,13 @@ class Outbound:
     usage_injected: bool = False
 
 
+@dataclass(slots=True)
+class _Next:
+    """The decision to try again: where (a fresh target, or waiting out a tried one)."""
+
+    wait_for: float | None
+
+
 class UpstreamGroup:
     def __init__(
         self,
@@ -56,13 +65,17 @@ class UpstreamGroup:
         *,
         rng: random.Random | None = None,
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
+        metrics: Metrics | None = None,
+        store: SharedStore | None = None,
     ) -> None:
         self.name = name
         self.config = config
         self._rng = rng or random.Random()
         self._on_event = on_event or (lambda kind, data: None)
+        self._metrics = metrics
         self.providers: dict[Target, Provider] = {}
         self.targets: list[Target] = []
+        self.syncs: list[BreakerSync] = []
         for index, target_config in enumerate(config.targets):
             provider = providers.get(target_config.provider)
             if provider is None or not provider.config.enabled:
@@ -70,33 +83,117 @@ class UpstreamGroup:
             target = self._target(index, target_config.weight, provider)
             self.targets.append(target)
             self.providers[target] = provider
+            if config.breaker.shared and store is not None:
+                sync = BreakerSync(store, f"breaker:{name}:{provider.name}", target.breaker)
+                target.breaker.subscribe(sync.notify)
+                self.syncs.append(sync)
         self.balancer = make_balancer(config.balance, rng=self._rng)
         retry = config.retry
-        self.retry = RetryPolicy(retry.attempts, retry.backoff, retry.max_backoff, retry.budget,
-                                 frozenset(retry.on))
+        self.retry = RetryPolicy(
+            retry.attempts, retry.backoff, retry.max_backoff, retry.budget, frozenset(retry.on)
+        )
         self.budget = RetryBudget(ratio=retry.budget)
-        self.admission = (AdmissionController(config.admission.max_in_flight,
-                                              config.admission.queue, config.admission.max_wait)
-                          if config.admission else None)
+        self.admission = (
+            AdmissionController(
+                config.admission.max_in_flight,
+                config.admission.queue,
+                config.admission.max_wait,
+                on_wait=self._admission_waited,
+            )
+            if config.admission
+            else None
+        )
         self.all_aliases = self._aliases()
+        self._sync_task: asyncio.Task[None] | None = None
+        self._watch_admission()
 
     def _target(self, index: int, weight: int, provider: Provider) -> Target:
         b = self.config.breaker
-        breaker = CircuitBreaker(failures=b.failures, error_rate=b.error_rate, window=b.window,
-                                 min_requests=b.min_requests, open_for=b.open_for,
-                                 half_open=b.half_open, rng=self._rng)
+        breaker = CircuitBreaker(
+            failures=b.failures,
+            error_rate=b.error_rate,
+            window=b.window,
+            min_requests=b.min_requests,
+            open_for=b.open_for,
+            half_open=b.half_open,
+            rng=self._rng,
+        )
         name = provider.name
         breaker.subscribe(lambda old, new: self._breaker_moved(name, old, new))
-        quota = (ProviderQuota(rpm=provider.config.rpm, tpm=provider.config.tpm)
-                 if provider.config.rpm or provider.config.tpm else None)
-        return Target(name, weight=weight, priority=index, models=provider.models,
-                      pricing=provider.pricing, breaker=breaker, quota=quota,
-                      stats=TargetStats(window=b.window))
+        # Always a quota, even without rpm/tpm: a 429's Retry-After must still block the target.
+        quota = ProviderQuota(rpm=provider.config.rpm, tpm=provider.config.tpm)
+        return Target(
+            name,
+            weight=weight,
+            priority=index,
+            models=provider.models,
+            pricing=provider.pricing,
+            breaker=breaker,
+            quota=quota,
+            stats=TargetStats(window=b.window),
+        )
 
     def _breaker_moved(self, target: str, old: str, new: str) -> None:
         log.warning("breaker of %s in upstream %s: %s -> %s", target, self.name, old, new)
-        self._on_event("breaker", {"upstream": self.name, "target": target, "from": old,
-                                   "to": new})
+        self._on_event("breaker", {"upstream": self.name, "target": target, "from": old, "to": new})
+
+    # -- metrics ---------------------------------------------------------------------------
+
+    def _watch_admission(self) -> None:
+        """Queue depth and slots in use as gauges read at scrape time (nothing per request)."""
+        admission, metrics = self.admission, self._metrics
+        if admission is None or metrics is None:
+            return
+        metrics.gauge(
+            "sluicegate_admission_queued", "Requests waiting for an upstream slot.", ["upstream"]
+        ).labels(self.name).set_function(lambda: admission.queued)
+        metrics.gauge(
+            "sluicegate_admission_in_flight", "Upstream slots in use.", ["upstream"]
+        ).labels(self.name).set_function(lambda: admission.in_flight)
+
+    def _admission_waited(self, seconds: float, outcome: str) -> None:
+        if self._metrics is not None:
+            self._metrics.histogram(
+                "sluicegate_admission_wait_seconds",
+                "Time spent waiting for an upstream slot, by outcome.",
+                ["upstream", "outcome"],
+            ).labels(self.name, outcome).observe(seconds)
+
+    def _count_attempt(self, provider: str, outcome: str, ttfb: float | None) -> None:
+        if self._metrics is None:
+            return
+        self._metrics.upstream_attempts.labels(provider, outcome).inc()
+        if ttfb is not None:
+            self._metrics.upstream_ttfb.labels(provider).observe(ttfb)
+
+    # -- fleet-shared breakers ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin pulling shared breaker states (only when ``breaker.shared`` is on)."""
+        if self.syncs and (self._sync_task is None or self._sync_task.done()):
+            self._sync_task = asyncio.get_running_loop().create_task(self._pull_loop())
+
+    async def _pull_loop(self) -> None:
+        interval = self.config.breaker.sync_interval
+        while True:
+            await self.pull_shared()
+            await asyncio.sleep(interval)
+
+    async def pull_shared(self) -> None:
+        """Adopt what the rest of the fleet published about each target's breaker."""
+        for sync in self.syncs:
+            await sync.pull()
+
+    async def close(self) -> None:
+        task, self._sync_task = self._sync_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for sync in self.syncs:
+            await sync.drain()
+
+    # -- candidates ----------------------------------------------------------------------------
 
     def _aliases(self) -> list[str] | None:
         """Every public model name this group serves; None when a target passes names through."""
@@ -113,25 +210,36 @@ class UpstreamGroup:
         found = [t for t in self.targets if t.serves(alias) is not None]
         if not found and self.targets:
             known = ", ".join(self.all_aliases or []) or "none"
-            raise GatewayError(404, "model_not_found",
-                               f"model {alias!r} is not served by this gateway "
-                               f"(known models: {known})")
+            raise GatewayError(
+                404,
+                "model_not_found",
+                f"model {alias!r} is not served by this gateway (known models: {known})",
+            )
         return found
+
+    # -- a request -----------------------------------------------------------------------------
 
     async def open(self, ex: Exchange, out: Outbound, priority: int = 0) -> Lease:
         """A response from the first target that gives a good one (or the last one tried)."""
         candidates = self.candidates(out.alias)
         if not candidates:
-            raise GatewayError(503, "no_upstream", f"upstream {self.name!r} has no enabled target",
-                               {"Retry-After": "5"})
+            raise GatewayError(
+                503,
+                "no_upstream",
+                f"upstream {self.name!r} has no enabled target",
+                {"Retry-After": "5"},
+            )
         release = None
         if self.admission is not None:
             try:
                 await self.admission.acquire(priority)
             except AdmissionRejected as rejected:
-                raise GatewayError(503, "overloaded", "the gateway is at capacity; retry later",
-                                   {"Retry-After": str(max(1, round(rejected.retry_after)))}
-                                   ) from None
+                raise GatewayError(
+                    503,
+                    "overloaded",
+                    "the gateway is at capacity; retry later",
+                    {"Retry-After": str(max(1, round(rejected.retry_after)))},
+                ) from None
             release = self.admission.release
         try:
             lease = await self._attempts(ex, out, candidates)
@@ -146,54 +254,81 @@ class UpstreamGroup:
         self.budget.record_request()
         replayable = not isinstance(out.body, AsyncIterator)
         max_attempts = self.retry.attempts if out.retry and replayable else 1
+        cost_of = self._cost_of(out)
         tried: list[Target] = []
         error: GatewayError | None = None
-        retry_after: float | None = None
         reason: str | None = None
+        wait_for: float | None = None
         for attempt in range(1, max_attempts + 1):
-            target = self.balancer.pick(candidates, self._cost_of(out), exclude=tried)
-            permit = target.breaker.allow() if target is not None else None
-            if target is None or permit is None:
-                error = error or _unavailable(candidates)
-                break
             if attempt > 1:
-                same = tried and tried[-1] is target
-                await asyncio.sleep(self.retry.delay(attempt - 1, retry_after if same else None,
-                                                     self._rng))
+                await asyncio.sleep(self.retry.delay(attempt - 1, wait_for, self._rng))
+            choice = self._choose(candidates, tried, cost_of)
+            if choice is None:
+                break
+            target, permit = choice
             ex.attempts = attempt
             outcome = await self._attempt(ex, out, target, permit, reason)
-            if isinstance(outcome, Lease):
-                if attempt < max_attempts and self._retryable(outcome, candidates, tried, target):
-                    retry_after = _retry_after(outcome.response)
-                    tried.append(target)
-                    await outcome.discard(success=not is_failure(outcome.response.status, None))
-                    reason = ("stream_error" if outcome.stream_error is not None
-                              else str(outcome.response.status))
-                    self._on_event("retry", {"upstream": self.name, "target": target.provider_name,
-                                             "reason": reason})
-                    continue
-                return outcome
-            error, retry_after, reason = outcome, None, _kind(outcome)
             tried.append(target)
-            if not (attempt < max_attempts and self.retry.should_retry(_kind(outcome))
-                    and eligible(candidates, tried) and self.budget.try_acquire_retry()):
-                break
-            self._on_event("retry", {"upstream": self.name, "target": target.provider_name,
-                                     "reason": _kind(outcome)})
-        assert error is not None
-        raise error
+            last = attempt == max_attempts
+            if isinstance(outcome, Lease):
+                failed = outcome.failure()
+                if failed is None or last or not self.retry.should_retry(failed[0]):
+                    return outcome
+                nxt = self._may_retry(candidates, tried, failed[1])
+                if nxt is None:
+                    return outcome
+                await outcome.discard(success=not is_failure(outcome.response.status, None))
+                reason, error = str(failed[0]), None
+            else:
+                error, reason = outcome, _kind(outcome)
+                if last or not self.retry.should_retry(reason):
+                    raise error
+                nxt = self._may_retry(candidates, tried, None)
+                if nxt is None:
+                    raise error
+            wait_for = nxt.wait_for
+            self._on_event(
+                "retry", {"upstream": self.name, "target": target.provider_name, "reason": reason}
+            )
+        raise error or self._unavailable(candidates)
 
-    def _retryable(
-        self, lease: Lease, candidates: list[Target], tried: list[Target], target: Target
-    ) -> bool:
-        status = lease.response.status
-        if lease.stream_error is not None:
-            status = 500
-        if not self.retry.should_retry(status):
-            return False
-        if status == 429 and target.quota is not None:
-            target.quota.block_for(_retry_after(lease.response) or 1.0)
-        return bool(eligible(candidates, [*tried, target])) and self.budget.try_acquire_retry()
+    def _choose(
+        self, candidates: list[Target], tried: list[Target], cost_of: CostOf | None
+    ) -> tuple[Target, Permit] | None:
+        """Balancer pick plus breaker permit; a target whose half-open probe slots are all
+        taken is set aside and the balancer asked again, instead of failing the request."""
+        refused: list[Target] = []
+        while True:
+            target = self.balancer.pick(
+                candidates, cost_of, exclude=[*tried, *refused] if refused else tried
+            )
+            if target is None or target in refused:
+                return None
+            permit = target.breaker.allow()
+            if permit is not None:
+                return target, permit
+            refused.append(target)
+
+    def _may_retry(
+        self, candidates: list[Target], tried: list[Target], retry_after: float | None
+    ) -> _Next | None:
+        """Whether another attempt has somewhere to go and room in the budget.
+
+        A fresh available target is tried without regard to the last one's ``Retry-After``.
+        When only tried targets remain, the retry goes back to one of them: waiting out the
+        last one's ``Retry-After`` is worth it only up to the cap, else we answer now.
+        """
+        if any(t.available() and t not in tried for t in candidates):
+            wait_for = None
+        elif retry_after is not None:
+            if not self.retry.worth_waiting(retry_after):
+                return None
+            wait_for = retry_after
+        elif any(t.available() for t in tried):
+            wait_for = None
+        else:
+            return None
+        return _Next(wait_for) if self.budget.try_acquire_retry() else None
 
     async def _attempt(
         self, ex: Exchange, out: Outbound, target: Target, permit: Permit, reason: str | None
@@ -203,14 +338,18 @@ class UpstreamGroup:
         body = out.body
         if model is not None and out.payload is not None and model != out.alias:
             body = with_model(out.payload, model)
-        request = provider.request(out.method, out.path, out.query, out.headers, body,
-                                   self.config.timeouts)
+        request = provider.request(
+            out.method, out.path, out.query, out.headers, body, self.config.timeouts
+        )
         ex.target, ex.upstream_model = target.provider_name, model
-        span = (ex.trace.attempt(target.provider_name, ex.attempts, reason, request.headers)
-                if ex.trace is not None else None)
+        span = (
+            ex.trace.attempt(target.provider_name, ex.attempts, reason, request.headers)
+            if ex.trace is not None
+            else None
+        )
         target.stats.start()
-        if target.quota is not None:
-            target.quota.record_request()
+        assert target.quota is not None
+        target.quota.record_request()
         started = time.perf_counter()
         try:
             response: UpstreamResponse = await provider.client.send(request)
@@ -219,66 +358,93 @@ class UpstreamGroup:
             target.stats.finish()
             target.stats.record(False)
             target.breaker.record(permit, False)
-            log.info("attempt to %s failed: %s", target.provider_name, exc,
-                     extra={"request_id": ex.request_id})
+            self._count_attempt(target.provider_name, exc.kind, None)
+            log.info(
+                "attempt to %s failed: %s",
+                target.provider_name,
+                exc,
+                extra={"request_id": ex.request_id},
+            )
             if span is not None:
                 span.end(None, exc.kind)
             return _as_gateway_error(exc)
         except BaseException:
             target.stats.finish()
             target.breaker.cancel(permit)
+            self._count_attempt(target.provider_name, "cancelled", None)
             if span is not None:
                 span.end(None, "cancelled")
             raise
         if span is not None:
             span.end(response.status, "stream_error" if stream_error else None)
-        target.stats.observe_ttfb(time.perf_counter() - started)
+        ttfb = time.perf_counter() - started
+        target.stats.observe_ttfb(ttfb)
+        self._count_attempt(
+            target.provider_name,
+            "stream_error" if stream_error else _status_class(response.status),
+            ttfb,
+        )
+        block_on_retry_after(target.quota, response)
         ex.first_byte_at = time.perf_counter()
-        return Lease(response, target, provider, permit, stream_error)
+        return Lease(response, target, provider, permit, stream_error, usage=ex.usage)
 
-    def _cost_of(self, out: Outbound) -> Callable[[Target], float] | None:
+    def _cost_of(self, out: Outbound) -> CostOf | None:
         if self.config.balance != "cheapest" or out.alias is None:
             return None
         alias = out.alias
         size = len(out.body) if isinstance(out.body, bytes) else 0
-        max_tokens = (out.payload or {}).get("max_tokens") or (out.payload or {}).get(
-            "max_completion_tokens") or 256
+        max_tokens = (
+            (out.payload or {}).get("max_tokens")
+            or (out.payload or {}).get("max_completion_tokens")
+            or 256
+        )
         output = int(max_tokens) if isinstance(max_tokens, int | float) else 256
         return lambda target: target.estimated_cost(alias, size // 4, output)
+
+    def _unavailable(self, candidates: Sequence[Target]) -> GatewayError:
+        """503 whose Retry-After is the soonest any candidate is expected back."""
+        waits = [t.breaker.open_remaining() for t in candidates if t.breaker.state == "open"]
+        waits += [
+            t.quota.available_in()
+            for t in candidates
+            if t.quota is not None and t.quota.exhausted()
+        ]
+        positive = [w for w in waits if w > 0]
+        retry_after = max(1, round(min(positive))) if positive else 1
+        return GatewayError(
+            503,
+            "no_available_target",
+            "no provider for this request is available right now",
+            {"Retry-After": str(retry_after)},
+        )
+
+    # -- visibility ----------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "balance": self.config.balance,
+            "available": self.available(),
             "targets": [t.snapshot() for t in self.targets],
             "retry_budget": self.budget.snapshot(),
             "admission": self.admission.snapshot() if self.admission else None,
+            "breaker_sharing": (
+                {"errors": sum(s.errors for s in self.syncs)} if self.syncs else None
+            ),
         }
 
     def available(self) -> bool:
         return any(t.available() for t in self.targets)
 
 
+def _status_class(status: int) -> str:
+    return "429" if status == 429 else f"{status // 100}xx"
+
+
 def _kind(error: GatewayError) -> str:
     return "timeout" if error.status == 504 else "connect"
-
-
-def _retry_after(response: UpstreamResponse) -> float | None:
-    for key, value in response.headers:
-        if key.lower() == b"retry-after":
-            return parse_retry_after(value.decode("latin-1"))
-    return None
-
-
-def _unavailable(candidates: list[Target]) -> GatewayError:
-    waits = [t.breaker.open_remaining() for t in candidates if t.breaker.state == "open"]
-    retry_after = max(1, round(min(waits))) if waits else 1
-    return GatewayError(503, "no_available_target",
-                        "no provider for this request is available right now",
-                        {"Retry-After": str(retry_after)})
 
 
 def _as_gateway_error(exc: UpstreamError) -> GatewayError:
     if exc.kind == "timeout":
         return GatewayError(504, "upstream_timeout", "the provider did not answer in time")
     return GatewayError(502, "upstream_unavailable", "the provider could not be reached")
-

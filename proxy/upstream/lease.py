@@ -13,17 +13,28 @@ from collections.abc import AsyncIterator, Callable
 import orjson
 
 from proxy.config.models import TimeoutsConfig
+from proxy.exchange import Usage
 from proxy.upstream.breaker import Permit
 from proxy.upstream.client import RawHeaders, UpstreamError, UpstreamResponse, UpstreamTimeout
 from proxy.upstream.provider import Provider
+from proxy.upstream.quota import ProviderQuota
+from proxy.upstream.retry import parse_retry_after
 from proxy.upstream.target import Target
 
 _DISCARD_LIMIT = 64 * 1024
 
 
 class Lease:
-    __slots__ = ("_finished", "on_done", "permit", "provider", "response", "stream_error",
-                 "target")
+    __slots__ = (
+        "_finished",
+        "on_done",
+        "permit",
+        "provider",
+        "response",
+        "stream_error",
+        "target",
+        "usage",
+    )
 
     def __init__(
         self,
@@ -32,12 +43,14 @@ class Lease:
         provider: Provider,
         permit: Permit,
         stream_error: str | None = None,
+        usage: Usage | None = None,
     ) -> None:
         self.response = response
         self.target = target
         self.provider = provider
         self.permit = permit
         self.stream_error = stream_error
+        self.usage = usage
         self.on_done: Callable[[], None] | None = None
         self._finished = False
 
@@ -47,6 +60,8 @@ class Lease:
             return
         self._finished = True
         self.target.stats.finish()
+        if self.usage is not None and self.usage.reported and self.target.quota is not None:
+            self.target.quota.record_tokens(self.usage.total_tokens)  # tpm counts real usage
         if success is None:
             self.target.breaker.cancel(self.permit)
         else:
@@ -54,6 +69,18 @@ class Lease:
             self.target.breaker.record(self.permit, success)
         if self.on_done is not None:
             self.on_done()
+
+    def failure(self) -> tuple[int, float | None] | None:
+        """(status to judge retries by, Retry-After) when this response failed, else None.
+
+        An error inside a 200 stream, before any content, is judged as a 500.
+        """
+        if self.stream_error is not None:
+            return 500, None
+        status = self.response.status
+        if status < 400:
+            return None
+        return status, retry_after(self.response)
 
     async def close(self, success: bool | None) -> None:
         try:
@@ -75,12 +102,35 @@ class Lease:
             await self.close(success)
 
 
+def retry_after(response: UpstreamResponse) -> float | None:
+    """The response's ``Retry-After`` in seconds, None when absent or unparseable."""
+    for key, value in response.headers:
+        if key.lower() == b"retry-after":
+            return parse_retry_after(value.decode("latin-1"))
+    return None
+
+
+def block_on_retry_after(quota: ProviderQuota, response: UpstreamResponse) -> None:
+    """A 429 (or a 503 that says when to come back) blocks the target for that long, so
+    every balancer skips it instead of hammering it into more 429s."""
+    status = response.status
+    if status != 429 and status != 503:
+        return
+    wait = retry_after(response)
+    if status == 429:
+        quota.block_for(wait if wait is not None else 1.0)
+    elif wait is not None:
+        quota.block_for(wait)
+
+
 class PeekedResponse:
     """A response whose first chunk was already read, replayed ahead of the rest."""
 
-    __slots__ = ("_first", "_rest", "_response", "headers", "status")
+    __slots__ = ("_first", "_response", "_rest", "headers", "status")
 
-    def __init__(self, response: UpstreamResponse, first: bytes, rest: AsyncIterator[bytes]) -> None:
+    def __init__(
+        self, response: UpstreamResponse, first: bytes, rest: AsyncIterator[bytes]
+    ) -> None:
         self._response = response
         self._first = first
         self._rest = rest
