@@ -47,8 +47,7 @@ def make(reply: FakeReply | None = None, **options: Any) -> tuple[Harness, Memor
     clock = Clock()
     store = MemoryStore(clock=clock)
     services = Services(store=store, metrics=Metrics(), clock=clock)
-    h = Harness([(Who, {}), (Budget, options)], FakeUpstream(reply or THOUSANDS),
-                services=services)  # fmt: skip
+    h = Harness([(Who, {}), (Budget, options)], FakeUpstream(reply or THOUSANDS), services=services)
     return h, store, clock
 
 
@@ -59,8 +58,9 @@ async def spent(store: MemoryStore, clock: Clock, who: str = "alice", window: An
 
 async def test_stops_a_caller_at_the_limit_with_402() -> None:
     # each call really costs 2,000 tokens x $0.01/1k = $0.02; $0.03 is reserved up front
-    h, store, clock = make(per_day=0.10, estimate_cost_per_request=0.03,
-                           max_cost_per_1k_tokens=0.01)  # fmt: skip
+    h, store, clock = make(
+        per_day=0.10, estimate_cost_per_request=0.03, max_cost_per_1k_tokens=0.01
+    )
     statuses = [(await h.request("POST", json=CHAT, headers=ALICE)).status for _ in range(5)]
     assert statuses == [200, 200, 200, 200, 402]  # 0.08 spent; 0.08 + 0.03 > 0.10
     assert len(h.upstream.requests) == 4
@@ -83,19 +83,28 @@ async def test_token_priced_estimate_uses_max_tokens() -> None:
 
 
 async def test_month_window_and_tiers() -> None:
-    h, store, clock = make(per_month=0.05, estimate_cost_per_request=0.01,
-                           max_cost_per_1k_tokens=0.01, tiers={"gold": {"per_day": 100.0}})  # fmt: skip
+    h, store, clock = make(
+        per_month=0.05,
+        estimate_cost_per_request=0.01,
+        max_cost_per_1k_tokens=0.01,
+        tiers={"gold": {"per_day": 100.0}},
+    )
     gold = {"x-sub": "g", "x-tier": "gold"}
-    assert [(await h.request("POST", json=CHAT, headers=gold)).status
-            for _ in range(5)] == [200] * 5  # fmt: skip
-    assert [(await h.request("POST", json=CHAT, headers=ALICE)).status
-            for _ in range(3)] == [200, 200, 402]  # fmt: skip
+    assert [(await h.request("POST", json=CHAT, headers=gold)).status for _ in range(5)] == [
+        200
+    ] * 5
+    assert [(await h.request("POST", json=CHAT, headers=ALICE)).status for _ in range(3)] == [
+        200,
+        200,
+        402,
+    ]
     assert await spent(store, clock, window="month") == pytest.approx(0.04)
 
 
 async def test_unreported_success_keeps_the_estimate_and_errors_are_refunded() -> None:
-    h, store, clock = make(FakeReply.json({"ok": True}), per_day=1.0,
-                           estimate_cost_per_request=0.25)  # fmt: skip
+    h, store, clock = make(
+        FakeReply.json({"ok": True}), per_day=1.0, estimate_cost_per_request=0.25
+    )
     assert (await h.request("POST", json=CHAT, headers=ALICE)).status == 200
     assert await spent(store, clock) == pytest.approx(0.25)
     h.upstream.reply = FakeReply.json({"error": {"message": "x"}}, status=502)
@@ -104,8 +113,7 @@ async def test_unreported_success_keeps_the_estimate_and_errors_are_refunded() -
 
 
 async def test_zero_estimate_still_refuses_once_spent() -> None:
-    h, store, clock = make(per_day=0.02, estimate_cost_per_request=0.0,
-                           max_cost_per_1k_tokens=None)  # fmt: skip
+    h, store, clock = make(per_day=0.02, estimate_cost_per_request=0.0, max_cost_per_1k_tokens=None)
     plugin = h.chain.plugins[1]
     assert isinstance(plugin, Budget)
     assert plugin.actual_cost(Usage(10, 10, cost=0.03, reported=True)) == 0.03
@@ -120,11 +128,13 @@ async def _key(clock: Clock) -> str:
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"per_day": 1.0}, "estimate_cost_per_request or max_cost_per_1k_tokens"),
-     ({"estimate_cost_per_request": 0.1}, "needs per_day"),
-     ({"per_day": -1, "estimate_cost_per_request": 0.1}, "greater than 0"),
-     ({"per_week": 1, "estimate_cost_per_request": 0.1}, "Extra inputs")],
-)  # fmt: skip
+    [
+        ({"per_day": 1.0}, "estimate_cost_per_request or max_cost_per_1k_tokens"),
+        ({"estimate_cost_per_request": 0.1}, "needs per_day"),
+        ({"per_day": -1, "estimate_cost_per_request": 0.1}, "greater than 0"),
+        ({"per_week": 1, "estimate_cost_per_request": 0.1}, "Extra inputs"),
+    ],
+)
 def test_bad_options_fail_at_load(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         Budget.Options.model_validate(options)

@@ -36,8 +36,9 @@ class Who(Plugin):
     async def on_request(self, ex: Exchange) -> Response | None:
         sub = ex.request_headers.get("x-sub")
         if sub:
-            ex.identity = Identity(sub, key_id=ex.request_headers.get("x-key"),
-                                   tier=ex.request_headers.get("x-tier"))  # fmt: skip
+            ex.identity = Identity(
+                sub, key_id=ex.request_headers.get("x-key"), tier=ex.request_headers.get("x-tier")
+            )
         return None
 
 
@@ -114,14 +115,16 @@ def test_key_spec_resolution_and_bounds() -> None:
     assert key.startswith("ip=192.0.2.7|header.x-h=h:")
     assert len(key) < 100  # a huge client-controlled header never makes a huge store key
     ex.identity = Identity("alice", tier="pro")
-    assert KeySpec(["identity.tier", "ip"]).resolve(ex) == ("identity.tier=pro|ip=192.0.2.7",
-                                                             False)  # fmt: skip
+    assert KeySpec(["identity.tier", "ip"]).resolve(ex) == ("identity.tier=pro|ip=192.0.2.7", False)
     assert KeySpec(["identity.key"]).resolve(ex) == ("ip=192.0.2.7", True)
 
 
 async def test_tiers_replace_the_main_limit() -> None:
-    h = harness(key="identity.subject", limit="1/minute",
-                tiers={"free": "1/hour", "pro": {"limit": "3/minute", "burst": 2}})  # fmt: skip
+    h = harness(
+        key="identity.subject",
+        limit="1/minute",
+        tiers={"free": "1/hour", "pro": {"limit": "3/minute", "burst": 2}},
+    )
     pro = {"x-sub": "p", "x-tier": "pro"}
     assert [(await send(h, headers=pro)).status for _ in range(4)] == [200, 200, 200, 429]
     free = {"x-sub": "f", "x-tier": "free"}
@@ -134,8 +137,13 @@ async def test_tiers_replace_the_main_limit() -> None:
 
 async def test_several_limiters_all_must_admit_and_all_are_reported() -> None:
     clock = FakeClock()
-    h = harness(clock, limits=[{"limit": "2/second", "burst": 1, "name": "second"},
-                               {"limit": "3/day", "name": "day"}])  # fmt: skip
+    h = harness(
+        clock,
+        limits=[
+            {"limit": "2/second", "burst": 1, "name": "second"},
+            {"limit": "3/day", "name": "day"},
+        ],
+    )
     first = await send(h)
     assert first.header("ratelimit-policy") == '"second";q=2;w=1, "day";q=1;w=28800'
     assert (await send(h)).status == 429  # the day limiter has burst 0: one at a time
@@ -149,8 +157,10 @@ async def test_several_limiters_all_must_admit_and_all_are_reported() -> None:
 
 async def test_first_refusal_stops_later_limiters_being_charged() -> None:
     clock = FakeClock()
-    h = harness(clock, limits=[{"limit": "1/minute", "name": "a"},
-                               {"limit": "2/minute", "burst": 1, "name": "b"}])  # fmt: skip
+    h = harness(
+        clock,
+        limits=[{"limit": "1/minute", "name": "a"}, {"limit": "2/minute", "burst": 1, "name": "b"}],
+    )
     assert (await send(h)).status == 200
     for _ in range(3):
         refused = await send(h)
@@ -216,8 +226,13 @@ async def test_store_failure_follows_on_error(on_error: Any) -> None:
         ({"limit": "1/s", "key": ["ip", "ip"]}, "twice"),
         ({"limit": "1/s", "burst": -1}, "greater than or equal"),
         ({"limit": "1/s", "tiers": {"a b": "1/s"}}, "must be 1-64"),
-        ({"limit": "1/s", "limits": [{"limit": "1/s", "name": "x"},
-                                     {"limit": "2/s", "name": "x"}]}, "duplicate"),
+        (
+            {
+                "limit": "1/s",
+                "limits": [{"limit": "1/s", "name": "x"}, {"limit": "2/s", "name": "x"}],
+            },
+            "duplicate",
+        ),
         ({"limit": "1/s", "typo": 1}, "Extra inputs"),
     ],
 )

@@ -42,15 +42,22 @@ class Who(Plugin):
 
 def chat(max_tokens: int = 50, stream: bool = False) -> dict[str, Any]:
     # 2 chars of text + 8 of framing -> 3 input tokens; +max_tokens -> the estimate
-    body: dict[str, Any] = {"model": "m", "messages": [{"role": "user", "content": "hi"}],
-                            "max_tokens": max_tokens}  # fmt: skip
+    body: dict[str, Any] = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "hi"}],
+        "max_tokens": max_tokens,
+    }
     if stream:
         body["stream"] = True
     return body
 
 
-def make(upstream: FakeUpstream | None = None, clock: Clock | None = None,
-         tail: list[Any] | None = None, **options: Any) -> tuple[Harness, MemoryStore, Clock]:  # fmt: skip
+def make(
+    upstream: FakeUpstream | None = None,
+    clock: Clock | None = None,
+    tail: list[Any] | None = None,
+    **options: Any,
+) -> tuple[Harness, MemoryStore, Clock]:
     clock = clock or Clock()
     store = MemoryStore(clock=clock)
     services = Services(store=store, metrics=Metrics(), clock=clock)
@@ -92,8 +99,7 @@ async def test_concurrent_requests_never_overshoot_the_reservation() -> None:
         return FakeReply.json({"usage": {"prompt_tokens": 3, "completion_tokens": 50}})
 
     h, store, clock = make(FakeUpstream(hold), per_minute=530)
-    tasks = [asyncio.create_task(h.request("POST", json=chat(), headers=ALICE))
-             for _ in range(50)]  # fmt: skip
+    tasks = [asyncio.create_task(h.request("POST", json=chat(), headers=ALICE)) for _ in range(50)]
     for _ in range(10_000):  # until every request is either at the upstream or answered
         if arrived + sum(t.done() for t in tasks) == 50:
             break
@@ -106,8 +112,10 @@ async def test_concurrent_requests_never_overshoot_the_reservation() -> None:
 
 
 async def test_streaming_usage_is_settled_from_the_final_chunk() -> None:
-    events = [{"choices": [{"index": 0, "delta": {"content": "a"}}]},
-              {"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 11}}]
+    events = [
+        {"choices": [{"index": 0, "delta": {"content": "a"}}]},
+        {"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 11}},
+    ]
     h, store, clock = make(FakeUpstream(FakeReply.sse(events)), per_minute=1000)
     result = await h.request("POST", json=chat(stream=True), headers=ALICE)
     assert result.status == 200
@@ -168,8 +176,11 @@ async def test_a_request_later_refused_by_another_plugin_is_refunded() -> None:
 
 
 def test_estimates_cover_chat_completions_embeddings_and_raw_bodies() -> None:
-    parts = {"messages": [{"role": "user", "content": [{"type": "text", "text": "x" * 40},
-                                                       {"type": "image_url"}]}]}  # fmt: skip
+    parts = {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "x" * 40}, {"type": "image_url"}]}
+        ]
+    }
     assert estimate_input_tokens(parts, 0) == 12  # (40 + 8) / 4
     assert estimate_input_tokens({"input": ["abcd", "efgh"]}, 0) == 2
     assert estimate_input_tokens({"prompt": [[1, 2, 3]]}, 0) == 3
@@ -178,10 +189,13 @@ def test_estimates_cover_chat_completions_embeddings_and_raw_bodies() -> None:
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({}, "needs per_minute"), ({"per_minute": 0}, "greater than 0"),
-     ({"per_day": 5, "key": "who"}, "unknown key source"),
-     ({"per_day": 5, "tiers": {"x": {"per_week": 1}}}, "Extra inputs")],
-)  # fmt: skip
+    [
+        ({}, "needs per_minute"),
+        ({"per_minute": 0}, "greater than 0"),
+        ({"per_day": 5, "key": "who"}, "unknown key source"),
+        ({"per_day": 5, "tiers": {"x": {"per_week": 1}}}, "Extra inputs"),
+    ],
+)
 def test_bad_options_fail_at_load(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         TokenLimit.Options.model_validate(options)
