@@ -30,13 +30,15 @@ def build_admin(gateway: Gateway, reload: Any = None) -> Starlette:
             return JSONResponse({"ready": False, "reason": "starting or stopping"}, 503)
         ok, down = gateway.runtime.ready()
         if not ok:
-            return JSONResponse({"ready": False, "reason": "no available target",
-                                 "upstreams": down}, 503)
+            return JSONResponse(
+                {"ready": False, "reason": "no available target", "upstreams": down}, 503
+            )
         return JSONResponse({"ready": True, "config_version": gateway.runtime.version})
 
     async def metrics(request: Request) -> Response:
-        return Response(gateway.runtime.metrics.render(),
-                        media_type="text/plain; version=0.0.4; charset=utf-8")
+        return Response(
+            gateway.runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
 
     async def status(request: Request) -> Response:
         return JSONResponse(gateway.runtime.status())
@@ -45,8 +47,10 @@ def build_admin(gateway: Gateway, reload: Any = None) -> Starlette:
         if reload is None:
             return PlainTextResponse("reload is not available", 404)
         ok, message = await reload()
-        return JSONResponse({"reloaded": ok, "message": message,
-                             "config_version": gateway.runtime.version}, 200 if ok else 422)
+        return JSONResponse(
+            {"reloaded": ok, "message": message, "config_version": gateway.runtime.version},
+            200 if ok else 422,
+        )
 
     routes: list[BaseRoute] = [
         Route("/-/health", health),

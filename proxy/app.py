@@ -31,8 +31,11 @@ class Gateway:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         kind = scope["type"]
         if kind == "http":
-            if self.admin_app is not None and scope["server"] and \
-                    scope["server"][1] == self.admin_port:
+            if (
+                self.admin_app is not None
+                and scope["server"]
+                and scope["server"][1] == self.admin_port
+            ):
                 await self.admin_app(scope, receive, send)
                 return
             await self.runtime.handle(scope, receive, send)

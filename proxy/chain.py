@@ -88,8 +88,14 @@ class Chain:
     @staticmethod
     def link(index: int, use: str, plugin: Plugin, when: When | None, mode: str) -> Link:
         plugin.mode = mode
-        return Link(index, use, plugin, implemented_hooks(type(plugin)),
-                    Condition.compile(when) if when else None, mode == "monitor")
+        return Link(
+            index,
+            use,
+            plugin,
+            implemented_hooks(type(plugin)),
+            Condition.compile(when) if when else None,
+            mode == "monitor",
+        )
 
     @property
     def plugins(self) -> list[Plugin]:
@@ -109,15 +115,21 @@ class Chain:
                         response = await link.plugin.on_request(ex)
             except GatewayError as error:
                 if link.monitor:
-                    ex.record_event(error.type, link.use, error.message, monitored=True,
-                                    status=error.status)
+                    ex.record_event(
+                        error.type, link.use, error.message, monitored=True, status=error.status
+                    )
                     continue
                 ex.chain_depth = link.index
                 raise
             if response is not None:
                 if link.monitor:
-                    ex.record_event("would_answer", link.use, f"status {response.status_code}",
-                                    monitored=True, status=response.status_code)
+                    ex.record_event(
+                        "would_answer",
+                        link.use,
+                        f"status {response.status_code}",
+                        monitored=True,
+                        status=response.status_code,
+                    )
                     continue
                 ex.chain_depth = link.index
                 return response
@@ -126,9 +138,11 @@ class Chain:
     def _evaluate_conditions(self, ex: Exchange) -> set[int]:
         # Checked once, before the first plugin runs — except claim conditions, which need
         # the identity an earlier plugin sets: those are checked just before their plugin.
-        skipped = {link.index for link in self._conditional
-                   if link.condition and not link.condition.claims
-                   and not link.condition.matches(ex)}
+        skipped = {
+            link.index
+            for link in self._conditional
+            if link.condition and not link.condition.claims and not link.condition.matches(ex)
+        }
         ex.skipped = skipped
         return skipped
 
@@ -171,8 +185,9 @@ class Chain:
             try:
                 await link.plugin.on_complete(ex)
             except Exception:
-                log.exception("plugin %s failed in on_complete", link.use,
-                              extra={"request_id": ex.request_id})
+                log.exception(
+                    "plugin %s failed in on_complete", link.use, extra={"request_id": ex.request_id}
+                )
 
     @property
     def has_complete(self) -> bool:

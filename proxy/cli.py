@@ -32,8 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sluicegate", description="A policy gateway for AI "
-                                     "traffic.")
+    parser = argparse.ArgumentParser(
+        prog="sluicegate", description="A policy gateway for AI traffic."
+    )
     parser.add_argument("--version", action="version", version=f"sluicegate {__version__}")
     commands = parser.add_subparsers(dest="command")
 
@@ -51,8 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("policy", nargs="?", help="policy name (default: every policy used)")
     test = command("test", "Run the [[tests]] of the policies against the mock provider.", _test)
     test.add_argument("policy", nargs="*", help="policy names (default: every policy used)")
-    schema = command("schema", "Write the JSON Schemas of config.toml and policy files.",
-                     _schema)
+    schema = command("schema", "Write the JSON Schemas of config.toml and policy files.", _schema)
     schema.add_argument("--out", default="docs/schema", help="output folder")
     return parser
 
@@ -69,8 +69,10 @@ def _check(args: argparse.Namespace) -> int:
         print(line)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"ok: config {loaded.version}, {len(loaded.config.routes)} routes, "
-          f"{len(loaded.policies)} policies")
+    print(
+        f"ok: config {loaded.version}, {len(loaded.config.routes)} routes, "
+        f"{len(loaded.policies)} policies"
+    )
     return 0
 
 
@@ -84,19 +86,25 @@ def describe_routes(loaded: LoadedConfig) -> list[str]:
         upstream = config.upstreams[route.upstream]
         targets = ", ".join(
             t.provider + ("" if config.providers[t.provider].enabled else " (disabled)")
-            for t in upstream.targets)
+            for t in upstream.targets
+        )
         match = route.match.model_dump(exclude_none=True) or {"any": True}
         label = " ".join(f"{k}={v}" for k, v in match.items())
-        lines.append(f"{route.name or f'route{index}'}: {label} -> policy {route.policy} -> "
-                     f"[{plugins}] -> {route.upstream} ({upstream.balance}: {targets})")
+        lines.append(
+            f"{route.name or f'route{index}'}: {label} -> policy {route.policy} -> "
+            f"[{plugins}] -> {route.upstream} ({upstream.balance}: {targets})"
+        )
     return lines
 
 
 def _plugin_label(entry: object) -> str:
     use = getattr(entry, "use", "?")
     mode = getattr(entry, "mode", "enforce")
-    return use + (" (monitor)" if mode == "monitor" else "") + (
-        " (when)" if getattr(entry, "when", None) else "")
+    return (
+        use
+        + (" (monitor)" if mode == "monitor" else "")
+        + (" (when)" if getattr(entry, "when", None) else "")
+    )
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -106,8 +114,11 @@ def _explain(args: argparse.Namespace) -> int:
     names = [args.policy] if args.policy else sorted(loaded.policies)
     for name in names:
         if name not in loaded.policies:
-            print(f"no policy {name!r} is used by the config (used: "
-                  f"{', '.join(sorted(loaded.policies))})", file=sys.stderr)
+            print(
+                f"no policy {name!r} is used by the config (used: "
+                f"{', '.join(sorted(loaded.policies))})",
+                file=sys.stderr,
+            )
             return 1
         print(explain_policy(loaded.policies[name]))
     return 0

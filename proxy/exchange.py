@@ -77,12 +77,12 @@ class Exchange:
     __slots__ = (
         "_body",
         "_body_consumed",
-        "body_complete",
         "_body_stream",
         "_json",
         "_json_dirty",
         "_plugin_state",
         "attempts",
+        "body_complete",
         "chain_depth",
         "client_ip",
         "events",
@@ -183,7 +183,9 @@ class Exchange:
             try:
                 self._json = orjson.loads(raw) if raw else None
             except orjson.JSONDecodeError:
-                raise PolicyError(400, "invalid_request", "request body is not valid JSON") from None
+                raise PolicyError(
+                    400, "invalid_request", "request body is not valid JSON"
+                ) from None
         return self._json
 
     def set_json(self, value: Any) -> None:
@@ -211,8 +213,10 @@ class Exchange:
 
     def body_stream(self) -> AsyncIterator[bytes]:
         """The body as chunks: the cached bytes, a replacement stream, or the client's stream."""
-        if self._body is not None or self._json_dirty:
-            return _once(self._body if not self._json_dirty else orjson.dumps(self._json))
+        if self._json_dirty:
+            return _once(orjson.dumps(self._json))
+        if self._body is not None:
+            return _once(self._body)
         if self._body_stream is not None:
             stream, self._body_stream = self._body_stream, None
             return stream

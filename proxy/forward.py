@@ -9,14 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-HOP_BY_HOP = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-    "te", "trailer", "transfer-encoding", "upgrade",
-})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
 # Never forwarded upstream: recomputed by the client library or replaced by the gateway.
 _NOT_FORWARDED_UP = HOP_BY_HOP | {
-    "host", "content-length", "authorization", "x-forwarded-for", "x-forwarded-proto",
-    "x-forwarded-host", "forwarded", "expect",
+    "host",
+    "content-length",
+    "authorization",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "forwarded",
+    "expect",
 }
 _HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
 
@@ -62,7 +77,9 @@ def upstream_headers(
     return headers
 
 
-def downstream_headers(raw: list[tuple[bytes, bytes]], keep_length: bool) -> list[tuple[bytes, bytes]]:
+def downstream_headers(
+    raw: list[tuple[bytes, bytes]], keep_length: bool
+) -> list[tuple[bytes, bytes]]:
     """The provider's response headers as the client should see them."""
     listed = _connection_listed(v.decode("latin-1") for k, v in raw if k.lower() == b"connection")
     drop = _HOP_BY_HOP_BYTES | {name.encode() for name in listed}

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 import orjson
@@ -67,8 +67,12 @@ class Pipeline:
         except Exception:
             log.exception("unexpected error", extra={"request_id": ex.request_id})
             if not ex.response_started:
-                await self._answer(ex, None, GatewayError(500, "internal_error",
-                                                          "the gateway failed unexpectedly"), send)
+                await self._answer(
+                    ex,
+                    None,
+                    GatewayError(500, "internal_error", "the gateway failed unexpectedly"),
+                    send,
+                )
             else:
                 ex.status = 500
         finally:
@@ -126,11 +130,23 @@ class Pipeline:
         peer = ex.scope["client"][0] if ex.scope.get("client") else ""
         trusted = self.resolver.enabled and self.resolver.is_trusted(peer)
         headers = upstream_headers(
-            ex.request_headers.raw, peer=peer, scheme=ex.scope.get("scheme", "http"),
+            ex.request_headers.raw,
+            peer=peer,
+            scheme=ex.scope.get("scheme", "http"),
             forwarded_for=ex.request_headers.get("x-forwarded-for") if trusted else None,
-            drop_accept_encoding=filtered)
-        return Outbound(ex.method, ex.path, ex.query_string, headers, body, payload, alias,
-                        retry=route.config.retry, usage_injected=injected)
+            drop_accept_encoding=filtered,
+        )
+        return Outbound(
+            ex.method,
+            ex.path,
+            ex.query_string,
+            headers,
+            body,
+            payload,
+            alias,
+            retry=route.config.retry,
+            usage_injected=injected,
+        )
 
     @staticmethod
     def _local_model_list(ex: Exchange, route: Route) -> Response | None:
@@ -138,10 +154,12 @@ class Pipeline:
         aliases = route.upstream.all_aliases
         if ex.method != "GET" or not ex.path.endswith("/models") or aliases is None:
             return None
-        data = [{"id": a, "object": "model", "created": 0, "owned_by": "sluicegate"}
-                for a in aliases]
-        return Response(orjson.dumps({"object": "list", "data": data}),
-                        media_type="application/json")
+        data = [
+            {"id": a, "object": "model", "created": 0, "owned_by": "sluicegate"} for a in aliases
+        ]
+        return Response(
+            orjson.dumps({"object": "list", "data": data}), media_type="application/json"
+        )
 
     @staticmethod
     def _priority(ex: Exchange, route: Route) -> int:
@@ -161,26 +179,39 @@ class Pipeline:
             return admission.priorities[value]
         return int(value) if value.lstrip("-").isdigit() else 0
 
-    async def _relay(self, ex: Exchange, chain: Chain, lease: Lease, send: Send,
-                     route: Route, usage_injected: bool) -> None:
+    async def _relay(
+        self,
+        ex: Exchange,
+        chain: Chain,
+        lease: Lease,
+        send: Send,
+        route: Route,
+        usage_injected: bool,
+    ) -> None:
         response = lease.response
         filters = chain.chunk_filters(ex)
         ex.status = response.status
-        ex.response_headers = MutableHeaders(raw=downstream_headers(response.headers,
-                                                                    keep_length=not filters))
+        ex.response_headers = MutableHeaders(
+            raw=downstream_headers(response.headers, keep_length=not filters)
+        )
         ex.streaming = (ex.response_headers.get("content-type") or "").startswith(
-            "text/event-stream")
+            "text/event-stream"
+        )
         try:
             await chain.run_response(ex)
         except BaseException:
             await lease.close(None)
             raise
         success = not is_failure(ex.status, None)
-        meter = (UsageMeter(ex, ex.streaming, usage_injected)
-                 if response.status == 200 and metered(ex.path) else None)
+        meter = (
+            UsageMeter(ex, ex.streaming, usage_injected)
+            if response.status == 200 and metered(ex.path)
+            else None
+        )
         _ensure_request_id(ex)
-        await send({"type": "http.response.start", "status": ex.status,
-                    "headers": ex.response_headers.raw})
+        await send(
+            {"type": "http.response.start", "status": ex.status, "headers": ex.response_headers.raw}
+        )
         ex.response_started = True
         try:
             async with asyncio.timeout(route.upstream.config.timeouts.total - ex.elapsed):
@@ -205,9 +236,13 @@ class Pipeline:
         if not ex.streaming:
             raise ClientDisconnected() from exc  # abort: a truncated body must look truncated
         message = "the provider failed mid-stream" if not timeout else "the provider stalled"
-        await send({"type": "http.response.body",
-                    "body": sse_error_event(status, kind, message, ex.request_id),
-                    "more_body": False})
+        await send(
+            {
+                "type": "http.response.body",
+                "body": sse_error_event(status, kind, message, ex.request_id),
+                "more_body": False,
+            }
+        )
 
     # -- local answers --------------------------------------------------------------------------
 
@@ -226,17 +261,21 @@ class Pipeline:
             if filters and "content-length" in ex.response_headers:
                 del ex.response_headers["content-length"]
         _ensure_request_id(ex)
-        await send({"type": "http.response.start", "status": ex.status,
-                    "headers": ex.response_headers.raw})
+        await send(
+            {"type": "http.response.start", "status": ex.status, "headers": ex.response_headers.raw}
+        )
         ex.response_started = True
         await _pump(ex, stream if stream is not None else _single(body), filters, send)
 
 
-def _render(ex: Exchange, answer: Response | GatewayError) -> tuple[bytes, AsyncIterator[bytes] | None]:
+def _render(
+    ex: Exchange, answer: Response | GatewayError
+) -> tuple[bytes, AsyncIterator[bytes] | None]:
     if isinstance(answer, GatewayError):
         body = error_body(answer.status, answer.type, answer.message, ex.request_id)
-        headers = MutableHeaders(headers={"content-type": "application/json",
-                                          "content-length": str(len(body))})
+        headers = MutableHeaders(
+            headers={"content-type": "application/json", "content-length": str(len(body))}
+        )
         for key, value in answer.headers.items():
             headers[key] = value
         if answer.status in (429, 503) and "retry-after" not in headers:
@@ -250,8 +289,13 @@ def _render(ex: Exchange, answer: Response | GatewayError) -> tuple[bytes, Async
     return bytes(answer.body), None
 
 
-async def _pump(ex: Exchange, chunks: AsyncIterator[bytes], filters: list[ChunkFilter],
-                send: Send, meter: UsageMeter | None = None) -> None:
+async def _pump(
+    ex: Exchange,
+    chunks: AsyncIterator[bytes],
+    filters: list[ChunkFilter],
+    send: Send,
+    meter: UsageMeter | None = None,
+) -> None:
     """Pass the body through: the usage meter first (it sees the provider's bytes), then
     the plugins' filters in onion order; one last filter call with ``end=True``."""
     if not filters and meter is None:
@@ -282,15 +326,16 @@ def _settle_usage(ex: Exchange, meter: UsageMeter, lease: Lease) -> None:
     usage.provider = lease.provider.name
     usage.model = ex.upstream_model or ex.model
     if usage.model is not None:
-        usage.cost = lease.provider.cost(usage.model, usage.input_tokens,
-                                         usage.output_tokens) or 0.0
+        usage.cost = (
+            lease.provider.cost(usage.model, usage.input_tokens, usage.output_tokens) or 0.0
+        )
 
 
 async def _single(body: bytes) -> AsyncIterator[bytes]:
     yield body
 
 
-async def _as_bytes(iterator: AsyncIterator[Any]) -> AsyncIterator[bytes]:
+async def _as_bytes(iterator: AsyncIterable[Any]) -> AsyncIterator[bytes]:
     async for part in iterator:
         yield part.encode() if isinstance(part, str) else bytes(part)
 
@@ -303,14 +348,14 @@ def _ensure_request_id(ex: Exchange) -> None:
 def _is_json(ex: Exchange) -> bool:
     for key, value in ex.scope["headers"]:
         if key == b"content-type":
-            return value[:16].lower() == _JSON_TYPE or value.lower().startswith(_JSON_TYPE)
+            return bool(value.lower().startswith(_JSON_TYPE))
     return False
 
 
 def _has_body(ex: Exchange) -> bool:
     for key, value in ex.scope["headers"]:
         if key == b"content-length":
-            return value != b"0"
+            return bool(value != b"0")
         if key == b"transfer-encoding":
             return True
     return False

@@ -164,13 +164,13 @@ class Registry:
                 raise PluginLoadError(f"plugin {use!r} failed to import: {exc}") from exc
         else:
             raise PluginLoadError(
-                f'unknown plugin {use!r}; expected one of {", ".join(self.names())} '
+                f"unknown plugin {use!r}; expected one of {', '.join(self.names())} "
                 f'or a dotted path "package.module:Class"'
             )
-        _check_plugin_class(use, cls)
-        implemented_hooks(cls)
-        self._by_name[use] = cls
-        return cls
+        plugin = _check_plugin_class(use, cls)
+        implemented_hooks(plugin)
+        self._by_name[use] = plugin
+        return plugin
 
 
 def _import_dotted(path: str) -> Any:
@@ -185,8 +185,9 @@ def _import_dotted(path: str) -> Any:
         raise PluginLoadError(f"module {module_name!r} has no attribute {attr!r}") from None
 
 
-def _check_plugin_class(use: str, cls: Any) -> None:
+def _check_plugin_class(use: str, cls: Any) -> type[Plugin]:
     if not (isinstance(cls, type) and issubclass(cls, Plugin)):
         raise PluginLoadError(f"{use!r} is not a sluicegate Plugin subclass")
     if not (isinstance(cls.Options, type) and issubclass(cls.Options, PluginOptions)):
         raise PluginLoadError(f"plugin {use!r}: Options must subclass PluginOptions")
+    return cls

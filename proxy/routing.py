@@ -92,7 +92,9 @@ class RouteTable:
         self._needs_headers = any(r.headers for r in self.routes)
         self._needs_host = any(r.host or r.host_suffix for r in self.routes)
 
-    def match(self, method: str, path: str, raw_headers: Sequence[tuple[bytes, bytes]]) -> Route | None:
+    def match(
+        self, method: str, path: str, raw_headers: Sequence[tuple[bytes, bytes]]
+    ) -> Route | None:
         host = ""
         headers: dict[str, str] = {}
         if self._needs_headers or self._needs_host:

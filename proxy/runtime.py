@@ -40,22 +40,43 @@ class Runtime:
         self.version = loaded.version
         self.metrics = metrics
         self.store = store
-        self.providers = {name: Provider.build(name, provider)
-                          for name, provider in config.providers.items() if provider.enabled}
-        self.groups = {name: UpstreamGroup(name, upstream, self.providers,
-                                           on_event=self._upstream_event)
-                       for name, upstream in config.upstreams.items()}
+        self.providers = {
+            name: Provider.build(name, provider)
+            for name, provider in config.providers.items()
+            if provider.enabled
+        }
+        self.groups = {
+            name: UpstreamGroup(
+                name,
+                upstream,
+                self.providers,
+                on_event=self._upstream_event,
+                metrics=metrics,
+                store=store,
+            )
+            for name, upstream in config.upstreams.items()
+        }
         self.services = Services(store=store, metrics=metrics)
-        self.chains = {name: build_chain(policy, self.services)
-                       for name, policy in loaded.policies.items()}
-        routes = [Route.build(i, r, self.chains[r.policy], self.groups[r.upstream])
-                  for i, r in enumerate(config.routes)]
+        self.chains = {
+            name: build_chain(policy, self.services) for name, policy in loaded.policies.items()
+        }
+        routes = [
+            Route.build(i, r, self.chains[r.policy], self.groups[r.upstream])
+            for i, r in enumerate(config.routes)
+        ]
         self.routes = RouteTable(routes)
-        access_log = (AccessLog(access_stream, config.logging.access_sample)
-                      if config.server.access_log else None)
+        access_log = (
+            AccessLog(access_stream, config.logging.access_sample)
+            if config.server.access_log
+            else None
+        )
         self.reporter = Reporter(metrics, access_log)
-        self.pipeline = Pipeline(self.routes, ClientIpResolver(config.server.trusted_proxies),
-                                 config.server.max_body, self.reporter)
+        self.pipeline = Pipeline(
+            self.routes,
+            ClientIpResolver(config.server.trusted_proxies),
+            config.server.max_body,
+            self.reporter,
+        )
         self.health = self._health_checkers()
         self.in_flight = 0
         self._idle = asyncio.Event()
@@ -73,17 +94,22 @@ class Runtime:
         """Build a runtime; a plugin that fails to start is reported like a config error."""
         state = loaded.config.state
         if store is None:
-            store = create_store(state.backend, state.url, state.on_error, state.prefix,
-                                 on_backend_error=lambda backend: metrics.state_errors.labels(
-                                     backend).inc())
+            store = create_store(
+                state.backend,
+                state.url,
+                state.on_error,
+                state.prefix,
+                on_backend_error=lambda op: metrics.state_errors.labels(op).inc(),
+            )
         return cls(loaded, metrics, store, access_stream)
 
     def _upstream_event(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "retry":
             self.metrics.retries.labels(data["upstream"], data["reason"]).inc()
         elif kind == "breaker":
-            self.metrics.breaker_transitions.labels(data["upstream"], data["target"],
-                                                    data["to"]).inc()
+            self.metrics.breaker_transitions.labels(
+                data["upstream"], data["target"], data["to"]
+            ).inc()
 
     def _health_checkers(self) -> list[HealthChecker]:
         checkers = []
@@ -91,16 +117,26 @@ class Runtime:
             settings = provider.config.health
             if settings is None or provider.type == "mock":
                 continue
-            targets = [t for group in self.groups.values() for t in group.targets
-                       if t.provider_name == name]
+            targets = [
+                t
+                for group in self.groups.values()
+                for t in group.targets
+                if t.provider_name == name
+            ]
             url = provider.base_url + settings.path
             probe = self._probe(url, provider, settings.timeout)
-            checkers.append(HealthChecker(
-                [HealthCheck(name, probe, targets)], interval=settings.interval,
-                timeout=settings.timeout, healthy_threshold=settings.healthy_threshold,
-                unhealthy_threshold=settings.unhealthy_threshold,
-                on_change=lambda target, ok: log.warning(
-                    "health of %s: %s", target, "healthy" if ok else "unhealthy")))
+            checkers.append(
+                HealthChecker(
+                    [HealthCheck(name, probe, targets)],
+                    interval=settings.interval,
+                    timeout=settings.timeout,
+                    healthy_threshold=settings.healthy_threshold,
+                    unhealthy_threshold=settings.unhealthy_threshold,
+                    on_change=lambda target, ok: log.warning(
+                        "health of %s: %s", target, "healthy" if ok else "unhealthy"
+                    ),
+                )
+            )
         return checkers
 
     def _probe(self, url: str, provider: Provider, timeout: float) -> Any:
@@ -115,6 +151,8 @@ class Runtime:
     def start(self) -> None:
         for checker in self.health:
             checker.start()
+        for group in self.groups.values():
+            group.start()
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.in_flight += 1
@@ -133,8 +171,9 @@ class Runtime:
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
-            log.warning("retiring config %s with %d requests still in flight", self.version,
-                        self.in_flight)
+            log.warning(
+                "retiring config %s with %d requests still in flight", self.version, self.in_flight
+            )
         await self.reporter.drain(timeout)
         await self.close(close_store)
 
@@ -144,6 +183,8 @@ class Runtime:
         self._closed = True
         for checker in self.health:
             await checker.stop()
+        for group in self.groups.values():
+            await group.close()
         for chain in self.chains.values():
             await chain.close()
         for provider in self.providers.values():
@@ -153,7 +194,10 @@ class Runtime:
             await self.store.close()
 
     def ready(self) -> tuple[bool, list[str]]:
-        """Ready unless a route's upstream has no available target."""
+        """Ready, unless ``ready_requires_targets`` is on and a route's upstream has no
+        available target (then a load balancer stops sending this instance traffic)."""
+        if not self.loaded.config.server.ready_requires_targets:
+            return True, []
         down = sorted({r.upstream.name for r in self.routes.routes if not r.upstream.available()})
         return not down, down
 
@@ -162,10 +206,18 @@ class Runtime:
         return {
             "config_version": self.version,
             "config_file": str(self.loaded.path),
-            "routes": [{"name": r.name, "match": r.describe(), "policy": r.chain.name,
-                        "upstream": r.upstream.name} for r in self.routes.routes],
-            "policies": {name: [link.use for link in chain.links]
-                         for name, chain in self.chains.items()},
+            "routes": [
+                {
+                    "name": r.name,
+                    "match": r.describe(),
+                    "policy": r.chain.name,
+                    "upstream": r.upstream.name,
+                }
+                for r in self.routes.routes
+            ],
+            "policies": {
+                name: [link.use for link in chain.links] for name, chain in self.chains.items()
+            },
             "providers": {name: p.describe() for name, p in self.providers.items()},
             "disabled_providers": self.loaded.disabled_providers,
             "upstreams": {name: g.snapshot() for name, g in self.groups.items()},
@@ -183,8 +235,14 @@ def build_chain(policy: Policy, services: Services) -> Chain:
         except ConfigError:
             raise
         except Exception as exc:
-            raise ConfigError([Problem(policy.file, f"plugins[{index}]",
-                                       f"plugin {spec.entry.use!r} failed to start: {exc}")]
-                              ) from exc
+            raise ConfigError(
+                [
+                    Problem(
+                        policy.file,
+                        f"plugins[{index}]",
+                        f"plugin {spec.entry.use!r} failed to start: {exc}",
+                    )
+                ]
+            ) from exc
         links.append(Chain.link(index, spec.entry.use, plugin, spec.entry.when, spec.entry.mode))
     return Chain(policy.name, links)

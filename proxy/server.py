@@ -75,8 +75,9 @@ class Reloader:
             try:
                 loaded = load_config(self.options.config_path, self.options.profile)
                 same_state = loaded.config.state == current.loaded.config.state
-                runtime = Runtime.build(loaded, self.metrics,
-                                        store=current.store if same_state else None)
+                runtime = Runtime.build(
+                    loaded, self.metrics, store=current.store if same_state else None
+                )
             except ConfigError as error:
                 self.metrics.reloads.labels("rejected").inc()
                 log.error("reload rejected; config %s keeps serving:\n%s", current.version, error)
@@ -88,8 +89,10 @@ class Reloader:
             self.gateway.swap(runtime)
             self.gateway.admin_app = build_admin(self.gateway, self.reload)
             self.metrics.reloads.labels("ok").inc()
-            log.info("reloaded", extra={"config_version": runtime.version,
-                                        "previous_version": current.version})
+            log.info(
+                "reloaded",
+                extra={"config_version": runtime.version, "previous_version": current.version},
+            )
             self._mtimes = self._snapshot()
             return True, f"config {runtime.version} is live"
 
@@ -97,7 +100,7 @@ class Reloader:
         """Modification times of the config, its profile overlay and every policy file."""
         loaded = self.gateway.runtime.loaded
         files = [loaded.path, *loaded.path.parent.glob(f"{loaded.path.stem}.*.toml")]
-        policies = (loaded.path.parent / loaded.config.policies_dir)
+        policies = loaded.path.parent / loaded.config.policies_dir
         files += list(policies.glob("*.toml"))
         return {f: _mtime(f) for f in files}
 
@@ -117,7 +120,9 @@ def _mtime(path: Path) -> float:
         return -1.0
 
 
-def build_gateway(options: ServeOptions, metrics: Metrics | None = None) -> tuple[Gateway, Reloader]:
+def build_gateway(
+    options: ServeOptions, metrics: Metrics | None = None
+) -> tuple[Gateway, Reloader]:
     loaded = load_config(options.config_path, options.profile)
     metrics = metrics or Metrics()
     runtime = Runtime.build(loaded, metrics)
@@ -151,13 +156,22 @@ async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) ->
     loop.add_signal_handler(signal.SIGINT, stop.set)
     if options.watch:
         background.add(loop.create_task(reloader.watch()))
-    log.info("sluicegate serving", extra={"listen": loaded.config.server.listen,
-                                          "admin": loaded.config.server.admin_listen,
-                                          "config_version": gateway.runtime.version,
-                                          "pid": os.getpid()})
+    log.info(
+        "sluicegate serving",
+        extra={
+            "listen": loaded.config.server.listen,
+            "admin": loaded.config.server.admin_listen,
+            "config_version": gateway.runtime.version,
+            "pid": os.getpid(),
+        },
+    )
     hconfig = hypercorn_config(loaded)
-    await worker_serve(wrap_app(gateway, hconfig.wsgi_max_body_size, "asgi"), hconfig,
-                       sockets=sockets, shutdown_trigger=stop.wait)
+    await worker_serve(
+        wrap_app(gateway, hconfig.wsgi_max_body_size, "asgi"),  # type: ignore[arg-type]
+        hconfig,
+        sockets=sockets,
+        shutdown_trigger=stop.wait,
+    )
     for task in background:
         task.cancel()
 
@@ -189,8 +203,10 @@ def _worker_main(options: ServeOptions, sockets: Sockets) -> None:
 def _run_workers(options: ServeOptions, hconfig: HypercornConfig, workers: int) -> int:
     sockets = hconfig.create_sockets()
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_worker_main, args=(options, sockets), daemon=False)
-                 for _ in range(workers)]
+    processes = [
+        context.Process(target=_worker_main, args=(options, sockets), daemon=False)
+        for _ in range(workers)
+    ]
     for process in processes:
         process.start()
 
@@ -206,6 +222,3 @@ def _run_workers(options: ServeOptions, hconfig: HypercornConfig, workers: int) 
         process.join()
         code = code or (process.exitcode or 0)
     return code
-
-
-

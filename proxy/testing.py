@@ -15,6 +15,7 @@ records what it was sent). So a plugin tested here behaves as it will in the gat
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +24,14 @@ import orjson
 
 from proxy.chain import Chain
 from proxy.clientip import ClientIpResolver
-from proxy.config.models import PluginEntry, ProviderConfig, RouteConfig, RouteMatch
-from proxy.config.models import UpstreamConfig, When
+from proxy.config.models import (
+    PluginEntry,
+    ProviderConfig,
+    RouteConfig,
+    RouteMatch,
+    UpstreamConfig,
+    When,
+)
 from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics
 from proxy.observe.report import Reporter
@@ -94,13 +101,13 @@ class FakeUpstream:
         body = request.body
         if body is not None and not isinstance(body, bytes):
             body = b"".join([chunk async for chunk in body])
-        self.requests.append(RecordedRequest(request.method, request.url, dict(request.headers),
-                                             body or b""))
-        reply = self.reply
-        if callable(reply):
-            produced = reply(request, body or b"")
-            reply = await produced if asyncio.iscoroutine(produced) else produced
-        assert isinstance(reply, FakeReply)
+        self.requests.append(
+            RecordedRequest(request.method, request.url, dict(request.headers), body or b"")
+        )
+        if isinstance(self.reply, FakeReply):
+            return _FakeResponse(self.reply)
+        produced = self.reply(request, body or b"")
+        reply = await produced if inspect.isawaitable(produced) else produced
         return _FakeResponse(reply)
 
     async def close(self) -> None:
@@ -108,9 +115,13 @@ class FakeUpstream:
 
 
 _CHAT_REPLY = {
-    "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test-model",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"},
-                 "finish_reason": "stop"}],
+    "id": "chatcmpl-test",
+    "object": "chat.completion",
+    "created": 0,
+    "model": "test-model",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}
+    ],
     "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
 }
 
@@ -158,13 +169,20 @@ class Harness:
         links = [self._link(i, spec) for i, spec in enumerate(plugins)]
         self.chain = Chain("test", links)
         provider = Provider("fake", ProviderConfig(type="mock", models=models), self.upstream)
-        group = UpstreamGroup("test", UpstreamConfig.model_validate(
-            {"targets": [{"provider": "fake"}], "retry": {"attempts": 1}}), {"fake": provider})
-        route = Route.build(0, RouteConfig(match=RouteMatch(), policy="test", upstream="test"),
-                            self.chain, group)
+        group = UpstreamGroup(
+            "test",
+            UpstreamConfig.model_validate(
+                {"targets": [{"provider": "fake"}], "retry": {"attempts": 1}}
+            ),
+            {"fake": provider},
+        )
+        route = Route.build(
+            0, RouteConfig(match=RouteMatch(), policy="test", upstream="test"), self.chain, group
+        )
         resolver = ClientIpResolver([_network(p) for p in trusted_proxies])
-        self.pipeline = Pipeline(RouteTable([route]), resolver, max_body,
-                                 Reporter(self.metrics, None))
+        self.pipeline = Pipeline(
+            RouteTable([route]), resolver, max_body, Reporter(self.metrics, None)
+        )
 
     def _link(self, index: int, spec: PluginSpec) -> Any:
         if isinstance(spec, Plugin):
@@ -194,9 +212,16 @@ class Harness:
                 raw_headers.append((b"content-type", b"application/json"))
         if body is not None:
             raw_headers.append((b"content-length", str(len(body)).encode()))
-        scope = {"type": "http", "method": method.upper(), "path": path, "scheme": "http",
-                 "query_string": query.encode(), "headers": raw_headers,
-                 "client": (client_ip, 50000), "server": ("127.0.0.1", 8080)}
+        scope = {
+            "type": "http",
+            "method": method.upper(),
+            "path": path,
+            "scheme": "http",
+            "query_string": query.encode(),
+            "headers": raw_headers,
+            "client": (client_ip, 50000),
+            "server": ("127.0.0.1", 8080),
+        }
         messages = [{"type": "http.request", "body": body or b"", "more_body": False}]
         sent: list[dict[str, Any]] = []
         done = asyncio.Event()
@@ -226,9 +251,12 @@ class Harness:
         await self.pipeline.reporter.drain(5.0)
         start = next(m for m in sent if m["type"] == "http.response.start")
         chunks = [m.get("body", b"") for m in sent if m["type"] == "http.response.body"]
-        return Result(start["status"],
-                      [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]],
-                      [c for c in chunks if c], exchanges[0])
+        return Result(
+            start["status"],
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]],
+            [c for c in chunks if c],
+            exchanges[0],
+        )
 
     async def close(self) -> None:
         await self.chain.close()
@@ -248,8 +276,14 @@ def make_exchange(
     body = orjson.dumps(json) if json is not None else b""
     if json is not None:
         raw_headers.append((b"content-type", b"application/json"))
-    scope = {"type": "http", "method": method, "path": path, "query_string": b"",
-             "headers": raw_headers, "client": (client_ip, 50000)}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": b"",
+        "headers": raw_headers,
+        "client": (client_ip, 50000),
+    }
     sent = False
 
     async def receive() -> dict[str, Any]:

@@ -39,8 +39,16 @@ def request_usage_event(payload: dict[str, Any]) -> bool:
 class UsageMeter:
     """Watches one response body; ``finish`` writes what it found to ``ex.usage``."""
 
-    __slots__ = ("_buffer", "_carry", "_ex", "_finished", "_overflow", "_strip", "_streaming",
-                 "found")
+    __slots__ = (
+        "_buffer",
+        "_carry",
+        "_ex",
+        "_finished",
+        "_overflow",
+        "_streaming",
+        "_strip",
+        "found",
+    )
 
     def __init__(self, ex: Exchange, streaming: bool, strip_usage_event: bool) -> None:
         self._ex = ex
@@ -111,7 +119,8 @@ class UsageMeter:
         target = self._ex.usage
         target.input_tokens = int(usage.get("prompt_tokens", usage.get("input_tokens", 0)) or 0)
         target.output_tokens = int(
-            usage.get("completion_tokens", usage.get("output_tokens", 0)) or 0)
+            usage.get("completion_tokens", usage.get("output_tokens", 0)) or 0
+        )
         target.reported = True
 
 

@@ -91,9 +91,14 @@ def load_config(
         policy_path = policies_dir / f"{route.policy}.toml"
         if not policy_path.is_file():
             known = sorted(p.stem for p in policies_dir.glob("*.toml"))
-            problems.append(Problem(str(path), f"routes[{index}].policy",
-                                    f"no policy file {_show(policy_path)} "
-                                    f"(known policies: {', '.join(known) or 'none'})"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"routes[{index}].policy",
+                    f"no policy file {_show(policy_path)} "
+                    f"(known policies: {', '.join(known) or 'none'})",
+                )
+            )
             continue
         try:
             policies[route.policy] = load_policy(policy_path, env, registry, digest)
@@ -104,8 +109,14 @@ def load_config(
 
     disabled = sorted(name for name, p in config.providers.items() if not p.enabled)
     digest.update(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str))
-    return LoadedConfig(path, config, policies, digest.hexdigest()[:12],
-                        _warnings(config, policies, disabled), disabled)
+    return LoadedConfig(
+        path,
+        config,
+        policies,
+        digest.hexdigest()[:12],
+        _warnings(config, policies, disabled),
+        disabled,
+    )
 
 
 def load_policy(
@@ -155,8 +166,9 @@ def _read_toml(path: Path, digest: Any, name: str | None = None) -> dict[str, An
 def _interpolate(value: Any, file: str, path: str, env: Mapping[str, str]) -> Any:
     """Replace ``${VAR}`` and ``${VAR:-default}`` in every string; ``$$`` is a literal ``$``."""
     if isinstance(value, dict):
-        return {k: _interpolate(v, file, f"{path}.{k}" if path else k, env)
-                for k, v in value.items()}
+        return {
+            k: _interpolate(v, file, f"{path}.{k}" if path else k, env) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_interpolate(v, file, f"{path}[{i}]", env) for i, v in enumerate(value)]
     if not isinstance(value, str) or "$" not in value:
@@ -170,8 +182,12 @@ def _interpolate(value: Any, file: str, path: str, env: Mapping[str, str]) -> An
             return env[name]
         if default is not None:
             return default
-        raise ConfigError.one(file, path, f"environment variable {name} is not set "
-                                          f"(write ${{{name}:-default}} to give a default)")
+        raise ConfigError.one(
+            file,
+            path,
+            f"environment variable {name} is not set "
+            f"(write ${{{name}:-default}} to give a default)",
+        )
 
     return _VARIABLE.sub(substitute, value)
 
@@ -192,14 +208,24 @@ def _check_references(config: Config, file: str) -> list[Problem]:
     for name, upstream in config.upstreams.items():
         for index, target in enumerate(upstream.targets):
             if target.provider not in config.providers:
-                problems.append(Problem(file, f"upstreams.{name}.targets[{index}].provider",
-                                        f"unknown provider {target.provider!r} (known: "
-                                        f"{', '.join(sorted(config.providers)) or 'none'})"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"upstreams.{name}.targets[{index}].provider",
+                        f"unknown provider {target.provider!r} (known: "
+                        f"{', '.join(sorted(config.providers)) or 'none'})",
+                    )
+                )
     for index, route in enumerate(config.routes):
         if route.upstream not in config.upstreams:
-            problems.append(Problem(file, f"routes[{index}].upstream",
-                                    f"unknown upstream {route.upstream!r} (known: "
-                                    f"{', '.join(sorted(config.upstreams)) or 'none'})"))
+            problems.append(
+                Problem(
+                    file,
+                    f"routes[{index}].upstream",
+                    f"unknown upstream {route.upstream!r} (known: "
+                    f"{', '.join(sorted(config.upstreams)) or 'none'})",
+                )
+            )
     return problems
 
 
@@ -209,13 +235,20 @@ def _warnings(config: Config, policies: dict[str, Policy], disabled: list[str]) 
         if all(t.provider in disabled for t in upstream.targets):
             warnings.append(f"upstream {name!r} has no enabled target: its routes answer 503")
     if config.state.backend == "memory" and config.server.workers > 1:
-        stateful = sorted({spec.entry.use for p in policies.values() for spec in p.plugins
-                           if getattr(spec.cls, "uses_shared_state", False)})
+        stateful = sorted(
+            {
+                spec.entry.use
+                for p in policies.values()
+                for spec in p.plugins
+                if getattr(spec.cls, "uses_shared_state", False)
+            }
+        )
         if stateful:
             warnings.append(
                 f"state.backend is memory with {config.server.workers} workers: each worker "
                 f"keeps its own counts, so the limits of {', '.join(stateful)} multiply by the "
-                f"number of workers; use backend = \"redis\" for exact limits")
+                f'number of workers; use backend = "redis" for exact limits'
+            )
     return warnings
 
 

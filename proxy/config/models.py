@@ -42,6 +42,9 @@ class ServerConfig(Strict):
     )
     access_log: bool = Field(True, description="One JSON access-log line per request.")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    ready_requires_targets: bool = Field(
+        False, description="/-/ready answers 503 while a route's upstream has no available target."
+    )
 
     @field_validator("listen")
     @classmethod
@@ -118,7 +121,9 @@ class ProviderConfig(Strict):
             if not self.base_url:
                 raise ValueError('type "openai" needs base_url = "https://…/v1"')
             if not self.base_url.startswith(("http://", "https://")):
-                raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
+                raise ValueError(
+                    f"base_url must start with http:// or https://, got {self.base_url!r}"
+                )
         return self
 
     @property
@@ -149,6 +154,13 @@ class BreakerConfig(Strict):
     min_requests: int = Field(20, ge=1)
     open_for: Duration = 30.0
     half_open: int = Field(2, ge=1, description="Probe requests let through when half open.")
+    shared: bool = Field(
+        False, description="Share open/close moves through the state store (a fleet learns "
+        "together; useful with the redis backend)."
+    )
+    sync_interval: Duration = Field(
+        1.0, gt=0, description="How often shared breaker states are read from the store."
+    )
 
 
 class TimeoutsConfig(Strict):

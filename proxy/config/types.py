@@ -17,11 +17,26 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(?:(\d+)\s*)?(second|minute|hour|day|s|m|h|d)\s*$")
-_PERIODS = {"second": 1.0, "s": 1.0, "minute": 60.0, "m": 60.0, "hour": 3600.0, "h": 3600.0,
-            "day": 86400.0, "d": 86400.0}
+_PERIODS = {
+    "second": 1.0,
+    "s": 1.0,
+    "minute": 60.0,
+    "m": 60.0,
+    "hour": 3600.0,
+    "h": 3600.0,
+    "day": 86400.0,
+    "d": 86400.0,
+}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
-_SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2,
-               "gb": 1000**3, "gib": 1024**3}
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 1000,
+    "kib": 1024,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "gb": 1000**3,
+    "gib": 1024**3,
+}
 
 DURATION_EXPECTED = 'a duration such as "250ms", "30s", "5m", "1h" or a number of seconds'
 RATE_EXPECTED = 'expected "<count>/<second|minute|hour|day>"'
@@ -97,8 +112,14 @@ def parse_size(value: Any) -> int:
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": _DURATION.pattern},
-                              {"type": "number", "minimum": 0}]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _DURATION.pattern},
+                {"type": "number", "minimum": 0},
+            ]
+        }
+    ),
 ]
 RateValue = Annotated[
     Rate,
@@ -109,6 +130,7 @@ RateValue = Annotated[
 ByteSize = Annotated[
     int,
     BeforeValidator(parse_size),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": _SIZE.pattern},
-                              {"type": "integer", "minimum": 0}]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": _SIZE.pattern}, {"type": "integer", "minimum": 0}]}
+    ),
 ]

@@ -11,8 +11,24 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-                    60, 120)
+_LATENCY_BUCKETS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+    60,
+    120,
+)
 
 
 class Metrics:
@@ -20,50 +36,90 @@ class Metrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self._custom: dict[str, Any] = {}
-        self.requests = Counter("sluicegate_requests", "Requests answered, by route and status "
-                                "class.", ["route", "status_class"], registry=r)
-        self.request_seconds = Histogram("sluicegate_request_duration_seconds",
-                                         "Time from request to last byte.", ["route"],
-                                         buckets=_LATENCY_BUCKETS, registry=r)
-        self.upstream_attempts = Counter("sluicegate_upstream_attempts",
-                                         "Attempts sent to providers.", ["provider", "outcome"],
-                                         registry=r)
-        self.upstream_ttfb = Histogram("sluicegate_upstream_ttfb_seconds",
-                                       "Provider time to first byte.", ["provider"],
-                                       buckets=_LATENCY_BUCKETS, registry=r)
-        self.retries = Counter("sluicegate_retries", "Retries and failovers.",
-                               ["upstream", "reason"], registry=r)
-        self.breaker_transitions = Counter("sluicegate_breaker_transitions",
-                                           "Circuit breaker state changes.",
-                                           ["upstream", "target", "to"], registry=r)
-        self.security_events = Counter("sluicegate_security_events",
-                                       "Security events, by type and plugin.",
-                                       ["type", "plugin", "monitored"], registry=r)
-        self.tokens = Counter("sluicegate_tokens", "Tokens reported by providers.",
-                              ["provider", "model", "direction"], registry=r)
-        self.cost = Counter("sluicegate_cost_usd", "Estimated spend from pricing.",
-                            ["provider", "model"], registry=r)
-        self.reloads = Counter("sluicegate_config_reloads", "Config reloads, by outcome.",
-                               ["outcome"], registry=r)
-        self.state_errors = Counter("sluicegate_state_backend_errors",
-                                    "Shared-state operations that failed.", ["backend"],
-                                    registry=r)
-        self.in_flight = Gauge("sluicegate_in_flight_requests", "Requests being served.",
-                               registry=r)
+        self.requests = Counter(
+            "sluicegate_requests",
+            "Requests answered, by route and status class.",
+            ["route", "status_class"],
+            registry=r,
+        )
+        self.request_seconds = Histogram(
+            "sluicegate_request_duration_seconds",
+            "Time from request to last byte.",
+            ["route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.upstream_attempts = Counter(
+            "sluicegate_upstream_attempts",
+            "Attempts sent to providers.",
+            ["provider", "outcome"],
+            registry=r,
+        )
+        self.upstream_ttfb = Histogram(
+            "sluicegate_upstream_ttfb_seconds",
+            "Provider time to first byte.",
+            ["provider"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.retries = Counter(
+            "sluicegate_retries", "Retries and failovers.", ["upstream", "reason"], registry=r
+        )
+        self.breaker_transitions = Counter(
+            "sluicegate_breaker_transitions",
+            "Circuit breaker state changes.",
+            ["upstream", "target", "to"],
+            registry=r,
+        )
+        self.security_events = Counter(
+            "sluicegate_security_events",
+            "Security events, by type and plugin.",
+            ["type", "plugin", "monitored"],
+            registry=r,
+        )
+        self.tokens = Counter(
+            "sluicegate_tokens",
+            "Tokens reported by providers.",
+            ["provider", "model", "direction"],
+            registry=r,
+        )
+        self.cost = Counter(
+            "sluicegate_cost_usd",
+            "Estimated spend from pricing.",
+            ["provider", "model"],
+            registry=r,
+        )
+        self.reloads = Counter(
+            "sluicegate_config_reloads", "Config reloads, by outcome.", ["outcome"], registry=r
+        )
+        self.state_errors = Counter(
+            "sluicegate_state_backend_errors",
+            "Shared-state operations that failed.",
+            ["op"],
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "sluicegate_in_flight_requests", "Requests being served.", registry=r
+        )
 
     def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
         """A plugin's own counter, created once per process and reused by later reloads."""
-        return self._get_or_create(Counter, name, documentation, labels)
+        counter: Counter = self._get_or_create(Counter, name, documentation, labels)
+        return counter
 
     def gauge(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
-        return self._get_or_create(Gauge, name, documentation, labels)
+        gauge: Gauge = self._get_or_create(Gauge, name, documentation, labels)
+        return gauge
 
     def histogram(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Histogram:
-        return self._get_or_create(Histogram, name, documentation, labels,
-                                   buckets=_LATENCY_BUCKETS)
+        histogram: Histogram = self._get_or_create(
+            Histogram, name, documentation, labels, buckets=_LATENCY_BUCKETS
+        )
+        return histogram
 
-    def _get_or_create(self, kind: Any, name: str, documentation: str,
-                       labels: Sequence[str], **extra: Any) -> Any:
+    def _get_or_create(
+        self, kind: Any, name: str, documentation: str, labels: Sequence[str], **extra: Any
+    ) -> Any:
         existing = self._custom.get(name)
         if existing is None:
             existing = kind(name, documentation, list(labels), registry=self.registry, **extra)

@@ -7,6 +7,7 @@ background task, so none of it delays the client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import sys
@@ -48,7 +49,8 @@ class AccessLog:
             "attempts": ex.attempts,
             "duration_ms": round(ex.elapsed * 1000, 3),
             "ttfb_ms": round((ex.first_byte_at - ex.started_at) * 1000, 3)
-            if ex.first_byte_at else None,
+            if ex.first_byte_at
+            else None,
             "identity": ex.identity.subject if ex.identity else None,
             "tokens": ex.usage.total_tokens or None,
             "events": len(ex.events) or None,
@@ -80,24 +82,32 @@ class Reporter:
             if usage.cost:
                 self.metrics.cost.labels(provider, model).inc(usage.cost)
         if self.access_log is not None:
-            try:
+            # A full disk or a closed stdout must not fail requests.
+            with contextlib.suppress(OSError, ValueError):
                 self.access_log.write(ex)
-            except (OSError, ValueError):
-                pass  # a full disk or closed stdout must not fail requests
         if ex.route is not None and ex.route.chain.has_complete:
             task = asyncio.create_task(ex.route.chain.run_complete(ex))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     def _security_event(self, ex: Exchange, event: Any) -> None:
-        self.metrics.security_events.labels(event.type, event.plugin,
-                                            "true" if event.monitored else "false").inc()
+        self.metrics.security_events.labels(
+            event.type, event.plugin, "true" if event.monitored else "false"
+        ).inc()
         security_log.warning(
-            "security event", extra={
-                "event": event.type, "plugin": event.plugin, "reason": event.reason,
-                "monitored": event.monitored, "ip": ex.client_ip, "request_id": ex.request_id,
+            "security event",
+            extra={
+                "event": event.type,
+                "plugin": event.plugin,
+                "reason": event.reason,
+                "monitored": event.monitored,
+                "ip": ex.client_ip,
+                "request_id": ex.request_id,
                 "identity": ex.identity.subject if ex.identity else None,
-                "route": ex.route.name if ex.route else None, **event.detail})
+                "route": ex.route.name if ex.route else None,
+                **event.detail,
+            },
+        )
 
     async def drain(self, timeout: float) -> None:
         """Wait for pending complete hooks (a reload or shutdown must not cut them off)."""

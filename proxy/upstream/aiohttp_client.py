@@ -36,9 +36,10 @@ class AiohttpResponse:
         try:
             async for chunk in self._response.content.iter_any():
                 yield chunk
-        except asyncio.TimeoutError:
-            raise UpstreamTimeout("no data from the provider within the idle timeout",
-                                  "idle") from None
+        except TimeoutError:
+            raise UpstreamTimeout(
+                "no data from the provider within the idle timeout", "idle"
+            ) from None
         except aiohttp.ClientError as exc:
             raise UpstreamError(f"the provider broke off the response: {exc}") from None
 
@@ -98,7 +99,7 @@ class AiohttpClient:
             raise UpstreamConnectError("the provider closed the connection") from None
         except aiohttp.ConnectionTimeoutError:
             raise UpstreamTimeout("connecting to the provider timed out", "connect") from None
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             raise UpstreamTimeout("the provider did not answer in time", "first_byte") from None
         except aiohttp.ClientError as exc:
             raise UpstreamError(f"the provider broke the protocol: {exc}") from None

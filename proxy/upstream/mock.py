@@ -88,9 +88,16 @@ class MockClient:
         if path.endswith("/embeddings") and request.method == "POST":
             return _embeddings(payload)
         if path.endswith("/models") and request.method == "GET":
-            return _json(200, {"object": "list", "data": [
-                {"id": m, "object": "model", "created": 0, "owned_by": "sluicegate-mock"}
-                for m in self.models]})
+            return _json(
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {"id": m, "object": "model", "created": 0, "owned_by": "sluicegate-mock"}
+                        for m in self.models
+                    ],
+                },
+            )
         return _error(404, "not_found_error", f"mock: no route for {request.method} {path}")
 
     def _failure(self) -> MockResponse | None:
@@ -111,22 +118,39 @@ class MockClient:
         if payload.get("stream"):
             include_usage = bool((payload.get("stream_options") or {}).get("include_usage"))
             return self._stream(ident, model, reply, usage if include_usage else None)
-        return _json(200, {
-            "id": ident, "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
-                         "finish_reason": "stop", "logprobs": None}],
-            "usage": usage,
-        })
+        return _json(
+            200,
+            {
+                "id": ident,
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": reply},
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": usage,
+            },
+        )
 
     def _completion(self, payload: dict[str, Any]) -> MockResponse:
         prompt = _text_of(payload.get("prompt"))
         reply = _reply_for(prompt)
-        return _json(200, {
-            "id": "cmpl-mock", "object": "text_completion", "created": int(time.time()),
-            "model": str(payload.get("model", "mock-chat")),
-            "choices": [{"index": 0, "text": reply, "finish_reason": "stop", "logprobs": None}],
-            "usage": _usage(prompt, reply),
-        })
+        return _json(
+            200,
+            {
+                "id": "cmpl-mock",
+                "object": "text_completion",
+                "created": int(time.time()),
+                "model": str(payload.get("model", "mock-chat")),
+                "choices": [{"index": 0, "text": reply, "finish_reason": "stop", "logprobs": None}],
+                "usage": _usage(prompt, reply),
+            },
+        )
 
     def _stream(
         self, ident: str, model: str, reply: str, usage: dict[str, int] | None
@@ -135,7 +159,9 @@ class MockClient:
 
         def event(delta: dict[str, Any], finish: str | None, extra: Any = None) -> bytes:
             chunk: dict[str, Any] = {
-                "id": ident, "object": "chat.completion.chunk", "created": created,
+                "id": ident,
+                "object": "chat.completion.chunk",
+                "created": created,
                 "model": model,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
             }
@@ -164,12 +190,22 @@ def _embeddings(payload: dict[str, Any]) -> MockResponse:
     data = []
     for index, text in enumerate(texts):
         vector = _vector(text)
-        embedding: Any = (base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
-                          if as_base64 else vector)
+        embedding: Any = (
+            base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+            if as_base64
+            else vector
+        )
         data.append({"object": "embedding", "index": index, "embedding": embedding})
     tokens = sum(_tokens(t) for t in texts)
-    return _json(200, {"object": "list", "data": data, "model": str(payload.get("model", "")),
-                       "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+    return _json(
+        200,
+        {
+            "object": "list",
+            "data": data,
+            "model": str(payload.get("model", "")),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        },
+    )
 
 
 def _vector(text: str) -> list[float]:
@@ -198,8 +234,11 @@ def _tokens(text: str) -> int:
 
 def _usage(prompt: str, reply: str) -> dict[str, int]:
     prompt_tokens, completion_tokens = _tokens(prompt), _tokens(reply)
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens}
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
 
 
 def _json(status: int, payload: Any) -> MockResponse:

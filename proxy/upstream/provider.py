@@ -90,8 +90,12 @@ class Provider:
 
     def describe(self) -> dict[str, Any]:
         """For /-/status and `check`: never the key."""
-        return {"type": self.type, "base_url": self.base_url,
-                "models": self.models, "max_connections": self.config.max_connections}
+        return {
+            "type": self.type,
+            "base_url": self.base_url,
+            "models": self.models,
+            "max_connections": self.config.max_connections,
+        }
 
     async def close(self) -> None:
         await self.client.close()

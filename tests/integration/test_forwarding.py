@@ -41,9 +41,12 @@ async def test_stream_chunks_reach_the_client_before_the_upstream_finishes(
 ):
     fake_provider.gate = asyncio.Event()
     gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
-    async with httpx.AsyncClient(timeout=10) as client, client.stream(
-        "POST", f"{gw.url}/v1/chat/completions", json={**CHAT, "stream": True}
-    ) as response:
+    async with (
+        httpx.AsyncClient(timeout=10) as client,
+        client.stream(
+            "POST", f"{gw.url}/v1/chat/completions", json={**CHAT, "stream": True}
+        ) as response,
+    ):
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = response.aiter_lines()
@@ -61,9 +64,12 @@ async def test_stream_chunks_reach_the_client_before_the_upstream_finishes(
 async def test_client_disconnect_cancels_the_upstream_request(gateway_factory, fake_provider):
     fake_provider.gate = asyncio.Event()
     gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
-    async with httpx.AsyncClient(timeout=10) as client, client.stream(
-        "POST", f"{gw.url}/v1/chat/completions", json={**CHAT, "stream": True}
-    ) as response:
+    async with (
+        httpx.AsyncClient(timeout=10) as client,
+        client.stream(
+            "POST", f"{gw.url}/v1/chat/completions", json={**CHAT, "stream": True}
+        ) as response,
+    ):
         await asyncio.wait_for(anext(response.aiter_lines()), 5)
         assert fake_provider.in_flight == 1
     # The client is gone; the gateway must drop the provider connection.
@@ -110,8 +116,9 @@ async def test_the_public_alias_is_mapped_to_the_provider_model(gateway_factory,
     gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
     async with httpx.AsyncClient(timeout=10) as client:
         response = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT)
-        unknown = await client.post(f"{gw.url}/v1/chat/completions",
-                                    json={**CHAT, "model": "no-such-model"})
+        unknown = await client.post(
+            f"{gw.url}/v1/chat/completions", json={**CHAT, "model": "no-such-model"}
+        )
     assert response.status_code == 200
     assert fake_provider.requests[-1].json()["model"] == "fake-model-8b"
     assert fake_provider.requests[-1].json()["messages"] == CHAT["messages"]
@@ -124,8 +131,9 @@ async def test_the_public_alias_is_mapped_to_the_provider_model(gateway_factory,
 
 
 async def test_connect_error_is_a_502_and_timeout_a_504(gateway_factory, fake_provider):
-    gw = await gateway_factory(config_for(fake_provider, upstream='retry = { attempts = 1 }'),
-                               {"default": POLICY})
+    gw = await gateway_factory(
+        config_for(fake_provider, upstream="retry = { attempts = 1 }"), {"default": POLICY}
+    )
     async with httpx.AsyncClient(timeout=10) as client:
         fake_provider.mode = "hang"
         timed_out = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT)
@@ -142,8 +150,7 @@ async def test_mid_stream_failure_ends_with_an_sse_error_event(gateway_factory, 
     fake_provider.mode = "die_mid_stream"
     gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
     async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.post(f"{gw.url}/v1/chat/completions",
-                                     json={**CHAT, "stream": True})
+        response = await client.post(f"{gw.url}/v1/chat/completions", json={**CHAT, "stream": True})
     events = [line[6:] for line in response.text.split("\n") if line.startswith("data: ")]
     assert response.status_code == 200
     assert events[-1] == "[DONE]"
@@ -158,10 +165,11 @@ async def test_usage_is_read_from_json_and_streams_and_the_extra_event_is_stripp
     gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
     async with httpx.AsyncClient(timeout=10) as client:
         plain = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT)
-        streamed = await client.post(f"{gw.url}/v1/chat/completions",
-                                     json={**CHAT, "stream": True})
-        asked = await client.post(f"{gw.url}/v1/chat/completions", json={
-            **CHAT, "stream": True, "stream_options": {"include_usage": True}})
+        streamed = await client.post(f"{gw.url}/v1/chat/completions", json={**CHAT, "stream": True})
+        asked = await client.post(
+            f"{gw.url}/v1/chat/completions",
+            json={**CHAT, "stream": True, "stream_options": {"include_usage": True}},
+        )
         metrics = (await client.get(f"{gw.admin_url}/-/metrics")).text
     assert plain.status_code == streamed.status_code == asked.status_code == 200
     # The gateway asked the provider for usage on the client's behalf ...

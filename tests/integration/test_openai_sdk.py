@@ -16,21 +16,25 @@ async def shipped_gateway(gateway_factory):
     """The default config.toml and policies/, as shipped, on free ports."""
     config = (ROOT / "config.toml").read_text()
     config = config.replace('listen = ["127.0.0.1:8080"]', 'listen = ["@LISTEN@"]').replace(
-        'admin_listen = "127.0.0.1:9901"', 'admin_listen = "@ADMIN@"')
+        'admin_listen = "127.0.0.1:9901"', 'admin_listen = "@ADMIN@"'
+    )
     policies = {p.stem: p.read_text() for p in (ROOT / "policies").glob("*.toml")}
     return await gateway_factory(config, policies)
 
 
 async def test_chat_stream_models_and_embeddings_through_the_sdk(shipped_gateway):
-    client = openai.AsyncOpenAI(base_url=f"{shipped_gateway.url}/v1", api_key="unused",
-                                max_retries=0)
+    client = openai.AsyncOpenAI(
+        base_url=f"{shipped_gateway.url}/v1", api_key="unused", max_retries=0
+    )
     chat = await client.chat.completions.create(
-        model="chat-fast", messages=[{"role": "user", "content": "Say hello"}])
+        model="chat-fast", messages=[{"role": "user", "content": "Say hello"}]
+    )
     assert chat.choices[0].message.content.endswith("Say hello")
     assert chat.usage is not None and chat.usage.total_tokens > 0
 
     stream = await client.chat.completions.create(
-        model="chat-fast", messages=[{"role": "user", "content": "Say hello"}], stream=True)
+        model="chat-fast", messages=[{"role": "user", "content": "Say hello"}], stream=True
+    )
     pieces = [chunk.choices[0].delta.content or "" async for chunk in stream if chunk.choices]
     assert "".join(pieces) == chat.choices[0].message.content
 
@@ -43,8 +47,9 @@ async def test_chat_stream_models_and_embeddings_through_the_sdk(shipped_gateway
 
 
 async def test_gateway_errors_surface_as_sdk_exceptions(shipped_gateway):
-    client = openai.AsyncOpenAI(base_url=f"{shipped_gateway.url}/v2", api_key="unused",
-                                max_retries=0)
+    client = openai.AsyncOpenAI(
+        base_url=f"{shipped_gateway.url}/v2", api_key="unused", max_retries=0
+    )
     with pytest.raises(openai.NotFoundError) as caught:
         await client.models.list()
     assert caught.value.body["type"] == "route_not_found"
@@ -53,12 +58,14 @@ async def test_gateway_errors_surface_as_sdk_exceptions(shipped_gateway):
 
 
 async def test_many_concurrent_sdk_streams(shipped_gateway):
-    client = openai.AsyncOpenAI(base_url=f"{shipped_gateway.url}/v1", api_key="unused",
-                                max_retries=0)
+    client = openai.AsyncOpenAI(
+        base_url=f"{shipped_gateway.url}/v1", api_key="unused", max_retries=0
+    )
 
     async def one(i: int) -> str:
         stream = await client.chat.completions.create(
-            model="chat-fast", messages=[{"role": "user", "content": f"n{i}"}], stream=True)
+            model="chat-fast", messages=[{"role": "user", "content": f"n{i}"}], stream=True
+        )
         return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
 
     texts = await asyncio.gather(*(one(i) for i in range(50)))

@@ -44,9 +44,7 @@ async def _wait_for_version_change(client: httpx.AsyncClient, admin: str, old: s
     raise AssertionError("the config version never changed")
 
 
-async def test_sighup_during_100_streams_loses_none_of_them(
-    gateway_process_factory, fake_provider
-):
+async def test_sighup_during_100_streams_loses_none_of_them(gateway_process_factory, fake_provider):
     fake_provider.gate = asyncio.Event()
     fake_provider.chunks = 4
     gw = await gateway_process_factory(config(fake_provider), {"default": POLICY})
@@ -55,9 +53,15 @@ async def test_sighup_during_100_streams_loses_none_of_them(
         old = await _version(client, gw.admin_url)
 
         async def stream() -> list[str]:
-            async with client.stream("POST", f"{gw.url}/v1/chat/completions", json={
-                "model": "chat-fast", "stream": True,
-                "messages": [{"role": "user", "content": "hi"}]}) as response:
+            async with client.stream(
+                "POST",
+                f"{gw.url}/v1/chat/completions",
+                json={
+                    "model": "chat-fast",
+                    "stream": True,
+                    "messages": [{"role": "user", "content": "hi"}],
+                },
+            ) as response:
                 assert response.status_code == 200
                 return [line async for line in response.aiter_lines() if line]
 
@@ -71,8 +75,10 @@ async def test_sighup_during_100_streams_loses_none_of_them(
         gw.signal(signal.SIGHUP)
         new = await _wait_for_version_change(client, gw.admin_url, old)
         # The new config serves new requests while the 100 old streams are still open ...
-        renamed = await client.post(f"{gw.url}/v1/chat/completions", json={
-            "model": "chat-renamed", "messages": [{"role": "user", "content": "hi"}]})
+        renamed = await client.post(
+            f"{gw.url}/v1/chat/completions",
+            json={"model": "chat-renamed", "messages": [{"role": "user", "content": "hi"}]},
+        )
         assert renamed.status_code == 200
         assert new != old
         # ... and the old streams all complete once the provider lets them go.
@@ -101,37 +107,50 @@ async def test_a_broken_file_on_reload_keeps_the_old_config_serving(
         logs = gw.logs()
         assert "reload rejected" in logs
         assert "plugins[0].use: unknown plugin 'no_such_plugin'" in logs
-        response = await client.post(f"{gw.url}/v1/chat/completions", json={
-            "model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]})
+        response = await client.post(
+            f"{gw.url}/v1/chat/completions",
+            json={"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]},
+        )
         assert response.status_code == 200
         assert await _version(client, gw.admin_url) == old
         metrics = (await client.get(f"{gw.admin_url}/-/metrics")).text
         assert 'sluicegate_config_reloads_total{outcome="rejected"} 1.0' in metrics
 
 
-async def test_watch_mode_reloads_when_a_policy_file_changes(gateway_process_factory,
-                                                              fake_provider):
+async def test_watch_mode_reloads_when_a_policy_file_changes(
+    gateway_process_factory, fake_provider
+):
     gw = await gateway_process_factory(config(fake_provider), {"default": POLICY}, "--watch")
     policy_file = gw.config_path.parent / "policies" / "default.toml"
     async with httpx.AsyncClient(timeout=10) as client:
         old = await _version(client, gw.admin_url)
         policy_file.write_text(POLICY + 'header = "X-Trace-Id"\n')
         await _wait_for_version_change(client, gw.admin_url, old)
-        response = await client.post(f"{gw.url}/v1/chat/completions", json={
-            "model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]},
-            headers={"X-Trace-Id": "abc-123"})
+        response = await client.post(
+            f"{gw.url}/v1/chat/completions",
+            json={"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]},
+            headers={"X-Trace-Id": "abc-123"},
+        )
     assert response.headers["x-trace-id"] == "abc-123"
 
 
-async def test_sigterm_drains_in_flight_streams_then_exits_zero(gateway_process_factory,
-                                                                 fake_provider):
+async def test_sigterm_drains_in_flight_streams_then_exits_zero(
+    gateway_process_factory, fake_provider
+):
     fake_provider.gate = asyncio.Event()
     gw = await gateway_process_factory(config(fake_provider), {"default": POLICY})
     async with httpx.AsyncClient(timeout=30) as client:
+
         async def stream() -> list[str]:
-            async with client.stream("POST", f"{gw.url}/v1/chat/completions", json={
-                "model": "chat-fast", "stream": True,
-                "messages": [{"role": "user", "content": "hi"}]}) as response:
+            async with client.stream(
+                "POST",
+                f"{gw.url}/v1/chat/completions",
+                json={
+                    "model": "chat-fast",
+                    "stream": True,
+                    "messages": [{"role": "user", "content": "hi"}],
+                },
+            ) as response:
                 return [line async for line in response.aiter_lines() if line]
 
         tasks = [asyncio.create_task(stream()) for _ in range(5)]

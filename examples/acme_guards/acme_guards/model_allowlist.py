@@ -35,8 +35,7 @@ class ModelAllowlist(Plugin):
         model = payload.get("model") if isinstance(payload, dict) else None
         if model is not None and model not in self._allowed:
             ex.record_event("model_denied", self.name, f"model {model!r} is not allowed")
-            raise PolicyError(403, "model_not_allowed",
-                              f"model {model!r} is not allowed here")
+            raise PolicyError(403, "model_not_allowed", f"model {model!r} is not allowed here")
         return None
 
     async def on_response(self, ex: Exchange) -> None:

@@ -58,10 +58,18 @@ async def test_request_phase_runs_in_order_and_the_rest_in_reverse() -> None:
     result = await harness.request("POST", json={"model": "m"})
     assert result.status == 200
     assert Recorder.journal == [
-        "a:request", "b:request", "c:request",
-        "c:response", "b:response", "a:response",
-        "c:chunk-end", "b:chunk-end", "a:chunk-end",
-        "c:complete", "b:complete", "a:complete",
+        "a:request",
+        "b:request",
+        "c:request",
+        "c:response",
+        "b:response",
+        "a:response",
+        "c:chunk-end",
+        "b:chunk-end",
+        "a:chunk-end",
+        "c:complete",
+        "b:complete",
+        "a:complete",
     ]
 
 
@@ -115,8 +123,9 @@ async def test_when_skips_a_plugin_entirely_unless_it_matches(
     when: dict[str, object], path: str, method: str, headers: dict[str, str], runs: bool
 ) -> None:
     harness = Harness([rec("a", refuse=418, when=when)])
-    result = await harness.request(method, path, headers=headers,
-                                   json={"model": "m"} if method == "POST" else None)
+    result = await harness.request(
+        method, path, headers=headers, json={"model": "m"} if method == "POST" else None
+    )
     assert (result.status == 418) is runs
     assert ("a:complete" in Recorder.journal) is runs
 
@@ -149,8 +158,7 @@ async def test_an_unknown_on_hook_is_a_load_error() -> None:
 
 def test_only_overridden_hooks_are_recorded() -> None:
     assert implemented_hooks(SetsIdentity) == ("on_request",)
-    assert implemented_hooks(Recorder) == ("on_request", "on_response", "on_chunk",
-                                           "on_complete")
+    assert implemented_hooks(Recorder) == ("on_request", "on_response", "on_chunk", "on_complete")
 
 
 def test_registry_resolves_entry_points_and_dotted_paths() -> None:
@@ -179,8 +187,9 @@ class ReadsBody(Plugin):
 async def test_a_plugin_that_rewrites_the_body_changes_what_the_provider_receives() -> None:
     upstream = FakeUpstream()
     harness = Harness([(ReadsBody, {})], upstream)
-    await harness.request("POST", json={"model": "m", "messages": [{"role": "user",
-                                                                    "content": "secret"}]})
+    await harness.request(
+        "POST", json={"model": "m", "messages": [{"role": "user", "content": "secret"}]}
+    )
     assert upstream.requests[0].json()["messages"][0]["content"] == "[redacted]"
 
 
@@ -192,8 +201,9 @@ class Uppercase(Plugin):
 
 
 async def test_chunk_filters_rewrite_the_stream_and_drop_a_stale_content_length() -> None:
-    reply = FakeReply(200, [(b"content-type", b"text/plain"), (b"content-length", b"4")],
-                      [b"ab", b"cd"])
+    reply = FakeReply(
+        200, [(b"content-type", b"text/plain"), (b"content-length", b"4")], [b"ab", b"cd"]
+    )
     harness = Harness([(Uppercase, {})], FakeUpstream(reply))
     result = await harness.request("GET", "/v1/models")
     assert result.body == b"ABCD!"

@@ -37,7 +37,8 @@ def test_a_policy_file_loads_it_by_dotted_path_and_checks_its_options(tmp_path: 
     (tmp_path / "policies").mkdir()
     (tmp_path / "config.toml").write_text(
         '[providers.mock]\ntype = "mock"\n[upstreams.u]\ntargets = [{ provider = "mock" }]\n'
-        '[[routes]]\npolicy = "p"\nupstream = "u"\n')
+        '[[routes]]\npolicy = "p"\nupstream = "u"\n'
+    )
     policy = tmp_path / "policies" / "p.toml"
     policy.write_text(f'[[plugins]]\nuse = "{DOTTED}"\nallow = ["a"]\n')
     loaded = load_config(tmp_path / "config.toml", env={})
