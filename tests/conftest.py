@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.upstreams",
     "tests.fixtures.gateway",
     "tests.fixtures.clamd",
+    "tests.fixtures.jwks",
 ]
