@@ -1,0 +1,1 @@
+"""Helpers of the ``cache`` plugin: request keys, HTTP cache semantics, entries, the LRU."""
