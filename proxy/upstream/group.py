@@ -277,7 +277,7 @@ class UpstreamGroup:
                 nxt = self._may_retry(candidates, tried, failed[1])
                 if nxt is None:
                     return outcome
-                await outcome.discard(success=not is_failure(outcome.response.status, None))
+                await outcome.discard(success=not is_failure(failed[0], None))
                 reason, error = str(failed[0]), None
             else:
                 error, reason = outcome, _kind(outcome)
