@@ -1,0 +1,284 @@
+"""input_scan: scan what users send (chat text, prompts, optional query and headers) for attacks
+and leaks before it reaches a provider or a log.
+
+The detection itself lives in ``scanners.text`` (one shared normaliser, one detector per
+check, all compiled here at load). This module only decides what to scan and what a hit does:
+
+- ``block``: 400 envelope, type ``input_rejected``, naming the checks (never the text);
+- ``redact``: the matched spans are replaced by ``[REDACTED:<check>]`` (``xss``: markup is
+  stripped by bleach) and the rewritten body is what the provider receives;
+- ``log``: a security event only.
+
+Every hit is a security event ``input_flagged`` naming check, rule, action and where (a JSON
+path such as ``messages[2].content``), never the matched text. ``mode = "monitor"`` is handled
+by the chain (a block becomes an event), and this plugin also leaves the body untouched then:
+monitoring must not change traffic. A scan whose texts total more than ``thread_threshold``
+runs in a worker thread so a large body never stalls the event loop; ordinary chat messages
+(a few KB, ~tens of µs) stay on the loop, where a thread hop would cost more than the scan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from starlette.responses import Response
+
+from proxy.config.types import ByteSize
+from proxy.errors import PolicyError
+from proxy.exchange import Exchange
+from proxy.plugin import Plugin, PluginOptions, Services
+from scanners.text import (
+    CHECKS,
+    CustomRules,
+    ScannedText,
+    ScanResult,
+    TextScanner,
+    UnsafePattern,
+    check_pattern,
+    redact_spans,
+    sanitize,
+)
+from scanners.text.extract import extract_texts
+
+Action = Literal["block", "redact", "log"]
+BodyField = Literal["messages", "prompt", "input"]
+_DEFAULT_FIELDS: tuple[BodyField, ...] = ("messages", "prompt", "input")
+_DEFAULT_ACTIONS: dict[str, Action] = {"pii": "redact"}
+_PATH_TOKEN = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
+_HEADER = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+class CustomRule(BaseModel):
+    """One operator-defined check: regexes and/or literals under one name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Check name in events.")
+    regex: list[str] = Field(default_factory=list, description="Regexes (lowercase; linear).")
+    literals: list[str] = Field(default_factory=list, description="Phrases, matched normalised.")
+    action: Action = Field("block", description="What a hit does: block, redact or log.")
+
+    @field_validator("regex")
+    @classmethod
+    def _linear(cls, value: list[str]) -> list[str]:
+        for i, pattern in enumerate(value):
+            try:
+                check_pattern(pattern)
+            except UnsafePattern as exc:
+                raise ValueError(f"regex[{i}]: {exc}") from None
+        return value
+
+
+class InputScan(Plugin):
+    name = "input_scan"
+    needs_request_body = True
+
+    class Options(PluginOptions):
+        checks: list[str] = Field(
+            default_factory=lambda: list(CHECKS),
+            description=f"Built-in checks to run, any of {sorted(CHECKS)}.",
+        )
+        default_action: Action = Field("block", description="Action of a check not in actions.")
+        actions: dict[str, Action] = Field(
+            default_factory=dict,
+            description='Per-check action, e.g. { pii = "redact", sql_injection = "log" }; '
+            'pii defaults to "redact".',
+        )
+        rules: list[CustomRule] = Field(default_factory=list, description="Custom checks.")
+        fields: list[BodyField] = Field(
+            default_factory=lambda: list(_DEFAULT_FIELDS),
+            description="Body fields whose text is scanned.",
+        )
+        query: bool = Field(False, description="Also scan the decoded query string.")
+        headers: list[str] = Field(default_factory=list, description="Also scan these headers.")
+        max_scan_bytes: ByteSize = Field(
+            256 * 1024, description="Most text scanned per request (bounds the CPU cost)."
+        )
+        on_truncated: Literal["allow", "block"] = Field(
+            "allow", description="What to do when the texts exceed max_scan_bytes."
+        )
+        thread_threshold: ByteSize = Field(
+            32 * 1024, description="Texts larger than this are scanned in a worker thread."
+        )
+
+        @field_validator("checks")
+        @classmethod
+        def _known_checks(cls, value: list[str]) -> list[str]:
+            unknown = [c for c in value if c not in CHECKS]
+            if unknown:
+                raise ValueError(f"unknown checks {unknown}; expected any of {sorted(CHECKS)}")
+            return value
+
+        @field_validator("headers")
+        @classmethod
+        def _header_names(cls, value: list[str]) -> list[str]:
+            for name in value:
+                if not _HEADER.match(name) or name != name.strip():
+                    raise ValueError(f"{name!r} is not a valid header name")
+            return value
+
+        @model_validator(mode="after")
+        def _consistent(self) -> InputScan.Options:
+            names = [*self.checks, *(r.name for r in self.rules)]
+            if len(set(names)) != len(names):
+                raise ValueError(f"check and rule names must be unique, got {names}")
+            unknown = sorted(set(self.actions) - set(self.checks))
+            if unknown:
+                raise ValueError(
+                    f"actions: {unknown} are not enabled checks (custom rules set their own action)"
+                )
+            for r in self.rules:
+                if not r.regex and not r.literals:
+                    raise ValueError(f"rules: {r.name!r} has neither regex nor literals")
+            if not names and not self.query and not self.headers:
+                raise ValueError("nothing to do: no checks and no rules")
+            if int(self.max_scan_bytes) <= 0:
+                raise ValueError("max_scan_bytes must be positive")
+            return self
+
+    options: Options
+
+    def __init__(self, options: Options, services: Services) -> None:
+        super().__init__(options, services)
+        try:
+            custom = [CustomRules(r.name, r.regex, r.literals) for r in options.rules]
+        except (UnsafePattern, ValueError) as exc:  # also re-checked here for dotted-path use
+            raise ValueError(f"rules: {exc}") from exc
+        self.scanner = TextScanner(options.checks, custom, int(options.max_scan_bytes))
+        self._actions: dict[str, Action] = {c: _DEFAULT_ACTIONS.get(c, options.default_action)
+                                            for c in options.checks}  # fmt: skip
+        self._actions.update(options.actions)
+        self._actions.update({r.name: r.action for r in options.rules})
+        self._fields = frozenset(options.fields)
+        self._headers = tuple(h.lower() for h in options.headers)
+        self._threshold = int(options.thread_threshold)
+
+    async def on_request(self, ex: Exchange) -> Response | None:
+        located = self._extra_texts(ex)
+        payload: Any = None
+        if ex.body_loaded or _is_json(ex):
+            payload = await ex.json()
+            if isinstance(payload, dict):
+                located += [
+                    (path, text)
+                    for path, text in extract_texts(payload)
+                    if path.split("[", 1)[0].split(".", 1)[0] in self._fields
+                ]
+        if not located:
+            return None
+        size = sum(len(text) for _, text in located)
+        texts = [text for _, text in located]
+        if size > self._threshold:
+            result = await asyncio.to_thread(self.scanner.scan, texts)
+        else:
+            result = self.scanner.scan(texts)
+        self._judge(ex, located, result, payload)
+        return None
+
+    def _extra_texts(self, ex: Exchange) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        if self.options.query and ex.query_string:
+            found.append(("query", unquote_plus(ex.query_string.decode("latin-1"))))
+        for name in self._headers:
+            value = ex.request_headers.get(name)
+            if value:
+                found.append((f"header.{name}", value))
+        return found
+
+    def _judge(
+        self, ex: Exchange, located: Sequence[tuple[str, str]], result: ScanResult, payload: Any
+    ) -> None:
+        if result.truncated:
+            ex.record_event("scan_truncated", self.name, "input larger than max_scan_bytes",
+                            scanned=result.scanned_bytes, monitored=self.monitoring)  # fmt: skip
+            if self.options.on_truncated == "block":
+                raise PolicyError(413, "input_too_large", "input too large to scan")
+        blocked: set[str] = set()
+        edits: list[_Edit] = []
+        for scanned in result.texts:
+            if not scanned.findings:
+                continue
+            path = located[scanned.index][0]
+            hits = {(f.check, f.rule) for f in scanned.findings}
+            redact: set[str] = set()
+            for check, rule in sorted(hits):
+                action = self._actions[check]
+                if action == "redact" and not _is_body_path(path):
+                    action = "block"  # query strings and headers cannot be rewritten safely
+                ex.record_event("input_flagged", self.name, f"{check}/{rule}", check=check,
+                                rule=rule, action=action, path=path,
+                                monitored=self.monitoring)  # fmt: skip
+                if action == "block":
+                    blocked.add(check)
+                elif action == "redact":
+                    redact.add(check)
+            if redact:
+                edits.append(_Edit(path, _rewrite(located[scanned.index][1], scanned, redact)))
+        if blocked:
+            names = ", ".join(sorted(blocked))
+            raise PolicyError(400, "input_rejected", f"input rejected by policy (checks: {names})")
+        if edits and not self.monitoring and isinstance(payload, dict):
+            for edit in edits:
+                _set_path(payload, edit.path, edit.text)
+            ex.set_json(payload)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "checks": list(self.scanner.check_names),
+            "actions": dict(self._actions),
+            "fields": sorted(self._fields),
+            "max_scan_bytes": self.scanner.max_scan_bytes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    path: str
+    text: str
+
+
+def _rewrite(full: str, scanned: ScannedText, checks: set[str]) -> str:
+    """The redacted text: span replacement for the checks, then bleach when xss is among them.
+
+    Spans refer to the normalised text. When normalising only changed case (the common case
+    for plain chat text) they also fit the original, which then keeps its casing; otherwise
+    the normalised (lowercased, decoded) form is what gets redacted. A text cut by the scan
+    cap keeps its unscanned remainder as it was.
+    """
+    findings = [f for f in scanned.findings if f.check in checks and f.check != "xss"]
+    text = scanned.original
+    if findings:
+        aligned = scanned.original.lower() == scanned.normalized
+        text = redact_spans(scanned.original if aligned else scanned.normalized, findings)
+    if "xss" in checks:
+        text = sanitize(text)
+    if len(scanned.original) < len(full) and full.startswith(scanned.original):
+        text += full[len(scanned.original) :]
+    return text
+
+
+def _is_body_path(path: str) -> bool:
+    return path != "query" and not path.startswith("header.")
+
+
+def _set_path(document: Any, path: str, value: str) -> None:
+    """Assign ``value`` at a path like ``messages[2].content[0].text`` in ``document``."""
+    keys: list[str | int] = [
+        name if name else int(index) for name, index in _PATH_TOKEN.findall(path)
+    ]
+    node = document
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = value
+
+
+def _is_json(ex: Exchange) -> bool:
+    if ex.method not in ("POST", "PUT", "PATCH"):
+        return False
+    media = (ex.request_headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
