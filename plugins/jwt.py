@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 from plugins._jwt.jwks import JwksCache
 from plugins._jwt.keys import VerificationKey, check_algorithms, check_key_for, load_key
 from plugins._jwt.verify import (
+    MISSING,
     ClaimCheck,
     ClaimPolicy,
     TokenRejected,
@@ -278,7 +279,7 @@ class Jwt(Plugin):
     def _forward_claims(self, ex: Exchange, claims: dict[str, Any]) -> None:
         for claim, header in self._forward:
             value = claim_value(claims, claim)
-            text = _header_text(value)
+            text = None if value is MISSING else _header_text(value)
             if text is not None:
                 ex.request_headers[header] = text
 

@@ -80,7 +80,10 @@ class JwksCache:
 
     def _match(self, kid: str | None, alg: str) -> VerificationKey | None:
         if kid is not None:
-            return next((k for k in self._keys if k.kid == kid and k.accepts(alg)), None)
+            # A kid match is returned even when it does not fit ``alg``: the signature check
+            # then refuses it as a mismatch, instead of a refetch looking for another key.
+            named = [k for k in self._keys if k.kid == kid]
+            return next((k for k in named if k.accepts(alg)), named[0] if named else None)
         # Without a kid, a key is chosen only when exactly one could verify this alg.
         candidates = [k for k in self._keys if k.accepts(alg)]
         return candidates[0] if len(candidates) == 1 else None

@@ -9,6 +9,7 @@ that goes to the security event and the log, never to the client.
 
 from __future__ import annotations
 
+import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from jwt.api_jws import PyJWS
 
 from plugins._jwt.keys import VerificationKey
 
-_MISSING = object()
+MISSING: Any = object()
+_MISSING = MISSING
 
 
 class TokenRejected(Exception):
@@ -73,19 +75,29 @@ def read_header(token: str, algorithms: Sequence[str]) -> tuple[str, str | None]
     """The token's ``alg`` (checked against the allowlist) and ``kid``, before any key."""
     if token.count(".") != 2:
         raise TokenRejected("malformed", detail="not three segments")
+    if "crit" in _peek_header(token):
+        raise TokenRejected("unsupported_critical_header")
     try:
         header = jwt.get_unverified_header(token)
-    except (jwt.DecodeError, binascii.Error, ValueError, TypeError):
+    except (jwt.PyJWTError, binascii.Error, ValueError, TypeError):
         raise TokenRejected("malformed", detail="header") from None
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in algorithms:
         raise TokenRejected("algorithm_not_allowed", alg=str(alg)[:20])
-    if "crit" in header:
-        raise TokenRejected("unsupported_critical_header")
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
         raise TokenRejected("malformed", detail="kid")
     return alg, kid
+
+
+def _peek_header(token: str) -> dict[str, Any]:
+    """The raw header object, or {} when it does not decode (pyjwt then says why)."""
+    segment = token.split(".", 1)[0]
+    try:
+        header = orjson.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (binascii.Error, ValueError):
+        return {}
+    return header if isinstance(header, dict) else {}
 
 
 def verify_signature(token: str, alg: str, key: VerificationKey) -> dict[str, Any]:
