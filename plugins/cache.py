@@ -220,20 +220,29 @@ class Cache(Plugin):
         return Entry.decode(raw) if raw is not None else None
 
     async def _coalesce(self, ex: Exchange, st: dict[str, Any], scope: str) -> Entry | None:
-        """Lead the upstream call for this key, or wait for the leader and read its result."""
+        """Lead the upstream call for this key, or wait for the leader and read its result.
+
+        When the leader fails (nothing was stored), one of its followers leads a second round
+        while the rest wait again; after that round each follower goes upstream itself, so a
+        failing provider never queues requests behind each other for long.
+        """
         store = self.services.store
         lock = PREFIX + st["lock"]
-        try:
-            lease = await store.lead(lock, self.options.lock_ttl)
-            if lease is not None:
-                st["lease"] = lease
+        for _ in range(2):
+            try:
+                lease = await store.lead(lock, self.options.lock_ttl)
+                if lease is not None:
+                    st["lease"] = lease
+                    return None
+                await store.wait_released(lock, self.options.coalesce_wait)
+            except StateUnavailable:
                 return None
-            await store.wait_released(lock, self.options.coalesce_wait)
-        except StateUnavailable:
-            return None
-        if st["kind"] == "get":
-            st["key"] = await self._variant_key(ex, st["lock"], scope)
-        return await self._lookup(st["key"])
+            if st["kind"] == "get":
+                st["key"] = await self._variant_key(ex, st["lock"], scope)
+            entry = await self._lookup(st["key"])
+            if entry is not None:
+                return entry
+        return None
 
     def _hit(self, ex: Exchange, st: dict[str, Any], entry: Entry) -> Response:
         st["state"] = "hit"
@@ -249,8 +258,9 @@ class Cache(Plugin):
         if entry.streaming:
             response = StreamingResponse(replay(sse_events(entry.body)), entry.status)
         else:
+            # No content-length: the chain's body filters run on this answer too, so the
+            # pipeline sends it chunked, exactly as it sent the stored response.
             response = Response(entry.body, entry.status)
-            headers.append((b"content-length", str(len(entry.body)).encode()))
         response.raw_headers = headers
         return response
 

@@ -1,0 +1,445 @@
+"""cache plugin: keys, bypass rules, HTTP semantics, bounds, TTL and coalescing, through the
+real pipeline (Harness) with a fake provider that counts its calls."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from plugins._cache.entry import Entry, sse_events
+from plugins._cache.http import request_rule, response_ttl
+from plugins._cache.lru import ByteLru
+from plugins.cache import Cache
+from proxy.exchange import Exchange, Identity
+from proxy.observe.metrics import Metrics
+from proxy.plugin import Plugin, Services
+from proxy.state import MemoryStore, StateUnavailable
+from proxy.testing import FakeReply, FakeUpstream, Harness, Result
+from proxy.upstream.client import UpstreamRequest
+
+CHAT = "/v1/chat/completions"
+
+
+def chat(content: str = "hi", **extra: Any) -> dict[str, Any]:
+    return {
+        "model": "m",
+        "messages": [{"role": "user", "content": content}],
+        "temperature": 0,
+        **extra,
+    }
+
+
+class Who(Plugin):
+    """Sets the identity from X-User, as an auth plugin would."""
+
+    name = "who"
+
+    async def on_request(self, ex: Exchange) -> None:
+        user = ex.request_headers.get("x-user")
+        if user:
+            ex.identity = Identity(subject=user, key_id=f"key-{user}")
+
+
+class Counting:
+    """A provider that numbers its answers, so a stored copy is told from a fresh one."""
+
+    def __init__(
+        self, status: int = 200, headers: list[tuple[bytes, bytes]] | None = None, sse: bool = False
+    ) -> None:
+        self.calls = 0
+        self.status = status
+        self.headers = headers or []
+        self.sse = sse
+
+    def __call__(self, request: UpstreamRequest, body: bytes) -> FakeReply:
+        self.calls += 1
+        if self.sse:
+            return FakeReply.sse(
+                [{"choices": [{"delta": {"content": f"n{self.calls}-{i}"}}]} for i in range(3)]
+            )
+        reply = FakeReply.json({"answer": self.calls, "x": "é"}, self.status)
+        reply.headers = [*reply.headers, (b"set-cookie", b"s=1"), *self.headers]
+        return reply
+
+
+def harness(
+    options: dict[str, Any] | None = None, reply: Any = None, clock: Any = None
+) -> tuple[Harness, Counting]:
+    counting = reply if isinstance(reply, Counting) else Counting()
+    services = Services(
+        store=MemoryStore(), metrics=Metrics(), **({"clock": clock} if clock else {})
+    )
+    h = Harness([(Who, {}), (Cache, options or {})], FakeUpstream(counting), services=services)
+    return h, counting
+
+
+async def post(
+    h: Harness, body: dict[str, Any], user: str | None = "alice", path: str = CHAT, **headers: str
+) -> Result:
+    hdrs = {k.replace("_", "-"): v for k, v in headers.items()}
+    if user:
+        hdrs["x-user"] = user
+    return await h.request("POST", path, json=body, headers=hdrs)
+
+
+def metric(h: Harness, name: str, **labels: str) -> float:
+    value = h.metrics.registry.get_sample_value(name, {"route": "route0", **labels})
+    return value or 0.0
+
+
+async def test_second_identical_request_is_a_byte_identical_hit() -> None:
+    h, provider = harness()
+    first = await post(h, chat())
+    second = await post(h, chat())
+    assert provider.calls == 1
+    assert first.header("x-cache") == "MISS" and second.header("x-cache") == "HIT"
+    assert second.body == first.body and second.status == 200
+    assert second.header("age") == "0"
+    assert second.header("x-request-id") != first.header("x-request-id")
+    assert second.header("set-cookie") is None  # one caller's cookie is never replayed
+    assert metric(h, "sluicegate_cache_lookups_total", result="hit") == 1
+    assert metric(h, "sluicegate_cache_lookups_total", result="miss") == 1
+    assert metric(h, "sluicegate_cache_bytes_saved_total") == len(first.body)
+
+
+async def test_sse_hit_is_replayed_as_a_stream_byte_for_byte() -> None:
+    h, provider = harness(reply=Counting(sse=True))
+    first = await post(h, chat(stream=True))
+    second = await post(h, chat(stream=True))
+    assert provider.calls == 1
+    assert second.header("x-cache") == "HIT"
+    assert (second.header("content-type") or "").startswith("text/event-stream")
+    assert second.body == first.body and b"n1-2" in second.body
+    assert len(second.chunks) == len(sse_events(first.body)) == 4  # 3 deltas + [DONE]
+
+
+async def test_stream_and_non_stream_requests_do_not_share_an_entry() -> None:
+    h, provider = harness()
+    await post(h, chat())
+    await post(h, chat(stream=True))
+    assert provider.calls == 2
+
+
+async def test_sampling_requests_bypass_unless_the_client_opts_in() -> None:
+    h, provider = harness()
+    body = chat()
+    del body["temperature"]
+    for _ in range(2):
+        result = await post(h, body)
+        assert result.header("x-cache") == "BYPASS"
+    assert provider.calls == 2
+    warm = await post(h, chat(temperature=0.7), X_Cache_Allow="1")
+    hit = await post(h, chat(temperature=0.7), X_Cache_Allow="1")
+    assert (warm.header("x-cache"), hit.header("x-cache")) == ("MISS", "HIT")
+    assert provider.calls == 3
+    assert metric(h, "sluicegate_cache_bypasses_total", reason="nondeterministic") == 2
+
+
+async def test_embeddings_are_cached_without_a_temperature() -> None:
+    h, provider = harness()
+    body = {"model": "e", "input": "text"}
+    await post(h, body, path="/v1/embeddings")
+    hit = await post(h, body, path="/v1/embeddings")
+    assert hit.header("x-cache") == "HIT" and provider.calls == 1
+
+
+async def test_deterministic_only_false_caches_sampling_requests() -> None:
+    h, provider = harness({"deterministic_only": False})
+    await post(h, chat(temperature=1))
+    assert (await post(h, chat(temperature=1))).header("x-cache") == "HIT"
+    assert provider.calls == 1
+
+
+async def test_client_no_store_neither_reads_nor_writes() -> None:
+    h, provider = harness()
+    await post(h, chat(), Cache_Control="no-store")
+    after = await post(h, chat())
+    assert after.header("x-cache") == "MISS"  # the no-store response was not kept
+    skipped = await post(h, chat(), Cache_Control="no-store")
+    assert skipped.header("x-cache") == "BYPASS" and skipped.json()["answer"] == 3
+    assert provider.calls == 3
+
+
+async def test_client_no_cache_skips_the_copy_but_refreshes_it() -> None:
+    h, provider = harness()
+    await post(h, chat())
+    refreshed = await post(h, chat(), Cache_Control="no-cache")
+    assert refreshed.header("x-cache") == "BYPASS" and refreshed.json()["answer"] == 2
+    hit = await post(h, chat())
+    assert hit.header("x-cache") == "HIT" and hit.json()["answer"] == 2
+    assert provider.calls == 2
+
+
+@pytest.mark.parametrize("status", [400, 404, 500, 503])
+async def test_errors_are_never_cached(status: int) -> None:
+    h, provider = harness(reply=Counting(status=status))
+    for _ in range(3):
+        result = await post(h, chat())
+        assert result.status == status and result.header("x-cache") == "MISS"
+    assert provider.calls == 3
+
+
+async def test_provider_no_store_is_respected() -> None:
+    h, provider = harness(reply=Counting(headers=[(b"cache-control", b"no-store")]))
+    await post(h, chat())
+    await post(h, chat())
+    assert provider.calls == 2
+    assert metric(h, "sluicegate_cache_stores_total", outcome="not_cacheable") == 2
+
+
+async def test_cache_is_per_identity_by_default_and_anonymous_bypasses() -> None:
+    h, provider = harness()
+    await post(h, chat(), user="alice")
+    bob = await post(h, chat(), user="bob")
+    assert bob.header("x-cache") == "MISS"
+    anon = await post(h, chat(), user=None)
+    assert anon.header("x-cache") == "BYPASS"
+    assert provider.calls == 3
+    assert metric(h, "sluicegate_cache_bypasses_total", reason="anonymous") == 1
+
+
+async def test_shared_cache_serves_every_caller() -> None:
+    h, provider = harness({"shared": True})
+    await post(h, chat(), user="alice")
+    assert (await post(h, chat(), user="bob")).header("x-cache") == "HIT"
+    assert (await post(h, chat(), user=None)).header("x-cache") == "HIT"
+    assert provider.calls == 1
+
+
+async def test_key_ignores_field_order_and_user_but_not_output_parameters() -> None:
+    h, provider = harness()
+    await post(
+        h,
+        {
+            "temperature": 0,
+            "messages": [{"content": "hi", "role": "user"}],
+            "model": "m",
+            "user": "u1",
+        },
+    )
+    assert (await post(h, chat(user="u2"))).header("x-cache") == "HIT"
+    assert (await post(h, chat(seed=7))).header("x-cache") == "MISS"
+    assert (await post(h, chat(model="other"))).header("x-cache") == "MISS"
+    assert (await post(h, chat("bye"))).header("x-cache") == "MISS"
+    assert provider.calls == 4
+
+
+async def test_key_fields_limit_what_counts() -> None:
+    h, provider = harness({"key_fields": ["model", "messages"]})
+    await post(h, chat(seed=1))
+    assert (await post(h, chat(seed=2))).header("x-cache") == "HIT"
+    assert provider.calls == 1
+
+
+async def test_ttl_expiry_and_age_on_an_injected_clock() -> None:
+    now = [1000.0]
+    h, provider = harness({"ttl": "60s"}, clock=lambda: now[0])
+    await post(h, chat())
+    now[0] += 59
+    hit = await post(h, chat())
+    assert hit.header("x-cache") == "HIT" and hit.header("age") == "59"
+    now[0] += 2
+    assert (await post(h, chat())).header("x-cache") == "MISS"
+    assert provider.calls == 2
+
+
+async def test_memory_backend_is_byte_bounded_lru() -> None:
+    h, provider = harness({"max_bytes": 1000, "max_entry_bytes": 500})  # ~360 B an entry
+    for word in ("a", "b", "c", "d"):
+        await post(h, chat(word))
+    plugin = h.chain.plugins[1]
+    assert isinstance(plugin, Cache)
+    info = plugin.describe()
+    assert info["bytes"] <= 1000 and (info["entries"], info["evictions"]) == (2, 2)
+    assert (await post(h, chat("c"))).header("x-cache") == "HIT"
+    assert (await post(h, chat("a"))).header("x-cache") == "MISS"  # the oldest went first
+    assert provider.calls == 5
+
+
+async def test_responses_over_max_entry_bytes_are_not_stored() -> None:
+    big = FakeReply.json({"blob": "x" * 5000})
+    h = Harness([(Who, {}), (Cache, {"max_entry_bytes": 4000})], FakeUpstream(big))
+    await post(h, chat())
+    assert (await post(h, chat())).header("x-cache") == "MISS"
+    assert len(h.upstream.requests) == 2
+    assert metric(h, "sluicegate_cache_stores_total", outcome="too_large") == 2
+
+
+async def test_fifty_concurrent_identical_misses_make_one_upstream_call() -> None:
+    gate = asyncio.Event()
+    calls = 0
+
+    async def slow(request: UpstreamRequest, body: bytes) -> FakeReply:
+        nonlocal calls
+        calls += 1
+        await gate.wait()
+        return FakeReply.json({"answer": calls})
+
+    h = Harness([(Who, {}), (Cache, {})], FakeUpstream(slow))
+    tasks = [asyncio.create_task(post(h, chat())) for _ in range(50)]
+    while calls == 0:
+        await asyncio.sleep(0)
+    for _ in range(20):  # let every follower reach its wait before the leader answers
+        await asyncio.sleep(0)
+    gate.set()
+    results = await asyncio.gather(*tasks)
+    assert calls == 1
+    assert {r.body for r in results} == {results[0].body}
+    assert sorted(r.header("x-cache") or "" for r in results) == ["HIT"] * 49 + ["MISS"]
+
+
+async def test_followers_go_upstream_themselves_when_the_leader_fails() -> None:
+    gate = asyncio.Event()
+    calls = 0
+
+    async def first_fails(request: UpstreamRequest, body: bytes) -> FakeReply:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await gate.wait()
+            return FakeReply.json({"error": "boom"}, 500)
+        return FakeReply.json({"answer": calls})
+
+    h = Harness([(Who, {}), (Cache, {})], FakeUpstream(first_fails))
+    tasks = [asyncio.create_task(post(h, chat())) for _ in range(5)]
+    while calls == 0:
+        await asyncio.sleep(0)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    gate.set()
+    results = await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert sorted(r.status for r in results) == [200, 200, 200, 200, 500]
+    assert calls == 2  # one follower led the second round; the other three got its copy
+    assert sorted(r.header("x-cache") or "" for r in results) == ["HIT"] * 3 + ["MISS"] * 2
+
+
+async def test_a_provider_that_keeps_failing_does_not_queue_followers_forever() -> None:
+    gate = asyncio.Event()
+    calls = 0
+
+    async def failing(request: UpstreamRequest, body: bytes) -> FakeReply:
+        nonlocal calls
+        calls += 1
+        await gate.wait()
+        return FakeReply.json({"error": "bad"}, 400)
+
+    h = Harness([(Who, {}), (Cache, {})], FakeUpstream(failing))
+    tasks = [asyncio.create_task(post(h, chat())) for _ in range(6)]
+    while calls == 0:
+        await asyncio.sleep(0)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert calls == 1  # the followers wait for the leader
+    gate.set()
+    results = await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert [r.status for r in results] == [400] * 6
+    assert calls == 6  # leader, second-round leader, then the other four on their own
+
+
+async def test_get_is_cached_per_cache_control_and_vary() -> None:
+    headers = [(b"cache-control", b"max-age=30"), (b"vary", b"X-Tenant")]
+    h, provider = harness(reply=Counting(headers=headers))
+    a1 = await h.request("GET", "/v1/models", headers={"x-user": "u", "x-tenant": "a"})
+    a2 = await h.request("GET", "/v1/models", headers={"x-user": "u", "x-tenant": "a"})
+    b1 = await h.request("GET", "/v1/models", headers={"x-user": "u", "x-tenant": "b"})
+    assert (a1.header("x-cache"), a2.header("x-cache"), b1.header("x-cache")) == (
+        "MISS",
+        "HIT",
+        "MISS",
+    )
+    assert a2.body == a1.body and b1.json()["answer"] == 2
+    assert (await h.request("GET", "/v1/models?x=1", headers={"x-user": "u"})).header(
+        "x-cache"
+    ) == "MISS"
+    assert provider.calls == 3
+
+
+@pytest.mark.parametrize("cache_control", [None, "no-store", "no-cache", "max-age=0"])
+async def test_get_without_freshness_is_not_stored(cache_control: str | None) -> None:
+    headers = [(b"cache-control", cache_control.encode())] if cache_control else []
+    h, provider = harness(reply=Counting(headers=headers))
+    for _ in range(2):
+        await h.request("GET", "/v1/models", headers={"x-user": "u"})
+    assert provider.calls == 2
+
+
+async def test_private_get_is_kept_only_in_a_per_identity_cache() -> None:
+    headers = [(b"cache-control", b"private, max-age=60")]
+    own, own_calls = harness(reply=Counting(headers=headers))
+    shared, shared_calls = harness({"shared": True}, reply=Counting(headers=headers))
+    for h in (own, shared):
+        for _ in range(2):
+            await h.request("GET", "/v1/models", headers={"x-user": "u"})
+    assert (own_calls.calls, shared_calls.calls) == (1, 2)
+
+
+class DownStore(MemoryStore):
+    """A store whose every call fails, as redis under on_error = "deny" does."""
+
+    async def get(self, key: str) -> bytes | None:
+        raise StateUnavailable()
+
+    async def set(self, key: str, value: bytes, ttl: float | None) -> None:
+        raise StateUnavailable()
+
+    async def lead(self, key: str, ttl: float) -> Any:
+        raise StateUnavailable()
+
+
+async def test_a_failing_store_degrades_to_misses_never_to_errors() -> None:
+    services = Services(store=DownStore(), metrics=Metrics())
+    h = Harness(
+        [(Who, {}), (Cache, {"backend": "store"})], FakeUpstream(Counting()), services=services
+    )
+    results = [await post(h, chat()) for _ in range(2)]
+    assert [r.status for r in results] == [200, 200]
+    assert [r.header("x-cache") for r in results] == ["MISS", "MISS"]
+    assert metric(h, "sluicegate_cache_stores_total", outcome="failed") == 2
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"ttl": 0}, "positive"),
+        ({"max_bytes": 100, "max_entry_bytes": 200}, "max_entry_bytes"),
+        ({"paths": ["chat/completions"]}, "must start with"),
+        ({"key_fields": ["messages"]}, '"model"'),
+        ({"key_fields": ["model"], "ignore_fields": ["user"]}, "not both"),
+        ({"tll": "5m"}, "tll"),
+        ({"backend": "disk"}, "backend"),
+    ],
+)
+def test_bad_options_fail_at_load(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Cache.Options.model_validate(options)
+
+
+def test_entry_round_trip_and_garbage() -> None:
+    entry = Entry(200, (("content-type", "application/json"),), b'{"a":\n1}', 12.5)
+    assert Entry.decode(entry.encode()) == entry
+    assert Entry.decode(b"not an entry") is None
+    assert Entry.decode(b"{}\nbody") is None
+
+
+def test_request_and_response_rules() -> None:
+    assert request_rule("No-Store", None).store is False
+    assert request_rule(None, "no-cache").lookup is False
+    assert request_rule("max-age=0", None).reason == "no_cache"
+    assert request_rule(None, None).lookup is True
+    assert response_ttl("s-maxage=5, max-age=50", None, shared=True, default=None) == 5
+    assert response_ttl("s-maxage=5, max-age=50", None, shared=False, default=None) == 50
+    assert response_ttl("max-age=5", "*", shared=False, default=None) is None
+    assert response_ttl("max-age=abc", None, shared=False, default=None) is None
+    assert response_ttl("no-cache", None, shared=False, default=300.0) == 300.0
+
+
+def test_lru_refuses_values_larger_than_the_bound() -> None:
+    lru = ByteLru(300, clock=lambda: 0.0)
+    assert lru.set("k", b"x" * 50, 10) is True
+    assert lru.set("big", b"x" * 400, 10) is False
+    assert lru.get("k") == b"x" * 50 and lru.size == 1 + 50 + 200
+    lru.set("k", b"y", 10)
+    assert lru.size == 1 + 1 + 200 and len(lru) == 1
