@@ -52,6 +52,11 @@ class Rule:
     gates: tuple[str, ...] = ()
     validate: Validator | None = field(default=None)
 
+    @property
+    def non_ascii(self) -> bool:
+        """True when every gate has a non-ASCII character, so ASCII text cannot match."""
+        return bool(self.gates) and not any(g.isascii() for g in self.gates)
+
 
 def rule(
     name: str,
@@ -85,6 +90,16 @@ def redact_spans(text: str, findings: Iterable[Finding]) -> str:
     return "".join(out)
 
 
+def _any_gate(text: str, gates: tuple[str, ...], present: dict[str, bool]) -> bool:
+    for g in gates:
+        hit = present.get(g)
+        if hit is None:
+            hit = present[g] = g in text
+        if hit:
+            return True
+    return False
+
+
 class RuleDetector:
     """A detector made of gated rules; subclasses only declare `name` and `build_rules()`."""
 
@@ -106,8 +121,10 @@ class RuleDetector:
         """Run every rule whose gates are present; positions refer to `text` as given."""
         found: list[Finding] = []
         memo: Memo = {}
+        present: dict[str, bool] = {}  # each distinct gate is searched once per text
+        ascii_text = text.isascii()
         for r in self._rules:
-            if r.gates and not any(g in text for g in r.gates):
+            if r.gates and (ascii_text and r.non_ascii or not _any_gate(text, r.gates, present)):
                 continue
             for m in r.pattern.finditer(text):
                 if r.validate is None or r.validate(text, m, memo):

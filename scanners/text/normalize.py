@@ -118,6 +118,9 @@ def normalize(text: str) -> str:
             text = decode(text)
             if not text.isascii():
                 return _normalize_unicode(text)
+        if text.isprintable():  # no controls, no tabs or newlines: only runs of spaces remain
+            text = text.lower()
+            return (_WS.sub(" ", text) if "  " in text else text).strip()
         if _INVISIBLE.search(text):
             text = _INVISIBLE.sub("", text)
         return collapse_whitespace(text.lower())

@@ -39,6 +39,14 @@ def _email_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
     return not (addr.startswith("git@") and text[m.end() : m.end() + 1] == ":")
 
 
+_DIGITS = tuple("0123456789")
+_NINO_BAD_PREFIXES = ("bg", "gb", "kn", "nk", "nt", "tn", "zz")
+
+
+def _nino_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
+    return not m.group(0).startswith(_NINO_BAD_PREFIXES)
+
+
 def _phone_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
     n = len(digits_only(m.group(0)))
     if not 10 <= n <= 15:
@@ -79,19 +87,22 @@ class PiiDetector(RuleDetector):
             ),
             rule(
                 "phone",
-                r"(?<![\w+-])\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?![\w-])|"
-                r"(?<![\w-])(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}(?![\w-])",
+                r"\+(?<![\w+-]\+)\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?![\w-])|"
+                r"[(\d](?<![\w-][(\d])(?:(?<=\()\d{3}\)\s?|(?<=\d)\d{2}[.-])\d{3}[.-]\d{4}(?![\w-])",
                 gates=("+", "(", "-", "."),
                 validate=_phone_ok,
             ),
             rule(
                 "card_number",
-                r"(?<![\d.-])\d(?:[ -]?\d){12,18}(?![\d-])",
+                r"\d(?<![\d.-]\d)(?:[ -]?\d){12,18}(?![\d-])",
+                gates=_DIGITS,
                 validate=_card_ok,
             ),
             rule(
                 "iban",
-                r"(?<![a-z0-9])[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,4})?(?![a-z0-9])",
+                r"[a-z](?<![a-z0-9][a-z])[a-z]\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,4})?"
+                r"(?![a-z0-9])",
+                gates=_DIGITS,
                 validate=_iban_ok,
             ),
             rule(
@@ -101,17 +112,20 @@ class PiiDetector(RuleDetector):
             ),
             rule(
                 "uk_nino",
-                r"(?<![a-z0-9])(?!bg|gb|kn|nk|nt|tn|zz)[a-ceghj-prstw-z][a-ceghj-nprstw-z]"
-                r" ?\d{2} ?\d{2} ?\d{2} ?[a-d](?![a-z0-9])",
+                r"[a-ceghj-prstw-z](?<![a-z0-9][a-z])[a-ceghj-nprstw-z] ?\d{2} ?\d{2} ?\d{2} ?[a-d]"
+                r"(?![a-z0-9])",
+                gates=_DIGITS,
+                validate=_nino_ok,
             ),
             rule(
                 "es_dni",
-                r"(?<![a-z0-9])[xyz]?\d{7,8}-?[a-z](?![a-z0-9])",
+                r"[0-9xyz](?<![a-z0-9][0-9xyz])\d{6,8}-?[a-z](?![a-z0-9])",
+                gates=_DIGITS,
                 validate=_dni_ok,
             ),
             rule(
                 "br_cpf",
-                r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d-])",
+                r"\d(?<![\d.]\d)\d{2}\.\d{3}\.\d{3}-\d{2}(?![\d-])",
                 gates=(".",),
                 validate=_cpf_ok,
             ),

@@ -89,9 +89,10 @@ class SqlInjectionDetector(RuleDetector):
             ),
             rule(
                 "stacked_query",
-                rf"(?:['\"`]\s?\)?|\d)\s?;{_OSEP}(?:drop|delete|insert|update|shutdown|exec|execute|"
+                rf";{_OSEP}(?:drop|delete|insert|update|shutdown|exec|execute|"
                 rf"declare|truncate|alter|create|grant|select{_SEP}pg_sleep|waitfor)\b",
                 gates=(";",),
+                validate=_after_breakout,
             ),
             rule(
                 "time_delay",
@@ -137,6 +138,14 @@ class SqlInjectionDetector(RuleDetector):
                 gates=("char", "chr", "concat"),
             ),
         )
+
+
+_BREAKOUT_TAIL = re.compile(r"(?:['\"`]\s?\)?|\d)\s?$")
+
+
+def _after_breakout(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """A stacked query must follow a closed literal or a number: `1'; drop`, `5; drop`."""
+    return _BREAKOUT_TAIL.search(text, max(0, m.start() - 4), m.start()) is not None
 
 
 def _quote_opens(text: str, m: re.Match[str], memo: Memo) -> bool:
