@@ -18,9 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scanners.text import TextScanner  # noqa: E402
-from scanners.text.scanner import CHECKS  # noqa: E402
-from tests.corpus.adversarial import adversarial  # noqa: E402
+import itertools
+
+from scanners.text import TextScanner
+from scanners.text.scanner import CHECKS
+from tests.corpus.adversarial import adversarial
 
 SIZES_KB = (25, 50, 100, 200)
 REPEATS = 5
@@ -41,7 +43,7 @@ def adversarial_table() -> str:
     for check in sorted(CHECKS):
         scanner = TextScanner([check], max_scan_bytes=1 << 22)
         times = [_median_ms(scanner, adversarial(check, kb * 1024)) for kb in SIZES_KB]
-        ratios = [b / a for a, b in zip(times, times[1:], strict=False)]
+        ratios = [b / a for a, b in itertools.pairwise(times)]
         cells = " | ".join(f"{t:.1f}" for t in times)
         lines.append(f"| {check} | {cells} | {' / '.join(f'{r:.2f}x' for r in ratios)} |")
     return "\n".join(lines)

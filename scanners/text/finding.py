@@ -124,7 +124,7 @@ class RuleDetector:
         present: dict[str, bool] = {}  # each distinct gate is searched once per text
         ascii_text = text.isascii()
         for r in self._rules:
-            if r.gates and (ascii_text and r.non_ascii or not _any_gate(text, r.gates, present)):
+            if r.gates and ((ascii_text and r.non_ascii) or not _any_gate(text, r.gates, present)):
                 continue
             for m in r.pattern.finditer(text):
                 if r.validate is None or r.validate(text, m, memo):
