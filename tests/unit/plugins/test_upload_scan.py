@@ -1,0 +1,154 @@
+"""upload_scan through the real pipeline with real libmagic (clamd: tests/integration)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from plugins.upload_scan import UploadScan
+from proxy.testing import Harness
+from tests.data.uploads import generate as g
+
+
+async def upload(harness: Harness, content_type: str, body: bytes, path: str = "/v1/files") -> Any:
+    return await harness.request("POST", path, body=body, headers={"content-type": content_type})
+
+
+@pytest.mark.parametrize(
+    ("name", "ctype", "data"),
+    [
+        ("report.pdf", "application/pdf", g.pdf()),
+        ("pic.png", "image/png", g.png()),
+        ("memo.docx", None, g.docx()),
+        ("notes.txt", "text/plain", b"plain notes\n" * 50),
+    ],
+)
+async def test_allowed_files_are_forwarded_byte_for_byte(
+    name: str, ctype: str | None, data: bytes
+) -> None:
+    harness = Harness([(UploadScan, {})])
+    content_type, body = g.one_file(name, ctype, data)
+    result = await upload(harness, content_type, body)
+    assert result.status == 200
+    assert harness.upstream.requests[0].body == body
+    assert harness.upstream.requests[0].headers["content-type"] == content_type
+    assert result.exchange.events == []
+    plugin = harness.chain.plugins[0]
+    assert result.exchange.state_for(plugin) == {}  # the spool was released on completion
+
+
+async def test_text_renamed_png_is_422_saying_only_file_rejected() -> None:
+    harness = Harness([(UploadScan, {})])
+    content_type, body = g.one_file("cat.png", "image/png", b"#!/bin/sh\nrm -rf /\n" * 20)
+    result = await upload(harness, content_type, body)
+    assert result.status == 422
+    error = result.json()["error"]
+    assert (error["type"], error["message"]) == ("file_rejected", "file rejected")
+    assert harness.upstream.requests == []
+    (event,) = result.exchange.events
+    assert event.type == "scan_blocked" and event.detail["file"] == "cat.png"
+    assert event.detail["kind"] in ("type_mismatch", "type_not_allowed")
+    assert "text/" in event.detail["detail"]  # the sniffed type is in the event, not the answer
+    assert "text/" not in result.body.decode()
+
+
+async def test_type_not_on_the_allowlist() -> None:
+    harness = Harness([(UploadScan, {"allow_types": ["image/*"]})])
+    result = await upload(harness, *g.one_file("report.pdf", "application/pdf", g.pdf()))
+    assert result.status == 422
+    assert result.exchange.events[0].detail["kind"] == "type_not_allowed"
+
+
+async def test_size_limits_are_413() -> None:
+    harness = Harness([(UploadScan, {"max_file_size": 1000})])
+    result = await upload(harness, *g.one_file("big.txt", "text/plain", b"a" * 5000))
+    assert result.status == 413 and result.json()["error"]["type"] == "payload_too_large"
+    assert result.exchange.events[0].detail["kind"] == "file_too_large"
+    total = Harness([(UploadScan, {"max_total_size": 2000, "max_file_size": 1500})])
+    parts = [("a", "a.txt", "text/plain", b"a" * 1200), ("b", "b.txt", "text/plain", b"b" * 1200)]
+    result = await upload(total, *g.multipart(parts))
+    assert result.status == 413
+
+
+async def test_zip_bomb_is_refused_when_archive_checks_are_on() -> None:
+    options = {"allow_types": ["application/zip"], "archive": {"max_ratio": 50}}
+    harness = Harness([(UploadScan, options)])
+    result = await upload(harness, *g.one_file("bomb.zip", "application/zip", g.zip_bomb()))
+    assert result.status == 422
+    assert result.exchange.events[0].detail["kind"] == "archive"
+    plain = Harness([(UploadScan, {"allow_types": ["application/zip"]})])
+    ok = await upload(plain, *g.one_file("small.zip", None, g.zip_of([("a.txt", b"hi")])))
+    assert ok.status == 200
+
+
+async def test_malformed_multipart_is_400() -> None:
+    harness = Harness([(UploadScan, {})])
+    result = await upload(harness, "multipart/form-data; boundary=abc", b"--abc\r\ngarbage")
+    assert result.status == 400 and result.json()["error"]["type"] == "invalid_request"
+
+
+async def test_other_paths_and_non_multipart_bodies_pass_untouched() -> None:
+    harness = Harness([(UploadScan, {})])
+    content_type, body = g.one_file("cat.png", "image/png", b"not a png")
+    other = await upload(harness, content_type, body, path="/v1/chat/completions")
+    assert other.status == 200 and harness.upstream.requests[-1].body == body
+    raw = await upload(harness, "application/octet-stream", b"not a png")
+    assert raw.status == 200
+    strict = Harness([(UploadScan, {"require_multipart": True})])
+    refused = await upload(strict, "application/octet-stream", b"not a png")
+    assert refused.status == 415
+
+
+async def test_monitor_mode_records_but_forwards_the_whole_original_body() -> None:
+    harness = Harness([(UploadScan, {"mode": "monitor"})])
+    content_type, body = g.one_file("cat.png", "image/png", b"just text " * 2000)
+    result = await upload(harness, content_type, body)
+    assert result.status == 200
+    assert harness.upstream.requests[0].body == body
+    types = {e.type for e in result.exchange.events}
+    assert "scan_blocked" in types and all(e.monitored for e in result.exchange.events)
+
+
+@pytest.mark.parametrize(("on_error", "status"), [("deny", 503), ("allow", 200)])
+async def test_clamd_down_follows_on_error(tmp_path: Path, on_error: str, status: int) -> None:
+    options = {"clamd": f"unix://{tmp_path}/absent.sock", "on_error": on_error}
+    harness = Harness([(UploadScan, options)])
+    content_type, body = g.one_file("report.pdf", "application/pdf", g.pdf())
+    result = await upload(harness, content_type, body)
+    assert result.status == status
+    if status == 503:
+        assert result.json()["error"]["type"] == "scanner_unavailable"
+        assert result.header("retry-after") == "1"
+    else:
+        assert harness.upstream.requests[0].body == body
+        assert [e.type for e in result.exchange.events] == ["scan_degraded"]
+
+
+async def test_concurrent_uploads_get_their_own_verdicts() -> None:
+    harness = Harness([(UploadScan, {})])
+    good = g.one_file("r.pdf", "application/pdf", g.pdf())
+    bad = g.one_file("x.png", "image/png", b"text " * 100)
+    results = await asyncio.gather(*(upload(harness, *(bad if i % 2 else good)) for i in range(8)))
+    assert [r.status for r in results] == [422 if i % 2 else 200 for i in range(8)]
+    assert all(r.body == good[1] for r in harness.upstream.requests)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"clamd": "localhost:3310"}, "unix:///path or tcp://host:port"),
+        ({"paths": ["v1/files"]}, "starts with /"),
+        ({"allow_types": ["pdf"]}, "not a media type"),
+        ({"allow_types": []}, "at least 1"),
+        ({"on_error": "ignore"}, "allow"),
+        ({"archive": {"max_ratio": 1}}, "greater than 1"),
+        ({"max_file_size": "big"}, "size"),
+    ],
+)
+def test_bad_options_fail_at_load(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        UploadScan.Options.model_validate(options)
