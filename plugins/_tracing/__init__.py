@@ -1,0 +1,1 @@
+"""Helpers of the ``tracing`` plugin: the per-request trace, exporters, content capture."""

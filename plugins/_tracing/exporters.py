@@ -1,0 +1,54 @@
+"""Building the TracerProvider and its exporter: none, console, or OTLP over HTTP.
+
+The provider belongs to the plugin instance, never to the process-global OpenTelemetry
+state: two policies (or a reload) get two providers, and tests attach an in-memory exporter
+to exactly the one they look at. OTLP is an optional extra, imported only when configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+OTLP_MISSING = (
+    'exporter = "otlp" needs the optional OTLP exporter: pip install "sluicegate[otlp]" '
+    "(package opentelemetry-exporter-otlp-proto-http)"
+)
+
+
+def build_provider(
+    service_name: str,
+    ratio: float,
+    exporter: str,
+    endpoint: str | None,
+    headers: Mapping[str, str],
+) -> TracerProvider:
+    provider = TracerProvider(
+        sampler=ParentBased(TraceIdRatioBased(ratio)),
+        resource=Resource.create({"service.name": service_name}),
+    )
+    span_exporter = make_exporter(exporter, endpoint, headers)
+    if span_exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(span_exporter))
+    return provider
+
+
+def make_exporter(
+    kind: str, endpoint: str | None, headers: Mapping[str, str]
+) -> SpanExporter | None:
+    if kind == "none":
+        return None
+    if kind == "console":
+        return ConsoleSpanExporter()
+    try:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
+            OTLPSpanExporter,
+        )
+    except ImportError:
+        raise RuntimeError(OTLP_MISSING) from None
+    exporter: SpanExporter = OTLPSpanExporter(endpoint=endpoint, headers=dict(headers))
+    return exporter

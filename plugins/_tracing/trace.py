@@ -1,0 +1,100 @@
+"""The ``RequestTrace`` the tracing plugin puts on ``ex.trace``: spans for plugins and attempts.
+
+The core calls ``plugin()`` around each later plugin's request hook and ``attempt()`` for
+every upstream attempt (proxy/observe/tracing.py is the seam); both open children of the
+request's server span. ``attempt`` also writes the W3C ``traceparent``/``tracestate`` of its
+own span into the provider request, replacing whatever the client sent, so the provider's
+spans hang under the attempt that called it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from proxy.errors import GatewayError
+
+PROPAGATOR = TraceContextTextMapPropagator()
+_PROPAGATION = frozenset({"traceparent", "tracestate"})
+
+
+class AttemptSpan:
+    __slots__ = ("span",)
+
+    def __init__(self, span: trace.Span) -> None:
+        self.span = span
+
+    def end(self, status: int | None, error: str | None = None) -> None:
+        span = self.span
+        if status is not None:
+            span.set_attribute("http.response.status_code", status)
+        if error is not None:
+            span.set_attribute("error.type", error)
+            span.set_status(Status(StatusCode.ERROR, error))
+        elif status is not None and status >= 500:
+            span.set_attribute("error.type", str(status))
+            span.set_status(Status(StatusCode.ERROR))
+        span.end()
+
+
+class RequestTrace:
+    """One request's server span and the context its children are opened in."""
+
+    __slots__ = ("context", "span", "tracer")
+
+    def __init__(self, tracer: trace.Tracer, span: trace.Span) -> None:
+        self.tracer = tracer
+        self.span = span
+        self.context: Context = trace.set_span_in_context(span)
+
+    @property
+    def trace_id(self) -> str | None:
+        """The W3C trace id (32 hex digits) when this request is sampled, for the access log."""
+        context = self.span.get_span_context()
+        return format(context.trace_id, "032x") if context.trace_flags.sampled else None
+
+    @contextmanager
+    def plugin(self, name: str, phase: str) -> Iterator[trace.Span]:
+        span = self.tracer.start_span(
+            f"plugin {name}",
+            self.context,
+            attributes={"sluicegate.plugin": name, "sluicegate.phase": phase},
+        )
+        try:
+            yield span
+        except GatewayError as refusal:
+            # A refusal is the plugin doing its job, not a failure of the span.
+            span.set_attribute("sluicegate.refused", refusal.status)
+            span.set_attribute("sluicegate.refusal_type", refusal.type)
+            raise
+        except Exception as exc:
+            span.record_exception(exc)
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            span.end()
+
+    def attempt(
+        self, target: str, number: int, reason: str | None, headers: list[tuple[str, str]]
+    ) -> AttemptSpan:
+        attributes: dict[str, Any] = {
+            "sluicegate.target": target,
+            "sluicegate.attempt": number,
+            "gen_ai.system": target,
+        }
+        if reason is not None:
+            attributes["sluicegate.retry_reason"] = reason
+        span = self.tracer.start_span(
+            f"attempt {target}", self.context, kind=SpanKind.CLIENT, attributes=attributes
+        )
+        carrier: dict[str, str] = {}
+        PROPAGATOR.inject(carrier, trace.set_span_in_context(span))
+        headers[:] = [(k, v) for k, v in headers if k.lower() not in _PROPAGATION]
+        headers.extend(carrier.items())
+        return AttemptSpan(span)

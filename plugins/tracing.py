@@ -1,0 +1,198 @@
+"""tracing: an OpenTelemetry server span per request, with spans for plugins and attempts.
+
+Put it FIRST in the policy: its ``on_request`` opens the server span (parented on the
+client's W3C ``traceparent``/``tracestate`` when it sends one) and puts a ``RequestTrace``
+on ``ex.trace``; from then on the chain wraps every later plugin's request hook in a child
+span and the upstream group opens a child span per attempt (number, target, retry reason)
+and sends that span's ``traceparent`` to the provider. ``on_complete`` — which runs last,
+after the last byte — adds the GenAI semantic-convention attributes (system, request and
+response model, token usage) and ends the server span.
+
+Prompt and completion text are never recorded unless ``record_content = true``; only then
+does the plugin also read the response body (a bounded copy), since an extra body filter
+costs every request something.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from pydantic import Field, model_validator
+from starlette.responses import Response
+
+from plugins._tracing.content import completion_text, prompt_text
+from plugins._tracing.exporters import build_provider
+from plugins._tracing.trace import PROPAGATOR, RequestTrace
+from proxy.config.types import ByteSize
+from proxy.errors import PolicyError
+from proxy.exchange import Exchange
+from proxy.plugin import Plugin, PluginOptions, Services
+
+_OPERATIONS = (
+    ("/chat/completions", "chat"),
+    ("/completions", "text_completion"),
+    ("/embeddings", "embeddings"),
+)
+
+
+class Tracing(Plugin):
+    name = "tracing"
+
+    class Options(PluginOptions):
+        service_name: str = Field("sluicegate", description="service.name of every span.")
+        sample_ratio: float = Field(
+            1.0, ge=0, le=1, description="Share of new traces sampled; a parent's choice wins."
+        )
+        exporter: Literal["none", "console", "otlp"] = Field(
+            "none", description='Where spans go; "otlp" needs the sluicegate[otlp] extra.'
+        )
+        otlp_endpoint: str | None = Field(
+            None, description="OTLP/HTTP traces URL (default: the exporter's own, :4318)."
+        )
+        otlp_headers: dict[str, str] = Field({}, description="Headers sent to the collector.")
+        trust_incoming: bool = Field(
+            True, description="Continue the client's trace from its traceparent header."
+        )
+        record_content: bool = Field(
+            False, description="Record prompt and completion text on the span (off: privacy)."
+        )
+        content_max_bytes: ByteSize = Field(
+            16 * 1024, description="Most bytes of prompt or completion text recorded."
+        )
+
+        @model_validator(mode="after")
+        def _endpoint_needs_otlp(self) -> Tracing.Options:
+            if self.otlp_endpoint and self.exporter != "otlp":
+                raise ValueError('otlp_endpoint is set but exporter is not "otlp"')
+            return self
+
+    options: Options
+
+    def __new__(cls, options: Options, services: Services) -> Tracing:
+        # Content capture needs a body filter; only instances that record content get the
+        # subclass that has one, so the usual configuration adds no per-chunk call.
+        if cls is Tracing and options.record_content:
+            return super().__new__(_ContentTracing)
+        return super().__new__(cls)
+
+    def __init__(self, options: Options, services: Services) -> None:
+        super().__init__(options, services)
+        self.provider = build_provider(
+            options.service_name,
+            options.sample_ratio,
+            options.exporter,
+            options.otlp_endpoint,
+            options.otlp_headers,
+        )
+        self.tracer = self.provider.get_tracer("sluicegate")
+
+    async def on_request(self, ex: Exchange) -> Response | None:
+        parent: Context | None = None
+        if self.options.trust_incoming:
+            traceparent = ex.request_headers.get("traceparent")
+            if traceparent is not None:
+                carrier = {"traceparent": traceparent}
+                tracestate = ex.request_headers.get("tracestate")
+                if tracestate is not None:
+                    carrier["tracestate"] = tracestate
+                parent = PROPAGATOR.extract(carrier)
+        route = ex.route.name if ex.route is not None else "none"
+        span = self.tracer.start_span(
+            f"{ex.method} {route}",
+            parent,
+            kind=SpanKind.SERVER,
+            attributes={
+                "http.request.method": ex.method,
+                "url.path": ex.path,
+                "http.route": route,
+                "sluicegate.request_id": ex.request_id,
+            },
+        )
+        ex.trace = RequestTrace(self.tracer, span)
+        return None
+
+    async def on_complete(self, ex: Exchange) -> None:
+        trace = ex.trace
+        if not isinstance(trace, RequestTrace):
+            return
+        span = trace.span
+        if span.is_recording():
+            span.set_attributes(self._attributes(ex))
+            for event in ex.events:
+                span.add_event(
+                    "sluicegate.security_event",
+                    {"type": event.type, "plugin": event.plugin, "monitored": event.monitored},
+                )
+            if self.options.record_content:
+                await self._record_content(ex)
+            if ex.status >= 500 or ex.status == 0:
+                span.set_status(Status(StatusCode.ERROR))
+        span.end()
+
+    @staticmethod
+    def _attributes(ex: Exchange) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            "http.response.status_code": ex.status,
+            "sluicegate.request_id": ex.request_id,
+            "sluicegate.attempts": ex.attempts,
+        }
+        for suffix, operation in _OPERATIONS:
+            if ex.path.endswith(suffix):
+                attributes["gen_ai.operation.name"] = operation
+                break
+        system = ex.usage.provider or ex.target
+        if system:
+            attributes["gen_ai.system"] = system
+        if ex.model:
+            attributes["gen_ai.request.model"] = ex.model
+        response_model = ex.usage.model or ex.upstream_model
+        if response_model:
+            attributes["gen_ai.response.model"] = response_model
+        if ex.usage.reported:
+            attributes["gen_ai.usage.input_tokens"] = ex.usage.input_tokens
+            attributes["gen_ai.usage.output_tokens"] = ex.usage.output_tokens
+        if ex.status >= 400:
+            attributes["error.type"] = str(ex.status)
+        return attributes
+
+    async def _record_content(self, ex: Exchange) -> None:
+        limit = self.options.content_max_bytes
+        trace = ex.trace
+        assert isinstance(trace, RequestTrace)
+        if ex.body_loaded:
+            try:
+                prompt = prompt_text(await ex.json(), limit)
+            except PolicyError:
+                prompt = None
+            if prompt is not None:
+                trace.span.add_event("gen_ai.content.prompt", {"gen_ai.prompt": prompt})
+        captured = ex.state_for(self).get("body")
+        if captured:
+            text = completion_text(b"".join(captured), ex.streaming, limit)
+            if text is not None:
+                trace.span.add_event("gen_ai.content.completion", {"gen_ai.completion": text})
+
+    async def close(self) -> None:
+        self.provider.shutdown()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "exporter": self.options.exporter,
+            "sample_ratio": self.options.sample_ratio,
+            "record_content": self.options.record_content,
+        }
+
+
+class _ContentTracing(Tracing):
+    """Tracing with ``record_content = true``: keeps a bounded copy of the response body."""
+
+    async def on_chunk(self, ex: Exchange, chunk: bytes, end: bool) -> bytes:
+        if chunk and isinstance(ex.trace, RequestTrace):
+            state = ex.state_for(self)
+            size = state.get("size", 0)
+            if size < self.options.content_max_bytes:
+                state.setdefault("body", []).append(chunk)
+                state["size"] = size + len(chunk)
+        return chunk
