@@ -54,6 +54,8 @@ class AccessLog:
             "identity": ex.identity.subject if ex.identity else None,
             "tokens": ex.usage.total_tokens or None,
             "events": len(ex.events) or None,
+            # Set when a tracing plugin sampled this request: joins the line to its trace.
+            "trace_id": getattr(ex.trace, "trace_id", None) if ex.trace is not None else None,
         }
         self._stream.write(orjson.dumps(line) + b"\n")
         self._stream.flush()
