@@ -4,9 +4,12 @@ Three gates, cheapest first:
 
 1. ``Content-Length`` above ``max_body`` -> 413 before a byte of the body is read.
 2. A body whose media type is not on ``allow_content_types`` -> 415.
-3. While the body streams (chunked uploads have no ``Content-Length``, or it lies), the
-   Exchange's ``max_body`` is lowered and the body stream is wrapped, so the read stops and
-   answers 413 at the first chunk past the limit — nothing larger is ever buffered.
+3. A body without ``Content-Length`` (chunked) is counted as it is read: the Exchange's
+   ``max_body`` is lowered and the body stream is wrapped, so reading stops and answers 413
+   at the first chunk past the limit. Such a body is read here, before the upstream call,
+   so the refusal is a clean 413 and never a request broken mid-send; it holds at most
+   ``max_body`` in memory. (A ``Content-Length`` body was already judged by its header, and
+   the server enforces that framing.)
 
 For JSON bodies, ``max_json_depth`` and ``max_json_members`` bound what a parser or a later
 plugin's walk can be made to do. The check is bounded: a C-speed count of brackets and commas
@@ -97,9 +100,22 @@ class BodyLimit(Plugin):
                 raise BodyTooLarge(self._limit)
         elif has_body:
             ex.set_body_stream(_limited(ex.body_stream(), self._limit))
-        if has_body and (media == "application/json" or media.endswith("+json")):
+            if length is None and not _is_json(media):
+                await self._buffer_unsized(ex)
+        if has_body and _is_json(media):
             await self._check_json(ex)
         return None
+
+    @staticmethod
+    async def _buffer_unsized(ex: Exchange) -> None:
+        """Read a body of unknown size (chunked) now, so crossing the limit is a clean 413.
+
+        Otherwise the limit could first trip while the upstream client is already sending,
+        where it can only end as a broken request (502). The memory held is at most
+        ``max_body``. It is handed on as a stream: a loaded body is taken for JSON by the core.
+        """
+        chunks = [chunk async for chunk in ex.body_stream()]
+        ex.set_body_stream(_replay(chunks))
 
     def _type_allowed(self, media: str) -> bool:
         return media in self._exact or (bool(media) and media.startswith(self._prefixes))
@@ -162,6 +178,15 @@ def json_complexity(document: Any, max_depth: int, max_members: int) -> str | No
             return "members"
         stack.extend((child, depth + 1) for child in children)
     return None
+
+
+def _is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json")
+
+
+async def _replay(chunks: list[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
 
 
 def _content_length(ex: Exchange) -> int | None:
