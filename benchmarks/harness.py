@@ -29,9 +29,6 @@ from benchmarks.scenarios import Context, Figures, Scenario, Settings, Target
 from benchmarks.stats import median_figures
 from benchmarks.systems import ROOT, System
 
-# Other work above this share of one core during a measurement gets a warning.
-OTHER_LOAD_WARN_PCT = 5.0
-
 
 class Upstreams:
     """The upstream processes and services of one run, started on first use."""
@@ -126,7 +123,7 @@ def measure(
         figures = scenario.run(ctx, target)
         other = interference.foreign_core_pct()
         figures["other_load_pct"] = other
-        if other > OTHER_LOAD_WARN_PCT:
+        if other > report.OTHER_LOAD_WARN_PCT:
             print(
                 f"  ! other processes used {other:.0f}% of a core during "
                 f"{system.name}: this figure is disturbed",
@@ -222,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
     ctx = Context(settings, tmp, body)
     failures: list[str] = []
     all_results: dict[str, dict[str, Figures]] = {}
-    grids: list[list[list[str]]] = []
+    grids: list[tuple[list[list[str]], str | None]] = []
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
     try:
@@ -239,8 +236,11 @@ def run(args: argparse.Namespace) -> int:
             results = {name: median_figures(r) for name, r in rounds.items() if r}
             all_results[scenario.name] = results
             grid = report.table(scenario, chosen_systems, results)
-            grids.append(grid)
+            warning = report.disturbance(results)
+            grids.append((grid, warning))
             print(report.render_text(grid), flush=True)
+            if warning:
+                print("  ! " + warning.replace("**", ""), flush=True)
             paths = report.write(
                 out_dir, stamp, scenario, chosen_systems, results, settings, args.quick, rounds
             )

@@ -21,6 +21,20 @@ from benchmarks.targets import Verdict
 
 FLOOR = "floor"
 DIRECT = "direct"
+# Other work above this share of one core during a measurement marks it as disturbed.
+OTHER_LOAD_WARN_PCT = 5.0
+
+
+def disturbance(results: dict[str, Figures]) -> str | None:
+    """A warning line when other processes loaded the machine during the measurements."""
+    loads = [f["other_load_pct"] for f in results.values() if f.get("other_load_pct") is not None]
+    worst = max((v for v in loads if v is not None), default=0.0)
+    if worst <= OTHER_LOAD_WARN_PCT:
+        return None
+    return (
+        f"**Disturbed**: other processes used up to {worst:.0f}% of a core during these "
+        "measurements (row `other load %core`); do not quote these figures as the system's."
+    )
 
 
 Row = tuple[str, dict[str, float | None]]
@@ -141,6 +155,7 @@ def write(
         "settings": asdict(settings),
         "machine": machine(),
         "systems": {s.name: {"description": s.description, "baseline": s.baseline} for s in used},
+        "disturbed": disturbance(results) is not None,
         "results": results,
         "rounds": rounds or {},
         "figures": [asdict(f) for f in scenario.figures],
@@ -152,6 +167,7 @@ def write(
         "",
         scenario.description + ".",
         "",
+        *([warning, ""] if (warning := disturbance(results)) else []),
         render_markdown(grid),
         "",
         "Systems:",
@@ -169,7 +185,7 @@ def write(
 def write_summary(
     out_dir: Path,
     stamp: datetime,
-    grids: list[list[list[str]]],
+    grids: list[tuple[list[list[str]], str | None]],
     verdicts: list[Verdict],
     failures: list[str],
     quick: bool,
@@ -177,8 +193,10 @@ def write_summary(
     """<date>-summary.md: every scenario's table and the target verdicts of the run."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = [f"# Benchmark run {stamp:%Y-%m-%d %H:%M:%S}" + (" (quick)" if quick else ""), ""]
-    for grid in grids:
+    for grid, warning in grids:
         lines += [f"## {grid[0][0]}", "", render_markdown(grid), ""]
+        if warning:
+            lines += [warning, ""]
     lines += ["## Targets (same-run comparisons)", "", "| status | source | target | figures |"]
     lines.append("|---|---|---|---|")
     for v in verdicts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.report import rows, table
+from benchmarks.report import disturbance, rows, table
 from benchmarks.scenarios import SCENARIOS
 from benchmarks.sse_client import count_events
 from benchmarks.stats import (
@@ -154,3 +154,12 @@ def test_cpu_busy_ticks_counts_process_time_only() -> None:
     from pathlib import Path
 
     assert parse_cpu_busy_ticks(Path("/proc/stat").read_text()) > 0
+
+
+def test_disturbance_flags_runs_with_other_load() -> None:
+    quiet = {"floor": {"other_load_pct": 1.0}, "gateway": {"other_load_pct": 4.9}}
+    assert disturbance(quiet) is None
+    busy = {"floor": {"other_load_pct": 2.0}, "gateway": {"other_load_pct": 88.0}}
+    warning = disturbance(busy)
+    assert warning is not None and "88%" in warning
+    assert disturbance({"direct": {"other_load_pct": None}}) is None
