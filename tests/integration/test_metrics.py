@@ -128,7 +128,7 @@ async def test_every_counter_matches_the_scripted_traffic(
     actual = {k: v for k, v in counters(scrape).items() if v != 0}
     assert actual == expected
     assert histogram_counts(scrape, "sluicegate_request_duration_seconds") == {
-        (("route", "api"),): 9
+        (("route", "api"),): 8
     }
     assert histogram_counts(scrape, "sluicegate_upstream_ttfb_seconds") == {
         (("provider", "fake"),): 4
