@@ -3,11 +3,18 @@ for, exactly — successes, cache hits, a rate-limit refusal, provider failures.
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from proxy.observe.metrics import Metrics
 from tests.fixtures.upstreams import FakeProvider
 
 CONFIG = """
@@ -133,3 +140,42 @@ async def test_every_counter_matches_the_scripted_traffic(
     assert histogram_counts(scrape, "sluicegate_upstream_ttfb_seconds") == {
         (("provider", "fake"),): 4
     }
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_alert_rules_pass_promtool() -> None:
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.fail(
+            "promtool is missing: install the Debian package 'prometheus' (scripts/bootstrap.sh)"
+        )
+    result = subprocess.run(
+        [promtool, "check", "rules", str(ROOT / "deploy/prometheus/alerts.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 8 rules found" in result.stdout
+
+
+def test_dashboard_and_alerts_only_name_metrics_the_gateway_defines() -> None:
+    """A renamed metric must not leave a silent panel or an alert that never fires."""
+    defined = {
+        "sluicegate_cache_lookups",
+        "sluicegate_cache_bytes_saved",
+        "sluicegate_admission_queued",
+        "sluicegate_admission_wait_seconds",
+    }
+    defined |= {metric.name for metric in Metrics().registry.collect()}
+    texts = [(ROOT / "deploy/prometheus/alerts.yml").read_text()]
+    dashboard = json.loads((ROOT / "deploy/grafana/sluicegate.json").read_text())
+    texts += [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    used = {
+        re.sub(r"_(total|bucket|count|sum)$", "", name)
+        for text in texts
+        for name in re.findall(r"sluicegate_[a-z_]+", text)
+    }
+    assert used - defined == set()
