@@ -21,9 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
+import orjson
+
 from benchmarks import report, scenarios, systems, targets
 from benchmarks.nginx_upstream import command as nginx_command
-from benchmarks.payloads import chat_request_bytes
+from benchmarks.payloads import BODIES
 from benchmarks.procs import Interference, ProcessGroup, free_port, wait_http, wait_tcp
 from benchmarks.scenarios import Context, Figures, Scenario, Settings, Target
 from benchmarks.stats import median_figures
@@ -147,11 +149,10 @@ def gateway_missing() -> str | None:
 
 
 def choose_systems(args: argparse.Namespace) -> list[System]:
-    chosen = (
-        [systems.by_name(n) for n in args.systems.split(",")]
-        if args.systems
-        else [s for s in systems.SYSTEMS if s.default]
-    )
+    if args.systems:
+        chosen = [systems.by_name(n) for n in args.systems.split(",")]
+    else:
+        chosen = [s for s in systems.SYSTEMS if s.default or args.all]
     chosen += [systems.from_config(Path(p)) for p in args.config]
     baselines = [s for s in systems.SYSTEMS if s.baseline]
     ordered = baselines + [s for s in chosen if not s.baseline]
@@ -167,6 +168,9 @@ def choose_systems(args: argparse.Namespace) -> list[System]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="benchmarks/run.sh", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short durations: a smoke run")
+    parser.add_argument(
+        "--all", action="store_true", help="every system and scenario, opt-in ones included"
+    )
     parser.add_argument(
         "--only", action="append", default=[], help="scenario name(s), comma-separated"
     )
@@ -206,7 +210,9 @@ def run(args: argparse.Namespace) -> int:
         print("! fewer than 2 CPUs: running unpinned; figures are not comparable", flush=True)
         settings = replace(settings, load_cpu=None, sut_cpu=None)
     names = [n for item in args.only for n in item.split(",") if n]
-    chosen_scenarios = [scenarios.by_name(n) for n in names] or list(scenarios.SCENARIOS)
+    chosen_scenarios = [scenarios.by_name(n) for n in names] or [
+        s for s in scenarios.SCENARIOS if s.default or args.all
+    ]
     chosen_systems = choose_systems(args)
     out_dir = args.out or (ROOT / "benchmarks" / "results" / ("tmp" if args.quick else ""))
     stamp = datetime.now().astimezone()
@@ -214,9 +220,10 @@ def run(args: argparse.Namespace) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="sluicegate-bench-"))
     group = ProcessGroup(tmp)
     upstreams = Upstreams(group, tmp, settings)
-    body = tmp / "chat.json"
-    body.write_bytes(chat_request_bytes())
-    ctx = Context(settings, tmp, body)
+    bodies = {name: tmp / f"{name}.json" for name in BODIES}
+    for name, path in bodies.items():
+        path.write_bytes(orjson.dumps(BODIES[name]))
+    ctx = Context(settings, tmp, bodies)
     failures: list[str] = []
     all_results: dict[str, dict[str, Figures]] = {}
     grids: list[tuple[list[list[str]], str | None]] = []
@@ -265,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             flag = "baseline" if system.baseline else ("default" if system.default else "opt-in")
             print(f"system   {system.name:<20} {flag:<8} {system.description}")
         for scenario in scenarios.SCENARIOS:
-            print(f"scenario {scenario.name:<20} {scenario.upstream:<8} {scenario.description}")
+            flag = "default" if scenario.default else "opt-in"
+            print(f"scenario {scenario.name:<20} {flag:<8} {scenario.description}")
         return 0
     try:
         return run(args)

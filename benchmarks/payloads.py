@@ -18,6 +18,39 @@ CHAT_REQUEST: dict[str, object] = {
 
 STREAM_REQUEST: dict[str, object] = {**CHAT_REQUEST, "stream": True}
 
+# Ordinary prose a user might paste (issue 5 measures input_scan on a 4 KB chat request).
+_PROSE = (
+    "Our team is planning the quarterly offsite and I need help with the agenda. ",
+    "We have twelve people from three offices, and most of them arrive on Tuesday evening. ",
+    "The first morning should cover the roadmap review and the customer feedback summary. ",
+    "After lunch we want two working sessions, one on onboarding and one on release notes. ",
+    "Please keep the breaks at least fifteen minutes long and suggest a short team activity. ",
+    "On the second day we finish at three so that people can catch their trains home. ",
+    "Could you also draft a friendly invitation email that explains the travel policy? ",
+    "The budget for dinners is modest, so a local restaurant with a set menu works best. ",
+)
+
+
+def _prose(size: int) -> str:
+    text = ""
+    index = 0
+    while len(text) < size:
+        text += _PROSE[index % len(_PROSE)]
+        index += 1
+    return text[:size]
+
+
+CHAT_REQUEST_4K: dict[str, object] = {
+    **CHAT_REQUEST,
+    "messages": [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": _prose(3900)},
+    ],
+}
+
+# Bodies the load generators can send, by name (Scenario.body).
+BODIES: dict[str, dict[str, object]] = {"chat": CHAT_REQUEST, "chat_4k": CHAT_REQUEST_4K}
+
 CHAT_RESPONSE: dict[str, object] = {
     "id": "chatcmpl-bench0001",
     "object": "chat.completion",

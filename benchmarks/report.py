@@ -17,12 +17,12 @@ from pathlib import Path
 from benchmarks.scenarios import Figure, Figures, Scenario, Settings
 from benchmarks.stats import ratio
 from benchmarks.systems import System
-from benchmarks.targets import Verdict
+from benchmarks.targets import DISTURBED_PCT, Verdict
 
 FLOOR = "floor"
 DIRECT = "direct"
 # Other work above this share of one core during a measurement marks it as disturbed.
-OTHER_LOAD_WARN_PCT = 5.0
+OTHER_LOAD_WARN_PCT = DISTURBED_PCT
 
 
 def disturbance(results: dict[str, Figures]) -> str | None:

@@ -56,7 +56,7 @@ class Target:
 class Context:
     settings: Settings
     tmp: Path
-    body_file: Path
+    bodies: dict[str, Path]  # payloads.BODIES written to files, for wrk
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,13 @@ class Scenario:
     upstream: str  # "nginx" | "sse"
     figures: tuple[Figure, ...]
     run: Callable[[Context, Target], Figures]
+    # False: runs only when named (--only) or with --all.
+    default: bool = True
 
 
-def run_wrk(ctx: Context, target: Target, connections: int, duration_s: int) -> WrkResult:
+def run_wrk(
+    ctx: Context, target: Target, connections: int, duration_s: int, body: str = "chat"
+) -> WrkResult:
     """One fixed-duration wrk run against `target`, pinned to the load CPU."""
     headers = "\n".join(f"{k}: {v}" for k, v in target.system.headers.items())
     argv = [
@@ -95,7 +99,7 @@ def run_wrk(ctx: Context, target: Target, connections: int, duration_s: int) -> 
         target.url,
     ]
     env = {
-        "BENCH_BODY_FILE": str(ctx.body_file),
+        "BENCH_BODY_FILE": str(ctx.bodies[body]),
         "BENCH_HEADERS": headers,
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     }
@@ -112,12 +116,12 @@ def run_wrk(ctx: Context, target: Target, connections: int, duration_s: int) -> 
     return parse_wrk(done.stdout)
 
 
-def _wrk_scenario(connections: int) -> Callable[[Context, Target], Figures]:
+def _wrk_scenario(connections: int, body: str = "chat") -> Callable[[Context, Target], Figures]:
     def run(ctx: Context, target: Target) -> Figures:
-        run_wrk(ctx, target, connections, ctx.settings.warmup_s)
+        run_wrk(ctx, target, connections, ctx.settings.warmup_s, body)
         pid = target.proc.pid if target.proc else None
         cpu_before = cpu_seconds(pid) if pid else 0.0
-        result = run_wrk(ctx, target, connections, ctx.settings.duration_s)
+        result = run_wrk(ctx, target, connections, ctx.settings.duration_s, body)
         cpu_used = (cpu_seconds(pid) - cpu_before) if pid else None
         if result.errors > result.requests * 0.01:
             raise RuntimeError(
@@ -201,6 +205,14 @@ SCENARIOS: list[Scenario] = [
         upstream="nginx",
         figures=_WRK_FIGURES,
         run=_wrk_scenario(64),
+    ),
+    Scenario(
+        name="latency_c1_4k",
+        description="added latency with a 4 KB chat request (issue 5: input_scan's cost)",
+        upstream="nginx",
+        figures=_WRK_FIGURES,
+        run=_wrk_scenario(1, body="chat_4k"),
+        default=False,
     ),
     Scenario(
         name="stream_500",

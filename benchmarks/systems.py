@@ -64,6 +64,24 @@ FLOOR = System(
 )
 
 
+# HS256 secret and claims of the bench-only token the jwt policy (configs/policies/limits.toml)
+# accepts; not a real secret. The token is signed here so that the two can never drift.
+BENCH_JWT_SECRET = "sluicegate-bench-hs256-secret-0123456789abcdef"
+BENCH_JWT_CLAIMS = {
+    "sub": "bench-user",
+    "tier": "pro",
+    "iss": "sluicegate-bench",
+    "aud": "sluicegate",
+    "exp": 4102444800,  # 2100-01-01
+}
+
+
+def bench_token() -> str:
+    import jwt
+
+    return jwt.encode(BENCH_JWT_CLAIMS, BENCH_JWT_SECRET, algorithm="HS256")
+
+
 def gateway(
     name: str,
     config: Path,
@@ -111,6 +129,21 @@ SYSTEMS: list[System] = [
         CONFIGS / "three_targets.toml",
         default=False,
         description="three-target group (same upstream) with breaker and retries (issue 3)",
+    ),
+    gateway(
+        "gateway-jwt-redis",
+        CONFIGS / "limits.toml",
+        default=False,
+        needs=("redis",),
+        env={"BENCH_JWT_SECRET": BENCH_JWT_SECRET},
+        headers={"Authorization": f"Bearer {bench_token()}"},
+        description="jwt (HS256) + rate_limit on the redis backend (issue 4)",
+    ),
+    gateway(
+        "gateway-input-scan",
+        CONFIGS / "input_scan.toml",
+        default=False,
+        description="input_scan with all six checks (issue 5; see scenario latency_c1_4k)",
     ),
 ]
 

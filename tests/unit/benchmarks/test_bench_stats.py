@@ -163,3 +163,24 @@ def test_disturbance_flags_runs_with_other_load() -> None:
     warning = disturbance(busy)
     assert warning is not None and "88%" in warning
     assert disturbance({"direct": {"other_load_pct": None}}) is None
+
+
+def test_targets_compare_within_one_run_and_flag_disturbed_ones() -> None:
+    from benchmarks.targets import Target, check
+
+    target = Target("issue 2", "throughput_c64", "rps", "gateway", "floor", "ratio_min", 0.7)
+    quiet = {"throughput_c64": {"floor": {"rps": 2000.0}, "gateway": {"rps": 1500.0}}}
+    assert check(target, quiet).status == "pass"
+    slow = {"throughput_c64": {"floor": {"rps": 2000.0}, "gateway": {"rps": 1300.0}}}
+    assert check(target, slow).status == "FAIL"
+    busy = {
+        "throughput_c64": {
+            "floor": {"rps": 2000.0, "other_load_pct": 40.0},
+            "gateway": {"rps": 1500.0, "other_load_pct": 1.0},
+        }
+    }
+    assert check(target, busy).status == "pass*"
+    assert check(target, {}).status == "skipped"
+    added = Target("issue 4", "latency_c1", "p50_ms", "jwt", "gateway", "diff_max", 0.5)
+    figures = {"latency_c1": {"gateway": {"p50_ms": 0.6}, "jwt": {"p50_ms": 1.2}}}
+    assert check(added, figures).status == "FAIL"
