@@ -26,6 +26,7 @@ from proxy.upstream.balancer import CostOf, make_balancer
 from proxy.upstream.breaker import BreakerSync, CircuitBreaker, Permit, SharedStore, is_failure
 from proxy.upstream.client import UpstreamError, UpstreamResponse
 from proxy.upstream.lease import Lease, block_on_retry_after, peek_stream_error
+from proxy.upstream.observer import GroupObserver
 from proxy.upstream.provider import Provider, with_model
 from proxy.upstream.quota import ProviderQuota
 from proxy.upstream.retry import RetryBudget, RetryPolicy
@@ -49,13 +50,6 @@ class Outbound:
     usage_injected: bool = False
 
 
-@dataclass(slots=True)
-class _Next:
-    """The decision to try again: where (a fresh target, or waiting out a tried one)."""
-
-    wait_for: float | None
-
-
 class UpstreamGroup:
     def __init__(
         self,
@@ -72,7 +66,7 @@ class UpstreamGroup:
         self.config = config
         self._rng = rng or random.Random()
         self._on_event = on_event or (lambda kind, data: None)
-        self._metrics = metrics
+        self._observer = GroupObserver(name, metrics)
         self.providers: dict[Target, Provider] = {}
         self.targets: list[Target] = []
         self.syncs: list[BreakerSync] = []
@@ -98,14 +92,15 @@ class UpstreamGroup:
                 config.admission.max_in_flight,
                 config.admission.queue,
                 config.admission.max_wait,
-                on_wait=self._admission_waited,
+                on_wait=self._observer.waited,
             )
             if config.admission
             else None
         )
         self.all_aliases = self._aliases()
         self._sync_task: asyncio.Task[None] | None = None
-        self._watch_admission()
+        if self.admission is not None:
+            self._observer.watch(self.admission)
 
     def _target(self, index: int, weight: int, provider: Provider) -> Target:
         b = self.config.breaker
@@ -136,35 +131,6 @@ class UpstreamGroup:
     def _breaker_moved(self, target: str, old: str, new: str) -> None:
         log.warning("breaker of %s in upstream %s: %s -> %s", target, self.name, old, new)
         self._on_event("breaker", {"upstream": self.name, "target": target, "from": old, "to": new})
-
-    # -- metrics ---------------------------------------------------------------------------
-
-    def _watch_admission(self) -> None:
-        """Queue depth and slots in use as gauges read at scrape time (nothing per request)."""
-        admission, metrics = self.admission, self._metrics
-        if admission is None or metrics is None:
-            return
-        metrics.gauge(
-            "sluicegate_admission_queued", "Requests waiting for an upstream slot.", ["upstream"]
-        ).labels(self.name).set_function(lambda: admission.queued)
-        metrics.gauge(
-            "sluicegate_admission_in_flight", "Upstream slots in use.", ["upstream"]
-        ).labels(self.name).set_function(lambda: admission.in_flight)
-
-    def _admission_waited(self, seconds: float, outcome: str) -> None:
-        if self._metrics is not None:
-            self._metrics.histogram(
-                "sluicegate_admission_wait_seconds",
-                "Time spent waiting for an upstream slot, by outcome.",
-                ["upstream", "outcome"],
-            ).labels(self.name, outcome).observe(seconds)
-
-    def _count_attempt(self, provider: str, outcome: str, ttfb: float | None) -> None:
-        if self._metrics is None:
-            return
-        self._metrics.upstream_attempts.labels(provider, outcome).inc()
-        if ttfb is not None:
-            self._metrics.upstream_ttfb.labels(provider).observe(ttfb)
 
     # -- fleet-shared breakers ---------------------------------------------------------------
 
@@ -258,7 +224,7 @@ class UpstreamGroup:
         tried: list[Target] = []
         error: GatewayError | None = None
         reason: str | None = None
-        wait_for: float | None = None
+        wait_for = 0.0
         for attempt in range(1, max_attempts + 1):
             if attempt > 1:
                 await asyncio.sleep(self.retry.delay(attempt - 1, wait_for, self._rng))
@@ -274,8 +240,8 @@ class UpstreamGroup:
                 failed = outcome.failure()
                 if failed is None or last or not self.retry.should_retry(failed[0]):
                     return outcome
-                nxt = self._may_retry(candidates, tried, failed[1])
-                if nxt is None:
+                next_wait = self._may_retry(candidates, tried, failed[1])
+                if next_wait is None:
                     return outcome
                 await outcome.discard(success=not is_failure(failed[0], None))
                 reason, error = str(failed[0]), None
@@ -283,10 +249,10 @@ class UpstreamGroup:
                 error, reason = outcome, _kind(outcome)
                 if last or not self.retry.should_retry(reason):
                     raise error
-                nxt = self._may_retry(candidates, tried, None)
-                if nxt is None:
+                next_wait = self._may_retry(candidates, tried, None)
+                if next_wait is None:
                     raise error
-            wait_for = nxt.wait_for
+            wait_for = next_wait
             self._on_event(
                 "retry", {"upstream": self.name, "target": target.provider_name, "reason": reason}
             )
@@ -311,24 +277,23 @@ class UpstreamGroup:
 
     def _may_retry(
         self, candidates: list[Target], tried: list[Target], retry_after: float | None
-    ) -> _Next | None:
-        """Whether another attempt has somewhere to go and room in the budget.
+    ) -> float | None:
+        """None when no retry should follow; else the ``Retry-After`` to honour (0.0: none).
 
         A fresh available target is tried without regard to the last one's ``Retry-After``.
         When only tried targets remain, the retry goes back to one of them: waiting out the
         last one's ``Retry-After`` is worth it only up to the cap, else we answer now.
         """
+        wait_for = 0.0
         if any(t.available() and t not in tried for t in candidates):
-            wait_for = None
+            pass
         elif retry_after is not None:
             if not self.retry.worth_waiting(retry_after):
                 return None
             wait_for = retry_after
-        elif any(t.available() for t in tried):
-            wait_for = None
-        else:
+        elif not any(t.available() for t in tried):
             return None
-        return _Next(wait_for) if self.budget.try_acquire_retry() else None
+        return wait_for if self.budget.try_acquire_retry() else None
 
     async def _attempt(
         self, ex: Exchange, out: Outbound, target: Target, permit: Permit, reason: str | None
@@ -358,7 +323,7 @@ class UpstreamGroup:
             target.stats.finish()
             target.stats.record(False)
             target.breaker.record(permit, False)
-            self._count_attempt(target.provider_name, exc.kind, None)
+            self._observer.attempt(target.provider_name, exc.kind, None)
             log.info(
                 "attempt to %s failed: %s",
                 target.provider_name,
@@ -371,7 +336,7 @@ class UpstreamGroup:
         except BaseException:
             target.stats.finish()
             target.breaker.cancel(permit)
-            self._count_attempt(target.provider_name, "cancelled", None)
+            self._observer.attempt(target.provider_name, "cancelled", None)
             if span is not None:
                 span.end(None, "cancelled")
             raise
@@ -379,7 +344,7 @@ class UpstreamGroup:
             span.end(response.status, "stream_error" if stream_error else None)
         ttfb = time.perf_counter() - started
         target.stats.observe_ttfb(ttfb)
-        self._count_attempt(
+        self._observer.attempt(
             target.provider_name,
             "stream_error" if stream_error else _status_class(response.status),
             ttfb,
