@@ -151,7 +151,8 @@ async def test_one_failing_provider_of_three_costs_no_client_errors_over_1000_re
         # Busy is not broken: the 429's Retry-After blocks the target, its breaker stays shut.
         snapshot = await target(gw, "b")
         assert snapshot["breaker"]["state"] == "closed"
-        assert seen_by_bad < 60
+        # Round robin alone would send it a third (333); blocked, it sees a trickle.
+        assert seen_by_bad < 100
     else:
         snapshot = await target(gw, "b")
         assert snapshot["breaker"]["state"] == "open"
