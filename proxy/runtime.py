@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import IO, Any
 
 from proxy.chain import Chain
@@ -205,6 +206,7 @@ class Runtime:
         config = self.loaded.config
         return {
             "config_version": self.version,
+            "pid": os.getpid(),
             "config_file": str(self.loaded.path),
             "routes": [
                 {
