@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.datastructures import MutableHeaders
 
-from proxy.errors import PolicyError
+from proxy.errors import GatewayError, PolicyError
 
 if TYPE_CHECKING:
     from proxy.routing import Route
@@ -83,6 +83,7 @@ class Exchange:
         "_plugin_state",
         "attempts",
         "body_complete",
+        "body_error",
         "chain_depth",
         "client_ip",
         "events",
@@ -151,6 +152,7 @@ class Exchange:
         self._body: bytes | None = None
         self._body_consumed = False
         self.body_complete = False
+        self.body_error: GatewayError | None = None
         self._body_stream: AsyncIterator[bytes] | None = None
         self._json: Any = None
         self._json_dirty = False

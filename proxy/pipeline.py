@@ -107,14 +107,17 @@ class Pipeline:
         except GatewayError as error:
             if ex.response_started:
                 raise
-            await self._answer(ex, chain, error, send)
+            # A policy that refused the body while it streamed upstream (a size limit, a
+            # scan) is the real answer, not the broken upstream request it caused.
+            await self._answer(ex, chain, ex.body_error or error, send)
 
     async def _outbound(self, ex: Exchange, route: Route, filtered: bool) -> Outbound:
         body: bytes | AsyncIterator[bytes] | None = None
         payload: dict[str, Any] | None = None
         alias: str | None = None
         injected = False
-        if ex.body_loaded or (ex.method in _BODY_METHODS and _is_json(ex)):
+        is_json = ex.method in _BODY_METHODS and _is_json(ex)
+        if is_json:
             parsed = await ex.json()
             if isinstance(parsed, dict):
                 payload = parsed
@@ -124,8 +127,10 @@ class Pipeline:
                     injected = True
                     ex.set_json(parsed)
             body = await ex.body()
+        elif ex.body_loaded:
+            body = await ex.body()
         elif ex.method in _BODY_METHODS and _has_body(ex):
-            body = ex.body_stream()
+            body = _remember_failure(ex, ex.body_stream())
         ex.model = alias
         peer = ex.scope["client"][0] if ex.scope.get("client") else ""
         trusted = self.resolver.enabled and self.resolver.is_trusted(peer)
@@ -338,6 +343,17 @@ async def _single(body: bytes) -> AsyncIterator[bytes]:
 async def _as_bytes(iterator: AsyncIterable[Any]) -> AsyncIterator[bytes]:
     async for part in iterator:
         yield part.encode() if isinstance(part, str) else bytes(part)
+
+
+async def _remember_failure(ex: Exchange, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Pass a streamed body on; a policy's refusal raised inside it is kept on the exchange,
+    because the client library sending it upstream would replace it with its own error."""
+    try:
+        async for chunk in stream:
+            yield chunk
+    except GatewayError as error:
+        ex.body_error = error
+        raise
 
 
 def _ensure_request_id(ex: Exchange) -> None:

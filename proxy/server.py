@@ -141,7 +141,7 @@ async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) ->
     """One worker: build the gateway, install signal handlers, serve until told to stop."""
     gateway, reloader = build_gateway(options)
     loaded = gateway.runtime.loaded
-    setup_logging(loaded.config.server.log_level)
+    setup_logging(loaded.config.logging.level)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     background: set[asyncio.Task[Any]] = set()
@@ -179,7 +179,7 @@ async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) ->
 def run(options: ServeOptions) -> int:
     """Entry point of ``sluicegate serve``: returns the process exit code."""
     loaded = load_config(options.config_path, options.profile)  # fail fast, before forking
-    setup_logging(loaded.config.server.log_level)
+    setup_logging(loaded.config.logging.level)
     workers = loaded.config.server.workers
     if workers == 1:
         _run_loop(serve_worker(options))

@@ -180,8 +180,10 @@ class Harness:
             0, RouteConfig(match=RouteMatch(), policy="test", upstream="test"), self.chain, group
         )
         resolver = ClientIpResolver([_network(p) for p in trusted_proxies])
+        self._exchanges: dict[int, Exchange] = {}
+        reporter = _CapturingReporter(self.metrics, self._exchanges)
         self.pipeline = Pipeline(
-            RouteTable([route]), resolver, max_body, Reporter(self.metrics, None)
+            RouteTable([route]), resolver, max_body, reporter
         )
 
     def _link(self, index: int, spec: PluginSpec) -> Any:
@@ -235,18 +237,9 @@ class Harness:
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
 
-        exchanges: list[Exchange] = []
-        original = self.pipeline.reporter.completed
-
-        def capture(ex: Exchange) -> None:
-            exchanges.append(ex)
-            original(ex)
-
-        self.pipeline.reporter.completed = capture  # type: ignore[method-assign]
         try:
             await self.pipeline.handle(scope, receive, send)
         finally:
-            self.pipeline.reporter.completed = original  # type: ignore[method-assign]
             done.set()
         await self.pipeline.reporter.drain(5.0)
         start = next(m for m in sent if m["type"] == "http.response.start")
@@ -255,12 +248,24 @@ class Harness:
             start["status"],
             [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]],
             [c for c in chunks if c],
-            exchanges[0],
+            self._exchanges.pop(id(scope)),
         )
 
     async def close(self) -> None:
         await self.chain.close()
         await self.services.close()
+
+
+class _CapturingReporter(Reporter):
+    """Keeps each finished Exchange, keyed by its ASGI scope, for the Result."""
+
+    def __init__(self, metrics: Metrics, into: dict[int, Exchange]) -> None:
+        super().__init__(metrics, None)
+        self._into = into
+
+    def completed(self, ex: Exchange) -> None:
+        self._into[id(ex.scope)] = ex
+        super().completed(ex)
 
 
 def make_exchange(

@@ -41,7 +41,6 @@ class ServerConfig(Strict):
         30.0, description="How long a stop or reload waits for in-flight requests to finish."
     )
     access_log: bool = Field(True, description="One JSON access-log line per request.")
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
     ready_requires_targets: bool = Field(
         False, description="/-/ready answers 503 while a route's upstream has no available target."
     )

@@ -107,7 +107,8 @@ class Reporter:
                 "request_id": ex.request_id,
                 "identity": ex.identity.subject if ex.identity else None,
                 "route": ex.route.name if ex.route else None,
-                **event.detail,
+                # Nested, so a plugin's detail key can never clash with a LogRecord field.
+                "detail": event.detail or None,
             },
         )
 

@@ -179,7 +179,7 @@ class MemoryStore:
             return None
         left = expires - self._now()
         if left <= 0:
-            del self._bans[key]
+            self._bans.pop(key, None)
             return None
         return left
 
