@@ -154,8 +154,9 @@ class BreakerConfig(Strict):
     open_for: Duration = 30.0
     half_open: int = Field(2, ge=1, description="Probe requests let through when half open.")
     shared: bool = Field(
-        False, description="Share open/close moves through the state store (a fleet learns "
-        "together; useful with the redis backend)."
+        False,
+        description="Share open/close moves through the state store (a fleet learns "
+        "together; useful with the redis backend).",
     )
     sync_interval: Duration = Field(
         1.0, gt=0, description="How often shared breaker states are read from the store."
