@@ -57,8 +57,9 @@ class Gateway:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def swap(self, runtime: Runtime) -> Runtime:
-        """Make ``runtime`` current; the old one retires once its requests are done."""
+    def swap(self, runtime: Runtime) -> asyncio.Task[None]:
+        """Make ``runtime`` current; the old one retires once its requests are done (the
+        returned task)."""
         old, self.runtime = self.runtime, runtime
         if self.started:
             runtime.start()
@@ -67,7 +68,7 @@ class Gateway:
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
         log.info("config %s is live (was %s)", runtime.version, old.version)
-        return old
+        return task
 
     async def shutdown(self) -> None:
         if self._retiring:

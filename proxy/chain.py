@@ -83,6 +83,7 @@ class Chain:
         self._chunk = [link for link in reversed(self.links) if "on_chunk" in link.hooks]
         self._complete = [link for link in reversed(self.links) if "on_complete" in link.hooks]
         self._conditional = [link for link in self.links if link.condition is not None]
+        self.has_complete = bool(self._complete)
         self.needs_request_body = any(link.plugin.needs_request_body for link in self.links)
 
     @staticmethod
@@ -188,10 +189,6 @@ class Chain:
                 log.exception(
                     "plugin %s failed in on_complete", link.use, extra={"request_id": ex.request_id}
                 )
-
-    @property
-    def has_complete(self) -> bool:
-        return bool(self._complete)
 
     async def close(self) -> None:
         for link in self.links:

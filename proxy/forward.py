@@ -80,14 +80,25 @@ def upstream_headers(
 def downstream_headers(
     raw: list[tuple[bytes, bytes]], keep_length: bool
 ) -> list[tuple[bytes, bytes]]:
-    """The provider's response headers as the client should see them."""
-    listed = _connection_listed(v.decode("latin-1") for k, v in raw if k.lower() == b"connection")
-    drop = _HOP_BY_HOP_BYTES | {name.encode() for name in listed}
-    if not keep_length:
-        drop = drop | {b"content-length"}
+    """The provider's response headers as the client should see them.
+
+    ``date`` is dropped too: the server adds its own, and two Date headers confuse caches.
+    """
+    drop = _DOWNSTREAM_DROP if keep_length else _DOWNSTREAM_DROP_WITH_LENGTH
     out = []
+    connection = []
     for key, value in raw:
         lower = key.lower()
         if lower not in drop:
             out.append((lower, value))
+        elif lower == b"connection":
+            connection.append(value.decode("latin-1"))
+    if connection:
+        listed = {name.encode() for name in _connection_listed(connection)} - _HOP_BY_HOP_BYTES
+        if listed:  # "Connection: keep-alive" names nothing that is still there
+            out = [(k, v) for k, v in out if k not in listed]
     return out
+
+
+_DOWNSTREAM_DROP = _HOP_BY_HOP_BYTES | {b"date"}
+_DOWNSTREAM_DROP_WITH_LENGTH = _DOWNSTREAM_DROP | {b"content-length"}

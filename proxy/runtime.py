@@ -80,8 +80,8 @@ class Runtime:
         )
         self.health = self._health_checkers()
         self.in_flight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        # Created only when the runtime retires; set when its last request is done.
+        self._idle: asyncio.Event | None = None
         self._closed = False
 
     @classmethod
@@ -150,6 +150,8 @@ class Runtime:
         return probe
 
     def start(self) -> None:
+        # Read when scraped, instead of an inc/dec (and its lock) on every request.
+        self.metrics.in_flight.set_function(lambda: self.in_flight)
         for checker in self.health:
             checker.start()
         for group in self.groups.values():
@@ -157,18 +159,18 @@ class Runtime:
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.in_flight += 1
-        self._idle.clear()
-        self.metrics.in_flight.inc()
         try:
             await self.pipeline.handle(scope, receive, send)
         finally:
             self.in_flight -= 1
-            self.metrics.in_flight.dec()
-            if self.in_flight == 0:
+            if self.in_flight == 0 and self._idle is not None:
                 self._idle.set()
 
     async def retire(self, timeout: float, close_store: bool = False) -> None:
         """Wait for in-flight requests (streams included) to finish, then close."""
+        self._idle = asyncio.Event()
+        if self.in_flight == 0:
+            self._idle.set()
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:

@@ -26,9 +26,14 @@ _STATUS_CLASS = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
 class AccessLog:
     """One JSON line per request, written straight to a byte stream (no logging machinery)."""
 
+    # Lines are flushed in batches, at most this many seconds after they were written: a
+    # write(2) per request would cost more than building the line.
+    FLUSH_AFTER = 0.2
+
     def __init__(self, stream: IO[bytes] | None = None, sample: float = 1.0) -> None:
         self._stream = stream or sys.stdout.buffer
         self._sample = sample
+        self._flush_pending = False
 
     def write(self, ex: Exchange) -> None:
         if self._sample < 1.0 and ex.status < 400 and random.random() >= self._sample:
@@ -58,7 +63,17 @@ class AccessLog:
             "trace_id": getattr(ex.trace, "trace_id", None) if ex.trace is not None else None,
         }
         self._stream.write(orjson.dumps(line) + b"\n")
-        self._stream.flush()
+        if not self._flush_pending:
+            try:
+                asyncio.get_running_loop().call_later(self.FLUSH_AFTER, self.flush)
+                self._flush_pending = True
+            except RuntimeError:  # no loop (a script or a test): write through
+                self.flush()
+
+    def flush(self) -> None:
+        self._flush_pending = False
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.flush()
 
 
 class Reporter:
@@ -68,21 +83,49 @@ class Reporter:
         self.metrics = metrics
         self.access_log = access_log
         self._tasks: set[asyncio.Task[None]] = set()
+        # Label lookups hash and lock; the few (route, status class) children are kept here.
+        self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._token_children: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
+
+    def _children(self, route_name: str, status: int) -> tuple[Any, Any]:
+        key = (route_name, status // 100)
+        children = self._request_children.get(key)
+        if children is None:
+            status_class = _STATUS_CLASS.get(key[1], "other")
+            children = (
+                self.metrics.requests.labels(route_name, status_class),
+                self.metrics.request_seconds.labels(route_name),
+            )
+            self._request_children[key] = children
+        return children
+
+    def _usage_children(self, provider: str | None, model: str | None) -> tuple[Any, Any, Any]:
+        key = (provider or "unknown", model or "unknown")
+        children = self._token_children.get(key)
+        if children is None:
+            tokens = self.metrics.tokens
+            children = (
+                tokens.labels(*key, "input"),
+                tokens.labels(*key, "output"),
+                self.metrics.cost.labels(*key),
+            )
+            self._token_children[key] = children
+        return children
 
     def completed(self, ex: Exchange) -> None:
         route_name = ex.route.name if ex.route else "none"
-        status_class = _STATUS_CLASS.get(ex.status // 100, "other")
-        self.metrics.requests.labels(route_name, status_class).inc()
-        self.metrics.request_seconds.labels(route_name).observe(ex.elapsed)
+        requests, seconds = self._children(route_name, ex.status)
+        requests.inc()
+        seconds.observe(ex.elapsed)
         for event in ex.events:
             self._security_event(ex, event)
         usage = ex.usage
         if usage.reported:
-            provider, model = usage.provider or "unknown", usage.model or "unknown"
-            self.metrics.tokens.labels(provider, model, "input").inc(usage.input_tokens)
-            self.metrics.tokens.labels(provider, model, "output").inc(usage.output_tokens)
+            tokens_in, tokens_out, cost = self._usage_children(usage.provider, usage.model)
+            tokens_in.inc(usage.input_tokens)
+            tokens_out.inc(usage.output_tokens)
             if usage.cost:
-                self.metrics.cost.labels(provider, model).inc(usage.cost)
+                cost.inc(usage.cost)
         if self.access_log is not None:
             # A full disk or a closed stdout must not fail requests.
             with contextlib.suppress(OSError, ValueError):
@@ -112,7 +155,12 @@ class Reporter:
             },
         )
 
+    def flush(self) -> None:
+        if self.access_log is not None:
+            self.access_log.flush()
+
     async def drain(self, timeout: float) -> None:
         """Wait for pending complete hooks (a reload or shutdown must not cut them off)."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
+        self.flush()

@@ -6,7 +6,6 @@ that grows with the pool and collapsed under 500 concurrent streams (DESIGN.md h
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -59,6 +58,7 @@ class AiohttpClient:
         self._max_connections = max_connections
         self._keepalive = keepalive
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
 
     def _create_session(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
@@ -76,22 +76,31 @@ class AiohttpClient:
         )
         return self._session
 
+    def _timeout(self, connect: float, first_byte: float) -> aiohttp.ClientTimeout:
+        # aiohttp's socket timeouts, not an asyncio.timeout around the call: they cost no
+        # extra timer per request. sock_read first bounds the wait for the response head
+        # (the first byte); once it is in, the connection's read timeout becomes the idle
+        # timeout between body chunks.
+        key = (connect, first_byte)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=first_byte)
+            self._timeouts[key] = timeout
+        return timeout
+
     async def send(self, request: UpstreamRequest) -> AiohttpResponse:
         session = self._session or self._create_session()
-        timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=request.connect_timeout, sock_read=request.idle_timeout
-        )
+        timeout = self._timeout(request.connect_timeout, request.first_byte_timeout)
         try:
-            async with asyncio.timeout(request.first_byte_timeout):
-                response = await session.request(
-                    request.method,
-                    request.url,
-                    headers=request.headers,
-                    data=request.body,
-                    timeout=timeout,
-                    allow_redirects=False,
-                    compress=None,
-                )
+            response = await session.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                data=request.body,
+                timeout=timeout,
+                allow_redirects=False,
+                compress=None,
+            )
         except aiohttp.ClientConnectorError as exc:
             raise UpstreamConnectError(f"cannot connect to the provider: {exc.os_error}") from None
         except aiohttp.ServerDisconnectedError:
@@ -103,6 +112,10 @@ class AiohttpClient:
             raise UpstreamTimeout("the provider did not answer in time", "first_byte") from None
         except aiohttp.ClientError as exc:
             raise UpstreamError(f"the provider broke the protocol: {exc}") from None
+        if request.idle_timeout != request.first_byte_timeout and response.connection:
+            protocol = response.connection.protocol
+            if protocol is not None:
+                protocol.read_timeout = request.idle_timeout
         return AiohttpResponse(response)
 
     async def close(self) -> None:

@@ -326,7 +326,6 @@ async def test_fastest_moves_traffic_away_from_a_slowed_target(
     # One slow answer is believed at once (peak EWMA): at most a couple more reach it.
     assert len(fakes["a"].requests) - before <= 2
     assert len(fakes["b"].requests) + len(fakes["c"].requests) - others >= 98
-    assert (await target(gw, "a"))["ttfb_ewma_ms"] >= 50
 
 
 # -- timeouts ----------------------------------------------------------------------------------
