@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import os
 import random
 import time
@@ -235,10 +236,7 @@ class Pipeline:
         ex.response_started = True
         deadline = ex.started_at + route.upstream.config.timeouts.total
         try:
-            chunks = response.chunks()
-            if ex.streaming:  # a JSON body arrives with its head; a stream can go on and on
-                chunks = _until(deadline, chunks)
-            await _pump(ex, chunks, filters, send, meter)
+            await _pump(ex, response.chunks(), filters, send, meter, deadline)
         except (UpstreamError, TimeoutError) as exc:
             success = False
             await self._end_broken_stream(ex, exc, send)
@@ -318,15 +316,25 @@ async def _pump(
     filters: list[ChunkFilter],
     send: Send,
     meter: UsageMeter | None = None,
+    deadline: float = math.inf,
 ) -> None:
     """Pass the body through: the usage meter first (it sees the provider's bytes), then
-    the plugins' filters in onion order; one last filter call with ``end=True``."""
+    the plugins' filters in onion order; one last filter call with ``end=True``.
+
+    ``deadline`` is the route's total timeout, checked as chunks arrive: silence between
+    chunks is bounded by the idle timeout, so no timer per request is needed.
+    """
+    clock = time.perf_counter
     if not filters and meter is None:
         async for chunk in chunks:
+            if clock() > deadline:
+                raise UpstreamTimeout("the response exceeded the total timeout", "total")
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return
     async for chunk in chunks:
+        if clock() > deadline:
+            raise UpstreamTimeout("the response exceeded the total timeout", "total")
         if meter is not None:
             chunk = meter.feed(chunk)
         for body_filter in filters:
@@ -352,15 +360,6 @@ def _settle_usage(ex: Exchange, meter: UsageMeter, lease: Lease) -> None:
         usage.cost = (
             lease.provider.cost(usage.model, usage.input_tokens, usage.output_tokens) or 0.0
         )
-
-
-async def _until(deadline: float, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The body until the route's total timeout. Checked as chunks arrive: silence between
-    them is bounded by the idle timeout, so no timer per request is needed."""
-    async for chunk in chunks:
-        if time.perf_counter() > deadline:
-            raise UpstreamTimeout("the response exceeded the total timeout", "total")
-        yield chunk
 
 
 async def _single(body: bytes) -> AsyncIterator[bytes]:

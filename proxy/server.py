@@ -89,7 +89,7 @@ class Reloader:
                 return False, f"reload failed: {error}"
             retired = self.gateway.swap(runtime)
             # Once the old runtime is gone, let the collector see the heap again and re-freeze.
-            retired.add_done_callback(lambda _: (gc.unfreeze(), settle_heap()))
+            retired.add_done_callback(lambda _: refreeze_heap())
             self.gateway.admin_app = build_admin(self.gateway, self.reload)
             self.metrics.reloads.labels("ok").inc()
             log.info(
@@ -125,6 +125,12 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def refreeze_heap() -> None:
+    """After a reload retired the old runtime: let the collector find it, then freeze again."""
+    gc.unfreeze()
+    settle_heap()
 
 
 def _mtime(path: Path) -> float:

@@ -81,7 +81,7 @@ class RedisStore:
         self.on_backend_error: BackendErrorHook | None = None
         self.prefix = prefix
         self._poll_interval = poll_interval
-        pool: BlockingConnectionPool[Any] = BlockingConnectionPool.from_url(
+        pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
             url,
             max_connections=max_connections,
             timeout=timeout,
@@ -89,7 +89,7 @@ class RedisStore:
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 0),
         )
-        self.client: Redis[bytes] = Redis(connection_pool=pool)
+        self.client: Redis = Redis(connection_pool=pool)
         register = self.client.register_script
         self._gcra = register(lua.GCRA)
         self._incr = register(lua.INCR)
@@ -155,8 +155,8 @@ class RedisStore:
         return int(count)
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._call(self.client.get(self.key("kv", key)))
-        return value
+        value = await self._call(self.client.get(self.key("kv", key)))
+        return value if value is None or isinstance(value, bytes) else value.encode()
 
     async def set(self, key: str, value: bytes, ttl: float | None) -> None:
         px = None if ttl is None else _ms(ttl)
@@ -166,8 +166,8 @@ class RedisStore:
         await self._call(self.client.delete(self.key("kv", key)))
 
     async def take(self, key: str) -> bytes | None:
-        value: bytes | None = await self._call(self.client.getdel(self.key("kv", key)))
-        return value
+        value = await self._call(self.client.getdel(self.key("kv", key)))
+        return value if value is None or isinstance(value, bytes) else value.encode()
 
     async def ban(self, key: str, ttl: float) -> None:
         check_key(key)

@@ -24,17 +24,43 @@ _SKIP_AUTO_HEADERS = frozenset({"User-Agent", "Accept-Encoding", "Content-Type"}
 
 
 class AiohttpResponse:
-    __slots__ = ("_response", "headers", "status")
+    """The response and, being its own async iterator, its body chunks.
+
+    A plain ``__anext__`` rather than an async generator around aiohttp's iterator: every
+    streamed chunk passes through here, and each layer of generators costs per chunk.
+    """
+
+    __slots__ = ("_pending", "_response", "headers", "status")
 
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
+        self._pending = b""
         self.status = response.status
         self.headers: RawHeaders = list(response.raw_headers)
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    def chunks(self) -> AsyncIterator[bytes]:
+        return self
+
+    def __aiter__(self) -> AiohttpResponse:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._pending:
+            chunk, self._pending = self._pending, b""
+            return chunk
+        chunk = await self._read()
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk
+
+    async def peek(self) -> bytes:
+        """Read the first chunk now; iteration still starts with it."""
+        self._pending = await self._read()
+        return self._pending
+
+    async def _read(self) -> bytes:
         try:
-            async for chunk in self._response.content.iter_any():
-                yield chunk
+            return await self._response.content.readany()
         except TimeoutError:
             raise UpstreamTimeout(
                 "no data from the provider within the idle timeout", "idle"

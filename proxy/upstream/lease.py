@@ -154,6 +154,13 @@ async def peek_stream_error(
     failed attempt that can still be retried, since nothing has reached the client yet."""
     if response.status != 200 or not _is_event_stream(response.headers):
         return None, response
+    peek = getattr(response, "peek", None)
+    if peek is not None:  # a client that can put the chunk back (and times reads itself)
+        try:
+            return _error_in(await peek()), response
+        except BaseException:
+            await response.aclose()
+            raise
     rest = response.chunks()
     try:
         async with asyncio.timeout(timeouts.first_byte):
