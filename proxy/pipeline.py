@@ -7,30 +7,37 @@ a plugin asks; the disconnect watcher runs only once the body is in.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import logging
-import math
 import os
 import random
-import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from starlette.datastructures import MutableHeaders
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
+from proxy.body import (
+    ensure_request_id,
+    has_body,
+    is_json,
+    pump,
+    remember_failure,
+    render,
+    settle_usage,
+    single,
+)
 from proxy.chain import Chain, ChunkFilter
 from proxy.clientip import ClientIpResolver
-from proxy.errors import GatewayError, error_body, sse_error_event
+from proxy.disconnect import DisconnectWatch
+from proxy.errors import GatewayError, sse_error_event
 from proxy.exchange import ClientDisconnected, Exchange
 from proxy.forward import downstream_headers, upstream_headers
 from proxy.observe.report import Reporter
 from proxy.routing import Route, RouteTable
 from proxy.upstream.breaker import is_failure
-from proxy.upstream.client import UpstreamError, UpstreamTimeout
+from proxy.upstream.client import UpstreamError
 from proxy.upstream.group import Outbound
 from proxy.upstream.lease import Lease
 from proxy.usage import UsageMeter, metered, request_usage_event
@@ -117,7 +124,7 @@ class Pipeline:
             if models is not None:
                 await self._answer(ex, chain, models, send)
                 return
-            async with _DisconnectWatch(ex):
+            async with DisconnectWatch(ex):
                 lease = await route.upstream.open(ex, out, self._priority(ex, route))
                 await self._relay(ex, chain, lease, send, route, out.usage_injected)
         except GatewayError as error:
@@ -132,8 +139,7 @@ class Pipeline:
         payload: dict[str, Any] | None = None
         alias: str | None = None
         injected = False
-        is_json = ex.method in _BODY_METHODS and _is_json(ex)
-        if is_json:
+        if ex.method in _BODY_METHODS and is_json(ex):
             parsed = await ex.json()
             if isinstance(parsed, dict):
                 payload = parsed
@@ -145,8 +151,8 @@ class Pipeline:
             body = await ex.body()
         elif ex.body_loaded:
             body = await ex.body()
-        elif ex.method in _BODY_METHODS and _has_body(ex):
-            body = _remember_failure(ex, ex.body_stream())
+        elif ex.method in _BODY_METHODS and has_body(ex):
+            body = remember_failure(ex, ex.body_stream())
         ex.model = alias
         peer = ex.scope["client"][0] if ex.scope.get("client") else ""
         trusted = self.resolver.enabled and self.resolver.is_trusted(peer)
@@ -229,14 +235,14 @@ class Pipeline:
             if response.status == 200 and metered(ex.path)
             else None
         )
-        _ensure_request_id(ex)
+        ensure_request_id(ex)
         await send(
             {"type": "http.response.start", "status": ex.status, "headers": ex.response_headers.raw}
         )
         ex.response_started = True
         deadline = ex.started_at + route.upstream.config.timeouts.total
         try:
-            await _pump(ex, response.chunks(), filters, send, meter, deadline)
+            await pump(ex, response.chunks(), filters, send, meter, deadline)
         except (UpstreamError, TimeoutError) as exc:
             success = False
             await self._end_broken_stream(ex, exc, send)
@@ -245,7 +251,7 @@ class Pipeline:
             raise
         finally:
             if meter is not None:
-                _settle_usage(ex, meter, lease)
+                settle_usage(ex, meter, lease)
         await lease.close(success)
 
     @staticmethod
@@ -271,184 +277,19 @@ class Pipeline:
         self, ex: Exchange, chain: Chain | None, answer: Response | GatewayError, send: Send
     ) -> None:
         """Send a response the gateway made itself, through the plugins that already ran."""
-        body, stream = _render(ex, answer)
+        body, stream = render(ex, answer)
         filters: list[ChunkFilter] = []
         if chain is not None:
             try:
                 await chain.run_response(ex)
             except GatewayError as error:
-                body, stream = _render(ex, error)
+                body, stream = render(ex, error)
             filters = chain.chunk_filters(ex)
             if filters and "content-length" in ex.response_headers:
                 del ex.response_headers["content-length"]
-        _ensure_request_id(ex)
+        ensure_request_id(ex)
         await send(
             {"type": "http.response.start", "status": ex.status, "headers": ex.response_headers.raw}
         )
         ex.response_started = True
-        await _pump(ex, stream if stream is not None else _single(body), filters, send)
-
-
-def _render(
-    ex: Exchange, answer: Response | GatewayError
-) -> tuple[bytes, AsyncIterator[bytes] | None]:
-    if isinstance(answer, GatewayError):
-        body = error_body(answer.status, answer.type, answer.message, ex.request_id)
-        headers = MutableHeaders(
-            headers={"content-type": "application/json", "content-length": str(len(body))}
-        )
-        for key, value in answer.headers.items():
-            headers[key] = value
-        if answer.status in (429, 503) and "retry-after" not in headers:
-            headers["retry-after"] = "1"
-        ex.status, ex.response_headers = answer.status, headers
-        return body, None
-    ex.status = answer.status_code
-    ex.response_headers = MutableHeaders(raw=list(answer.raw_headers))
-    if isinstance(answer, StreamingResponse):
-        return b"", _as_bytes(answer.body_iterator)
-    return bytes(answer.body), None
-
-
-async def _pump(
-    ex: Exchange,
-    chunks: AsyncIterator[bytes],
-    filters: list[ChunkFilter],
-    send: Send,
-    meter: UsageMeter | None = None,
-    deadline: float = math.inf,
-) -> None:
-    """Pass the body through: the usage meter first (it sees the provider's bytes), then
-    the plugins' filters in onion order; one last filter call with ``end=True``.
-
-    ``deadline`` is the route's total timeout, checked as chunks arrive: silence between
-    chunks is bounded by the idle timeout, so no timer per request is needed.
-    """
-    clock = time.perf_counter
-    if not filters and meter is None:
-        async for chunk in chunks:
-            if clock() > deadline:
-                raise UpstreamTimeout("the response exceeded the total timeout", "total")
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-        return
-    async for chunk in chunks:
-        if clock() > deadline:
-            raise UpstreamTimeout("the response exceeded the total timeout", "total")
-        if meter is not None:
-            chunk = meter.feed(chunk)
-        for body_filter in filters:
-            chunk = await body_filter(ex, chunk, False)
-        if chunk:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    last = meter.flush() if meter is not None else b""
-    if meter is not None:
-        meter.finish()
-    for body_filter in filters:
-        last = await body_filter(ex, last, True)
-    await send({"type": "http.response.body", "body": last, "more_body": False})
-
-
-def _settle_usage(ex: Exchange, meter: UsageMeter, lease: Lease) -> None:
-    meter.finish()
-    usage = ex.usage
-    if not usage.reported:
-        return
-    usage.provider = lease.provider.name
-    usage.model = ex.upstream_model or ex.model
-    if usage.model is not None:
-        usage.cost = (
-            lease.provider.cost(usage.model, usage.input_tokens, usage.output_tokens) or 0.0
-        )
-
-
-async def _single(body: bytes) -> AsyncIterator[bytes]:
-    yield body
-
-
-async def _as_bytes(iterator: AsyncIterable[Any]) -> AsyncIterator[bytes]:
-    async for part in iterator:
-        yield part.encode() if isinstance(part, str) else bytes(part)
-
-
-async def _remember_failure(ex: Exchange, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """Pass a streamed body on; a policy's refusal raised inside it is kept on the exchange,
-    because the client library sending it upstream would replace it with its own error."""
-    try:
-        async for chunk in stream:
-            yield chunk
-    except GatewayError as error:
-        ex.body_error = error
-        raise
-
-
-def _ensure_request_id(ex: Exchange) -> None:
-    if "x-request-id" not in ex.response_headers:
-        ex.response_headers["x-request-id"] = ex.request_id
-
-
-def _is_json(ex: Exchange) -> bool:
-    for key, value in ex.scope["headers"]:
-        if key == b"content-type":
-            return bool(value.lower().startswith(_JSON_TYPE))
-    return False
-
-
-def _has_body(ex: Exchange) -> bool:
-    for key, value in ex.scope["headers"]:
-        if key == b"content-length":
-            return bool(value != b"0")
-        if key == b"transfer-encoding":
-            return True
-    return False
-
-
-class _DisconnectWatch:
-    """Cancels the forwarding task when the client disconnects, which cancels the upstream.
-
-    Hypercorn reports a vanished client only through ``receive``, so something must be
-    waiting on it — which can start only once nothing else reads ``receive`` (the body is
-    in). Most requests finish within milliseconds, so the watcher task is started only when
-    one is still running after ``WATCH_AFTER`` seconds: a timer is far cheaper than a task.
-    """
-
-    WATCH_AFTER = 0.05
-
-    def __init__(self, ex: Exchange) -> None:
-        self._ex = ex
-        self._task = asyncio.current_task()
-        self._watcher: asyncio.Task[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self.disconnected = False
-
-    async def __aenter__(self) -> _DisconnectWatch:
-        self._timer = asyncio.get_running_loop().call_later(self.WATCH_AFTER, self._start)
-        return self
-
-    def _start(self) -> None:
-        self._timer = None
-        if self._ex.receive_idle:
-            self._watcher = asyncio.create_task(self._watch())
-        else:  # the body is still streaming upstream: look again later
-            self._timer = asyncio.get_running_loop().call_later(self.WATCH_AFTER, self._start)
-
-    async def _watch(self) -> None:
-        while True:
-            message = await self._ex.receive()
-            if message["type"] == "http.disconnect":
-                self.disconnected = True
-                if self._task is not None:
-                    self._task.cancel()
-                return
-
-    async def __aexit__(self, kind: Any, value: Any, traceback: Any) -> bool:
-        if self._timer is not None:
-            self._timer.cancel()
-        if self._watcher is not None and not self._watcher.done():
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-        if self.disconnected and kind is asyncio.CancelledError and self._task is not None:
-            self._task.uncancel()
-            raise ClientDisconnected()
-        return False
+        await pump(ex, stream if stream is not None else single(body), filters, send)

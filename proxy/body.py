@@ -1,0 +1,140 @@
+"""Moving a response body to the client, and small helpers of the request path.
+
+``pump`` is the one loop every response body passes through — the provider's, a cached
+replay, or an error the gateway made — so usage metering, plugin body filters and the total
+timeout behave the same for all of them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.responses import Response, StreamingResponse
+
+from proxy.chain import ChunkFilter
+from proxy.errors import GatewayError, error_body
+from proxy.exchange import Exchange
+from proxy.upstream.client import UpstreamTimeout
+from proxy.upstream.lease import Lease
+from proxy.usage import UsageMeter
+
+Send = Any
+_JSON_TYPE = b"application/json"
+
+
+def render(
+    ex: Exchange, answer: Response | GatewayError
+) -> tuple[bytes, AsyncIterator[bytes] | None]:
+    if isinstance(answer, GatewayError):
+        body = error_body(answer.status, answer.type, answer.message, ex.request_id)
+        headers = MutableHeaders(
+            headers={"content-type": "application/json", "content-length": str(len(body))}
+        )
+        for key, value in answer.headers.items():
+            headers[key] = value
+        if answer.status in (429, 503) and "retry-after" not in headers:
+            headers["retry-after"] = "1"
+        ex.status, ex.response_headers = answer.status, headers
+        return body, None
+    ex.status = answer.status_code
+    ex.response_headers = MutableHeaders(raw=list(answer.raw_headers))
+    if isinstance(answer, StreamingResponse):
+        return b"", as_bytes(answer.body_iterator)
+    return bytes(answer.body), None
+
+
+async def pump(
+    ex: Exchange,
+    chunks: AsyncIterator[bytes],
+    filters: list[ChunkFilter],
+    send: Send,
+    meter: UsageMeter | None = None,
+    deadline: float = math.inf,
+) -> None:
+    """Pass the body through: the usage meter first (it sees the provider's bytes), then
+    the plugins' filters in onion order; one last filter call with ``end=True``.
+
+    ``deadline`` is the route's total timeout, checked as chunks arrive: silence between
+    chunks is bounded by the idle timeout, so no timer per request is needed.
+    """
+    clock = time.perf_counter
+    if not filters and meter is None:
+        async for chunk in chunks:
+            if clock() > deadline:
+                raise UpstreamTimeout("the response exceeded the total timeout", "total")
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    async for chunk in chunks:
+        if clock() > deadline:
+            raise UpstreamTimeout("the response exceeded the total timeout", "total")
+        if meter is not None:
+            chunk = meter.feed(chunk)
+        for body_filter in filters:
+            chunk = await body_filter(ex, chunk, False)
+        if chunk:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    last = meter.flush() if meter is not None else b""
+    if meter is not None:
+        meter.finish()
+    for body_filter in filters:
+        last = await body_filter(ex, last, True)
+    await send({"type": "http.response.body", "body": last, "more_body": False})
+
+
+def settle_usage(ex: Exchange, meter: UsageMeter, lease: Lease) -> None:
+    meter.finish()
+    usage = ex.usage
+    if not usage.reported:
+        return
+    usage.provider = lease.provider.name
+    usage.model = ex.upstream_model or ex.model
+    if usage.model is not None:
+        usage.cost = (
+            lease.provider.cost(usage.model, usage.input_tokens, usage.output_tokens) or 0.0
+        )
+
+
+async def single(body: bytes) -> AsyncIterator[bytes]:
+    yield body
+
+
+async def as_bytes(iterator: AsyncIterable[Any]) -> AsyncIterator[bytes]:
+    async for part in iterator:
+        yield part.encode() if isinstance(part, str) else bytes(part)
+
+
+async def remember_failure(ex: Exchange, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Pass a streamed body on; a policy's refusal raised inside it is kept on the exchange,
+    because the client library sending it upstream would replace it with its own error."""
+    try:
+        async for chunk in stream:
+            yield chunk
+    except GatewayError as error:
+        ex.body_error = error
+        raise
+
+
+def ensure_request_id(ex: Exchange) -> None:
+    if "x-request-id" not in ex.response_headers:
+        ex.response_headers["x-request-id"] = ex.request_id
+
+
+def is_json(ex: Exchange) -> bool:
+    for key, value in ex.scope["headers"]:
+        if key == b"content-type":
+            return bool(value.lower().startswith(_JSON_TYPE))
+    return False
+
+
+def has_body(ex: Exchange) -> bool:
+    for key, value in ex.scope["headers"]:
+        if key == b"content-length":
+            return bool(value != b"0")
+        if key == b"transfer-encoding":
+            return True
+    return False
