@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from proxy.cli import main
 from proxy.config.errors import ConfigError
 from proxy.config.loader import load_config
 
