@@ -129,6 +129,9 @@ def _test(args: argparse.Namespace) -> int:
 
     from proxy.policytest import run_policy_tests
 
+    from proxy.observe.logging import setup_logging
+
+    setup_logging("error")  # events are printed under each test instead
     loaded = load_config(args.config, args.profile)
     return asyncio.run(run_policy_tests(loaded, args.policy or None))
 

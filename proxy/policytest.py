@@ -28,17 +28,19 @@ async def run_policy_tests(loaded: LoadedConfig, names: Sequence[str] | None = N
             return 2
         for test in policy.model.tests:
             total += 1
-            problems = await _run(policy, test)
+            problems, events = await _run(policy, test)
             mark = "ok  " if not problems else "FAIL"
             print(f"{mark} {policy.name}: {test.name}")
             for problem in problems:
                 print(f"       {problem}")
+            for event in events:
+                print(f"       event: {event}")
             failures += bool(problems)
     print(f"{total - failures} passed, {failures} failed")
     return 1 if failures else 0
 
 
-async def _run(policy: Policy, test: PolicyTest) -> list[str]:
+async def _run(policy: Policy, test: PolicyTest) -> tuple[list[str], list[str]]:
     services = Services(store=MemoryStore(), metrics=Metrics())
     plugins = []
     for spec in policy.plugins:
@@ -59,7 +61,11 @@ async def _run(policy: Policy, test: PolicyTest) -> list[str]:
         )
     finally:
         await harness.close()
-    return _compare(test, result)
+    events = [
+        f"{e.type} ({e.plugin}{', monitored' if e.monitored else ''}): {e.reason}"
+        for e in result.exchange.events
+    ]
+    return _compare(test, result), events
 
 
 def _compare(test: PolicyTest, result: Result) -> list[str]:
