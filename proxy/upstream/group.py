@@ -9,7 +9,6 @@ budget, so retries never amplify an outage.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -23,8 +22,9 @@ from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics
 from proxy.upstream.admission import AdmissionController, AdmissionRejected
 from proxy.upstream.balancer import CostOf, make_balancer
-from proxy.upstream.breaker import BreakerSync, CircuitBreaker, Permit, SharedStore, is_failure
+from proxy.upstream.breaker import CircuitBreaker, Permit, SharedStore, is_failure
 from proxy.upstream.client import UpstreamError, UpstreamResponse
+from proxy.upstream.fleet import SharedBreakers
 from proxy.upstream.lease import Lease, block_on_retry_after, peek_stream_error
 from proxy.upstream.observer import GroupObserver
 from proxy.upstream.provider import Provider, with_model
@@ -69,7 +69,9 @@ class UpstreamGroup:
         self._observer = GroupObserver(name, metrics)
         self.providers: dict[Target, Provider] = {}
         self.targets: list[Target] = []
-        self.syncs: list[BreakerSync] = []
+        self.shared = SharedBreakers(
+            store if config.breaker.shared else None, config.breaker.sync_interval
+        )
         for index, target_config in enumerate(config.targets):
             provider = providers.get(target_config.provider)
             if provider is None or not provider.config.enabled:
@@ -77,10 +79,7 @@ class UpstreamGroup:
             target = self._target(index, target_config.weight, provider)
             self.targets.append(target)
             self.providers[target] = provider
-            if config.breaker.shared and store is not None:
-                sync = BreakerSync(store, f"breaker:{name}:{provider.name}", target.breaker)
-                target.breaker.subscribe(sync.notify)
-                self.syncs.append(sync)
+            self.shared.share(f"breaker:{name}:{provider.name}", target.breaker)
         self.balancer = make_balancer(config.balance, rng=self._rng)
         retry = config.retry
         self.retry = RetryPolicy(
@@ -98,7 +97,6 @@ class UpstreamGroup:
             else None
         )
         self.all_aliases = self._aliases()
-        self._sync_task: asyncio.Task[None] | None = None
         if self.admission is not None:
             self._observer.watch(self.admission)
 
@@ -136,28 +134,13 @@ class UpstreamGroup:
 
     def start(self) -> None:
         """Begin pulling shared breaker states (only when ``breaker.shared`` is on)."""
-        if self.syncs and (self._sync_task is None or self._sync_task.done()):
-            self._sync_task = asyncio.get_running_loop().create_task(self._pull_loop())
-
-    async def _pull_loop(self) -> None:
-        interval = self.config.breaker.sync_interval
-        while True:
-            await self.pull_shared()
-            await asyncio.sleep(interval)
+        self.shared.start()
 
     async def pull_shared(self) -> None:
-        """Adopt what the rest of the fleet published about each target's breaker."""
-        for sync in self.syncs:
-            await sync.pull()
+        await self.shared.pull()
 
     async def close(self) -> None:
-        task, self._sync_task = self._sync_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for sync in self.syncs:
-            await sync.drain()
+        await self.shared.close()
 
     # -- candidates ----------------------------------------------------------------------------
 
@@ -393,7 +376,7 @@ class UpstreamGroup:
             "retry_budget": self.budget.snapshot(),
             "admission": self.admission.snapshot() if self.admission else None,
             "breaker_sharing": (
-                {"errors": sum(s.errors for s in self.syncs)} if self.syncs else None
+                {"errors": sum(s.errors for s in self.shared.syncs)} if self.shared.syncs else None
             ),
         }
 

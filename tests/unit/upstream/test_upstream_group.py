@@ -319,5 +319,5 @@ async def test_without_sharing_no_breaker_state_is_written() -> None:
     lease = await send(group)
     await lease.close(True)
     await group.close()
-    assert group.syncs == []
+    assert group.shared.syncs == []
     assert await store.get("breaker:chat:a") is None
