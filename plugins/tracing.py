@@ -45,8 +45,12 @@ class Tracing(Plugin):
         sample_ratio: float = Field(
             1.0, ge=0, le=1, description="Share of new traces sampled; a parent's choice wins."
         )
-        exporter: Literal["none", "console", "otlp"] = Field(
-            "none", description='Where spans go; "otlp" needs the sluicegate[otlp] extra.'
+        exporter: Literal["none", "discard", "console", "otlp"] = Field(
+            "none",
+            description=(
+                'Where spans go; "discard" runs the batch processor and drops the spans '
+                '(overhead measurement); "otlp" needs the sluicegate[otlp] extra.'
+            ),
         )
         otlp_endpoint: str | None = Field(
             None, description="OTLP/HTTP traces URL (default: the exporter's own, :4318)."
@@ -147,9 +151,10 @@ class Tracing(Plugin):
             attributes["gen_ai.system"] = system
         if ex.model:
             attributes["gen_ai.request.model"] = ex.model
-        response_model = ex.usage.model or ex.upstream_model
-        if response_model:
-            attributes["gen_ai.response.model"] = response_model
+        # What the provider says answered (the usage meter reads it from the body); never
+        # the model we asked for, so a provider swapping models shows in the trace.
+        if ex.usage.response_model:
+            attributes["gen_ai.response.model"] = ex.usage.response_model
         if ex.usage.reported:
             attributes["gen_ai.usage.input_tokens"] = ex.usage.input_tokens
             attributes["gen_ai.usage.output_tokens"] = ex.usage.output_tokens

@@ -48,6 +48,9 @@ class Usage:
     cost: float = 0.0
     provider: str | None = None
     model: str | None = None
+    # The ``model`` the provider says answered (JSON body or stream events): often a dated
+    # snapshot of the requested one ("gpt-4o" -> "gpt-4o-2024-08-06"); None if it said none.
+    response_model: str | None = None
     reported: bool = False
 
     @property

@@ -4,6 +4,11 @@ Token limits, budgets, metrics and traces all need real token counts, and the pr
 them once: at the end of a JSON body, or in the final event of a stream. For a stream the
 gateway asks for that event (``stream_options.include_usage``) when the client did not, and
 then removes it from the client's stream, so the client sees exactly what it asked for.
+
+The same pass notes the ``model`` the provider says answered (``ex.usage.response_model``,
+for traces' ``gen_ai.response.model``): taken from the parsed JSON body, or, on a stream,
+from the first event that names it: one regex search over the stream's first 16 KB of
+whole lines at most (the final usage event names it too).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ _METERED_SUFFIXES = ("/chat/completions", "/completions", "/embeddings", "/respo
 _JSON_CAP = 4 * 1024 * 1024
 _TAIL = 16 * 1024
 _TOKENS = re.compile(rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens)"\s*:\s*(\d+)')
+# A top-level "model" string; inside JSON strings quotes are escaped, so prompt or completion
+# text cannot fake one. Names with escapes or longer than 256 bytes are not recorded.
+_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,256})"')
 
 
 def metered(path: str) -> bool:
@@ -45,9 +53,11 @@ class UsageMeter:
         "_ex",
         "_finished",
         "_overflow",
+        "_scanned",
         "_streaming",
         "_strip",
         "found",
+        "response_model",
     )
 
     def __init__(self, ex: Exchange, streaming: bool, strip_usage_event: bool) -> None:
@@ -57,15 +67,20 @@ class UsageMeter:
         self._buffer: list[bytes] = []
         self._carry = b""
         self._overflow = 0
+        self._scanned = 0
         self._finished = False
         self.found: dict[str, Any] | None = None
+        self.response_model: str | None = None
 
     def feed(self, chunk: bytes) -> bytes:
         """Observe a chunk; returns what to pass on (the usage event removed when asked)."""
         if self._streaming:
             return self._feed_stream(chunk)
         if self._overflow or sum(map(len, self._buffer)) + len(chunk) > _JSON_CAP:
-            # Too large to parse whole: keep a tail, where providers put usage.
+            # Too large to parse whole: keep a tail, where providers put usage; the model
+            # comes first in the body, so look for it before the head is dropped.
+            if not self._overflow:
+                self._note_model(b"".join(self._buffer))
             tail = (b"".join(self._buffer) + chunk)[-_TAIL:]
             self._buffer = [tail]
             self._overflow += 1
@@ -74,33 +89,48 @@ class UsageMeter:
         return chunk
 
     def _feed_stream(self, chunk: bytes) -> bytes:
-        if not self._strip:
-            if b'"usage"' in chunk or self._carry:
-                data = self._carry + chunk
-                head, sep, rest = data.rpartition(b"\n")
-                self._carry = rest[-_TAIL:] if sep else data[-_TAIL:]
-                if sep:
-                    self._scan_events(head)
-            return chunk
+        # Only whole lines are looked at: the bytes after the last newline wait in
+        # ``_carry``, so a ``"usage"`` or ``"model"`` key split across chunks is still seen.
         data = self._carry + chunk
-        complete, sep, partial = data.rpartition(b"\n\n")
-        if not sep:
-            self._carry = data
-            return b""
-        self._carry = partial
-        return self._scan_events(complete + b"\n\n", strip=True)
+        if self._strip:
+            complete, sep, partial = data.rpartition(b"\n\n")
+            if not sep:
+                self._carry = data
+                return b""
+            self._carry = partial
+            self._watch_model(complete)
+            return self._scan_events(complete + b"\n\n", strip=True)
+        head, sep, rest = data.rpartition(b"\n")
+        self._carry = rest[-_TAIL:] if sep else data[-_TAIL:]
+        if sep:
+            self._watch_model(head)
+            if b'"usage"' in head:
+                self._scan_events(head)
+        return chunk
 
     def _scan_events(self, data: bytes, strip: bool = False) -> bytes:
         kept = []
         for event in data.split(b"\n\n"):
             if b'"usage"' in event:
-                usage, usage_only = _usage_in_event(event)
+                usage, usage_only, model = _usage_in_event(event)
+                if model is not None and self.response_model is None:
+                    self.response_model = model
                 if usage is not None:
                     self.found = usage
                     if strip and usage_only:
                         continue
             kept.append(event)
         return b"\n\n".join(kept) if strip else data
+
+    def _watch_model(self, lines: bytes) -> None:
+        if self.response_model is None and self._scanned < _TAIL:
+            self._scanned += len(lines)
+            self._note_model(lines)
+
+    def _note_model(self, data: bytes) -> None:
+        match = _MODEL.search(data)
+        if match is not None:
+            self.response_model = match.group(1).decode("utf-8", "replace")
 
     def flush(self) -> bytes:
         """Whatever a stripping meter still holds back (an unterminated last event)."""
@@ -112,7 +142,11 @@ class UsageMeter:
             return
         self._finished = True
         if not self._streaming and self._buffer:
-            self.found = _usage_in_json(b"".join(self._buffer), bool(self._overflow))
+            self.found, model = _usage_in_json(b"".join(self._buffer), bool(self._overflow))
+            if model is not None:
+                self.response_model = model
+        if self.response_model is not None:
+            self._ex.usage.response_model = self.response_model
         usage = self.found
         if not usage:
             return
@@ -124,25 +158,34 @@ class UsageMeter:
         target.reported = True
 
 
-def _usage_in_event(event: bytes) -> tuple[dict[str, Any] | None, bool]:
+def _usage_in_event(event: bytes) -> tuple[dict[str, Any] | None, bool, str | None]:
+    """The event's usage block, whether it is a usage-only event, and its model."""
     for line in event.split(b"\n"):
         if line.startswith(b"data:"):
             try:
                 payload = orjson.loads(line[5:])
             except orjson.JSONDecodeError:
-                return None, False
+                return None, False, None
             if isinstance(payload, dict) and isinstance(payload.get("usage"), dict):
-                return payload["usage"], not payload.get("choices")
-    return None, False
+                return payload["usage"], not payload.get("choices"), _model_of(payload)
+    return None, False, None
 
 
-def _usage_in_json(body: bytes, truncated: bool) -> dict[str, Any] | None:
+def _usage_in_json(body: bytes, truncated: bool) -> tuple[dict[str, Any] | None, str | None]:
+    """The body's usage block and model; a truncated body keeps only its tail's counts."""
     if not truncated:
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return None
-        usage = payload.get("usage") if isinstance(payload, dict) else None
-        return usage if isinstance(usage, dict) else None
+            return None, None
+        if not isinstance(payload, dict):
+            return None, None
+        usage = payload.get("usage")
+        return (usage if isinstance(usage, dict) else None), _model_of(payload)
     found = {name.decode(): int(value) for name, value in _TOKENS.findall(body)}
-    return found or None
+    return found or None, None
+
+
+def _model_of(payload: dict[str, Any]) -> str | None:
+    model = payload.get("model")
+    return model if isinstance(model, str) and 0 < len(model) <= 256 else None

@@ -1,4 +1,4 @@
-"""Building the TracerProvider and its exporter: none, console, or OTLP over HTTP.
+"""Building the TracerProvider and its exporter: none, discard, console, or OTLP over HTTP.
 
 The provider belongs to the plugin instance, never to the process-global OpenTelemetry
 state: two policies (or a reload) get two providers, and tests attach an in-memory exporter
@@ -7,17 +7,34 @@ to exactly the one they look at. OTLP is an optional extra, imported only when c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+    SpanExportResult,
+)
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 OTLP_MISSING = (
     'exporter = "otlp" needs the optional OTLP exporter: pip install "sluicegate[otlp]" '
     "(package opentelemetry-exporter-otlp-proto-http)"
 )
+
+
+class DiscardExporter(SpanExporter):
+    """Takes every batch and drops it.
+
+    With it the spans still go through the BatchSpanProcessor (queue, worker thread, batch
+    hand-off) exactly as they would in front of a collector, so the gateway's own share of
+    tracing can be measured (benchmarks: gateway-tracing) or exercised without a collector.
+    """
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
 
 
 def build_provider(
@@ -42,6 +59,8 @@ def make_exporter(
 ) -> SpanExporter | None:
     if kind == "none":
         return None
+    if kind == "discard":
+        return DiscardExporter()
     if kind == "console":
         return ConsoleSpanExporter()
     try:

@@ -115,9 +115,37 @@ async def test_genai_attributes_from_routing_and_usage() -> None:
     assert attributes["gen_ai.operation.name"] == "chat"
     assert attributes["gen_ai.system"] == "fake"
     assert attributes["gen_ai.request.model"] == "m"
-    assert attributes["gen_ai.response.model"] == "m"
+    # The model the provider's body names (the fake answers "test-model"), not the one asked.
+    assert attributes["gen_ai.response.model"] == "test-model"
     assert attributes["gen_ai.usage.input_tokens"] == 5
     assert attributes["gen_ai.usage.output_tokens"] == 1
+
+
+async def test_response_model_is_absent_when_the_provider_names_none() -> None:
+    reply = {"choices": [{"message": {"content": "x"}}], "usage": {"prompt_tokens": 1}}
+    h, exporter = traced(upstream=FakeUpstream(FakeReply.json(reply)))
+    await h.request("POST", json=body())
+    attributes = by_name(exporter)["POST route0"].attributes or {}
+    assert attributes["gen_ai.request.model"] == "m"
+    assert "gen_ai.response.model" not in attributes
+
+
+async def test_streamed_response_model_comes_from_the_events() -> None:
+    events = [
+        {"model": "m-2025-01-01", "choices": [{"delta": {"content": "a"}}]},
+        {
+            "model": "m-2025-01-01",
+            "choices": [],
+            "usage": {"prompt_tokens": 4, "completion_tokens": 2},
+        },
+    ]
+    h, exporter = traced(upstream=FakeUpstream(FakeReply.sse(events)))
+    result = await h.request("POST", json={**body(), "stream": True})
+    assert result.exchange.usage.response_model == "m-2025-01-01"
+    attributes = by_name(exporter)["POST route0"].attributes or {}
+    assert attributes["gen_ai.response.model"] == "m-2025-01-01"
+    assert attributes["gen_ai.usage.output_tokens"] == 2
+    assert b'"usage"' not in result.body  # the client did not ask for the usage event
 
 
 def _all_text(exporter: InMemorySpanExporter) -> str:
