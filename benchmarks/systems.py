@@ -145,6 +145,12 @@ SYSTEMS: list[System] = [
         default=False,
         description="input_scan with all six checks (issue 5; see scenario latency_c1_4k)",
     ),
+    gateway(
+        "gateway-tracing",
+        CONFIGS / "tracing.toml",
+        default=False,
+        description="tracing first, 100% sampling, batch processor + discarding exporter (issue 6)",
+    ),
 ]
 
 

@@ -42,6 +42,7 @@ TARGETS: list[Target] = [
     Target("issue 3", "latency_c1", "p50_ms", "gateway-3targets", "gateway", "ratio_max", 1.05),
     Target("issue 4", "latency_c1", "p50_ms", "gateway-jwt-redis", "gateway", "diff_max", 0.5),
     Target("issue 5", "latency_c1_4k", "p50_ms", "gateway-input-scan", "gateway", "diff_max", 0.3),
+    Target("issue 6", "latency_c1", "p50_ms", "gateway-tracing", "gateway", "diff_max", 0.2),
 ]
 
 
