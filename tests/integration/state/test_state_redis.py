@@ -103,7 +103,7 @@ async def test_prefixes_isolate_two_deployments(redis_url: str) -> None:
 
 
 async def test_three_instances_admit_exactly_the_allowance(redis_url: str) -> None:
-    instances = [RedisStore(redis_url, "sgtest:", max_connections=16) for _ in range(3)]
+    instances = [RedisStore(redis_url, "sgtest:") for _ in range(3)]
     rate, burst = Rate(1, 3600), 99
     try:
         calls = [instances[i % 3].gcra("shared", rate, burst) for i in range(600)]
