@@ -15,7 +15,7 @@ File format (TOML, or JSON with the same shape; ``keys_env`` holds the JSON form
     subject = "search-backend"           # optional, defaults to id
     expires = 2026-01-01T00:00:00Z       # optional (TOML datetime or ISO 8601 string)
     models = ["chat-fast"]               # optional: only these model aliases
-    limits = { tokens_per_day = 200000 } # optional, free-form, read by limit plugins
+    limits = { tokens_per_day = 200000 } # optional: the key's own limits (``KeyLimits``)
 
 This module is not a plugin; two plugins import it, which the plugin rules allow.
 """
@@ -35,6 +35,7 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from plugins._limits import check_key_limits
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange
 
@@ -56,7 +57,11 @@ class KeyEntry(BaseModel):
     subject: str | None = Field(None, description="identity.subject; defaults to id.")
     expires: datetime | None = Field(None, description="The key stops working at this time.")
     models: list[str] | None = Field(None, description="Model aliases this key may use.")
-    limits: dict[str, Any] = Field({}, description="Free-form per-key limits.")
+    limits: dict[str, Any] = Field(
+        {},
+        description="The key's own limits: rate, burst, tokens_per_minute/hour/day, "
+        "usd_per_day/month (see plugins/_limits.py KeyLimits); checked at load.",
+    )
 
     @field_validator("hash")
     @classmethod
@@ -65,6 +70,11 @@ class KeyEntry(BaseModel):
         if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
             raise ValueError("must be the 64-character SHA-256 hex digest of the key")
         return value
+
+    @field_validator("limits")
+    @classmethod
+    def _limits(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return check_key_limits(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ Not a plugin (plugins never import each other): this module holds the small pure
 - ``Window`` names calendar windows (minute, hour, day, month, in UTC) for counters that
   reset, and gives the key suffix and the seconds left in the current one.
 - ``estimate_tokens`` guesses a request's tokens before the provider says (~4 chars/token).
+- ``KeyLimits`` / ``KeyLimitsReader``: a caller's own limits from ``identity.claims["limits"]``
+  (an API key's ``limits`` table, or the same claim in a JWT), which override the plugin's.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from proxy.config.types import RateValue
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange
 from proxy.state.base import StateStore
@@ -305,3 +310,86 @@ def retry_after(seconds: float) -> str:
     if math.isinf(seconds):
         return "86400"
     return str(max(1, math.ceil(seconds)))
+
+
+# -- a caller's own limits ------------------------------------------------------------------
+
+
+class KeyLimits(BaseModel):
+    """Per-caller limits, from ``identity.claims["limits"]``; each one present overrides the
+    plugin's value (tier or default) for that caller, the rest of the plugin's config stays.
+
+    ``rate``/``burst`` replace ``rate_limit``'s main limiter; ``tokens_per_*`` replace
+    ``token_limit``'s windows; ``usd_per_*`` replace ``budget``'s windows.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rate: RateValue | None = Field(None, description='rate_limit main limiter, e.g. "600/minute".')
+    burst: int | None = Field(None, ge=0, description="rate_limit burst of the main limiter.")
+    tokens_per_minute: int | None = Field(None, gt=0, description="token_limit per UTC minute.")
+    tokens_per_hour: int | None = Field(None, gt=0, description="token_limit per UTC hour.")
+    tokens_per_day: int | None = Field(None, gt=0, description="token_limit per UTC day.")
+    usd_per_day: float | None = Field(None, gt=0, description="budget USD per UTC day.")
+    usd_per_month: float | None = Field(None, gt=0, description="budget USD per UTC month.")
+
+    def windows(self, kind: Literal["tokens", "usd"]) -> dict[WindowName, float]:
+        """The windows this caller overrides for ``token_limit`` or ``budget``."""
+        names: tuple[WindowName, ...] = (
+            ("minute", "hour", "day") if kind == "tokens" else ("day", "month")
+        )
+        out: dict[WindowName, float] = {}
+        for window in names:
+            value = getattr(self, f"{kind}_per_{window}")
+            if value is not None:
+                out[window] = float(value)
+        return out
+
+
+def check_key_limits(value: dict[str, Any]) -> dict[str, Any]:
+    """Validate a key file's ``limits`` table at load; the normalised dict (``rate`` as text)."""
+    return KeyLimits.model_validate(value).model_dump(mode="json", exclude_none=True)
+
+
+_CACHE_SIZE = 1024
+
+
+class KeyLimitsReader:
+    """Reads ``identity.claims["limits"]``, parsing each distinct table once (bounded cache).
+
+    Key files are validated at load; a JWT from another identity provider may carry anything,
+    so a table that does not validate here is ignored (the plugin's own limits apply).
+    """
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[tuple[str, Any], ...], KeyLimits | None] = {}
+
+    def __call__(self, ex: Exchange) -> KeyLimits | None:
+        identity = ex.identity
+        raw = identity.claims.get("limits") if identity is not None else None
+        if not raw or not isinstance(raw, dict):
+            return None
+        try:
+            cache_key = tuple(sorted(raw.items()))
+            hash(cache_key)
+        except TypeError:  # unhashable values: not a valid table anyway
+            return None
+        if cache_key in self._parsed:
+            return self._parsed[cache_key]
+        try:
+            parsed: KeyLimits | None = KeyLimits.model_validate(raw)
+        except ValidationError:
+            parsed = None
+        if len(self._parsed) >= _CACHE_SIZE:
+            self._parsed.clear()
+        self._parsed[cache_key] = parsed
+        return parsed
+
+
+def override_allowances(
+    base: tuple[Allowance, ...], windows: dict[WindowName, float]
+) -> tuple[Allowance, ...]:
+    """``base`` with the caller's windows replacing (or adding to) the configured ones."""
+    merged = {a.window: a.limit for a in base}
+    merged.update(windows)
+    order: tuple[WindowName, ...] = ("minute", "hour", "day", "month")
+    return tuple(Allowance(w, merged[w]) for w in order if w in merged)

@@ -10,6 +10,10 @@ A plugin cannot see which provider a request will reach, so the estimate is conf
 of the route's most expensive candidate, applied to the estimated prompt tokens plus
 ``max_tokens``). When both are given the larger estimate is used. When a provider reports
 tokens but has no pricing, ``max_cost_per_1k_tokens`` prices them; without it they cost 0.
+
+A caller's own ``usd_per_day`` / ``usd_per_month`` in ``identity.claims["limits"]`` (an API
+key's ``limits`` table) replace those windows for that caller (``key_limits = false`` turns
+that off).
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from starlette.responses import Response
 from plugins._limits import (
     Allowance,
     Held,
+    KeyLimitsReader,
     KeySpec,
     Reserver,
     check_key_spec,
     estimate_input_tokens,
+    override_allowances,
     request_payload,
     requested_output_tokens,
     retry_after,
@@ -79,6 +85,11 @@ class Budget(Plugin):
             1024, ge=0, description="Output tokens assumed when the request sets no max_tokens."
         )
         name: str = Field("budget", description="Counter namespace (as rate_limit's).")
+        key_limits: bool = Field(
+            True,
+            description='Honour the caller\'s own usd_per_day/month from identity.claims["limits"] '
+            "(API key limits): each one replaces that window's allowance.",
+        )
 
         @field_validator("key")
         @classmethod
@@ -106,11 +117,15 @@ class Budget(Plugin):
             per_day=options.per_day, per_month=options.per_month
         ).allowances()
         self._tiers = {tier: spec.allowances() for tier, spec in options.tiers.items()}
+        self._read_limits = KeyLimitsReader() if options.key_limits else None
         self._reserver = Reserver(services.store, f"budget:{options.name}:", services.clock)
 
     def _allowances(self, ex: Exchange) -> tuple[Allowance, ...]:
         tier = ex.identity.tier if ex.identity else None
-        return self._tiers.get(tier, self._default) if tier is not None else self._default
+        base = self._tiers.get(tier, self._default) if tier is not None else self._default
+        own = self._read_limits(ex) if self._read_limits is not None else None
+        windows = own.windows("usd") if own is not None else None
+        return override_allowances(base, windows) if windows else base
 
     async def estimate(self, ex: Exchange) -> float:
         """The USD reserved for this request before it is forwarded."""

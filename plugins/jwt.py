@@ -11,7 +11,10 @@ and a generic message: telling a caller *why* its token failed helps only an att
 reason goes to the ``auth_failed`` security event (and from there to the log and metrics).
 
 Revocation: ``POST /-/jwt/revoke {"jti": ..., "exp": ...}`` on the admin listener puts the
-``jti`` on a denylist in the shared store until the token would have expired anyway.
+``jti`` on a denylist in the shared store until the token would have expired anyway. Each
+instance remembers a "not revoked" answer for ``revocation_cache`` (default 1 s), so a
+revocation reaches other instances within that time and the revoking one at once
+(``plugins/_jwt/revocation.py``); tokens without a ``jti`` cost no store lookup at all.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from starlette.routing import BaseRoute, Route
 
 from plugins._jwt.jwks import JwksCache
 from plugins._jwt.keys import VerificationKey, check_algorithms, check_key_for, load_key
+from plugins._jwt.revocation import Denylist
 from plugins._jwt.verify import (
     MISSING,
     ClaimCheck,
@@ -43,7 +47,6 @@ from proxy.errors import PolicyError
 from proxy.exchange import Exchange, Identity
 from proxy.plugin import Plugin, PluginOptions, Services
 
-REVOKED_PREFIX = "jwt:revoked:"
 _INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 _MISSING = {"WWW-Authenticate": "Bearer"}
 _MAX_JTI = 256
@@ -139,6 +142,12 @@ class Jwt(Plugin):
             "through unauthenticated, for a later plugin to judge.",
         )
         revocation: bool = Field(True, description="Check the jti denylist in the shared store.")
+        revocation_cache: Duration = Field(
+            1.0,
+            description='How long this instance trusts a "not revoked" answer for a jti (0 = '
+            "ask the store on every request). A revocation posted to another instance takes "
+            "effect here within this time; on the revoking instance at once. Default 1s.",
+        )
         revoke_default_ttl: Duration = Field(
             86400.0, description='How long a revocation posted without "exp" lasts. Default 1d.'
         )
@@ -196,6 +205,7 @@ class Jwt(Plugin):
         self._header = o.token_header.lower()
         self._bearer = self._header == "authorization"
         self._forward = tuple((claim, header.lower()) for claim, header in o.forward_claims.items())
+        self._denylist = Denylist(services.store, services.clock, o.revocation_cache)
 
     # -- request -------------------------------------------------------------------------
 
@@ -249,7 +259,7 @@ class Jwt(Plugin):
             raise TokenRejected("missing_claim", claim=self.options.subject_claim)
         if self.options.revocation:
             jti = claims.get("jti")
-            if isinstance(jti, str) and await self.services.store.get(REVOKED_PREFIX + jti):
+            if isinstance(jti, str) and await self._denylist.revoked(jti):
                 raise TokenRejected("revoked")
         return claims
 
@@ -298,7 +308,7 @@ class Jwt(Plugin):
         else:
             ttl = exp + self.options.leeway - self.services.clock()
         if ttl > 0:
-            await self.services.store.set(REVOKED_PREFIX + jti, b"1", ttl)
+            await self._denylist.revoke(jti, ttl)
         return max(ttl, 0.0)
 
     async def _revoke(self, request: Request) -> Response:
@@ -317,8 +327,7 @@ class Jwt(Plugin):
 
     async def _is_revoked(self, request: Request) -> Response:
         jti = request.path_params["jti"]
-        found = await self.services.store.get(REVOKED_PREFIX + jti)
-        return JSONResponse({"jti": jti, "revoked": found is not None})
+        return JSONResponse({"jti": jti, "revoked": await self._denylist.is_listed(jti)})
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ A plugin entry holds one or more limiters:
   ``limit`` they get no main limiter at all).
 - ``limits = [{ limit = "10/second" }, { limit = "10000/day", key = "identity.key" }]``:
   further limiters, all of which must admit the request.
+- a caller's own ``rate``/``burst`` in ``identity.claims["limits"]`` (an API key's ``limits``
+  table) replace the main limiter for that caller, unless ``key_limits = false``.
 
 Limiters are checked in order and the first refusal stops the check, so later limiters are not
 charged for a refused request (earlier ones already were). Every response the plugin saw
@@ -28,7 +30,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 from starlette.responses import Response
 
-from plugins._limits import KeySpec, check_key_spec, retry_after
+from plugins._limits import KeyLimitsReader, KeySpec, check_key_spec, retry_after
 from proxy.config.types import Rate, RateValue
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange
@@ -112,6 +114,12 @@ class RateLimit(Plugin):
             "buckets (also across policies); different names keep them apart.",
         )
         headers: bool = Field(True, description="Add RateLimit and X-RateLimit-* headers.")
+        key_limits: bool = Field(
+            True,
+            description='Honour the caller\'s own "rate"/"burst" from identity.claims["limits"] '
+            "(API key limits): they replace the main limiter. Set false on entries they must "
+            "not replace (e.g. a second, per-day rate_limit entry).",
+        )
 
         _name = field_validator("name")(_check_name)
 
@@ -162,6 +170,9 @@ class RateLimit(Plugin):
             )
             for i, spec in enumerate(options.limits)
         ]
+        self._key = key
+        self._read_limits = KeyLimitsReader() if options.key_limits else None
+        self._per_key: dict[tuple[Rate, int], _Limiter] = {}
 
     def _build(self, name: str, key: KeySpec, rate: Rate, burst: int, cost: int) -> _Limiter:
         bucket = f"rate_limit:{self.options.name}:{name}:{rate.count:g}/{rate.period:g}+{burst}:"
@@ -174,7 +185,27 @@ class RateLimit(Plugin):
         """The limiters that apply to this request: the tier's or main one, then the rest."""
         tier = ex.identity.tier if ex.identity else None
         main = self._tiers.get(tier, self._main) if tier is not None else self._main
+        if self._read_limits is not None and ex.identity is not None:
+            main = self._caller_limiter(ex, main)
         return [main, *self._extra] if main is not None else list(self._extra)
+
+    def _caller_limiter(self, ex: Exchange, main: _Limiter | None) -> _Limiter | None:
+        """The caller's own main limiter when its claims set ``rate`` or ``burst``."""
+        assert self._read_limits is not None
+        own = self._read_limits(ex)
+        if own is None or (own.rate is None and own.burst is None):
+            return main
+        rate = own.rate or (main.rate if main is not None else None)
+        if rate is None:  # a burst alone, and no main limiter to apply it to
+            return main
+        burst = own.burst if own.burst is not None else self.options.burst
+        limiter = self._per_key.get((rate, burst))
+        if limiter is None:
+            if len(self._per_key) >= 1024:
+                self._per_key.clear()
+            limiter = self._build("key", self._key, rate, burst, self.options.cost)
+            self._per_key[(rate, burst)] = limiter
+        return limiter
 
     async def on_request(self, ex: Exchange) -> Response | None:
         decisions: Decisions = []

@@ -8,7 +8,10 @@ is refused with 429 before it reaches a provider. When the exchange completes, t
 reservation is replaced by the provider's reported usage (``ex.usage``, filled by the core
 from JSON bodies and from the final streaming chunk).
 
-Windows are UTC calendar windows keyed by the wall clock, shared by every instance.
+Windows are UTC calendar windows keyed by the wall clock, shared by every instance. A
+caller's own ``tokens_per_minute`` / ``_hour`` / ``_day`` in ``identity.claims["limits"]`` (an
+API key's ``limits`` table) replace those windows for that caller (``key_limits = false``
+turns that off).
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from starlette.responses import Response
 from plugins._limits import (
     Allowance,
     Held,
+    KeyLimitsReader,
     KeySpec,
     Reserver,
     check_key_spec,
     estimate_input_tokens,
+    override_allowances,
     request_payload,
     requested_output_tokens,
     retry_after,
@@ -68,6 +73,11 @@ class TokenLimit(Plugin):
             1024, ge=0, description="Output tokens assumed when the request sets no max_tokens."
         )
         name: str = Field("token_limit", description="Counter namespace (as rate_limit's).")
+        key_limits: bool = Field(
+            True,
+            description="Honour the caller's own tokens_per_minute/hour/day from "
+            'identity.claims["limits"] (API key limits): each replaces that window\'s allowance.',
+        )
 
         @field_validator("key")
         @classmethod
@@ -90,11 +100,15 @@ class TokenLimit(Plugin):
             per_minute=options.per_minute, per_hour=options.per_hour, per_day=options.per_day
         ).allowances()
         self._tiers = {tier: spec.allowances() for tier, spec in options.tiers.items()}
+        self._read_limits = KeyLimitsReader() if options.key_limits else None
         self._reserver = Reserver(services.store, f"token_limit:{options.name}:", services.clock)
 
     def _allowances(self, ex: Exchange) -> tuple[Allowance, ...]:
         tier = ex.identity.tier if ex.identity else None
-        return self._tiers.get(tier, self._default) if tier is not None else self._default
+        base = self._tiers.get(tier, self._default) if tier is not None else self._default
+        own = self._read_limits(ex) if self._read_limits is not None else None
+        windows = own.windows("tokens") if own is not None else None
+        return override_allowances(base, windows) if windows else base
 
     async def on_request(self, ex: Exchange) -> Response | None:
         allowances = self._allowances(ex)

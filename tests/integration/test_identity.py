@@ -73,7 +73,7 @@ models = ["chat-fast"]
     return {"keys": str(keys), "signing": str(signing)}
 
 
-def jwt_policy(files: dict[str, str], jwks_port: int) -> str:
+def jwt_policy(files: dict[str, str], jwks_port: int, revocation_cache: str = "1s") -> str:
     return f"""
 [[plugins]]
 use = "token_issuer"
@@ -90,6 +90,7 @@ algorithms = ["ES256"]
 issuer = "https://gateway.test/"
 audience = "sluicegate"
 forward_claims = {{ sub = "X-User", tier = "X-Tier" }}
+revocation_cache = "{revocation_cache}"
 """
 
 
@@ -104,11 +105,15 @@ async def start(
 
 
 async def two_gateways(
-    factory: Factory, provider: FakeProvider, redis_url: str, files: dict[str, str]
+    factory: Factory,
+    provider: FakeProvider,
+    redis_url: str,
+    files: dict[str, str],
+    revocation_cache: str = "1s",
 ) -> tuple[RunningGateway, RunningGateway]:
     """Two instances on one redis; each verifies tokens with the first one's JWKS."""
     first_port = free_port()
-    policy = jwt_policy(files, first_port)
+    policy = jwt_policy(files, first_port, revocation_cache)
     first = await start(factory, provider, redis_url, policy, first_port)
     second = await start(factory, provider, redis_url, policy)
     return first, second
@@ -118,10 +123,17 @@ async def post(gw: RunningGateway, path: str, **kwargs: Any) -> httpx.Response:
     return await gw.client.post(f"{gw.url}{path}", **kwargs)
 
 
+@pytest.mark.parametrize("cache", ["0s", "1h"])
 async def test_issue_verify_forward_revoke_across_instances(
-    gateway_factory: Factory, fake_provider: FakeProvider, redis_url: str, files: dict[str, str]
+    gateway_factory: Factory,
+    fake_provider: FakeProvider,
+    redis_url: str,
+    files: dict[str, str],
+    cache: str,
 ) -> None:
-    first, second = await two_gateways(gateway_factory, fake_provider, redis_url, files)
+    """The revoking instance refuses at once; another one when its revocation_cache (the
+    "not revoked" memory, here 0 or 1 hour) has lapsed: at once with 0, not yet with 1h."""
+    first, second = await two_gateways(gateway_factory, fake_provider, redis_url, files, cache)
     issued = await post(first, "/auth/token", headers={"X-API-Key": GOLD})
     assert issued.status_code == 200
     access = issued.json()["access_token"]
@@ -135,13 +147,18 @@ async def test_issue_verify_forward_revoke_across_instances(
     seen = {k.lower(): v for k, v in seen.items()}
     assert seen["x-user"] == "gold" and seen["x-tier"] == "gold"
     assert seen["authorization"] == "Bearer sk-provider-secret"  # never the caller's token
-    # revoke on the first instance's admin listener: the second refuses it too
+    # revoke on the first instance's admin listener
     claims = json.loads(_payload(access))
     revoked = await first.client.post(
         f"{first.admin_url}/-/jwt/revoke", json={"jti": claims["jti"], "exp": claims["exp"]}
     )
     assert revoked.status_code == 200 and revoked.json()["revoked"] is True
-    for gw in (first, second):
+    listed = await second.client.get(f"{second.admin_url}/-/jwt/revoked/{claims['jti']}")
+    assert listed.json()["revoked"] is True  # the shared denylist has it at once
+    if cache == "1h":  # the second instance still trusts its cached "not revoked"
+        cached = await post(second, "/v1/chat/completions", json=CHAT, headers=bearer)
+        assert cached.status_code == 200
+    for gw in (first, second) if cache == "0s" else (first,):
         refused = await post(gw, "/v1/chat/completions", json=CHAT, headers=bearer)
         assert refused.status_code == 401
         assert refused.headers["www-authenticate"] == 'Bearer error="invalid_token"'
