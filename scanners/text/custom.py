@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from scanners.text.finding import Finding, redact_spans
+from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.regex_safety import check_pattern
 
@@ -63,8 +64,8 @@ class CustomRules:
         self._literal_index = {lit: i for i, lit in reversed(list(enumerate(folded)))}
         self._literals = re.compile(_trie_regex(sorted(set(folded)))) if folded else None
 
-    def scan(self, text: str) -> list[Finding]:
-        """Report every regex and literal hit in the normalised `text`."""
+    def scan(self, text: str, view: TextView | None = None) -> list[Finding]:
+        """Report every regex and literal hit in the normalised `text` (`view` is unused)."""
         found: list[Finding] = []
         for i, pattern in enumerate(self._regexes):
             for m in pattern.finditer(text):

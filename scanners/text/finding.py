@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from scanners.text.gates import Group, TextView, compile_need
+
 Memo = dict[str, object]
 """Per-scan scratch space for validators (e.g. an index built once per text, not per match)."""
 
@@ -32,30 +34,26 @@ class Detector(Protocol):
 
     name: str
 
-    def scan(self, text: str) -> list[Finding]: ...
+    def scan(self, text: str, view: TextView | None = None) -> list[Finding]: ...
 
     def redact(self, text: str, findings: Iterable[Finding]) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A compiled pattern plus the cheap substring gates that must be present for it to match.
+    """A compiled pattern plus the cheap, sound prefilter that must pass before it runs.
 
-    Gates keep the common case fast: `"union" in text` is a C-speed scan, so a 4 KB message
-    with none of a rule's gates never reaches the regex engine. A rule without gates always runs.
-    `validate` rejects structurally valid matches that fail a semantic test (Luhn, mod-97,
-    placeholder keys) without re-running the regex.
+    `need` (see `gates`) keeps the common case fast: an ordinary 4 KB message fails the
+    prefilter of nearly every rule and never reaches the regex engine. A rule without a
+    prefilter always runs. `validate` rejects structurally valid matches that fail a semantic
+    test (Luhn, mod-97, placeholder keys) without re-running the regex.
     """
 
     name: str
     pattern: re.Pattern[str]
-    gates: tuple[str, ...] = ()
+    need: tuple[Group, ...] = ()
     validate: Validator | None = field(default=None)
-
-    @property
-    def non_ascii(self) -> bool:
-        """True when every gate has a non-ASCII character, so ASCII text cannot match."""
-        return bool(self.gates) and not any(g.isascii() for g in self.gates)
+    pre: re.Pattern[str] | None = None
 
 
 def rule(
@@ -63,9 +61,21 @@ def rule(
     pattern: str,
     gates: Sequence[str] = (),
     validate: Validator | None = None,
+    need: Sequence[Sequence[str]] = (),
+    pre: str | None = None,
 ) -> Rule:
-    """Compile one rule; patterns are written for casefolded, whitespace-collapsed text."""
-    return Rule(name, re.compile(pattern), tuple(gates), validate)
+    """Compile one rule; patterns are written for casefolded, whitespace-collapsed text.
+
+    `need` lists groups of atoms (whole words, or substrings when they hold a non-word
+    character or start with `*`); every group must have an atom in the text. `gates` is the
+    older spelling of one more group of substrings, any of which must be present. `pre` is a
+    regex that must find something in every match of `pattern` and that starts with a
+    literal or a character class, so `re` skips to candidates at C speed; use it when the
+    rule itself starts with something `re` cannot skip to (a lookbehind, a wide alternation).
+    """
+    groups = [*need, *([["*" + g for g in gates]] if gates else [])]
+    prefilter = re.compile(pre) if pre is not None else None
+    return Rule(name, re.compile(pattern), compile_need(groups), validate, prefilter)
 
 
 def redact_spans(text: str, findings: Iterable[Finding]) -> str:
@@ -90,14 +100,10 @@ def redact_spans(text: str, findings: Iterable[Finding]) -> str:
     return "".join(out)
 
 
-def _any_gate(text: str, gates: tuple[str, ...], present: dict[str, bool]) -> bool:
-    for g in gates:
-        hit = present.get(g)
-        if hit is None:
-            hit = present[g] = g in text
-        if hit:
-            return True
-    return False
+def _may_match(r: Rule, view: TextView) -> bool:
+    if r.need and not view.satisfies(r.need):
+        return False
+    return r.pre is None or r.pre.search(view.text) is not None
 
 
 class RuleDetector:
@@ -117,15 +123,23 @@ class RuleDetector:
         """The compiled rules, for tests and the adversarial benchmark."""
         return self._rules
 
-    def scan(self, text: str) -> list[Finding]:
-        """Run every rule whose gates are present; positions refer to `text` as given."""
+    def scan(self, text: str, view: TextView | None = None) -> list[Finding]:
+        """Run every rule whose prefilter passes; positions refer to `text` as given.
+
+        `view` lets the scanner share one tokenisation of `text` across all detectors.
+        """
+        if view is None or view.text is not text:
+            view = TextView(text)
+        return self._run(text, [r for r in self._rules if _may_match(r, view)])
+
+    def scan_ungated(self, text: str) -> list[Finding]:
+        """Run every rule regardless of prefilters: the reference the gates must agree with."""
+        return self._run(text, self._rules)
+
+    def _run(self, text: str, rules: Iterable[Rule]) -> list[Finding]:
         found: list[Finding] = []
         memo: Memo = {}
-        present: dict[str, bool] = {}  # each distinct gate is searched once per text
-        ascii_text = text.isascii()
-        for r in self._rules:
-            if r.gates and ((ascii_text and r.non_ascii) or not _any_gate(text, r.gates, present)):
-                continue
+        for r in rules:
             for m in r.pattern.finditer(text):
                 if r.validate is None or r.validate(text, m, memo):
                     found.append(Finding(self.name, r.name, m.start(), m.end()))

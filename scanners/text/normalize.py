@@ -16,6 +16,7 @@ import unicodedata
 from urllib.parse import unquote
 
 from scanners.text.confusables import CONFUSABLE_CHARS, CONFUSABLES
+from scanners.text.marks import COMBINING_CLASS, MAX_MARK_RUN
 
 MAX_DECODE_ROUNDS = 4
 """Decoding repeats until the text stops changing, at most this many rounds (%2525253C...)."""
@@ -40,6 +41,8 @@ _INVISIBLE = re.compile(
     "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U000e0000-\U000e007f"
     "\x00-\x08\x0e-\x1f\x7f-\x9f]"
 )
+_LONG_MARK_RUN = re.compile(f"{COMBINING_CLASS}{{{MAX_MARK_RUN}}}(?={COMBINING_CLASS})")
+_CGJ = "\u034f"  # combining grapheme joiner: class 0, and in _INVISIBLE, so it is dropped later
 _WORD = re.compile(r"\w+")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 
@@ -52,6 +55,10 @@ def _json_char(m: re.Match[str]) -> str:
 def _join_surrogates(m: re.Match[str]) -> str:
     hi, lo = ord(m.group(0)[0]), ord(m.group(0)[1])
     return chr(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+
+
+def _unescape_entity(m: re.Match[str]) -> str:
+    return html.unescape(m.group(0))
 
 
 def _decode_once(text: str) -> str:
@@ -67,7 +74,9 @@ def _decode_once(text: str) -> str:
             # '+' is a space only in form-encoded text, which is the text carrying %XX escapes.
             text = unquote(text.replace("+", " "), errors="replace")
     if "&" in text and _ENTITY.search(text):
-        text = html.unescape(text)
+        # Entity by entity, each at most 34 characters: html.unescape on the whole text
+        # raises ValueError on '&#' followed by more than 4300 digits (int() digit limit).
+        text = _ENTITY.sub(_unescape_entity, text)
     return text
 
 
@@ -127,8 +136,17 @@ def normalize(text: str) -> str:
     return _normalize_unicode(decode(text))
 
 
+def stream_safe(text: str) -> str:
+    """Break every run of more than MAX_MARK_RUN combining marks with a CGJ (UAX #15).
+
+    NFKC's canonical reordering is an insertion sort: without this, 100 KB of alternating
+    marks costs seconds (quadratic). With it, each run it sorts is at most 30 marks long.
+    """
+    return _LONG_MARK_RUN.sub(lambda m: m.group(0) + _CGJ, text)
+
+
 def _normalize_unicode(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", stream_safe(text))
     # NFKC can reveal new escapes (full-width '％３Ｃ' becomes '%3C'): decode once more.
     text = decode(text)
     text = _INVISIBLE.sub("", text)

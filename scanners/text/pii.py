@@ -90,43 +90,46 @@ class PiiDetector(RuleDetector):
                 r"\+(?<![\w+-]\+)\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?![\w-])|"
                 r"[(\d](?<![\w-][(\d])(?:(?<=\()\d{3}\)\s?|(?<=\d)\d{2}[.-])\d{3}[.-]\d{4}(?![\w-])",
                 gates=("+", "(", "-", "."),
+                pre=r"\+\d|\d[.-]\d{4}",
                 validate=_phone_ok,
             ),
             rule(
                 "card_number",
                 r"\d(?<![\d.-]\d)(?:[ -]?\d){12,18}(?![\d-])",
-                gates=_DIGITS,
+                need=(),
                 validate=_card_ok,
             ),
             rule(
                 "iban",
                 r"[a-z](?<![a-z0-9][a-z])[a-z]\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,4})?"
                 r"(?![a-z0-9])",
-                gates=_DIGITS,
+                pre=r"\d\d(?<=[a-z][a-z]\d\d)",
                 validate=_iban_ok,
             ),
             rule(
                 "us_ssn",
                 r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])",
                 gates=("-",),
+                pre=r"\d-\d\d-\d",
             ),
             rule(
                 "uk_nino",
                 r"[a-ceghj-prstw-z](?<![a-z0-9][a-z])[a-ceghj-nprstw-z] ?\d{2} ?\d{2} ?\d{2} ?[a-d]"
                 r"(?![a-z0-9])",
-                gates=_DIGITS,
+                pre=r"\d\d ?\d\d ?\d\d ?[a-d](?![a-z0-9])",
                 validate=_nino_ok,
             ),
             rule(
                 "es_dni",
                 r"[0-9xyz](?<![a-z0-9][0-9xyz])\d{6,8}-?[a-z](?![a-z0-9])",
-                gates=_DIGITS,
+                pre=r"\d{6}",
                 validate=_dni_ok,
             ),
             rule(
                 "br_cpf",
                 r"\d(?<![\d.]\d)\d{2}\.\d{3}\.\d{3}-\d{2}(?![\d-])",
                 gates=(".",),
+                pre=r"\d\.\d{3}\.\d{3}-\d\d",
                 validate=_cpf_ok,
             ),
         )

@@ -27,16 +27,18 @@ FRENCH = (
         r"ordres|prompts?|indications|restrictions|limites) (?:précédentes?|precedentes?|"
         r"antérieures?|anterieures?|ci-dessus|initiales?|d'avant|du syst[eè]me|syst[eè]me|"
         r"d'origine|de s[ée]curit[ée]))",
-        gates=(
-            "ignor",
-            "oubli",
-            "néglig",
-            "neglig",
-            "compte",
-            "abstraction",
-            "outre",
-            "écart",
-            "ecart",
+        need=(
+            (
+                "ignor*",
+                "oubli*",
+                "néglig*",
+                "neglig*",
+                "compte*",
+                "abstraction*",
+                "outre*",
+                "écart*",
+                "ecart*",
+            ),
         ),
     ),
     rule(
@@ -47,7 +49,15 @@ FRENCH = (
         r"(?:\w{1,24} )?(?:prompt|instructions?|consignes|message|directives) (?:syst[eè]me|"
         r"initia(?:l|les|ux)|cach[ée]e?s?|secr[eè]te?s?|d'origine|de d[ée]part|"
         r"du syst[eè]me|system)",
-        gates=("prompt", "instruction", "consigne", "message", "directive"),
+        need=(
+            (
+                "prompt*",
+                "instruction*",
+                "consigne*",
+                "message*",
+                "directive*",
+            ),
+        ),
     ),
     rule(
         "persona_fr",
@@ -58,17 +68,19 @@ FRENCH = (
         rf"garde-fous)|n'avais aucune (?:restriction|limite|règle|regle)|dan\b|débridée?|"
         rf"debridee?|non censurée?|libéré de|libere de)|\bmode (?:dan|sans restriction|sans filtre|"
         rf"jailbreak)",
-        gates=(
-            "tu ",
-            "vous",
-            "agis",
-            "comporte",
-            "fais",
-            "faites",
-            "répond",
-            "repond",
-            "joue",
-            "mode ",
+        need=(
+            (
+                "tu",
+                "vous*",
+                "agis*",
+                "comporte*",
+                "fais*",
+                "faites*",
+                "répond*",
+                "repond*",
+                "joue*",
+                "mode",
+            ),
         ),
     ),
 )
@@ -82,7 +94,17 @@ GERMAN = (
         r"früheren|fruheren|ursprünglichen|ursprunglichen|vorangegangenen|bisher|gegebenen|"
         r"system) ){1,3}(?:\w{1,24} )?(?:anweisungen|instruktionen|befehle|regeln|vorgaben|"
         r"richtlinien|anordnungen|systemanweisungen|prompts?|einschränkungen|beschränkungen)",
-        gates=("ignorier", "vergiss", "vergessen", "missacht", "übergeh", "setze", "hör"),
+        need=(
+            (
+                "ignorier*",
+                "vergiss*",
+                "vergessen*",
+                "missacht*",
+                "übergeh*",
+                "setze*",
+                "hör*",
+            ),
+        ),
     ),
     rule(
         "extract_de",
@@ -93,15 +115,17 @@ GERMAN = (
         r"das) (?:\w{1,24} )?(?:system-?prompt|"
         r"systemanweisungen?|systemnachricht|(?:ursprünglichen|ursprunglichen|versteckten|"
         r"geheimen|internen|initialen|ersten) (?:anweisungen|prompt|instruktionen|regeln))",
-        gates=(
-            "system",
-            "ursprüng",
-            "ursprung",
-            "versteckt",
-            "geheim",
-            "intern",
-            "initial",
-            "ersten",
+        need=(
+            (
+                "system*",
+                "ursprüng*",
+                "ursprung*",
+                "versteckt*",
+                "geheim*",
+                "intern*",
+                "initial*",
+                "ersten*",
+            ),
         ),
     ),
     rule(
@@ -111,17 +135,19 @@ GERMAN = (
         rf"(?:einschränkungen|einschrankungen|beschränkungen|beschrankungen|regeln|filter|zensur|"
         rf"grenzen|ethik|moral)|dan\b|befreit von|uneingeschränkt|uneingeschrankt|unzensiert|"
         rf"keine (?:regeln|einschränkungen|grenzen) hättest)|\b(?:dan-modus|jailbreak-modus)\b",
-        gates=(
-            "du ",
-            "sie ",
-            "antworte",
-            "handle",
-            "agiere",
-            "verhalte",
-            "sprich",
-            "tu so",
-            "spiele",
-            "modus",
+        need=(
+            (
+                "du",
+                "sie",
+                "antworte*",
+                "handle*",
+                "agiere*",
+                "verhalte*",
+                "sprich*",
+                "tu",
+                "spiele*",
+                "modus*",
+            ),
         ),
     ),
 )
@@ -136,7 +162,17 @@ SPANISH = (
         r"(?:instrucciones|indicaciones|reglas|órdenes|ordenes|directrices|directivas|"
         r"restricciones) (?:anteriores|previas|de arriba|iniciales|originales|del sistema|"
         r"de seguridad|que te (?:dieron|han dado)))",
-        gates=("ignor", "olvid", "descart", "omit", "caso", "pasa por alto", "salta"),
+        need=(
+            (
+                "ignor*",
+                "olvid*",
+                "descart*",
+                "omit*",
+                "caso*",
+                "pasa",
+                "salta*",
+            ),
+        ),
     ),
     rule(
         "extract_es",
@@ -145,7 +181,14 @@ SPANISH = (
         r"(?: me)? (?:tu|su|el|las|tus|sus) (?:\w{1,24} )?(?:prompt|instrucciones|mensaje|"
         r"indicaciones) "
         r"(?:del sistema|de sistema|inicial(?:es)?|original(?:es)?|ocult[ao]s?|secret[ao]s?)",
-        gates=("prompt", "instrucciones", "mensaje", "indicaciones"),
+        need=(
+            (
+                "prompt*",
+                "instrucciones*",
+                "mensaje*",
+                "indicaciones*",
+            ),
+        ),
     ),
     rule(
         "persona_es",
@@ -154,17 +197,19 @@ SPANISH = (
         rf"(?:ninguna |ningún |ningun |ningunas |tipo de |ningún tipo de )?(?:restricciones|"
         rf"restricción|restriccion|límites|limites|filtros|censura|reglas|ética|etica)|dan\b|"
         rf"malvad[oa]|sin ética|sin etica)|\bmodo (?:dan|sin restricciones|sin filtros)\b",
-        gates=(
-            "ahora",
-            "act",
-            "fing",
-            "comport",
-            "respond",
-            "contest",
-            "habla",
-            "serás",
-            "seras",
-            "modo",
+        need=(
+            (
+                "ahora*",
+                "act*",
+                "fing*",
+                "comport*",
+                "respond*",
+                "contest*",
+                "habla*",
+                "serás*",
+                "seras*",
+                "modo*",
+            ),
         ),
     ),
 )
@@ -178,7 +223,17 @@ PORTUGUESE = (
         r"restricoes)|(?:as |os |essas |estas )?(?:\w{1,24} )?(?:instruções|instrucoes|regras|"
         r"diretrizes|ordens|orientações|orientacoes|restrições|restricoes) (?:anteriores|"
         r"prévias|previas|acima|iniciais|originais|do sistema|de segurança|de seguranca))",
-        gates=("ignor", "esque", "desconsider", "despre", "descart", "siga", "deixe"),
+        need=(
+            (
+                "ignor*",
+                "esque*",
+                "desconsider*",
+                "despre*",
+                "descart*",
+                "siga*",
+                "deixe*",
+            ),
+        ),
     ),
     rule(
         "extract_pt",
@@ -186,7 +241,13 @@ PORTUGUESE = (
         r"escreva|qual é|qual e|quais são|quais sao)(?: me)? (?:o seu|seu|o|as|suas|o teu|teu|"
         r"tuas|sua|a sua) (?:\w{1,24} )?(?:prompt|instruções|instrucoes|mensagem) (?:do sistema|de "
         r"sistema|inicia(?:l|is)|origina(?:l|is)|ocult[ao]s?|secret[ao]s?)",
-        gates=("prompt", "instru", "mensagem"),
+        need=(
+            (
+                "prompt*",
+                "instru*",
+                "mensagem*",
+            ),
+        ),
     ),
     rule(
         "persona_pt",
@@ -195,17 +256,19 @@ PORTUGUESE = (
         rf"qualquer |quaisquer )?(?:restrições|restricoes|restrição|restricao|limites|filtros|"
         rf"censura|regras|ética|etica)|dan\b|malvad[oa])|\bmodo (?:dan|sem restrições|"
         rf"sem restricoes|sem filtros)\b",
-        gates=(
-            "agora",
-            "finja",
-            "aja",
-            "atue",
-            "respond",
-            "comporte",
-            "fale",
-            "será",
-            "sera",
-            "modo",
+        need=(
+            (
+                "agora*",
+                "finja*",
+                "aja*",
+                "atue*",
+                "respond*",
+                "comporte*",
+                "fale*",
+                "será*",
+                "sera*",
+                "modo*",
+            ),
         ),
     ),
 )
@@ -219,7 +282,15 @@ ITALIAN = (
         r"direttive|restrizioni)|(?:le |i |queste |delle |gli )?(?:\w{1,24} )?(?:istruzioni|"
         r"indicazioni|regole|direttive|ordini|restrizioni) (?:precedenti|iniziali|originali|"
         r"di sistema|del sistema|sopra|di sicurezza|ricevute))",
-        gates=("ignor", "dimentic", "trascur", "tralasc", "non "),
+        need=(
+            (
+                "ignor*",
+                "dimentic*",
+                "trascur*",
+                "tralasc*",
+                "non",
+            ),
+        ),
     ),
     rule(
         "extract_it",
@@ -227,7 +298,13 @@ ITALIAN = (
         r"quali sono) (?:il tuo|la tua|il|le tue|le|i tuoi|tuo|tue) (?:\w{1,24} )?(?:prompt|"
         r"istruzioni|"
         r"messaggio) (?:di sistema|del sistema|iniziali?|originali?|nascost[eoia]|segret[eoia])",
-        gates=("prompt", "istruzioni", "messaggio"),
+        need=(
+            (
+                "prompt*",
+                "istruzioni*",
+                "messaggio*",
+            ),
+        ),
     ),
     rule(
         "persona_it",
@@ -235,7 +312,19 @@ ITALIAN = (
         rf"parla|sarai) {_W}(?:senza (?:alcuna |alcun |nessuna |nessun |qualsiasi )?"
         rf"(?:restrizioni|restrizione|limiti|filtri|censura|regole|etica)|dan\b|malvagi[oa])|"
         rf"\bmodalit[àa] (?:dan|senza restrizioni)",
-        gates=("sei", "ora", "fingi", "comport", "agisci", "rispondi", "parla", "sarai", "modalit"),
+        need=(
+            (
+                "sei*",
+                "ora*",
+                "fingi*",
+                "comport*",
+                "agisci*",
+                "rispondi*",
+                "parla*",
+                "sarai*",
+                "modalit*",
+            ),
+        ),
     ),
 )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from scanners.text.custom import CustomRules
 from scanners.text.extract import TextAt, extract_texts
 from scanners.text.finding import Detector, Finding, redact_spans
+from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.path_traversal import PathTraversalDetector
 from scanners.text.pii import PiiDetector
@@ -108,7 +109,8 @@ class TextScanner:
     def scan_text(self, text: str) -> list[Finding]:
         """Normalise and scan one text with no size cap (callers bound it themselves)."""
         normalized = normalize(text)
-        return [f for d in self._detectors for f in d.scan(normalized)]
+        view = TextView(normalized)
+        return [f for d in self._detectors for f in d.scan(normalized, view)]
 
     def scan(self, texts: Iterable[str]) -> ScanResult:
         """Normalise each text once and run every check on it, within `max_scan_bytes` total.
@@ -132,7 +134,8 @@ class TextScanner:
                 truncated = True
             budget -= size
             normalized = normalize(text)
-            found = tuple(f for d in self._detectors for f in d.scan(normalized))
+            view = TextView(normalized)  # one tokenisation shared by every check's gates
+            found = tuple(f for d in self._detectors for f in d.scan(normalized, view))
             out.append(ScannedText(index, text, normalized, found))
         return ScanResult(tuple(out), truncated, self.max_scan_bytes - budget)
 

@@ -54,21 +54,25 @@ class SqlInjectionDetector(RuleDetector):
             rule(
                 "quote_comment",
                 r"[a-z0-9_)]['\"`]\s?\)?\s?(?:--|#|/\*|;\s?--|;\x00)",
-                gates=("--", "#", "/*"),
+                need=(["'", '"', "`"], ["--", "#", "/*", ";"]),
                 validate=_quote_opens,
             ),
             # x' or 'a'='a    ") or ("1"="1    ' or true--    ' and 1=2 union...
             rule(
                 "quote_tautology",
                 rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:not{_SEP})?\(?\s?{_LIT}\s?{_OP}",
-                gates=("=", "<", ">", "like", " is "),
+                need=(
+                    ["'", '"', "`"],
+                    ["or", "and", "xor", "||", "&&"],
+                    ["=", "<", ">", "like", "is"],
+                ),
                 validate=_quote_opens,
             ),
             rule(
                 "quote_bool_constant",
                 rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:true|false|not\s?false|\d{{1,10}})"
                 rf"\s?(?:--|#|/\*|;|$)",
-                gates=("or", "and", "||", "&&"),
+                need=(["'", '"', "`"], ["or", "and", "xor", "||", "&&"]),
                 validate=_quote_opens,
             ),
             # 1 or 1=1--   or 'x'='x'   and 2>1#
@@ -77,7 +81,7 @@ class SqlInjectionDetector(RuleDetector):
                 rf"{_BOOL}{_OSEP}\(?\s?(?:'([^']{{0,32}})'|\"([^\"]{{0,32}})\"|(\d{{1,10}}))\s?"
                 rf"(?:=|<=>|like)\s?\(?\s?(?:'(?:\1)'?|\"(?:\2)\"?|(?:\3)(?!\d))"
                 rf"\s?\)?\s?(?:--|#|/\*|;|'|\"|\)|$|\bunion\b|\blimit\b|\border\b)",
-                gates=("=", "like"),
+                need=(["=", "like"], ["or", "and", "xor", "||", "&&"]),
             ),
             rule(
                 "union_select",
@@ -85,13 +89,31 @@ class SqlInjectionDetector(RuleDetector):
                 rf"@@|\(\s?select|concat|group_concat|char\s?\(|0x|version\s?\(|user\s?\(|"
                 rf"database\s?\(|current_user|load_file|table_name|column_name|schema_name|"
                 rf"password|passwd|username|banner|sys\.|unhex|md5\(|sleep\()",
-                gates=("union",),
+                need=(["union"], ["select"]),
             ),
             rule(
                 "stacked_query",
                 rf";{_OSEP}(?:drop|delete|insert|update|shutdown|exec|execute|"
                 rf"declare|truncate|alter|create|grant|select{_SEP}pg_sleep|waitfor)\b",
-                gates=(";",),
+                need=(
+                    [";"],
+                    [
+                        "drop",
+                        "delete",
+                        "insert",
+                        "update",
+                        "shutdown",
+                        "exec",
+                        "execute",
+                        "declare",
+                        "truncate",
+                        "alter",
+                        "create",
+                        "grant",
+                        "select",
+                        "waitfor",
+                    ],
+                ),
                 validate=_after_breakout,
             ),
             rule(
@@ -99,7 +121,7 @@ class SqlInjectionDetector(RuleDetector):
                 rf"(?:{_BOOL}|;|['\"`]\s?\)?){_OSEP}\(?\s?(?:select{_SEP})?(?:\(\s?select{_SEP})?"
                 rf"(?:pg_sleep|sleep)\s?\(\s?\d|\bpg_sleep\s?\(\s?\d|\bbenchmark\s?\(\s?\d{{4,}}\s?,|"
                 rf"waitfor{_SEP}delay{_SEP}'|dbms_pipe\.receive_message|dbms_lock\.sleep",
-                gates=("sleep", "benchmark", "waitfor", "dbms_"),
+                need=(["sleep", "pg_sleep", "benchmark", "delay", "*dbms_"],),
             ),
             rule("versioned_comment", r"/\*!\d{0,5}\s?[a-z]", gates=("/*!",)),
             rule(
@@ -107,13 +129,21 @@ class SqlInjectionDetector(RuleDetector):
                 r"\b(?:extractvalue|updatexml)\s?\(\s?(?:\d|rand|null|concat|0x)|"
                 r"\bconvert\s?\(\s?int\s?,\s?(?:@@|\(\s?select|db_name|user)|"
                 r"\bexp\s?\(\s?~\s?\(|floor\s?\(\s?rand\s?\(\s?0\s?\)\s?\*\s?2\s?\)",
-                gates=("extractvalue", "updatexml", "convert", "exp", "floor"),
+                need=(["("], ["extractvalue", "updatexml", "convert", "exp", "*floor"]),
             ),
             rule(
                 "command_exec",
                 r"\bxp_cmdshell\b|\bsp_oacreate\b|\bsp_execute_external_script\b|"
                 rf"\binto{_SEP}(?:out|dump)file{_SEP}'",
-                gates=("xp_", "sp_", "outfile", "dumpfile"),
+                need=(
+                    [
+                        "xp_cmdshell",
+                        "sp_oacreate",
+                        "sp_execute_external_script",
+                        "outfile",
+                        "dumpfile",
+                    ],
+                ),
             ),
             rule(
                 "blind_substring",
@@ -121,13 +151,13 @@ class SqlInjectionDetector(RuleDetector):
                 rf"{_BOOL}{_OSEP}\(?\s?(?:substring|substr|mid)\s?\(\s?(?:@@|user|version|database|"
                 rf"\(\s?select)|{_BOOL}{_OSEP}\(?\s?\(?\s?select{_SEP}(?:count|ascii|substr|"
                 rf"substring|case|\d|null|if|1\s?from|table_name)",
-                gates=("substr", "mid", "select"),
+                need=(["or", "and", "xor", "||", "&&"], ["substring", "substr", "mid", "select"]),
             ),
             rule(
                 "quote_order_by",
                 rf"['\"`)]\s?{_OSEP}(?:order|group){_SEP}by{_SEP}\d{{1,3}}(?:\s?,\s?\d{{1,3}}){{0,16}}"
                 rf"\s?(?:--|#|/\*|;|$)",
-                gates=("by",),
+                need=(["by"], ["order", "group"]),
                 validate=_quote_opens,
             ),
             rule(
@@ -135,7 +165,7 @@ class SqlInjectionDetector(RuleDetector):
                 r"\b(?:char|chr)\s?\(\s?\d{2,3}\s?\)(?:\s?(?:\+|\|\||,)\s?(?:char|chr)\s?\(\s?\d{2,3}\s?\)){2,16}|"
                 r"\b(?:char|chr)\s?\(\s?\d{2,3}(?:\s?,\s?\d{2,3}){2,64}\s?\)|"
                 r"\bconcat(?:_ws)?\s?\(\s?0x[0-9a-f]{2,}",
-                gates=("char", "chr", "concat"),
+                need=(["("], ["char", "chr", "concat", "concat_ws"]),
             ),
         )
 

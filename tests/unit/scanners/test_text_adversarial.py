@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import signal
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
 
 from scanners.text import TextScanner, normalize
+from scanners.text.marks import COMBINING_CLASS, MAX_MARK_RUN
+from scanners.text.normalize import stream_safe
 from scanners.text.scanner import CHECKS
 from tests.corpus.adversarial import NEAR_MISSES, adversarial
 
@@ -63,3 +67,27 @@ def test_findings_grow_linearly_when_the_input_doubles(check: str, unit: str) ->
     large = len(scanner.scan_text(unit * 1000))
     assert small >= 500
     assert abs(large - 2 * small) <= 2  # a match may straddle the seam between halves
+
+
+def test_a_long_run_of_combining_marks_is_broken_into_stream_safe_runs(hang_guard: None) -> None:
+    """NFKC's reordering is quadratic in a mark run; the normaliser caps runs at 30 (UAX #15)."""
+    text = adversarial("combining_marks", 100 * 1024)
+    safe = stream_safe(text)
+    runs = re.findall(f"{COMBINING_CLASS}+", safe)
+    assert runs and max(len(r) for r in runs) == MAX_MARK_RUN
+    assert safe.replace("\u034f", "") == text  # only joiners were added
+    assert "\u034f" not in normalize(text)  # and they are gone after normalising
+    scanner = TextScanner(sorted(CHECKS), max_scan_bytes=1 << 20)
+    assert scanner.scan([text]).findings == ()
+
+
+def test_a_numeric_reference_longer_than_int_limits_does_not_raise() -> None:
+    text = adversarial("long_char_ref", 20 * 1024)
+    assert normalize(text)  # html.unescape on the whole text raised ValueError here
+    assert TextScanner(sorted(CHECKS)).scan([text]).findings == ()
+
+
+def test_marks_table_matches_this_python_s_unicode_database() -> None:
+    expected = {c for c in range(0x110000) if unicodedata.combining(chr(c))}
+    pattern = re.compile(COMBINING_CLASS)
+    assert {c for c in range(0x110000) if pattern.match(chr(c))} == expected
