@@ -1,0 +1,150 @@
+"""The lean RESP client behind the redis backend, against a real redis-server: replies reach
+the right caller under pipelining and cancellation, uvloop works, errors and reconnects."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import uvloop
+
+from proxy.config.types import Rate
+from proxy.state import StateUnavailable
+from proxy.state.redis import RedisStore
+from proxy.state.resp import ReplyError, RespClient, Script, parse_url
+from tests.fixtures.redis import free_port, start_redis
+
+
+def client(url: str, timeout: float = 1.0) -> RespClient:
+    return RespClient(parse_url(url, timeout))
+
+
+async def test_concurrent_callers_each_get_their_own_reply(redis_url: str) -> None:
+    resp = client(redis_url)
+    try:
+        replies = await asyncio.gather(*(resp.execute("ECHO", f"m{i}") for i in range(500)))
+        assert replies == [f"m{i}".encode() for i in range(500)]
+        counts = await asyncio.gather(*(resp.execute("INCR", "n") for _ in range(300)))
+        assert sorted(counts) == list(range(1, 301))
+    finally:
+        await resp.close()
+
+
+async def test_a_cancelled_caller_does_not_shift_the_replies(redis_url: str) -> None:
+    resp = client(redis_url)
+    try:
+        await resp.execute("SET", "a", "first")
+        waiting = asyncio.create_task(resp.execute("GET", "a"))
+        await asyncio.sleep(0)  # the command is on the wire, its reply not read yet
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert await resp.execute("ECHO", "second") == b"second"
+        assert await resp.execute("GET", "a") == b"first"
+    finally:
+        await resp.close()
+
+
+async def test_error_replies_raise_and_the_connection_stays_usable(redis_url: str) -> None:
+    resp = client(redis_url)
+    try:
+        await resp.execute("SET", "s", "text")
+        with pytest.raises(ReplyError, match="WRONGTYPE"):
+            await resp.execute("LPUSH", "s", "x")
+        with pytest.raises(ReplyError, match="NOSCRIPT"):
+            await resp.execute("EVALSHA", "0" * 40, 0)
+        script = Script("return ARGV[1]")
+        assert await resp.evalsha(script, [], ["loaded once"]) == b"loaded once"
+        assert await resp.execute("ECHO", "ok") == b"ok"
+    finally:
+        await resp.close()
+
+
+async def test_a_killed_connection_fails_its_callers_then_reconnects(redis_url: str) -> None:
+    resp = client(redis_url)
+    admin = client(redis_url)
+    try:
+        await resp.execute("CLIENT", "SETNAME", "victim")
+        await admin.execute("CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal")
+        await admin.close()
+        outcomes = []
+        for _ in range(3):
+            try:
+                outcomes.append(await resp.execute("ECHO", "back"))
+            except StateUnavailable:
+                outcomes.append(None)
+        assert outcomes[-1] == b"back"  # reconnected by itself
+    finally:
+        await resp.close()
+
+
+async def test_nothing_listening_fails_every_caller_with_state_unavailable() -> None:
+    resp = client(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
+    results = await asyncio.gather(
+        *(resp.execute("PING") for _ in range(20)), return_exceptions=True
+    )
+    assert all(isinstance(r, StateUnavailable) for r in results)
+    await resp.close()
+    with pytest.raises(StateUnavailable, match="closed"):
+        await resp.execute("PING")
+
+
+async def test_password_and_database_from_the_url(tmp_path: Path) -> None:
+    server = start_redis(tmp_path)  # a server of its own: the password is set after start
+    try:
+        setup = server.client()
+        setup.config_set("requirepass", "s3cret")
+        setup.close()
+        base = f"redis://:s3cret@127.0.0.1:{server.port}"
+        two, zero = client(f"{base}/2"), client(f"{base}/0")
+        await two.execute("SET", "where", "db2")
+        assert await zero.execute("GET", "where") is None
+        assert await two.execute("GET", "where") == b"db2"
+        await two.close()
+        await zero.close()
+        wrong = client(f"redis://:nope@127.0.0.1:{server.port}/0")
+        with pytest.raises(ReplyError, match=r"WRONGPASS|invalid"):
+            await wrong.execute("PING")
+        await wrong.close()
+    finally:
+        server.stop()
+
+
+def test_the_store_runs_on_uvloop(redis_url: str) -> None:
+    """The gateway serves on uvloop, whose transports are not asyncio.Transport instances."""
+
+    async def scenario() -> tuple[bool, bool, bytes | None]:
+        store = RedisStore(redis_url, "sgtest:")
+        try:
+            first = await store.gcra("u", Rate(1, 60), 0)
+            second = await store.gcra("u", Rate(1, 60), 0)
+            await store.set("k", b"v", ttl=60)
+            return first.allowed, second.allowed, await store.get("k")
+        finally:
+            await store.close()
+
+    assert uvloop.run(scenario()) == (True, False, b"v")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:6379/0", "must start with"),
+        ("redis://127.0.0.1:6379/0?pool=3", "unsupported redis URL option"),
+        ("redis://127.0.0.1:6379/zero", "bad redis URL"),
+        ("redis://127.0.0.1:6379/0?socket_timeout=0", "positive"),
+    ],
+)
+def test_bad_urls_fail_at_load(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_url(url, 0.5)
+
+
+def test_url_options() -> None:
+    e = parse_url("rediss://user:p%40ss@cache.internal:6380/3?socket_timeout=0.2", 0.5)
+    assert (e.host, e.port, e.db, e.username, e.password, e.tls) == (
+        "cache.internal", 6380, 3, "user", "p@ss", True,
+    )  # fmt: skip
+    assert (e.timeout, e.connect_timeout) == (0.2, 0.5)
+    assert parse_url("unix:///run/redis.sock?db=1", 0.5).path == "/run/redis.sock"
