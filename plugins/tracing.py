@@ -4,18 +4,21 @@ Put it FIRST in the policy: its ``on_request`` opens the server span (parented o
 client's W3C ``traceparent``/``tracestate`` when it sends one) and puts a ``RequestTrace``
 on ``ex.trace``; from then on the chain wraps every later plugin's request hook in a child
 span and the upstream group opens a child span per attempt (number, target, retry reason)
-and sends that span's ``traceparent`` to the provider. ``on_complete`` — which runs last,
-after the last byte — adds the GenAI semantic-convention attributes (system, request and
-response model, token usage) and ends the server span.
+and sends that span's ``traceparent`` to the provider. When the exchange is complete
+(after the last byte, an error or a disconnect) the reporter calls the trace's ``finish``,
+which adds the GenAI semantic-convention attributes (system, request and response model,
+token usage) and ends the server span — synchronously, so tracing adds no ``on_complete``
+hook and no background task per request.
 
 Prompt and completion text are never recorded unless ``record_content = true``; only then
-does the plugin also read the response body (a bounded copy), since an extra body filter
-costs every request something.
+does the plugin also read the response body (a bounded copy) and end the span in
+``on_complete`` (reading the prompt may await the body), since an extra body filter and a
+complete hook cost every request something.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -73,6 +76,8 @@ class Tracing(Plugin):
             return self
 
     options: Options
+    # False: the reporter ends the span through RequestTrace.finish (no complete hook).
+    ends_in_complete: ClassVar[bool] = False
 
     def __new__(cls, options: Options, services: Services) -> Tracing:
         # Content capture needs a body filter; only instances that record content get the
@@ -107,33 +112,30 @@ class Tracing(Plugin):
             f"{ex.method} {route}",
             parent,
             kind=SpanKind.SERVER,
-            attributes={
-                "http.request.method": ex.method,
-                "url.path": ex.path,
-                "http.route": route,
-                "sluicegate.request_id": ex.request_id,
-            },
+            # The request id is set in on_complete: request_id (after us) may replace it.
+            attributes={"http.request.method": ex.method, "url.path": ex.path, "http.route": route},
         )
-        ex.trace = RequestTrace(self.tracer, span)
+        finish = None if self.ends_in_complete else self._finish
+        ex.trace = RequestTrace(self.tracer, span, finish)
         return None
 
-    async def on_complete(self, ex: Exchange) -> None:
-        trace = ex.trace
-        if not isinstance(trace, RequestTrace):
-            return
+    def _finish(self, ex: Exchange, trace: RequestTrace) -> None:
         span = trace.span
-        if span.is_recording():
-            span.set_attributes(self._attributes(ex))
-            for event in ex.events:
-                span.add_event(
-                    "sluicegate.security_event",
-                    {"type": event.type, "plugin": event.plugin, "monitored": event.monitored},
-                )
-            if self.options.record_content:
-                await self._record_content(ex)
-            if ex.status >= 500 or ex.status == 0:
-                span.set_status(Status(StatusCode.ERROR))
-        span.end()
+        try:
+            if span.is_recording():
+                self._annotate(ex, span)
+        finally:
+            span.end()  # even when annotating failed: an unended span is never exported
+
+    def _annotate(self, ex: Exchange, span: Any) -> None:
+        span.set_attributes(self._attributes(ex))
+        for event in ex.events:
+            span.add_event(
+                "sluicegate.security_event",
+                {"type": event.type, "plugin": event.plugin, "monitored": event.monitored},
+            )
+        if ex.status >= 500 or ex.status == 0:
+            span.set_status(Status(StatusCode.ERROR))
 
     @staticmethod
     def _attributes(ex: Exchange) -> dict[str, Any]:
@@ -191,7 +193,20 @@ class Tracing(Plugin):
 
 
 class _ContentTracing(Tracing):
-    """Tracing with ``record_content = true``: keeps a bounded copy of the response body."""
+    """Tracing with ``record_content = true``: keeps a bounded copy of the response body and
+    ends the span in ``on_complete``, where the prompt can be read."""
+
+    ends_in_complete = True
+
+    async def on_complete(self, ex: Exchange) -> None:
+        trace = ex.trace
+        if not isinstance(trace, RequestTrace):
+            return
+        span = trace.span
+        if span.is_recording():
+            self._annotate(ex, span)
+            await self._record_content(ex)
+        span.end()
 
     async def on_chunk(self, ex: Exchange, chunk: bytes, end: bool) -> bytes:
         if chunk and isinstance(ex.trace, RequestTrace):

@@ -17,7 +17,13 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    ParentBased,
+    Sampler,
+    TraceIdRatioBased,
+)
 
 OTLP_MISSING = (
     'exporter = "otlp" needs the optional OTLP exporter: pip install "sluicegate[otlp]" '
@@ -44,8 +50,12 @@ def build_provider(
     endpoint: str | None,
     headers: Mapping[str, str],
 ) -> TracerProvider:
+    # 0 and 1 need no per-trace arithmetic; a parent's decision wins either way.
+    root: Sampler = (
+        ALWAYS_ON if ratio >= 1 else ALWAYS_OFF if ratio <= 0 else TraceIdRatioBased(ratio)
+    )
     provider = TracerProvider(
-        sampler=ParentBased(TraceIdRatioBased(ratio)),
+        sampler=ParentBased(root),
         resource=Resource.create({"service.name": service_name}),
     )
     span_exporter = make_exporter(exporter, endpoint, headers)

@@ -9,8 +9,8 @@ spans hang under the attempt that called it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
 from opentelemetry import trace
@@ -43,15 +43,54 @@ class AttemptSpan:
         span.end()
 
 
+class PluginSpan:
+    """A span around one plugin hook (a plain class: cheaper than a generator-based one)."""
+
+    __slots__ = ("span",)
+
+    def __init__(self, span: trace.Span) -> None:
+        self.span = span
+
+    def __enter__(self) -> trace.Span:
+        return self.span
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        span = self.span
+        if isinstance(exc, GatewayError):
+            # A refusal is the plugin doing its job, not a failure of the span.
+            span.set_attribute("sluicegate.refused", exc.status)
+            span.set_attribute("sluicegate.refusal_type", exc.type)
+        elif isinstance(exc, Exception):
+            span.record_exception(exc)
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+        span.end()
+
+
 class RequestTrace:
     """One request's server span and the context its children are opened in."""
 
-    __slots__ = ("context", "span", "tracer")
+    __slots__ = ("_on_finish", "context", "span", "tracer")
 
-    def __init__(self, tracer: trace.Tracer, span: trace.Span) -> None:
+    def __init__(
+        self,
+        tracer: trace.Tracer,
+        span: trace.Span,
+        on_finish: Callable[[Any, RequestTrace], None] | None = None,
+    ) -> None:
         self.tracer = tracer
         self.span = span
         self.context: Context = trace.set_span_in_context(span)
+        self._on_finish = on_finish
+
+    def finish(self, ex: Any) -> None:
+        """Called once by the reporter when the exchange is complete (the seam's option)."""
+        if self._on_finish is not None:
+            self._on_finish(ex, self)
 
     @property
     def trace_id(self) -> str | None:
@@ -59,26 +98,14 @@ class RequestTrace:
         context = self.span.get_span_context()
         return format(context.trace_id, "032x") if context.trace_flags.sampled else None
 
-    @contextmanager
-    def plugin(self, name: str, phase: str) -> Iterator[trace.Span]:
-        span = self.tracer.start_span(
-            f"plugin {name}",
-            self.context,
-            attributes={"sluicegate.plugin": name, "sluicegate.phase": phase},
+    def plugin(self, name: str, phase: str) -> PluginSpan:
+        return PluginSpan(
+            self.tracer.start_span(
+                f"plugin {name}",
+                self.context,
+                attributes={"sluicegate.plugin": name, "sluicegate.phase": phase},
+            )
         )
-        try:
-            yield span
-        except GatewayError as refusal:
-            # A refusal is the plugin doing its job, not a failure of the span.
-            span.set_attribute("sluicegate.refused", refusal.status)
-            span.set_attribute("sluicegate.refusal_type", refusal.type)
-            raise
-        except Exception as exc:
-            span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-            raise
-        finally:
-            span.end()
 
     def attempt(
         self, target: str, number: int, reason: str | None, headers: list[tuple[str, str]]
@@ -93,8 +120,16 @@ class RequestTrace:
         span = self.tracer.start_span(
             f"attempt {target}", self.context, kind=SpanKind.CLIENT, attributes=attributes
         )
-        carrier: dict[str, str] = {}
-        PROPAGATOR.inject(carrier, trace.set_span_in_context(span))
+        # What TraceContextTextMapPropagator.inject writes, formatted directly (it would
+        # build a Context and look the span up again, per attempt).
+        context = span.get_span_context()
         headers[:] = [(k, v) for k, v in headers if k.lower() not in _PROPAGATION]
-        headers.extend(carrier.items())
+        headers.append(
+            (
+                "traceparent",
+                f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}",
+            )
+        )
+        if context.trace_state:
+            headers.append(("tracestate", context.trace_state.to_header()))
         return AttemptSpan(span)

@@ -20,6 +20,7 @@ from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics
 
 security_log = logging.getLogger("sluicegate.security")
+log = logging.getLogger("sluicegate.observe")
 _STATUS_CLASS = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
 
 
@@ -126,6 +127,8 @@ class Reporter:
             tokens_out.inc(usage.output_tokens)
             if usage.cost:
                 cost.inc(usage.cost)
+        if ex.trace is not None:
+            self._finish_trace(ex)
         if self.access_log is not None:
             # A full disk or a closed stdout must not fail requests.
             with contextlib.suppress(OSError, ValueError):
@@ -134,6 +137,17 @@ class Reporter:
             task = asyncio.create_task(ex.route.chain.run_complete(ex))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    def _finish_trace(ex: Exchange) -> None:
+        """Let a trace that can close itself do so now (proxy/observe/tracing.py)."""
+        finish = getattr(ex.trace, "finish", None)
+        if finish is None:
+            return
+        try:
+            finish(ex)
+        except Exception:  # a tracer's failure is logged, never the request's
+            log.exception("trace finish failed", extra={"request_id": ex.request_id})
 
     def _security_event(self, ex: Exchange, event: Any) -> None:
         self.metrics.security_events.labels(

@@ -5,17 +5,28 @@ The core never depends on a tracing library. A plugin (the built-in ``tracing``)
 plugin that runs after it, and the upstream group reports every attempt — number, target,
 why it was made — and lets the trace add its propagation headers (W3C ``traceparent``) to
 the provider request. With no trace on the exchange, none of this costs anything.
+
+Optionally the trace has ``finish(ex)``: the reporter calls it once, synchronously, when the
+exchange is complete (after the last byte, an error or a disconnect; the same moment the
+access line is written). Closing the server span there, instead of in an ``on_complete``
+hook, spares every traced request the background task that complete hooks run in.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class AttemptSpan(Protocol):
     def end(self, status: int | None, error: str | None = None) -> None:
         """The attempt's outcome: the provider's status, or the error kind."""
+        ...
+
+
+class FinishingTrace(Protocol):
+    def finish(self, ex: Any) -> None:
+        """The exchange is complete: record what is known and end the request's span."""
         ...
 
 

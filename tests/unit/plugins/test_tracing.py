@@ -243,3 +243,32 @@ def test_otlp_without_the_extra_fails_at_load_naming_it() -> None:
 def test_bad_options_fail_at_load(options: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         Tracing.Options.model_validate(options)
+
+
+async def test_the_server_span_ends_with_the_exchange_without_a_complete_hook() -> None:
+    # The reporter ends the span through RequestTrace.finish: no on_complete hook, so no
+    # background task per traced request.
+    h, exporter = traced()
+    assert "on_complete" not in implemented_hooks(type(h.chain.plugins[0]))
+    assert not h.chain.has_complete
+    await h.request("POST", json=body())
+    assert "POST route0" in by_name(exporter)
+    content, _ = traced({"record_content": True})
+    assert "on_complete" in implemented_hooks(type(content.chain.plugins[0]))
+
+
+async def test_a_failing_finish_is_logged_and_never_fails_the_request(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    h, exporter = traced()
+
+    def broken(ex: Exchange) -> dict[str, Any]:
+        raise RuntimeError("attribute bug")
+
+    monkeypatch.setattr(h.chain.plugins[0], "_attributes", broken)
+    result = await h.request("POST", json=body())
+    assert result.status == 200 and result.json()["id"] == "chatcmpl-test"
+    assert "trace finish failed" in caplog.text
+    assert [s.name for s in exporter.get_finished_spans()].count("POST route0") == 1
+    second = await h.request("POST", json=body())  # the next request is traced as usual
+    assert second.status == 200
