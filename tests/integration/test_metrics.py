@@ -142,6 +142,113 @@ async def test_every_counter_matches_the_scripted_traffic(
     }
 
 
+DECISIONS_CONFIG = """
+[providers.fake]
+type = "openai"
+base_url = "{url}"
+api_key = "test"
+
+[upstreams.chat]
+targets = [{{ provider = "fake" }}]
+retry = {{ attempts = 1 }}
+
+[[routes]]
+name = "metered"
+match = {{ path_prefix = "/metered/" }}
+policy = "spend"
+upstream = "chat"
+
+[[routes]]
+name = "api"
+match = {{ path_prefix = "/v1/" }}
+policy = "guarded"
+upstream = "chat"
+"""
+
+# Every request here would cost $5 against a $1 day: budget refuses each one, and a
+# monitor-mode rate limit in front of it reports (but does not make) its own refusals.
+SPEND_POLICY = """
+[[plugins]]
+use = "rate_limit"
+mode = "monitor"
+key = "ip"
+limit = "1/hour"
+
+[[plugins]]
+use = "budget"
+key = "ip"
+per_day = 1.0
+estimate_cost_per_request = 5.0
+"""
+
+# Two rate-limit refusals ban the address; the ban then refuses everyone from it.
+GUARDED_POLICY = """
+[[plugins]]
+use = "ip_filter"
+auto_ban = {{ after = 2, within = "1h", ban_for = "1h", on = ["rate_limited"] }}
+
+[[plugins]]
+use = "rate_limit"
+key = "header.x-user"
+limit = "1/hour"
+"""
+
+
+async def test_rate_limit_budget_and_ban_decisions_are_counted_by_type(
+    gateway_factory, fake_provider: FakeProvider
+):
+    """The documented mapping (docs/observability.md): refusals by rate_limit, budget and a
+    ban are ``sluicegate_security_events_total{type=...}``; monitor mode sets monitored."""
+    gw = await gateway_factory(
+        DECISIONS_CONFIG.format(url=fake_provider.url),
+        {"spend": SPEND_POLICY, "guarded": GUARDED_POLICY.format()},
+    )
+    reporter = gw.gateway.runtime.reporter
+    async with httpx.AsyncClient(timeout=10) as client:
+
+        async def send(path: str, user: str = "alice") -> int:
+            response = await client.post(
+                f"{gw.url}{path}", json=chat("x"), headers={"x-user": user}
+            )
+            return response.status_code
+
+        statuses = [
+            await send("/metered/v1/chat/completions"),  # 402; rate limit: first is free
+            await send("/metered/v1/chat/completions"),  # 402; rate limit would refuse
+            await send("/v1/chat/completions"),  # 200
+            await send("/v1/chat/completions"),  # 429 (1st offence)
+            await send("/v1/chat/completions"),  # 429 (2nd: ban imposed on completion)
+        ]
+        await reporter.drain(10.0)  # the ban is imposed in ip_filter's on_complete
+        statuses += [
+            await send("/v1/chat/completions"),  # 403 banned
+            await send("/v1/chat/completions", user="bob"),  # 403: the address is banned
+        ]
+        await reporter.drain(10.0)
+        scrape = (await client.get(f"{gw.admin_url}/-/metrics")).text
+    assert statuses == [402, 402, 200, 429, 429, 403, 403]
+
+    def event(type_: str, plugin: str, monitored: str = "false") -> Key:
+        return key(
+            "sluicegate_security_events_total", type=type_, plugin=plugin, monitored=monitored
+        )
+
+    expected = {
+        key("sluicegate_requests_total", route="metered", status_class="4xx"): 2,
+        key("sluicegate_requests_total", route="api", status_class="2xx"): 1,
+        key("sluicegate_requests_total", route="api", status_class="4xx"): 4,
+        key("sluicegate_upstream_attempts_total", provider="fake", outcome="2xx"): 1,
+        event("budget_exceeded", "budget"): 2,
+        event("rate_limited", "rate_limit", monitored="true"): 1,
+        event("rate_limited", "rate_limit"): 2,
+        event("ip_banned", "ip_filter"): 2,
+        key("sluicegate_tokens_total", provider="fake", model="fake-model", direction="input"): 10,
+        key("sluicegate_tokens_total", provider="fake", model="fake-model", direction="output"): 5,
+    }
+    actual = {k: v for k, v in counters(scrape).items() if v != 0}
+    assert actual == expected
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
