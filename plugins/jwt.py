@@ -24,17 +24,18 @@ from pathlib import Path
 from typing import Any, NoReturn, Self
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from plugins._jwt.claim_rules import ClaimRule
 from plugins._jwt.jwks import JwksCache
 from plugins._jwt.keys import VerificationKey, check_algorithms, check_key_for, load_key
+from plugins._jwt.memo import Verified, VerifiedTokens
 from plugins._jwt.revocation import Denylist
 from plugins._jwt.verify import (
     MISSING,
-    ClaimCheck,
     ClaimPolicy,
     TokenRejected,
     claim_value,
@@ -50,35 +51,6 @@ from proxy.plugin import Plugin, PluginOptions, Services
 _INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 _MISSING = {"WWW-Authenticate": "Bearer"}
 _MAX_JTI = 256
-
-
-class ClaimRule(BaseModel):
-    """A condition on one claim: exactly one of ``equals``, ``contains``, ``one_of``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    claim: str = Field(description="Claim name; a dotted path reaches into objects.")
-    equals: Any = Field(None, description="The claim must equal this value.")
-    contains: Any = Field(
-        None, description="The claim (a list, or space-separated string) must contain this value."
-    )
-    one_of: list[Any] | None = Field(None, description="The claim must be one of these values.")
-
-    @model_validator(mode="after")
-    def _one_condition(self) -> Self:
-        given = [n for n in ("equals", "contains", "one_of") if getattr(self, n) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                f"claim rule for {self.claim!r} needs exactly one of equals, "
-                f"contains, one_of (got {', '.join(given) or 'none'})"
-            )
-        return self
-
-    def compile(self) -> ClaimCheck:
-        if self.equals is not None:
-            return ClaimCheck(self.claim, equals=self.equals)
-        if self.contains is not None:
-            return ClaimCheck(self.claim, contains=self.contains)
-        return ClaimCheck(self.claim, one_of=tuple(self.one_of or ()))
 
 
 class Jwt(Plugin):
@@ -148,6 +120,14 @@ class Jwt(Plugin):
             "ask the store on every request). A revocation posted to another instance takes "
             "effect here within this time; on the revoking instance at once. Default 1s.",
         )
+        verified_cache: int = Field(
+            1024,
+            ge=0,
+            le=100_000,
+            description="How many distinct verified tokens this instance remembers, so a "
+            "repeated token skips the signature check (time claims, issuer, audience, rules "
+            "and revocation are still checked every time). 0 turns it off.",
+        )
         revoke_default_ttl: Duration = Field(
             86400.0, description='How long a revocation posted without "exp" lasts. Default 1d.'
         )
@@ -206,6 +186,7 @@ class Jwt(Plugin):
         self._bearer = self._header == "authorization"
         self._forward = tuple((claim, header.lower()) for claim, header in o.forward_claims.items())
         self._denylist = Denylist(services.store, services.clock, o.revocation_cache)
+        self._verified = VerifiedTokens(o.verified_cache)
 
     # -- request -------------------------------------------------------------------------
 
@@ -247,11 +228,18 @@ class Jwt(Plugin):
     async def _verify(self, token: str) -> dict[str, Any]:
         if len(token) > self.options.max_token_bytes:
             raise TokenRejected("oversized", size=len(token))
-        alg, kid = read_header(token, self._algorithms)
-        key = self._static if self._jwks is None else await self._jwks.find(kid, alg)
-        if key is None:
-            raise TokenRejected("unknown_key", kid=(kid or "")[:64], alg=alg)
-        claims = verify_signature(token, alg, key)
+        known = self._verified.get(token)
+        fresh = False
+        if known is not None and await self._key_for(known.kid, known.alg) is known.key:
+            claims = dict(known.claims)  # a copy: later plugins may not alter the cached one
+        else:
+            alg, kid = read_header(token, self._algorithms)
+            key = await self._key_for(kid, alg)
+            if key is None:
+                raise TokenRejected("unknown_key", kid=(kid or "")[:64], alg=alg)
+            claims = verify_signature(token, alg, key)
+            known = Verified(alg, kid, key, claims)
+            fresh = True
         now = self.services.clock()
         self._claims.check(claims, now)
         subject = claims.get(self.options.subject_claim)
@@ -261,7 +249,12 @@ class Jwt(Plugin):
             jti = claims.get("jti")
             if isinstance(jti, str) and await self._denylist.revoked(jti):
                 raise TokenRejected("revoked")
+        if fresh:  # passed every check: remember a private copy of its claims
+            self._verified.put(token, Verified(known.alg, known.kid, known.key, dict(claims)))
         return claims
+
+    async def _key_for(self, kid: str | None, alg: str) -> VerificationKey | None:
+        return self._static if self._jwks is None else await self._jwks.find(kid, alg)
 
     def _fail(self, ex: Exchange, reason: str, detail: dict[str, Any]) -> NoReturn:
         ex.record_event("auth_failed", "jwt", reason, monitored=self.monitoring, **detail)

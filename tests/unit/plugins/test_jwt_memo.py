@@ -1,0 +1,133 @@
+"""The jwt plugin's memory of verified tokens: a repeated token skips only the signature
+check; expiry, claim checks, revocation and key rotation still apply to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import plugins.jwt as jwt_module
+from plugins._jwt.keys import VerificationKey
+from plugins._jwt.memo import Verified, VerifiedTokens
+from plugins.jwt import Jwt
+from proxy.observe.metrics import Metrics
+from proxy.plugin import Services
+from proxy.state import MemoryStore
+from proxy.testing import Harness, Result
+from tests.fixtures.jwks import FakeClock, JwksServer, KeySet, jwks_of, make_key
+
+ISSUER = "https://auth.test/"
+CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def claims(clock: FakeClock, **extra: Any) -> dict[str, Any]:
+    now = int(clock.now)
+    return {"iss": ISSUER, "sub": "user-1", "iat": now, "exp": now + 300, **extra}
+
+
+def harness(server: JwksServer, clock: FakeClock, **extra: Any) -> Harness:
+    services = Services(store=MemoryStore(clock=clock), metrics=Metrics(), clock=clock)
+    options = {"jwks_url": server.url, "algorithms": ["RS256", "ES256"], "issuer": ISSUER}
+    return Harness([(Jwt, {**options, "leeway": "0s", **extra})], services=services)
+
+
+async def call(h: Harness, token: str) -> Result:
+    return await h.request("POST", headers={"Authorization": f"Bearer {token}"}, json=CHAT)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def signatures(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts the signature checks the plugin really runs."""
+    seen: list[str] = []
+    real = jwt_module.verify_signature
+
+    def counting(token: str, alg: str, key: VerificationKey) -> dict[str, Any]:
+        seen.append(alg)
+        return real(token, alg, key)
+
+    monkeypatch.setattr(jwt_module, "verify_signature", counting)
+    return seen
+
+
+async def test_a_repeated_token_is_verified_once_but_still_expires(
+    jwt_keys: KeySet, jwks_server: JwksServer, clock: FakeClock, signatures: list[str]
+) -> None:
+    h = harness(jwks_server, clock)
+    token = jwt_keys.rsa.sign(claims(clock))
+    assert [(await call(h, token)).status for _ in range(5)] == [200] * 5
+    assert signatures == ["RS256"]
+    clock.advance(301)
+    refused = await call(h, token)
+    assert refused.status == 401
+    assert [e.reason for e in refused.exchange.events] == ["expired"]
+    await h.close()
+
+
+async def test_each_request_gets_its_own_claims(
+    jwt_keys: KeySet, jwks_server: JwksServer, clock: FakeClock
+) -> None:
+    h = harness(jwks_server, clock)
+    token = jwt_keys.ec.sign(claims(clock, tier="gold"))
+    first = await call(h, token)
+    assert first.exchange.identity is not None
+    first.exchange.identity.claims["tier"] = "tampered"
+    second = await call(h, token)
+    assert second.exchange.identity is not None
+    assert second.exchange.identity.claims["tier"] == "gold"
+    await h.close()
+
+
+async def test_a_withdrawn_key_ends_the_memory_of_its_tokens(
+    jwt_keys: KeySet, jwks_server: JwksServer, clock: FakeClock, signatures: list[str]
+) -> None:
+    old, new = jwt_keys.rsa, make_key("RS256", "rsa-2")
+    jwks_server.document = jwks_of([old, new])
+    h = harness(jwks_server, clock, jwks_refresh="10m")
+    token = old.sign(claims(clock, exp=int(clock.now) + 3600))
+    assert (await call(h, token)).status == 200
+    jwks_server.document = jwks_of([new])  # the provider withdraws the old key
+    clock.advance(601)
+    await call(h, token)  # may still pass: the scheduled refresh runs in the background
+    plugin = h.chain.plugins[0]
+    assert isinstance(plugin, Jwt) and plugin._jwks is not None
+    await plugin._jwks.wait_idle()
+    refused = await call(h, token)
+    assert refused.status == 401
+    assert [e.reason for e in refused.exchange.events] == ["unknown_key"]
+    await h.close()
+
+
+async def test_failed_tokens_are_not_remembered(
+    jwt_keys: KeySet, jwks_server: JwksServer, clock: FakeClock, signatures: list[str]
+) -> None:
+    h = harness(jwks_server, clock)
+    wrong = jwt_keys.rsa.sign(claims(clock, iss="https://elsewhere/"))
+    assert [(await call(h, wrong)).status for _ in range(3)] == [401] * 3
+    assert len(signatures) == 3
+    await h.close()
+
+
+async def test_off_when_size_is_zero(
+    jwt_keys: KeySet, jwks_server: JwksServer, clock: FakeClock, signatures: list[str]
+) -> None:
+    h = harness(jwks_server, clock, verified_cache=0)
+    token = jwt_keys.rsa.sign(claims(clock))
+    assert [(await call(h, token)).status for _ in range(3)] == [200] * 3
+    assert len(signatures) == 3
+    await h.close()
+
+
+def test_memory_is_bounded() -> None:
+    memo = VerifiedTokens(8)
+    key = VerificationKey("k", object())
+    for i in range(100):
+        memo.put(f"t{i}", Verified("RS256", "k", key, {}))
+    assert len(memo) <= 8 and memo.get("t99") is not None and memo.get("t0") is None
+    with pytest.raises(ValueError):
+        VerifiedTokens(-1)
