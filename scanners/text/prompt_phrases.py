@@ -210,6 +210,8 @@ SPANISH = (
                 "seras*",
                 "modo*",
             ),
+            # what every match ends on: "sin ...", "dan", "malvado/a" or "modo ..."
+            ("sin", "dan", "malvad*", "modo"),
         ),
     ),
 )
@@ -269,6 +271,8 @@ PORTUGUESE = (
                 "sera*",
                 "modo*",
             ),
+            # what every match ends on: "sem ...", "dan", "malvado/a" or "modo ..."
+            ("sem", "dan", "malvad*", "modo"),
         ),
     ),
 )

@@ -48,6 +48,7 @@ class SecretsDetector(RuleDetector):
             rule(
                 "aws_secret_access_key",
                 r"aws_?secret_?(?:access_?)?key\s?[\"']?\s?[:=]\s?[\"']?[a-z0-9/+=]{40}(?![a-z0-9/+=])",
+                need=([":", "="],),
                 gates=("aws",),
                 validate=v,
             ),
@@ -117,13 +118,13 @@ class SecretsDetector(RuleDetector):
             rule(
                 "github_token",
                 rf"{_START}gh[pousr]_[a-z0-9]{{36,40}}{_END}|{_START}github_pat_[a-z0-9_]{{82}}{_END}",
-                gates=("gh", "github_pat_"),
+                gates=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
                 validate=v,
             ),
             rule(
                 "gitlab_token",
                 rf"{_START}gl(?:pat|dt|rt|ptt|cbt|oas)-[a-z0-9_-]{{20,64}}{_END}",
-                gates=("gl",),
+                gates=("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "gloas-"),
                 validate=v,
             ),
             rule(
@@ -148,6 +149,7 @@ class SecretsDetector(RuleDetector):
                 "private_key_pem",
                 r"-----begin (?:rsa |ec |dsa |openssh |encrypted |pgp |ssh2 encrypted )?"
                 r"private key(?: block)?-----",
+                need=(["-----"],),
                 gates=("private key",),
             ),
             rule(

@@ -30,6 +30,10 @@ _EVENT_NAMES = (
     "select|show|start|submit|toggle|touchstart|touchend|transitionend|unload|wheel|begin|"
     "finish|repeat|end"
 )
+_QUOTES = ("'", '"', "`")
+# Every match of the breakout rule holds `on<event>` as a whole word (a quote, space or `/`
+# before it, `\s?=` after it), so the word set answers for it in one set intersection.
+_EVENT_WORDS = tuple("on" + e for e in _EVENT_NAMES.split("|"))
 _JS_SCHEME = r"j\s?a\s?v\s?a\s?s\s?c\s?r\s?i\s?p\s?t\s?:"
 
 
@@ -52,34 +56,38 @@ class XssDetector(RuleDetector):
             rule(
                 "event_handler_breakout",
                 rf"[\"'`]\s?/?\s?(?:[a-z-]{{1,20}}\s)?on(?:{_EVENT_NAMES})\s?=",
-                gates=("on",),
+                need=(["="], _QUOTES, _EVENT_WORDS),
             ),
             # javascript: with no space after the colon, or followed by a call or a comment
             rule(
                 "javascript_url",
                 rf"(?<![a-z0-9]){_JS_SCHEME}(?:[^\s]|\s?[a-z_$][\w$.]{{0,64}}\s?\(|\s?/[/*])",
+                need=([":"],),
                 gates=("j",),
             ),
             rule(
                 "javascript_attr",
                 rf"(?:href|src|action|formaction|data|xlink:href|background|poster|lowsrc|dynsrc)"
                 rf"\s?=\s?[\"'`]?\s?{_JS_SCHEME}",
+                need=([":"],),
                 gates=("=",),
             ),
-            rule("vbscript_url", r"(?<![a-z0-9])vbscript\s?:", gates=("vbscript",)),
+            rule("vbscript_url", r"(?<![a-z0-9])vbscript\s?:", need=([":"],), gates=("vbscript",)),
             rule(
                 "data_html_url",
                 r"data\s?:\s?(?:text/html|image/svg\+xml|application/(?:x-)?(?:xhtml|javascript))",
+                need=([":"],),
                 gates=("data",),
             ),
             rule(
                 "css_expression",
                 r"expression\s?\(|-moz-binding|behavior\s?:\s?url",
+                need=(["(", "-moz-binding", ":"],),
                 gates=("expression", "-moz-binding", "behavior"),
             ),
             rule("meta_refresh", r"<meta[^<>]{0,256}?http-equiv", gates=("<meta",)),
             rule("link_import", r"<link[^<>]{0,256}?rel\s?=\s?[\"']?import", gates=("<link",)),
-            rule("srcdoc", r"<[a-z][^<>]{0,256}?\ssrcdoc\s?=", gates=("srcdoc",)),
+            rule("srcdoc", r"<[a-z][^<>]{0,256}?\ssrcdoc\s?=", need=(["<"], ["="]), gates=("srcdoc",)),
             rule(
                 "template_injection",
                 r"\{\{[^{}]{0,64}constructor\.constructor|\{\{[^{}]{0,32}\$(?:eval|on)\b",
