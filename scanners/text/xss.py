@@ -87,7 +87,9 @@ class XssDetector(RuleDetector):
             ),
             rule("meta_refresh", r"<meta[^<>]{0,256}?http-equiv", gates=("<meta",)),
             rule("link_import", r"<link[^<>]{0,256}?rel\s?=\s?[\"']?import", gates=("<link",)),
-            rule("srcdoc", r"<[a-z][^<>]{0,256}?\ssrcdoc\s?=", need=(["<"], ["="]), gates=("srcdoc",)),
+            rule(
+                "srcdoc", r"<[a-z][^<>]{0,256}?\ssrcdoc\s?=", need=(["<"], ["="]), gates=("srcdoc",)
+            ),
             rule(
                 "template_injection",
                 r"\{\{[^{}]{0,64}constructor\.constructor|\{\{[^{}]{0,32}\$(?:eval|on)\b",
