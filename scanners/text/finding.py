@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from scanners.text.gates import Group, TextView, compile_need
+from scanners.text.gates import PREFIX_LEN, Group, TextView, compile_need
 
 Memo = dict[str, object]
 """Per-scan scratch space for validators (e.g. an index built once per text, not per match)."""
@@ -113,6 +113,32 @@ class RuleDetector:
 
     def __init__(self) -> None:
         self._rules: tuple[Rule, ...] = tuple(self.build_rules())
+        # Index of the rules by the atoms of their first need group: a text makes a rule a
+        # candidate only through one of those words, a token head of one of those prefixes or
+        # the guard character of one of those substrings. One set intersection and a memchr
+        # per guard character replace a Python-level gate call per rule; that call overhead
+        # (~1 µs x ~100 rules) dominated the scan of short texts.
+        by_word: dict[str, list[int]] = {}
+        by_head: dict[str, list[int]] = {}
+        by_char: dict[str, list[int]] = {}
+        always: list[int] = []
+        for i, r in enumerate(self._rules):
+            if not r.need:
+                always.append(i)
+                continue
+            first = r.need[0]
+            for w in first.words:
+                by_word.setdefault(w, []).append(i)
+            for p in first.prefixes:
+                by_head.setdefault(p[:PREFIX_LEN], []).append(i)
+            for key, _ in first.subs:
+                by_char.setdefault(key, []).append(i)
+        self._always = tuple(always)
+        self._by_word = {w: tuple(ix) for w, ix in by_word.items()}
+        self._by_head = {h: tuple(ix) for h, ix in by_head.items()}
+        self._by_char = tuple((c, tuple(ix)) for c, ix in by_char.items())
+        self._word_keys = frozenset(self._by_word)
+        self._head_keys = frozenset(self._by_head)
 
     def build_rules(self) -> Iterable[Rule]:
         """Return the detector's compiled rules; called once, at construction."""
@@ -130,7 +156,20 @@ class RuleDetector:
         """
         if view is None or view.text is not text:
             view = TextView(text)
-        return self._run(text, [r for r in self._rules if _may_match(r, view)])
+        return self._run(text, [r for r in self._candidates(view) if _may_match(r, view)])
+
+    def _candidates(self, view: TextView) -> list[Rule]:
+        """The rules that may pass their gates, in declaration order (a superset, never less)."""
+        picked = set(self._always)
+        for c, ix in self._by_char:
+            if view.has(c, c):
+                picked.update(ix)
+        for w in view.tokens & self._word_keys:
+            picked.update(self._by_word[w])
+        if self._head_keys:
+            for h in view.heads & self._head_keys:
+                picked.update(self._by_head[h])
+        return [self._rules[i] for i in sorted(picked)]
 
     def scan_ungated(self, text: str) -> list[Finding]:
         """Run every rule regardless of prefilters: the reference the gates must agree with."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from scanners.text import normalize
+from scanners.text.finding import _may_match
 from scanners.text.gates import TextView, compile_need
 from scanners.text.scanner import CHECKS
 from tests.corpus.adversarial import NEAR_MISSES
@@ -46,3 +47,23 @@ def test_unicode_text_is_tokenised_on_unicode_word_boundaries() -> None:
 def test_malformed_needs_fail_at_load(need: list[list[str]]) -> None:
     with pytest.raises(ValueError):
         compile_need(need)
+
+
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_candidate_index_keeps_every_rule_whose_gates_pass(check: str) -> None:
+    """The per-detector index (first need group by word, head, guard character) only prunes."""
+    detector = CHECKS[check]()
+    for raw in SAMPLES:
+        view = TextView(normalize(raw))
+        passing = [r.name for r in detector.rules if _may_match(r, view)]
+        candidates = [r.name for r in detector._candidates(view)]
+        assert set(passing) <= set(candidates), raw
+
+
+def test_candidate_index_prunes_rules_on_benign_prose() -> None:
+    """Ordinary prose (no digits, quotes or markup) leaves most rules out of the gate loop."""
+    detector = CHECKS["pii"]()
+    view = TextView(normalize("please plan the offsite agenda for twelve people"))
+    assert detector._candidates(view) == []
+    view = TextView(normalize("call +44 20 7946 0958 or mail a@b.org"))
+    assert {r.name for r in detector._candidates(view)} >= {"phone", "email"}
