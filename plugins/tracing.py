@@ -28,7 +28,7 @@ from starlette.responses import Response
 from plugins._tracing.content import completion_text, prompt_text
 from plugins._tracing.exporters import build_provider
 from plugins._tracing.trace import PROPAGATOR, RequestTrace
-from proxy.config.types import ByteSize
+from proxy.config.types import ByteSize, Duration
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange
 from proxy.plugin import Plugin, PluginOptions, Services
@@ -68,6 +68,12 @@ class Tracing(Plugin):
         content_max_bytes: ByteSize = Field(
             16 * 1024, description="Most bytes of prompt or completion text recorded."
         )
+        plugin_span_min: Duration = Field(
+            0.0001,
+            ge=0,
+            description="A later plugin's request hook gets a span when it refused, failed or "
+            'ran at least this long (default "0.1ms"); 0 = a span for every plugin hook.',
+        )
 
         @model_validator(mode="after")
         def _endpoint_needs_otlp(self) -> Tracing.Options:
@@ -96,6 +102,7 @@ class Tracing(Plugin):
             options.otlp_headers,
         )
         self.tracer = self.provider.get_tracer("sluicegate")
+        self._plugin_span_min_ns = round(options.plugin_span_min * 1e9)
 
     async def on_request(self, ex: Exchange) -> Response | None:
         parent: Context | None = None
@@ -116,7 +123,7 @@ class Tracing(Plugin):
             attributes={"http.request.method": ex.method, "url.path": ex.path, "http.route": route},
         )
         finish = None if self.ends_in_complete else self._finish
-        ex.trace = RequestTrace(self.tracer, span, finish)
+        ex.trace = RequestTrace(self.tracer, span, finish, self._plugin_span_min_ns)
         return None
 
     def _finish(self, ex: Exchange, trace: RequestTrace) -> None:

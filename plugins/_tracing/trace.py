@@ -2,7 +2,10 @@
 
 The core calls ``plugin()`` around each later plugin's request hook and ``attempt()`` for
 every upstream attempt (proxy/observe/tracing.py is the seam); both open children of the
-request's server span. ``attempt`` also writes the W3C ``traceparent``/``tracestate`` of its
+request's server span. A plugin span is recorded for a hook that did work: it refused,
+failed, or took at least ``plugin_span_min`` — it is created after the hook returned, with
+the hook's own start and end times, so a plugin that only set a header costs two clock
+reads instead of a span. ``attempt`` also writes the W3C ``traceparent``/``tracestate`` of its
 own span into the provider request, replacing whatever the client sent, so the provider's
 spans hang under the attempt that called it.
 """
@@ -10,6 +13,7 @@ spans hang under the attempt that called it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from time import time_ns
 from types import TracebackType
 from typing import Any
 
@@ -44,15 +48,19 @@ class AttemptSpan:
 
 
 class PluginSpan:
-    """A span around one plugin hook (a plain class: cheaper than a generator-based one)."""
+    """Times one plugin hook; records its span on exit if the hook did work."""
 
-    __slots__ = ("span",)
+    __slots__ = ("name", "phase", "start", "trace")
 
-    def __init__(self, span: trace.Span) -> None:
-        self.span = span
+    def __init__(self, trace: RequestTrace, name: str, phase: str) -> None:
+        self.trace = trace
+        self.name = name
+        self.phase = phase
+        self.start = 0
 
-    def __enter__(self) -> trace.Span:
-        return self.span
+    def __enter__(self) -> PluginSpan:
+        self.start = time_ns()
+        return self
 
     def __exit__(
         self,
@@ -60,7 +68,16 @@ class PluginSpan:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        span = self.span
+        end = time_ns()
+        if exc is None and end - self.start < self.trace.plugin_span_min_ns:
+            return
+        owner = self.trace
+        span = owner.tracer.start_span(
+            f"plugin {self.name}",
+            owner.context,
+            attributes={"sluicegate.plugin": self.name, "sluicegate.phase": self.phase},
+            start_time=self.start,
+        )
         if isinstance(exc, GatewayError):
             # A refusal is the plugin doing its job, not a failure of the span.
             span.set_attribute("sluicegate.refused", exc.status)
@@ -68,24 +85,27 @@ class PluginSpan:
         elif isinstance(exc, Exception):
             span.record_exception(exc)
             span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-        span.end()
+        span.end(end)
 
 
 class RequestTrace:
     """One request's server span and the context its children are opened in."""
 
-    __slots__ = ("_on_finish", "context", "span", "tracer")
+    __slots__ = ("_on_finish", "context", "plugin_span_min_ns", "span", "tracer")
 
     def __init__(
         self,
         tracer: trace.Tracer,
         span: trace.Span,
         on_finish: Callable[[Any, RequestTrace], None] | None = None,
+        plugin_span_min_ns: int = 0,
     ) -> None:
         self.tracer = tracer
         self.span = span
         self.context: Context = trace.set_span_in_context(span)
         self._on_finish = on_finish
+        # An unsampled request records no spans: no plugin span is worth building.
+        self.plugin_span_min_ns = plugin_span_min_ns if span.is_recording() else 1 << 62
 
     def finish(self, ex: Any) -> None:
         """Called once by the reporter when the exchange is complete (the seam's option)."""
@@ -99,13 +119,7 @@ class RequestTrace:
         return format(context.trace_id, "032x") if context.trace_flags.sampled else None
 
     def plugin(self, name: str, phase: str) -> PluginSpan:
-        return PluginSpan(
-            self.tracer.start_span(
-                f"plugin {name}",
-                self.context,
-                attributes={"sluicegate.plugin": name, "sluicegate.phase": phase},
-            )
-        )
+        return PluginSpan(self, name, phase)
 
     def attempt(
         self, target: str, number: int, reason: str | None, headers: list[tuple[str, str]]

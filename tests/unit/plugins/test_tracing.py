@@ -3,6 +3,7 @@ privacy — run through the real pipeline with the SDK's in-memory exporter."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Any
 
@@ -62,7 +63,7 @@ def hexid(value: int, width: int = 16) -> str:
 
 
 async def test_span_tree_server_span_with_plugin_and_attempt_children() -> None:
-    h, exporter = traced()
+    h, exporter = traced({"plugin_span_min": 0})  # a span for every plugin hook
     result = await h.request("POST", json=body())
     assert result.status == 200
     spans = by_name(exporter)
@@ -148,6 +149,44 @@ async def test_streamed_response_model_comes_from_the_events() -> None:
     assert b'"usage"' not in result.body  # the client did not ask for the usage event
 
 
+class Slow(Plugin):
+    """Awaits 20 ms in its request hook: always past a 1 ms plugin_span_min."""
+
+    name = "slow"
+
+    async def on_request(self, ex: Exchange) -> None:
+        await asyncio.sleep(0.02)
+
+
+async def test_by_default_only_plugins_that_did_work_get_a_span() -> None:
+    # Fast hooks that neither refused nor failed (request_id, refuse letting it through)
+    # are left out; a refusal always gets its span, whatever it took.
+    h, exporter = traced({"plugin_span_min": "10s"})
+    await h.request("POST", json=body())
+    assert set(by_name(exporter)) == {"POST route0", "attempt fake"}
+    exporter.clear()
+    await h.request("POST", json=body(), headers={"x-refuse": "1"})
+    refusal = by_name(exporter)["plugin refuse"]
+    assert (refusal.attributes or {})["sluicegate.refused"] == 429
+    assert refusal.start_time is not None and refusal.end_time is not None
+    assert refusal.start_time <= refusal.end_time
+
+
+async def test_a_slow_plugin_gets_a_span_with_its_own_duration() -> None:
+    h = Harness([(Tracing, {"plugin_span_min": "1ms"}), (Slow, {})])
+    plugin = h.chain.plugins[0]
+    assert isinstance(plugin, Tracing)
+    exporter = InMemorySpanExporter()
+    plugin.provider.add_span_processor(SimpleSpanProcessor(exporter))
+    await h.request("POST", json=body())
+    spans = by_name(exporter)
+    slow, server = spans["plugin slow"], spans["POST route0"]
+    assert slow.parent is not None and slow.parent.span_id == server.context.span_id
+    assert slow.start_time is not None and slow.end_time is not None
+    assert slow.end_time - slow.start_time >= 19_000_000  # the 20 ms hook (ns; clock slack)
+    assert server.start_time is not None and slow.start_time >= server.start_time
+
+
 def _all_text(exporter: InMemorySpanExporter) -> str:
     parts = []
     for span in exporter.get_finished_spans():
@@ -189,7 +228,7 @@ async def test_sampling_zero_exports_nothing_but_still_propagates() -> None:
 
 
 async def test_a_sampled_parent_wins_over_a_zero_ratio() -> None:
-    h, exporter = traced({"sample_ratio": 0})
+    h, exporter = traced({"sample_ratio": 0, "plugin_span_min": 0})
     await h.request("POST", json=body(), headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"})
     assert len(exporter.get_finished_spans()) == 4
 
