@@ -71,7 +71,7 @@ async def test_scripts_run_by_sha_and_survive_script_flush(
     await raw.config_resetstat()
     await exercise(store)
     calls = await command_calls(raw)
-    assert calls["script|load"] == 10  # NOSCRIPT made redis-py load each script once
+    assert calls["script|load"] == 10  # NOSCRIPT made the client load each script once
     assert calls["evalsha"] == 20  # the failed attempt, then the successful retry
     assert (await store.gcra("k", Rate(1, 60), 1)).allowed is False  # state intact
 
