@@ -4,7 +4,10 @@ pricing (streaming too), auto-bans shared by instances, and redis dying mid-test
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -286,3 +289,42 @@ async def _until(
             return response
         await asyncio.sleep(0.02)
     pytest.fail(f"condition never met; last status {response.status_code}: {response.text}")
+
+
+async def test_per_key_limits_from_the_key_file_hold_across_two_gateways(
+    gateway_factory: Factory, fake_provider: FakeProvider, redis_url: str, tmp_path: Path
+) -> None:
+    """A key's own ``rate`` replaces the policy's limit, exactly, on every instance."""
+    roomy, plain = "sk-roomy-000000000000000001", "sk-plain-000000000000000002"
+    keys = tmp_path / "keys.json"
+    keys.write_text(
+        json.dumps(
+            [
+                {"id": "roomy", "hash": hashlib.sha256(roomy.encode()).hexdigest(),
+                 "limits": {"rate": "1/hour", "burst": 9}},
+                {"id": "plain", "hash": hashlib.sha256(plain.encode()).hexdigest()},
+            ]
+        )
+    )  # fmt: skip
+    policy = f"""
+[[plugins]]
+use = "api_key"
+keys_file = "{keys}"
+
+[[plugins]]
+use = "rate_limit"
+key = "identity.key"
+limit = "1/hour"
+burst = 1
+"""
+    conf = config(fake_provider, redis_url)
+    gateways = [await gateway_factory(conf, {"limits": policy}) for _ in range(2)]
+    answers = await asyncio.gather(
+        *(post(gateways[i % 2], **{"x-api-key": roomy}) for i in range(30))
+    )
+    codes = [a.status_code for a in answers]
+    assert codes.count(200) == 10 and codes.count(429) == 20  # the key's burst 9 + 1
+    refused = next(a for a in answers if a.status_code == 429)
+    assert refused.headers["ratelimit-policy"] == '"key";q=10;w=36000'
+    others = [(await post(gateways[i % 2], **{"x-api-key": plain})).status_code for i in range(3)]
+    assert others == [200, 200, 429]  # the policy's burst 1 + 1 for keys without limits
