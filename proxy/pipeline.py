@@ -101,6 +101,11 @@ class Pipeline:
                 ex.status = 500
         finally:
             self.reporter.completed(ex)
+            if ex.route is not None and ex.route.chain.has_complete:
+                # After the last byte went out, in this task: cheaper than a task per request,
+                # still invisible to the client, and counted as in flight so a reload or a
+                # shutdown waits for it.
+                await ex.route.chain.run_complete(ex)
 
     async def _through_chain(self, ex: Exchange, route: Route, send: Send) -> None:
         chain = route.chain

@@ -1,7 +1,7 @@
 """What happens after a request: the access line, security events, metrics, complete hooks.
 
-All of it runs after the last byte went out, and the plugins' ``on_complete`` hooks run as a
-background task, so none of it delays the client.
+All of it runs after the last byte went out, so none of it delays the client; the plugins'
+``on_complete`` hooks then run in the same task (see Pipeline.handle).
 """
 
 from __future__ import annotations
@@ -83,7 +83,6 @@ class Reporter:
     def __init__(self, metrics: Metrics, access_log: AccessLog | None) -> None:
         self.metrics = metrics
         self.access_log = access_log
-        self._tasks: set[asyncio.Task[None]] = set()
         # Label lookups hash and lock; the few (route, status class) children are kept here.
         self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
         self._token_children: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
@@ -133,10 +132,6 @@ class Reporter:
             # A full disk or a closed stdout must not fail requests.
             with contextlib.suppress(OSError, ValueError):
                 self.access_log.write(ex)
-        if ex.route is not None and ex.route.chain.has_complete:
-            task = asyncio.create_task(ex.route.chain.run_complete(ex))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
 
     @staticmethod
     def _finish_trace(ex: Exchange) -> None:
@@ -174,7 +169,6 @@ class Reporter:
             self.access_log.flush()
 
     async def drain(self, timeout: float) -> None:
-        """Wait for pending complete hooks (a reload or shutdown must not cut them off)."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+        """Flush what is buffered. (Complete hooks run inside the request's own task, so a
+        runtime's in-flight count already covers them.)"""
         self.flush()
