@@ -127,9 +127,8 @@ def _explain(args: argparse.Namespace) -> int:
 def _test(args: argparse.Namespace) -> int:
     import asyncio
 
-    from proxy.policytest import run_policy_tests
-
     from proxy.observe.logging import setup_logging
+    from proxy.policytest import run_policy_tests
 
     setup_logging("error")  # events are printed under each test instead
     loaded = load_config(args.config, args.profile)
