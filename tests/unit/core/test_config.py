@@ -155,11 +155,21 @@ MISTAKES = [
     ("config", "policy", "fragments"), [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES]
 )
 def test_each_mistake_names_file_key_path_and_expectation(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, policy: str, fragments: list[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    config: str,
+    policy: str,
+    fragments: list[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NOPE", raising=False)
     found = problems(tmp_path, config, policy)
     assert any(all(f in p for f in fragments) for p in found), found
+    # The command line says the same and exits non-zero.
+    assert main(["check", "-c", str(tmp_path / "config.toml")]) == 1
+    stderr = capsys.readouterr().err
+    assert any(all(f in line for f in fragments) for line in stderr.splitlines()), stderr
 
 
 def test_all_problems_are_reported_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
