@@ -85,7 +85,14 @@ class Pipeline:
             ex.route = route
             await self._through_chain(ex, route, send)
         except GatewayError as error:
-            await self._answer(ex, None, error, send)
+            if not ex.response_started:
+                await self._answer(ex, None, error, send)
+            else:  # e.g. a body filter refusing mid-stream: the status line is long gone
+                log.warning(
+                    "refused after the response started: %s",
+                    error,
+                    extra={"request_id": ex.request_id},
+                )
         except ClientDisconnected:
             ex.status = ex.status or 499
         except Exception:

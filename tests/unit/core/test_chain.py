@@ -226,3 +226,20 @@ async def test_an_unexpected_exception_is_a_500_envelope_without_a_traceback() -
     assert result.status == 500
     assert result.json()["error"]["type"] == "internal_error"
     assert b"boom" not in result.body and b"Traceback" not in result.body
+
+
+class RefusesMidStream(Plugin):
+    name = "refuses_mid_stream"
+
+    async def on_chunk(self, ex: Exchange, chunk: bytes, end: bool) -> bytes:
+        if b"secret" in chunk:
+            raise PolicyError(451, "unavailable", "no")
+        return chunk
+
+
+async def test_a_refusal_after_the_response_started_ends_it_without_a_second_head() -> None:
+    reply = FakeReply(200, [(b"content-type", b"text/plain")], [b"fine ", b"secret"])
+    harness = Harness([(RefusesMidStream, {})], FakeUpstream(reply))
+    result = await harness.request("GET", "/v1/models")
+    assert result.status == 200
+    assert result.body == b"fine "
