@@ -30,7 +30,7 @@ from proxy.body import (
 )
 from proxy.chain import Chain, ChunkFilter
 from proxy.clientip import ClientIpResolver
-from proxy.disconnect import DisconnectWatch
+from proxy.disconnect import DisconnectWatcher
 from proxy.errors import GatewayError, sse_error_event
 from proxy.exchange import ClientDisconnected, Exchange
 from proxy.forward import downstream_headers, upstream_headers
@@ -70,6 +70,7 @@ class Pipeline:
         self.max_body = max_body
         self.reporter = reporter
         self._ids = RequestIds()
+        self._disconnects = DisconnectWatcher()
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         client = scope.get("client")
@@ -136,7 +137,7 @@ class Pipeline:
             if models is not None:
                 await self._answer(ex, chain, models, send)
                 return
-            async with DisconnectWatch(ex):
+            async with self._disconnects.watch(ex):
                 lease = await route.upstream.open(ex, out, self._priority(ex, route))
                 await self._relay(ex, chain, lease, send, route, out.usage_injected)
         except GatewayError as error:
