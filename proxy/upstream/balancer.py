@@ -50,13 +50,11 @@ def eligible(candidates: Sequence[Target], exclude: Collection[Target]) -> list[
     return pool
 
 
-class RoundRobin:
-    """Each eligible target in turn, in candidate order."""
+class PoolBalancer:
+    """Shared shape of every balancer: narrow the candidates to the eligible pool (see
+    ``eligible``), then ``choose`` among them; an empty pool picks nothing."""
 
-    name = "round_robin"
-
-    def __init__(self) -> None:
-        self._next = 0
+    name = ""
 
     def pick(
         self,
@@ -65,14 +63,27 @@ class RoundRobin:
         exclude: Collection[Target] = (),
     ) -> Target | None:
         pool = eligible(candidates, exclude)
-        if not pool:
-            return None
+        return self.choose(pool, cost_of) if pool else None
+
+    def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
+        raise NotImplementedError
+
+
+class RoundRobin(PoolBalancer):
+    """Each eligible target in turn, in candidate order."""
+
+    name = "round_robin"
+
+    def __init__(self) -> None:
+        self._next = 0
+
+    def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
         target = pool[self._next % len(pool)]
         self._next += 1
         return target
 
 
-class Weighted:
+class Weighted(PoolBalancer):
     """Smooth weighted round robin (nginx): spreads a heavy target's turns out evenly.
 
     Weights 5,1,1 give ``a a b a c a a`` rather than ``a a a a a b c``. Each pick adds
@@ -86,16 +97,10 @@ class Weighted:
     def __init__(self) -> None:
         self._current: dict[Target, int] = {}
 
-    def pick(
-        self,
-        candidates: Sequence[Target],
-        cost_of: CostOf | None = None,
-        exclude: Collection[Target] = (),
-    ) -> Target | None:
-        pool = eligible(candidates, exclude)
+    def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
         weighted = [t for t in pool if t.weight > 0]
         if not weighted:
-            return pool[0] if pool else None
+            return pool[0]
         total = 0
         best: Target | None = None
         best_weight = -math.inf
@@ -110,7 +115,7 @@ class Weighted:
         return best
 
 
-class LeastBusy:
+class LeastBusy(PoolBalancer):
     """Power of two choices: sample two eligible targets, take the one with fewer in flight.
 
     Two random choices avoid the herd that "always the least busy" causes when many
@@ -122,20 +127,14 @@ class LeastBusy:
     def __init__(self, rng: random.Random | None = None) -> None:
         self._rng = rng or random.Random()
 
-    def pick(
-        self,
-        candidates: Sequence[Target],
-        cost_of: CostOf | None = None,
-        exclude: Collection[Target] = (),
-    ) -> Target | None:
-        pool = eligible(candidates, exclude)
+    def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
         if len(pool) < 2:
-            return pool[0] if pool else None
+            return pool[0]
         a, b = self._rng.sample(pool, 2)
         return min((a, b), key=lambda t: (t.stats.in_flight, t.priority))
 
 
-class Fastest:
+class Fastest(PoolBalancer):
     """Lowest peak-EWMA time to first byte, scaled by load: ``ttfb * (in_flight + 1)``.
 
     The load factor (Finagle's) keeps a burst from piling onto the single fastest target.
@@ -145,15 +144,7 @@ class Fastest:
 
     name = "fastest"
 
-    def pick(
-        self,
-        candidates: Sequence[Target],
-        cost_of: CostOf | None = None,
-        exclude: Collection[Target] = (),
-    ) -> Target | None:
-        pool = eligible(candidates, exclude)
-        if not pool:
-            return None
+    def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
         untried = [t for t in pool if t.stats.samples == 0]
         if untried:
             return min(untried, key=lambda t: (t.stats.in_flight, t.priority))
@@ -165,39 +156,25 @@ def _latency_score(target: Target) -> tuple[float, int]:
     return ttfb * (target.stats.in_flight + 1), target.priority
 
 
-class Cheapest:
+class Cheapest(PoolBalancer):
     """Lowest ``cost_of(target)`` for this request; ties (and no ``cost_of``) by priority."""
 
     name = "cheapest"
 
-    def pick(
-        self,
-        candidates: Sequence[Target],
-        cost_of: CostOf | None = None,
-        exclude: Collection[Target] = (),
-    ) -> Target | None:
-        pool = eligible(candidates, exclude)
-        if not pool:
-            return None
+    def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
         if cost_of is None:
             return min(pool, key=lambda t: t.priority)
         costs = {id(t): cost_of(t) for t in pool}
         return min(pool, key=lambda t: (costs[id(t)], t.priority))
 
 
-class Failover:
+class Failover(PoolBalancer):
     """The first eligible target by priority: the rest are standbys."""
 
     name = "failover"
 
-    def pick(
-        self,
-        candidates: Sequence[Target],
-        cost_of: CostOf | None = None,
-        exclude: Collection[Target] = (),
-    ) -> Target | None:
-        pool = eligible(candidates, exclude)
-        return min(pool, key=lambda t: t.priority) if pool else None
+    def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
+        return min(pool, key=lambda t: t.priority)
 
 
 def make_balancer(name: str, rng: random.Random | None = None) -> Balancer:
