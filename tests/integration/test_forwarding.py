@@ -7,30 +7,18 @@ import asyncio
 import httpx
 import orjson
 
-from tests.fixtures.upstreams import FakeProvider
+from tests.fixtures.upstreams import FakeProvider, one_provider_config
 
 CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}
 
 
-def config_for(provider: FakeProvider, extra_provider: str = "", upstream: str = "") -> str:
-    return f"""
-[providers.fake]
-type = "openai"
-base_url = "{provider.url}"
-api_key = "sk-provider-secret"
-models = {{ "chat-fast" = "fake-model-8b" }}
-{extra_provider}
-
-[upstreams.chat]
-targets = [{{ provider = "fake" }}]
-timeouts = {{ connect = "1s", first_byte = "1s", total = "20s" }}
-{upstream}
-
-[[routes]]
-match = {{ path_prefix = "/v1/" }}
-policy = "default"
-upstream = "chat"
-"""
+def config_for(provider: FakeProvider, upstream: str = "") -> str:
+    return one_provider_config(
+        provider,
+        model="fake-model-8b",
+        api_key="sk-provider-secret",
+        upstream='timeouts = { connect = "1s", first_byte = "1s", total = "20s" }\n' + upstream,
+    )
 
 
 POLICY = '[[plugins]]\nuse = "request_id"\n'

@@ -7,25 +7,11 @@ import signal
 
 import httpx
 
-from tests.fixtures.upstreams import FakeProvider
+from tests.fixtures.upstreams import FakeProvider, one_provider_config
 
 
 def config(provider: FakeProvider, alias: str = "chat-fast") -> str:
-    return f"""
-[providers.fake]
-type = "openai"
-base_url = "{provider.url}"
-api_key = "sk-x"
-models = {{ "{alias}" = "fake-model" }}
-
-[upstreams.chat]
-targets = [{{ provider = "fake" }}]
-
-[[routes]]
-match = {{ path_prefix = "/v1/" }}
-policy = "default"
-upstream = "chat"
-"""
+    return one_provider_config(provider, alias=alias)
 
 
 POLICY = '[[plugins]]\nuse = "request_id"\n'

@@ -7,33 +7,14 @@ import signal
 
 import httpx
 
-from tests.fixtures.upstreams import FakeProvider
+from tests.fixtures.upstreams import FakeProvider, one_provider_config
 
 CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}
 POLICY = '[[plugins]]\nuse = "request_id"\n'
 
 
 def config(provider: FakeProvider, server: str = "", alias: str = "chat-fast") -> str:
-    return f"""
-[server]
-listen = ["@LISTEN@"]
-admin_listen = "@ADMIN@"
-{server}
-
-[providers.fake]
-type = "openai"
-base_url = "{provider.url}"
-api_key = "sk-x"
-models = {{ "{alias}" = "fake-model" }}
-
-[upstreams.chat]
-targets = [{{ provider = "fake" }}]
-
-[[routes]]
-match = {{ path_prefix = "/v1/" }}
-policy = "default"
-upstream = "chat"
-"""
+    return one_provider_config(provider, alias=alias, server=server)
 
 
 async def test_http2_cleartext_prior_knowledge(gateway_factory, fake_provider):
@@ -45,10 +26,12 @@ async def test_http2_cleartext_prior_knowledge(gateway_factory, fake_provider):
     assert response.json()["x_served_by"] == "fake"
 
 
-async def test_x_forwarded_for_is_believed_only_from_trusted_proxies(gateway_factory,
-                                                                     fake_provider):
-    trusted = await gateway_factory(config(fake_provider, 'trusted_proxies = ["127.0.0.0/8"]'),
-                                    {"default": POLICY})
+async def test_x_forwarded_for_is_believed_only_from_trusted_proxies(
+    gateway_factory, fake_provider
+):
+    trusted = await gateway_factory(
+        config(fake_provider, 'trusted_proxies = ["127.0.0.0/8"]'), {"default": POLICY}
+    )
     untrusted = await gateway_factory(config(fake_provider), {"default": POLICY})
     headers = {"X-Forwarded-For": "203.0.113.7, 10.0.0.1"}
     async with httpx.AsyncClient(timeout=10) as client:
@@ -104,20 +87,24 @@ async def test_two_workers_serve_and_reload_in_place(gateway_process_factory, fa
     async with httpx.AsyncClient(timeout=10) as client:
         pids = set()
         for _ in range(40):
-            response = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT,
-                                         headers={"connection": "close"})
+            response = await client.post(
+                f"{gw.url}/v1/chat/completions", json=CHAT, headers={"connection": "close"}
+            )
             assert response.status_code == 200
-            status = (await client.get(f"{gw.admin_url}/-/status",
-                                       headers={"connection": "close"})).json()
+            status = (
+                await client.get(f"{gw.admin_url}/-/status", headers={"connection": "close"})
+            ).json()
             pids.add(status.get("pid"))
         text = gw.config_path.read_text()
         gw.config_path.write_text(text.replace('"chat-fast" =', '"renamed" ='))
         gw.signal(signal.SIGHUP)
         served = 0
         for _ in range(200):
-            response = await client.post(f"{gw.url}/v1/chat/completions",
-                                         json={**CHAT, "model": "renamed"},
-                                         headers={"connection": "close"})
+            response = await client.post(
+                f"{gw.url}/v1/chat/completions",
+                json={**CHAT, "model": "renamed"},
+                headers={"connection": "close"},
+            )
             served += response.status_code == 200
             if served >= 10:
                 break
