@@ -132,14 +132,15 @@ class Pipeline:
     async def _forward(self, ex: Exchange, route: Route, send: Send) -> None:
         chain = route.chain
         try:
-            out = await self._outbound(ex, route, bool(chain.chunk_filters(ex)))
+            filters = chain.chunk_filters(ex)
+            out = await self._outbound(ex, route, bool(filters))
             models = self._local_model_list(ex, route)
             if models is not None:
                 await self._answer(ex, chain, models, send)
                 return
             async with self._disconnects.watch(ex):
                 lease = await route.upstream.open(ex, out, self._priority(ex, route))
-                await self._relay(ex, chain, lease, send, route, out.usage_injected)
+                await self._relay(ex, chain, filters, lease, send, route, out.usage_injected)
         except GatewayError as error:
             if ex.response_started:
                 raise
@@ -223,13 +224,13 @@ class Pipeline:
         self,
         ex: Exchange,
         chain: Chain,
+        filters: list[ChunkFilter],
         lease: Lease,
         send: Send,
         route: Route,
         usage_injected: bool,
     ) -> None:
         response = lease.response
-        filters = chain.chunk_filters(ex)
         ex.status = response.status
         ex.response_headers = MutableHeaders(
             raw=downstream_headers(response.headers, keep_length=not filters)
