@@ -166,14 +166,22 @@ class Runtime:
             if self.in_flight == 0 and self._idle is not None:
                 self._idle.set()
 
-    async def retire(self, timeout: float, close_store: bool = False) -> None:
-        """Wait for in-flight requests (streams included) to finish, then close."""
-        self._idle = asyncio.Event()
+    async def wait_idle(self, timeout: float) -> bool:
+        """Until nothing is in flight, the complete phase included (it runs after the client
+        already has its last byte). False when ``timeout`` ran out first."""
         if self.in_flight == 0:
-            self._idle.set()
+            return True
+        if self._idle is None or self._idle.is_set():
+            self._idle = asyncio.Event()
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
+            return False
+        return True
+
+    async def retire(self, timeout: float, close_store: bool = False) -> None:
+        """Wait for in-flight requests (streams included) to finish, then close."""
+        if not await self.wait_idle(timeout):
             log.warning(
                 "retiring config %s with %d requests still in flight", self.version, self.in_flight
             )

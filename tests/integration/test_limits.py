@@ -135,7 +135,7 @@ estimate_cost_per_request = 0.001
     for i in range(6):
         body = {**CHAT, "stream": i % 2 == 1}
         response = await post(gw, body, **{"x-user": "spender"})
-        await settled(gw)
+        await gw.settled()
         statuses.append(response.status_code)
         if body["stream"] and response.status_code == 200:
             assert "data: [DONE]" in response.text
@@ -183,7 +183,7 @@ use = "{__name__}:KeyGuesser"
     attacker = {"x-forwarded-for": "203.0.113.66"}
     for _ in range(5):
         assert (await post(gw1, **attacker, **{"x-key": "guess"})).status_code == 401
-    await settled(gw1)  # the ban is written by the complete phase, after the response
+    await gw1.settled()  # the ban is written by the complete phase, after the response
     good = {**attacker, "x-key": "right"}
     banned = await post(gw2, **good)
     assert banned.status_code == 403
@@ -216,7 +216,7 @@ use = "{__name__}:KeyGuesser"
     gw2 = await gateway_factory(conf, {"limits": policy})
     for _ in range(2):
         await post(gw1, **{"x-key": "guess"})
-    await settled(gw1)
+    await gw1.settled()
     assert (await post(gw2, **{"x-key": "right"})).status_code == 403
     lifted = await gw2.client.delete(f"{gw2.admin_url}/-/bans/127.0.0.1")
     assert lifted.json() == {"ip": "127.0.0.1", "lifted": True}
@@ -255,11 +255,6 @@ burst = 2
     await _healthy(gw)
     # the bucket died with redis: three fresh requests fit, the fourth is refused again
     assert [(await post(gw)).status_code for _ in range(4)] == [200, 200, 200, 429]
-
-
-async def settled(gw: RunningGateway) -> None:
-    """Wait for the complete phase (settlements, ban counting) of finished requests."""
-    await gw.gateway.runtime.reporter.drain(10.0)
 
 
 async def _healthy(gw: RunningGateway) -> None:

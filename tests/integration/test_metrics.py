@@ -110,7 +110,7 @@ async def test_every_counter_matches_the_scripted_traffic(
         hit_bytes = len(
             (await client.post(url, json=chat("a"), headers={"x-user": "dave"})).content
         )  # a third hit, to size bytes_saved
-        await gw.gateway.runtime.reporter.drain(10.0)
+        await gw.settled()
         scrape = (await client.get(f"{gw.admin_url}/-/metrics")).text
     assert statuses == [200, 200, 429, 200, 200, 500, 500]
     expected = {
@@ -203,7 +203,6 @@ async def test_rate_limit_budget_and_ban_decisions_are_counted_by_type(
         DECISIONS_CONFIG.format(url=fake_provider.url),
         {"spend": SPEND_POLICY, "guarded": GUARDED_POLICY.format()},
     )
-    reporter = gw.gateway.runtime.reporter
     async with httpx.AsyncClient(timeout=10) as client:
 
         async def send(path: str, user: str = "alice") -> int:
@@ -219,12 +218,12 @@ async def test_rate_limit_budget_and_ban_decisions_are_counted_by_type(
             await send("/v1/chat/completions"),  # 429 (1st offence)
             await send("/v1/chat/completions"),  # 429 (2nd: ban imposed on completion)
         ]
-        await reporter.drain(10.0)  # the ban is imposed in ip_filter's on_complete
+        await gw.settled()  # the ban is imposed in ip_filter's on_complete
         statuses += [
             await send("/v1/chat/completions"),  # 403 banned
             await send("/v1/chat/completions", user="bob"),  # 403: the address is banned
         ]
-        await reporter.drain(10.0)
+        await gw.settled()
         scrape = (await client.get(f"{gw.admin_url}/-/metrics")).text
     assert statuses == [402, 402, 200, 429, 429, 403, 403]
 

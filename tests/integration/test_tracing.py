@@ -59,7 +59,7 @@ def capture(gw: RunningGateway) -> InMemorySpanExporter:
 
 
 async def finished(gw: RunningGateway, exporter: InMemorySpanExporter) -> list[ReadableSpan]:
-    await gw.gateway.runtime.reporter.drain(10.0)  # on_complete ends the server span
+    await gw.settled()  # on_complete ends the server span
     return list(exporter.get_finished_spans())
 
 
