@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -54,21 +54,21 @@ async def pump(
     send: Send,
     meter: UsageMeter | None = None,
     deadline: float = math.inf,
+    body_done: Callable[[], bool] | None = None,
 ) -> None:
     """Pass the body through: the usage meter first (it sees the provider's bytes), then
     the plugins' filters in onion order; one last filter call with ``end=True``.
 
     ``deadline`` is the route's total timeout, checked as chunks arrive: silence between
     chunks is bounded by the idle timeout, so no timer per request is needed.
+
+    ``body_done`` says whether the chunk just read completed the provider's body. When no
+    filter or meter still has bytes to add at the end, that chunk ends the response itself:
+    one ASGI send per response fewer, which is most of a small JSON answer's send cost.
     """
     clock = time.perf_counter
-    if not filters and meter is None:
-        async for chunk in chunks:
-            if clock() > deadline:
-                raise UpstreamTimeout("the response exceeded the total timeout", "total")
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-        return
+    if filters or (meter is not None and meter.holds_back):
+        body_done = None
     async for chunk in chunks:
         if clock() > deadline:
             raise UpstreamTimeout("the response exceeded the total timeout", "total")
@@ -76,10 +76,16 @@ async def pump(
             chunk = meter.feed(chunk)
         for body_filter in filters:
             chunk = await body_filter(ex, chunk, False)
+        if body_done is not None and body_done():
+            if meter is not None:
+                meter.finish()
+            await send({"type": "http.response.body", "body": chunk, "more_body": False})
+            return
         if chunk:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    last = meter.flush() if meter is not None else b""
+    last = b""
     if meter is not None:
+        last = meter.flush()
         meter.finish()
     for body_filter in filters:
         last = await body_filter(ex, last, True)

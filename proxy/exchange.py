@@ -169,17 +169,44 @@ class Exchange:
             self._body = orjson.dumps(self._json)
             self._json_dirty = False
         if self._body is None:
-            chunks = []
-            size = 0
-            async for chunk in self.body_stream():
-                size += len(chunk)
-                if size > self.max_body:
-                    raise BodyTooLarge(self.max_body)
-                chunks.append(chunk)
-            self._body = b"".join(chunks)
+            if self._body_stream is None and not self._body_consumed:
+                self._body = await self._read_body()
+            else:
+                self._body = await self._collect(self.body_stream())
             self._body_stream = None
             self.body_complete = True
         return self._body
+
+    async def _read_body(self) -> bytes:
+        """The client's body straight from ``receive``: no generator in between, since
+        nearly every request body arrives whole in its first message."""
+        self._body_consumed = True
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise BodyTooLarge(self.max_body)
+            if not message.get("more_body", False):
+                if not chunks:
+                    return bytes(chunk)
+                chunks.append(chunk)
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+    async def _collect(self, stream: AsyncIterator[bytes]) -> bytes:
+        chunks = []
+        size = 0
+        async for chunk in stream:
+            size += len(chunk)
+            if size > self.max_body:
+                raise BodyTooLarge(self.max_body)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def json(self) -> Any:
         """The body parsed as JSON (once); a 400 envelope when it is not JSON."""

@@ -256,7 +256,8 @@ class Pipeline:
         ex.response_started = True
         deadline = ex.started_at + route.upstream.config.timeouts.total
         try:
-            await pump(ex, response.chunks(), filters, send, meter, deadline)
+            done = getattr(response, "body_done", None)
+            await pump(ex, response.chunks(), filters, send, meter, deadline, done)
         except (UpstreamError, TimeoutError) as exc:
             success = False
             await self._end_broken_stream(ex, exc, send)

@@ -182,9 +182,7 @@ class Harness:
         resolver = ClientIpResolver([_network(p) for p in trusted_proxies])
         self._exchanges: dict[int, Exchange] = {}
         reporter = _CapturingReporter(self.metrics, self._exchanges)
-        self.pipeline = Pipeline(
-            RouteTable([route]), resolver, max_body, reporter
-        )
+        self.pipeline = Pipeline(RouteTable([route]), resolver, max_body, reporter)
 
     def _link(self, index: int, spec: PluginSpec) -> Any:
         if isinstance(spec, Plugin):

@@ -132,6 +132,11 @@ class UsageMeter:
         if match is not None:
             self.response_model = match.group(1).decode("utf-8", "replace")
 
+    @property
+    def holds_back(self) -> bool:
+        """Whether ``flush`` may still have bytes for the client at the end of the body."""
+        return self._strip
+
     def flush(self) -> bytes:
         """Whatever a stripping meter still holds back (an unterminated last event)."""
         carry, self._carry = self._carry, b""

@@ -1,7 +1,9 @@
 """Prometheus metrics: one registry per process, kept across reloads so counters never reset.
 
 Labels are low-cardinality by rule — route, status class, provider, model, event type —
-never a user id, key or IP address.
+never a user id, key or IP address. The families every request updates are the lock-free
+ones of ``proxy.observe.cells``; the rare ones (retries, reloads, events) are
+prometheus_client's own.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from proxy.observe.cells import CounterFamily, HistogramFamily
 
 _LATENCY_BUCKETS = (
     0.001,
@@ -36,26 +40,26 @@ class Metrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self._custom: dict[str, Any] = {}
-        self.requests = Counter(
+        self.requests = CounterFamily(
             "sluicegate_requests",
             "Requests answered, by route and status class.",
             ["route", "status_class"],
             registry=r,
         )
-        self.request_seconds = Histogram(
+        self.request_seconds = HistogramFamily(
             "sluicegate_request_duration_seconds",
             "Time from request to last byte.",
             ["route"],
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
-        self.upstream_attempts = Counter(
+        self.upstream_attempts = CounterFamily(
             "sluicegate_upstream_attempts",
             "Attempts sent to providers.",
             ["provider", "outcome"],
             registry=r,
         )
-        self.upstream_ttfb = Histogram(
+        self.upstream_ttfb = HistogramFamily(
             "sluicegate_upstream_ttfb_seconds",
             "Provider time to first byte.",
             ["provider"],
@@ -77,13 +81,13 @@ class Metrics:
             ["type", "plugin", "monitored"],
             registry=r,
         )
-        self.tokens = Counter(
+        self.tokens = CounterFamily(
             "sluicegate_tokens",
             "Tokens reported by providers.",
             ["provider", "model", "direction"],
             registry=r,
         )
-        self.cost = Counter(
+        self.cost = CounterFamily(
             "sluicegate_cost_usd",
             "Estimated spend from pricing.",
             ["provider", "model"],

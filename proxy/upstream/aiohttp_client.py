@@ -53,6 +53,10 @@ class AiohttpResponse:
             raise StopAsyncIteration
         return chunk
 
+    def body_done(self) -> bool:
+        """Whether the whole body has been handed out (the next read would end it)."""
+        return not self._pending and self._response.content.at_eof()
+
     async def peek(self) -> bytes:
         """Read the first chunk now; iteration still starts with it."""
         self._pending = await self._read()

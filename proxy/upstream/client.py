@@ -27,6 +27,10 @@ class UpstreamRequest:
 
 
 class UpstreamResponse(Protocol):
+    """A provider's answer. A client may also offer ``body_done() -> bool`` (True once the
+    chunk just handed out completed the body): the gateway then ends the client's response
+    with that chunk instead of sending an empty last message after it."""
+
     status: int
     headers: RawHeaders
 
