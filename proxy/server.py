@@ -116,8 +116,18 @@ class Reloader:
                 await self.reload()
 
 
+# The cyclic collector's young-generation threshold while serving (CPython's default: 700).
+# Requests free their objects by reference counting, but 64 requests in flight keep a few
+# thousand young objects alive at any moment, so with 700 the collector ran every few
+# requests and scanned live objects to find no garbage: ~21 µs per request, a twentieth of
+# the gateway's CPU at 64 connections (measured with gc.callbacks, 16k requests). At 10,000
+# it ran once in 19k requests. Cyclic garbage is still collected, in larger, rarer passes.
+YOUNG_GENERATION_THRESHOLD = 10_000
+
+
 def settle_heap() -> None:
-    """Move what the config load built out of the cyclic collector's sight.
+    """Move what the config load built out of the cyclic collector's sight, and let the
+    collector run only when young objects really pile up.
 
     Everything a Runtime holds lives until the next reload, yet every full collection would
     walk it again; requests themselves free their objects by reference counting. Frozen, the
@@ -125,6 +135,8 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
 
 
 def refreeze_heap() -> None:
