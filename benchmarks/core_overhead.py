@@ -6,7 +6,7 @@ fixed client request and an in-process upstream that answers what the nginx upst
 answers (same headers, same body), and reports microseconds per request: everything the
 gateway adds on top of the server (Hypercorn) and the upstream client (aiohttp).
 
-    python -m benchmarks.core_overhead [-c benchmarks/configs/core.toml] [-n 20000]
+    python -m benchmarks.core_overhead [-c benchmarks/configs/core.toml] [-n 20000] [--body chat_4k]
 
 It prints the best of ``--rounds`` runs (the least disturbed one) and their median.
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks.payloads import CHAT_RESPONSE, chat_request_bytes
+from benchmarks.payloads import BODIES, CHAT_RESPONSE
 from proxy.app import Gateway
 from proxy.config.loader import load_config
 from proxy.observe.metrics import Metrics
@@ -123,14 +123,13 @@ async def _run(gateway: Gateway, body: bytes, count: int) -> float:
     return (time.perf_counter() - started) / count * 1e6
 
 
-async def measure(config: Path, count: int, rounds: int) -> list[float]:
+async def measure(config: Path, count: int, rounds: int, body: bytes) -> list[float]:
     loaded = load_config(config)
     runtime = Runtime.build(loaded, Metrics(), access_stream=io.BytesIO())
     for provider in runtime.providers.values():
         provider.client = FixedUpstream()
     gateway = Gateway(runtime, 1.0)
     runtime.start()
-    body = chat_request_bytes()
     await _run(gateway, body, 500)  # warm caches and lazily built children
     results = [await _run(gateway, body, count) for _ in range(rounds)]
     await runtime.close()
@@ -142,10 +141,12 @@ def main() -> None:
     parser.add_argument("-c", "--config", type=Path, default=ROOT / "benchmarks/configs/core.toml")
     parser.add_argument("-n", "--count", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--body", choices=sorted(BODIES), default="chat", help="request body")
     args = parser.parse_args()
-    results = asyncio.run(measure(args.config, args.count, args.rounds))
+    body = orjson.dumps(BODIES[args.body])
+    results = asyncio.run(measure(args.config, args.count, args.rounds, body))
     print(
-        f"{args.config.name}: best {min(results):.1f} µs/request, "
+        f"{args.config.name} ({args.body}): best {min(results):.1f} µs/request, "
         f"median {statistics.median(results):.1f} ({args.rounds} x {args.count})"
     )
 
