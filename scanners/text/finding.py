@@ -161,8 +161,9 @@ class RuleDetector:
     def _candidates(self, view: TextView) -> list[Rule]:
         """The rules that may pass their gates, in declaration order (a superset, never less)."""
         picked = set(self._always)
+        text = view.text
         for c, ix in self._by_char:
-            if view.has(c, c):
+            if c in text:  # one memchr: cheaper than a cached lookup through a method call
                 picked.update(ix)
         for w in view.tokens & self._word_keys:
             picked.update(self._by_word[w])
