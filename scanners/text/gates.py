@@ -8,7 +8,7 @@ ordinary chat message. Instead each text is split into its set of words once (on
 have at least one atom present. A word atom (`"ignore"`) is a set lookup; an atom with a
 non-word character (`"<|"`, `"--"`) or a leading `*` (`"*jailbr"`: any substring) is a substring
 test guarded by a memchr for its rarest character; a trailing `*` (`"ignor*"`: some word starts
-with it) is a lookup in the set of three-letter word heads, confirmed by a substring test.
+with it) is a lookup in the tokens indexed by their first three letters.
 Benign text usually fails the first group, so it costs one tokenisation and a few dozen hash
 lookups per text.
 
@@ -94,7 +94,7 @@ class TextView:
         self.text = text
         self.is_ascii = text.isascii()
         self._tokens: frozenset[str] | None = None
-        self._heads: frozenset[str] | None = None
+        self._heads: dict[str, list[str]] | None = None
         self._subs: dict[str, bool] = {}
 
     @property
@@ -108,15 +108,20 @@ class TextView:
         return self._tokens
 
     @property
-    def heads(self) -> frozenset[str]:
-        """The first PREFIX_LEN characters of every token at least that long."""
+    def heads(self) -> dict[str, list[str]]:
+        """The tokens at least PREFIX_LEN long, by their first PREFIX_LEN characters."""
         if self._heads is None:
-            self._heads = frozenset(t[:PREFIX_LEN] for t in self.tokens if len(t) >= PREFIX_LEN)
+            heads: dict[str, list[str]] = {}
+            for token in self.tokens:
+                if len(token) >= PREFIX_LEN:
+                    heads.setdefault(token[:PREFIX_LEN], []).append(token)
+            self._heads = heads
         return self._heads
 
     def has_prefix(self, prefix: str) -> bool:
-        """Some token starts with `prefix`: its head is indexed, then the text confirms."""
-        return prefix[:PREFIX_LEN] in self.heads and self.has(prefix[0], prefix)
+        """Some token starts with `prefix`: only the few tokens with its head are compared,
+        where a substring search would read the whole text (~2 µs on 4 KB, per prefix)."""
+        return any(t.startswith(prefix) for t in self.heads.get(prefix[:PREFIX_LEN], ()))
 
     def has(self, key: str, sub: str) -> bool:
         """`sub in text`, cached, after a memchr for `key` (a character of `sub`)."""
