@@ -1,25 +1,34 @@
 """The admin listener: health, readiness, metrics, status — and routes plugins contribute.
 
 It is a small Starlette app served on its own address, away from the proxy path, so that
-probes and scrapes keep working while the proxy port is saturated.
+probes and scrapes keep working while the proxy port is saturated. With ``admin_token`` set,
+every route but the two probes (which orchestrators call without credentials) requires
+``Authorization: Bearer <token>``: status shows the topology, and reload, ban lifting and
+token revocation change what the gateway does.
 """
 
 from __future__ import annotations
 
+import hmac
 from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from proxy import __version__
+from proxy.errors import error_body
 
 if TYPE_CHECKING:
     from proxy.app import Gateway
 
 
-def build_admin(gateway: Gateway, reload: Any = None) -> Starlette:
+OPEN_PATHS = frozenset({"/-/health", "/-/ready"})
+
+
+def build_admin(gateway: Gateway, reload: Any = None) -> Any:
     """``reload`` is an async callable returning (ok, message) for POST /-/reload."""
 
     async def health(request: Request) -> Response:
@@ -62,4 +71,33 @@ def build_admin(gateway: Gateway, reload: Any = None) -> Starlette:
     for chain in gateway.runtime.chains.values():
         for plugin in chain.plugins:
             routes.extend(plugin.admin_routes())
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    token = gateway.runtime.loaded.config.server.admin_token
+    return app if token is None else RequireToken(app, token)
+
+
+class RequireToken:
+    """401 in the error envelope unless the request carries the admin bearer token."""
+
+    def __init__(self, app: Any, token: SecretStr) -> None:
+        self.app = app
+        self._expected = f"Bearer {token.get_secret_value()}".encode()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self._allowed(scope):
+            await self.app(scope, receive, send)
+            return
+        body = error_body(401, "unauthorized", "the admin API needs its bearer token", None)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"www-authenticate", b'Bearer realm="sluicegate-admin"'),
+        ]
+        await send({"type": "http.response.start", "status": 401, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _allowed(self, scope: dict[str, Any]) -> bool:
+        for key, value in scope["headers"]:
+            if key == b"authorization":
+                return hmac.compare_digest(value, self._expected)
+        return False

@@ -13,6 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,12 @@ def _warnings(config: Config, policies: dict[str, Policy], disabled: list[str]) 
     for name, upstream in config.upstreams.items():
         if all(t.provider in disabled for t in upstream.targets):
             warnings.append(f"upstream {name!r} has no enabled target: its routes answer 503")
+    admin = config.server.admin_listen
+    if admin and config.server.admin_token is None and not _loopback(admin):
+        warnings.append(
+            f"server.admin_listen {admin!r} is reachable from other hosts and server.admin_token "
+            "is not set: anyone who reaches it can read the status, reload, lift bans"
+        )
     if config.state.backend == "memory" and config.server.workers > 1:
         stateful = sorted(
             {
@@ -250,6 +257,16 @@ def _warnings(config: Config, policies: dict[str, Policy], disabled: list[str]) 
                 f'number of workers; use backend = "redis" for exact limits'
             )
     return warnings
+
+
+def _loopback(address: str) -> bool:
+    host = address.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 def _show(path: Path) -> str:

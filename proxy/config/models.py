@@ -25,6 +25,13 @@ class ServerConfig(Strict):
     admin_listen: str | None = Field(
         "127.0.0.1:9901", description="Admin listener (/-/health, /-/ready, /-/metrics, /-/status)."
     )
+    admin_token: SecretStr | None = Field(
+        None,
+        description=(
+            "Bearer token every admin route but /-/health and /-/ready requires; empty or "
+            'unset: none. Set it from the environment: "${SLUICEGATE_ADMIN_TOKEN:-}".'
+        ),
+    )
     workers: int = Field(1, ge=1, le=256, description="Worker processes.")
     trusted_proxies: list[Network] = Field(
         [], description="CIDRs whose X-Forwarded-For is believed (rightmost untrusted hop wins)."
@@ -57,6 +64,15 @@ class ServerConfig(Strict):
     def _admin_address(cls, value: str | None) -> str | None:
         if value:
             _check_address(value)
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None  # "${SLUICEGATE_ADMIN_TOKEN:-}" with the variable unset
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("an admin token must be at least 16 characters")
         return value
 
 
