@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 
 from proxy.upstream.aiohttp_client import AiohttpClient
@@ -40,8 +42,17 @@ async def test_a_json_body_is_done_with_its_last_chunk(fake_provider: FakeProvid
 async def test_a_stream_is_not_done_while_events_are_still_coming(
     fake_provider: FakeProvider,
 ) -> None:
-    fake_provider.chunk_delay = 0.01  # each event in its own read
-    seen = await _read(fake_provider, stream=True)
-    assert len(seen) > 3
-    assert not any(done for _, done in seen[:-2])  # early events: the stream goes on
-    assert b"[DONE]" in b"".join(chunk for chunk, _ in seen)
+    fake_provider.gate = asyncio.Event()  # the provider holds the stream after its first event
+    client = AiohttpClient()
+    try:
+        response = await client.send(_chat(fake_provider, stream=True))
+        chunks = response.chunks()
+        first = await anext(chunks)
+        assert first.startswith(b"data: ") and response.body_done() is False
+        fake_provider.gate.set()
+        rest = [chunk async for chunk in chunks]
+        assert response.body_done() is True  # read to the end
+        await response.aclose()
+    finally:
+        await client.close()
+    assert b"[DONE]" in b"".join(rest)
