@@ -168,7 +168,7 @@ class RuleDetector:
         for w in view.tokens & self._word_keys:
             picked.update(self._by_word[w])
         if self._head_keys:
-            for h in self._head_keys.intersection(view.heads):
+            for h in view.heads & self._head_keys:
                 picked.update(self._by_head[h])
         return [self._rules[i] for i in sorted(picked)]
 
