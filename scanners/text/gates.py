@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from operator import itemgetter
 from dataclasses import dataclass
+from operator import itemgetter
 
 PREFIX_LEN = 3
 """Token prefixes are indexed at this length; a prefix atom must be at least this long."""
