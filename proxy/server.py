@@ -10,12 +10,15 @@ and forwards SIGHUP to each, so every worker reloads in place too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from proxy.config.errors import ConfigError
 from proxy.config.loader import LoadedConfig, load_config
 from proxy.observe.logging import setup_logging
 from proxy.observe.metrics import Metrics
+from proxy.observe.workers import WorkerSnapshots
 from proxy.runtime import Runtime
 
 log = logging.getLogger("sluicegate.server")
@@ -40,6 +44,8 @@ class ServeOptions:
     config_path: str
     profile: str | None = None
     watch: bool = False
+    # Set by the parent of several workers: where each writes its metrics snapshot.
+    metrics_dir: str | None = None
 
 
 def hypercorn_config(loaded: LoadedConfig) -> HypercornConfig:
@@ -189,6 +195,11 @@ async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) ->
     loop.add_signal_handler(signal.SIGINT, stop.set)
     if options.watch:
         background.add(loop.create_task(reloader.watch()))
+    snapshots = None
+    if options.metrics_dir:
+        metrics = gateway.runtime.metrics
+        snapshots = metrics.workers = WorkerSnapshots(Path(options.metrics_dir), metrics.registry)
+        background.add(loop.create_task(snapshots.run()))
     log.info(
         "sluicegate serving",
         extra={
@@ -207,6 +218,9 @@ async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) ->
     )
     for task in background:
         task.cancel()
+    if snapshots is not None:
+        with contextlib.suppress(OSError):
+            snapshots.write()  # what this worker counted stays in the others' scrapes
 
 
 def run(options: ServeOptions) -> int:
@@ -234,6 +248,14 @@ def _worker_main(options: ServeOptions, sockets: Sockets) -> None:
 
 
 def _run_workers(options: ServeOptions, hconfig: HypercornConfig, workers: int) -> int:
+    metrics_dir = tempfile.mkdtemp(prefix="sluicegate-metrics-")
+    try:
+        return _start_workers(replace(options, metrics_dir=metrics_dir), hconfig, workers)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _start_workers(options: ServeOptions, hconfig: HypercornConfig, workers: int) -> int:
     sockets = hconfig.create_sockets()
     context = multiprocessing.get_context("spawn")
     processes = [

@@ -14,6 +14,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from proxy.observe.cells import CounterFamily, HistogramFamily
+from proxy.observe.workers import WorkerSnapshots
 
 _LATENCY_BUCKETS = (
     0.001,
@@ -38,6 +39,7 @@ _LATENCY_BUCKETS = (
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self.workers: WorkerSnapshots | None = None
         r = self.registry
         self._custom: dict[str, Any] = {}
         self.requests = CounterFamily(
@@ -131,4 +133,8 @@ class Metrics:
         return existing
 
     def render(self) -> bytes:
+        """This process's figures, or every worker's summed when workers share the admin
+        socket (``proxy.observe.workers``)."""
+        if self.workers is not None:
+            return self.workers.render()
         return generate_latest(self.registry)

@@ -112,3 +112,47 @@ async def test_two_workers_serve_and_reload_in_place(gateway_process_factory, fa
     assert served >= 10
     assert len(pids) == 2  # both worker processes answered
     assert gw.stop() == 0
+
+
+async def test_with_two_workers_every_scrape_counts_every_workers_requests(
+    gateway_process_factory, fake_provider
+):
+    gw = await gateway_process_factory(config(fake_provider, "workers = 2"), {"default": POLICY})
+    sent = 40
+    close = {"connection": "close"}  # a new connection each time: the kernel picks a worker
+    async with httpx.AsyncClient(timeout=10) as client:
+        for _ in range(sent):
+            response = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT, headers=close)
+            assert response.status_code == 200
+
+    async def scrape() -> tuple[object, float]:
+        # One fresh connection for both calls: the pid is that of the worker that scraped.
+        async with httpx.AsyncClient(timeout=10) as one:
+            status = (await one.get(f"{gw.admin_url}/-/status")).json()
+            text = (await one.get(f"{gw.admin_url}/-/metrics")).text
+        return status["pid"], _requests_total(text)
+
+    # Other workers' figures are at most a snapshot interval (1 s) old: poll until scrapes
+    # answered by each of the two workers show every request.
+    seen: dict[object, float] = {}
+    for _ in range(300):
+        pid, total = await scrape()
+        seen[pid] = total
+        if len(seen) == 2 and all(t == sent for t in seen.values()):
+            break
+        await asyncio.sleep(0.02)
+    assert seen and all(total == sent for total in seen.values()), seen
+    assert len(seen) == 2
+    assert gw.stop() == 0
+
+
+def _requests_total(text: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "sluicegate_requests"
+        for sample in family.samples
+        if sample.name == "sluicegate_requests_total"
+    )
