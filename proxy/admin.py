@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from proxy import __version__
 from proxy.errors import error_body
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 OPEN_PATHS = frozenset({"/-/health", "/-/ready"})
 
 
-def build_admin(gateway: Gateway, reload: Any = None) -> Any:
+def build_admin(gateway: Gateway, reload: Any = None) -> ASGIApp:
     """``reload`` is an async callable returning (ok, message) for POST /-/reload."""
 
     async def health(request: Request) -> Response:
@@ -79,11 +80,11 @@ def build_admin(gateway: Gateway, reload: Any = None) -> Any:
 class RequireToken:
     """401 in the error envelope unless the request carries the admin bearer token."""
 
-    def __init__(self, app: Any, token: SecretStr) -> None:
+    def __init__(self, app: ASGIApp, token: SecretStr) -> None:
         self.app = app
         self._expected = f"Bearer {token.get_secret_value()}".encode()
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self._allowed(scope):
             await self.app(scope, receive, send)
             return
@@ -96,7 +97,7 @@ class RequireToken:
         await send({"type": "http.response.start", "status": 401, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _allowed(self, scope: dict[str, Any]) -> bool:
+    def _allowed(self, scope: Scope) -> bool:
         for key, value in scope["headers"]:
             if key == b"authorization":
                 return hmac.compare_digest(value, self._expected)
