@@ -119,6 +119,13 @@ class CircuitBreaker:
             self._move("half_open")
         return self._state
 
+    def peek_state(self) -> State:
+        """``state`` without the open -> half-open move: for gauges and status reads, which
+        must not change what they observe."""
+        if self._state == "open" and self._clock() >= self._open_until:
+            return "half_open"
+        return self._state
+
     def allows(self) -> bool:
         """Peek: would ``allow()`` let an attempt through right now? (no side effects
         beyond the open -> half-open move that time has already earned)."""

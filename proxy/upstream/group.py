@@ -97,6 +97,7 @@ class UpstreamGroup:
             else None
         )
         self.all_aliases = self._aliases()
+        self._observer.watch_breakers(self.targets)
         if self.admission is not None:
             self._observer.watch(self.admission)
 

@@ -1,4 +1,4 @@
-"""What an upstream group reports to Prometheus: attempts, TTFB, admission slots and waits.
+"""What an upstream group reports to Prometheus: attempts, TTFB, breaker states, admission.
 
 Kept apart from the group so the request path calls one method per event and pays for no
 label lookups: children are resolved once per (provider, outcome) and cached. Without a
@@ -7,10 +7,19 @@ label lookups: children are resolved once per (provider, outcome) and cached. Wi
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from proxy.observe.metrics import Metrics
 from proxy.upstream.admission import AdmissionController
+from proxy.upstream.breaker import CircuitBreaker
+from proxy.upstream.target import Target
+
+_BREAKER_STATES = {"closed": 0.0, "half_open": 1.0, "open": 2.0}
+
+
+def _breaker_state(breaker: CircuitBreaker) -> float:
+    return _BREAKER_STATES[breaker.peek_state()]
 
 
 class GroupObserver:
@@ -31,6 +40,21 @@ class GroupObserver:
             if metrics is not None
             else None
         )
+
+    def watch_breakers(self, targets: list[Target]) -> None:
+        """Each target's breaker state as a gauge read at scrape time (0 closed, 1 half-open,
+        2 open). A reload re-points the gauges at the new group's breakers."""
+        if self._metrics is None:
+            return
+        gauge = self._metrics.gauge(
+            "sluicegate_breaker_state",
+            "Circuit breaker state per target: 0 closed, 1 half-open, 2 open.",
+            ["upstream", "target"],
+        )
+        for target in targets:
+            gauge.labels(self.upstream, target.provider_name).set_function(
+                partial(_breaker_state, target.breaker)
+            )
 
     def watch(self, admission: AdmissionController) -> None:
         """Slots in use and queue depth as gauges read at scrape time (nothing per request).

@@ -274,6 +274,7 @@ def test_dashboard_and_alerts_only_name_metrics_the_gateway_defines() -> None:
         "sluicegate_cache_bytes_saved",
         "sluicegate_admission_queued",
         "sluicegate_admission_wait_seconds",
+        "sluicegate_breaker_state",
     }
     defined |= {metric.name for metric in Metrics().registry.collect()}
     texts = [(ROOT / "deploy/prometheus/alerts.yml").read_text()]

@@ -174,6 +174,8 @@ async def test_breaker_opens_at_its_threshold_and_closes_after_recovery(
     for _ in range(3):
         assert (await chat(gw.client, gw.url)).status_code == 200  # failed over to b
     assert (await target(gw, "a"))["breaker"]["state"] == "open"
+    state = 'sluicegate_breaker_state{target="a",upstream="chat"}'
+    assert (await metric(gw, state), await metric(gw, state.replace('"a"', '"b"'))) == (2, 0)
     assert len(fakes["a"].requests) == 3
     assert (await chat(gw.client, gw.url)).status_code == 200
     assert len(fakes["a"].requests) == 3  # open: skipped without an attempt
@@ -183,11 +185,13 @@ async def test_breaker_opens_at_its_threshold_and_closes_after_recovery(
         return (await target(gw, "a"))["breaker"]["state"] == "half_open"
 
     await until(half_open, "a's open time to run out")
+    assert await metric(gw, state) == 1
     response = await chat(gw.client, gw.url)
     assert response.json()["x_served_by"] == "a"  # the probe went to the primary
     snapshot = await target(gw, "a")
     assert snapshot["breaker"]["state"] == "closed"
     assert snapshot["available"] is True
+    assert await metric(gw, state) == 0
     assert await metric(gw, 'sluicegate_breaker_transitions_total{target="a",to="open"') >= 1
     assert await metric(gw, 'sluicegate_breaker_transitions_total{target="a",to="closed"') >= 1
 

@@ -350,3 +350,15 @@ def test_notify_outside_a_loop_is_a_no_op(clock) -> None:
     breaker.subscribe(sync.notify)
     outcome(breaker, False)  # no running loop: nothing scheduled, nothing raised
     assert store.sets == []
+
+
+def test_peek_state_reports_half_open_without_moving_the_breaker(clock) -> None:
+    breaker, moves = make(clock, failures=2)
+    outcome(breaker, False)
+    outcome(breaker, False)
+    assert breaker.peek_state() == "open"
+    clock.advance(breaker.max_open_for * 2)
+    assert breaker.peek_state() == "half_open"
+    assert moves == [("closed", "open")]  # a gauge read is not a transition
+    assert breaker.state == "half_open"  # the real read moves it, and says so
+    assert moves == [("closed", "open"), ("open", "half_open")]
