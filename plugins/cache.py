@@ -12,9 +12,10 @@ Place it after authentication (the scope is the caller's identity) and after rat
 (a hit still counts against them), and before plugins that should only run on real upstream
 calls (token limits, budgets): the request phase stops at a hit.
 
-Backends: ``memory`` is a byte-bounded LRU on this plugin instance (one process; a reload
-starts it empty), ``store`` is ``services.store`` (with ``[state] backend = "redis"``, shared
-by every instance). ``auto`` picks ``store`` when the state backend is redis.
+Backends: ``memory`` is a byte-bounded LRU in this process, kept across reloads for as long
+as this plugin keeps its place and its options (``services.keep``; an edited cache config
+starts empty), ``store`` is ``services.store`` (with ``[state] backend = "redis"``, shared by
+every instance). ``auto`` picks ``store`` when the state backend is redis.
 """
 
 from __future__ import annotations
@@ -122,7 +123,10 @@ class Cache(Plugin):
             options.backend == "auto" and isinstance(services.store, MemoryStore)
         )
         self.backend: Backend = (
-            MemoryBackend(options.max_bytes, services.clock)
+            services.keep(
+                "memory-lru:" + options.model_dump_json(),
+                lambda: MemoryBackend(options.max_bytes, services.clock),
+            )
             if use_memory
             else StoreBackend(services.store)
         )

@@ -12,9 +12,9 @@ import importlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
@@ -38,12 +38,40 @@ class PluginOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+T = TypeVar("T")
+
+
+class Kept:
+    """Objects plugins keep across reloads, by (owner, name).
+
+    A reload builds every plugin anew. What the new runtime asks for again is handed over from
+    the previous one; what it does not ask for stays with the old runtime and goes with it.
+    """
+
+    def __init__(self, previous: Kept | None = None) -> None:
+        self._objects: dict[tuple[str, str], Any] = {}
+        self._previous = dict(previous._objects) if previous is not None else {}
+
+    def get(self, owner: str, name: str, make: Callable[[], T]) -> T:
+        key = (owner, name)
+        if key not in self._objects:
+            found = self._previous.pop(key, None)
+            self._objects[key] = found if found is not None else make()
+        return cast(T, self._objects[key])
+
+    def seal(self) -> None:
+        """The runtime is built: let go of what it did not claim."""
+        self._previous = {}
+
+
 @dataclass
 class Services:
     """What the gateway lends a plugin: the shared store, metrics, a logger, a clock, HTTP.
 
     ``http`` is an httpx client for off-path calls (JWKS, health checks); it is created on
-    first use so that plugins that never call out cost nothing.
+    first use so that plugins that never call out cost nothing. Each plugin gets its own view
+    (``for_plugin``), so that ``keep`` knows whose objects it hands out; the view shares
+    everything else with the runtime's services.
     """
 
     store: StateStore
@@ -51,10 +79,26 @@ class Services:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("sluicegate.plugin"))
     clock: Callable[[], float] = time.time
     http_factory: Callable[[], httpx.AsyncClient] | None = None
+    kept: Kept = field(default_factory=Kept)
+    owner: str = ""
     _http: httpx.AsyncClient | None = None
+    _parent: Services | None = None
+
+    def for_plugin(self, owner: str) -> Services:
+        """The view a plugin gets: ``owner`` is its place, e.g. ``"public[2]"``."""
+        return replace(self, owner=owner, _http=None, _parent=self)
+
+    def keep(self, name: str, make: Callable[[], T]) -> T:
+        """An object that outlives reloads: after a reload the plugin at the same place (same
+        policy, same position) gets the same object back for the same ``name``; ``make`` runs
+        only the first time. Put whatever shapes the object into ``name`` (a size bound, a
+        backend), so that an edited config gets a fresh one. For in-process caches."""
+        return self.kept.get(self.owner, name, make)
 
     @property
     def http(self) -> httpx.AsyncClient:
+        if self._parent is not None:
+            return self._parent.http
         if self._http is None:
             if self.http_factory is None:
                 import httpx

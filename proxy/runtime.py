@@ -18,7 +18,7 @@ from proxy.config.loader import LoadedConfig, Policy
 from proxy.observe.metrics import Metrics
 from proxy.observe.report import AccessLog, Reporter
 from proxy.pipeline import Pipeline
-from proxy.plugin import Services
+from proxy.plugin import Kept, Services
 from proxy.routing import Route, RouteTable
 from proxy.state import StateStore, create_store
 from proxy.upstream.group import UpstreamGroup
@@ -35,6 +35,7 @@ class Runtime:
         metrics: Metrics,
         store: StateStore,
         access_stream: IO[bytes] | None = None,
+        kept: Kept | None = None,
     ) -> None:
         config = loaded.config
         self.loaded = loaded
@@ -57,10 +58,11 @@ class Runtime:
             )
             for name, upstream in config.upstreams.items()
         }
-        self.services = Services(store=store, metrics=metrics)
+        self.services = Services(store=store, metrics=metrics, kept=Kept(kept))
         self.chains = {
             name: build_chain(policy, self.services) for name, policy in loaded.policies.items()
         }
+        self.services.kept.seal()
         routes = [
             Route.build(i, r, self.chains[r.policy], self.groups[r.upstream])
             for i, r in enumerate(config.routes)
@@ -91,6 +93,7 @@ class Runtime:
         metrics: Metrics,
         store: StateStore | None = None,
         access_stream: IO[bytes] | None = None,
+        kept: Kept | None = None,
     ) -> Runtime:
         """Build a runtime; a plugin that fails to start is reported like a config error."""
         state = loaded.config.state
@@ -102,7 +105,7 @@ class Runtime:
                 state.prefix,
                 on_backend_error=lambda op: metrics.state_errors.labels(op).inc(),
             )
-        return cls(loaded, metrics, store, access_stream)
+        return cls(loaded, metrics, store, access_stream, kept)
 
     def _upstream_event(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "retry":
@@ -243,7 +246,7 @@ def build_chain(policy: Policy, services: Services) -> Chain:
     links = []
     for index, spec in enumerate(policy.plugins):
         try:
-            plugin = spec.cls(spec.options, services)
+            plugin = spec.cls(spec.options, services.for_plugin(f"{policy.name}[{index}]"))
         except ConfigError:
             raise
         except Exception as exc:

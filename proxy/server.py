@@ -83,7 +83,10 @@ class Reloader:
                 loaded = load_config(self.options.config_path, self.options.profile)
                 same_state = loaded.config.state == current.loaded.config.state
                 runtime = Runtime.build(
-                    loaded, self.metrics, store=current.store if same_state else None
+                    loaded,
+                    self.metrics,
+                    store=current.store if same_state else None,
+                    kept=current.services.kept,  # in-process caches survive the reload
                 )
             except ConfigError as error:
                 self.metrics.reloads.labels("rejected").inc()

@@ -24,7 +24,7 @@ class Backend(Protocol):
 
 
 class MemoryBackend:
-    """The LRU on this plugin instance: one process, emptied by a reload."""
+    """The LRU of one process; the cache plugin keeps it across reloads (``services.keep``)."""
 
     name = "memory"
 

@@ -129,3 +129,22 @@ async def test_provider_errors_are_not_cached_over_the_wire(gateway_factory, fak
     assert failed.status_code >= 500 and failed.headers["x-cache"] == "MISS"
     assert (healthy.status_code, healthy.headers["x-cache"]) == (200, "MISS")
     assert again.headers["x-cache"] == "HIT"
+
+
+async def test_the_memory_cache_survives_a_reload_until_its_options_change(
+    gateway_factory, fake_provider
+):
+    gw = await gateway_factory(config(fake_provider), {"cached": POLICY})
+    async with httpx.AsyncClient(timeout=10) as client:
+        first = await post(client, gw.url, CHAT)
+        ok, message = await gw.reload()  # same files: a new runtime, new plugin instances
+        assert ok, message
+        again = await post(client, gw.url, CHAT)
+        policy_file = gw.config_path.parent / "policies" / "cached.toml"
+        policy_file.write_text(POLICY.replace('ttl = "2m"', 'ttl = "3m"'))
+        ok, message = await gw.reload()
+        assert ok, message
+        edited = await post(client, gw.url, CHAT)
+    assert [r.headers["x-cache"] for r in (first, again, edited)] == ["MISS", "HIT", "MISS"]
+    assert again.content == first.content
+    assert chats(fake_provider) == 2  # one call before the edit, one after
