@@ -88,14 +88,13 @@ class RequireToken:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self._allowed(scope):
             await self.app(scope, receive, send)
             return
-        body = error_body(401, "unauthorized", "the admin API needs its bearer token", None)
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"www-authenticate", b'Bearer realm="sluicegate-admin"'),
-        ]
-        await send({"type": "http.response.start", "status": 401, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        refusal = Response(
+            error_body(401, "unauthorized", "the admin API needs its bearer token", None),
+            401,
+            {"www-authenticate": 'Bearer realm="sluicegate-admin"'},
+            media_type="application/json",
+        )
+        await refusal(scope, receive, send)
 
     def _allowed(self, scope: Scope) -> bool:
         for key, value in scope["headers"]:
