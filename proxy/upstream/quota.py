@@ -47,28 +47,23 @@ class RollingCounter:
     def _advance(self) -> int:
         """Move the ring to the current bucket, dropping the ones that left the window."""
         epoch = math.floor(self._clock() / self._width)
-        if epoch > self._head:
-            self._roll(epoch)
+        gap = epoch - self._head
+        if gap > 0:
+            if gap >= self._n:
+                self._values = [0.0] * self._n
+                self._sum = 0.0
+            else:
+                for passed in range(self._head + 1, epoch + 1):
+                    slot = passed % self._n
+                    self._sum -= self._values[slot]
+                    self._values[slot] = 0.0
+            self._head = epoch
         return self._head
 
-    def _roll(self, epoch: int) -> None:
-        gap = epoch - self._head
-        if gap >= self._n:
-            self._values = [0.0] * self._n
-            self._sum = 0.0
-        else:
-            for passed in range(self._head + 1, epoch + 1):
-                slot = passed % self._n
-                self._sum -= self._values[slot]
-                self._values[slot] = 0.0
-        self._head = epoch
-
     def add(self, amount: float = 1.0) -> None:
-        """Count ``amount`` now (inlined ``_advance``: several adds run per request)."""
-        epoch = math.floor(self._clock() / self._width)
-        if epoch > self._head:
-            self._roll(epoch)  # first: it may replace the list
-        self._values[self._head % self._n] += amount
+        """Count ``amount`` now."""
+        slot = self._advance() % self._n  # first: _advance may replace the list
+        self._values[slot] += amount
         self._sum += amount
 
     def total(self) -> float:
