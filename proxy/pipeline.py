@@ -39,7 +39,7 @@ from proxy.routing import Route, RouteTable
 from proxy.upstream.breaker import is_failure
 from proxy.upstream.client import UpstreamError
 from proxy.upstream.group import Outbound
-from proxy.upstream.lease import Lease
+from proxy.upstream.lease import Lease, is_event_stream
 from proxy.usage import UsageMeter, metered, request_usage_event
 
 log = logging.getLogger("sluicegate.proxy")
@@ -235,9 +235,7 @@ class Pipeline:
         ex.response_headers = MutableHeaders(
             raw=downstream_headers(response.headers, keep_length=not filters)
         )
-        ex.streaming = (ex.response_headers.get("content-type") or "").startswith(
-            "text/event-stream"
-        )
+        ex.streaming = is_event_stream(response.headers)
         try:
             await chain.run_response(ex)
         except BaseException:

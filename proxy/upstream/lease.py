@@ -152,7 +152,7 @@ async def peek_stream_error(
 ) -> tuple[str | None, UpstreamResponse]:
     """For a 200 SSE stream, read the first chunk: an error there, before any content, is a
     failed attempt that can still be retried, since nothing has reached the client yet."""
-    if response.status != 200 or not _is_event_stream(response.headers):
+    if response.status != 200 or not is_event_stream(response.headers):
         return None, response
     peek = getattr(response, "peek", None)
     if peek is not None:  # a client that can put the chunk back (and times reads itself)
@@ -174,7 +174,8 @@ async def peek_stream_error(
     return _error_in(first), PeekedResponse(response, first, rest)
 
 
-def _is_event_stream(headers: RawHeaders) -> bool:
+def is_event_stream(headers: RawHeaders) -> bool:
+    """Whether raw response headers announce an SSE stream (the one rule for the gateway)."""
     for key, value in headers:
         if key.lower() == b"content-type":
             return value.lower().startswith(b"text/event-stream")
