@@ -70,7 +70,12 @@ class _FixedResponse:
 
 
 class FixedUpstream:
-    """An UpstreamClient that answers at once: only the gateway's own work is timed."""
+    """An UpstreamClient that answers at once: only the gateway's own work is timed.
+
+    Not ``proxy.testing.FakeUpstream``: that one records every request (its cost would be
+    timed, and 100,000 records kept), and its response has no ``body_done``, so the
+    gateway's path for a provider body that ends with its last chunk would not be measured.
+    """
 
     async def send(self, request: UpstreamRequest) -> _FixedResponse:
         return _FixedResponse()
