@@ -41,7 +41,6 @@ from scanners.text import (
     TextScanner,
     UnsafePattern,
     check_pattern,
-    redact_spans,
     sanitize,
 )
 from scanners.text.extract import extract_texts
@@ -218,7 +217,9 @@ class InputScan(Plugin):
                 elif action == "redact":
                     redact.add(check)
             if redact:
-                edits.append(_Edit(path, _rewrite(located[scanned.index][1], scanned, redact)))
+                edits.append(
+                    _Edit(path, _rewrite(self.scanner, located[scanned.index][1], scanned, redact))
+                )
         if blocked:
             names = ", ".join(sorted(blocked))
             raise PolicyError(400, "input_rejected", f"input rejected by policy (checks: {names})")
@@ -242,19 +243,14 @@ class _Edit:
     text: str
 
 
-def _rewrite(full: str, scanned: ScannedText, checks: set[str]) -> str:
-    """The redacted text: span replacement for the checks, then bleach when xss is among them.
+def _rewrite(scanner: TextScanner, full: str, scanned: ScannedText, checks: set[str]) -> str:
+    """The redacted text: only the matched spans change, then bleach when xss is among them.
 
-    Spans refer to the normalised text. When normalising only changed case (the common case
-    for plain chat text) they also fit the original, which then keeps its casing; otherwise
-    the normalised (lowercased, decoded) form is what gets redacted. A text cut by the scan
+    Spans found in the normalised form are mapped back to the original characters
+    (`TextScanner.redact`), so case, newlines and indentation survive. A text cut by the scan
     cap keeps its unscanned remainder as it was.
     """
-    findings = [f for f in scanned.findings if f.check in checks and f.check != "xss"]
-    text = scanned.original
-    if findings:
-        aligned = scanned.original.lower() == scanned.normalized
-        text = redact_spans(scanned.original if aligned else scanned.normalized, findings)
+    text = scanner.redact(scanned, checks - {"xss"})
     if "xss" in checks:
         text = sanitize(text)
     if len(scanned.original) < len(full) and full.startswith(scanned.original):

@@ -76,7 +76,12 @@ class UploadScan(Plugin):
         allow_types: list[str] = Field(
             default_factory=lambda: list(_DEFAULT_TYPES),
             min_length=1,
-            description='Sniffed file types allowed: exact ("application/pdf") or "image/*".',
+            description='Sniffed file types allowed: exact ("application/pdf") or "image/*"; '
+            '"text/plain" also admits CSV, TSV, Markdown, JSON and JSON Lines, which libmagic '
+            "cannot tell from text, unless exact_types is set.",
+        )
+        exact_types: bool = Field(
+            False, description='Match allow_types exactly: "text/plain" admits only text/plain.'
         )
         max_file_size: ByteSize = Field(25_000_000, description="Largest single file.")
         max_total_size: ByteSize = Field(100_000_000, description="Largest whole upload body.")
@@ -139,6 +144,7 @@ class UploadScan(Plugin):
                                     int(a.max_uncompressed))  # fmt: skip
         self.scanner = UploadScanner(
             allow_types=o.allow_types,
+            exact_types=o.exact_types,
             max_file_size=int(o.max_file_size),
             max_total_size=int(o.max_total_size),
             archive=archive,

@@ -1,10 +1,10 @@
 # ruff: noqa: RUF001
 """Look-alike characters that attackers substitute for Latin letters to slip past keyword rules.
 
-A deliberately small, high-confidence subset of Unicode's confusables data: Cyrillic and Greek
-letters that render like ASCII letters in common fonts. The full UTS #39 table would also fold
-legitimate Cyrillic and Greek words, so the normaliser applies this map only to words that come
-out as pure ASCII after mapping (see `normalize.unconfuse`).
+A deliberately small, high-confidence subset of Unicode's confusables data: Cyrillic, Greek and
+Armenian letters that render like ASCII letters in common fonts. The full UTS #39 table would
+also fold legitimate Cyrillic and Greek words, so the normaliser applies this map only to
+words that come out as pure ASCII after mapping (see `normalize.unconfuse`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ _PAIRS: dict[str, str] = {
     # Greek uppercase
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
     "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C",
+    # Armenian lowercase and uppercase
+    "օ": "o", "ո": "n", "ս": "u", "հ": "h", "զ": "q", "ց": "g", "ք": "p", "ա": "w",
+    "Օ": "O", "Ս": "U", "Տ": "S", "Լ": "L", "Ք": "P",
     # Latin look-alikes outside ASCII that NFKC leaves alone
     "ı": "i", "ȷ": "j", "ɑ": "a", "ʏ": "y", "ɩ": "i", "ǀ": "l",
 }  # fmt: skip

@@ -80,23 +80,26 @@ def rule(
 
 def redact_spans(text: str, findings: Iterable[Finding]) -> str:
     """Replace every finding's span with `[REDACTED:<check>]`, merging overlapping spans."""
-    spans = sorted((f.start, f.end, f.check) for f in findings)
-    if not spans:
+    return replace_spans(text, ((f.start, f.end, f.check) for f in findings))
+
+
+def replace_spans(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
+    """Replace each `(start, end, check)` span of `text` with `[REDACTED:<check>]`; spans that
+    overlap merge into one marker naming the first check."""
+    ordered = sorted(spans)
+    if not ordered:
         return text
     out: list[str] = []
     cursor = 0
-    cur_start, cur_end, cur_check = spans[0]
-    for start, end, check in spans[1:]:
+    cur_start, cur_end, cur_check = ordered[0]
+    for start, end, check in ordered[1:]:
         if start < cur_end:
             cur_end = max(cur_end, end)
             continue
-        out.append(text[cursor:cur_start])
-        out.append(f"[REDACTED:{cur_check}]")
+        out += [text[cursor:cur_start], f"[REDACTED:{cur_check}]"]
         cursor = cur_end
         cur_start, cur_end, cur_check = start, end, check
-    out.append(text[cursor:cur_start])
-    out.append(f"[REDACTED:{cur_check}]")
-    out.append(text[cur_end:])
+    out += [text[cursor:cur_start], f"[REDACTED:{cur_check}]", text[cur_end:]]
     return "".join(out)
 
 

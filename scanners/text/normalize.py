@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import unquote
 
 from scanners.text.confusables import CONFUSABLE_CHARS, CONFUSABLES
@@ -21,11 +23,14 @@ from scanners.text.marks import COMBINING_CLASS, MAX_MARK_RUN
 MAX_DECODE_ROUNDS = 4
 """Decoding repeats until the text stops changing, at most this many rounds (%2525253C...)."""
 
-_WS = re.compile(r"\s+")
+WS = re.compile(r"\s+")
 _WS_NEEDED = re.compile(r"\s\s|[\t\n\r\f\v]")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|%u([0-9a-fA-F]{4})")
 _SURROGATE_PAIR = re.compile(r"[\ud800-\udbff][\udc00-\udfff]")
+_HEX_ESCAPE = re.compile(r"\\[xX]([0-9a-fA-F]{2})")
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+_PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
+_PLUS = re.compile(r"\+")
 # Overlong UTF-8 forms of '.', '/' and '\' that old servers decoded; unquote turns them into
 # U+FFFD, which would hide the traversal they spell.
 _OVERLONG = re.compile(r"%c0%ae|%e0%80%ae|%c0%af|%e0%80%af|%c1%9c|%c1%1c|%c0%5c", re.IGNORECASE)
@@ -36,20 +41,26 @@ _OVERLONG_MAP = {
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[a-zA-Z][a-zA-Z0-9]{1,31});?")
 # Invisible characters: zero-width, joiners, bidi controls, soft hyphen, fillers, variation
 # selectors, tag characters, and C0/C1 controls other than whitespace.
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U000e0000-\U000e007f"
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff0-\ufff8\U000e0000-\U000e007f"
     "\x00-\x08\x0e-\x1f\x7f-\x9f]"
 )
+# Blank glyphs that are not Unicode whitespace but render as a gap, used as word separators to
+# split keywords ("ignore\u2800all"): Braille blank, Hangul fillers. They become spaces.
+BLANKS = re.compile("[\u2800\u3164\uffa0\u115f\u1160]")
 _LONG_MARK_RUN = re.compile(f"{COMBINING_CLASS}{{{MAX_MARK_RUN}}}(?={COMBINING_CLASS})")
-_CGJ = "\u034f"  # combining grapheme joiner: class 0, and in _INVISIBLE, so it is dropped later
-_WORD = re.compile(r"\w+")
+_CGJ = "\u034f"  # combining grapheme joiner: class 0, and in INVISIBLE, so it is dropped later
+WORD = re.compile(r"\w+")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
 def _json_char(m: re.Match[str]) -> str:
-    code = int(m.group(1) or m.group(2), 16)
-    return chr(code)
+    return chr(int(m.group(1) or m.group(2), 16))
+
+
+def _hex_char(m: re.Match[str]) -> str:
+    return chr(int(m.group(1), 16))
 
 
 def _join_surrogates(m: re.Match[str]) -> str:
@@ -61,36 +72,77 @@ def _unescape_entity(m: re.Match[str]) -> str:
     return html.unescape(m.group(0))
 
 
-def _decode_once(text: str) -> str:
-    """One round of JSON, URL and HTML decoding, each only when its marker is present."""
+def _unquote_run(m: re.Match[str]) -> str:
+    return unquote(m.group(0), errors="replace")
+
+
+def _overlong(m: re.Match[str]) -> str:
+    return _OVERLONG_MAP[m.group(0).lower()]
+
+
+def _space(m: re.Match[str]) -> str:
+    return " "
+
+
+class Text(Protocol):
+    """A text being normalised: plain (`PlainText`) or carrying a map back to its source."""
+
+    text: str
+
+    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> None: ...
+
+
+class PlainText:
+    """The hot path's `Text`: substitutions are plain `re.sub` calls."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> None:
+        self.text = pattern.sub(repl, self.text)
+
+
+def decode_once(doc: Text) -> None:
+    """One round of JSON, C-style hex, URL and HTML decoding, each only when its marker is there."""
+    text = doc.text
     if "\\u" in text or "%u" in text or "%U" in text:
-        text = _JSON_ESCAPE.sub(_json_char, text)
-        if _SURROGATE_PAIR.search(text):
-            text = _SURROGATE_PAIR.sub(_join_surrogates, text)
-    if "%" in text:
-        if _OVERLONG.search(text):
-            text = _OVERLONG.sub(lambda m: _OVERLONG_MAP[m.group(0).lower()], text)
-        if _PERCENT.search(text):
+        doc.sub(_JSON_ESCAPE, _json_char)
+        if _SURROGATE_PAIR.search(doc.text):
+            doc.sub(_SURROGATE_PAIR, _join_surrogates)
+    if ("\\x" in doc.text or "\\X" in doc.text) and _HEX_ESCAPE.search(doc.text):
+        doc.sub(_HEX_ESCAPE, _hex_char)
+    if "%" in doc.text:
+        if _OVERLONG.search(doc.text):
+            doc.sub(_OVERLONG, _overlong)
+        if _PERCENT.search(doc.text):
             # '+' is a space only in form-encoded text, which is the text carrying %XX escapes.
-            text = unquote(text.replace("+", " "), errors="replace")
-    if "&" in text and _ENTITY.search(text):
+            doc.sub(_PLUS, _space)
+            doc.sub(_PERCENT_RUN, _unquote_run)
+    if "&" in doc.text and _ENTITY.search(doc.text):
         # Entity by entity, each at most 34 characters: html.unescape on the whole text
         # raises ValueError on '&#' followed by more than 4300 digits (int() digit limit).
-        text = _ENTITY.sub(_unescape_entity, text)
-    return text
+        doc.sub(_ENTITY, _unescape_entity)
+
+
+def decode_doc(doc: Text) -> None:
+    """Undo JSON, hex, URL and HTML encodings repeatedly until stable (bounded rounds)."""
+    for _ in range(MAX_DECODE_ROUNDS):
+        before = doc.text
+        decode_once(doc)
+        if doc.text == before:
+            break
 
 
 def decode(text: str) -> str:
-    """Undo JSON, URL and HTML encodings repeatedly until stable (bounded rounds)."""
-    for _ in range(MAX_DECODE_ROUNDS):
-        decoded = _decode_once(text)
-        if decoded == text:
-            break
-        text = decoded
-    return text
+    """Undo JSON, hex, URL and HTML encodings repeatedly until stable (bounded rounds)."""
+    doc = PlainText(text)
+    decode_doc(doc)
+    return doc.text
 
 
-def _unconfuse_word(m: re.Match[str]) -> str:
+def unconfuse_word(m: re.Match[str]) -> str:
     word = m.group(0)
     mapped = word.translate(CONFUSABLES)
     # Map only mixed-script words that become pure ASCII: 'ignоre' with a Cyrillic о is an
@@ -105,13 +157,13 @@ def unconfuse(text: str) -> str:
     """Replace Cyrillic/Greek look-alikes inside words that are otherwise Latin."""
     if CONFUSABLE_CHARS.isdisjoint(text):
         return text
-    return _WORD.sub(_unconfuse_word, text)
+    return WORD.sub(unconfuse_word, text)
 
 
 def collapse_whitespace(text: str) -> str:
     """Turn every whitespace run into one space and trim the ends."""
     if _WS_NEEDED.search(text):
-        text = _WS.sub(" ", text)
+        text = WS.sub(" ", text)
     return text.strip()
 
 
@@ -129,9 +181,9 @@ def normalize(text: str) -> str:
                 return _normalize_unicode(text)
         if text.isprintable():  # no controls, no tabs or newlines: only runs of spaces remain
             text = text.lower()
-            return (_WS.sub(" ", text) if "  " in text else text).strip()
-        if _INVISIBLE.search(text):
-            text = _INVISIBLE.sub("", text)
+            return (WS.sub(" ", text) if "  " in text else text).strip()
+        if INVISIBLE.search(text):
+            text = INVISIBLE.sub("", text)
         return collapse_whitespace(text.lower())
     return _normalize_unicode(decode(text))
 
@@ -149,6 +201,7 @@ def _normalize_unicode(text: str) -> str:
     text = unicodedata.normalize("NFKC", stream_safe(text))
     # NFKC can reveal new escapes (full-width '％３Ｃ' becomes '%3C'): decode once more.
     text = decode(text)
-    text = _INVISIBLE.sub("", text)
+    text = BLANKS.sub(" ", text)
+    text = INVISIBLE.sub("", text)
     text = unconfuse(text)
     return collapse_whitespace(text.casefold())

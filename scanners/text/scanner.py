@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from scanners.text.aligned import align, redact_original
 from scanners.text.custom import CustomRules
 from scanners.text.extract import TextAt, extract_texts
-from scanners.text.finding import Detector, Finding, redact_spans
+from scanners.text.finding import Detector, Finding
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.path_traversal import PathTraversalDetector
@@ -46,14 +47,6 @@ class ScannedText:
     original: str
     normalized: str
     findings: tuple[Finding, ...]
-
-    def redacted(self, checks: Collection[str]) -> str:
-        """The normalised text with the spans of `checks` replaced by `[REDACTED:<check>]`.
-
-        Redaction works on the normalised form because that is where the spans are; the
-        result is lowercased and whitespace-collapsed. For `xss` use `sanitized()` instead.
-        """
-        return redact_spans(self.normalized, (f for f in self.findings if f.check in checks))
 
     def sanitized(self) -> str:
         """The original text with all markup stripped by bleach (the `xss` redact action)."""
@@ -111,6 +104,27 @@ class TextScanner:
         normalized = normalize(text)
         view = TextView(normalized)
         return [f for d in self._detectors for f in d.scan(normalized, view)]
+
+    def redact(self, scanned: ScannedText, checks: Collection[str]) -> str:
+        """The original text with only the spans of `checks` replaced by `[REDACTED:<check>]`.
+
+        Case, whitespace, newlines and indentation are kept: spans are mapped from the
+        normalised form back to the original characters that produced them (`aligned`), an
+        encoded match included. Should the aligned form ever differ from the scanned one, it
+        is rescanned so the spans fit it; if that finds nothing, the whole text is replaced
+        rather than risk passing the datum on.
+        """
+        findings: Sequence[Finding] = [f for f in scanned.findings if f.check in checks]
+        if not findings:
+            return scanned.original
+        aligned = align(scanned.original)
+        if aligned.text != scanned.normalized:
+            view = TextView(aligned.text)
+            findings = [f for d in self._detectors if d.name in checks
+                        for f in d.scan(aligned.text, view)]  # fmt: skip
+            if not findings:
+                return f"[REDACTED:{min(checks)}]"
+        return redact_original(scanned.original, aligned, findings)
 
     def scan(self, texts: Iterable[str]) -> ScanResult:
         """Normalise each text once and run every check on it, within `max_scan_bytes` total.

@@ -54,6 +54,7 @@ class UploadScanner:
         self,
         *,
         allow_types: Iterable[str],
+        exact_types: bool = False,
         max_file_size: int,
         max_total_size: int,
         archive: ArchiveLimits | None = None,
@@ -69,7 +70,7 @@ class UploadScanner:
             raise ValueError(f"on_error must be 'allow' or 'deny', not {on_error!r}")
         if sniff_bytes < 512 or spool_memory < 0:
             raise ValueError("sniff_bytes must be >= 512 and spool_memory >= 0")
-        self.policy = TypePolicy(allow_types)
+        self.policy = TypePolicy(allow_types, exact_types=exact_types)
         self.limits = MultipartLimits(max_file_size, max_total_size, max_field_bytes, max_parts)
         self.archive = archive
         self.clamd = ClamdClient(clamd) if isinstance(clamd, str) else clamd

@@ -3,7 +3,11 @@
 The rules, in order (each failure rejects the file):
 
 1. The sniffed type (canonicalised, see `_ALIASES`) must be on the allowlist. Patterns are
-   exact (`application/pdf`) or a whole top-level type (`image/*`).
+   exact (`application/pdf`) or a whole top-level type (`image/*`). `text/plain` stands for
+   its family unless the operator asks for exact types: libmagic reads a `.txt` whose lines
+   hold commas as `text/csv`, and cannot tell Markdown, JSON or JSON Lines from text either,
+   so an exact `text/plain` refused ordinary text files (issue 14). The family is CSV, TSV,
+   Markdown, JSON, JSON Lines and libmagic's `text/x-*` guesses, never an active type.
 2. A declared part Content-Type must agree with the sniffed type, unless it is the generic
    `application/octet-stream` (clients send that when they do not know), in which case only
    the extension and the sniff judge.
@@ -146,7 +150,7 @@ def extension_types(filename: str) -> frozenset[str] | None:
 class TypePolicy:
     """The allowlist plus the agreement rules (module docstring), compiled once."""
 
-    def __init__(self, allow_types: Iterable[str]) -> None:
+    def __init__(self, allow_types: Iterable[str], *, exact_types: bool = False) -> None:
         exact: set[str] = set()
         prefixes: set[str] = set()
         for pattern in allow_types:
@@ -162,11 +166,14 @@ class TypePolicy:
             raise ValueError("allow_types must name at least one type")
         self._exact = frozenset(exact)
         self._prefixes = tuple(sorted(prefixes))
+        self._text_family = not exact_types and "text/plain" in exact
 
     def allowed(self, mime: str) -> bool:
-        """Whether a (sniffed) type is on the allowlist."""
+        """Whether a (sniffed) type is on the allowlist (with `text/plain`'s family)."""
         m = canonical(mime)
-        return m in self._exact or m.startswith(self._prefixes)
+        if m in self._exact or m.startswith(self._prefixes):
+            return True
+        return self._text_family and _plain_text(m)
 
     def check(self, sniffed: str, declared: str | None, filename: str) -> None:
         """Apply rules 1-3; raise `Rejected` naming the rule in its detail."""

@@ -66,6 +66,24 @@ async def test_pii_is_redacted_by_default_and_original_case_is_kept() -> None:
     assert [e.detail["action"] for e in result.exchange.events] == ["redact"]
 
 
+async def test_redaction_keeps_newlines_indentation_and_case() -> None:
+    """Issue 14's reproduction: only the span changes, the message is not flattened."""
+    harness = Harness([(InputScan, {})])
+    text = "Reply to Jane.Doe@acme-corp.io:\n\n    Thanks, we ship on Friday.\n    -- Bob"
+    result = await harness.request("POST", json=chat(text))
+    assert result.status == 200
+    assert sent_messages(harness) == [
+        "Reply to [REDACTED:pii]:\n\n    Thanks, we ship on Friday.\n    -- Bob"
+    ]
+
+
+async def test_redaction_of_an_encoded_match_replaces_its_encoded_characters() -> None:
+    harness = Harness([(InputScan, {})])
+    result = await harness.request("POST", json=chat("Write to\n  JANE%40acme-corp.io\tOK"))
+    assert result.status == 200
+    assert sent_messages(harness) == ["Write to\n  [REDACTED:pii]\tOK"]
+
+
 async def test_redact_inside_multimodal_parts_and_prompt_lists() -> None:
     harness = Harness([(InputScan, {"actions": {"secrets": "redact"}})])
     body = {

@@ -63,6 +63,42 @@ async def test_type_not_on_the_allowlist() -> None:
     assert result.exchange.events[0].detail["kind"] == "type_not_allowed"
 
 
+CSV_LIKE_TEXT = b"name, team, city\nAda, core, London\nLinus, kernel, Helsinki\n" * 20
+
+
+async def test_plain_text_with_commas_passes_a_text_plain_allowlist() -> None:
+    """Issue 14's reproduction: libmagic reads these lines as text/csv; text/plain admits them."""
+    harness = Harness([(UploadScan, {"allow_types": ["text/plain"]})])
+    result = await upload(harness, *g.one_file("notes.txt", "text/plain", CSV_LIKE_TEXT))
+    assert result.status == 200, result.exchange.events
+    markdown = b"# Title\n\n- item one\n- item two\n\n```\ncode\n```\n" * 10
+    jsonl = b'{"a": 1, "b": "x"}\n{"a": 2, "b": "y"}\n' * 20
+    for name, data in [
+        ("readme.md", markdown),
+        ("rows.jsonl", jsonl),
+        ("d.json", b'{"k": [1, 2]}'),
+    ]:
+        result = await upload(harness, *g.one_file(name, "application/octet-stream", data))
+        assert result.status == 200, (name, result.exchange.events)
+
+
+async def test_text_plain_family_never_admits_active_or_binary_types() -> None:
+    harness = Harness([(UploadScan, {"allow_types": ["text/plain"]})])
+    html = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>\n" * 5
+    for name, data in [("page.txt", html), ("report.pdf", g.pdf())]:
+        result = await upload(harness, *g.one_file(name, "application/octet-stream", data))
+        assert result.status == 422, name
+        assert result.exchange.events[0].detail["kind"] == "type_not_allowed"
+
+
+async def test_exact_types_refuses_what_libmagic_calls_csv() -> None:
+    harness = Harness([(UploadScan, {"allow_types": ["text/plain"], "exact_types": True})])
+    result = await upload(harness, *g.one_file("notes.txt", "text/plain", CSV_LIKE_TEXT))
+    assert result.status == 422
+    assert result.exchange.events[0].detail["kind"] == "type_not_allowed"
+    assert "text/csv" in result.exchange.events[0].detail["detail"]
+
+
 async def test_size_limits_are_413() -> None:
     harness = Harness([(UploadScan, {"max_file_size": 1000})])
     result = await upload(harness, *g.one_file("big.txt", "text/plain", b"a" * 5000))

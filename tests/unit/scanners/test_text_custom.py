@@ -76,6 +76,6 @@ def test_custom_rule_runs_inside_the_scanner_with_builtins() -> None:
     result = scanner.scan(["falcon lead is bob.smith@corp-mail.io"])
     assert {f.check for f in result.findings} == {"pii", "codename"}
     assert (
-        result.texts[0].redacted({"codename"})
+        scanner.redact(result.texts[0], {"codename"})
         == "[REDACTED:codename] lead is bob.smith@corp-mail.io"
     )

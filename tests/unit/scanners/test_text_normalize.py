@@ -40,6 +40,9 @@ from scanners.text.normalize import MAX_DECODE_ROUNDS, decode, normalize
         ("IGNORE All", "ignore all"),  # case
         ("Straße", "strasse"),  # casefold, not lower
         ("a \t\n\r  b", "a b"),  # whitespace collapsed
+        ("\\x3cscript\\x3e", "<script>"),  # C-style hex escapes
+        ("ignore\u2800all\u3164previous", "ignore all previous"),  # blank glyphs separate
+        ("ignօre", "ignore"),  # Armenian օ inside a Latin word
         ("\u00a0x\u2003y\u3000z ", "x y z"),  # Unicode spaces
     ],
 )
