@@ -34,7 +34,7 @@ from plugins._cache.key import get_key, is_deterministic, request_key
 from proxy.config.types import ByteSize, Duration
 from proxy.exchange import Exchange
 from proxy.plugin import Plugin, PluginOptions, Services
-from proxy.state import Lease, MemoryStore, StateUnavailable
+from proxy.state import Lease, StateUnavailable
 
 
 class Cache(Plugin):
@@ -120,7 +120,7 @@ class Cache(Plugin):
         self._fields = frozenset(options.key_fields) if options.key_fields is not None else None
         self._ignored = frozenset(options.ignore_fields)
         use_memory = options.backend == "memory" or (
-            options.backend == "auto" and isinstance(services.store, MemoryStore)
+            options.backend == "auto" and not services.store.shared
         )
         self.backend: Backend = (
             services.keep(

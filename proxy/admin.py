@@ -43,6 +43,11 @@ def build_admin(gateway: Gateway, reload: Any = None) -> ASGIApp:
             return JSONResponse(
                 {"ready": False, "reason": "no available target", "upstreams": down}, 503
             )
+        down_state = await gateway.runtime.state_ready()
+        if down_state is not None:
+            return JSONResponse(
+                {"ready": False, "reason": "state store unavailable", "error": down_state}, 503
+            )
         return JSONResponse({"ready": True, "config_version": gateway.runtime.version})
 
     async def metrics(request: Request) -> Response:

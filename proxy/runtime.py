@@ -20,7 +20,7 @@ from proxy.observe.report import AccessLog, Reporter
 from proxy.pipeline import Pipeline
 from proxy.plugin import Kept, Services
 from proxy.routing import Route, RouteTable
-from proxy.state import StateStore, create_store
+from proxy.state import StateStore, StateUnavailable, create_store
 from proxy.upstream.group import UpstreamGroup
 from proxy.upstream.health import HealthCheck, HealthChecker
 from proxy.upstream.provider import Provider
@@ -103,7 +103,7 @@ class Runtime:
                 state.url,
                 state.on_error,
                 state.prefix,
-                on_backend_error=lambda op: metrics.state_errors.labels(op).inc(),
+                on_backend_error=lambda op, node: metrics.state_errors.labels(op, node).inc(),
             )
         return cls(loaded, metrics, store, access_stream, kept)
 
@@ -215,6 +215,19 @@ class Runtime:
         down = sorted({r.upstream.name for r in self.routes.routes if not r.upstream.available()})
         return not down, down
 
+    async def state_ready(self, timeout: float = 1.0) -> str | None:
+        """None when ``ready_requires_state`` is off or every primary answers a PING, else why."""
+        if not self.loaded.config.server.ready_requires_state:
+            return None
+        try:
+            async with asyncio.timeout(timeout):
+                await self.store.ping()
+        except StateUnavailable as exc:
+            return str(exc)
+        except TimeoutError:
+            return f"no answer within {timeout:g}s"
+        return None
+
     def status(self) -> dict[str, Any]:
         config = self.loaded.config
         return {
@@ -236,7 +249,7 @@ class Runtime:
             "providers": {name: p.describe() for name, p in self.providers.items()},
             "disabled_providers": self.loaded.disabled_providers,
             "upstreams": {name: g.snapshot() for name, g in self.groups.items()},
-            "state": {"backend": config.state.backend},
+            "state": {"backend": config.state.backend, **self.store.topology()},
             "in_flight": self.in_flight,
             "warnings": self.loaded.warnings,
         }

@@ -2,7 +2,7 @@
 # Installs what sluicegate needs on a fresh Debian machine and creates .venv.
 #   scripts/bootstrap.sh           Python environment only (enough to run the gateway)
 #   scripts/bootstrap.sh --system  also the system packages the tests use:
-#                                  redis-server, clamd, libmagic, promtool
+#                                  redis-server, redis-sentinel, clamd, libmagic, promtool
 # Idempotent: what is already there is not installed again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if [ "$want_system" = 1 ]; then
   missing=()
   command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v redis-sentinel >/dev/null || missing+=(redis-sentinel)
   command -v clamd >/dev/null || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon clamav)
   dpkg -s libmagic1 >/dev/null 2>&1 || missing+=(libmagic1)
   command -v promtool >/dev/null || missing+=(prometheus)

@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.redis",
+    "tests.fixtures.redis_topology",
     "tests.fixtures.upstreams",
     "tests.fixtures.gateway",
     "tests.fixtures.clamd",

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from proxy.config.errors import ConfigError, Problem, from_validation
 from proxy.config.models import Config, PluginEntry, PolicyFile
 from proxy.plugin import Plugin, PluginLoadError, PluginOptions, Registry
+from proxy.state.registry import BACKENDS
 
 log = logging.getLogger("sluicegate.config")
 
@@ -241,7 +242,7 @@ def _warnings(config: Config, policies: dict[str, Policy], disabled: list[str]) 
             f"server.admin_listen {admin!r} is reachable from other hosts and server.admin_token "
             "is not set: anyone who reaches it can read the status, reload, lift bans"
         )
-    if config.state.backend == "memory" and config.server.workers > 1:
+    if not BACKENDS[config.state.backend].shared and config.server.workers > 1:
         stateful = sorted(
             {
                 spec.entry.use

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from proxy.config.types import ByteSize, Duration
+from proxy.state.urls import parse_state_url
 
 Network = IPv4Network | IPv6Network
 
@@ -51,6 +52,10 @@ class ServerConfig(Strict):
     ready_requires_targets: bool = Field(
         False, description="/-/ready answers 503 while a route's upstream has no available target."
     )
+    ready_requires_state: bool = Field(
+        False,
+        description="/-/ready answers 503 while the shared state store (every primary) is down.",
+    )
 
     @field_validator("listen")
     @classmethod
@@ -86,7 +91,11 @@ class StateConfig(Strict):
     backend: Literal["memory", "redis"] = Field(
         "memory", description="Where limits, bans and caches live; redis shares them."
     )
-    url: str | None = Field(None, description="redis://host:port/db (redis backend).")
+    url: str | None = Field(
+        None,
+        description="redis://host:port/db, rediss://…, unix:///path.sock, "
+        "redis+cluster://host:port,host:port or redis+sentinel://host:port,host:port/<service>.",
+    )
     on_error: Literal["allow", "deny"] = Field(
         "allow", description="What limits do while redis is unreachable."
     )
@@ -96,6 +105,10 @@ class StateConfig(Strict):
     def _redis_needs_url(self) -> StateConfig:
         if self.backend == "redis" and not self.url:
             raise ValueError('backend "redis" needs url = "redis://host:port/db"')
+        if self.backend == "redis" and self.url:
+            parse_state_url(self.url)  # every topology's form, checked at load
+        if "{" in self.prefix or "}" in self.prefix:
+            raise ValueError("prefix must not contain '{' or '}' (they are redis hash tags)")
         return self
 
 

@@ -100,8 +100,8 @@ class Metrics:
         )
         self.state_errors = Counter(
             "sluicegate_state_backend_errors",
-            "Shared-state operations that failed.",
-            ["op"],
+            "Shared-state operations that failed, by operation and node (host:port).",
+            ["op", "node"],
             registry=r,
         )
         self.in_flight = Gauge(

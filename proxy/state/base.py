@@ -16,13 +16,17 @@ import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from proxy.config.types import Rate
 from proxy.errors import GatewayError
 
-BackendErrorHook = Callable[[str], None]
-"""Called with the operation name (``"gcra"``, ``"get"``...) each time the backend fails."""
+BackendErrorHook = Callable[[str, str], None]
+"""Called with the operation name (``"gcra"``, ``"get"``...) and the node (``host:port``,
+or ``"*"`` when no one node is to blame) each time the backend fails."""
+
+MAX_LISTED_BANS = 10_000
+"""``bans()`` lists at most this many: an admin listing, not an export."""
 
 NEVER = math.inf
 """``retry_after`` of a GCRA request whose cost exceeds the bucket: waiting never helps."""
@@ -36,8 +40,10 @@ class StateUnavailable(GatewayError):
     catching anything; the client never sees a traceback.
     """
 
-    def __init__(self, message: str = "shared state is unavailable") -> None:
+    def __init__(self, message: str = "shared state is unavailable", node: str = "*") -> None:
         super().__init__(503, "state_unavailable", message, {"Retry-After": "1"})
+        self.node = node
+        """The node that failed (``host:port``), so cooldowns and metrics can name it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,20 +93,16 @@ def check_key(key: str) -> None:
         raise ValueError("state keys must be non-empty strings")
 
 
-@runtime_checkable
-class StateStore(Protocol):
-    """What every backend offers. All operations are atomic; all durations are seconds.
-
-    ``errors_total`` counts backend failures absorbed or raised under the ``on_error`` policy
-    (always 0 for the memory backend); ``on_backend_error`` is the metrics hook.
-    """
-
-    errors_total: int
-    on_backend_error: BackendErrorHook | None
+class Limiter(Protocol):
+    """The rate-limiting slice: ``rate_limit``, provider rpm/tpm."""
 
     async def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> GcraDecision:
         """Admit or refuse ``cost`` units against a GCRA bucket of ``rate`` with ``burst``."""
         ...
+
+
+class Counters(Protocol):
+    """Counters and sliding windows: token limits, budgets, offence counts."""
 
     async def incr(self, key: str, amount: float, ttl: float) -> float:
         """Add ``amount`` and return the new value; a new key lives ``ttl`` s from creation."""
@@ -119,6 +121,10 @@ class StateStore(Protocol):
     async def hit(self, key: str, window: float) -> int:
         """Record one event now and return how many happened within the last ``window`` s."""
         ...
+
+
+class KeyValue(Protocol):
+    """Bytes under a key: cache entries, refresh tokens, denylists, shared breakers."""
 
     async def get(self, key: str) -> bytes | None:
         """The stored bytes, or None when absent or expired."""
@@ -140,6 +146,10 @@ class StateStore(Protocol):
         """
         ...
 
+
+class Bans(Protocol):
+    """Time-limited bans: ``ip_filter``'s automatic bans, revocations."""
+
     async def ban(self, key: str, ttl: float) -> None:
         """Ban ``key`` for ``ttl`` s from now, replacing any earlier ban of that key."""
         ...
@@ -149,12 +159,19 @@ class StateStore(Protocol):
         ...
 
     async def bans(self, prefix: str = "") -> dict[str, float]:
-        """Every live ban whose key starts with ``prefix``, with its seconds left."""
+        """Live bans whose key starts with ``prefix``, with their seconds left.
+
+        Bounded: at most ``MAX_LISTED_BANS`` entries (the redis backend scans every node).
+        """
         ...
 
     async def unban(self, key: str) -> bool:
         """Lift a ban; True when there was a live one."""
         ...
+
+
+class Leadership(Protocol):
+    """One leader per key: cache stampede guards (``coalesce``)."""
 
     async def lead(self, key: str, ttl: float) -> Lease | None:
         """Become the one leader for ``key`` (for ``ttl`` s at most), or None if taken."""
@@ -174,8 +191,32 @@ class StateStore(Protocol):
         """Stampede guard: ``async with store.coalesce(k) as leader`` (see ``coalesce``)."""
         ...
 
+
+@runtime_checkable
+class StateStore(Limiter, Counters, KeyValue, Bans, Leadership, Protocol):
+    """What every backend offers: all the slices, plus health. Durations are seconds.
+
+    ``shared`` says whether other processes see what this store holds (redis: yes, memory:
+    no) — plugins that keep an in-process copy when nothing is shared ask it, never the type.
+    ``errors_total`` counts backend failures absorbed or raised under the ``on_error`` policy
+    (always 0 for the memory backend); ``on_backend_error`` is the metrics hook.
+    """
+
+    shared: bool
+    errors_total: int
+    on_backend_error: BackendErrorHook | None
+
+    def node_for(self, key: str) -> str:
+        """The node that holds ``key`` (``host:port``): per-node cooldowns and metrics."""
+        ...
+
+    def topology(self) -> dict[str, Any]:
+        """What ``/-/status`` shows: the topology kind and each node's role, from what the
+        store last saw (no I/O)."""
+        ...
+
     async def ping(self) -> None:
-        """Raise ``StateUnavailable`` unless the backend answers (readiness probes)."""
+        """Raise ``StateUnavailable`` unless every node answers (readiness probes)."""
         ...
 
     async def close(self) -> None:

@@ -8,18 +8,25 @@
 - ``deny``: the ``StateUnavailable`` propagates; it is a 503 ``GatewayError``, so a plugin
   that does not catch it answers 503 with ``Retry-After``.
 
-Either way ``errors_total`` goes up and ``on_backend_error(op)`` is called, for the metric.
-After a failure the backend is not asked again for ``cooldown`` seconds (calls take the
-policy at once), so a black-holed redis costs one connect timeout per cooldown instead of one
-per request. ``ping`` always asks, and a successful ping ends the cooldown.
+Either way ``errors_total`` goes up and ``on_backend_error(op, node)`` is called, for the
+metric. After a failure **that node** is not asked again for ``cooldown`` seconds (calls for
+keys it holds take the policy at once), so a black-holed node costs one connect timeout per
+cooldown instead of one per request, while keys on the healthy masters of a cluster keep
+their exact limits. ``ping`` always asks, and a successful ping ends every cooldown.
+
+One WARN line when a node becomes unavailable and one when it answers again, at most one
+pair per node per ``log_interval`` (a flapping node does not flood the log); ``topology()``
+adds each node's health for ``/-/status``.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 
 from proxy.config.types import Rate
 from proxy.state.base import (
@@ -34,6 +41,18 @@ from proxy.state.base import (
 OnError = Literal["allow", "deny"]
 T = TypeVar("T")
 _ALLOW_LEASE_TOKEN = ""
+ALL_NODES = "*"
+log = logging.getLogger("sluicegate.state")
+
+
+@dataclass(slots=True)
+class _Outage:
+    """One node's current outage: since when, how many failures, whether it was logged."""
+
+    since: float
+    failures: int = 0
+    logged: bool = False
+    reason: str = ""
 
 
 class GuardedStore:
@@ -47,91 +66,179 @@ class GuardedStore:
         *,
         cooldown: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        log_interval: float = 30.0,
     ) -> None:
         if on_error not in ("allow", "deny"):
             raise ValueError(f'on_error must be "allow" or "deny", got {on_error!r}')
         self.inner = inner
+        self.shared = inner.shared
         self.on_error: OnError = on_error
         self.on_backend_error = on_backend_error
         self.errors_total = 0
         self._cooldown = cooldown
         self._clock = clock
-        self._down_until = float("-inf")
+        self._log_interval = log_interval
+        self._down_until: dict[str, float] = {}  # node -> end of its cooldown
+        self._outages: dict[str, _Outage] = {}  # node -> its current outage
+        self._last_logged: dict[str, float] = {}  # node -> when its last down line was written
+        self._last_prune = float("-inf")
 
-    async def _guard(self, op: str, call: Callable[[], Awaitable[T]], fallback: T) -> T:
+    async def _guard(
+        self, op: str, key: str | None, call: Callable[[], Awaitable[T]], fallback: T
+    ) -> T:
         failure: StateUnavailable
-        if self._clock() < self._down_until:
-            failure = StateUnavailable("shared state is unavailable (cooling down)")
-        else:
-            try:
-                return await call()
-            except StateUnavailable as exc:
-                self._down_until = self._clock() + self._cooldown
-                failure = exc
+        node = ALL_NODES
+        if self._down_until:
+            node = ALL_NODES if key is None else self.inner.node_for(key)
+            until = self._down_until.get(node)
+            if until is not None and self._clock() < until:
+                failure = StateUnavailable(
+                    f"shared state node {node} is unavailable (cooling down)", node
+                )
+                return self._failed(op, node, failure, fallback)
+        try:
+            result = await call()
+        except StateUnavailable as exc:
+            node = exc.node
+            if node == ALL_NODES and key is not None:
+                node = self.inner.node_for(key)
+            self._down_until[node] = self._clock() + self._cooldown
+            self._went_down(node, exc)
+            return self._failed(op, node, exc, fallback)
+        if self._outages:
+            self._recovered(ALL_NODES if key is None else self.inner.node_for(key))
+            self._forget_replaced()
+        return result
+
+    def _failed(self, op: str, node: str, failure: StateUnavailable, fallback: T) -> T:
         self.errors_total += 1
+        outage = self._outages.get(node)
+        if outage is not None:
+            outage.failures += 1
         if self.on_backend_error is not None:
-            self.on_backend_error(op)
+            self.on_backend_error(op, node)
         if self.on_error == "deny":
             raise failure
         return fallback
 
+    def _went_down(self, node: str, exc: StateUnavailable) -> None:
+        if node in self._outages:
+            return
+        now = self._clock()
+        outage = self._outages[node] = _Outage(now, reason=str(exc))
+        if now - self._last_logged.get(node, float("-inf")) >= self._log_interval:
+            self._last_logged[node] = now
+            outage.logged = True
+            what = "requests pass unlimited" if self.on_error == "allow" else "requests get 503"
+            log.warning(
+                "state store node %s is unavailable (%s); on_error = %s: %s until it answers",
+                node, exc, self.on_error, what,
+            )  # fmt: skip
+
+    def _recovered(self, node: str) -> None:
+        outage = self._outages.pop(node, None)
+        self._down_until.pop(node, None)
+        if outage is not None and outage.logged:
+            log.warning(
+                "state store node %s answers again after %.1f s (%d failed calls)",
+                node, self._clock() - outage.since, outage.failures,
+            )  # fmt: skip
+
+    def _forget_replaced(self) -> None:
+        """End the outages of nodes that no longer hold keys (a replica took over)."""
+        now = self._clock()
+        if now - self._last_prune < 1.0:
+            return
+        self._last_prune = now
+        serving = _serving(self.inner.topology())
+        for node in list(self._outages):
+            if node != ALL_NODES and serving and node not in serving:
+                outage = self._outages.pop(node)
+                self._down_until.pop(node, None)
+                if outage.logged:
+                    log.warning(
+                        "state store node %s was replaced after %.1f s (%d failed calls): "
+                        "its keys are served by %s",
+                        node, now - outage.since, outage.failures, ", ".join(sorted(serving)),
+                    )  # fmt: skip
+
+    def node_for(self, key: str) -> str:
+        return self.inner.node_for(key)
+
+    def topology(self) -> dict[str, Any]:
+        """The inner store's topology, each node marked ``healthy`` or not (``down_for`` s)."""
+        described = self.inner.topology()
+        now = self._clock()
+        for node in described.get("nodes", []):
+            outage = self._outages.get(node["node"])
+            node["healthy"] = outage is None
+            if outage is not None:
+                node["down_for"] = round(now - outage.since, 3)
+                node["error"] = outage.reason
+        described["on_error"] = self.on_error
+        serving = _serving(described)
+        described["healthy"] = not any(n in serving or n == ALL_NODES for n in self._outages)
+        return described
+
     async def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> GcraDecision:
         limit = burst + 1
         fallback = GcraDecision(True, limit, max(0, limit - cost), 0.0, 0.0)
-        return await self._guard("gcra", lambda: self.inner.gcra(key, rate, burst, cost), fallback)
+        return await self._guard(
+            "gcra", key, lambda: self.inner.gcra(key, rate, burst, cost), fallback
+        )
 
     async def incr(self, key: str, amount: float, ttl: float) -> float:
-        return await self._guard("incr", lambda: self.inner.incr(key, amount, ttl), amount)
+        return await self._guard("incr", key, lambda: self.inner.incr(key, amount, ttl), amount)
 
     async def reserve(
         self, key: str, amount: float, limit: float, ttl: float
     ) -> tuple[bool, float]:
         call = lambda: self.inner.reserve(key, amount, limit, ttl)  # noqa: E731
-        return await self._guard("reserve", call, (True, amount))
+        return await self._guard("reserve", key, call, (True, amount))
 
     async def adjust(self, key: str, delta: float, ttl: float) -> float:
         call = lambda: self.inner.adjust(key, delta, ttl)  # noqa: E731
-        return await self._guard("adjust", call, max(0.0, delta))
+        return await self._guard("adjust", key, call, max(0.0, delta))
 
     async def hit(self, key: str, window: float) -> int:
-        return await self._guard("hit", lambda: self.inner.hit(key, window), 0)
+        return await self._guard("hit", key, lambda: self.inner.hit(key, window), 0)
 
     async def get(self, key: str) -> bytes | None:
-        return await self._guard("get", lambda: self.inner.get(key), None)
+        return await self._guard("get", key, lambda: self.inner.get(key), None)
 
     async def set(self, key: str, value: bytes, ttl: float | None) -> None:
-        await self._guard("set", lambda: self.inner.set(key, value, ttl), None)
+        await self._guard("set", key, lambda: self.inner.set(key, value, ttl), None)
 
     async def delete(self, key: str) -> None:
-        await self._guard("delete", lambda: self.inner.delete(key), None)
+        await self._guard("delete", key, lambda: self.inner.delete(key), None)
 
     async def take(self, key: str) -> bytes | None:
-        return await self._guard("take", lambda: self.inner.take(key), None)
+        return await self._guard("take", key, lambda: self.inner.take(key), None)
 
     async def ban(self, key: str, ttl: float) -> None:
-        await self._guard("ban", lambda: self.inner.ban(key, ttl), None)
+        await self._guard("ban", key, lambda: self.inner.ban(key, ttl), None)
 
     async def banned(self, key: str) -> float | None:
-        return await self._guard("banned", lambda: self.inner.banned(key), None)
+        return await self._guard("banned", key, lambda: self.inner.banned(key), None)
 
     async def bans(self, prefix: str = "") -> dict[str, float]:
-        return await self._guard("bans", lambda: self.inner.bans(prefix), {})
+        return await self._guard("bans", None, lambda: self.inner.bans(prefix), {})
 
     async def unban(self, key: str) -> bool:
-        return await self._guard("unban", lambda: self.inner.unban(key), False)
+        return await self._guard("unban", key, lambda: self.inner.unban(key), False)
 
     async def lead(self, key: str, ttl: float) -> Lease | None:
         fallback = Lease(key, _ALLOW_LEASE_TOKEN)
-        return await self._guard("lead", lambda: self.inner.lead(key, ttl), fallback)
+        return await self._guard("lead", key, lambda: self.inner.lead(key, ttl), fallback)
 
     async def release(self, lease: Lease) -> None:
         if lease.token == _ALLOW_LEASE_TOKEN:
             return
-        await self._guard("release", lambda: self.inner.release(lease), None)
+        await self._guard("release", lease.key, lambda: self.inner.release(lease), None)
 
     async def wait_released(self, key: str, timeout: float) -> bool:
         call = lambda: self.inner.wait_released(key, timeout)  # noqa: E731
-        return await self._guard("wait_released", call, True)
+        return await self._guard("wait_released", key, call, True)
 
     def coalesce(
         self, key: str, ttl: float = 30.0, timeout: float = 10.0
@@ -140,7 +247,14 @@ class GuardedStore:
 
     async def ping(self) -> None:
         await self.inner.ping()
-        self._down_until = float("-inf")
+        for node in list(self._outages):
+            self._recovered(node)
+        self._down_until.clear()
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+def _serving(topology: dict[str, Any]) -> set[str]:
+    """The nodes that hold keys now: the masters of a cluster, the primary of one node."""
+    return {n["node"] for n in topology.get("nodes", []) if n["role"] in ("master", "primary")}

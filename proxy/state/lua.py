@@ -102,64 +102,6 @@ return redis.call('ZCARD', KEYS[1])
 """
 )
 
-# KEYS[1] ban registry (zset: member = key, score = expiry in us); ARGV: key, ttl (us).
-BAN = (
-    _PRELUDE
-    + """
-local now = now_us()
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now))
-redis.call('ZADD', KEYS[1], fmt(now + tonumber(ARGV[2])), ARGV[1])
-return 1
-"""
-)
-
-# KEYS[1] ban registry; ARGV: key. Returns seconds-left string (us) or nil.
-BANNED = (
-    _PRELUDE
-    + """
-local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not s then return false end
-local left = tonumber(s) - now_us()
-if left <= 0 then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return false
-end
-return fmt(left)
-"""
-)
-
-# KEYS[1] ban registry; ARGV: prefix. Returns a flat list key, us-left, key, us-left...
-BANS = (
-    _PRELUDE
-    + """
-local now = now_us()
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', fmt(now))
-local all = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-local prefix = ARGV[1]
-local n = string.len(prefix)
-local out = {}
-for i = 1, #all, 2 do
-  if string.sub(all[i], 1, n) == prefix then
-    out[#out + 1] = all[i]
-    out[#out + 1] = fmt(tonumber(all[i + 1]) - now)
-  end
-end
-return out
-"""
-)
-
-# KEYS[1] ban registry; ARGV: key. 1 when a live ban was lifted.
-UNBAN = (
-    _PRELUDE
-    + """
-local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not s then return 0 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-if tonumber(s) > now_us() then return 1 end
-return 0
-"""
-)
-
 # KEYS[1] lock; ARGV: token. Deletes only our own lock, never a successor's.
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

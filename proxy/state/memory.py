@@ -21,9 +21,11 @@ from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 from proxy.config.types import Rate
 from proxy.state.base import (
+    MAX_LISTED_BANS,
     BackendErrorHook,
     GcraDecision,
     Lease,
@@ -51,6 +53,8 @@ class _Hits:
 
 class MemoryStore:
     """``StateStore`` in this process's memory; ``clock`` is injectable for exact tests."""
+
+    shared = False
 
     def __init__(self, clock: Clock | None = None, sweep_interval: float = 60.0) -> None:
         self.errors_total = 0
@@ -185,7 +189,8 @@ class MemoryStore:
 
     async def bans(self, prefix: str = "") -> dict[str, float]:
         now = self._now()
-        return {k: e - now for k, e in self._bans.items() if e > now and k.startswith(prefix)}
+        live = ((k, e - now) for k, e in self._bans.items() if e > now and k.startswith(prefix))
+        return dict(itertools.islice(live, MAX_LISTED_BANS))
 
     async def unban(self, key: str) -> bool:
         check_key(key)
@@ -224,6 +229,12 @@ class MemoryStore:
         self, key: str, ttl: float = 30.0, timeout: float = 10.0
     ) -> AbstractAsyncContextManager[bool]:
         return coalesce(self, key, ttl, timeout)
+
+    def node_for(self, key: str) -> str:
+        return "memory"
+
+    def topology(self) -> dict[str, Any]:
+        return {"kind": "memory", "nodes": []}
 
     async def ping(self) -> None:
         return None

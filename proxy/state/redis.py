@@ -1,17 +1,24 @@
 """The redis backend: every instance sharing one redis sees the same limits, bans and caches.
 
-Each primitive is one Lua script from ``proxy.state.lua`` (or one native atomic command),
-sent as EVALSHA; a NOSCRIPT reply (redis restarted, ``SCRIPT FLUSH``, failover to a replica
-that never saw the script) makes the client send SCRIPT LOAD and retry once. Keys are
+The store is the primitives and the key layout; where a key lives is the injected
+``RedisClient``'s business (``proxy.state.client``: one node, Cluster, Sentinel), chosen by
+the URL's scheme in ``CLIENTS``. Each primitive is one Lua script from ``proxy.state.lua``
+(or one native atomic command), sent as EVALSHA; a NOSCRIPT reply (redis restarted,
+``SCRIPT FLUSH``, failover to a replica that never saw the script) makes the client send
+SCRIPT LOAD and retry once. Keys are
 ``<prefix><kind>:{<key>}``: the hash tag keeps every key of one primitive call in one Redis
 Cluster slot.
 
-Commands go through ``proxy.state.resp``: one multiplexed connection with hiredis parsing,
-several times cheaper per call than redis-py's pooled client (that module says why and how
-much). The client never retries by itself (a retried GCRA could count twice) and every call
-has a timeout; an unreachable or silent redis raises ``StateUnavailable`` and the
+Commands go through ``proxy.state.resp``: one multiplexed connection per node with hiredis
+parsing, about half the CPU per call of redis-py's pooled client (that module says why). The
+clients never resend a command that may have run (a retried GCRA could count twice) and every
+call has a timeout; an unreachable or silent node raises ``StateUnavailable`` and the
 ``on_error`` policy in ``proxy.state.guard`` decides what the caller gets. The next call
 after a failure reconnects, so the store recovers by itself once redis is back.
+
+Bans are one key per banned subject (``<prefix>ban:{<key>}``, expiring with the ban), so
+ban checks spread over a cluster like every other key; ``bans()`` lists them with a bounded
+``SCAN`` of every primary.
 """
 
 from __future__ import annotations
@@ -19,12 +26,14 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from proxy.config.types import Rate
 from proxy.state import lua
 from proxy.state.base import (
+    MAX_LISTED_BANS,
     NEVER,
     BackendErrorHook,
     GcraDecision,
@@ -33,7 +42,18 @@ from proxy.state.base import (
     check_key,
     coalesce,
 )
-from proxy.state.resp import RespClient, Script, parse_url
+from proxy.state.client import RedisClient, SingleNode
+from proxy.state.cluster import ClusterClient
+from proxy.state.resp import Script
+from proxy.state.sentinel import SentinelClient
+from proxy.state.urls import StateUrl, TopologyKind, parse_state_url
+
+CLIENTS: dict[TopologyKind, Callable[[StateUrl], RedisClient]] = {
+    "single": SingleNode,
+    "cluster": ClusterClient,
+    "sentinel": SentinelClient,
+}
+"""Topology kind -> the client that speaks it."""
 
 _US = 1_000_000.0
 
@@ -47,15 +67,27 @@ def _float(raw: Any) -> float:
     return float(raw.decode() if isinstance(raw, bytes) else raw)
 
 
+def _glob_escape(text: str) -> str:
+    """``text`` as a literal inside a redis ``MATCH`` pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def connect(url: str, timeout: float = 0.5) -> RedisClient:
+    """The client for ``url``'s topology (no I/O yet: the first call connects)."""
+    parsed = parse_state_url(url, timeout)
+    return CLIENTS[parsed.kind](parsed)
+
+
 class RedisStore:
     """``StateStore`` on redis; build one per config load, ``close`` it when retired."""
 
+    shared = True
+
     def __init__(
         self,
-        url: str,
+        client: RedisClient,
         prefix: str = "sluicegate:",
         *,
-        timeout: float = 0.5,
         poll_interval: float = 0.05,
     ) -> None:
         if "{" in prefix or "}" in prefix:
@@ -64,19 +96,19 @@ class RedisStore:
         self.on_backend_error: BackendErrorHook | None = None
         self.prefix = prefix
         self._poll_interval = poll_interval
-        self.client = RespClient(parse_url(url, timeout))
+        self.client = client
         self._gcra = Script(lua.GCRA)
         self._incr = Script(lua.INCR)
         self._reserve = Script(lua.RESERVE)
         self._adjust = Script(lua.ADJUST)
         self._hit = Script(lua.HIT)
-        self._ban = Script(lua.BAN)
-        self._banned = Script(lua.BANNED)
-        self._bans = Script(lua.BANS)
-        self._unban = Script(lua.UNBAN)
         self._release = Script(lua.RELEASE)
-        self._ban_registry = f"{prefix}bans"
         self._intervals: dict[float, str] = {}  # rate interval (s) -> script argument (us)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "sluicegate:", timeout: float = 0.5) -> RedisStore:
+        """A store on the topology ``url`` names (tests and tools; the core uses the registry)."""
+        return cls(connect(url, timeout), prefix)
 
     def key(self, kind: str, key: str) -> str:
         """The redis key for ``key`` in the ``kind`` key space (public for tests and ops)."""
@@ -85,6 +117,12 @@ class RedisStore:
 
     def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
         return self.client.evalsha(script, keys, args)
+
+    def node_for(self, key: str) -> str:
+        return self.client.node_for(f"{{{key}}}")
+
+    def topology(self) -> dict[str, Any]:
+        return self.client.topology()
 
     async def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> GcraDecision:
         check_gcra_args(rate, burst, cost)
@@ -123,43 +161,52 @@ class RedisStore:
         return int(count)
 
     async def get(self, key: str) -> bytes | None:
-        value = await self.client.execute("GET", self.key("kv", key))
+        name = self.key("kv", key)
+        value = await self.client.command(name, "GET", name)
         return value if value is None or isinstance(value, bytes) else value.encode()
 
     async def set(self, key: str, value: bytes, ttl: float | None) -> None:
+        name = self.key("kv", key)
         if ttl is None:
-            await self.client.execute("SET", self.key("kv", key), value)
+            await self.client.command(name, "SET", name, value)
         else:
-            await self.client.execute("SET", self.key("kv", key), value, "PX", _ms(ttl))
+            await self.client.command(name, "SET", name, value, "PX", _ms(ttl))
 
     async def delete(self, key: str) -> None:
-        await self.client.execute("DEL", self.key("kv", key))
+        name = self.key("kv", key)
+        await self.client.command(name, "DEL", name)
 
     async def take(self, key: str) -> bytes | None:
-        value = await self.client.execute("GETDEL", self.key("kv", key))
+        name = self.key("kv", key)
+        value = await self.client.command(name, "GETDEL", name)
         return value if value is None or isinstance(value, bytes) else value.encode()
 
     async def ban(self, key: str, ttl: float) -> None:
-        check_key(key)
-        await self._run(self._ban, [self._ban_registry], [key, repr(ttl * _US)])
+        name = self.key("ban", key)
+        await self.client.command(name, "SET", name, b"1", "PX", _ms(ttl))
 
     async def banned(self, key: str) -> float | None:
-        check_key(key)
-        left = await self._run(self._banned, [self._ban_registry], [key])
-        return None if left is None else _float(left) / _US
+        name = self.key("ban", key)
+        left = await self.client.command(name, "PTTL", name)
+        return None if left < 0 else left / 1000.0
 
     async def bans(self, prefix: str = "") -> dict[str, float]:
-        flat = await self._run(self._bans, [self._ban_registry], [prefix])
-        return {flat[i].decode(): _float(flat[i + 1]) / _US for i in range(0, len(flat), 2)}
+        head = f"{self.prefix}ban:{{"
+        names = await self.client.scan(head + _glob_escape(prefix) + "*", MAX_LISTED_BANS)
+        keys = [raw.decode() for raw in names]
+        lefts = await asyncio.gather(*(self.client.command(k, "PTTL", k) for k in keys))
+        return {
+            k[len(head) : -1]: ms / 1000.0 for k, ms in zip(keys, lefts, strict=True) if ms >= 0
+        }
 
     async def unban(self, key: str) -> bool:
-        check_key(key)
-        return bool(await self._run(self._unban, [self._ban_registry], [key]))
+        name = self.key("ban", key)
+        return bool(await self.client.command(name, "DEL", name))
 
     async def lead(self, key: str, ttl: float) -> Lease | None:
         token = secrets.token_hex(8)
         lock = self.key("lock", key)
-        taken = await self.client.execute("SET", lock, token, "NX", "PX", _ms(ttl))
+        taken = await self.client.command(lock, "SET", lock, token, "NX", "PX", _ms(ttl))
         return Lease(key, token) if taken else None
 
     async def release(self, lease: Lease) -> None:
@@ -175,7 +222,7 @@ class RedisStore:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         delay = 0.002
-        while await self.client.execute("EXISTS", lock):
+        while await self.client.command(lock, "EXISTS", lock):
             left = deadline - loop.time()
             if left <= 0:
                 return False
@@ -189,7 +236,7 @@ class RedisStore:
         return coalesce(self, key, ttl, timeout)
 
     async def ping(self) -> None:
-        await self.client.execute("PING")
+        await self.client.ping()
 
     async def close(self) -> None:
         await self.client.close()

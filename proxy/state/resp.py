@@ -28,28 +28,40 @@ and dropped, so the order stays right for everyone else.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import ssl
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import hiredis
 
 from proxy.state.base import StateUnavailable
 
 _UNAVAILABLE_REPLIES = ("LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY ")
-_QUERY_OPTIONS = frozenset({"db", "socket_timeout", "socket_connect_timeout"})
+_ASKING = hiredis.pack_command(("ASKING",))
 
 
 class ReplyError(Exception):
     """Redis answered a command with an error reply (``-ERR ...``)."""
 
 
+class NodeUnavailable(StateUnavailable):
+    """A node answered with a "not now" reply; ``code`` is its first word (``READONLY``...).
+
+    The topology clients act on the code (a ``READONLY`` primary was demoted: ask the
+    sentinels again); everyone else sees a ``StateUnavailable``.
+    """
+
+    def __init__(self, message: str, node: str, code: str) -> None:
+        super().__init__(message, node)
+        self.code = code
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """Where and how to connect, parsed from a ``redis://``, ``rediss://`` or ``unix://`` URL."""
+    """Where and how to reach one redis node (``proxy.state.urls`` parses it from the URL)."""
 
     host: str = "127.0.0.1"
     port: int = 6379
@@ -61,37 +73,10 @@ class Endpoint:
     timeout: float = 0.5
     connect_timeout: float = 0.5
 
-
-def parse_url(url: str, timeout: float) -> Endpoint:
-    """An ``Endpoint`` for ``url``; ``?socket_timeout=`` / ``?socket_connect_timeout=`` (seconds)
-    and ``?db=`` override. Anything else in the query is refused, so a typo fails at load."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("redis", "rediss", "unix"):
-        raise ValueError(f"redis URL must start with redis://, rediss:// or unix:// (got {url!r})")
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    unknown = sorted(set(query) - _QUERY_OPTIONS)
-    if unknown:
-        raise ValueError(f"unsupported redis URL option(s): {', '.join(unknown)}")
-    try:
-        db = int(query.get("db") or (parts.path.strip("/") if parts.scheme != "unix" else "") or 0)
-        read_timeout = float(query.get("socket_timeout", timeout))
-        connect_timeout = float(query.get("socket_connect_timeout", timeout))
-        port = parts.port or 6379
-    except ValueError as exc:
-        raise ValueError(f"bad redis URL {url.split('@')[-1]!r}: {exc}") from None
-    if read_timeout <= 0 or connect_timeout <= 0:
-        raise ValueError("redis socket timeouts must be positive")
-    return Endpoint(
-        host=parts.hostname or "127.0.0.1",
-        port=port,
-        path=parts.path if parts.scheme == "unix" else None,
-        db=db,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        tls=parts.scheme == "rediss",
-        timeout=read_timeout,
-        connect_timeout=connect_timeout,
-    )
+    @property
+    def name(self) -> str:
+        """``host:port`` or the socket path: the ``node`` label of metrics and logs."""
+        return self.path if self.path is not None else f"{self.host}:{self.port}"
 
 
 class Script:
@@ -107,7 +92,8 @@ class Script:
 class _Connection(asyncio.Protocol):
     """One socket: writes commands, parses replies, resolves waiters in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, node: str) -> None:
+        self.node = node
         self.reader = hiredis.Reader(replyError=ReplyError)
         self.waiting: deque[asyncio.Future[Any]] = deque()
         self.transport: asyncio.Transport | None = None
@@ -131,7 +117,9 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
-        failure = StateUnavailable(f"redis: ConnectionError: connection lost ({exc or 'closed'})")
+        failure = StateUnavailable(
+            f"redis {self.node}: ConnectionError: connection lost ({exc or 'closed'})", self.node
+        )
         while self.waiting:
             future = self.waiting.popleft()
             if not future.done():
@@ -158,24 +146,54 @@ class RespClient:
             conn = await self._connect()
         return self._check(await self._send(conn, args))
 
-    async def evalsha(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        """Run ``script`` by SHA; on NOSCRIPT (a restart, SCRIPT FLUSH) load it and retry once."""
+    async def asking(self, *args: Any) -> Any:
+        """``ASKING`` and ``args`` in one write, so nothing lands between them (Cluster ASK)."""
+        conn = self._conn
+        if conn is None or conn.lost:
+            conn = await self._connect()
+        return self._check(await self._send(conn, args, asking=True))
+
+    async def evalsha(
+        self, script: Script, keys: list[str], args: list[Any], *, asking: bool = False
+    ) -> Any:
+        """Run ``script`` by SHA; on NOSCRIPT (a restart, SCRIPT FLUSH) load it and retry once.
+
+        NOSCRIPT means the script did not run, so the retry can never count twice.
+        """
+        run = self.asking if asking else self.execute
         try:
-            return await self.execute("EVALSHA", script.sha, len(keys), *keys, *args)
+            return await run("EVALSHA", script.sha, len(keys), *keys, *args)
         except ReplyError as exc:
             if not str(exc).startswith("NOSCRIPT"):
                 raise
         await self.execute("SCRIPT", "LOAD", script.text)
-        return await self.execute("EVALSHA", script.sha, len(keys), *keys, *args)
+        return await run("EVALSHA", script.sha, len(keys), *keys, *args)
 
-    async def _send(self, conn: _Connection, args: tuple[Any, ...]) -> Any:
+    async def scan(self, match: str, limit: int) -> list[bytes]:
+        """Keys matching ``match``, at most ``limit`` (``SCAN`` pages of 1,000, bounded)."""
+        found: list[bytes] = []
+        cursor = b"0"
+        for _ in range(100_000):  # a cursor always returns to 0; this only bounds a bug
+            cursor, page = await self.execute("SCAN", cursor, "MATCH", match, "COUNT", 1000)
+            found.extend(page)
+            if cursor in (b"0", 0) or len(found) >= limit:
+                break
+        return found[:limit]
+
+    async def _send(self, conn: _Connection, args: tuple[Any, ...], asking: bool = False) -> Any:
         transport = conn.transport
         if transport is None or transport.is_closing():
             conn.lost = True
-            raise StateUnavailable("redis: ConnectionError: connection closed")
+            raise StateUnavailable(
+                f"redis {conn.node}: ConnectionError: connection closed", conn.node
+            )
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        transport.write(hiredis.pack_command(args))
+        if asking:
+            transport.write(_ASKING + hiredis.pack_command(args))
+            conn.waiting.append(loop.create_future())  # +OK of ASKING, dropped
+        else:
+            transport.write(hiredis.pack_command(args))
         conn.waiting.append(future)
         timer = loop.call_later(self.endpoint.timeout, _expire, conn, future, self.endpoint.timeout)
         try:
@@ -183,17 +201,18 @@ class RespClient:
         finally:
             timer.cancel()
 
-    @staticmethod
-    def _check(reply: Any) -> Any:
+    def _check(self, reply: Any) -> Any:
         if isinstance(reply, ReplyError):
-            if str(reply).startswith(_UNAVAILABLE_REPLIES):
-                raise StateUnavailable(f"redis: {reply}")
+            text = str(reply)
+            if text.startswith(_UNAVAILABLE_REPLIES):
+                node = self.endpoint.name
+                raise NodeUnavailable(f"redis {node}: {text}", node, text.split(" ", 1)[0])
             raise reply
         return reply
 
     async def _connect(self) -> _Connection:
         if self._closed:
-            raise StateUnavailable("redis: the store is closed")
+            raise StateUnavailable("redis: the store is closed", self.endpoint.name)
         opening = self._opening
         if opening is None or opening.done():
             opening = asyncio.get_running_loop().create_task(self._open())
@@ -204,14 +223,16 @@ class RespClient:
 
     async def _open(self) -> _Connection:
         e = self.endpoint
+        node = e.name
         loop = asyncio.get_running_loop()
+        make = functools.partial(_Connection, node)
         try:
             async with asyncio.timeout(e.connect_timeout):
                 if e.path is not None:
-                    _, conn = await loop.create_unix_connection(_Connection, e.path)
+                    _, conn = await loop.create_unix_connection(make, e.path)
                 else:
                     context = ssl.create_default_context() if e.tls else None
-                    _, conn = await loop.create_connection(_Connection, e.host, e.port, ssl=context)
+                    _, conn = await loop.create_connection(make, e.host, e.port, ssl=context)
                 try:
                     if e.password is not None:
                         auth = (e.username, e.password) if e.username else (e.password,)
@@ -223,13 +244,13 @@ class RespClient:
                     raise
         except TimeoutError:
             raise StateUnavailable(
-                f"redis: TimeoutError: no connection within {e.connect_timeout:g}s"
+                f"redis {node}: TimeoutError: no connection within {e.connect_timeout:g}s", node
             ) from None
         except OSError as exc:
-            raise StateUnavailable(f"redis: ConnectionError: {exc}") from None
+            raise StateUnavailable(f"redis {node}: ConnectionError: {exc}", node) from None
         if self._closed:
             conn.abort()
-            raise StateUnavailable("redis: the store is closed")
+            raise StateUnavailable("redis: the store is closed", node)
         self._conn = conn
         return conn
 
@@ -248,7 +269,8 @@ class RespClient:
 def _expire(conn: _Connection, future: asyncio.Future[Any], timeout: float) -> None:
     """No reply in time: fail this call, and drop the connection so the rest fail fast too."""
     if not future.done():
-        future.set_exception(StateUnavailable(f"redis: TimeoutError: no reply within {timeout:g}s"))
+        message = f"redis {conn.node}: TimeoutError: no reply within {timeout:g}s"
+        future.set_exception(StateUnavailable(message, conn.node))
         conn.abort()
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the state contract suite: a ``harness`` per backend (memory, real redis)."""
+"""Fixtures for the state contract suite: a ``harness`` per backend and topology (memory; real
+redis as one node, as a 3+3 Cluster and behind Sentinel)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from tests.integration.state.state_harness import Harness
 from tests.unit.state.state_clock import FakeClock
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "cluster", "sentinel"])
 async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     if request.param == "memory":
         clock = FakeClock()
         yield Harness("memory", MemoryStore(clock=clock), clock)
         return
-    url = request.getfixturevalue("redis_url")
+    fixture = {"redis": "redis_url", "cluster": "cluster_url", "sentinel": "sentinel_url"}
+    url = request.getfixturevalue(fixture[request.param])
     store = create_store("redis", url, "deny", "sgtest:")
     try:
-        yield Harness("redis", store, None)
+        yield Harness(request.param, store, None)
     finally:
         await store.close()

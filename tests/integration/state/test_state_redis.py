@@ -20,7 +20,7 @@ from tests.fixtures.redis import start_redis
 
 @pytest.fixture
 async def store(redis_url: str) -> AsyncIterator[RedisStore]:
-    backend = RedisStore(redis_url, "sgtest:")
+    backend = RedisStore.from_url(redis_url, "sgtest:")
     try:
         yield backend
     finally:
@@ -65,14 +65,14 @@ async def test_scripts_run_by_sha_and_survive_script_flush(
     await raw.config_resetstat()
     await exercise(store)
     calls = await command_calls(raw)
-    assert calls.get("evalsha", 0) == 10  # gcra..unban, release: every script, by sha
+    assert calls.get("evalsha", 0) == 6  # gcra, incr, reserve, adjust, hit, release: by sha
     assert "eval" not in calls and "script|load" not in calls
     await raw.script_flush()
     await raw.config_resetstat()
     await exercise(store)
     calls = await command_calls(raw)
-    assert calls["script|load"] == 10  # NOSCRIPT made the client load each script once
-    assert calls["evalsha"] == 20  # the failed attempt, then the successful retry
+    assert calls["script|load"] == 6  # NOSCRIPT made the client load each script once
+    assert calls["evalsha"] == 12  # the failed attempt, then the successful retry
     assert (await store.gcra("k", Rate(1, 60), 1)).allowed is False  # state intact
 
 
@@ -84,13 +84,15 @@ async def test_keys_carry_prefix_and_one_hash_tag_per_call(
     keys = sorted([k.decode() async for k in raw.scan_iter()])
     assert keys and all(k.startswith("sgtest:") for k in keys)
     assert "sgtest:rl:{k}" in keys and "sgtest:hit:{k}:seq" in keys
+    await store.ban("203.0.113.9", 60)
+    assert await raw.pttl("sgtest:ban:{203.0.113.9}") > 59_000  # one key per ban, expiring
     assert key_slot(b"sgtest:hit:{k}") == key_slot(b"sgtest:hit:{k}:seq")
     weird = store.key("hit", "user:{weird}key")
     assert key_slot(weird.encode()) == key_slot((weird + ":seq").encode())
 
 
 async def test_prefixes_isolate_two_deployments(redis_url: str) -> None:
-    blue, green = RedisStore(redis_url, "blue:"), RedisStore(redis_url, "green:")
+    blue, green = RedisStore.from_url(redis_url, "blue:"), RedisStore.from_url(redis_url, "green:")
     try:
         assert (await blue.gcra("k", Rate(1, 3600), 0)).allowed
         assert (await green.gcra("k", Rate(1, 3600), 0)).allowed
@@ -103,7 +105,7 @@ async def test_prefixes_isolate_two_deployments(redis_url: str) -> None:
 
 
 async def test_three_instances_admit_exactly_the_allowance(redis_url: str) -> None:
-    instances = [RedisStore(redis_url, "sgtest:") for _ in range(3)]
+    instances = [RedisStore.from_url(redis_url, "sgtest:") for _ in range(3)]
     rate, burst = Rate(1, 3600), 99
     try:
         calls = [instances[i % 3].gcra("shared", rate, burst) for i in range(600)]
@@ -129,7 +131,7 @@ async def test_works_on_a_cluster_mode_server(tmp_path: Path) -> None:
         with pytest.raises(redis.ResponseError, match="same slot"):
             admin.eval("return 1", 2, "sgtest:a", "sgtest:b")  # the server does enforce it
         admin.close()
-        store = RedisStore(server.url, "sgtest:")
+        store = RedisStore.from_url(server.url, "sgtest:")
         try:
             await exercise(store)
             assert await store.hit("k", window=60) == 2

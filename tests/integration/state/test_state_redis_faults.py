@@ -37,8 +37,10 @@ async def make_store(redis_url: str) -> AsyncIterator[Callable[..., GuardedStore
     built: list[StateStore] = []
 
     def build(on_error: str, seen: list[str], timeout: float = 0.5) -> GuardedStore:
-        store = create_store("redis", redis_url, on_error, "sgtest:",
-                             on_backend_error=seen.append, timeout=timeout)  # fmt: skip
+        hook = lambda op, node: seen.append(op)  # noqa: E731
+        store = create_store(
+            "redis", redis_url, on_error, "sgtest:", on_backend_error=hook, timeout=timeout
+        )
         assert isinstance(store, GuardedStore)
         built.append(store)
         return store

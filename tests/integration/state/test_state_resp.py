@@ -12,12 +12,13 @@ import uvloop
 from proxy.config.types import Rate
 from proxy.state import StateUnavailable
 from proxy.state.redis import RedisStore
-from proxy.state.resp import ReplyError, RespClient, Script, parse_url
+from proxy.state.resp import ReplyError, RespClient, Script
+from proxy.state.urls import parse_state_url
 from tests.fixtures.redis import free_port, start_redis
 
 
 def client(url: str, timeout: float = 1.0) -> RespClient:
-    return RespClient(parse_url(url, timeout))
+    return RespClient(parse_state_url(url, timeout).node)
 
 
 async def test_concurrent_callers_each_get_their_own_reply(redis_url: str) -> None:
@@ -115,7 +116,7 @@ def test_the_store_runs_on_uvloop(redis_url: str) -> None:
     """The gateway serves on uvloop, whose transports are not asyncio.Transport instances."""
 
     async def scenario() -> tuple[bool, bool, bytes | None]:
-        store = RedisStore(redis_url, "sgtest:")
+        store = RedisStore.from_url(redis_url, "sgtest:")
         try:
             first = await store.gcra("u", Rate(1, 60), 0)
             second = await store.gcra("u", Rate(1, 60), 0)
@@ -125,26 +126,3 @@ def test_the_store_runs_on_uvloop(redis_url: str) -> None:
             await store.close()
 
     assert uvloop.run(scenario()) == (True, False, b"v")
-
-
-@pytest.mark.parametrize(
-    ("url", "message"),
-    [
-        ("http://127.0.0.1:6379/0", "must start with"),
-        ("redis://127.0.0.1:6379/0?pool=3", "unsupported redis URL option"),
-        ("redis://127.0.0.1:6379/zero", "bad redis URL"),
-        ("redis://127.0.0.1:6379/0?socket_timeout=0", "positive"),
-    ],
-)
-def test_bad_urls_fail_at_load(url: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        parse_url(url, 0.5)
-
-
-def test_url_options() -> None:
-    e = parse_url("rediss://user:p%40ss@cache.internal:6380/3?socket_timeout=0.2", 0.5)
-    assert (e.host, e.port, e.db, e.username, e.password, e.tls) == (
-        "cache.internal", 6380, 3, "user", "p@ss", True,
-    )  # fmt: skip
-    assert (e.timeout, e.connect_timeout) == (0.2, 0.5)
-    assert parse_url("unix:///run/redis.sock?db=1", 0.5).path == "/run/redis.sock"

@@ -30,7 +30,11 @@ class FlakyStore(MemoryStore):
 
     def __getattribute__(self, name: str) -> object:
         attr = super().__getattribute__(name)
-        if name.startswith("_") or not callable(attr) or name in ("coalesce", "size"):
+        if (
+            name.startswith("_")
+            or not callable(attr)
+            or name in ("coalesce", "size", "node_for", "topology")
+        ):
             return attr
 
         async def maybe_fail(*args: object, **kwargs: object) -> object:
@@ -45,7 +49,11 @@ class FlakyStore(MemoryStore):
 def guarded(on_error: OnError, clock: FakeClock) -> tuple[GuardedStore, FlakyStore, list[str]]:
     inner = FlakyStore()
     seen: list[str] = []
-    return GuardedStore(inner, on_error, seen.append, cooldown=1.0, clock=clock), inner, seen
+    return (
+        GuardedStore(inner, on_error, lambda op, node: seen.append(op), cooldown=1.0, clock=clock),
+        inner,
+        seen,
+    )
 
 
 async def test_allow_gives_permissive_answers_and_counts(clock: FakeClock) -> None:
