@@ -13,8 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from scanners.text.finding import Memo, Rule, RuleDetector, rule
+from scanners.text.finding import Finding, Memo, Rule, RuleDetector, rule
+from scanners.text.gates import TextView
+from scanners.text.pi_model import LinearModel, load_model
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
+
+MIN_WORDS = 20
+"""Fewest distinct words a text needs before the classifier judges it."""
+_SNAKE = re.compile(r"[^\W\d_]_[^\W\d_]")
 
 _OVERRIDE_VERB = (
     r"(?:ignore|disregard|forget|override|bypass|abandon|discard|neglect|overlook|set aside|"
@@ -63,6 +69,40 @@ class PromptInjectionDetector(RuleDetector):
     """Flags instruction-override, jailbreak and extraction phrasings in several languages."""
 
     name = "prompt_injection"
+
+    def __init__(self, model: LinearModel | None = None) -> None:
+        super().__init__()
+        self.model = model if model is not None else load_model()
+
+    def scan(self, text: str, view: TextView | None = None) -> list[Finding]:
+        """Rules first; then, when no rule hit, the classifier over the text's words.
+
+        Words joined by underscores (`ignore_all_previous_instructions`) are read as
+        separate words by both stages: the rules rescan a copy with `_` as spaces (same
+        length, so spans still fit). A classifier hit spans the whole text.
+        """
+        if view is None or view.text is not text:
+            view = TextView(text)
+        found = super().scan(text, view)
+        if not found and "_" in text and _SNAKE.search(text):
+            spaced = text.replace("_", " ")
+            found = super().scan(spaced, TextView(spaced))
+        return found or self._classify(text, view)
+
+    def scan_ungated(self, text: str) -> list[Finding]:
+        found = super().scan_ungated(text)
+        if not found and "_" in text and _SNAKE.search(text):
+            found = super().scan_ungated(text.replace("_", " "))
+        return found or self._classify(text, TextView(text))
+
+    def _classify(self, text: str, view: TextView) -> list[Finding]:
+        """Stage two, for texts long enough to be a set-up (`MIN_WORDS` distinct words):
+        short directives are the rules' domain, and on a handful of words a bag-of-words
+        model mistakes "stay in character as Sherlock" for a jailbreak."""
+        tokens = view.tokens
+        if len(tokens) >= MIN_WORDS and self.model.flags(tokens):
+            return [Finding(self.name, "classifier", 0, len(text))]
+        return []
 
     def build_rules(self) -> Iterable[Rule]:
         english = (
@@ -323,6 +363,56 @@ class PromptInjectionDetector(RuleDetector):
                         "*guidelines",
                         "*rules",
                         "*context",
+                    ],
+                ),
+                validate=_not_a_howto,
+            ),
+            rule(
+                "extract_indirect_en",
+                r"\b(?:encode|translate|summari[sz]e|paraphrase|rewrite|convert|spell)\b"
+                r"[^.!?\n]{0,40}\b(?:your|the) (?:system|initial|original|hidden|secret|internal) "
+                r"(?:prompt|instructions|message|configuration)|"
+                r"\b(?:start|begin|complete|continue|finish)\b[^.!?\n]{0,40}['\"](?:my (?:system )?"
+                r"(?:instructions|prompt) (?:are|is)|i was (?:instructed|told|programmed) to|"
+                r"the system prompt is|my system prompt)|"
+                r"\b(?:maintenance|debug|diagnostic|god|admin|administrator|sudo|root|developer) "
+                r"(?:mode|override)\b[^\n]{0,60}\b(?:display|show|reveal|print|output|dump)\b"
+                r"[^\n]{0,40}\b(?:configuration|prompt|instructions)|"
+                r"\bopposite of your (?:system )?instructions",
+                need=(
+                    [
+                        "encode",
+                        "translate",
+                        "summarize",
+                        "summarise",
+                        "paraphrase",
+                        "rewrite",
+                        "convert",
+                        "spell",
+                        "start",
+                        "begin",
+                        "complete",
+                        "continue",
+                        "finish",
+                        "maintenance",
+                        "debug",
+                        "diagnostic",
+                        "god",
+                        "admin",
+                        "administrator",
+                        "sudo",
+                        "root",
+                        "developer",
+                        "opposite",
+                    ],
+                    [
+                        "*prompt",
+                        "*instructions",
+                        "*instructed",
+                        "*told",
+                        "*programmed",
+                        "*configuration",
+                        "*message",
                     ],
                 ),
                 validate=_not_a_howto,

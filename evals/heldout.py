@@ -1,0 +1,124 @@
+"""Detection and false-positive rates of each input check on public data nobody here wrote.
+
+    .venv/bin/python -m evals.heldout                 # held-out split: the numbers we report
+    .venv/bin/python -m evals.heldout --split dev     # the split you may look at and tune on
+    .venv/bin/python -m evals.heldout --split dev --misses 20
+
+Items come from pinned packages on the registry (`evals/sources.py`, `evals/PROVENANCE.md`).
+Each item goes to the split its SHA-256 says (half dev, half held-out), so the split never
+depends on order or on which sources are present, and nobody chooses it. `--misses` prints
+texts only for the dev split: looking at held-out misses is how a held-out set stops being
+one. Rates carry 95 % Wilson intervals; targets are detection >= 95 % and false positives
+<= 2 % per check (issue 14). Cost per check is measured apart, on a fixed 4 KB body:
+`python -m benchmarks.scan_cost`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import math
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from evals.sources import SOURCES, Item
+from scanners.text import TextScanner
+
+CHECKS = ("xss", "sql_injection", "path_traversal", "prompt_injection", "secrets", "pii")
+DETECTION_TARGET = 0.95
+FALSE_POSITIVE_LIMIT = 0.02
+_EMAILISH = ("@", "(at)", "[at]")
+
+
+def split_of(text: str) -> str:
+    """'dev' or 'heldout', from the text's own hash: stable, and chosen by nobody."""
+    return (
+        "dev"
+        if hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[0] < 128
+        else "heldout"
+    )
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of k successes in n trials."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def collect() -> list[Item]:
+    items: list[Item] = []
+    seen: set[tuple[str, str]] = set()
+    for source in SOURCES:
+        for item in source():
+            key = (item.check, item.text)
+            if item.text.strip() and key not in seen:
+                seen.add(key)
+                items.append(item)
+    return items
+
+
+def cases(items: Iterable[Item], check: str, split: str) -> tuple[list[Item], list[Item]]:
+    attacks = [i for i in items if i.check == check and i.label == "attack"]
+    benign = [i for i in items if i.check == "*" and i.label == "benign"]
+    if check == "pii":  # READMEs carry their authors' real addresses: not a false positive
+        benign = [i for i in benign if not any(m in i.text for m in _EMAILISH)]
+    attacks = [i for i in attacks if split_of(i.text) == split]
+    benign = [i for i in benign if split_of(i.text) == split]
+    return attacks, benign
+
+
+def _pct(k: int, n: int) -> str:
+    if n == 0:
+        return "     -  (no data)          "
+    lo, hi = wilson(k, n)
+    return f"{100 * k / n:6.1f}% [{100 * lo:5.1f}, {100 * hi:5.1f}]"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--split", choices=("heldout", "dev"), default="heldout")
+    parser.add_argument("--checks", nargs="*", default=list(CHECKS))
+    parser.add_argument("--misses", type=int, default=0, help="dev split only")
+    args = parser.parse_args(argv)
+    if args.misses and args.split != "dev":
+        parser.error("--misses shows texts: use it on --split dev only")
+    items = collect()
+    by_source: dict[str, int] = defaultdict(int)
+    for item in items:
+        by_source[item.source.split(":")[0]] += 1
+    print(f"{len(items)} items from {dict(sorted(by_source.items()))}; split = {args.split}")
+    print(f"{'check':<17} {'attacks':>7} {'detected [95% CI]':>28} {'benign':>7} "
+          f"{'false pos. [95% CI]':>28}  targets")  # fmt: skip
+    failed = False
+    for check in args.checks:
+        scanner = TextScanner([check])
+        attacks, benign = cases(items, check, args.split)
+        missed = [i for i in attacks if not scanner.scan([i.text]).findings]
+        flagged = [i for i in benign if scanner.scan([i.text]).findings]
+        hit, fp = len(attacks) - len(missed), len(flagged)
+        ok_d = bool(attacks) and hit / len(attacks) >= DETECTION_TARGET
+        ok_f = bool(benign) and fp / len(benign) <= FALSE_POSITIVE_LIMIT
+        verdict = ("detect ok" if ok_d else "DETECT FAIL" if attacks else "no attack data") + (
+            ", fp ok" if ok_f else ", FP FAIL"
+        )
+        failed |= not (ok_d and ok_f)
+        print(f"{check:<17} {len(attacks):>7} {_pct(hit, len(attacks)):>28} {len(benign):>7} "
+              f"{_pct(fp, len(benign)):>28}  {verdict}")  # fmt: skip
+        for label, rows in (("missed", missed), ("false positive", flagged)):
+            for item in rows[: args.misses]:
+                print(f"    {label} [{item.source}] {item.text[:160]!r}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
