@@ -43,7 +43,7 @@ from scanners.text import (
     check_pattern,
     sanitize,
 )
-from scanners.text.extract import extract_texts
+from scanners.text.extract import JOINED, extract_texts, joined_parts, part_group
 
 Action = Literal["block", "redact", "log"]
 BodyField = Literal["messages", "prompt", "input"]
@@ -170,6 +170,7 @@ class InputScan(Plugin):
                 ]
         if not located:
             return None
+        located += joined_parts(located)
         size = sum(len(text) for _, text in located)
         texts = [text for _, text in located]
         if size > self._threshold:
@@ -199,11 +200,18 @@ class InputScan(Plugin):
                 raise PolicyError(413, "input_too_large", "input too large to scan")
         blocked: set[str] = set()
         edits: list[_Edit] = []
+        in_parts: set[tuple[str, str]] = set()  # (content path, check) already found in a part
         for scanned in result.texts:
             if not scanned.findings:
                 continue
             path = located[scanned.index][0]
-            hits = {(f.check, f.rule) for f in scanned.findings}
+            group = part_group(path)
+            if path.endswith(JOINED):
+                hits = {(f.check, f.rule) for f in scanned.findings
+                        if (group, f.check) not in in_parts}  # fmt: skip
+            else:
+                hits = {(f.check, f.rule) for f in scanned.findings}
+                in_parts.update((group, f.check) for f in scanned.findings)
             redact: set[str] = set()
             for check, rule in sorted(hits):
                 action = self._actions[check]
@@ -259,7 +267,8 @@ def _rewrite(scanner: TextScanner, full: str, scanned: ScannedText, checks: set[
 
 
 def _is_body_path(path: str) -> bool:
-    return path != "query" and not path.startswith("header.")
+    """Whether a redaction can be written back at `path` (a joined text cannot)."""
+    return path != "query" and not path.startswith("header.") and not path.endswith(JOINED)
 
 
 def _set_path(document: Any, path: str, value: str) -> None:

@@ -66,7 +66,14 @@ def card_brand_plausible(number: str) -> bool:
         return 14 <= n <= 19
     if two == 62:
         return 16 <= n <= 19
+    if number.startswith(("1800", "2131")):  # JCB's older 15-digit ranges
+        return n == 15
+    if number.startswith(_MAESTRO):
+        return 12 <= n <= 19
     return False
+
+
+_MAESTRO = ("5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763")
 
 
 def iban_valid(candidate: str) -> bool:

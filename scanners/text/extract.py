@@ -8,7 +8,8 @@ text), legacy completions `prompt` (string or list of strings) and embeddings/re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 TextAt = tuple[str, str]
@@ -56,3 +57,32 @@ def _part(found: list[TextAt], path: str, part: Mapping[str, Any]) -> None:
         part.get("text"), str
     ):
         found.append((f"{path}.text", part["text"]))
+
+
+JOINED = "[*]"
+"""Path suffix of a content array's parts joined into one text (`messages[0].content[*]`)."""
+_PART = re.compile(r"^(.*\.content|(?:prompt|input))\[\d+\](?:\.text)?$")
+
+
+def part_group(path: str) -> str:
+    """The content array a part belongs to (`messages[0].content[1].text` ->
+    `messages[0].content`), or the path itself for a text that is not a part."""
+    if path.endswith(JOINED):
+        return path[: -len(JOINED)]
+    m = _PART.match(path)
+    return m.group(1) if m else path
+
+
+def joined_parts(located: Sequence[TextAt]) -> list[TextAt]:
+    """One more text per content array with several text parts: the parts joined as written.
+
+    A secret or an instruction split across parts (`"sk-proj-abc"`, `"def..."`) is whole only
+    here; the provider reads the parts as one message. The joined text is scanned for what no
+    single part showed, and a redaction cannot be written back into it (the plugin blocks).
+    """
+    groups: dict[str, list[str]] = {}
+    for path, text in located:
+        m = _PART.match(path)
+        if m:
+            groups.setdefault(m.group(1), []).append(text)
+    return [(key + JOINED, "".join(parts)) for key, parts in groups.items() if len(parts) > 1]

@@ -3,8 +3,13 @@
 Numbers are only reported when their check digits hold (Luhn for cards, mod-97 for IBANs, the
 DNI letter, the CPF digits), which is what separates a card from an order id of the same shape.
 Reserved example domains (example.com, *.test, *.invalid, *.localhost) and `git@host:` remotes are
-not personal data. Phone numbers need an international `+` prefix or the North American
-`(555) 123-4567` shape and are skipped right after words like "order" or "invoice".
+not personal data. Phone numbers need an international `+` prefix, the North American
+`(555) 123-4567` / `555.123.4567` shape, or a contact word just before them ("phone", "call",
+"contact", "tel", "Telefon", "teléfono", "телефон", ...: national numbers such as
+`0691 476379` are only phone numbers in such context); they are skipped right after words
+like "order" or "invoice". E-mail addresses written to dodge scrapers (`jane(at)acme(dot)com`,
+`jane [at] acme [dot] com`, `jane(at)acme.com`) count as e-mail addresses. US SSNs are
+caught with dashes or spaces, and without separators after "SSN" or "social security".
 """
 
 from __future__ import annotations
@@ -57,6 +62,25 @@ def _phone_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
     return _ID_CONTEXT.search(text[max(0, m.start() - 24) : m.start()]) is None
 
 
+_CONTACT_WORDS = (
+    "phone", "telephone", "tel", "call", "contact", "mobile", "cell", "fax", "whatsapp", "sms",
+    "numéro", "téléphone", "tél", "portable", "telefon", "handy", "teléfono", "telefone",
+    "telefono", "celular", "móvil", "cellulare", "telefoonnummer", "tlf", "тел", "телефон",
+)  # fmt: skip
+
+
+_DOT = r"(?:[\[({<] ?dot ?[\])}>]|\.|\bdot\b)"
+_CONTACT_BEFORE = re.compile(r"\b(?:" + "|".join(_CONTACT_WORDS) + r")\b[^\d\n]{0,24}$")
+
+
+def _context_phone_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """A national number counts only right after a contact word (and never after "order")."""
+    if not 7 <= len(digits_only(m.group(0))) <= 15:
+        return False
+    before = text[max(0, m.start() - 48) : m.start()]
+    return _CONTACT_BEFORE.search(before) is not None and _ID_CONTEXT.search(before[-24:]) is None
+
+
 def _card_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
     number = digits_only(m.group(0))
     return 13 <= len(number) <= 19 and card_brand_plausible(number) and luhn_valid(number)
@@ -98,8 +122,22 @@ class PiiDetector(RuleDetector):
                 validate=_phone_ok,
             ),
             rule(
+                "phone_in_context",
+                r"(?<![\w+.-])\(?\d[\d ().-]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w-])",
+                need=(_CONTACT_WORDS, _DIGIT),
+                validate=_context_phone_ok,
+            ),
+            rule(
+                "email_obfuscated",
+                r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63} ?[\[({<] ?at ?[\])}>] ?"
+                rf"[a-z0-9][a-z0-9-]{{0,62}}(?: ?{_DOT} ?[a-z0-9-]{{1,63}}){{0,6}} ?{_DOT} ?"
+                r"[a-z]{2,24}(?![a-z0-9-])",
+                need=(["at"], ["dot", "*."]),
+                pre=r"[\[({<] ?at ?[\])}>]",  # the bracketed "at" first: a fast skip
+            ),
+            rule(
                 "card_number",
-                r"\d(?<![\d.-]\d)(?:[ -]?\d){12,18}(?![\d-])",
+                r"\d(?<![\d.-]\d)(?:[ .-]?\d){11,18}(?![\d-])",
                 need=(_DIGIT,),
                 validate=_card_ok,
             ),
@@ -113,10 +151,15 @@ class PiiDetector(RuleDetector):
             ),
             rule(
                 "us_ssn",
-                r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])",
+                r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])",
                 need=(_DIGIT,),
-                gates=("-",),
-                pre=r"\d-\d\d-\d",
+                pre=r"\d[- ]\d\d[- ]\d",
+            ),
+            rule(
+                "us_ssn_in_context",
+                r"\b(?:ssn|social security(?: number| no\.?| #)?)\b[^\d\n]{0,16}?"
+                r"(?<!\d)(?!000|666|9\d\d)\d{3}[ -]?(?!00)\d{2}[ -]?(?!0000)\d{4}(?![\d-])",
+                need=(["ssn", "social"], _DIGIT),
             ),
             rule(
                 "uk_nino",

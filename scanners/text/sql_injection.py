@@ -123,6 +123,25 @@ class SqlInjectionDetector(RuleDetector):
                 rf"waitfor{_SEP}delay{_SEP}'|dbms_pipe\.receive_message|dbms_lock\.sleep",
                 need=(["sleep", "pg_sleep", "benchmark", "delay", "*dbms_"],),
             ),
+            # CASE WHEN 4821=4821 THEN   IIF(4821=4821,1,1/0)   ELT(4821=4821,1)   WHERE 4821=4821
+            # (sqlmap's boolean and error probes; a bare WHERE 1=1 is a query-builder idiom)
+            rule(
+                "constant_condition",
+                r"\b(?:when|iif|elt|make_set|if)\s?\(?\s?\(?\s?(\d{1,10})\s?=\s?\1(?!\d)|"
+                r"\bwhere\s(\d{2,10})\s?=\s?\2(?!\d)",
+                need=(["when", "iif", "elt", "make_set", "if", "where"], ["="]),
+            ),
+            # time-based probes by heavy query: a cartesian product of catalogue tables, a huge
+            # generate_series/randomblob/repeat, Oracle's user_lock.sleep, MySQL's !sleep(
+            rule(
+                "heavy_query",
+                r"\bcount\s?\(\s?\*\s?\)\s?from\s[\w.$]{1,40}(?:\sas)?\s\w{1,10}\s?,\s?"
+                r"[\w.$]{1,40}(?:\sas)?\s\w{1,10}\s?,|"
+                r"\bgenerate_series\s?\(\s?\d{1,10}\s?,\s?\d{6,12}\s?\)|"
+                r"\brandomblob\s?\(\s?\d{6,12}|\brepeat\s?\([^;]{0,60}?,\s?\d{6,12}\s?\)|"
+                r"\buser_lock\.sleep\s?\(|!sleep\s?\(\s?\d",
+                need=(["count", "generate_series", "randomblob", "repeat", "user_lock", "sleep"],),
+            ),
             rule("versioned_comment", r"/\*!\d{0,5}\s?[a-z]", gates=("/*!",)),
             rule(
                 "error_based",
