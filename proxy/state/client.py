@@ -17,7 +17,8 @@ from __future__ import annotations
 import binascii
 from typing import Any, Protocol
 
-from proxy.state.resp import RespClient, Script
+from proxy.state.base import StateUnavailable
+from proxy.state.resp import ReplyError, RespClient, Script
 from proxy.state.urls import StateUrl
 
 SLOTS = 16384
@@ -71,6 +72,13 @@ class RedisClient(Protocol):
         ...
 
 
+def redirected(exc: ReplyError, node: str) -> StateUnavailable:
+    """A ``MOVED``/``ASK`` where no cluster was expected: the URL names a cluster node."""
+    return StateUnavailable(
+        f"redis {node}: {exc} (a Redis Cluster node: use redis+cluster://host:port,…)", node
+    )
+
+
 class SingleNode:
     """One redis server: every key lives on it."""
 
@@ -82,10 +90,16 @@ class SingleNode:
         self._role = "primary"
 
     async def command(self, key: str, *args: Any) -> Any:
-        return await self.node.execute(*args)
+        try:
+            return await self.node.execute(*args)
+        except ReplyError as exc:
+            raise redirected(exc, self.name) from None
 
     async def evalsha(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        return await self.node.evalsha(script, keys, args)
+        try:
+            return await self.node.evalsha(script, keys, args)
+        except ReplyError as exc:
+            raise redirected(exc, self.name) from None
 
     def node_for(self, key: str) -> str:
         return self.name

@@ -87,8 +87,8 @@ class ClusterClient:
                 return await send(self._node(target), asking)
             except ReplyError as exc:
                 kind, _, rest = str(exc).partition(" ")
-                if kind not in ("MOVED", "ASK"):
-                    raise
+                if kind not in ("MOVED", "ASK"):  # NOSCRIPT twice: the script cannot load
+                    raise StateUnavailable(f"redis {target}: {exc}", target) from None
                 _, _, address = rest.partition(" ")
                 if address.startswith(":"):  # an empty host means "the host you asked"
                     address = target.rpartition(":")[0] + address
@@ -139,7 +139,7 @@ class ClusterClient:
         for name in self._candidates():
             try:
                 slots = await self._node(name).execute("CLUSTER", "SLOTS")
-            except (StateUnavailable, ReplyError) as exc:
+            except StateUnavailable as exc:
                 errors.append(str(exc))
                 continue
             self._apply(slots, name.rpartition(":")[0])

@@ -16,10 +16,12 @@ gateway's per-request work there. This client does what the store needs and noth
   A late reply also aborts the connection: a silent redis fails every waiter at once instead
   of each timing out in turn, and the next call reconnects. Concurrent callers share one
   connection attempt, so an outage costs one connect per attempt, not one per caller.
-- **Error replies.** ``LOADING``, ``READONLY``, ``MASTERDOWN``, ``CLUSTERDOWN``, ``TRYAGAIN``
-  and ``BUSY`` mean "not available right now" and become ``StateUnavailable``; any other
-  error reply is a ``ReplyError`` (a bug, e.g. a wrong type), which ``evalsha`` uses to spot
-  ``NOSCRIPT`` and reload the script once.
+- **Error replies.** ``NOSCRIPT``, ``MOVED`` and ``ASK`` prove the command did not run and
+  are raised as ``ReplyError`` for the layer that follows them (``evalsha`` loads the script
+  once; the cluster client follows the redirect). Every other error reply — ``LOADING``,
+  ``READONLY``, ``MASTERDOWN``, ``CLUSTERDOWN``, ``TRYAGAIN``, ``BUSY``, ``OOM``, a wrong
+  password, even a ``WRONGTYPE`` bug — is a ``NodeUnavailable`` (a ``StateUnavailable``
+  carrying the reply's first word), so no redis reply can ever become a 500.
 
 A cancelled caller (the client went away) leaves its future in the queue; its reply is read
 and dropped, so the order stays right for everyone else.
@@ -39,7 +41,7 @@ import hiredis
 
 from proxy.state.base import StateUnavailable
 
-_UNAVAILABLE_REPLIES = ("LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY ")
+_FOLLOWED_REPLIES = ("NOSCRIPT", "MOVED ", "ASK ")
 _ASKING = hiredis.pack_command(("ASKING",))
 
 
@@ -204,10 +206,10 @@ class RespClient:
     def _check(self, reply: Any) -> Any:
         if isinstance(reply, ReplyError):
             text = str(reply)
-            if text.startswith(_UNAVAILABLE_REPLIES):
-                node = self.endpoint.name
-                raise NodeUnavailable(f"redis {node}: {text}", node, text.split(" ", 1)[0])
-            raise reply
+            if text.startswith(_FOLLOWED_REPLIES):
+                raise reply
+            node = self.endpoint.name
+            raise NodeUnavailable(f"redis {node}: {text}", node, text.split(" ", 1)[0])
         return reply
 
     async def _connect(self) -> _Connection:

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from proxy.state.base import StateUnavailable
+from proxy.state.client import redirected
 from proxy.state.resp import Endpoint, ReplyError, RespClient, Script
 from proxy.state.urls import StateUrl
 
@@ -99,6 +100,9 @@ class SentinelClient:
         except StateUnavailable:
             self._stale = True
             raise
+        except ReplyError as exc:
+            self._stale = True
+            raise redirected(exc, primary.endpoint.name) from None
 
     async def command(self, key: str, *args: Any) -> Any:
         return await self._call(lambda node: node.execute(*args))

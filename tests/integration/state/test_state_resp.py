@@ -51,7 +51,7 @@ async def test_error_replies_raise_and_the_connection_stays_usable(redis_url: st
     resp = client(redis_url)
     try:
         await resp.execute("SET", "s", "text")
-        with pytest.raises(ReplyError, match="WRONGTYPE"):
+        with pytest.raises(StateUnavailable, match="WRONGTYPE"):
             await resp.execute("LPUSH", "s", "x")
         with pytest.raises(ReplyError, match="NOSCRIPT"):
             await resp.execute("EVALSHA", "0" * 40, 0)
@@ -105,7 +105,7 @@ async def test_password_and_database_from_the_url(tmp_path: Path) -> None:
         await two.close()
         await zero.close()
         wrong = client(f"redis://:nope@127.0.0.1:{server.port}/0")
-        with pytest.raises(ReplyError, match=r"WRONGPASS|invalid"):
+        with pytest.raises(StateUnavailable, match=r"WRONGPASS|invalid"):
             await wrong.execute("PING")
         await wrong.close()
     finally:

@@ -1,0 +1,331 @@
+"""Three gateways sharing state on real Redis topologies: a 3-master + 3-replica Cluster and a
+1-primary / 2-replica / 3-sentinel set (``tests/fixtures/redis_topology.py``).
+
+On each topology: exact rate limits for keys on every master, auto-bans imposed by one
+instance and enforced by the others, a cache entry written by one instance served by
+another, a breaker opened by one instance skipped by all. Failures: a master / the primary
+killed with SIGKILL mid-run (no 500 ever, ``on_error`` during the gap, the gateways follow
+the promoted replica by themselves) and a slot resharded under load (no client-visible error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from proxy.state.client import keyslot
+from tests.fixtures.gateway import RunningGateway
+from tests.fixtures.redis import RedisServer
+from tests.fixtures.redis_topology import Cluster, SentinelSet
+from tests.fixtures.upstreams import FakeProvider
+from tests.integration.test_limits import Factory, config, post
+from tests.integration.test_resilience import POLICY, chat, target, until
+from tests.integration.test_resilience_fleet import shared_config
+
+TOPOLOGIES = ["cluster", "sentinel"]
+LIMITS = (
+    '[[plugins]]\nuse = "rate_limit"\nkey = "header.x-user"\nlimit = "1/hour"\nburst = {burst}\n'
+)
+ALLOWED = {200, 429}
+
+
+@pytest.fixture(params=TOPOLOGIES)
+def fleet_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+async def three(
+    gateway_factory: Factory, conf: str, policies: dict[str, str]
+) -> list[RunningGateway]:
+    return [await gateway_factory(conf, policies) for _ in range(3)]
+
+
+def masters_holding(cluster: Cluster, pattern: str) -> dict[int, list[str]]:
+    """Master port -> the keys matching ``pattern`` it holds."""
+    found: dict[int, list[str]] = {}
+    for master in cluster.masters():
+        with master.client() as client:
+            found[master.port] = [k.decode() for k in client.scan_iter(match=pattern, count=1000)]
+    return found
+
+
+async def test_rate_limit_is_exact_for_keys_on_every_master(
+    gateway_factory: Factory,
+    fake_provider: FakeProvider,
+    fleet_url: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    gws = await three(
+        gateway_factory, config(fake_provider, fleet_url), {"limits": LIMITS.format(burst=3)}
+    )
+    users = [f"user-{i}" for i in range(24)]
+    sent = [(gws[i % 3], users[i % 24]) for i in range(24 * 6)]
+    results = await asyncio.gather(*(post(gw, **{"x-user": user}) for gw, user in sent))
+    assert {r.status_code for r in results} <= ALLOWED
+    admitted = Counter(
+        user for (_, user), r in zip(sent, results, strict=True) if r.status_code == 200
+    )
+    assert admitted == {user: 4 for user in users}  # burst 3 + 1, exactly, on every instance
+    assert len(fake_provider.requests) == 24 * 4
+    if "cluster" in request.fixturenames:
+        held = masters_holding(request.getfixturevalue("redis_cluster"), "sluicegate:rl:*")
+        assert len(held) == 3 and all(len(keys) >= 3 for keys in held.values()), held
+
+
+async def test_an_auto_ban_from_one_instance_holds_on_the_others(
+    gateway_factory: Factory,
+    fake_provider: FakeProvider,
+    fleet_url: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    policy = """
+[[plugins]]
+use = "ip_filter"
+auto_ban = { after = 2, within = "1m", ban_for = "1h", on = ["auth_failed"] }
+
+[[plugins]]
+use = "tests.integration.test_limits:KeyGuesser"
+"""
+    conf = config(fake_provider, fleet_url, server='trusted_proxies = ["127.0.0.1/32"]')
+    one, two, three_ = await three(gateway_factory, conf, {"limits": policy})
+    attackers = [f"203.0.113.{i}" for i in range(1, 13)]
+    for address in attackers:
+        for _ in range(2):
+            bad = await post(one, **{"x-forwarded-for": address, "x-key": "guess"})
+            assert bad.status_code == 401
+    await one.settled()
+    for gw in (two, three_):
+        for address in attackers:
+            refused = await post(gw, **{"x-forwarded-for": address, "x-key": "right"})
+            assert refused.status_code == 403 and refused.json()["error"]["type"] == "ip_banned"
+    assert (
+        await post(two, **{"x-forwarded-for": "198.51.100.1", "x-key": "right"})
+    ).status_code == 200
+    listed = (await three_.client.get(f"{three_.admin_url}/-/bans")).json()["bans"]
+    assert sorted(b["ip"] for b in listed) == sorted(attackers)
+    if "cluster" in request.fixturenames:
+        held = masters_holding(request.getfixturevalue("redis_cluster"), "sluicegate:ban:*")
+        assert all(keys for keys in held.values()), held  # ban checks land on every master
+
+
+async def test_a_cached_answer_from_one_instance_is_a_hit_on_another(
+    gateway_factory: Factory, fake_provider: FakeProvider, fleet_url: str
+) -> None:
+    policy = '[[plugins]]\nuse = "cache"\nshared = true\nttl = "2m"\n'
+    gws = await three(gateway_factory, config(fake_provider, fleet_url), {"limits": policy})
+    body = {
+        "model": "fake-model",
+        "messages": [{"role": "user", "content": "hi"}],
+        "temperature": 0,
+    }
+    first = await post(gws[0], body)
+    others = [await post(gw, body) for gw in gws[1:]]
+    assert first.headers["x-cache"] == "MISS"
+    assert [r.headers["x-cache"] for r in others] == ["HIT", "HIT"]
+    assert all(r.content == first.content for r in others)
+    assert sum(1 for r in fake_provider.requests if r.path.endswith("/chat/completions")) == 1
+
+
+async def test_a_breaker_opened_by_one_instance_is_open_on_all(
+    gateway_factory: Factory, fake_provider_factory: Any, fleet_url: str
+) -> None:
+    fakes = {n: await fake_provider_factory(name=n) for n in ("a", "b")}
+    gws = await three(gateway_factory, shared_config(fakes, fleet_url), POLICY)
+    fakes["a"].mode = "500"
+    for _ in range(2):
+        assert (await chat(gws[0].client, gws[0].url)).json()["x_served_by"] == "b"
+    for gw in gws[1:]:
+
+        async def open_here(gw: RunningGateway = gw) -> bool:
+            return (await target(gw, "a"))["breaker"]["state"] == "open"
+
+        await until(open_here, "the breaker to open on every instance")
+    seen = len(fakes["a"].requests)
+    for gw in gws[1:]:
+        assert (await chat(gw.client, gw.url)).json()["x_served_by"] == "b"
+    assert len(fakes["a"].requests) == seen  # nobody else paid for a failed attempt
+
+
+class Load:
+    """Requests for ``users`` round-robin over the gateways until stopped; every status kept."""
+
+    def __init__(self, gws: list[RunningGateway], users: list[str]) -> None:
+        self.gws, self.users = gws, users
+        self.results: list[tuple[float, int, str, httpx.Response]] = []  # (time, gateway, user)
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Load:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._task is not None
+        await self._task
+
+    async def _run(self) -> None:
+        for i in range(100_000):  # bounded; stopped long before
+            if self._stop.is_set():
+                return
+            index, user = i % len(self.gws), self.users[i % len(self.users)]
+            response = await post(self.gws[index], **{"x-user": user})
+            self.results.append((time.monotonic(), index, user, response))
+
+    async def followed(
+        self, since: float, users: list[str], real: Callable[[httpx.Response], bool]
+    ) -> dict[int, float]:
+        """Per gateway, seconds from ``since`` to its first real answer for ``users`` after
+        a fallback one (a request in flight when the node died does not count). 30 s at most."""
+        gap_seen: set[int] = set()
+        followed: dict[int, float] = {}
+        checked = 0
+        for _ in range(600):
+            await asyncio.sleep(0.05)
+            for at, index, user, response in self.results[checked:]:
+                if at <= since or user not in users or index in followed:
+                    continue
+                if not real(response):
+                    gap_seen.add(index)
+                elif index in gap_seen:
+                    followed[index] = at - since
+            checked = len(self.results)
+            if len(followed) == len(self.gws):
+                break
+        return followed
+
+    def statuses(self) -> Counter[int]:
+        return Counter(r.status_code for *_, r in self.results)
+
+
+def real_decision(response: httpx.Response, on_error: str) -> bool:
+    """The store answered (not the ``on_error`` fallback): deny gives 200/429 instead of 503;
+    under allow a real admission reports a reset time, the fallback ``t=0``."""
+    if on_error == "deny":
+        return response.status_code in ALLOWED
+    return response.status_code == 429 or not response.headers["ratelimit"].endswith(";t=0")
+
+
+@pytest.mark.parametrize("on_error", ["allow", "deny"])
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+async def test_a_killed_primary_is_followed_without_a_500(
+    gateway_factory: Factory,
+    fake_provider: FakeProvider,
+    request: pytest.FixtureRequest,
+    topology: str,
+    on_error: str,
+) -> None:
+    url = request.getfixturevalue(f"{topology}_url")
+    gws = await three(
+        gateway_factory,
+        config(fake_provider, url, on_error),
+        {"limits": LIMITS.format(burst=100_000)},
+    )
+    users = [f"load-{i}" for i in range(12)]
+    for user in users:
+        assert (await post(gws[0], **{"x-user": user})).status_code == 200
+    if topology == "cluster":
+        cluster: Cluster = request.getfixturevalue("redis_cluster")
+        held = masters_holding(cluster, "sluicegate:rl:*")
+        victim_port = next(port for port, keys in held.items() if keys)
+        victims = [u for u in users if any(k.endswith(f"={u}}}") for k in held[victim_port])]
+        victim: RedisServer = cluster.node(victim_port)
+    else:
+        sentinels: SentinelSet = request.getfixturevalue("redis_sentinel")
+        victim, victims = sentinels.primary(), users
+    assert victims
+    async with Load(gws, users) as load:
+        await asyncio.sleep(0.3)
+        killed_at = time.monotonic()
+        victim.stop()  # SIGKILL
+        followed = await load.followed(killed_at, victims, lambda r: real_decision(r, on_error))
+    statuses = load.statuses()
+    assert 500 not in statuses and set(statuses) <= ALLOWED | {503}, statuses
+    assert len(followed) == 3, f"not every gateway followed the failover: {followed}"
+    gap = [
+        r
+        for at, _, user, r in load.results
+        if at > killed_at and user in victims and not real_decision(r, on_error)
+    ]
+    assert gap, "the kill went unnoticed: nothing followed on_error"
+    if on_error == "allow":
+        assert {r.status_code for r in gap} == {200}
+    else:
+        assert {r.status_code for r in gap} == {503}
+        assert gap[0].json()["error"]["type"] == "state_unavailable"
+    took = max(followed.values())
+    print(f"\nfailover followed ({topology}, on_error={on_error}): {took:.2f} s after the kill")
+    # exact again: fresh keys, three instances, exactly burst + 1 each
+    fresh = await three(
+        gateway_factory, config(fake_provider, url, on_error), {"limits": LIMITS.format(burst=2)}
+    )
+    sent = [(fresh[i % 3], f"after-{i % 8}") for i in range(8 * 5)]
+    results = await asyncio.gather(*(post(gw, **{"x-user": user}) for gw, user in sent))
+    admitted = Counter(
+        user for (_, user), r in zip(sent, results, strict=True) if r.status_code == 200
+    )
+    assert admitted == {f"after-{i}": 3 for i in range(8)}
+    status = await fresh[0].status()
+    assert status["state"]["healthy"] is True
+    assert victim.url.split("//")[1].rsplit("/", 1)[0] not in {
+        n["node"] for n in status["state"]["nodes"] if n["role"] in ("master", "primary")
+    }
+
+
+async def test_a_slot_resharded_under_load_shows_no_error(
+    gateway_factory: Factory, fake_provider: FakeProvider, cluster_url: str, redis_cluster: Cluster
+) -> None:
+    """``redis-cli --cluster reshard`` moves the lowest slots of one master while three
+    gateways hammer keys in exactly those slots: MOVED and ASK are followed, nothing fails."""
+    gws = await three(
+        gateway_factory,
+        config(fake_provider, cluster_url, "deny"),
+        {"limits": LIMITS.format(burst=100_000)},
+    )
+    assert (await post(gws[0], **{"x-user": "probe"})).status_code == 200
+    (probe,) = [
+        k for keys in masters_holding(redis_cluster, "sluicegate:rl:*").values() for k in keys
+    ]
+    tag = probe[probe.index("{") + 1 : -1].removesuffix("probe")
+    source = redis_cluster.owner(probe)
+    with source.client() as client:
+        lowest = min(
+            int(s[0])
+            for s in client.execute_command("CLUSTER", "SLOTS")
+            if int(s[2][1]) == source.port
+        )
+        source_id = client.execute_command("CLUSTER", "MYID").decode()
+    moved = 40
+    users = [
+        u
+        for u in (f"mover-{i}" for i in range(20_000))
+        if lowest <= keyslot("{" + tag + u + "}") < lowest + moved
+    ][:12]
+    assert len(users) >= 6
+    target_node = next(m for m in redis_cluster.masters() if m.port != source.port)
+    with target_node.client() as client:
+        target_id = client.execute_command("CLUSTER", "MYID").decode()
+    async with Load(gws, users) as load:
+        await asyncio.sleep(0.3)
+        reshard = await asyncio.to_thread(
+            subprocess.run,
+            ["redis-cli", "--cluster", "reshard", f"127.0.0.1:{source.port}",
+             "--cluster-from", source_id, "--cluster-to", target_id,
+             "--cluster-slots", str(moved), "--cluster-yes", "--cluster-pipeline", "1"],
+            capture_output=True, timeout=120,
+        )  # fmt: skip
+        await asyncio.sleep(0.3)
+    assert reshard.returncode == 0, reshard.stderr.decode()
+    assert redis_cluster.owner("{" + tag + users[0] + "}").port == target_node.port  # it moved
+    statuses = load.statuses()
+    assert set(statuses) == {200}, statuses
+    metrics = (await gws[0].client.get(f"{gws[0].admin_url}/-/metrics")).text
+    assert "sluicegate_state_backend_errors_total{" not in metrics
