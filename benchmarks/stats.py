@@ -1,7 +1,7 @@
 """Pure parsing and arithmetic for the harness: percentiles, wrk output, /proc files.
 
 Kept free of I/O so that the numbers the harness reports can be unit-tested without
-starting anything (tests/unit/benchmarks/). Everything here takes text or numbers and
+starting anything (tests/benchmarks/). Everything here takes text or numbers and
 returns numbers.
 """
 

@@ -16,7 +16,7 @@ lookups per text.
 Soundness is the rule author's promise: a word atom may be listed only if every match of the
 regex contains it as a whole word (a maximal run of `\\w` characters), a prefix atom only if
 every match contains a whole word starting with it, a substring atom only if every match
-contains it. `tests/unit/scanners/test_text_gates.py` checks the promise on the
+contains it. `tests/scanners/text/test_text_gates.py` checks the promise on the
 whole corpus by scanning with and without gates.
 """
 

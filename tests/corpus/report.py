@@ -1,7 +1,7 @@
 """Detection and false-positive rates of each text check on the committed corpus.
 
 Run `python tests/corpus/report.py` (add `--misses` to list what each check got wrong). The
-unit test `tests/unit/scanners/test_text_corpus.py` runs the same `measure()` and asserts the
+unit test `tests/scanners/text/test_text_corpus.py` runs the same `measure()` and asserts the
 targets, so the numbers in docs/input-scanning.md are the numbers CI enforces.
 """
 

@@ -9,7 +9,7 @@ import pytest
 
 from proxy.state import MemoryStore, create_store
 from tests.integration.state.state_harness import Harness
-from tests.unit.state.state_clock import FakeClock
+from tests.proxy.state.state_clock import FakeClock
 
 
 @pytest.fixture(params=["memory", "redis", "cluster", "sentinel"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from proxy.state import MemoryStore
-from tests.unit.state.state_clock import FakeClock
+from tests.proxy.state.state_clock import FakeClock
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from proxy.config.loader import load_config
 from proxy.plugin import Registry
 from proxy.testing import FakeUpstream, Harness
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "acme_guards"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme_guards"
 DOTTED = "acme_guards.model_allowlist:ModelAllowlist"
 
 

@@ -164,11 +164,11 @@ def test_only_overridden_hooks_are_recorded() -> None:
 def test_registry_resolves_entry_points_and_dotted_paths() -> None:
     registry = Registry()
     assert registry.resolve("request_id").__name__ == "RequestId"
-    assert registry.resolve("tests.unit.core.test_chain:Recorder") is Recorder
+    assert registry.resolve("tests.proxy.test_chain:Recorder") is Recorder
     with pytest.raises(PluginLoadError, match="unknown plugin 'nope'"):
         registry.resolve("nope")
     with pytest.raises(PluginLoadError, match="not a sluicegate Plugin"):
-        registry.resolve("tests.unit.core.test_chain:rec")
+        registry.resolve("tests.proxy.test_chain:rec")
     with pytest.raises(PluginLoadError, match="cannot import"):
         registry.resolve("no_such_module_x:Thing")
 

@@ -18,7 +18,7 @@ from proxy.plugin import Plugin, PluginOptions, Services
 from proxy.state import MemoryStore
 from proxy.testing import FakeReply, FakeUpstream, Harness
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "security-headers.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "security-headers.md"
 LEAKY = FakeReply(
     200,
     [

@@ -27,7 +27,7 @@ from proxy.config.loader import _interpolate, _merge
 from proxy.config.models import Config, PolicyFile
 from proxy.plugin import Registry
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 _BLOCK = re.compile(
     r"^(?:<!-- snippet: (?P<kind>[^>]*?) -->\n)?```toml\n(?P<body>.*?)^```",
