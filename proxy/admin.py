@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from proxy import __version__
 from proxy.errors import error_body
+from proxy.keys.api import build_routes, token_digest
 
 if TYPE_CHECKING:
     from proxy.app import Gateway
@@ -77,8 +78,10 @@ def build_admin(gateway: Gateway, reload: Any = None) -> ASGIApp:
     for chain in gateway.runtime.chains.values():
         for plugin in chain.plugins:
             routes.extend(plugin.admin_routes())
-    app = Starlette(routes=routes)
     token = gateway.runtime.loaded.config.server.admin_token
+    secret = token.get_secret_value() if token is not None else None
+    routes.extend(build_routes(gateway.runtime.keys, token_digest(secret)))
+    app = Starlette(routes=routes)
     return app if token is None else RequireToken(app, token)
 
 

@@ -48,6 +48,12 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                try:
+                    await self.runtime.open()
+                except Exception as exc:
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 self.runtime.start()
                 self.started = True
                 await send({"type": "lifespan.startup.complete"})
@@ -64,7 +70,10 @@ class Gateway:
         if self.started:
             runtime.start()
         keep_store = old.store is runtime.store
-        task = asyncio.create_task(old.retire(self.shutdown_timeout, close_store=not keep_store))
+        keep_keys = old.keys is runtime.keys
+        task = asyncio.create_task(
+            old.retire(self.shutdown_timeout, close_store=not keep_store, close_keys=not keep_keys)
+        )
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
         log.info("config %s is live (was %s)", runtime.version, old.version)
@@ -73,4 +82,4 @@ class Gateway:
     async def shutdown(self) -> None:
         if self._retiring:
             await asyncio.wait(set(self._retiring), timeout=self.shutdown_timeout)
-        await self.runtime.retire(self.shutdown_timeout, close_store=True)
+        await self.runtime.retire(self.shutdown_timeout, close_store=True, close_keys=True)

@@ -1,4 +1,5 @@
-"""The command line: ``sluicegate serve | check | explain | test | schema``.
+"""The command line: ``sluicegate serve | check | explain | test | schema``, and the admin
+API's ``keys | teams | spend | audit | db`` (``proxy/keys/cli.py``).
 
 ``check`` is what an operator runs before a deploy: it loads everything ``serve`` would,
 prints what each route does, and exits non-zero on any problem.
@@ -15,6 +16,7 @@ from pathlib import Path
 from proxy import __version__
 from proxy.config.errors import ConfigError
 from proxy.config.loader import LoadedConfig, load_config
+from proxy.keys import cli as keys_cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("policy", nargs="*", help="policy names (default: every policy used)")
     schema = command("schema", "Write the JSON Schemas of config.toml and policy files.", _schema)
     schema.add_argument("--out", default="docs/schema", help="output folder")
+    keys_cli.register(commands)
     return parser
 
 

@@ -37,6 +37,8 @@ class Identity:
     claims: dict[str, Any] = field(default_factory=dict)
     source: str = ""
     allowed_models: frozenset[str] | None = None
+    # The team a runtime (store) key belongs to: spend, budgets and metrics are kept per team.
+    team: str | None = None
 
 
 @dataclass(slots=True)

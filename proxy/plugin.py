@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import httpx
     from starlette.routing import BaseRoute
 
+    from proxy.keys.directory import KeyDirectory
     from proxy.observe.metrics import Metrics
     from proxy.state.base import StateStore
 
@@ -66,7 +67,8 @@ class Kept:
 
 @dataclass
 class Services:
-    """What the gateway lends a plugin: the shared store, metrics, a logger, a clock, HTTP.
+    """What the gateway lends a plugin: the shared store, metrics, a logger, a clock, HTTP,
+    and the runtime keys' directory.
 
     ``http`` is an httpx client for off-path calls (JWKS, health checks); it is created on
     first use so that plugins that never call out cost nothing. Each plugin gets its own view
@@ -80,6 +82,8 @@ class Services:
     clock: Callable[[], float] = time.time
     http_factory: Callable[[], httpx.AsyncClient] | None = None
     kept: Kept = field(default_factory=Kept)
+    # The keys from the durable store (``[keys]``), for ``api_key``'s ``source = "store"``.
+    keys: KeyDirectory | None = None
     owner: str = ""
     _http: httpx.AsyncClient | None = None
     _parent: Services | None = None

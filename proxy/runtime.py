@@ -15,6 +15,7 @@ from proxy.chain import Chain
 from proxy.clientip import ClientIpResolver
 from proxy.config.errors import ConfigError, Problem
 from proxy.config.loader import LoadedConfig, Policy
+from proxy.keys.service import KeysService
 from proxy.observe.metrics import Metrics
 from proxy.observe.report import AccessLog, Reporter
 from proxy.pipeline import Pipeline
@@ -36,6 +37,7 @@ class Runtime:
         store: StateStore,
         access_stream: IO[bytes] | None = None,
         kept: Kept | None = None,
+        keys: KeysService | None = None,
     ) -> None:
         config = loaded.config
         self.loaded = loaded
@@ -58,7 +60,10 @@ class Runtime:
             )
             for name, upstream in config.upstreams.items()
         }
-        self.services = Services(store=store, metrics=metrics, kept=Kept(kept))
+        self.keys = keys or KeysService(config.keys, loaded.path.parent, metrics)
+        self.services = Services(
+            store=store, metrics=metrics, kept=Kept(kept), keys=self.keys.directory
+        )
         self.chains = {
             name: build_chain(policy, self.services) for name, policy in loaded.policies.items()
         }
@@ -73,7 +78,7 @@ class Runtime:
             if config.server.access_log
             else None
         )
-        self.reporter = Reporter(metrics, access_log)
+        self.reporter = Reporter(metrics, access_log, self.keys.ledger)
         self.pipeline = Pipeline(
             self.routes,
             ClientIpResolver(config.server.trusted_proxies),
@@ -94,6 +99,7 @@ class Runtime:
         store: StateStore | None = None,
         access_stream: IO[bytes] | None = None,
         kept: Kept | None = None,
+        keys: KeysService | None = None,
     ) -> Runtime:
         """Build a runtime; a plugin that fails to start is reported like a config error."""
         state = loaded.config.state
@@ -105,7 +111,7 @@ class Runtime:
                 state.prefix,
                 on_backend_error=lambda op, node: metrics.state_errors.labels(op, node).inc(),
             )
-        return cls(loaded, metrics, store, access_stream, kept)
+        return cls(loaded, metrics, store, access_stream, kept, keys)
 
     def _upstream_event(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "retry":
@@ -182,16 +188,22 @@ class Runtime:
             return False
         return True
 
-    async def retire(self, timeout: float, close_store: bool = False) -> None:
+    async def open(self) -> None:
+        """What needs I/O before serving: the keys store (migrated, keys loaded)."""
+        await self.keys.open()
+
+    async def retire(
+        self, timeout: float, close_store: bool = False, close_keys: bool = False
+    ) -> None:
         """Wait for in-flight requests (streams included) to finish, then close."""
         if not await self.wait_idle(timeout):
             log.warning(
                 "retiring config %s with %d requests still in flight", self.version, self.in_flight
             )
         await self.reporter.drain(timeout)
-        await self.close(close_store)
+        await self.close(close_store, close_keys)
 
-    async def close(self, close_store: bool = True) -> None:
+    async def close(self, close_store: bool = True, close_keys: bool | None = None) -> None:
         if self._closed:
             return
         self._closed = True
@@ -206,6 +218,8 @@ class Runtime:
         await self.services.close()
         if close_store:
             await self.store.close()
+        if close_store if close_keys is None else close_keys:
+            await self.keys.close()  # the spend ledger's last batch is written here
 
     def ready(self) -> tuple[bool, list[str]]:
         """Ready, unless ``ready_requires_targets`` is on and a route's upstream has no
@@ -250,6 +264,7 @@ class Runtime:
             "disabled_providers": self.loaded.disabled_providers,
             "upstreams": {name: g.snapshot() for name, g in self.groups.items()},
             "state": {"backend": config.state.backend, **self.store.topology()},
+            "keys": self.keys.describe(),
             "in_flight": self.in_flight,
             "warnings": self.loaded.warnings,
         }

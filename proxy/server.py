@@ -82,12 +82,19 @@ class Reloader:
             try:
                 loaded = load_config(self.options.config_path, self.options.profile)
                 same_state = loaded.config.state == current.loaded.config.state
+                same_keys = (
+                    loaded.config.keys == current.loaded.config.keys
+                    and loaded.path.parent == current.loaded.path.parent
+                )
                 runtime = Runtime.build(
                     loaded,
                     self.metrics,
                     store=current.store if same_state else None,
                     kept=current.services.kept,  # in-process caches survive the reload
+                    keys=current.keys if same_keys else None,
                 )
+                if self.gateway.started:
+                    await runtime.open()
             except ConfigError as error:
                 self.metrics.reloads.labels("rejected").inc()
                 log.error("reload rejected; config %s keeps serving:\n%s", current.version, error)

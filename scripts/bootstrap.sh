@@ -2,7 +2,8 @@
 # Installs what sluicegate needs on a fresh Debian machine and creates .venv.
 #   scripts/bootstrap.sh           Python environment only (enough to run the gateway)
 #   scripts/bootstrap.sh --system  also the system packages the tests use:
-#                                  redis-server, redis-sentinel, clamd, libmagic, promtool
+#                                  redis-server, redis-sentinel, clamd, libmagic, promtool,
+#                                  postgresql
 # Idempotent: what is already there is not installed again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ if [ "$want_system" = 1 ]; then
   command -v clamd >/dev/null || [ -x /usr/sbin/clamd ] || missing+=(clamav-daemon clamav)
   dpkg -s libmagic1 >/dev/null 2>&1 || missing+=(libmagic1)
   command -v promtool >/dev/null || missing+=(prometheus)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing ${missing[*]}"
     as_root apt-get update -qq

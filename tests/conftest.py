@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.gateway",
     "tests.fixtures.clamd",
     "tests.fixtures.jwks",
+    "tests.fixtures.postgres",
 ]

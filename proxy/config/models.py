@@ -112,6 +112,37 @@ class StateConfig(Strict):
         return self
 
 
+class KeysConfig(Strict):
+    url: str | None = Field(
+        None,
+        description='Durable store of keys, teams and spend: "sqlite:///<path>" (relative to '
+        'config.toml) or "postgresql://user:pass@host:port/db". Unset: sluicegate.db beside '
+        "config.toml.",
+    )
+    poll_interval: Duration = Field(
+        0.25, gt=0, le=1.0,
+        description="How often each instance asks the store whether keys changed (a change "
+        "made on any instance takes effect everywhere within this, plus a reload of the keys).",
+    )  # fmt: skip
+    flush_interval: Duration = Field(
+        1.0, gt=0, le=60.0, description="How often the spend ledger writes its batch."
+    )
+    team_metrics: list[str] = Field(
+        [],
+        description="Teams that get their own team label on sluicegate_team_* metrics; other "
+        'teams are counted as "other". Empty: no team metrics (bounded label cardinality).',
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("sqlite://", "postgresql://", "postgresql+")):
+            raise ValueError(
+                'expected "sqlite:///<path>" or "postgresql://user:password@host:port/database"'
+            )
+        return value or None
+
+
 class Pricing(Strict):
     input: float = Field(ge=0, description="USD per 1M input tokens.")
     output: float = Field(ge=0, description="USD per 1M output tokens.")
@@ -250,6 +281,7 @@ class LoggingConfig(Strict):
 class Config(Strict):
     server: ServerConfig = ServerConfig()
     state: StateConfig = StateConfig()
+    keys: KeysConfig = KeysConfig()
     logging: LoggingConfig = LoggingConfig()
     policies_dir: str = Field("policies", description="Folder of policy files (one per policy).")
     providers: dict[str, ProviderConfig] = {}

@@ -95,6 +95,19 @@ class Metrics:
             ["provider", "model"],
             registry=r,
         )
+        # Filled only for the teams in [keys] team_metrics (bounded label cardinality).
+        self.team_tokens = CounterFamily(
+            "sluicegate_team_tokens",
+            "Tokens reported by providers, by team (allowlisted teams; the rest as other).",
+            ["team", "direction"],
+            registry=r,
+        )
+        self.team_cost = CounterFamily(
+            "sluicegate_team_cost_usd",
+            "Estimated spend from pricing, by team (allowlisted teams; the rest as other).",
+            ["team"],
+            registry=r,
+        )
         self.reloads = Counter(
             "sluicegate_config_reloads", "Config reloads, by outcome.", ["outcome"], registry=r
         )

@@ -12,12 +12,15 @@ import logging
 import random
 import sys
 import time
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
 from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics
+
+if TYPE_CHECKING:
+    from proxy.keys.ledger import SpendLedger
 
 security_log = logging.getLogger("sluicegate.security")
 log = logging.getLogger("sluicegate.observe")
@@ -40,6 +43,8 @@ class AccessLog:
         if self._sample < 1.0 and ex.status < 400 and random.random() >= self._sample:
             return
         route = ex.route
+        identity = ex.identity
+        usage = ex.usage
         line = {
             "ts": round(time.time(), 3),
             "type": "access",
@@ -57,8 +62,14 @@ class AccessLog:
             "ttfb_ms": round((ex.first_byte_at - ex.started_at) * 1000, 3)
             if ex.first_byte_at
             else None,
-            "identity": ex.identity.subject if ex.identity else None,
-            "tokens": ex.usage.total_tokens or None,
+            "identity": identity.subject if identity else None,
+            "key_id": identity.key_id if identity else None,
+            "team": identity.team if identity else None,
+            "tier": identity.tier if identity else None,
+            "tokens": usage.total_tokens or None,
+            "input_tokens": usage.input_tokens if usage.reported else None,
+            "output_tokens": usage.output_tokens if usage.reported else None,
+            "cost_usd": round(usage.cost, 9) if usage.reported else None,
             "events": len(ex.events) or None,
             # Set when a tracing plugin sampled this request: joins the line to its trace.
             "trace_id": getattr(ex.trace, "trace_id", None) if ex.trace is not None else None,
@@ -80,9 +91,12 @@ class AccessLog:
 class Reporter:
     """Runs after every exchange; owned by a Runtime, shares the process-wide Metrics."""
 
-    def __init__(self, metrics: Metrics, access_log: AccessLog | None) -> None:
+    def __init__(
+        self, metrics: Metrics, access_log: AccessLog | None, ledger: SpendLedger | None = None
+    ) -> None:
         self.metrics = metrics
         self.access_log = access_log
+        self.ledger = ledger
         # Label lookups hash and lock; the few (route, status class) children are kept here.
         self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
         self._token_children: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
@@ -126,6 +140,8 @@ class Reporter:
             tokens_out.inc(usage.output_tokens)
             if usage.cost:
                 cost.inc(usage.cost)
+        if self.ledger is not None:
+            self.ledger.record(ex)
         if ex.trace is not None:
             self._finish_trace(ex)
         if self.access_log is not None:

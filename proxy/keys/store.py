@@ -1,0 +1,530 @@
+"""The system of record: teams, keys, audit and spend, one transaction per change.
+
+Every method is synchronous and runs in a worker thread (see ``db.py`` for why). Each
+change writes its row, its audit entry and a bump of the ``revision`` counter in one
+transaction: either all of it is there or none, and every instance polling the counter
+learns of the change at its next poll.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from proxy.keys import tables as t
+from proxy.keys.errors import AdminError, conflict, not_found
+from proxy.keys.models import KeyCreate, KeyRotate, KeyUpdate, TeamCreate, TeamUpdate
+
+SECRET_PREFIX = "sg-"
+PREFIX_SHOWN = 10
+NANO = 1_000_000_000
+
+
+def iso(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    """One usable key as the in-process directory needs it (from ``snapshot``)."""
+
+    id: str
+    hash: str
+    previous_hash: str | None
+    previous_expires_at: float | None
+    team: str | None
+    tier: str | None
+    models: tuple[str, ...] | None
+    rpm: int | None
+    tpm: int | None
+    budget_usd: float | None
+    budget_period: str
+    expires_at: float | None
+    team_budget_usd: float | None
+    team_budget_period: str
+    team_rpm: int | None
+    team_tpm: int | None
+    team_models: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class SpendKey:
+    day: str
+    key_id: str
+    team: str
+    model: str
+    provider: str
+
+
+class KeyStore:
+    def __init__(self, engine: Engine, clock: Any = time.time) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _audit(
+        self, c: Connection, actor: str, action: str, kind: str, ident: str, detail: Any
+    ) -> None:
+        c.execute(
+            t.audit.insert().values(
+                at=self.clock(),
+                actor=actor,
+                action=action,
+                target_type=kind,
+                target_id=ident,
+                detail=detail,
+            )
+        )
+        c.execute(
+            update(t.revision).where(t.revision.c.id == 1).values(value=t.revision.c.value + 1)
+        )
+
+    def revision(self) -> int:
+        with self.engine.connect() as c:
+            return int(
+                c.execute(select(t.revision.c.value).where(t.revision.c.id == 1)).scalar_one()
+            )
+
+    def _team_id(self, c: Connection, name: str | None, field: str = "team") -> int | None:
+        if name is None:
+            return None
+        found = c.execute(select(t.teams.c.id).where(t.teams.c.name == name)).scalar()
+        if found is None:
+            raise not_found("team", name, field)
+        return int(found)
+
+    # -- teams ------------------------------------------------------------------------------
+
+    def create_team(self, body: TeamCreate, actor: str) -> dict[str, Any]:
+        now = self.clock()
+        values = body.model_dump()
+        try:
+            with self.engine.begin() as c:
+                c.execute(t.teams.insert().values(**values, created_at=now, updated_at=now))
+                self._audit(c, actor, "team.create", "team", body.name, values)
+                return self._team(c, body.name)
+        except IntegrityError:
+            raise conflict(f"a team named {body.name!r} already exists", "name") from None
+
+    def _team(self, c: Connection, name: str) -> dict[str, Any]:
+        row = c.execute(select(t.teams).where(t.teams.c.name == name)).mappings().first()
+        if row is None:
+            raise not_found("team", name, "name")
+        keys = c.execute(
+            select(func.count())
+            .select_from(t.keys)
+            .where(t.keys.c.team_id == row["id"], t.keys.c.revoked_at.is_(None))
+        ).scalar_one()
+        return _team_out(row, int(keys))
+
+    def team(self, name: str) -> dict[str, Any]:
+        with self.engine.connect() as c:
+            return self._team(c, name)
+
+    def list_teams(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        with self.engine.connect() as c:
+            total = c.execute(select(func.count()).select_from(t.teams)).scalar_one()
+            counts: dict[Any, int] = dict(
+                c.execute(
+                    select(t.keys.c.team_id, func.count())
+                    .where(t.keys.c.revoked_at.is_(None))
+                    .group_by(t.keys.c.team_id)
+                ).all()
+            )
+            rows = c.execute(
+                select(t.teams).order_by(t.teams.c.name).limit(limit).offset(offset)
+            ).mappings()
+            return [_team_out(r, int(counts.get(r["id"], 0))) for r in rows], int(total)
+
+    def update_team(self, name: str, body: TeamUpdate, actor: str) -> dict[str, Any]:
+        changes = body.model_dump(exclude_unset=True)
+        if changes.get("budget_period", "") is None:
+            changes["budget_period"] = "month"
+        if "metadata" in changes and changes["metadata"] is None:
+            changes["metadata"] = {}
+        with self.engine.begin() as c:
+            self._team(c, name)
+            if changes:
+                c.execute(
+                    update(t.teams)
+                    .where(t.teams.c.name == name)
+                    .values(**changes, updated_at=self.clock())
+                )
+                self._audit(c, actor, "team.update", "team", name, changes)
+            return self._team(c, name)
+
+    def delete_team(self, name: str, actor: str) -> dict[str, Any]:
+        with self.engine.begin() as c:
+            team = self._team(c, name)
+            if team["active_keys"]:
+                raise conflict(
+                    f"team {name!r} still has {team['active_keys']} active keys; revoke them "
+                    "or move them to another team first",
+                    "name",
+                )
+            team_id = c.execute(select(t.teams.c.id).where(t.teams.c.name == name)).scalar_one()
+            c.execute(update(t.keys).where(t.keys.c.team_id == team_id).values(team_id=None))
+            c.execute(t.teams.delete().where(t.teams.c.name == name))
+            self._audit(c, actor, "team.delete", "team", name, {})
+            return team
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def create_key(self, body: KeyCreate, actor: str) -> dict[str, Any]:
+        now = self.clock()
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        key_id = "key_" + secrets.token_hex(8)
+        values = body.model_dump(exclude={"team"})
+        with self.engine.begin() as c:
+            team_id = self._team_id(c, body.team)
+            c.execute(
+                t.keys.insert().values(
+                    id=key_id,
+                    team_id=team_id,
+                    prefix=secret[:PREFIX_SHOWN],
+                    hash=_digest(secret),
+                    created_at=now,
+                    updated_at=now,
+                    **values,
+                )
+            )
+            detail = {**values, "team": body.team, "prefix": secret[:PREFIX_SHOWN]}
+            self._audit(c, actor, "key.create", "key", key_id, detail)
+            out = self._key(c, key_id)
+        return {**out, "key": secret}
+
+    def _key(self, c: Connection, key_id: str) -> dict[str, Any]:
+        row = c.execute(_key_query().where(t.keys.c.id == key_id)).mappings().first()
+        if row is None:
+            raise not_found("key", key_id, "id")
+        return _key_out(row, self.clock())
+
+    def key(self, key_id: str) -> dict[str, Any]:
+        with self.engine.connect() as c:
+            return self._key(c, key_id)
+
+    def list_keys(
+        self, team: str | None, status: str, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        now = self.clock()
+        conditions = []
+        if team is not None:
+            conditions.append(t.teams.c.name == team)
+        if status == "active":
+            conditions += [
+                t.keys.c.revoked_at.is_(None),
+                or_(t.keys.c.expires_at.is_(None), t.keys.c.expires_at > now),
+            ]
+        elif status == "revoked":
+            conditions.append(t.keys.c.revoked_at.is_not(None))
+        elif status == "expired":
+            conditions += [t.keys.c.revoked_at.is_(None), t.keys.c.expires_at <= now]
+        where = and_(*conditions) if conditions else and_(True)
+        with self.engine.connect() as c:
+            total = c.execute(
+                select(func.count())
+                .select_from(t.keys.outerjoin(t.teams, t.keys.c.team_id == t.teams.c.id))
+                .where(where)
+            ).scalar_one()
+            rows = c.execute(
+                _key_query()
+                .where(where)
+                .order_by(t.keys.c.created_at, t.keys.c.id)
+                .limit(limit)
+                .offset(offset)
+            ).mappings()
+            return [_key_out(r, now) for r in rows], int(total)
+
+    def update_key(self, key_id: str, body: KeyUpdate, actor: str) -> dict[str, Any]:
+        changes = body.model_dump(exclude_unset=True)
+        with self.engine.begin() as c:
+            current = self._key(c, key_id)
+            if current["revoked_at"] is not None:
+                raise conflict(f"key {key_id!r} is revoked; create a new key", "id")
+            values = dict(changes)
+            if "team" in values:
+                values["team_id"] = self._team_id(c, values.pop("team"))
+            if values.get("budget_period", "") is None:
+                values["budget_period"] = "month"
+            if "metadata" in values and values["metadata"] is None:
+                values["metadata"] = {}
+            if values:
+                c.execute(
+                    update(t.keys)
+                    .where(t.keys.c.id == key_id)
+                    .values(**values, updated_at=self.clock())
+                )
+                self._audit(c, actor, "key.update", "key", key_id, changes)
+            return self._key(c, key_id)
+
+    def revoke_key(self, key_id: str, actor: str) -> dict[str, Any]:
+        with self.engine.begin() as c:
+            current = self._key(c, key_id)
+            if current["revoked_at"] is not None:
+                return current  # revoking twice changes nothing
+            now = self.clock()
+            c.execute(
+                update(t.keys)
+                .where(t.keys.c.id == key_id)
+                .values(
+                    revoked_at=now, updated_at=now, previous_hash=None, previous_expires_at=None
+                )
+            )
+            self._audit(c, actor, "key.revoke", "key", key_id, {})
+            return self._key(c, key_id)
+
+    def rotate_key(self, key_id: str, body: KeyRotate, actor: str) -> dict[str, Any]:
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        with self.engine.begin() as c:
+            current = self._key(c, key_id)
+            if current["revoked_at"] is not None:
+                raise conflict(f"key {key_id!r} is revoked; create a new key", "id")
+            old = c.execute(select(t.keys.c.hash).where(t.keys.c.id == key_id)).scalar_one()
+            now = self.clock()
+            until = now + body.overlap_seconds if body.overlap_seconds > 0 else None
+            c.execute(
+                update(t.keys)
+                .where(t.keys.c.id == key_id)
+                .values(
+                    hash=_digest(secret),
+                    prefix=secret[:PREFIX_SHOWN],
+                    previous_hash=old if until else None,
+                    previous_expires_at=until,
+                    updated_at=now,
+                )
+            )
+            detail = {"overlap_seconds": body.overlap_seconds, "prefix": secret[:PREFIX_SHOWN]}
+            self._audit(c, actor, "key.rotate", "key", key_id, detail)
+            out = self._key(c, key_id)
+        return {**out, "key": secret}
+
+    def snapshot(self) -> list[KeyRow]:
+        """Every key that is not revoked, with its team's settings (the directory's source)."""
+        query = (
+            select(
+                t.keys,
+                t.teams.c.name.label("team_name"),
+                t.teams.c.budget_usd.label("team_budget_usd"),
+                t.teams.c.budget_period.label("team_budget_period"),
+                t.teams.c.rpm.label("team_rpm"),
+                t.teams.c.tpm.label("team_tpm"),
+                t.teams.c.models.label("team_models"),
+            )
+            .select_from(t.keys.outerjoin(t.teams, t.keys.c.team_id == t.teams.c.id))
+            .where(t.keys.c.revoked_at.is_(None))
+        )
+        with self.engine.connect() as c:
+            return [
+                KeyRow(
+                    r["id"],
+                    r["hash"],
+                    r["previous_hash"],
+                    r["previous_expires_at"],
+                    r["team_name"],
+                    r["tier"],
+                    _models(r["models"]),
+                    r["rpm"],
+                    r["tpm"],
+                    r["budget_usd"],
+                    r["budget_period"],
+                    r["expires_at"],
+                    r["team_budget_usd"],
+                    r["team_budget_period"] or "month",
+                    r["team_rpm"],
+                    r["team_tpm"],
+                    _models(r["team_models"]),
+                )
+                for r in c.execute(query).mappings()
+            ]
+
+    # -- audit ------------------------------------------------------------------------------
+
+    def list_audit(
+        self, target: str | None, action: str | None, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        conditions = []
+        if target is not None:
+            conditions.append(t.audit.c.target_id == target)
+        if action is not None:
+            conditions.append(t.audit.c.action == action)
+        where = and_(*conditions) if conditions else and_(True)
+        with self.engine.connect() as c:
+            total = c.execute(select(func.count()).select_from(t.audit).where(where)).scalar_one()
+            rows = c.execute(
+                select(t.audit)
+                .where(where)
+                .order_by(t.audit.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).mappings()
+            return [
+                {
+                    "id": r["id"],
+                    "at": iso(r["at"]),
+                    "actor": r["actor"],
+                    "action": r["action"],
+                    "target_type": r["target_type"],
+                    "target_id": r["target_id"],
+                    "detail": r["detail"],
+                }
+                for r in rows
+            ], int(total)
+
+    # -- spend ------------------------------------------------------------------------------
+
+    def add_spend(self, batch: Mapping[SpendKey, Sequence[int]]) -> None:
+        """Add a batch of aggregates, in one transaction: each row is an additive upsert,
+        so any number of instances flushing at once sum exactly."""
+        if not batch:
+            return
+        rows = [
+            {
+                "day": k.day,
+                "key_id": k.key_id,
+                "team": k.team,
+                "model": k.model,
+                "provider": k.provider,
+                "requests": v[0],
+                "input_tokens": v[1],
+                "output_tokens": v[2],
+                "cost_nusd": v[3],
+            }
+            for k, v in batch.items()
+        ]
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(t.spend)
+        statement = statement.on_conflict_do_update(
+            index_elements=["day", "key_id", "team", "model", "provider"],
+            set_={
+                name: t.spend.c[name] + statement.excluded[name]
+                for name in ("requests", "input_tokens", "output_tokens", "cost_nusd")
+            },
+        )
+        with self.engine.begin() as c:
+            c.execute(statement, rows)
+
+    def spend(
+        self,
+        group_by: Iterable[str],
+        period: str,
+        filters: Mapping[str, str],
+        since: str | None,
+        until: str | None,
+    ) -> list[dict[str, Any]]:
+        columns = [t.spend.c[_GROUP_COLUMNS[g]] for g in group_by]
+        conditions = [t.spend.c[_GROUP_COLUMNS[name]] == value for name, value in filters.items()]
+        if since is not None:
+            conditions.append(t.spend.c.day >= since)
+        if until is not None:
+            conditions.append(t.spend.c.day <= until)
+        query = (
+            select(
+                t.spend.c.day,
+                *columns,
+                func.sum(t.spend.c.requests),
+                func.sum(t.spend.c.input_tokens),
+                func.sum(t.spend.c.output_tokens),
+                func.sum(t.spend.c.cost_nusd),
+            )
+            .where(and_(True, *conditions))
+            .group_by(t.spend.c.day, *columns)
+        )
+        totals: dict[tuple[str, ...], list[int]] = {}
+        with self.engine.connect() as c:
+            for row in c.execute(query):
+                day, *groups = row[: 1 + len(columns)]
+                numbers = row[1 + len(columns) :]
+                bucket = day if period == "day" else day[:7]
+                sums = totals.setdefault((bucket, *groups), [0, 0, 0, 0])
+                for i, n in enumerate(numbers):
+                    sums[i] += int(n or 0)
+        out = []
+        for (bucket, *groups), (requests, tokens_in, tokens_out, nusd) in sorted(totals.items()):
+            row_out: dict[str, Any] = {"period": bucket}
+            row_out.update(zip(group_by, groups, strict=True))
+            row_out.update(
+                requests=requests,
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                total_tokens=tokens_in + tokens_out,
+                cost_usd=nusd / NANO,
+            )
+            out.append(row_out)
+        return out
+
+
+_GROUP_COLUMNS = {"team": "team", "key": "key_id", "model": "model", "provider": "provider"}
+GROUPS = tuple(_GROUP_COLUMNS)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _models(value: Any) -> tuple[str, ...] | None:
+    return tuple(value) if isinstance(value, list) else None
+
+
+def _key_query() -> Any:
+    return select(t.keys, t.teams.c.name.label("team_name")).select_from(
+        t.keys.outerjoin(t.teams, t.keys.c.team_id == t.teams.c.id)
+    )
+
+
+def _team_out(row: Any, active_keys: int) -> dict[str, Any]:
+    return {
+        "name": row["name"],
+        "budget_usd": row["budget_usd"],
+        "budget_period": row["budget_period"],
+        "rpm": row["rpm"],
+        "tpm": row["tpm"],
+        "models": row["models"],
+        "metadata": row["metadata"],
+        "active_keys": active_keys,
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
+    }
+
+
+def _key_out(row: Any, now: float) -> dict[str, Any]:
+    if row["revoked_at"] is not None:
+        status = "revoked"
+    elif row["expires_at"] is not None and row["expires_at"] <= now:
+        status = "expired"
+    else:
+        status = "active"
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "team": row["team_name"],
+        "prefix": row["prefix"],
+        "status": status,
+        "tier": row["tier"],
+        "models": row["models"],
+        "rpm": row["rpm"],
+        "tpm": row["tpm"],
+        "budget_usd": row["budget_usd"],
+        "budget_period": row["budget_period"],
+        "expires_at": iso(row["expires_at"]),
+        "revoked_at": iso(row["revoked_at"]),
+        "previous_expires_at": iso(row["previous_expires_at"]),
+        "metadata": row["metadata"],
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
+    }
+
+
+__all__ = ["GROUPS", "AdminError", "KeyRow", "KeyStore", "SpendKey", "iso"]

@@ -1,0 +1,102 @@
+"""The admin API on the default SQLite store, over real sockets: teams, keys, spend, audit,
+refusals in the envelope, and what a runtime key does on the proxy path."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fixtures.gateway import RunningGateway
+from tests.integration.keys.helpers import ADMIN, POLICY, chat, config
+
+Factory = Callable[..., Awaitable[RunningGateway]]
+
+
+@pytest.fixture
+async def gw(gateway_factory: Factory, tmp_path: Path) -> RunningGateway:
+    return await gateway_factory(config(f"sqlite:///{tmp_path / 'keys.db'}"), POLICY)
+
+
+async def test_team_and_key_lifecycle_on_the_proxy_path(gw: RunningGateway) -> None:
+    api = f"{gw.admin_url}/-/api"
+    async with httpx.AsyncClient(headers=ADMIN, timeout=30) as admin:
+        created = await admin.post(
+            f"{api}/teams", json={"name": "search", "budget_usd": 50, "budget_period": "month"}
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["name"] == "search"
+        made = await admin.post(f"{api}/keys", json={"team": "search", "models": ["chat-fast"]})
+        assert made.status_code == 201, made.text
+        key = made.json()
+        assert key["key"].startswith(key["prefix"]) and key["team"] == "search"
+        listed = (await admin.get(f"{api}/keys")).json()
+        assert [k["id"] for k in listed] == [key["id"]]
+        assert "key" not in listed[0]  # the secret is shown once, at creation
+
+        ok = await chat(gw.client, gw.url, key["key"])
+        assert ok.status_code == 200, ok.text
+        other_model = await chat(gw.client, gw.url, key["key"], model="chat-large")
+        assert other_model.status_code == 403
+
+        revoked = await admin.delete(f"{api}/keys/{key['id']}")
+        assert revoked.json()["status"] == "revoked"
+        refused = await chat(gw.client, gw.url, key["key"])
+        assert refused.status_code == 401
+        assert refused.json()["error"]["type"] == "unauthorized"
+
+        await gw.settled()
+        spend = await admin.get(f"{api}/spend", params={"group_by": "team", "period": "day"})
+        rows = spend.json()
+        assert [(r["team"], r["requests"]) for r in rows] == [("search", 1)]
+        assert rows[0]["cost_usd"] > 0 and rows[0]["input_tokens"] > 0
+        csv = await admin.get(f"{api}/spend", params={"group_by": "team", "format": "csv"})
+        assert csv.text.splitlines()[0].startswith("period,team,requests")
+
+        audit = (await admin.get(f"{api}/audit")).json()
+        assert [a["action"] for a in audit] == ["key.revoke", "key.create", "team.create"]
+        assert all(a["actor"].startswith("admin-token:") for a in audit)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("teams", {"name": "t", "budget_usd": -1}, 400, "budget_usd"),
+        ("teams", {"name": "t", "budgett": 1}, 400, "budgett"),
+        ("teams", {"name": "t", "rpm": "ten"}, 400, "rpm"),
+        ("teams", {"name": "has space"}, 400, "name"),
+        ("keys", {"team": "nobody"}, 404, "team"),
+        ("keys", {"expires_at": "tomorrow"}, 400, "expires_at"),
+        ("keys", {"models": "chat-fast"}, 400, "models"),
+    ],
+)
+async def test_bad_input_is_refused_naming_the_field(
+    gw: RunningGateway, path: str, body: dict[str, object], status: int, field: str
+) -> None:
+    async with httpx.AsyncClient(headers=ADMIN, timeout=30) as admin:
+        response = await admin.post(f"{gw.admin_url}/-/api/{path}", json=body)
+        assert response.status_code == status, response.text
+        assert response.json()["error"]["field"] == field
+        assert (await admin.get(f"{gw.admin_url}/-/api/teams")).json() == []
+        assert (await admin.get(f"{gw.admin_url}/-/api/audit")).json() == []
+
+
+async def test_duplicates_tokens_and_documents(gw: RunningGateway) -> None:
+    api = f"{gw.admin_url}/-/api"
+    async with httpx.AsyncClient(timeout=30) as client:
+        assert (await client.get(f"{api}/keys")).status_code == 401
+        assert (
+            await client.post(f"{api}/teams", json={"name": "a"}, headers=ADMIN)
+        ).status_code == 201
+        again = await client.post(f"{api}/teams", json={"name": "a"}, headers=ADMIN)
+        assert again.status_code == 409 and again.json()["error"]["field"] == "name"
+        not_json = await client.post(f"{api}/teams", content=b"{nope", headers=ADMIN)
+        assert not_json.status_code == 400
+        document = (await client.get(f"{gw.admin_url}/-/openapi.json", headers=ADMIN)).json()
+        assert {"/-/api/keys", "/-/api/teams", "/-/api/spend", "/-/api/audit"} <= set(
+            document["paths"]
+        )
+        missing = await client.get(f"{api}/nothing", headers=ADMIN)
+        assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found"
