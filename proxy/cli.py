@@ -49,7 +49,14 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = command("serve", "Run the gateway.", _serve)
     serve.add_argument("--watch", action="store_true", help="reload when a config file changes")
-    command("check", "Validate the config and every policy it uses; print the routes.", _check)
+    check = command(
+        "check", "Validate the config and every policy it uses; print the routes.", _check
+    )
+    check.add_argument(
+        "--connect",
+        action="store_true",
+        help="also connect to the state store and print its topology (exit 1 if unreachable)",
+    )
     explain = command("explain", "Show what a policy does, plugin by plugin.", _explain)
     explain.add_argument("policy", nargs="?", help="policy name (default: every policy used)")
     test = command("test", "Run the [[tests]] of the policies against the mock provider.", _test)
@@ -72,11 +79,50 @@ def _check(args: argparse.Namespace) -> int:
         print(line)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if not _check_state(loaded, args.connect):
+        return 1
     print(
         f"ok: config {loaded.version}, {len(loaded.config.routes)} routes, "
         f"{len(loaded.policies)} policies"
     )
     return 0
+
+
+def _check_state(loaded: LoadedConfig, connect: bool) -> bool:
+    """Print the state store line; with ``connect``, the discovered topology too."""
+    import asyncio
+
+    from proxy.state import StateUnavailable
+    from proxy.state.urls import parse_state_url
+
+    state = loaded.config.state
+    if state.backend == "memory" or not state.url:
+        print(f"state: {state.backend} (per process)")
+        return True
+    print(f"state: {state.backend} at {parse_state_url(state.url).redacted()}")
+    if not connect:
+        return True
+    from proxy.state.redis import discover
+
+    try:
+        topology = asyncio.run(discover(state.url))
+    except StateUnavailable as exc:
+        print(f"state: cannot connect: {exc.message}", file=sys.stderr)
+        return False
+    for line in describe_topology(topology):
+        print(f"  {line}")
+    return True
+
+
+def describe_topology(topology: dict[str, object]) -> list[str]:
+    """One line per node: ``host:port role`` (slots of a master, primary of a replica)."""
+    lines = []
+    nodes = topology.get("nodes")
+    for node in nodes if isinstance(nodes, list) else []:
+        extra = f" ({node['slots']} slots)" if "slots" in node else ""
+        extra += f" of {node['of']}" if "of" in node else ""
+        lines.append(f"{node['node']} {node['role']}{extra}")
+    return lines
 
 
 def describe_routes(loaded: LoadedConfig) -> list[str]:

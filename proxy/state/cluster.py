@@ -140,7 +140,7 @@ class ClusterClient:
             try:
                 slots = await self._node(name).execute("CLUSTER", "SLOTS")
             except StateUnavailable as exc:
-                errors.append(str(exc))
+                errors.append(exc.message)
                 continue
             self._apply(slots, name.rpartition(":")[0])
             return

@@ -78,6 +78,18 @@ def connect(url: str, timeout: float = 0.5) -> RedisClient:
     return CLIENTS[parsed.kind](parsed)
 
 
+async def discover(url: str, timeout: float = 2.0) -> dict[str, Any]:
+    """Connect to ``url``'s topology, learn it, ping every primary and return the topology
+    (``sluicegate check --connect``); raises ``StateUnavailable`` when it cannot."""
+    client = connect(url, timeout)
+    try:
+        topology = await client.discover()
+        await client.ping()
+        return topology
+    finally:
+        await client.close()
+
+
 class RedisStore:
     """``StateStore`` on redis; build one per config load, ``close`` it when retired."""
 

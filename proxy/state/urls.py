@@ -59,11 +59,15 @@ class StateUrl:
         return replace(self.node, host=host, port=port, path=None)
 
     def redacted(self) -> str:
-        """The URL's shape without credentials, for logs and ``check``."""
+        """The URL without credentials or options, for logs and ``check``."""
+        tls = "s" if self.node.tls else ""
         if self.kind == "single":
-            return f"{'unix' if self.node.path else 'redis'}:{self.node.name}"
+            if self.node.path is not None:
+                return f"unix://{self.node.path}"
+            return f"redis{tls}://{self.node.name}/{self.node.db}"
         seeds = ",".join(f"{h}:{p}" for h, p in self.seeds)
-        return f"{self.kind}:{seeds}" + (f"/{self.service}" if self.service else "")
+        tail = f"/{self.service}" if self.service else ""
+        return f"redis{tls}+{self.kind}://{seeds}{tail}"
 
 
 def _hostport(item: str, url: str) -> tuple[str, int]:

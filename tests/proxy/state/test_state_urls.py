@@ -46,7 +46,7 @@ def test_sentinel_form() -> None:
         "pw",
     )
     assert url.seeds == (("s1", 26379), ("s2", 26380))
-    assert url.redacted() == "sentinel:s1:26379,s2:26380/mymaster"
+    assert url.redacted() == "redis+sentinel://s1:26379,s2:26380/mymaster"
 
 
 @pytest.mark.parametrize(
