@@ -31,15 +31,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from plugins._limits import check_key_limits
-from proxy.errors import PolicyError
 from proxy.exchange import Exchange
-
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def hash_key(key: str) -> str:
@@ -208,44 +205,3 @@ def presented_key(ex: Exchange, header: str) -> str | None:
         if scheme.lower() == "bearer" and credentials.strip():
             return credentials.strip()
     return None
-
-
-async def check_model(ex: Exchange, allowed: frozenset[str], plugin: str, monitored: bool) -> None:
-    """403 unless the request's ``model`` is one the caller may use.
-
-    The body is read only here, for restricted callers. A restricted caller whose request
-    carries a body that is not JSON is refused: its model cannot be checked (fail closed).
-    """
-    if ex.method not in _BODY_METHODS:
-        return
-    content_type = (ex.request_headers.get("content-type") or "").split(";")[0].strip()
-    if content_type != "application/json":
-        if (
-            ex.request_headers.get("content-length") in (None, "0")
-            and "transfer-encoding" not in ex.request_headers
-        ):
-            return
-        _refuse(ex, plugin, monitored, "model_unverifiable", None)
-    body = await ex.json()
-    model = body.get("model") if isinstance(body, dict) else None
-    if model is None:
-        return
-    if not isinstance(model, str) or model not in allowed:
-        _refuse(ex, plugin, monitored, "model_not_allowed", model)
-
-
-def _refuse(ex: Exchange, plugin: str, monitored: bool, reason: str, model: Any) -> NoReturn:
-    ex.record_event(
-        "model_denied",
-        plugin,
-        reason,
-        monitored=monitored,
-        model=str(model)[:100] if model is not None else None,
-    )
-    if reason == "model_unverifiable":
-        raise PolicyError(
-            403,
-            "model_not_allowed",
-            "this credential is limited to certain models; send a JSON body",
-        )
-    raise PolicyError(403, "model_not_allowed", "this credential may not use this model")

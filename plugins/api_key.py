@@ -25,8 +25,9 @@ from typing import Any, Literal, NoReturn, Self
 from pydantic import Field, model_validator
 from starlette.responses import Response
 
-from plugins._keys import KeyRing, check_model, load_keyring, presented_key
+from plugins._keys import KeyRing, load_keyring, presented_key
 from plugins._store_keys import StoreKeyLimits
+from proxy.allowlist import check_model
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange, Identity
 from proxy.plugin import Plugin, PluginOptions, Services
@@ -105,9 +106,17 @@ class ApiKey(Plugin):
             self._fail(ex, "expired_key", key_id=found.id)
         if "authorization" in ex.request_headers:
             del ex.request_headers["authorization"]
+        # enforce_models = false: the core records a use outside the list, refuses none
+        monitored = self.monitoring or not self.options.enforce_models
         if key is not None:
             ex.identity = Identity(
-                key.subject, key.id, key.tier, key.claims(), "api_key", key.models
+                key.subject,
+                key.id,
+                key.tier,
+                key.claims(),
+                "api_key",
+                key.models,
+                monitored=monitored,
             )
         elif stored is not None:
             ex.identity = Identity(
@@ -118,6 +127,7 @@ class ApiKey(Plugin):
                 "api_key",
                 stored.models,
                 stored.team,
+                monitored=monitored,
             )
         if found.models is not None and self.options.enforce_models:
             await check_model(ex, found.models, self.name, self.monitoring)

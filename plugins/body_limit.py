@@ -28,10 +28,8 @@ from starlette.responses import Response
 
 from proxy.config.types import ByteSize
 from proxy.errors import PolicyError
-from proxy.exchange import BodyTooLarge, Exchange
+from proxy.exchange import BODY_METHODS, BodyTooLarge, Exchange
 from proxy.plugin import Plugin, PluginOptions, Services
-
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class BodyLimit(Plugin):
@@ -87,7 +85,7 @@ class BodyLimit(Plugin):
         has_body = (length or 0) > 0 or (
             length is None and "transfer-encoding" in ex.request_headers
         )
-        if not has_body and ex.method not in _BODY_METHODS:
+        if not has_body and ex.method not in BODY_METHODS:
             return None
         media = (ex.request_headers.get("content-type") or "").split(";", 1)[0].strip().lower()
         if has_body and not self._any_type and not self._type_allowed(media):
@@ -100,9 +98,9 @@ class BodyLimit(Plugin):
                 raise BodyTooLarge(self._limit)
         elif has_body:
             ex.set_body_stream(_limited(ex.body_stream(), self._limit))
-            if length is None and not _is_json(media):
+            if length is None and not ex.is_json:
                 await self._buffer_unsized(ex)
-        if has_body and _is_json(media):
+        if has_body and ex.is_json:
             await self._check_json(ex)
         return None
 
@@ -178,10 +176,6 @@ def json_complexity(document: Any, max_depth: int, max_members: int) -> str | No
             return "members"
         stack.extend((child, depth + 1) for child in children)
     return None
-
-
-def _is_json(media: str) -> bool:
-    return media == "application/json" or media.endswith("+json")
 
 
 async def _replay(chunks: list[bytes]) -> AsyncIterator[bytes]:

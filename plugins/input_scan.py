@@ -31,7 +31,7 @@ from starlette.responses import Response
 
 from proxy.config.types import ByteSize
 from proxy.errors import PolicyError
-from proxy.exchange import Exchange
+from proxy.exchange import BODY_METHODS, Exchange
 from proxy.plugin import Plugin, PluginOptions, Services
 from scanners.text import (
     CHECKS,
@@ -160,7 +160,7 @@ class InputScan(Plugin):
     async def on_request(self, ex: Exchange) -> Response | None:
         located = self._extra_texts(ex)
         payload: Any = None
-        if ex.body_loaded or _is_json(ex):
+        if ex.body_loaded or (ex.method in BODY_METHODS and ex.is_json):
             payload = await ex.json()
             if isinstance(payload, dict):
                 located += [
@@ -280,10 +280,3 @@ def _set_path(document: Any, path: str, value: str) -> None:
     for key in keys[:-1]:
         node = node[key]
     node[keys[-1]] = value
-
-
-def _is_json(ex: Exchange) -> bool:
-    if ex.method not in ("POST", "PUT", "PATCH"):
-        return False
-    media = (ex.request_headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")

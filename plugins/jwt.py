@@ -42,7 +42,7 @@ from plugins._jwt.verify import (
     read_header,
     verify_signature,
 )
-from plugins._keys import check_model
+from proxy.allowlist import check_model
 from proxy.config.types import Duration
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange, Identity
@@ -277,6 +277,7 @@ class Jwt(Plugin):
             claims=claims,
             source="jwt",
             allowed_models=allowed,
+            monitored=self.monitoring,
         )
 
     def _forward_claims(self, ex: Exchange, claims: dict[str, Any]) -> None:

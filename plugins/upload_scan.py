@@ -27,7 +27,7 @@ from starlette.responses import Response
 
 from proxy.config.types import ByteSize, Duration
 from proxy.errors import PolicyError
-from proxy.exchange import Exchange
+from proxy.exchange import BODY_METHODS, Exchange
 from proxy.plugin import Plugin, PluginOptions, Services
 from scanners.uploads import ArchiveLimits, ClamdAddress, ClamdClient, UploadScanner
 from scanners.uploads.verdict import RejectKind, UploadVerdict
@@ -38,7 +38,6 @@ _ERROR_TYPES = {
     503: "scanner_unavailable",
     422: "file_rejected",
 }
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _DEFAULT_TYPES = (
     "application/pdf",
     "image/png",
@@ -156,11 +155,11 @@ class UploadScan(Plugin):
         self._paths = tuple(o.paths)
 
     async def on_request(self, ex: Exchange) -> Response | None:
-        if ex.method not in _BODY_METHODS or not ex.path.startswith(self._paths):
+        if ex.method not in BODY_METHODS or not ex.path.startswith(self._paths):
             return None
         content_type = ex.request_headers.get("content-type") or ""
         if content_type.split(";", 1)[0].strip().lower() != "multipart/form-data":
-            if self.options.require_multipart and _has_body(ex):
+            if self.options.require_multipart and ex.has_body:
                 raise PolicyError(415, "unsupported_media_type", "expected multipart/form-data")
             return None
         if self.monitoring:
@@ -205,13 +204,6 @@ class UploadScan(Plugin):
             "on_error": o.on_error,
             "archive": o.archive is not None,
         }
-
-
-def _has_body(ex: Exchange) -> bool:
-    length = ex.request_headers.get("content-length")
-    return (length is not None and length.strip() != "0") or (
-        length is None and "transfer-encoding" in ex.request_headers
-    )
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:

@@ -23,7 +23,6 @@ from proxy.upstream.lease import Lease
 from proxy.usage import UsageMeter
 
 Send = Any
-_JSON_TYPE = b"application/json"
 
 
 def render(
@@ -128,19 +127,3 @@ async def remember_failure(ex: Exchange, stream: AsyncIterator[bytes]) -> AsyncI
 def ensure_request_id(ex: Exchange) -> None:
     if "x-request-id" not in ex.response_headers:
         ex.response_headers["x-request-id"] = ex.request_id
-
-
-def is_json(ex: Exchange) -> bool:
-    for key, value in ex.scope["headers"]:
-        if key == b"content-type":
-            return bool(value.lower().startswith(_JSON_TYPE))
-    return False
-
-
-def has_body(ex: Exchange) -> bool:
-    for key, value in ex.scope["headers"]:
-        if key == b"content-length":
-            return bool(value != b"0")
-        if key == b"transfer-encoding":
-            return True
-    return False

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 Scope = dict[str, Any]
 Receive = Any
 
+# The methods whose request may carry a body the gateway looks at (model routing, the model
+# allowlist, size limits, scans). DELETE is in: RFC 9110 lets it carry one, and a check that
+# skipped it would be a way around the check.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 
 @dataclass(slots=True)
 class Identity:
@@ -36,9 +41,15 @@ class Identity:
     tier: str | None = None
     claims: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    # The model aliases this caller may use (None: any). The core checks it once the request
+    # phase is over and the model is final, so a plugin that rewrites ``model`` later in the
+    # chain cannot get around it.
     allowed_models: frozenset[str] | None = None
     # The team a runtime (store) key belongs to: spend, budgets and metrics are kept per team.
     team: str | None = None
+    # The plugin that set this identity runs in monitor mode: the core's checks on its behalf
+    # (the model allowlist) record their event and let the request through.
+    monitored: bool = False
 
 
 @dataclass(slots=True)
@@ -162,6 +173,40 @@ class Exchange:
         self._json: Any = None
         self._json_dirty = False
         self._plugin_state: dict[int, dict[str, Any]] | None = None
+
+    # -- request facts (decided here once, for the core and every plugin) ----------------------
+
+    @property
+    def media_type(self) -> str:
+        """The client's Content-Type without parameters, lower case ("" when absent)."""
+        for key, value in self.scope["headers"]:
+            if key == b"content-type":
+                return value.split(b";", 1)[0].strip().lower().decode("latin-1")  # type: ignore[no-any-return]
+        return ""
+
+    @property
+    def is_json(self) -> bool:
+        """The client says the body is JSON: ``application/json`` or a ``+json`` type."""
+        for key, value in self.scope["headers"]:
+            if key == b"content-type":
+                media = value.split(b";", 1)[0].strip().lower()
+                return bool(media == b"application/json" or media.endswith(b"+json"))
+        return False
+
+    @property
+    def has_body(self) -> bool:
+        """The client sends a body: a Content-Length other than 0, or a chunked one."""
+        for key, value in self.scope["headers"]:
+            if key == b"content-length":
+                return bool(value.strip() != b"0")
+            if key == b"transfer-encoding":
+                return True
+        return False
+
+    @property
+    def may_have_body(self) -> bool:
+        """A body method with a body: what model routing and body checks look at."""
+        return self.method in BODY_METHODS and self.has_body
 
     # -- request body ---------------------------------------------------------------------
 

@@ -18,10 +18,9 @@ import orjson
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 
+from proxy.allowlist import enforce_allowed_model
 from proxy.body import (
     ensure_request_id,
-    has_body,
-    is_json,
     pump,
     remember_failure,
     render,
@@ -32,7 +31,7 @@ from proxy.chain import Chain, ChunkFilter
 from proxy.clientip import ClientIpResolver
 from proxy.disconnect import DisconnectWatcher
 from proxy.errors import GatewayError, sse_error_event
-from proxy.exchange import ClientDisconnected, Exchange
+from proxy.exchange import BODY_METHODS, ClientDisconnected, Exchange
 from proxy.forward import downstream_headers, upstream_headers
 from proxy.observe.report import Reporter
 from proxy.routing import Route, RouteTable
@@ -45,8 +44,6 @@ from proxy.usage import UsageMeter, metered, request_usage_event
 log = logging.getLogger("sluicegate.proxy")
 
 Send = Any
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_JSON_TYPE = b"application/json"
 
 
 class RequestIds:
@@ -132,6 +129,8 @@ class Pipeline:
     async def _forward(self, ex: Exchange, route: Route, send: Send) -> None:
         chain = route.chain
         try:
+            if ex.identity is not None and ex.identity.allowed_models is not None:
+                await enforce_allowed_model(ex)  # the model is final now: no plugin rewrites it
             filters = chain.chunk_filters(ex)
             out = await self._outbound(ex, route, bool(filters))
             models = self._local_model_list(ex, route)
@@ -153,7 +152,7 @@ class Pipeline:
         payload: dict[str, Any] | None = None
         alias: str | None = None
         injected = False
-        if ex.method in _BODY_METHODS and is_json(ex):
+        if ex.method in BODY_METHODS and ex.is_json:
             parsed = await ex.json()
             if isinstance(parsed, dict):
                 payload = parsed
@@ -165,7 +164,7 @@ class Pipeline:
             body = await ex.body()
         elif ex.body_loaded:
             body = await ex.body()
-        elif ex.method in _BODY_METHODS and has_body(ex):
+        elif ex.method in BODY_METHODS and ex.has_body:
             body = remember_failure(ex, ex.body_stream())
         ex.model = alias
         peer = ex.scope["client"][0] if ex.scope.get("client") else ""
