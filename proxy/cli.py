@@ -96,7 +96,9 @@ def _check_state(loaded: LoadedConfig, connect: bool) -> bool:
     from proxy.state.urls import parse_state_url
 
     state = loaded.config.state
-    if state.backend == "memory" or not state.url:
+    from proxy.state.registry import BACKENDS
+
+    if not BACKENDS[state.backend].shared or not state.url:
         print(f"state: {state.backend} (per process)")
         return True
     print(f"state: {state.backend} at {parse_state_url(state.url).redacted()}")

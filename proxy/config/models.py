@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from proxy.config.types import ByteSize, Duration
 from proxy.state.urls import parse_state_url
+from proxy.upstream.balancer import BALANCERS
 
 Network = IPv4Network | IPv6Network
 
@@ -240,16 +241,24 @@ class AdmissionConfig(Strict):
     priorities: dict[str, int] = Field({}, description="tier/header value -> priority number.")
 
 
-Balance = Literal["round_robin", "weighted", "least_busy", "fastest", "cheapest", "failover"]
-
-
 class UpstreamConfig(Strict):
-    balance: Balance = "round_robin"
+    balance: str = Field(
+        "round_robin",
+        description="Which target takes the next attempt (docs/resilience.md).",
+        json_schema_extra={"enum": list(BALANCERS)},
+    )
     targets: list[TargetConfig] = Field(min_length=1)
     retry: RetryConfig = RetryConfig()
     breaker: BreakerConfig = BreakerConfig()
     timeouts: TimeoutsConfig = TimeoutsConfig()
     admission: AdmissionConfig | None = None
+
+    @field_validator("balance")
+    @classmethod
+    def _known_balancer(cls, value: str) -> str:
+        if value not in BALANCERS:
+            raise ValueError(f"unknown balancer {value!r}; expected one of {', '.join(BALANCERS)}")
+        return value
 
 
 class RouteMatch(Strict):

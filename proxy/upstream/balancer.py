@@ -12,6 +12,12 @@ Every balancer has one method, ``pick(candidates, cost_of=None, exclude=())``:
 
 Balancers keep small per-target state keyed by the ``Target`` object (rotation index,
 smooth-WRR current weights), so one balancer instance belongs to one group.
+
+``BALANCERS`` is the one table of them: the name ``balance`` accepts in the config (and in its
+JSON Schema), the class, and what it declares it needs (``needs_cost``: the group estimates
+each target's cost of this request only for a balancer that asks). Adding a balancer is a
+class here, a line in the table and a row in docs/resilience.md; a test fails if the config,
+the schema or the docs drift from the table.
 """
 
 from __future__ import annotations
@@ -19,18 +25,21 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Collection, Sequence
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from proxy.upstream.target import Target
 
 CostOf = Callable[[Target], float]
-BALANCERS = ("round_robin", "weighted", "least_busy", "fastest", "cheapest", "failover")
 
 
 class Balancer(Protocol):
     """The balancer interface (see the module docstring for the rules every pick follows)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def needs_cost(self) -> bool: ...
 
     def pick(
         self,
@@ -54,7 +63,12 @@ class PoolBalancer:
     """Shared shape of every balancer: narrow the candidates to the eligible pool (see
     ``eligible``), then ``choose`` among them; an empty pool picks nothing."""
 
-    name = ""
+    name: ClassVar[str] = ""
+    # True when ``choose`` reads ``cost_of``: the group then prices this request per target.
+    needs_cost: ClassVar[bool] = False
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
 
     def pick(
         self,
@@ -74,7 +88,8 @@ class RoundRobin(PoolBalancer):
 
     name = "round_robin"
 
-    def __init__(self) -> None:
+    def __init__(self, rng: random.Random) -> None:
+        super().__init__(rng)
         self._next = 0
 
     def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
@@ -94,7 +109,8 @@ class Weighted(PoolBalancer):
 
     name = "weighted"
 
-    def __init__(self) -> None:
+    def __init__(self, rng: random.Random) -> None:
+        super().__init__(rng)
         self._current: dict[Target, int] = {}
 
     def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
@@ -123,9 +139,6 @@ class LeastBusy(PoolBalancer):
     """
 
     name = "least_busy"
-
-    def __init__(self, rng: random.Random | None = None) -> None:
-        self._rng = rng or random.Random()
 
     def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
         if len(pool) < 2:
@@ -160,6 +173,7 @@ class Cheapest(PoolBalancer):
     """Lowest ``cost_of(target)`` for this request; ties (and no ``cost_of``) by priority."""
 
     name = "cheapest"
+    needs_cost = True
 
     def choose(self, pool: list[Target], cost_of: CostOf | None) -> Target:
         if cost_of is None:
@@ -177,18 +191,14 @@ class Failover(PoolBalancer):
         return min(pool, key=lambda t: t.priority)
 
 
+BALANCERS: dict[str, type[PoolBalancer]] = {
+    cls.name: cls for cls in (RoundRobin, Weighted, LeastBusy, Fastest, Cheapest, Failover)
+}
+
+
 def make_balancer(name: str, rng: random.Random | None = None) -> Balancer:
-    """A fresh balancer for one group; ``rng`` only matters for ``least_busy``."""
-    if name == "round_robin":
-        return RoundRobin()
-    if name == "weighted":
-        return Weighted()
-    if name == "least_busy":
-        return LeastBusy(rng)
-    if name == "fastest":
-        return Fastest()
-    if name == "cheapest":
-        return Cheapest()
-    if name == "failover":
-        return Failover()
-    raise ValueError(f"unknown balance {name!r}: expected one of {', '.join(BALANCERS)}")
+    """A fresh balancer for one group; ``rng`` is what randomised balancers draw from."""
+    kind = BALANCERS.get(name)
+    if kind is None:
+        raise ValueError(f"unknown balance {name!r}: expected one of {', '.join(BALANCERS)}")
+    return kind(rng or random.Random())

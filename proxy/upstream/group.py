@@ -338,7 +338,7 @@ class UpstreamGroup:
         return Lease(response, target, provider, permit, stream_error, usage=ex.usage)
 
     def _cost_of(self, out: Outbound) -> CostOf | None:
-        if self.config.balance != "cheapest" or out.alias is None:
+        if not self.balancer.needs_cost or out.alias is None:
             return None
         alias = out.alias
         size = len(out.body) if isinstance(out.body, bytes) else 0

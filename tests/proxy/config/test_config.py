@@ -79,7 +79,7 @@ MISTAKES = [
         "unknown balancer",
         BASE.replace("[upstreams.chat]", '[upstreams.chat]\nbalance = "random"'),
         POLICY,
-        ["config.toml: upstreams.chat.balance: expected 'round_robin'"],
+        ["config.toml: upstreams.chat.balance: unknown balancer 'random'; expected one of"],
     ),
     (
         "unknown provider in a target",

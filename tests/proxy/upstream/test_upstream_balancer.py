@@ -247,3 +247,27 @@ def test_unknown_balancer_name_is_an_error_naming_the_choices() -> None:
     with pytest.raises(ValueError, match="round_robin"):
         make_balancer("random")
     assert {make_balancer(n).name for n in BALANCERS} == set(BALANCERS)
+
+
+def test_the_config_the_schema_and_the_docs_name_exactly_the_registered_balancers() -> None:
+    # Adding a balancer is its class, a line in BALANCERS and a docs row: nothing else to edit.
+    from pathlib import Path
+
+    from proxy.config.models import UpstreamConfig
+    from proxy.config.schema import config_schema
+
+    names = set(BALANCERS)
+    for name in names:
+        assert UpstreamConfig.model_validate({"balance": name, "targets": [{"provider": "p"}]})
+    with pytest.raises(ValueError, match="unknown balancer 'fastes'"):
+        UpstreamConfig.model_validate({"balance": "fastes", "targets": [{"provider": "p"}]})
+    enum = config_schema()["$defs"]["UpstreamConfig"]["properties"]["balance"]["enum"]
+    assert set(enum) == names
+    docs = Path(__file__).resolve().parents[3] / "docs" / "resilience.md"
+    section = docs.read_text().split("## `balance`", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
+    assert rows == names
+
+
+def test_only_a_balancer_that_needs_cost_gets_one() -> None:
+    assert {n for n, cls in BALANCERS.items() if cls.needs_cost} == {"cheapest"}

@@ -190,6 +190,7 @@ class IgnoresAvailability:
     for the race where a half-open breaker's probe slots fill between pick and permit."""
 
     name = "stub"
+    needs_cost = False
 
     def pick(
         self,
