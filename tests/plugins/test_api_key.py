@@ -18,9 +18,8 @@ from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Plugin, Services
 from proxy.state import MemoryStore
-from proxy.testing import FakeReply, FakeUpstream, Harness, Result
+from proxy.testing import FakeClock, FakeReply, FakeUpstream, Harness, Result
 from proxy.upstream.client import UpstreamRequest
-from tests.fixtures.jwks import FakeClock
 
 GOLD_KEY = "sk-gold-7f3a9c2e41d8b6a0"
 FREE_KEY = "sk-free-0b1c2d3e4f5a6b7c"

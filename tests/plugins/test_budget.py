@@ -6,36 +6,16 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from starlette.responses import Response
 
 from plugins._limits import window_slot
 from plugins.budget import Budget
-from proxy.exchange import Exchange, Identity, Usage
+from proxy.exchange import Usage
 from proxy.observe.metrics import Metrics
-from proxy.plugin import Plugin, PluginOptions, Services
+from proxy.plugin import Services
 from proxy.state import MemoryStore
-from proxy.testing import FakeReply, FakeUpstream, Harness
+from proxy.testing import FakeClock, FakeReply, FakeUpstream, Harness, TestIdentity
 
 T0 = 86_400.0 * 20_000 + 3600  # 01:00 UTC on some day
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Who(Plugin):
-    name = "who"
-    Options = PluginOptions
-
-    async def on_request(self, ex: Exchange) -> Response | None:
-        sub = ex.request_headers.get("x-sub")
-        if sub:
-            ex.identity = Identity(sub, tier=ex.request_headers.get("x-tier"))
-        return None
 
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
@@ -43,15 +23,19 @@ ALICE = {"x-sub": "alice"}
 THOUSANDS = FakeReply.json({"usage": {"prompt_tokens": 1000, "completion_tokens": 1000}})
 
 
-def make(reply: FakeReply | None = None, **options: Any) -> tuple[Harness, MemoryStore, Clock]:
-    clock = Clock()
+def make(reply: FakeReply | None = None, **options: Any) -> tuple[Harness, MemoryStore, FakeClock]:
+    clock = FakeClock(T0)
     store = MemoryStore(clock=clock)
     services = Services(store=store, metrics=Metrics(), clock=clock)
-    h = Harness([(Who, {}), (Budget, options)], FakeUpstream(reply or THOUSANDS), services=services)
+    h = Harness(
+        [(TestIdentity, {}), (Budget, options)], FakeUpstream(reply or THOUSANDS), services=services
+    )
     return h, store, clock
 
 
-async def spent(store: MemoryStore, clock: Clock, who: str = "alice", window: Any = "day") -> float:
+async def spent(
+    store: MemoryStore, clock: FakeClock, who: str = "alice", window: Any = "day"
+) -> float:
     suffix, _ = window_slot(window, clock.now)
     return await store.adjust(f"budget:budget:{suffix}:identity.subject={who}", 0, 60)
 
@@ -121,7 +105,7 @@ async def test_zero_estimate_still_refuses_once_spent() -> None:
     assert (await h.request("POST", json=CHAT, headers=ALICE)).status == 402
 
 
-async def _key(clock: Clock) -> str:
+async def _key(clock: FakeClock) -> str:
     suffix, _ = window_slot("day", clock.now)
     return f"budget:budget:{suffix}:identity.subject=alice"
 

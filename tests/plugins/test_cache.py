@@ -13,13 +13,14 @@ from plugins._cache.entry import Entry, sse_events
 from plugins._cache.http import request_rule, response_ttl
 from plugins._cache.lru import ByteLru
 from plugins.cache import Cache
-from proxy.exchange import Exchange, Identity
 from proxy.observe.metrics import Metrics
-from proxy.plugin import Plugin, Services
-from proxy.state import MemoryStore, StateUnavailable
-from proxy.testing import FakeReply, FakeUpstream, Harness, Result
+from proxy.plugin import Services
+from proxy.state import MemoryStore
+from proxy.testing import FailingStore, FakeReply, FakeUpstream, Harness, Result, TestIdentity
 from proxy.upstream.client import UpstreamRequest
 
+# identity from X-User (key id "key-<user>"), as an auth plugin would set it
+WHO = (TestIdentity, {"subject_header": "x-user", "key_id_from_subject": True})
 CHAT = "/v1/chat/completions"
 
 
@@ -30,17 +31,6 @@ def chat(content: str = "hi", **extra: Any) -> dict[str, Any]:
         "temperature": 0,
         **extra,
     }
-
-
-class Who(Plugin):
-    """Sets the identity from X-User, as an auth plugin would."""
-
-    name = "who"
-
-    async def on_request(self, ex: Exchange) -> None:
-        user = ex.request_headers.get("x-user")
-        if user:
-            ex.identity = Identity(subject=user, key_id=f"key-{user}")
 
 
 class Counting:
@@ -72,7 +62,7 @@ def harness(
     services = Services(
         store=MemoryStore(), metrics=Metrics(), **({"clock": clock} if clock else {})
     )
-    h = Harness([(Who, {}), (Cache, options or {})], FakeUpstream(counting), services=services)
+    h = Harness([WHO, (Cache, options or {})], FakeUpstream(counting), services=services)
     return h, counting
 
 
@@ -261,7 +251,7 @@ async def test_memory_backend_is_byte_bounded_lru() -> None:
 
 async def test_responses_over_max_entry_bytes_are_not_stored() -> None:
     big = FakeReply.json({"blob": "x" * 5000})
-    h = Harness([(Who, {}), (Cache, {"max_entry_bytes": 4000})], FakeUpstream(big))
+    h = Harness([WHO, (Cache, {"max_entry_bytes": 4000})], FakeUpstream(big))
     await post(h, chat())
     assert (await post(h, chat())).header("x-cache") == "MISS"
     assert len(h.upstream.requests) == 2
@@ -278,7 +268,7 @@ async def test_fifty_concurrent_identical_misses_make_one_upstream_call() -> Non
         await gate.wait()
         return FakeReply.json({"answer": calls})
 
-    h = Harness([(Who, {}), (Cache, {})], FakeUpstream(slow))
+    h = Harness([WHO, (Cache, {})], FakeUpstream(slow))
     tasks = [asyncio.create_task(post(h, chat())) for _ in range(50)]
     while calls == 0:
         await asyncio.sleep(0)
@@ -303,7 +293,7 @@ async def test_followers_go_upstream_themselves_when_the_leader_fails() -> None:
             return FakeReply.json({"error": "boom"}, 500)
         return FakeReply.json({"answer": calls})
 
-    h = Harness([(Who, {}), (Cache, {})], FakeUpstream(first_fails))
+    h = Harness([WHO, (Cache, {})], FakeUpstream(first_fails))
     tasks = [asyncio.create_task(post(h, chat())) for _ in range(5)]
     while calls == 0:
         await asyncio.sleep(0)
@@ -326,7 +316,7 @@ async def test_a_provider_that_keeps_failing_does_not_queue_followers_forever() 
         await gate.wait()
         return FakeReply.json({"error": "bad"}, 400)
 
-    h = Harness([(Who, {}), (Cache, {})], FakeUpstream(failing))
+    h = Harness([WHO, (Cache, {})], FakeUpstream(failing))
     tasks = [asyncio.create_task(post(h, chat())) for _ in range(6)]
     while calls == 0:
         await asyncio.sleep(0)
@@ -376,24 +366,9 @@ async def test_private_get_is_kept_only_in_a_per_identity_cache() -> None:
     assert (own_calls.calls, shared_calls.calls) == (1, 2)
 
 
-class DownStore(MemoryStore):
-    """A store whose every call fails, as redis under on_error = "deny" does."""
-
-    async def get(self, key: str) -> bytes | None:
-        raise StateUnavailable()
-
-    async def set(self, key: str, value: bytes, ttl: float | None) -> None:
-        raise StateUnavailable()
-
-    async def lead(self, key: str, ttl: float) -> Any:
-        raise StateUnavailable()
-
-
 async def test_a_failing_store_degrades_to_misses_never_to_errors() -> None:
-    services = Services(store=DownStore(), metrics=Metrics())
-    h = Harness(
-        [(Who, {}), (Cache, {"backend": "store"})], FakeUpstream(Counting()), services=services
-    )
+    services = Services(store=FailingStore("get", "set", "lead"), metrics=Metrics())
+    h = Harness([WHO, (Cache, {"backend": "store"})], FakeUpstream(Counting()), services=services)
     results = [await post(h, chat()) for _ in range(2)]
     assert [r.status for r in results] == [200, 200]
     assert [r.header("x-cache") for r in results] == ["MISS", "MISS"]

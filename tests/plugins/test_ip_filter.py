@@ -15,16 +15,8 @@ from plugins.ip_filter import IpFilter
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange
 from proxy.plugin import Plugin, PluginOptions
-from proxy.state import GuardedStore, MemoryStore, StateUnavailable
-from proxy.testing import Harness
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
+from proxy.state import GuardedStore, MemoryStore
+from proxy.testing import FailingStore, FakeClock, Harness
 
 
 class FakeAuth(Plugin):
@@ -47,7 +39,9 @@ BAD = {"x-bad": "1"}
 def make(store: Any = None, auth_mode: str = "enforce", **options: Any) -> Harness:
     plugins: list[Any] = [(IpFilter, options), (FakeAuth, {"mode": auth_mode})]
     return Harness(
-        plugins, store=store or MemoryStore(clock=Clock()), trusted_proxies=["10.9.0.0/16"]
+        plugins,
+        store=store or MemoryStore(clock=FakeClock(5000.0)),
+        trusted_proxies=["10.9.0.0/16"],
     )
 
 
@@ -69,7 +63,7 @@ async def test_allow_and_deny_lists_v4_and_v6() -> None:
 
 
 async def test_brute_force_is_banned_then_the_ban_expires() -> None:
-    clock = Clock()
+    clock = FakeClock(5000.0)
     h = make(MemoryStore(clock=clock), auto_ban=BAN)
     assert [await status(h, "198.51.100.9", BAD) for _ in range(3)] == [401, 401, 401]
     banned = await h.request("POST", json={}, client_ip="198.51.100.9")  # even a good request
@@ -84,7 +78,7 @@ async def test_brute_force_is_banned_then_the_ban_expires() -> None:
 
 
 async def test_repeat_offenders_get_longer_bans_up_to_the_cap() -> None:
-    clock = Clock()
+    clock = FakeClock(5000.0)
     # sweep_interval: MemoryStore.banned raises KeyError when its periodic sweep drops the
     # very ban it is reading (reported to the state owner); keep the sweep out of this test.
     store = MemoryStore(clock=clock, sweep_interval=1e9)
@@ -106,7 +100,7 @@ async def test_monitored_events_do_not_count() -> None:
 
 
 async def test_concurrent_offences_impose_exactly_one_ban() -> None:
-    store = MemoryStore(clock=Clock())
+    store = MemoryStore(clock=FakeClock(5000.0))
     h = make(store, auto_ban={**BAN, "after": 5})
     await asyncio.gather(*(status(h, "198.51.100.9", BAD) for _ in range(20)))
     assert await store.banned("ip_filter:198.51.100.9") == 900  # not escalated by the pile-up
@@ -139,7 +133,7 @@ async def test_ipv6_clients_are_banned_by_their_64() -> None:
 
 
 async def test_admin_routes_list_and_lift_bans() -> None:
-    store = MemoryStore(clock=Clock())
+    store = MemoryStore(clock=FakeClock(5000.0))
     h = make(store, auto_ban=BAN)
     for _ in range(3):
         await status(h, "198.51.100.9", BAD)
@@ -157,14 +151,9 @@ async def test_admin_routes_list_and_lift_bans() -> None:
     assert await status(h, "198.51.100.9") == 200
 
 
-class DownStore(MemoryStore):
-    async def banned(self, key: str) -> float | None:
-        raise StateUnavailable("redis is gone")
-
-
 @pytest.mark.parametrize(("on_error", "expected"), [("allow", 200), ("deny", 503)])
 async def test_store_failure_follows_on_error(on_error: Any, expected: int) -> None:
-    h = make(GuardedStore(DownStore(), on_error), auto_ban=BAN)
+    h = make(GuardedStore(FailingStore("banned"), on_error), auto_ban=BAN)
     result = await h.request("POST", json={}, client_ip="192.0.2.1")
     assert result.status == expected
     if expected == 503:

@@ -19,8 +19,8 @@ from plugins.jwt import Jwt
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Services
 from proxy.state import MemoryStore
-from proxy.testing import Harness, Result
-from tests.fixtures.jwks import FakeClock, JwksServer, KeySet, SigningKey, jwks_of, make_key
+from proxy.testing import FakeClock, Harness, Result
+from tests.fixtures.jwks import JwksServer, KeySet, SigningKey, jwks_of, make_key
 
 ISSUER = "https://auth.test/"
 AUDIENCE = "sluicegate"
@@ -80,7 +80,7 @@ def assert_rejected(result: Result, reason: str) -> None:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_750_000_000.0)
 
 
 # -- the accepted half of the matrix -------------------------------------------------------

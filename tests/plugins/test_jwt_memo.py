@@ -14,8 +14,8 @@ from plugins.jwt import Jwt
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Services
 from proxy.state import MemoryStore
-from proxy.testing import Harness, Result
-from tests.fixtures.jwks import FakeClock, JwksServer, KeySet, jwks_of, make_key
+from proxy.testing import FakeClock, Harness, Result
+from tests.fixtures.jwks import JwksServer, KeySet, jwks_of, make_key
 
 ISSUER = "https://auth.test/"
 CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}
@@ -38,7 +38,7 @@ async def call(h: Harness, token: str) -> Result:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_750_000_000.0)
 
 
 @pytest.fixture

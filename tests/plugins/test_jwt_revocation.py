@@ -16,8 +16,7 @@ from plugins.jwt import Jwt
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Services
 from proxy.state import MemoryStore
-from proxy.testing import Harness
-from tests.fixtures.jwks import FakeClock
+from proxy.testing import FakeClock, Harness
 
 SECRET = "revocation-test-secret-0123456789abcdef"
 

@@ -20,21 +20,13 @@ from proxy.exchange import Exchange, Identity
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Plugin, PluginOptions, Services
 from proxy.state import MemoryStore
-from proxy.testing import FakeReply, FakeUpstream, Harness, make_exchange
+from proxy.testing import FakeClock, FakeReply, FakeUpstream, Harness, make_exchange
 
 T0 = 86_400.0 * 20_000 + 3600  # 01:00 UTC on some day, mid-minute offsets don't matter
 OWN = "sk-own-limits-000000000001"
 PLAIN = "sk-plain-00000000000000002"
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 97}
 USAGE = FakeReply.json({"usage": {"prompt_tokens": 50, "completion_tokens": 50}})
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def keys(limits: dict[str, Any]) -> str:
@@ -50,7 +42,7 @@ def make(
     monkeypatch: pytest.MonkeyPatch, limits: dict[str, Any], plugin: Any, options: dict[str, Any]
 ) -> Harness:
     monkeypatch.setenv("TEST_KEYS", keys(limits))
-    clock = Clock()
+    clock = FakeClock(T0)
     services = Services(store=MemoryStore(clock=clock), metrics=Metrics(), clock=clock)
     chain = [(ApiKey, {"keys_env": "TEST_KEYS"}), (plugin, options)]
     return Harness(chain, FakeUpstream(USAGE), services=services)

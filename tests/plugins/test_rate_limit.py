@@ -7,44 +7,19 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from starlette.responses import Response
 
 from plugins._limits import KeySpec
 from plugins.rate_limit import RateLimit
-from proxy.exchange import Exchange, Identity
-from proxy.plugin import Plugin, PluginOptions
-from proxy.state import GuardedStore, MemoryStore, StateUnavailable
-from proxy.testing import Harness, make_exchange
+from proxy.exchange import Identity
+from proxy.state import GuardedStore, MemoryStore
+from proxy.testing import FailingStore, FakeClock, Harness, TestIdentity, make_exchange
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Who(Plugin):
-    """Test stand-in for an auth plugin: identity from X-Sub / X-Tier / X-Key headers."""
-
-    name = "who"
-    Options = PluginOptions
-
-    async def on_request(self, ex: Exchange) -> Response | None:
-        sub = ex.request_headers.get("x-sub")
-        if sub:
-            ex.identity = Identity(
-                sub, key_id=ex.request_headers.get("x-key"), tier=ex.request_headers.get("x-tier")
-            )
-        return None
-
-
 def harness(clock: FakeClock | None = None, **options: Any) -> Harness:
     store = MemoryStore(clock=clock or FakeClock())
-    return Harness([(Who, {}), (RateLimit, options)], store=store)
+    return Harness([(TestIdentity, {}), (RateLimit, options)], store=store)
 
 
 async def send(h: Harness, **kw: Any) -> Any:
@@ -198,14 +173,9 @@ async def test_concurrent_requests_admit_exactly_the_allowance() -> None:
     assert len(h.upstream.requests) == 50
 
 
-class DownStore(MemoryStore):
-    async def gcra(self, *args: Any, **kwargs: Any) -> Any:
-        raise StateUnavailable("redis is gone")
-
-
 @pytest.mark.parametrize("on_error", ["allow", "deny"])
 async def test_store_failure_follows_on_error(on_error: Any) -> None:
-    store = GuardedStore(DownStore(), on_error)
+    store = GuardedStore(FailingStore("gcra"), on_error)
     h = Harness([(RateLimit, {"limit": "1/minute"})], store=store)
     results = [await send(h) for _ in range(3)]
     if on_error == "allow":

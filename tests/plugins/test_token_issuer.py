@@ -17,8 +17,8 @@ from plugins.token_issuer import TokenIssuer
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Services
 from proxy.state import MemoryStore
-from proxy.testing import Harness, Result
-from tests.fixtures.jwks import FakeClock, JwksServer, KeySet, SigningKey, make_key
+from proxy.testing import FakeClock, Harness, Result
+from tests.fixtures.jwks import JwksServer, KeySet, SigningKey, make_key
 
 ISSUER = "https://gateway.test/"
 GOLD, FREE = "sk-gold-123456789", "sk-free-987654321"
@@ -27,7 +27,7 @@ CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_750_000_000.0)
 
 
 @pytest.fixture

@@ -11,33 +11,14 @@ from starlette.responses import Response
 
 from plugins._limits import estimate_input_tokens, window_slot
 from plugins.token_limit import TokenLimit
-from proxy.exchange import Exchange, Identity
+from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Plugin, PluginOptions, Services
 from proxy.state import MemoryStore
-from proxy.testing import FakeReply, FakeUpstream, Harness
+from proxy.testing import FakeClock, FakeReply, FakeUpstream, Harness, TestIdentity
 from proxy.upstream.client import UpstreamRequest
 
 T0 = 60_000.0 + 30  # half-way through a UTC minute
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Who(Plugin):
-    name = "who"
-    Options = PluginOptions
-
-    async def on_request(self, ex: Exchange) -> Response | None:
-        sub = ex.request_headers.get("x-sub")
-        if sub:
-            ex.identity = Identity(sub, tier=ex.request_headers.get("x-tier"))
-        return None
 
 
 def chat(max_tokens: int = 50, stream: bool = False) -> dict[str, Any]:
@@ -54,18 +35,18 @@ def chat(max_tokens: int = 50, stream: bool = False) -> dict[str, Any]:
 
 def make(
     upstream: FakeUpstream | None = None,
-    clock: Clock | None = None,
+    clock: FakeClock | None = None,
     tail: list[Any] | None = None,
     **options: Any,
-) -> tuple[Harness, MemoryStore, Clock]:
-    clock = clock or Clock()
+) -> tuple[Harness, MemoryStore, FakeClock]:
+    clock = clock or FakeClock(T0)
     store = MemoryStore(clock=clock)
     services = Services(store=store, metrics=Metrics(), clock=clock)
-    plugins: list[Any] = [(Who, {}), (TokenLimit, options), *(tail or [])]
+    plugins: list[Any] = [(TestIdentity, {}), (TokenLimit, options), *(tail or [])]
     return Harness(plugins, upstream, services=services), store, clock
 
 
-async def used(store: MemoryStore, clock: Clock, who: str, window: Any = "minute") -> float:
+async def used(store: MemoryStore, clock: FakeClock, who: str, window: Any = "minute") -> float:
     suffix, _ = window_slot(window, clock.now)
     return await store.adjust(f"token_limit:token_limit:{suffix}:identity.subject={who}", 0, 60)
 

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from proxy.state import MemoryStore, create_store
+from proxy.testing import FakeClock
 from tests.integration.state.state_harness import Harness
-from tests.proxy.state.state_clock import FakeClock
 
 
 @pytest.fixture(params=["memory", "redis", "cluster", "sentinel"])

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from proxy.state import StateStore
-from tests.proxy.state.state_clock import FakeClock
+from proxy.testing import FakeClock
 
 POLL_BOUND = 5.0  # seconds of real time a redis TTL may lag its nominal value in these tests
 

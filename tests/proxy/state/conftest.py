@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from proxy.state import MemoryStore
-from tests.proxy.state.state_clock import FakeClock
+from proxy.testing import FakeClock
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from proxy.state import (
     create_store,
 )
 from proxy.state.guard import OnError
-from tests.proxy.state.state_clock import FakeClock
+from proxy.testing import FakeClock
 
 
 class FlakyStore(MemoryStore):

@@ -8,7 +8,7 @@ import pytest
 
 from proxy.config.types import Rate
 from proxy.state import MemoryStore, StateStore
-from tests.proxy.state.state_clock import FakeClock
+from proxy.testing import FakeClock
 
 
 def test_memory_store_satisfies_the_protocol(store: MemoryStore) -> None:
