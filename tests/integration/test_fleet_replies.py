@@ -97,3 +97,23 @@ async def _until_served(gw: RunningGateway) -> httpx.Response:
             return response
         await asyncio.sleep(0.05)
     raise AssertionError("the store never answered again")
+
+
+async def test_tryagain_is_retried_and_moved_on_a_one_node_url_is_an_outage(
+    gateway_factory: Factory, fake_provider: FakeProvider, redis_server: RedisServer
+) -> None:
+    real = f"127.0.0.1:{redis_server.port}".encode()
+    replies = [b"-TRYAGAIN Multiple keys request during rehashing of slot\r\n"]
+
+    def answer(command: list[bytes]) -> bytes:
+        return replies.pop() if replies else b"-MOVED 1234 %s\r\n" % real
+
+    async with ScriptedRedis(answer) as fake:
+        cluster = f"redis+cluster://127.0.0.1:{fake.port}"
+        gw = await gateway_factory(config(fake_provider, cluster, "deny"), {"limits": LIMIT})
+        assert (await post(gw, **{"x-user": "t"})).status_code == 200  # TRYAGAIN, then MOVED
+        single = f"redis://127.0.0.1:{fake.port}/0"
+        one = await gateway_factory(config(fake_provider, single, "deny"), {"limits": LIMIT})
+        refused = await post(one, **{"x-user": "t"})
+    assert refused.status_code == 503  # a cluster node behind a one-node URL: never a 500
+    assert refused.json()["error"]["type"] == "state_unavailable"
