@@ -67,6 +67,7 @@ class FakeReply:
     status: int = 200
     headers: RawHeaders = field(default_factory=lambda: [(b"content-type", b"application/json")])
     chunks: Sequence[bytes] = (b'{"ok": true}',)
+    interval: float = 0.0  # seconds between chunks, for streams that trickle like a model's
 
     @classmethod
     def json(cls, payload: Any, status: int = 200) -> FakeReply:
@@ -96,10 +97,13 @@ class _FakeResponse:
         self.status = reply.status
         self.headers = list(reply.headers)
         self._chunks = list(reply.chunks)
+        self._interval = reply.interval
         self.closed = False
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        for chunk in self._chunks:
+        for index, chunk in enumerate(self._chunks):
+            if index and self._interval:
+                await asyncio.sleep(self._interval)
             yield chunk
 
     async def aclose(self) -> None:

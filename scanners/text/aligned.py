@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from scanners.text.confusables import CONFUSABLE_CHARS
-from scanners.text.finding import Finding, replace_spans
 from scanners.text.marks import COMBINING_CLASS, MAX_MARK_RUN
 from scanners.text.normalize import (
     BLANKS,
@@ -150,15 +149,3 @@ def align(original: str) -> AlignedText:
     doc.sub(WS, _space)
     doc.strip()
     return doc
-
-
-def redact_original(original: str, aligned: AlignedText, findings: Iterable[Finding]) -> str:
-    """`original` with the characters behind each finding replaced by `[REDACTED:<check>]`.
-
-    Spans are mapped through `aligned` (whose text the findings refer to); overlapping spans
-    merge. Everything outside them, case, newlines and indentation included, is unchanged.
-    """
-    return replace_spans(
-        original,
-        ((*aligned.original_span(f.start, f.end), f.check) for f in findings if f.end > f.start),
-    )

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from scanners.text.aligned import align, redact_original
+from scanners.text.aligned import align
 from scanners.text.custom import CustomRules
 from scanners.text.extract import TextAt, extract_texts
-from scanners.text.finding import Detector, Finding
+from scanners.text.finding import Detector, Finding, replace_spans
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.path_traversal import PathTraversalDetector
@@ -110,21 +110,35 @@ class TextScanner:
 
         Case, whitespace, newlines and indentation are kept: spans are mapped from the
         normalised form back to the original characters that produced them (`aligned`), an
-        encoded match included. Should the aligned form ever differ from the scanned one, it
-        is rescanned so the spans fit it; if that finds nothing, the whole text is replaced
-        rather than risk passing the datum on.
+        encoded match included. If mapping finds nothing to replace although the scan did,
+        the whole text is replaced rather than risk passing the datum on.
+        """
+        if not any(f.check in checks for f in scanned.findings):
+            return scanned.original
+        spans = self.original_spans(scanned, checks)
+        if not spans:
+            return f"[REDACTED:{min(checks)}]"
+        return replace_spans(scanned.original, spans)
+
+    def original_spans(
+        self, scanned: ScannedText, checks: Collection[str]
+    ) -> list[tuple[int, int, str]]:
+        """`(start, end, check)` of each finding of `checks`, in the original text.
+
+        Should the aligned form ever differ from the scanned one, it is rescanned so the
+        spans fit it.
         """
         findings: Sequence[Finding] = [f for f in scanned.findings if f.check in checks]
         if not findings:
-            return scanned.original
+            return []
         aligned = align(scanned.original)
         if aligned.text != scanned.normalized:
             view = TextView(aligned.text)
             findings = [f for d in self._detectors if d.name in checks
                         for f in d.scan(aligned.text, view)]  # fmt: skip
-            if not findings:
-                return f"[REDACTED:{min(checks)}]"
-        return redact_original(scanned.original, aligned, findings)
+        return [
+            (*aligned.original_span(f.start, f.end), f.check) for f in findings if f.end > f.start
+        ]
 
     def scan(self, texts: Iterable[str]) -> ScanResult:
         """Normalise each text once and run every check on it, within `max_scan_bytes` total.
