@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from proxy.config.types import RateValue
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange
-from proxy.state.base import StateStore
+from proxy.state.base import Counters
 
 KEY_SOURCES = ("ip", "identity.subject", "identity.key", "identity.tier", "route", "global")
 KEY_EXPECTED = (
@@ -202,7 +202,7 @@ class Reserver:
     window refuses, the earlier reservations are given back at once.
     """
 
-    def __init__(self, store: StateStore, prefix: str, clock: Callable[[], float]) -> None:
+    def __init__(self, store: Counters, prefix: str, clock: Callable[[], float]) -> None:
         self.store = store
         self.prefix = prefix
         self.clock = clock

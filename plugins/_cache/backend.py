@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from plugins._cache.lru import ByteLru
-from proxy.state import StateStore, StateUnavailable
+from proxy.state import KeyValue, StateUnavailable
 
 PREFIX = "cache:"
 
@@ -43,7 +43,7 @@ class StoreBackend:
 
     name = "store"
 
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: KeyValue) -> None:
         self.store = store
 
     async def get(self, key: str) -> bytes | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import islice
 
-from proxy.state.base import StateStore
+from proxy.state.base import KeyValue
 
 REVOKED_PREFIX = "jwt:revoked:"
 
@@ -28,7 +28,7 @@ class Denylist:
 
     def __init__(
         self,
-        store: StateStore,
+        store: KeyValue,
         clock: Callable[[], float],
         cache_ttl: float,
         max_entries: int = 10_000,
