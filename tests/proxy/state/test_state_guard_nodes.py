@@ -10,7 +10,7 @@ import pytest
 
 from proxy.config.types import Rate
 from proxy.state import GuardedStore, MemoryStore, StateUnavailable
-from tests.proxy.state.state_clock import FakeClock
+from proxy.testing import FakeClock
 
 
 class TwoNodes(MemoryStore):
