@@ -18,7 +18,7 @@ import asyncio
 import io
 import statistics
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ class FixedUpstream:
         return None
 
 
-def _scope(body: bytes) -> dict[str, Any]:
+def _scope(body: bytes, extra: Sequence[tuple[bytes, bytes]] = ()) -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -99,13 +99,16 @@ def _scope(body: bytes) -> dict[str, Any]:
             (b"host", b"127.0.0.1:8080"),
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
+            *extra,
         ],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8080),
     }
 
 
-async def _run(gateway: Gateway, body: bytes, count: int) -> float:
+async def _run(
+    gateway: Gateway, body: bytes, count: int, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> float:
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[int] = []
 
@@ -123,7 +126,7 @@ async def _run(gateway: Gateway, body: bytes, count: int) -> float:
     started = time.perf_counter()
     for _ in range(count):
         messages.append({"type": "http.request", "body": body, "more_body": False})
-        await gateway(_scope(body), receive, send)
+        await gateway(_scope(body, headers), receive, send)
         messages.clear()
     return (time.perf_counter() - started) / count * 1e6
 

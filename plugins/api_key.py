@@ -98,7 +98,8 @@ class ApiKey(Plugin):
         if len(presented) > MAX_KEY_BYTES:
             self._fail(ex, "oversized_key")
         key = self._keys.match(presented)
-        stored = self._directory.match(presented) if key is None and self._directory else None
+        directory = self._directory
+        stored = directory.match(presented) if key is None and directory is not None else None
         found = key or stored
         if found is None:
             self._fail(ex, "unknown_key")

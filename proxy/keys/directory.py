@@ -101,11 +101,12 @@ class KeyDirectory:
 
     def __init__(self) -> None:
         self._by_digest: dict[bytes, RuntimeKey] = {}
+        self._count = 0
         self.revision = -1
         self.loaded = False
 
     def __len__(self) -> int:
-        return len({k.id for k in self._by_digest.values()})
+        return self._count
 
     def load(self, rows: Iterable[KeyRow], revision: int) -> None:
         by_digest: dict[bytes, RuntimeKey] = {}
@@ -119,6 +120,7 @@ class KeyDirectory:
                 old = replace(key, digest=bytes.fromhex(row.previous_hash), expires_at=until)
                 by_digest[old.digest] = old
         self._by_digest = by_digest
+        self._count = len({k.id for k in by_digest.values()})
         self.revision = revision
         self.loaded = True
 

@@ -3,6 +3,11 @@ refusals in the envelope, and what a runtime key does on the proxy path."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -10,7 +15,7 @@ import httpx
 import pytest
 
 from tests.fixtures.gateway import RunningGateway
-from tests.integration.keys.helpers import ADMIN, POLICY, chat, config
+from tests.integration.keys.helpers import ADMIN, POLICY, TOKEN, chat, config
 
 Factory = Callable[..., Awaitable[RunningGateway]]
 
@@ -100,3 +105,76 @@ async def test_duplicates_tokens_and_documents(gw: RunningGateway) -> None:
         )
         missing = await client.get(f"{api}/nothing", headers=ADMIN)
         assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found"
+
+
+async def test_a_team_budget_refuses_once_spent_and_rotation_overlaps(gw: RunningGateway) -> None:
+    api = f"{gw.admin_url}/-/api"
+    async with httpx.AsyncClient(headers=ADMIN, timeout=30) as admin:
+        await admin.post(f"{api}/teams", json={"name": "tight", "budget_usd": 0.000001})
+        key = (await admin.post(f"{api}/keys", json={"team": "tight"})).json()
+        assert (await chat(gw.client, gw.url, key["key"])).status_code == 200
+        await gw.settled()  # the real cost is settled after the answer
+        spent = await chat(gw.client, gw.url, key["key"])
+        assert spent.status_code == 402
+        assert spent.json()["error"]["type"] == "budget_exceeded"
+        raised = await admin.patch(f"{api}/teams/tight", json={"budget_usd": 100})
+        assert raised.json()["budget_usd"] == 100
+        assert (await chat(gw.client, gw.url, key["key"])).status_code == 200
+
+        rotated = await admin.post(f"{api}/keys/{key['id']}/rotate", json={"overlap_seconds": 60})
+        new = rotated.json()
+        assert new["id"] == key["id"] and new["key"] != key["key"]
+        assert (await chat(gw.client, gw.url, key["key"])).status_code == 200  # still, a while
+        assert (await chat(gw.client, gw.url, new["key"])).status_code == 200
+        again = await admin.post(f"{api}/keys/{key['id']}/rotate", json={"overlap_seconds": 0})
+        assert (await chat(gw.client, gw.url, new["key"])).status_code == 401  # no overlap
+        assert (await chat(gw.client, gw.url, again.json()["key"])).status_code == 200
+
+        page = await admin.get(f"{api}/audit", params={"limit": 2})
+        assert len(page.json()) == 2 and int(page.headers["x-total-count"]) == 5
+        assert page.headers["x-next-offset"] == "2"
+
+
+async def test_the_cli_drives_the_api(gw: RunningGateway) -> None:
+    env = {**os.environ, "SLUICEGATE_ADMIN_URL": gw.admin_url, "SLUICEGATE_ADMIN_TOKEN": TOKEN}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "proxy", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert (
+        await asyncio.to_thread(cli, "teams", "create", "ops", "--budget-usd", "5")
+    ).returncode == 0
+    made = await asyncio.to_thread(cli, "keys", "create", "--team", "ops", "--json")
+    key = json.loads(made.stdout)
+    assert (await chat(gw.client, gw.url, key["key"])).status_code == 200
+    listed = await asyncio.to_thread(cli, "keys", "list", "--team", "ops")
+    assert key["id"] in listed.stdout and key["key"] not in listed.stdout
+    await gw.settled()
+    month = key["created_at"][:7]
+    spend = await asyncio.to_thread(cli, "spend", "--team", "ops", "--month", month, "--json")
+    assert [(r["key"], r["requests"]) for r in json.loads(spend.stdout)] == [(key["id"], 1)]
+    assert (await asyncio.to_thread(cli, "keys", "revoke", key["id"])).returncode == 0
+    assert (await chat(gw.client, gw.url, key["key"])).status_code == 401
+    duplicate = await asyncio.to_thread(cli, "teams", "create", "ops")
+    assert duplicate.returncode == 1 and "409 conflict" in duplicate.stderr
+    wrong = await asyncio.to_thread(cli, "keys", "list", "--token", "wrong-token-0123456789")
+    assert wrong.returncode == 1 and "401" in wrong.stderr
+
+
+async def test_a_reload_keeps_the_store_and_its_keys(gw: RunningGateway) -> None:
+    api = f"{gw.admin_url}/-/api"
+    async with httpx.AsyncClient(headers=ADMIN, timeout=30) as admin:
+        key = (await admin.post(f"{api}/keys", json={})).json()
+        service = gw.gateway.runtime.keys
+        assert (await gw.reload())[0]
+        assert gw.gateway.runtime.keys is service  # [keys] unchanged: the same store and ledger
+        assert (await chat(gw.client, gw.url, key["key"])).status_code == 200
+        revoked = await admin.delete(f"{api}/keys/{key['id']}")  # the rebuilt admin app
+        assert revoked.status_code == 200
+        assert (await chat(gw.client, gw.url, key["key"])).status_code == 401
