@@ -82,6 +82,8 @@ class ApiKey(Plugin):
         self._directory = services.keys if options.source != "file" else None
         if options.source != "file" and self._directory is None:
             raise ValueError(f'source = "{options.source}" needs the keys store ([keys])')
+        if self._directory is not None:
+            self._directory.required = True
         self._limits = StoreKeyLimits(services) if self._directory is not None else None
         self._header = options.header.lower()
 

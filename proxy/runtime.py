@@ -189,8 +189,17 @@ class Runtime:
         return True
 
     async def open(self) -> None:
-        """What needs I/O before serving: the keys store (migrated, keys loaded)."""
-        await self.keys.open()
+        """What needs I/O before serving: the keys store (migrated, keys loaded). A store
+        that cannot be opened stops the start only when a policy serves keys from it;
+        otherwise the gateway serves, and the admin API answers 503 until it opens."""
+        try:
+            await self.keys.open()
+        except Exception as exc:
+            if self.keys.directory.required:
+                raise ConfigError.one(
+                    str(self.loaded.path), "keys.url", f"cannot open the keys store: {exc}"
+                ) from exc
+            log.error("keys store unavailable (%s): spend is kept in memory until it opens", exc)
 
     async def retire(
         self, timeout: float, close_store: bool = False, close_keys: bool = False

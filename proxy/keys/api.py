@@ -119,7 +119,7 @@ def build_routes(service: KeysService, token_digest: str | None) -> list[BaseRou
         async def run(request: Request) -> Response:
             try:
                 if not service.opened:
-                    await service.open()
+                    await _open(service)
                 return await handler(request)
             except AdminError as error:
                 return error_response(error)
@@ -254,6 +254,15 @@ def build_routes(service: KeysService, token_digest: str | None) -> list[BaseRou
         route("/-/api/audit", audit, "GET"),
         route("/-/api/{rest:path}", unknown, "GET", "POST", "PUT", "PATCH", "DELETE"),
     ]
+
+
+async def _open(service: KeysService) -> None:
+    try:
+        await service.open()
+    except Exception as exc:
+        raise AdminError(
+            503, "store_unavailable", f"the keys store cannot be opened: {exc}", None
+        ) from None
 
 
 def token_digest(token: str | None) -> str | None:

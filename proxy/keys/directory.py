@@ -104,6 +104,9 @@ class KeyDirectory:
         self._count = 0
         self.revision = -1
         self.loaded = False
+        # Set by a plugin that serves keys from here: then the gateway does not start
+        # without its store.
+        self.required = False
 
     def __len__(self) -> int:
         return self._count

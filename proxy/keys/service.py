@@ -115,6 +115,16 @@ class KeysService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        if self.ledger.pending and not self.opened:
+            try:  # never opened (the store was down at start): try once more now
+                await asyncio.to_thread(upgrade, self.engine)
+            except Exception as exc:
+                log.error(
+                    "spend ledger: %d rows lost, the keys store cannot be opened: %s",
+                    len(self.ledger.pending),
+                    exc,
+                )
+                self.ledger.pending.clear()
         if self.ledger.pending:
             for attempt in range(5):
                 if await self.ledger.flush():

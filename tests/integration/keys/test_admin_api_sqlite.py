@@ -14,7 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.gateway import RunningGateway
+from proxy.config.errors import ConfigError
+from proxy.config.loader import load_config
+from proxy.observe.metrics import Metrics
+from proxy.runtime import Runtime
+from tests.fixtures.gateway import RunningGateway, write_config
 from tests.integration.keys.helpers import ADMIN, POLICY, TOKEN, chat, config
 
 Factory = Callable[..., Awaitable[RunningGateway]]
@@ -178,3 +182,28 @@ async def test_a_reload_keeps_the_store_and_its_keys(gw: RunningGateway) -> None
         revoked = await admin.delete(f"{api}/keys/{key['id']}")  # the rebuilt admin app
         assert revoked.status_code == 200
         assert (await chat(gw.client, gw.url, key["key"])).status_code == 401
+
+
+async def test_an_unreachable_store_stops_only_policies_that_need_it(
+    gateway_factory: Factory, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the store's folder should be")
+    url = f"sqlite:///{blocked / 'keys.db'}"
+    file_policy = {"runtime": 'description = "no keys"\n'}
+    gw = await gateway_factory(config(url), file_policy)
+    served = await gw.client.post(
+        f"{gw.url}/v1/chat/completions",
+        json={"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]},
+    )
+    assert served.status_code == 200
+    answer = await gw.client.get(f"{gw.admin_url}/-/api/keys", headers=ADMIN)
+    assert answer.status_code == 503
+    assert answer.json()["error"]["type"] == "store_unavailable"
+
+    (tmp_path / "needs").mkdir()
+    path, _, _ = write_config(tmp_path / "needs", config(url), POLICY)
+    runtime = Runtime.build(load_config(path), Metrics())
+    with pytest.raises(ConfigError, match=r"keys\.url: cannot open the keys store"):
+        await runtime.open()
+    await runtime.close()

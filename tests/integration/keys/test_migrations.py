@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
 from sqlalchemy import inspect, text
 
 from proxy.config.models import KeysConfig
@@ -15,13 +14,6 @@ from proxy.keys.db import HEAD, current_revision, make_engine, resolve_url, upgr
 from proxy.keys.models import KeyCreate, KeyRotate, TeamCreate
 from proxy.keys.service import KeysService
 from proxy.keys.store import KeyStore
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'keys.db'}"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 def test_an_empty_database_is_brought_to_the_head_schema(store_url: str, tmp_path: Path) -> None:

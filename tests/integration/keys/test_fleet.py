@@ -1,6 +1,7 @@
-"""Three gateway instances on one PostgreSQL store: keys made or revoked on one are honoured
-by all within a second; spend is exact after concurrent load, streams included, and after
-one instance is stopped with SIGTERM in the middle of it; a restart loses nothing."""
+"""Three gateway instances on one store, a SQLite file and then PostgreSQL: keys made or
+revoked on one are honoured by all within a second; spend is exact after concurrent load,
+streams included, and after one instance is stopped with SIGTERM in the middle of it; a
+restart loses nothing."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ async def _accepts(client: httpx.AsyncClient, url: str, key: str) -> bool:
 
 
 async def test_created_on_a_serves_on_b_and_c_and_revoked_on_b_is_refused_everywhere(
-    gateway_factory: Factory, postgres_url: str
+    gateway_factory: Factory, store_url: str
 ) -> None:
-    text = config(postgres_url).replace('poll_interval = "100ms"', 'poll_interval = "250ms"')
+    text = config(store_url).replace('poll_interval = "100ms"', 'poll_interval = "250ms"')
     a, b, c = [await gateway_factory(text, POLICY) for _ in range(3)]
     async with httpx.AsyncClient(headers=ADMIN, timeout=30) as admin:
         assert (
@@ -129,9 +130,9 @@ async def _make_keys(admin: httpx.AsyncClient, admin_url: str) -> dict[str, str]
 
 
 async def test_spend_is_exact_after_300_concurrent_requests_over_three_instances(
-    gateway_factory: Factory, postgres_url: str
+    gateway_factory: Factory, store_url: str
 ) -> None:
-    gateways = [await gateway_factory(config(postgres_url), POLICY) for _ in range(3)]
+    gateways = [await gateway_factory(config(store_url), POLICY) for _ in range(3)]
     async with (
         httpx.AsyncClient(headers=ADMIN, timeout=60) as admin,
         httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=60)) as client,
@@ -164,9 +165,9 @@ async def test_spend_is_exact_after_300_concurrent_requests_over_three_instances
 
 
 async def test_sigterm_mid_load_loses_no_spend_and_a_restart_loses_nothing(
-    gateway_process_factory: ProcessFactory, postgres_url: str, tmp_path: Path
+    gateway_process_factory: ProcessFactory, store_url: str, tmp_path: Path
 ) -> None:
-    procs = [await gateway_process_factory(config(postgres_url), POLICY) for _ in range(3)]
+    procs = [await gateway_process_factory(config(store_url), POLICY) for _ in range(3)]
     async with (
         httpx.AsyncClient(headers=ADMIN, timeout=60) as admin,
         httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=60)) as client,
@@ -193,7 +194,7 @@ async def test_sigterm_mid_load_loses_no_spend_and_a_restart_loses_nothing(
         # Every instance restarts: keys, teams and spend are all still there.
         for proc in procs:
             proc.stop()
-        again = await gateway_process_factory(config(postgres_url), POLICY)
+        again = await gateway_process_factory(config(store_url), POLICY)
         assert await _accepts(client, again.url, keys[0])
         assert {t["name"] for t in (await admin.get(f"{again.admin_url}/-/api/teams")).json()} == {
             "search",
