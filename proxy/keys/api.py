@@ -166,7 +166,8 @@ def build_routes(service: KeysService, token_digest: str | None) -> list[BaseRou
         if status not in ("all", "active", "revoked", "expired"):
             raise _bad('status: expected "all", "active", "revoked" or "expired"', "status")
         team = request.query_params.get("team")
-        rows, total = await asyncio.to_thread(store.list_keys, team, status, limit, offset)
+        search = request.query_params.get("q")
+        rows, total = await asyncio.to_thread(store.list_keys, team, status, limit, offset, search)
         return _listing(rows, total, offset)
 
     async def get_key(request: Request) -> Response:

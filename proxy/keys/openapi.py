@@ -187,6 +187,12 @@ def openapi_document() -> dict[str, Any]:
     key_filters = [
         {"name": "team", "in": "query", "schema": {"type": "string"}},
         {
+            "name": "q",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "part of the key's id, name or prefix",
+        },
+        {
             "name": "status",
             "in": "query",
             "schema": {"enum": ["all", "active", "revoked", "expired"]},

@@ -217,12 +217,21 @@ class KeyStore:
             return self._key(c, key_id)
 
     def list_keys(
-        self, team: str | None, status: str, limit: int, offset: int
+        self, team: str | None, status: str, limit: int, offset: int, search: str | None = None
     ) -> tuple[list[dict[str, Any]], int]:
         now = self.clock()
         conditions = []
         if team is not None:
             conditions.append(t.teams.c.name == team)
+        if search:
+            pattern = "%" + search.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            conditions.append(
+                or_(
+                    t.keys.c.id.ilike(pattern),
+                    t.keys.c.name.ilike(pattern),
+                    t.keys.c.prefix.ilike(pattern),
+                )
+            )
         if status == "active":
             conditions += [
                 t.keys.c.revoked_at.is_(None),

@@ -44,6 +44,9 @@ async def test_team_and_key_lifecycle_on_the_proxy_path(gw: RunningGateway) -> N
         listed = (await admin.get(f"{api}/keys")).json()
         assert [k["id"] for k in listed] == [key["id"]]
         assert "key" not in listed[0]  # the secret is shown once, at creation
+        found = await admin.get(f"{api}/keys", params={"q": key["prefix"], "team": "search"})
+        assert [k["id"] for k in found.json()] == [key["id"]]
+        assert (await admin.get(f"{api}/keys", params={"q": "zzz-none"})).json() == []
 
         ok = await chat(gw.client, gw.url, key["key"])
         assert ok.status_code == 200, ok.text
