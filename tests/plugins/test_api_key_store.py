@@ -16,8 +16,7 @@ from proxy.keys.store import KeyRow
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Services
 from proxy.state import MemoryStore
-from proxy.testing import FakeReply, FakeUpstream, Harness, Result
-from tests.fixtures.jwks import FakeClock
+from proxy.testing import FakeClock, FakeReply, FakeUpstream, Harness, Result
 
 NOW = 1_800_000_000.0
 CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}
