@@ -1,3 +1,5 @@
-"""sluicegate: a policy gateway for AI traffic."""
+"""sluicegate: a policy gateway for AI traffic (the implementation; see ``sluicegate``)."""
 
-__version__ = "0.1.0"
+from sluicegate import __version__
+
+__all__ = ["__version__"]

@@ -1,5 +1,5 @@
-"""The command line: ``sluicegate serve | check | explain | test | schema``, and the admin
-API's ``keys | teams | spend | audit | db`` (``proxy/keys/cli.py``).
+"""The command line: ``sluicegate serve | check | explain | test | schema | init``, and the
+admin API's ``keys | teams | spend | audit | db`` (``proxy/keys/cli.py``).
 
 ``check`` is what an operator runs before a deploy: it loads everything ``serve`` would,
 prints what each route does, and exits non-zero on any problem.
@@ -17,6 +17,7 @@ from proxy import __version__
 from proxy.config.errors import ConfigError
 from proxy.config.loader import LoadedConfig, load_config
 from proxy.keys import cli as keys_cli
+from proxy.scaffold import TEMPLATES, InitError, builtin_config, init, resolve_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    if getattr(args, "config", "-") is None:
+        args.config = str(_default_config())
     try:
         code: int = args.func(args)
         return code
@@ -42,7 +45,12 @@ def _parser() -> argparse.ArgumentParser:
 
     def command(name: str, help: str, func: object) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
-        sub.add_argument("-c", "--config", default="config.toml", help="config file")
+        sub.add_argument(
+            "-c",
+            "--config",
+            default=None,
+            help="config file (default: $SLUICEGATE_CONFIG, else ./config.toml, else built-in)",
+        )
         sub.add_argument("--profile", default=None, help="overlay config.<profile>.toml")
         sub.set_defaults(func=func)
         return sub
@@ -64,7 +72,44 @@ def _parser() -> argparse.ArgumentParser:
     schema = command("schema", "Write the JSON Schemas of config.toml and policy files.", _schema)
     schema.add_argument("--out", default="docs/schema", help="output folder")
     keys_cli.register(commands)
+    init = commands.add_parser(
+        "init", help="Write a starter config.toml and policies/.", description=_init.__doc__
+    )
+    init.add_argument("directory", help="where to write (created if missing)")
+    init.add_argument("--template", choices=TEMPLATES, default="minimal")
+    init.add_argument("--force", action="store_true", help="replace files already there")
+    init.set_defaults(func=_init)
     return parser
+
+
+def _default_config() -> Path:
+    path = resolve_config(None)
+    if path == builtin_config():
+        print(
+            "no ./config.toml and no $SLUICEGATE_CONFIG: using the built-in default "
+            "(mock provider, default policy); `sluicegate init DIR` writes one to edit",
+            file=sys.stderr,
+        )
+    return path
+
+
+def _init(args: argparse.Namespace) -> int:
+    """Write a starter config.toml and policies/ from a template (minimal: the built-in
+    default; production: a public JWT API and an internal API-key API on redis)."""
+    try:
+        written = init(Path(args.directory), args.template, args.force)
+    except InitError as error:
+        print(f"init: {error}", file=sys.stderr)
+        return 1
+    for path in written.files:
+        print(f"wrote {path}")
+    config = written.directory / "config.toml"
+    if written.env_names:
+        print(f"secrets and settings come from the environment: {', '.join(written.env_names)}")
+    if args.template == "production":
+        print("keys.toml holds a demo key (sk-demo-internal-key): replace it before real use")
+    print(f"next: sluicegate check -c {config} && sluicegate serve -c {config}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import logging
 import os
 from typing import IO, Any
 
+from proxy import __version__
 from proxy.chain import Chain
 from proxy.clientip import ClientIpResolver
 from proxy.config.errors import ConfigError, Problem
@@ -254,6 +255,7 @@ class Runtime:
     def status(self) -> dict[str, Any]:
         config = self.loaded.config
         return {
+            "version": __version__,
             "config_version": self.version,
             "pid": os.getpid(),
             "config_file": str(self.loaded.path),

@@ -3,7 +3,8 @@
 #   scripts/bootstrap.sh           Python environment only (enough to run the gateway)
 #   scripts/bootstrap.sh --system  also the system packages the tests use:
 #                                  redis-server, redis-sentinel, clamd, libmagic, promtool,
-#                                  postgresql
+#                                  postgresql,
+#                                  kubectl (Debian's kubernetes-client: `kubectl kustomize`)
 # Idempotent: what is already there is not installed again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ if [ "$want_system" = 1 ]; then
   dpkg -s libmagic1 >/dev/null 2>&1 || missing+=(libmagic1)
   command -v promtool >/dev/null || missing+=(prometheus)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v kubectl >/dev/null || missing+=(kubernetes-client)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing ${missing[*]}"
     as_root apt-get update -qq

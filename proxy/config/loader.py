@@ -66,9 +66,14 @@ def load_config(
     registry: Registry | None = None,
 ) -> LoadedConfig:
     """Load and check everything; raise ConfigError listing every problem found."""
-    env = os.environ if env is None else env
-    registry = registry or Registry()
     path = Path(path)
+    # The config's own folder, for paths that must not depend on the working directory
+    # (``keys_file = "${SLUICEGATE_CONFIG_DIR}/keys.toml"``); always the loader's, never the env's.
+    env = {
+        **(os.environ if env is None else env),
+        "SLUICEGATE_CONFIG_DIR": str(path.parent.resolve()),
+    }
+    registry = registry or Registry()
     profile = profile or env.get("SLUICEGATE_PROFILE") or None
     digest = hashlib.sha256()
 

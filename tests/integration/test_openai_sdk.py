@@ -15,9 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 async def shipped_gateway(gateway_factory):
     """The default config.toml and policies/, as shipped, on free ports."""
     config = (ROOT / "config.toml").read_text()
-    config = config.replace('listen = ["127.0.0.1:8080"]', 'listen = ["@LISTEN@"]').replace(
-        'admin_listen = "127.0.0.1:9901"', 'admin_listen = "@ADMIN@"'
+    config = config.replace("${SLUICEGATE_LISTEN:-127.0.0.1:8080}", "@LISTEN@").replace(
+        "${SLUICEGATE_ADMIN_LISTEN:-127.0.0.1:9901}", "@ADMIN@"
     )
+    assert "@LISTEN@" in config and "@ADMIN@" in config
     policies = {p.stem: p.read_text() for p in (ROOT / "policies").glob("*.toml")}
     return await gateway_factory(config, policies)
 
