@@ -132,6 +132,10 @@ class KeyRing:
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def tiers(self) -> frozenset[str]:
+        """Every tier some key has."""
+        return frozenset(key.tier for key in self._by_id.values() if key.tier is not None)
+
     def match(self, presented: str) -> ApiKey | None:
         """The key whose hash is ``sha256(presented)``, compared in constant time."""
         digest = hashlib.sha256(presented.encode()).digest()

@@ -121,6 +121,9 @@ class ReservingLimit(Plugin):
         actual = settled_amount(ex.status, ex.usage.reported, self.actual(ex), estimate)
         await self._reserver.settle(held, actual)
 
+    def tiers_named(self) -> frozenset[str]:
+        return frozenset(self._tiers)
+
     def describe(self) -> dict[str, Any]:
         def show(allowances: tuple[Allowance, ...]) -> dict[str, float]:
             return {f"per_{a.window}": a.limit for a in allowances}

@@ -30,7 +30,7 @@ from plugins._store_keys import StoreKeyLimits
 from proxy.allowlist import check_model
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange, Identity
-from proxy.plugin import Plugin, PluginOptions, Services
+from proxy.plugin import ANY_TIER, Plugin, PluginOptions, Services
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 MAX_KEY_BYTES = 512
@@ -147,6 +147,10 @@ class ApiKey(Plugin):
         ex.record_event("auth_failed", self.name, reason, monitored=self.monitoring, **detail)
         message = "an API key is required" if reason == "missing_key" else "invalid API key"
         raise PolicyError(401, "unauthorized", message, _CHALLENGE)
+
+    def tiers_granted(self) -> frozenset[str]:
+        # keys created at runtime (the keys store) may have any tier
+        return ANY_TIER if self._directory is not None else self._keys.tiers()
 
     def describe(self) -> dict[str, Any]:
         return {

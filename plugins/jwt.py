@@ -46,7 +46,7 @@ from proxy.allowlist import check_model
 from proxy.config.types import Duration
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange, Identity
-from proxy.plugin import Plugin, PluginOptions, Services
+from proxy.plugin import ANY_TIER, Plugin, PluginOptions, Services
 
 _INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 _MISSING = {"WWW-Authenticate": "Bearer"}
@@ -324,6 +324,9 @@ class Jwt(Plugin):
         return JSONResponse({"jti": jti, "revoked": await self._denylist.is_listed(jti)})
 
     # -- lifecycle -----------------------------------------------------------------------
+
+    def tiers_granted(self) -> frozenset[str]:
+        return ANY_TIER if self.options.tier_claim else frozenset()  # whatever tokens carry
 
     def describe(self) -> dict[str, Any]:
         o = self.options

@@ -240,6 +240,9 @@ class RateLimit(Plugin):
             for name, value in rate_limit_headers(decisions).items():
                 ex.response_headers[name] = value
 
+    def tiers_named(self) -> frozenset[str]:
+        return frozenset(self.options.tiers)
+
     def describe(self) -> dict[str, Any]:
         every = [*([self._main] if self._main else []), *self._tiers.values(), *self._extra]
         return {

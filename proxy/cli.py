@@ -34,6 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"config error:\n{error}", file=sys.stderr)
         return 1
+    except Exception as exc:  # an operator's command says what went wrong, in one line
+        if args.command == "serve":
+            raise
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,11 +124,19 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from proxy.preflight import preflight
+
     loaded = load_config(args.config, args.profile)
     for line in describe_routes(loaded):
         print(line)
-    for warning in loaded.warnings:
+    found = asyncio.run(preflight(loaded))
+    for warning in [*loaded.warnings, *found.warnings]:
         print(f"warning: {warning}", file=sys.stderr)
+    if found.errors:
+        print("config error:\n" + "\n".join(found.errors), file=sys.stderr)
+        return 1
     if not _check_state(loaded, args.connect):
         return 1
     print(

@@ -174,6 +174,21 @@ class Plugin:
         """What ``/-/status`` and ``sluicegate explain`` show for this plugin (no secrets)."""
         return {}
 
+    def tiers_granted(self) -> frozenset[str]:
+        """The tiers this plugin can give a caller (``identity.tier``), for ``check``'s
+        cross-check: an ``api_key``'s key file lists them. ``ANY_TIER`` when they are not
+        known before a request (a JWT claim, keys created at runtime); empty: sets none."""
+        return frozenset()
+
+    def tiers_named(self) -> frozenset[str]:
+        """The tier names this plugin's options refer to (per-tier limits), for ``check``:
+        a name no caller can have is a typo or a leftover, and ``check`` says so."""
+        return frozenset()
+
+
+# What ``tiers_granted`` answers when any tier may turn up (so nothing is called unused).
+ANY_TIER = frozenset({"*"})
+
 
 class PluginLoadError(Exception):
     """A plugin cannot be found or is malformed."""

@@ -55,8 +55,14 @@ from proxy.pipeline import Pipeline
 from proxy.plugin import Plugin, PluginOptions, Services
 from proxy.routing import Route, RouteTable
 from proxy.state import MemoryStore, StateStore, StateUnavailable
-from proxy.upstream.client import RawHeaders, UpstreamRequest
+from proxy.upstream.client import (
+    RawHeaders,
+    UpstreamConnectError,
+    UpstreamRequest,
+    UpstreamTimeout,
+)
 from proxy.upstream.group import UpstreamGroup
+from proxy.upstream.mock import MockClient
 from proxy.upstream.provider import Provider
 
 Handler = Callable[[UpstreamRequest, bytes], "Awaitable[FakeReply] | FakeReply"]
@@ -181,21 +187,27 @@ class Harness:
         models: dict[str, str] | None = None,
         trusted_proxies: Sequence[str] = (),
         max_body: int = 32 * 1024 * 1024,
+        group: UpstreamGroup | None = None,
+        chain: Chain | None = None,
     ) -> None:
+        """``group``: a real upstream group (e.g. a config's, over ``ScriptedClient``s) in
+        place of the one-target group in front of ``upstream``; ``chain``: a chain built
+        elsewhere (a config's policy, with its ``when`` conditions) in place of ``plugins``."""
         self.metrics = services.metrics if services else Metrics()
         self.store = store or (services.store if services else MemoryStore())
         self.services = services or Services(store=self.store, metrics=self.metrics)
         self.upstream = upstream or FakeUpstream()
-        links = [self._link(i, spec) for i, spec in enumerate(plugins)]
-        self.chain = Chain("test", links)
-        provider = Provider("fake", ProviderConfig(type="mock", models=models), self.upstream)
-        group = UpstreamGroup(
-            "test",
-            UpstreamConfig.model_validate(
-                {"targets": [{"provider": "fake"}], "retry": {"attempts": 1}}
-            ),
-            {"fake": provider},
-        )
+        self.chain = chain or Chain("test", [self._link(i, p) for i, p in enumerate(plugins)])
+        if group is None:
+            provider = Provider("fake", ProviderConfig(type="mock", models=models), self.upstream)
+            group = UpstreamGroup(
+                "test",
+                UpstreamConfig.model_validate(
+                    {"targets": [{"provider": "fake"}], "retry": {"attempts": 1}}
+                ),
+                {"fake": provider},
+            )
+        self.group = group
         route = Route.build(
             0, RouteConfig(match=RouteMatch(), policy="test", upstream="test"), self.chain, group
         )
@@ -284,6 +296,63 @@ class _CapturingReporter(Reporter):
     def completed(self, ex: Exchange) -> None:
         self._into[id(ex.scope)] = ex
         super().completed(ex)
+
+
+class ScriptedClient:
+    """A provider that follows a script, one reply per request (the last one repeats):
+
+    - ``"answer"``: what the built-in mock provider answers (chat, embeddings, streams);
+    - ``"fail"``: the connection fails (``UpstreamConnectError``);
+    - ``"slow"``: no first byte within the timeout (``UpstreamTimeout``), at once: a test
+      never waits for a real timeout;
+    - ``"429"``, ``"500"``, any status: that status with an error body (a 429 says
+      ``retry-after: 1``);
+    - a ``FakeReply``: exactly that.
+
+    ``sent`` lists, per request, the model it asked for and the reply it got.
+    """
+
+    def __init__(self, script: Sequence[str | FakeReply] = ("answer",)) -> None:
+        self.script = list(script) or ["answer"]
+        self.sent: list[tuple[str | None, str]] = []
+        self._mock = MockClient()
+
+    async def send(self, request: UpstreamRequest) -> Any:
+        step = self.script[min(len(self.sent), len(self.script) - 1)]
+        body = request.body
+        if body is not None and not isinstance(body, bytes):
+            body = b"".join([chunk async for chunk in body])
+        model = _model_of(body or b"")
+        self.sent.append((model, step if isinstance(step, str) else f"status {step.status}"))
+        if isinstance(step, FakeReply):
+            return _FakeResponse(step)
+        if step == "answer":
+            forwarded = UpstreamRequest(
+                request.method, request.url, request.headers, body, request.connect_timeout
+            )
+            return await self._mock.send(forwarded)
+        if step == "fail":
+            raise UpstreamConnectError("scripted: the provider cannot be reached")
+        if step == "slow":
+            raise UpstreamTimeout("scripted: no first byte in time", "first_byte")
+        status = int(step)
+        headers: RawHeaders = [(b"content-type", b"application/json")]
+        if status == 429:
+            headers.append((b"retry-after", b"1"))
+        error = {"error": {"type": "scripted", "message": f"scripted {status}"}}
+        return _FakeResponse(FakeReply(status, headers, [orjson.dumps(error)]))
+
+    async def close(self) -> None:
+        return None
+
+
+def _model_of(body: bytes) -> str | None:
+    try:
+        payload = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return None
+    model = payload.get("model") if isinstance(payload, dict) else None
+    return model if isinstance(model, str) else None
 
 
 def make_exchange(

@@ -332,12 +332,53 @@ class TestExpect(Strict):
     headers: dict[str, str] = {}
     body_contains: str | None = None
     error_type: str | None = None
+    provider: str | None = Field(None, description="The provider that answered (needs `route`).")
+    model: str | None = Field(None, description="The model name the provider was sent.")
+
+
+class TestStep(Strict):
+    request: TestRequest
+    expect: TestExpect = TestExpect()
+    repeat: int = Field(1, ge=1, le=10_000, description="Send the request this many times.")
+
+
+# What a scripted provider does with one request: answer it (the mock provider's answer),
+# fail to connect, time out before the first byte, or answer with this HTTP status.
+ProviderReply = Annotated[str, Field(pattern=r"^(answer|fail|slow|[1-5][0-9][0-9])$")]
 
 
 class PolicyTest(Strict):
+    """One request (``request`` + ``expect``) or a sequence (``steps``) on one shared store.
+
+    With ``route``, requests go to that route's real upstream group (its targets, model
+    mapping, balancer, retries and breaker), each provider scripted by ``providers``.
+    """
+
     name: str
-    request: TestRequest
-    expect: TestExpect
+    request: TestRequest | None = None
+    expect: TestExpect = TestExpect()
+    steps: list[TestStep] = []
+    route: str | None = Field(
+        None, description="Send to this route's upstream group instead of the bare mock."
+    )
+    providers: dict[str, list[ProviderReply]] = Field(
+        {},
+        description="provider -> its replies in order, the last one repeating "
+        '("answer", "fail", "slow" or an HTTP status); unscripted providers answer.',
+    )
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> PolicyTest:
+        if (self.request is None) == (not self.steps):
+            raise ValueError("a test has either `request` (with `expect`) or `steps`")
+        if self.providers and self.route is None:
+            raise ValueError("`providers` scripts a route's upstream group: set `route` too")
+        return self
+
+    def sequence(self) -> list[TestStep]:
+        if self.request is not None:
+            return [TestStep(request=self.request, expect=self.expect)]
+        return self.steps
 
 
 class PolicyFile(Strict):

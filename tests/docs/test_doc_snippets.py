@@ -74,7 +74,7 @@ def test_snippet_loads(kind: str, snippet: str, monkeypatch: pytest.MonkeyPatch)
         assert raw["keys"]
         for entry in raw["keys"]:
             KeyEntry.model_validate(entry)
-    elif "plugins" in raw:
+    elif "plugins" in raw or "tests" in raw:
         monkeypatch.syspath_prepend(str(ROOT / "examples" / "acme_guards"))
         policy = PolicyFile.model_validate(raw)
         registry = Registry()
