@@ -20,12 +20,13 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from proxy.cli import main
 from proxy.state.client import keyslot
 from tests.fixtures.gateway import RunningGateway, write_config
 from tests.fixtures.redis import RedisServer, free_port
-from tests.fixtures.redis_topology import Cluster, SentinelSet
+from tests.fixtures.redis_topology import Cluster, SentinelSet, self_role, wait_for
 from tests.fixtures.upstreams import FakeProvider
 from tests.integration.test_limits import Factory, config, post
 from tests.integration.test_resilience import POLICY, chat, target, until
@@ -386,3 +387,54 @@ async def test_ready_fails_while_the_store_is_down_only_when_configured(
     finally:
         redis_server.start()
     assert (await gw.client.get(f"{gw.admin_url}/-/ready")).status_code == 200
+
+
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+async def test_a_planned_failover_is_followed_and_the_old_primary_never_written(
+    gateway_factory: Factory,
+    fake_provider: FakeProvider,
+    request: pytest.FixtureRequest,
+    topology: str,
+) -> None:
+    """The old primary stays up, demoted: a cluster answers MOVED (followed, no error at all);
+    under Sentinel it answers READONLY, and the gateways ask the sentinels again."""
+    url = request.getfixturevalue(f"{topology}_url")
+    conf = config(fake_provider, url, "deny")
+    gws = await three(gateway_factory, conf, {"limits": LIMITS.format(burst=100_000)})
+    users = [f"planned-{i}" for i in range(12)]
+    for user in users:
+        assert (await post(gws[0], **{"x-user": user})).status_code == 200
+    async with Load(gws, users) as load:
+        await asyncio.sleep(0.3)
+        if topology == "cluster":
+            cluster: Cluster = request.getfixturevalue("redis_cluster")
+            old = cluster.masters()[0]
+            replica = next(
+                n for n in cluster.nodes
+                if n.running and cluster.info(n).get("master_port") == str(old.port)
+            )  # fmt: skip
+            with replica.client() as client:
+                client.execute_command("CLUSTER", "FAILOVER")
+            await asyncio.to_thread(wait_for, lambda: self_role(old) == "slave", "the demotion")
+        else:
+            sentinels: SentinelSet = request.getfixturevalue("redis_sentinel")
+            old = sentinels.primary()
+            with redis.Redis(port=sentinels.sentinel_ports[0], socket_timeout=2) as client:
+                client.execute_command("SENTINEL", "FAILOVER", sentinels.service)
+            await asyncio.to_thread(wait_for, lambda: self_role(old) == "slave", "the demotion")
+        switched = time.monotonic()
+        await asyncio.sleep(1.5)
+    statuses = load.statuses()
+    assert 500 not in statuses, statuses
+    late = [r.status_code for at, *_, r in load.results if at > switched + 1.0]
+    assert late and set(late) == {200}  # every gateway writes to the new primary now
+    if topology == "cluster":
+        assert set(statuses) == {200}  # MOVED is followed: not one request noticed
+    with old.client() as raw:
+        assert raw.info("replication")["role"] == "slave"
+    # exact on the new primaries
+    fresh = await three(gateway_factory, conf, {"limits": LIMITS.format(burst=1)})
+    sent = [(fresh[i % 3], f"exact-{i % 6}") for i in range(6 * 4)]
+    results = await asyncio.gather(*(post(gw, **{"x-user": u}) for gw, u in sent))
+    admitted = Counter(u for (_, u), r in zip(sent, results, strict=True) if r.status_code == 200)
+    assert admitted == {f"exact-{i}": 2 for i in range(6)}
