@@ -105,7 +105,10 @@ class Pipeline:
             else:
                 ex.status = 500
         finally:
-            self.reporter.completed(ex)
+            try:
+                self.reporter.completed(ex)
+            except Exception:  # reporting never costs the complete hooks (budgets, limits)
+                log.exception("reporting failed", extra={"request_id": ex.request_id})
             if ex.route is not None and ex.route.chain.has_complete:
                 # After the last byte went out, in this task: cheaper than a task per request,
                 # still invisible to the client, and counted as in flight so a reload or a
@@ -217,7 +220,10 @@ class Pipeline:
             return 0
         if value in admission.priorities:
             return admission.priorities[value]
-        return int(value) if value.lstrip("-").isdigit() else 0
+        # A header is the client's: only a short plain integer counts (a 5000-digit one made
+        # int() raise, issue 17 L10); anything else is the default priority.
+        digits = value[1:] if value[:1] == "-" else value
+        return int(value) if 0 < len(digits) <= 9 and digits.isascii() and digits.isdigit() else 0
 
     async def _relay(
         self,

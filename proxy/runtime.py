@@ -79,7 +79,9 @@ class Runtime:
             if config.server.access_log
             else None
         )
-        self.reporter = Reporter(metrics, access_log, self.keys.ledger)
+        self.reporter = Reporter(
+            metrics, access_log, self.keys.ledger, models=self._model_names()
+        )
         self.pipeline = Pipeline(
             self.routes,
             ClientIpResolver(config.server.trusted_proxies),
@@ -91,6 +93,20 @@ class Runtime:
         # Created only when the runtime retires; set when its last request is done.
         self._idle: asyncio.Event | None = None
         self._closed = False
+
+    def _model_names(self) -> frozenset[str]:
+        """Every model name the config declares (aliases, provider names, priced models): the
+        only values the token and cost metrics take as labels, besides ``other``."""
+        names: set[str] = set()
+        for provider in self.providers.values():
+            names.update(provider.models or {})
+            names.update((provider.models or {}).values())
+            names.update(provider.pricing)
+        for group in self.groups.values():
+            for target in group.targets:
+                names.update(target.models or {})
+                names.update((target.models or {}).values())
+        return frozenset(names)
 
     @classmethod
     def build(

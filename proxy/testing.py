@@ -189,6 +189,7 @@ class Harness:
         max_body: int = 32 * 1024 * 1024,
         group: UpstreamGroup | None = None,
         chain: Chain | None = None,
+        upstream_options: Mapping[str, Any] | None = None,
     ) -> None:
         """``group``: a real upstream group (e.g. a config's, over ``ScriptedClient``s) in
         place of the one-target group in front of ``upstream``; ``chain``: a chain built
@@ -204,6 +205,7 @@ class Harness:
                 "test",
                 UpstreamConfig.model_validate(
                     {"targets": [{"provider": "fake"}], "retry": {"attempts": 1}}
+                    | dict(upstream_options or {})
                 ),
                 {"fake": provider},
             )

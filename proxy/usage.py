@@ -9,10 +9,18 @@ The same pass notes the ``model`` the provider says answered (``ex.usage.respons
 for traces' ``gen_ai.response.model``): taken from the parsed JSON body, or, on a stream,
 from the first event that names it: one regex search over the stream's first 16 KB of
 whole lines at most (the final usage event names it too).
+
+A provider's counts are not trusted to be sane (issue 17, M6): each one goes through
+``token_count``, which turns anything that is not a whole non-negative number (a string, a
+list, ``NaN``, a boolean) into 0, truncates a float, and clamps to ``MAX_TOKENS`` — so a
+hostile or buggy provider can never make metering raise (which once truncated the client's
+response and skipped every ``on_complete`` hook), and a ``1e300``-token answer is still
+charged, at the cap.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -23,10 +31,30 @@ from proxy.exchange import Exchange
 _METERED_SUFFIXES = ("/chat/completions", "/completions", "/embeddings", "/responses")
 _JSON_CAP = 4 * 1024 * 1024
 _TAIL = 16 * 1024
-_TOKENS = re.compile(rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens)"\s*:\s*(\d+)')
+# Counts in bytes that orjson refuses (a 1e400 overflows a double) or that were cut: any
+# JSON number, parsed with ``float`` so that no length of digits can raise.
+_TOKENS = re.compile(
+    rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens)"\s*:\s*(-?[0-9][0-9.eE+-]*)'
+)
+# A trillion tokens: far above any real answer, small enough that every sum, price product,
+# redis INCRBY and Prometheus counter built on it stays exact and finite.
+MAX_TOKENS = 10**12
 # A top-level "model" string; inside JSON strings quotes are escaped, so prompt or completion
 # text cannot fake one. Names with escapes or longer than 256 bytes are not recorded.
 _MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,256})"')
+
+
+def token_count(value: Any) -> int:
+    """A provider's token count made safe: a whole number in ``[0, MAX_TOKENS]``; 0 for junk."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return min(max(value, 0), MAX_TOKENS)
+    if isinstance(value, float):
+        if math.isnan(value) or value <= 0:
+            return 0
+        return MAX_TOKENS if value >= MAX_TOKENS else int(value)
+    return 0
 
 
 def metered(path: str) -> bool:
@@ -156,9 +184,9 @@ class UsageMeter:
         if not usage:
             return
         target = self._ex.usage
-        target.input_tokens = int(usage.get("prompt_tokens", usage.get("input_tokens", 0)) or 0)
-        target.output_tokens = int(
-            usage.get("completion_tokens", usage.get("output_tokens", 0)) or 0
+        target.input_tokens = token_count(usage.get("prompt_tokens", usage.get("input_tokens")))
+        target.output_tokens = token_count(
+            usage.get("completion_tokens", usage.get("output_tokens"))
         )
         target.reported = True
 
@@ -170,7 +198,7 @@ def _usage_in_event(event: bytes) -> tuple[dict[str, Any] | None, bool, str | No
             try:
                 payload = orjson.loads(line[5:])
             except orjson.JSONDecodeError:
-                return None, False, None
+                return _tokens_in(event), False, None
             if isinstance(payload, dict) and isinstance(payload.get("usage"), dict):
                 return payload["usage"], not payload.get("choices"), _model_of(payload)
     return None, False, None
@@ -182,13 +210,23 @@ def _usage_in_json(body: bytes, truncated: bool) -> tuple[dict[str, Any] | None,
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return None, None
+            return _tokens_in(body), None
         if not isinstance(payload, dict):
             return None, None
         usage = payload.get("usage")
         return (usage if isinstance(usage, dict) else None), _model_of(payload)
-    found = {name.decode(): int(value) for name, value in _TOKENS.findall(body)}
-    return found or None, None
+    return _tokens_in(body), None
+
+
+def _tokens_in(data: bytes) -> dict[str, Any] | None:
+    """Token counts found by pattern where the JSON could not be parsed whole."""
+    found: dict[str, Any] = {}
+    for name, value in _TOKENS.findall(data):
+        try:
+            found[name.decode()] = float(value)
+        except ValueError:
+            found[name.decode()] = 0
+    return found or None
 
 
 def _model_of(payload: dict[str, Any]) -> str | None:

@@ -92,11 +92,20 @@ class Reporter:
     """Runs after every exchange; owned by a Runtime, shares the process-wide Metrics."""
 
     def __init__(
-        self, metrics: Metrics, access_log: AccessLog | None, ledger: SpendLedger | None = None
+        self,
+        metrics: Metrics,
+        access_log: AccessLog | None,
+        ledger: SpendLedger | None = None,
+        *,
+        models: frozenset[str] | None = None,
     ) -> None:
         self.metrics = metrics
         self.access_log = access_log
         self.ledger = ledger
+        # Model names are chosen by clients on a pass-through provider: only the configured
+        # ones become label values, the rest are one ``other`` series (issue 17, L9). None
+        # (a harness without a config) keeps every name.
+        self._models = models
         # Label lookups hash and lock; the few (route, status class) children are kept here.
         self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
         self._token_children: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
@@ -114,7 +123,11 @@ class Reporter:
         return children
 
     def _usage_children(self, provider: str | None, model: str | None) -> tuple[Any, Any, Any]:
-        key = (provider or "unknown", model or "unknown")
+        if model is None:
+            model = "unknown"
+        elif self._models is not None and model not in self._models:
+            model = "other"
+        key = (provider or "unknown", model)
         children = self._token_children.get(key)
         if children is None:
             tokens = self.metrics.tokens
@@ -127,12 +140,37 @@ class Reporter:
         return children
 
     def completed(self, ex: Exchange) -> None:
+        """Every step runs whatever another one did: a metric that raises must not cost the
+        security events, the access line, or (in Pipeline.handle) the complete hooks."""
+        steps = (
+            self._count,
+            self._security_events,
+            self._count_usage,
+            self._record_spend,
+            self._write_access,
+        )
+        for step in steps:
+            try:
+                step(ex)
+            except Exception:
+                log.exception("reporting step %s failed", step.__name__, extra=_ids(ex))
+        if ex.trace is not None:
+            self._finish_trace(ex)
+
+    def _count(self, ex: Exchange) -> None:
         route_name = ex.route.name if ex.route else "none"
         requests, seconds = self._children(route_name, ex.status)
         requests.inc()
         seconds.observe(ex.elapsed)
+
+    def _security_events(self, ex: Exchange) -> None:
         for event in ex.events:
-            self._security_event(ex, event)
+            try:
+                self._security_event(ex, event)
+            except Exception:
+                log.exception("security event %s not reported", event.type, extra=_ids(ex))
+
+    def _count_usage(self, ex: Exchange) -> None:
         usage = ex.usage
         if usage.reported:
             tokens_in, tokens_out, cost = self._usage_children(usage.provider, usage.model)
@@ -140,10 +178,12 @@ class Reporter:
             tokens_out.inc(usage.output_tokens)
             if usage.cost:
                 cost.inc(usage.cost)
+
+    def _record_spend(self, ex: Exchange) -> None:
         if self.ledger is not None:
             self.ledger.record(ex)
-        if ex.trace is not None:
-            self._finish_trace(ex)
+
+    def _write_access(self, ex: Exchange) -> None:
         if self.access_log is not None:
             # A full disk or a closed stdout must not fail requests.
             with contextlib.suppress(OSError, ValueError):
@@ -158,7 +198,7 @@ class Reporter:
         try:
             finish(ex)
         except Exception:  # a tracer's failure is logged, never the request's
-            log.exception("trace finish failed", extra={"request_id": ex.request_id})
+            log.exception("trace finish failed", extra=_ids(ex))
 
     def _security_event(self, ex: Exchange, event: Any) -> None:
         self.metrics.security_events.labels(
@@ -188,3 +228,7 @@ class Reporter:
         """Flush what is buffered. (Complete hooks run inside the request's own task, so a
         runtime's in-flight count already covers them.)"""
         self.flush()
+
+
+def _ids(ex: Exchange) -> dict[str, Any]:
+    return {"request_id": ex.request_id}
