@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from proxy.clientip import address_unit
 from proxy.config.types import RateValue
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange
@@ -56,16 +57,12 @@ def _route(ex: Exchange) -> str | None:
     return ex.route.name if ex.route else None
 
 
-def _ip(ex: Exchange) -> str | None:
-    return ex.client_ip or None
-
-
 def _global(ex: Exchange) -> str | None:
     return "*"
 
 
 _PARTS: dict[str, Part] = {
-    "ip": _ip,
+    "ip": lambda ex: ex.client_ip or None,  # replaced per KeySpec by its prefix-aware part
     "identity.subject": _identity_subject,
     "identity.key": _identity_key,
     "identity.tier": _identity_tier,
@@ -112,12 +109,25 @@ class KeySpec:
     ``ip=<client ip>`` (documented fallback) and ``fell_back`` tells the caller it happened.
     """
 
-    def __init__(self, spec: Sequence[str]) -> None:
+    def __init__(self, spec: Sequence[str], ipv6_prefix: int = 64) -> None:
         self.spec = tuple(spec)
+        self._prefix = ipv6_prefix
         self._parts: list[tuple[str, Part]] = [
-            (name, _PARTS[name] if name in _PARTS else _header(name[len("header.") :]))
+            (
+                name,
+                self._ip
+                if name == "ip"
+                else _PARTS[name]
+                if name in _PARTS
+                else _header(name[len("header.") :]),
+            )
             for name in self.spec
         ]
+
+    def _ip(self, ex: Exchange) -> str | None:
+        """The client's address, an IPv6 one as its /ipv6_prefix network: rotating addresses
+        inside one /64 is one bucket, as it is one ban (issue 17, M1)."""
+        return address_unit(ex.client_ip, self._prefix) if ex.client_ip else None
 
     def __str__(self) -> str:
         return "+".join(self.spec)
@@ -131,11 +141,11 @@ class KeySpec:
             if value is None:
                 fell_back = True
                 if name != "ip" and "ip" not in self.spec:
-                    out.append("ip=" + (ex.client_ip or "unknown"))
+                    out.append("ip=" + (self._ip(ex) or "unknown"))
                 continue
             out.append(f"{name}={_bounded(value)}")
         if not out:
-            out.append("ip=" + (ex.client_ip or "unknown"))
+            out.append("ip=" + (self._ip(ex) or "unknown"))
         # Dedupe in case two parts both fell back to the address.
         return "|".join(dict.fromkeys(out)), fell_back
 

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plugins._limits import retry_after
+from proxy.clientip import address_unit, parse_address
 from proxy.config.types import Duration
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange
@@ -97,10 +98,10 @@ class IpFilter(Plugin):
         self._unit = lru_cache(maxsize=65536)(self.ban_unit)
 
     def _judge(self, address: str) -> str | None:
-        """Why a static list refuses ``address``, or None when it may pass."""
-        try:
-            ip = ip_address(address.strip("[]"))
-        except ValueError:
+        """Why a static list refuses ``address``, or None when it may pass. A mapped IPv6
+        address is judged as the IPv4 address it carries (issue 17, M2)."""
+        ip = parse_address(address)
+        if ip is None:
             return "unparsable client address" if self._allow else None
         if self._allow and not any(ip in net for net in self._allow if net.version == ip.version):
             return "address not in allow list"
@@ -110,16 +111,7 @@ class IpFilter(Plugin):
 
     def ban_unit(self, address: str) -> str:
         """What a ban covers: the address (IPv4) or its /ipv6_prefix network (IPv6)."""
-        try:
-            ip = ip_address(address.strip("[]"))
-        except ValueError:
-            return address
-        if ip.version == 6:
-            if ip.ipv4_mapped is not None:
-                return str(ip.ipv4_mapped)
-            if self.options.ipv6_prefix < 128:
-                return str(ip_network(f"{ip}/{self.options.ipv6_prefix}", strict=False))
-        return str(ip)
+        return address_unit(address, self.options.ipv6_prefix)
 
     async def on_request(self, ex: Exchange) -> Response | None:
         reason = self._verdict(ex.client_ip)

@@ -113,6 +113,13 @@ class RateLimit(Plugin):
             description="Bucket namespace: entries with the same name, key and limit share "
             "buckets (also across policies); different names keep them apart.",
         )
+        ipv6_prefix: int = Field(
+            64,
+            ge=32,
+            le=128,
+            description='With key "ip": IPv6 clients share one bucket per network of this size '
+            "(as ip_filter bans them); 128 counts each address.",
+        )
         headers: bool = Field(True, description="Add RateLimit and X-RateLimit-* headers.")
         key_limits: bool = Field(
             True,
@@ -151,7 +158,7 @@ class RateLimit(Plugin):
 
     def __init__(self, options: Options, services: Services) -> None:
         super().__init__(options, services)
-        key = KeySpec(check_key_spec(options.key))
+        key = KeySpec(check_key_spec(options.key), options.ipv6_prefix)
         self._main: _Limiter | None = None
         if options.limit is not None:
             self._main = self._build("default", key, options.limit, options.burst, options.cost)
@@ -163,7 +170,9 @@ class RateLimit(Plugin):
         self._extra = [
             self._build(
                 spec.name or f"limit{i + 1}",
-                KeySpec(check_key_spec(spec.key)) if spec.key is not None else key,
+                KeySpec(check_key_spec(spec.key), options.ipv6_prefix)
+                if spec.key is not None
+                else key,
                 spec.limit,
                 spec.burst,
                 options.cost if spec.cost is None else spec.cost,

@@ -28,7 +28,7 @@ from proxy.body import (
     single,
 )
 from proxy.chain import Chain, ChunkFilter
-from proxy.clientip import ClientIpResolver
+from proxy.clientip import ClientIpResolver, normalise
 from proxy.disconnect import DisconnectWatcher
 from proxy.errors import GatewayError, sse_error_event
 from proxy.exchange import BODY_METHODS, ClientDisconnected, Exchange
@@ -72,9 +72,10 @@ class Pipeline:
     async def handle(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         client = scope.get("client")
         peer = client[0] if client else ""
-        ex = Exchange(scope, receive, client_ip=peer, max_body=self.max_body)
+        ex = Exchange(scope, receive, client_ip=normalise(peer), max_body=self.max_body)
         if self.resolver.enabled:
-            ex.client_ip = self.resolver.resolve(peer, ex.request_headers.get("x-forwarded-for"))
+            resolver = self.resolver
+            ex.client_ip = resolver.resolve(peer, resolver.field_lines(scope["headers"]))
         ex.request_id = self._ids.next()
         try:
             route = self.routes.match(ex.method, ex.path, scope["headers"])
@@ -176,7 +177,9 @@ class Pipeline:
             ex.request_headers.raw,
             peer=peer,
             scheme=ex.scope.get("scheme", "http"),
-            forwarded_for=ex.request_headers.get("x-forwarded-for") if trusted else None,
+            forwarded_for=", ".join(ex.request_headers.getlist("x-forwarded-for"))
+            if trusted
+            else None,
             drop_accept_encoding=filtered,
         )
         return Outbound(

@@ -84,7 +84,7 @@ class Runtime:
         )
         self.pipeline = Pipeline(
             self.routes,
-            ClientIpResolver(config.server.trusted_proxies),
+            ClientIpResolver(config.server.trusted_proxies, config.server.client_ip_header),
             config.server.max_body,
             self.reporter,
         )

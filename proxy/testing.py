@@ -190,6 +190,7 @@ class Harness:
         group: UpstreamGroup | None = None,
         chain: Chain | None = None,
         upstream_options: Mapping[str, Any] | None = None,
+        client_ip_header: str = "x-forwarded-for",
     ) -> None:
         """``group``: a real upstream group (e.g. a config's, over ``ScriptedClient``s) in
         place of the one-target group in front of ``upstream``; ``chain``: a chain built
@@ -213,7 +214,7 @@ class Harness:
         route = Route.build(
             0, RouteConfig(match=RouteMatch(), policy="test", upstream="test"), self.chain, group
         )
-        resolver = ClientIpResolver([_network(p) for p in trusted_proxies])
+        resolver = ClientIpResolver([_network(p) for p in trusted_proxies], client_ip_header)
         self._exchanges: dict[int, Exchange] = {}
         reporter = _CapturingReporter(self.metrics, self._exchanges)
         self.pipeline = Pipeline(RouteTable([route]), resolver, max_body, reporter)
@@ -232,14 +233,15 @@ class Harness:
         method: str = "GET",
         path: str = "/v1/chat/completions",
         *,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         json: Any = None,
         body: bytes | None = None,
         query: str = "",
         client_ip: str = "127.0.0.1",
     ) -> Result:
         """Send one request through the chain; waits for on_complete hooks to finish."""
-        raw_headers = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+        pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
+        raw_headers = [(k.lower().encode(), v.encode()) for k, v in pairs]
         if json is not None:
             body = orjson.dumps(json)
             if not any(k == b"content-type" for k, _ in raw_headers):
@@ -500,3 +502,59 @@ class FakeHttp(httpx.AsyncClient):
         if callable(reply):
             return reply(request)
         return httpx.Response(200, json=dict(reply))
+
+
+@dataclass
+class RawReply:
+    """What a raw HTTP/1.1 exchange got back (see ``raw_http``)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k == name), None)
+
+
+async def raw_http(
+    port: int,
+    head: str | bytes,
+    body: bytes = b"",
+    *,
+    host: str = "127.0.0.1",
+    timeout: float = 10.0,
+) -> RawReply:
+    """Send bytes exactly as given (no client library to merge, reorder or normalise header
+    lines or the path) and read the answer until the server closes. ``head`` is the request
+    line and header lines, each ending in CRLF; ``Connection: close`` and the blank line are
+    added. For hostile-client tests."""
+    raw = head.encode("latin-1") if isinstance(head, str) else head
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(raw + b"Connection: close\r\n\r\n" + body)
+        await writer.drain()
+        data = await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+    head_bytes, _, payload = data.partition(b"\r\n\r\n")
+    status_line, *lines = head_bytes.decode("latin-1").split("\r\n")
+    headers = [
+        (name.strip().lower(), value.strip())
+        for name, _, value in (line.partition(":") for line in lines)
+    ]
+    if any(k == "transfer-encoding" and "chunked" in v.lower() for k, v in headers):
+        payload = _dechunk(payload)
+    return RawReply(int(status_line.split()[1]), headers, payload)
+
+
+def _dechunk(data: bytes) -> bytes:
+    out = bytearray()
+    while data:
+        size_line, _, data = data.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out += data[:size]
+        data = data[size + 2 :]
+    return bytes(out)

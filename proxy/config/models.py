@@ -36,7 +36,12 @@ class ServerConfig(Strict):
     )
     workers: int = Field(1, ge=1, le=256, description="Worker processes.")
     trusted_proxies: list[Network] = Field(
-        [], description="CIDRs whose X-Forwarded-For is believed (rightmost untrusted hop wins)."
+        [], description="CIDRs whose forwarding header is believed (rightmost untrusted hop wins)."
+    )
+    client_ip_header: Literal["x-forwarded-for", "forwarded"] = Field(
+        "x-forwarded-for",
+        description="The header the trusted proxies write: X-Forwarded-For, or RFC 7239 "
+        "Forwarded (for=). Only this one is read; all of its field lines count.",
     )
     max_body: ByteSize = Field(
         32 * 1024 * 1024, description="Largest request body the gateway buffers (JSON routing)."

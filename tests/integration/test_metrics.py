@@ -22,6 +22,8 @@ CONFIG = """
 type = "openai"
 base_url = "{url}"
 api_key = "test"
+# a declared model name: only those become metric labels (a client's own name is "other")
+models = {{ "fake-model" = "fake-model" }}
 
 [upstreams.chat]
 targets = [{{ provider = "fake" }}]
@@ -147,6 +149,8 @@ DECISIONS_CONFIG = """
 type = "openai"
 base_url = "{url}"
 api_key = "test"
+# a declared model name: only those become metric labels (a client's own name is "other")
+models = {{ "fake-model" = "fake-model" }}
 
 [upstreams.chat]
 targets = [{{ provider = "fake" }}]
