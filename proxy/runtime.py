@@ -79,9 +79,7 @@ class Runtime:
             if config.server.access_log
             else None
         )
-        self.reporter = Reporter(
-            metrics, access_log, self.keys.ledger, models=self._model_names()
-        )
+        self.reporter = Reporter(metrics, access_log, self.keys.ledger, models=self._model_names())
         self.pipeline = Pipeline(
             self.routes,
             ClientIpResolver(config.server.trusted_proxies, config.server.client_ip_header),

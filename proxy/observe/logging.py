@@ -2,6 +2,11 @@
 
 Operators ship these lines to a log store; one JSON object a line, with the request id when
 there is one, is what those stores index best.
+
+A line must never vanish because of what is in it (issue 17, L5): a lone surrogate from a
+JWT header (``{"alg": "\\ud800"}``), an integer past 64 bits, a key that is not a string —
+each once made orjson raise and took a security event with it. ``safe_dumps`` tries the fast
+path and, only when it fails, rewrites the values into what JSON can carry and tries again.
 """
 
 from __future__ import annotations
@@ -22,14 +27,46 @@ class JsonFormatter(logging.Formatter):
             "ts": _timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": _message(record),
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+        return safe_dumps(entry).decode()
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # arguments that do not fit the format: keep both, lose nothing
+        return f"{record.msg!s} {record.args!r}"
+
+
+def safe_dumps(entry: dict[str, Any]) -> bytes:
+    """``entry`` as one JSON object, whatever its values hold."""
+    try:
+        return orjson.dumps(entry, default=str)
+    except (TypeError, ValueError):
+        return orjson.dumps(_plain(entry, 0), default=str)
+
+
+def _plain(value: Any, depth: int) -> Any:
+    """A JSON-safe copy: text with surrogates or bad bytes escaped, big ints as text."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**64 else str(value)
+    if depth > 16:
+        return _plain(repr(value), 0)
+    if isinstance(value, dict):
+        return {_plain(str(k), 0): _plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(item, depth + 1) for item in value]
+    return _plain(str(value), 0)
 
 
 def _timestamp(created: float) -> str:

@@ -14,9 +14,8 @@ import sys
 import time
 from typing import IO, TYPE_CHECKING, Any
 
-import orjson
-
 from proxy.exchange import Exchange
+from proxy.observe.logging import safe_dumps
 from proxy.observe.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -74,7 +73,7 @@ class AccessLog:
             # Set when a tracing plugin sampled this request: joins the line to its trace.
             "trace_id": getattr(ex.trace, "trace_id", None) if ex.trace is not None else None,
         }
-        self._stream.write(orjson.dumps(line) + b"\n")
+        self._stream.write(safe_dumps(line) + b"\n")
         if not self._flush_pending:
             try:
                 asyncio.get_running_loop().call_later(self.FLUSH_AFTER, self.flush)
