@@ -23,7 +23,7 @@ import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -43,12 +43,34 @@ from scanners.text import (
     check_pattern,
     sanitize,
 )
-from scanners.text.extract import JOINED, extract_texts, joined_parts, part_group
+from scanners.text.extract import (
+    FIELDS,
+    JOINED,
+    extract_texts,
+    joined_parts,
+    part_group,
+    writable,
+)
 
 Action = Literal["block", "redact", "log"]
-BodyField = Literal["messages", "prompt", "input"]
-_DEFAULT_FIELDS: tuple[BodyField, ...] = ("messages", "prompt", "input")
+BodyField = Literal[
+    "messages",
+    "prompt",
+    "suffix",
+    "input",
+    "instructions",
+    "system",
+    "tools",
+    "functions",
+    "response_format",
+    "text",
+    "prediction",
+    "tool_choice",
+]
+_DEFAULT_FIELDS: tuple[BodyField, ...] = get_args(BodyField)
+assert set(_DEFAULT_FIELDS) == set(FIELDS), "BodyField must name every extracted field"
 _DEFAULT_ACTIONS: dict[str, Action] = {"pii": "redact"}
+_TOP = re.compile(r"[A-Za-z_]\w*")  # a path's top-level field
 _PATH_TOKEN = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
 _HEADER = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
@@ -91,7 +113,13 @@ class InputScan(Plugin):
         rules: list[CustomRule] = Field(default_factory=list, description="Custom checks.")
         fields: list[BodyField] = Field(
             default_factory=lambda: list(_DEFAULT_FIELDS),
-            description="Body fields whose text is scanned.",
+            description="Top-level body fields whose text is scanned; by default every one the "
+            "model reads, across the chat, completions, embeddings, responses and messages APIs.",
+        )
+        other_bodies: Literal["refuse", "pass"] = Field(
+            "refuse",
+            description="A request body that is neither JSON (whatever its Content-Type says) "
+            "nor multipart: refuse it with 400, or pass it on unscanned.",
         )
         query: bool = Field(False, description="Also scan the decoded query string.")
         headers: list[str] = Field(default_factory=list, description="Also scan these headers.")
@@ -159,15 +187,11 @@ class InputScan(Plugin):
 
     async def on_request(self, ex: Exchange) -> Response | None:
         located = self._extra_texts(ex)
-        payload: Any = None
-        if ex.body_loaded or (ex.method in BODY_METHODS and ex.is_json):
-            payload = await ex.json()
-            if isinstance(payload, dict):
-                located += [
-                    (path, text)
-                    for path, text in extract_texts(payload)
-                    if path.split("[", 1)[0].split(".", 1)[0] in self._fields
-                ]
+        payload: Any = await self._payload(ex)
+        if isinstance(payload, dict):
+            located += [
+                (path, text) for path, text in extract_texts(payload) if _top(path) in self._fields
+            ]
         if not located:
             return None
         located += joined_parts(located)
@@ -179,6 +203,23 @@ class InputScan(Plugin):
             result = self.scanner.scan(texts)
         self._judge(ex, located, result, payload)
         return None
+
+    async def _payload(self, ex: Exchange) -> Any:
+        """The body as the provider will read it. Whether it is JSON is decided by parsing,
+        not by the client's Content-Type: the same chat body sent as ``text/plain`` or with
+        no type at all is read by the provider all the same (issue 17, M5). A body that does
+        not parse is refused (``other_bodies``); multipart is upload_scan's."""
+        if not ex.body_loaded and not (ex.method in BODY_METHODS and ex.has_body):
+            return None
+        media = ex.media_type
+        if media.startswith("multipart/") and not ex.body_loaded:
+            return None
+        if ex.is_json or self.options.other_bodies == "refuse":
+            return await ex.json()  # a 400 envelope when it does not parse
+        try:
+            return await ex.json()
+        except PolicyError:
+            return None
 
     def _extra_texts(self, ex: Exchange) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
@@ -266,9 +307,15 @@ def _rewrite(scanner: TextScanner, full: str, scanned: ScannedText, checks: set[
     return text
 
 
+def _top(path: str) -> str:
+    match = _TOP.match(path)
+    return match.group() if match else ""
+
+
 def _is_body_path(path: str) -> bool:
-    """Whether a redaction can be written back at `path` (a joined text cannot)."""
-    return path != "query" and not path.startswith("header.") and not path.endswith(JOINED)
+    """Whether a redaction can be written back at `path` (a joined text, a schema or a
+    file's data cannot)."""
+    return path != "query" and not path.startswith("header.") and writable(path)
 
 
 def _set_path(document: Any, path: str, value: str) -> None:

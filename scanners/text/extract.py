@@ -1,44 +1,113 @@
-"""Where the user-controlled text lives in an OpenAI-compatible request body.
+"""Where the text a model will read lives in a request body, per API.
 
-Chat `messages[].content` (a string, or a multimodal array whose `{"type": "text"}` parts carry
-text), legacy completions `prompt` (string or list of strings) and embeddings/responses `input`
-(string, list of strings, or a list of message-like objects). Each text comes with a path such as
-`messages[2].content[0].text`, so a finding can say where it was without quoting it.
+A scan is only as good as what it is shown: a text the provider turns into model input and
+the scanner never sees is a way around every check (issue 17, M4). So this module names each
+such place for every API the gateway fronts, with a path such as
+`messages[2].content[0].text`, so a finding can say where it was without quoting it:
+
+- Chat Completions: `messages[].content` (a string or text parts), `name`, `refusal`,
+  `tool_calls[].function.{name,arguments}` and the legacy `function_call`; `tools[]` and
+  legacy `functions[]` (name, description, the parameters schema); `response_format`'s JSON
+  schema; `prediction`; `tool_choice`.
+- Legacy completions: `prompt` (string or list of strings) and `suffix`; embeddings and
+  moderations: `input`.
+- Responses: `instructions`; `input` as a string or items of every kind (messages and their
+  parts, `function_call` arguments, `function_call_output`, `input_file` data, reasoning
+  summaries); flat `tools[]`; `text.format`'s schema.
+- Anthropic Messages: `system` (string or text blocks); content blocks `text`, `tool_use`
+  input, `tool_result` content, `document` text sources; `tools[].input_schema`.
+
+A schema or a tool's input is one text (its compact JSON, keys included: a property name is
+read too) at a path ending in ``WHOLE``; a file's decoded data is at a path ending in ``FILE``.
+Neither can be rewritten in place, so a redaction there becomes a block (``writable``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import orjson
 
 TextAt = tuple[str, str]
 """(path in the JSON body, the text found there)."""
 
+WHOLE = "#json"
+"""Path suffix of a JSON value scanned as its compact serialisation (schemas, tool input)."""
+FILE = "#file"
+"""Path suffix of a file's decoded data (`input_file.file_data`, a base64 document source)."""
+JOINED = "[*]"
+"""Path suffix of a content array's parts joined into one text (`messages[0].content[*]`)."""
+
+# Parts whose "text" is text the model reads, across the three APIs.
+_TEXT_PARTS = frozenset({"text", "input_text", "output_text", "summary_text", "refusal"})
+_FILE_CAP = 4 * 1024 * 1024  # decoded file data scanned at most (the scanner caps it again)
+
 
 def extract_texts(payload: Mapping[str, Any]) -> list[TextAt]:
-    """Pull every user-supplied text out of a chat, completions or embeddings request body."""
+    """Every text in a chat, completions, embeddings, responses or messages request body."""
     found: list[TextAt] = []
-    messages = payload.get("messages")
-    if isinstance(messages, list):
-        for i, message in enumerate(messages):
-            if isinstance(message, Mapping):
-                _content(found, f"messages[{i}].content", message.get("content"))
-    for key in ("prompt", "input"):
+    for key, extract in _TOP_LEVEL.items():
         value = payload.get(key)
-        if isinstance(value, str):
-            found.append((key, value))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, str):
-                    found.append((f"{key}[{i}]", item))
-                elif isinstance(item, Mapping):
-                    # Responses API: input=[{"role": ..., "content": str | [parts]}] or a part
-                    if "content" in item:
-                        _content(found, f"{key}[{i}].content", item.get("content"))
-                    else:
-                        _part(found, f"{key}[{i}]", item)
+        if value is not None:
+            extract(found, key, value)
     return found
+
+
+def writable(path: str) -> bool:
+    """Whether a redacted text can be written back at ``path`` in the body."""
+    return not path.endswith((JOINED, WHOLE, FILE))
+
+
+# -- the fields ---------------------------------------------------------------------------
+
+
+def _messages(found: list[TextAt], path: str, messages: Any) -> None:
+    if not isinstance(messages, list):
+        return
+    for i, message in enumerate(messages):
+        if isinstance(message, Mapping):
+            _item(found, f"{path}[{i}]", message)
+
+
+def _item(found: list[TextAt], path: str, item: Mapping[str, Any]) -> None:
+    """A chat message, an Anthropic message, or a Responses input item of any type."""
+    if "content" in item:
+        _content(found, f"{path}.content", item.get("content"))
+    for key in ("name", "refusal", "arguments", "summary", "input"):
+        value = item.get(key)
+        if isinstance(value, str):
+            found.append((f"{path}.{key}", value))
+        elif key == "summary" and isinstance(value, list):
+            _content(found, f"{path}.summary", value)
+        elif key == "input" and value is not None:
+            _whole(found, f"{path}.input", value)  # a custom tool call or an Anthropic tool_use
+    output = item.get("output")  # function_call_output
+    if isinstance(output, str):
+        found.append((f"{path}.output", output))
+    elif isinstance(output, list):
+        _content(found, f"{path}.output", output)
+    for key in ("tool_calls",):
+        calls = item.get(key)
+        if isinstance(calls, list):
+            for j, call in enumerate(calls):
+                if isinstance(call, Mapping):
+                    _function(found, f"{path}.{key}[{j}].function", call.get("function"))
+    _function(found, f"{path}.function_call", item.get("function_call"))
+    if item.get("type") in _TEXT_PARTS or item.get("type") in ("input_file", "file"):
+        _part(found, path, item)
+
+
+def _function(found: list[TextAt], path: str, function: Any) -> None:
+    if not isinstance(function, Mapping):
+        return
+    for key in ("name", "arguments"):
+        value = function.get(key)
+        if isinstance(value, str):
+            found.append((f"{path}.{key}", value))
 
 
 def _content(found: list[TextAt], path: str, content: object) -> None:
@@ -53,15 +122,138 @@ def _content(found: list[TextAt], path: str, content: object) -> None:
 
 
 def _part(found: list[TextAt], path: str, part: Mapping[str, Any]) -> None:
-    if part.get("type") in ("text", "input_text", "output_text") and isinstance(
-        part.get("text"), str
-    ):
+    kind = part.get("type")
+    if kind in _TEXT_PARTS and isinstance(part.get("text"), str):
         found.append((f"{path}.text", part["text"]))
+    elif kind == "input_file":
+        _file(found, f"{path}.file_data", part.get("file_data"))
+    elif kind == "file" and isinstance(part.get("file"), Mapping):
+        _file(found, f"{path}.file.file_data", part["file"].get("file_data"))
+    elif kind == "tool_use":
+        _whole(found, f"{path}.input", part.get("input"))
+    elif kind == "tool_result":
+        _content(found, f"{path}.content", part.get("content"))
+    elif kind == "document":
+        source = part.get("source")
+        if isinstance(source, Mapping):
+            if source.get("type") == "text" and isinstance(source.get("data"), str):
+                found.append((f"{path}.source.data", source["data"]))
+            elif source.get("type") == "base64":
+                _file(found, f"{path}.source.data", source.get("data"))
+            elif source.get("type") == "content":
+                _content(found, f"{path}.source.content", source.get("content"))
+    elif kind in ("function_call", "custom_tool_call", "function_call_output", "message"):
+        _item(found, path, part)
 
 
-JOINED = "[*]"
-"""Path suffix of a content array's parts joined into one text (`messages[0].content[*]`)."""
-_PART = re.compile(r"^(.*\.content|(?:prompt|input))\[\d+\](?:\.text)?$")
+def _file(found: list[TextAt], path: str, data: Any) -> None:
+    """A file's data (``data:<type>;base64,...`` or bare base64), decoded. Text files are
+    scanned as text; binary formats are not parsed (upload_scan's job), their bytes read as
+    Latin-1 so a plain-text secret inside still shows."""
+    if not isinstance(data, str) or not data:
+        return
+    encoded = data.partition(",")[2] if data.startswith("data:") else data
+    try:
+        raw = base64.b64decode(encoded[: _FILE_CAP * 4 // 3 + 4], validate=False)
+    except (binascii.Error, ValueError):
+        found.append((path + FILE, data[:_FILE_CAP]))
+        return
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    found.append((path + FILE, text))
+
+
+def _whole(found: list[TextAt], path: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, str):
+        found.append((path, value))
+        return
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        return
+    found.append((path + WHOLE, text))
+
+
+def _strings(found: list[TextAt], path: str, value: Any) -> None:
+    """``prompt``/``input``/``suffix``: a string, or a list of strings and items."""
+    if isinstance(value, str):
+        found.append((path, value))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                found.append((f"{path}[{i}]", item))
+            elif isinstance(item, Mapping):
+                _item(found, f"{path}[{i}]", item)
+
+
+def _system(found: list[TextAt], path: str, value: Any) -> None:
+    _content(found, path, value)
+
+
+def _tools(found: list[TextAt], path: str, tools: Any) -> None:
+    """Chat (`tools[].function`), Responses (flat) and Anthropic (`input_schema`) tools."""
+    if not isinstance(tools, list):
+        return
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, Mapping):
+            continue
+        function = tool.get("function")
+        base, spec = (
+            (f"{path}[{i}].function", function)
+            if isinstance(function, Mapping)
+            else (f"{path}[{i}]", tool)
+        )
+        for key in ("name", "description"):
+            if isinstance(spec.get(key), str):
+                found.append((f"{base}.{key}", spec[key]))
+        for key in ("parameters", "input_schema", "format"):
+            if key in spec:
+                _whole(found, f"{base}.{key}", spec[key])
+
+
+def _response_format(found: list[TextAt], path: str, value: Any) -> None:
+    if isinstance(value, Mapping) and value.get("type") not in (None, "text", "json_object"):
+        _whole(found, path, value)
+
+
+def _text_options(found: list[TextAt], path: str, value: Any) -> None:
+    """Responses `text.format` (a JSON schema with name and description)."""
+    if isinstance(value, Mapping):
+        _response_format(found, f"{path}.format", value.get("format"))
+
+
+def _prediction(found: list[TextAt], path: str, value: Any) -> None:
+    if isinstance(value, Mapping):
+        _content(found, f"{path}.content", value.get("content"))
+
+
+def _tool_choice(found: list[TextAt], path: str, value: Any) -> None:
+    if isinstance(value, Mapping):
+        _whole(found, path, value)
+
+
+_TOP_LEVEL: dict[str, Callable[[list[TextAt], str, Any], None]] = {
+    "messages": _messages,
+    "prompt": _strings,
+    "suffix": _strings,
+    "input": _strings,
+    "instructions": _strings,
+    "system": _system,
+    "tools": _tools,
+    "functions": _tools,
+    "response_format": _response_format,
+    "text": _text_options,
+    "prediction": _prediction,
+    "tool_choice": _tool_choice,
+}
+FIELDS = tuple(_TOP_LEVEL)
+"""Every top-level field read for text, in the order scanned (input_scan's ``fields``)."""
+
+_PART = re.compile(r"^(.*\.content|(?:prompt|input|system))\[\d+\](?:\.text)?$")
 
 
 def part_group(path: str) -> str:

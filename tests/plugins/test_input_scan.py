@@ -169,13 +169,22 @@ async def test_query_string_and_named_headers() -> None:
     assert clean.status == 200
 
 
-async def test_non_json_bodies_are_not_read() -> None:
+async def test_a_body_that_is_not_json_is_refused_unless_told_to_pass() -> None:
+    """A body is JSON when it parses, whatever its Content-Type (issue 17, M5): one that
+    does not is refused by default, since it cannot be scanned; ``other_bodies = "pass"``
+    forwards it unscanned."""
     harness = Harness([(InputScan, {})])
     result = await harness.request(
         "POST", "/v1/files", body=b"<script>", headers={"content-type": "text/plain"}
     )
+    assert result.status == 400
+    assert not harness.upstream.requests
+    passing = Harness([(InputScan, {"other_bodies": "pass"})])
+    result = await passing.request(
+        "POST", "/v1/files", body=b"<script>", headers={"content-type": "text/plain"}
+    )
     assert result.status == 200
-    assert harness.upstream.requests[0].body == b"<script>"
+    assert passing.upstream.requests[0].body == b"<script>"
 
 
 async def test_size_cap_truncates_and_on_truncated_block_refuses() -> None:
@@ -246,7 +255,7 @@ async def test_block_carries_security_headers_when_listed_first() -> None:
         ({"rules": [{"name": "r"}]}, "neither regex nor literals"),
         ({"rules": [{"name": "xss", "literals": ["a"]}]}, "unique"),
         ({"rules": [{"name": "Bad Name", "literals": ["a"]}]}, "pattern"),
-        ({"fields": ["messages", "system"]}, "messages"),
+        ({"fields": ["messages", "bogus"]}, "messages"),
         ({"headers": ["X Title"]}, "not a valid header name"),
         ({"checks": [], "rules": []}, "nothing to do"),
         ({"max_scan_bytes": 0}, "positive"),

@@ -48,3 +48,39 @@ def test_a_failing_policy_test_fails_the_command(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "FAIL p: wrong on purpose" in run.stdout
     assert "status: expected 418, got 200" in run.stdout
+
+
+def test_check_fails_for_a_plugin_that_would_fail_to_start(tmp_path: Path) -> None:
+    """A config that loads but whose plugin ``serve`` could not construct (an HMAC secret too
+    short for HS256) is not ok (issue 17); ``test`` reports it without a traceback."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "config.toml").write_text(
+        '[providers.mock]\ntype = "mock"\n[upstreams.u]\ntargets = [{ provider = "mock" }]\n'
+        '[[routes]]\npolicy = "p"\nupstream = "u"\n'
+    )
+    (tmp_path / "policies" / "p.toml").write_text(
+        '[[plugins]]\nuse = "jwt"\nalgorithms = ["HS256"]\nkey_env = "SHORT_SECRET"\n'
+        '[[tests]]\nname = "anything"\nrequest = { method = "GET", path = "/v1/models" }\n'
+        "expect = { status = 401 }\n"
+    )
+    env = {**os.environ, "SHORT_SECRET": "short"}
+    runs = {
+        command: subprocess.run(
+            [sys.executable, "-m", "proxy", command, "-c", "config.toml"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for command in ("check", "test")
+    }
+    check = runs["check"]
+    assert check.returncode == 1
+    assert "ok:" not in check.stdout
+    assert "policies/p.toml: plugins[0]: plugin 'jwt' failed to start" in check.stderr
+    assert "32 bytes" in check.stderr
+    test = runs["test"]
+    assert test.returncode == 1
+    assert "failed to start" in test.stdout
+    assert "Traceback" not in test.stdout + test.stderr
