@@ -106,7 +106,9 @@ class GuardedStore:
             self._went_down(node, exc)
             return self._failed(op, node, exc, fallback)
         if self._outages:
-            self._recovered(ALL_NODES if key is None else self.inner.node_for(key))
+            if key is not None:
+                self._recovered(self.inner.node_for(key))
+            self._recovered(ALL_NODES)  # any answer ends a "no node answered" outage
             self._forget_replaced()
         return result
 

@@ -21,8 +21,11 @@ class TwoNodes(MemoryStore):
         super().__init__()
         self.down: set[str] = set()
         self.masters = ["a", "b"]
+        self.mapped = True  # False: the slot map is not known yet, no key has a node
 
     def node_for(self, key: str) -> str:
+        if not self.mapped:
+            return "*"
         return "a" if key.startswith("a") else "b"
 
     def topology(self) -> dict[str, Any]:
@@ -114,3 +117,17 @@ async def test_a_replaced_node_ends_its_outage(
     await store.gcra("b-key", Rate(1, 1), 0)
     assert store.topology()["healthy"] is True
     assert "node a was replaced" in caplog.records[-1].getMessage()
+
+
+async def test_an_outage_of_no_particular_node_ends_with_any_answer(clock: FakeClock) -> None:
+    """No seed answered before any slot map was known (node ``*``): the first call that
+    works again ends that outage, whichever node answers it."""
+    store, inner, seen = make(clock, "allow")
+    inner.mapped = False
+    inner.down = {"*"}
+    await store.gcra("b-key", Rate(1, 1), 0)
+    assert seen == [("gcra", "*")] and store.topology()["healthy"] is False
+    inner.mapped, inner.down = True, set()
+    clock.advance(2)
+    assert (await store.gcra("a-key", Rate(1, 1), 0)).allowed
+    assert store.topology()["healthy"] is True
