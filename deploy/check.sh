@@ -8,5 +8,6 @@ if ! command -v promtool >/dev/null 2>&1; then
     exit 2
 fi
 promtool check rules "$here/prometheus/alerts.yml"
+(cd "$here/prometheus" && promtool test rules alerts.test.yml)
 python3 -c "import json, sys; json.load(open(sys.argv[1]))" "$here/grafana/sluicegate.json"
 echo "deploy/: rules and dashboard OK"
