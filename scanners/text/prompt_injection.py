@@ -378,9 +378,13 @@ class PromptInjectionDetector(RuleDetector):
                 r"\b(?:maintenance|debug|diagnostic|god|admin|administrator|sudo|root|developer) "
                 r"(?:mode|override)\b[^\n]{0,60}\b(?:display|show|reveal|print|output|dump)\b"
                 r"[^\n]{0,40}\b(?:configuration|prompt|instructions)|"
-                r"\bopposite of your (?:system )?instructions",
+                r"\bopposite of your (?:system )?instructions|"
+                r"\brepeat (?:back )?(?:all (?:of )?)?the (?:above|preceding|initial|hidden) "
+                r"(?:text|instructions|prompt)|"
+                r"\bdeveloper[ \\_]{0,2}mode ?[:=] ?(?:enabled|on|activated|true)\b",
                 need=(
                     [
+                        "repeat",
                         "encode",
                         "translate",
                         "summarize",
@@ -407,6 +411,15 @@ class PromptInjectionDetector(RuleDetector):
                     ],
                     [
                         "*prompt",
+                        "*text",
+                        "*message",
+                        "*enabled",
+                        "*activated",
+                        "*true",
+                        "*: on",
+                        "*:on",
+                        "*= on",
+                        "*=on",
                         "*instructions",
                         "*instructed",
                         "*told",
