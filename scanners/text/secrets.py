@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from scanners.text.finding import Memo, Rule, RuleDetector, rule
+from scanners.text.secrets_more import more_rules
 
 _PLACEHOLDER = re.compile(
     r"your|example|placeholder|redacted|dummy|sample|insert|replace|changeme|token_here|"
@@ -135,7 +136,7 @@ class SecretsDetector(RuleDetector):
             ),
             rule(
                 "slack_webhook",
-                r"hooks\.slack\.com/services/t[a-z0-9]{8,12}/b[a-z0-9]{8,12}/[a-z0-9]{20,32}",
+                r"hooks\.slack\.com/services/t[a-z0-9_]{8,12}/b[a-z0-9_]{8,12}/[a-z0-9_]{20,32}",
                 gates=("hooks.slack.com",),
                 validate=v,
             ),
@@ -165,4 +166,5 @@ class SecretsDetector(RuleDetector):
                 gates=("sg.",),
                 validate=v,
             ),
+            *more_rules(v),
         )
