@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from proxy.errors import PolicyError
 from proxy.exchange import BODY_METHODS, Exchange
+from proxy.multipart import boundary_of, form_field
 
 
 async def check_model(ex: Exchange, allowed: frozenset[str], plugin: str, monitored: bool) -> None:
@@ -28,10 +29,19 @@ async def check_model(ex: Exchange, allowed: frozenset[str], plugin: str, monito
     if not ex.is_json:
         if not ex.has_body:
             return
-        _refuse(ex, plugin, monitored, "model_unverifiable", None)
-        return
-    body = await ex.json()
-    model = body.get("model") if isinstance(body, dict) else None
+        boundary = boundary_of(ex.media_type_header)
+        if boundary is None:
+            _refuse(ex, plugin, monitored, "model_unverifiable", None)
+            return
+        # An upload (audio transcription): the model is a form field; without one that can
+        # be read, the model cannot be checked (fail closed).
+        model: object = form_field(await ex.body(), boundary, b"model")
+        if model is None:
+            _refuse(ex, plugin, monitored, "model_unverifiable", None)
+            return
+    else:
+        body = await ex.json()
+        model = body.get("model") if isinstance(body, dict) else None
     if model is None:
         return
     if not isinstance(model, str) or model not in allowed:

@@ -15,8 +15,9 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response, StreamingResponse
 
+from proxy.apis import error_for
 from proxy.chain import ChunkFilter
-from proxy.errors import GatewayError, error_body
+from proxy.errors import GatewayError
 from proxy.exchange import Exchange
 from proxy.upstream.client import UpstreamTimeout
 from proxy.upstream.lease import Lease
@@ -29,7 +30,9 @@ def render(
     ex: Exchange, answer: Response | GatewayError
 ) -> tuple[bytes, AsyncIterator[bytes] | None]:
     if isinstance(answer, GatewayError):
-        body = error_body(answer.status, answer.type, answer.message, ex.request_id)
+        # In the client's API's own shape (Anthropic's for /v1/messages), so its SDK raises
+        # its own typed error.
+        body = error_for(ex.path)[0](answer.status, answer.type, answer.message, ex.request_id)
         headers = MutableHeaders(
             headers={"content-type": "application/json", "content-length": str(len(body))}
         )
@@ -102,6 +105,8 @@ def settle_usage(ex: Exchange, meter: UsageMeter, lease: Lease) -> None:
         usage.cost = (
             lease.provider.cost(usage.model, usage.input_tokens, usage.output_tokens) or 0.0
         )
+        if usage.unit is not None:
+            usage.cost += lease.provider.unit_cost(usage.model, usage.unit, usage.units)
 
 
 async def single(body: bytes) -> AsyncIterator[bytes]:

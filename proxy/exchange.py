@@ -65,6 +65,13 @@ class Usage:
     # snapshot of the requested one ("gpt-4o" -> "gpt-4o-2024-08-06"); None if it said none.
     response_model: str | None = None
     reported: bool = False
+    # Prompt tokens read from / written to the provider's prompt cache (included in input).
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    # What is priced per unit where the provider reports no tokens: "images", "seconds" of
+    # audio, "characters" of speech input (docs/providers.md).
+    units: float = 0.0
+    unit: str | None = None
 
     @property
     def total_tokens(self) -> int:
@@ -183,6 +190,19 @@ class Exchange:
             if key == b"content-type":
                 return value.split(b";", 1)[0].strip().lower().decode("latin-1")  # type: ignore[no-any-return]
         return ""
+
+    @property
+    def media_type_header(self) -> str:
+        """The client's whole Content-Type, parameters included ("" when absent)."""
+        for key, value in self.scope["headers"]:
+            if key == b"content-type":
+                return value.decode("latin-1")  # type: ignore[no-any-return]
+        return ""
+
+    @property
+    def parsed_json(self) -> Any:
+        """The body's JSON if it was already parsed (never reads or parses)."""
+        return self._json
 
     @property
     def is_json(self) -> bool:

@@ -19,6 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 
 from proxy.allowlist import enforce_allowed_model
+from proxy.apis import ClientApi, client_api, openai_stream_error
 from proxy.body import (
     ensure_request_id,
     pump,
@@ -30,16 +31,17 @@ from proxy.body import (
 from proxy.chain import Chain, ChunkFilter
 from proxy.clientip import ClientIpResolver, normalise
 from proxy.disconnect import DisconnectWatcher
-from proxy.errors import GatewayError, sse_error_event
+from proxy.errors import GatewayError
 from proxy.exchange import BODY_METHODS, ClientDisconnected, Exchange
 from proxy.forward import downstream_headers, upstream_headers
+from proxy.multipart import boundary_of, form_field
 from proxy.observe.report import Reporter
 from proxy.routing import Route, RouteTable
 from proxy.upstream.breaker import is_failure
 from proxy.upstream.client import UpstreamError
 from proxy.upstream.group import Outbound
 from proxy.upstream.lease import Lease, is_event_stream
-from proxy.usage import UsageMeter, metered, request_usage_event
+from proxy.usage import UsageMeter, request_usage_event
 
 log = logging.getLogger("sluicegate.proxy")
 
@@ -156,16 +158,27 @@ class Pipeline:
         payload: dict[str, Any] | None = None
         alias: str | None = None
         injected = False
+        boundary: bytes | None = None
+        api = client_api(ex.path)
         if ex.method in BODY_METHODS and ex.is_json:
             parsed = await ex.json()
             if isinstance(parsed, dict):
                 payload = parsed
                 model = parsed.get("model")
                 alias = model if isinstance(model, str) else None
-                if metered(ex.path) and request_usage_event(parsed):
+                if api is not None and api.usage_event and request_usage_event(parsed):
                     injected = True
                     ex.set_json(parsed)
             body = await ex.body()
+        elif (
+            api is not None
+            and api.body == "multipart"
+            and ex.may_have_body
+            and (boundary := boundary_of(ex.media_type_header)) is not None
+        ):
+            # An audio upload: its model is a form field, read to route and map it.
+            body = await ex.body()
+            alias = form_field(body, boundary, b"model")
         elif ex.body_loaded:
             body = await ex.body()
         elif ex.method in BODY_METHODS and ex.has_body:
@@ -192,14 +205,20 @@ class Pipeline:
             alias,
             retry=route.config.retry,
             usage_injected=injected,
+            api=api,
+            boundary=boundary,
         )
 
     @staticmethod
     def _local_model_list(ex: Exchange, route: Route) -> Response | None:
-        """GET /v1/models answered with the public aliases when every target maps its models."""
+        """GET /v1/models answered with the public aliases when every target maps its models,
+        and only those the caller's key or token may use."""
         aliases = route.upstream.all_aliases
         if ex.method != "GET" or not ex.path.endswith("/models") or aliases is None:
             return None
+        allowed = ex.identity.allowed_models if ex.identity is not None else None
+        if allowed is not None:
+            aliases = [a for a in aliases if a in allowed]
         data = [
             {"id": a, "object": "model", "created": 0, "owned_by": "sluicegate"} for a in aliases
         ]
@@ -250,9 +269,10 @@ class Pipeline:
             await lease.close(None)
             raise
         success = not is_failure(ex.status, None)
+        api = client_api(ex.path)
         meter = (
-            UsageMeter(ex, ex.streaming, usage_injected)
-            if response.status == 200 and metered(ex.path)
+            _meter(ex, api, usage_injected)
+            if response.status == 200 and api is not None and api.meter != "none"
             else None
         )
         ensure_request_id(ex)
@@ -284,10 +304,12 @@ class Pipeline:
         if not ex.streaming:
             raise ClientDisconnected() from exc  # abort: a truncated body must look truncated
         message = "the provider failed mid-stream" if not timeout else "the provider stalled"
+        api = client_api(ex.path)
+        render_error = api.stream_error if api is not None else openai_stream_error
         await send(
             {
                 "type": "http.response.body",
-                "body": sse_error_event(status, kind, message, ex.request_id),
+                "body": render_error(status, kind, message, ex.request_id),
                 "more_body": False,
             }
         )
@@ -314,3 +336,17 @@ class Pipeline:
         )
         ex.response_started = True
         await pump(ex, stream if stream is not None else single(body), filters, send)
+
+
+def _meter(ex: Exchange, api: ClientApi, usage_injected: bool) -> UsageMeter:
+    """The usage meter for this API: speech is priced by the characters it was asked to say
+    (its body is audio), images by the pictures in the answer when no tokens are reported."""
+    units: tuple[float, str] | None = None
+    if api.meter == "speech":
+        payload = ex.parsed_json
+        text = payload.get("input") if isinstance(payload, dict) else None
+        units = (float(len(text)), "characters") if isinstance(text, str) else None
+        return UsageMeter(ex, False, False, binary=True, units=units)
+    if api.meter == "images":
+        units = (0.0, "images")
+    return UsageMeter(ex, ex.streaming, usage_injected, units=units)

@@ -28,7 +28,17 @@ import orjson
 
 from proxy.exchange import Exchange
 
-_METERED_SUFFIXES = ("/chat/completions", "/completions", "/embeddings", "/responses")
+_METERED_SUFFIXES = (
+    "/chat/completions",
+    "/completions",
+    "/embeddings",
+    "/responses",
+    "/messages",
+    "/audio/transcriptions",
+    "/audio/translations",
+    "/audio/speech",
+    "/images/generations",
+)
 _JSON_CAP = 4 * 1024 * 1024
 _TAIL = 16 * 1024
 # Counts in bytes that orjson refuses (a 1e400 overflows a double) or that were cut: any
@@ -62,7 +72,10 @@ def metered(path: str) -> bool:
 
 
 def request_usage_event(payload: dict[str, Any]) -> bool:
-    """Ask a streaming chat request for the final usage event; True if we had to add it."""
+    """Ask a streaming chat request for the final usage event; True if we had to add it.
+
+    Only for the APIs that take ``stream_options`` (chat and legacy completions): Anthropic
+    and the Responses API always report usage in their stream and refuse unknown fields."""
     if not payload.get("stream"):
         return False
     options = payload.get("stream_options")
@@ -76,6 +89,7 @@ class UsageMeter:
     """Watches one response body; ``finish`` writes what it found to ``ex.usage``."""
 
     __slots__ = (
+        "_binary",
         "_buffer",
         "_carry",
         "_ex",
@@ -84,12 +98,24 @@ class UsageMeter:
         "_scanned",
         "_streaming",
         "_strip",
+        "_units",
         "found",
         "response_model",
     )
 
-    def __init__(self, ex: Exchange, streaming: bool, strip_usage_event: bool) -> None:
+    def __init__(
+        self,
+        ex: Exchange,
+        streaming: bool,
+        strip_usage_event: bool,
+        *,
+        binary: bool = False,
+        units: tuple[float, str] | None = None,
+    ) -> None:
         self._ex = ex
+        # A binary body (speech audio) is not read at all: its units come from the request.
+        self._binary = binary
+        self._units = units
         self._streaming = streaming
         self._strip = strip_usage_event and streaming
         self._buffer: list[bytes] = []
@@ -102,6 +128,8 @@ class UsageMeter:
 
     def feed(self, chunk: bytes) -> bytes:
         """Observe a chunk; returns what to pass on (the usage event removed when asked)."""
+        if self._binary:
+            return chunk
         if self._streaming:
             return self._feed_stream(chunk)
         if self._overflow or sum(map(len, self._buffer)) + len(chunk) > _JSON_CAP:
@@ -144,7 +172,11 @@ class UsageMeter:
                 if model is not None and self.response_model is None:
                     self.response_model = model
                 if usage is not None:
-                    self.found = usage
+                    # Anthropic's message_start and message_delta each carry part of the
+                    # counts, and later counts are cumulative: merge, the latest winning.
+                    merged = dict(self.found) if self.found else {}
+                    merged.update({k: v for k, v in usage.items() if v is not None})
+                    self.found = merged
                     if strip and usage_only:
                         continue
             kept.append(event)
@@ -174,21 +206,79 @@ class UsageMeter:
         if self._finished:
             return
         self._finished = True
+        images = 0
         if not self._streaming and self._buffer:
-            self.found, model = _usage_in_json(b"".join(self._buffer), bool(self._overflow))
+            body = b"".join(self._buffer)
+            self.found, model = _usage_in_json(body, bool(self._overflow))
             if model is not None:
                 self.response_model = model
+            if self._units is not None and self._units[1] == "images" and not self._overflow:
+                images = _image_count(body)
         if self.response_model is not None:
             self._ex.usage.response_model = self.response_model
+        target = self._ex.usage
+        units = self._units
+        if units is not None and units[1] == "images":
+            units = (float(images), "images") if images else None
+        if units is not None and units[0] > 0:
+            target.units, target.unit, target.reported = units[0], units[1], True
         usage = self.found
         if not usage:
             return
-        target = self._ex.usage
-        target.input_tokens = token_count(usage.get("prompt_tokens", usage.get("input_tokens")))
-        target.output_tokens = token_count(
-            usage.get("completion_tokens", usage.get("output_tokens"))
-        )
+        tokens = read_tokens(usage)
+        target.input_tokens, target.output_tokens = tokens[0], tokens[1]
+        target.cache_read_tokens, target.cache_write_tokens = tokens[2], tokens[3]
+        seconds = usage.get("seconds") if usage.get("type") == "duration" else None
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
+            target.units, target.unit = float(seconds), "seconds"
         target.reported = True
+
+
+def _detail(usage: dict[str, Any], block: str, name: str) -> int:
+    details = usage.get(block)
+    return token_count(details.get(name)) if isinstance(details, dict) else 0
+
+
+def read_tokens(usage: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(input, output, cache read, cache write) from any provider's usage block.
+
+    OpenAI chat counts cached prompt tokens inside ``prompt_tokens``; the Responses API
+    inside ``input_tokens``; Anthropic outside ``input_tokens``, in
+    ``cache_read_input_tokens`` and ``cache_creation_input_tokens``, which are added back so
+    ``input`` means every prompt token whatever the provider.
+    """
+    if "prompt_tokens" in usage or "completion_tokens" in usage:
+        cached = _detail(usage, "prompt_tokens_details", "cached_tokens")
+        return (
+            token_count(usage.get("prompt_tokens")),
+            token_count(usage.get("completion_tokens")),
+            cached,
+            0,
+        )
+    read = token_count(usage.get("cache_read_input_tokens"))
+    write = token_count(usage.get("cache_creation_input_tokens"))
+    if read or write:
+        return (
+            min(token_count(usage.get("input_tokens")) + read + write, MAX_TOKENS),
+            token_count(usage.get("output_tokens")),
+            read,
+            write,
+        )
+    return (
+        token_count(usage.get("input_tokens")),
+        token_count(usage.get("output_tokens")),
+        _detail(usage, "input_tokens_details", "cached_tokens"),
+        0,
+    )
+
+
+def _image_count(body: bytes) -> int:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return 0
+    data = payload.get("data") if isinstance(payload, dict) else None
+    return len(data) if isinstance(data, list) else 0
 
 
 def _usage_in_event(event: bytes) -> tuple[dict[str, Any] | None, bool, str | None]:
@@ -199,8 +289,16 @@ def _usage_in_event(event: bytes) -> tuple[dict[str, Any] | None, bool, str | No
                 payload = orjson.loads(line[5:])
             except orjson.JSONDecodeError:
                 return _tokens_in(event), False, None
-            if isinstance(payload, dict) and isinstance(payload.get("usage"), dict):
-                return payload["usage"], not payload.get("choices"), _model_of(payload)
+            if not isinstance(payload, dict):
+                return None, False, None
+            usage = payload.get("usage")
+            if isinstance(usage, dict):
+                return usage, not payload.get("choices"), _model_of(payload)
+            # Anthropic's message_start and the Responses API's response.completed nest it.
+            for outer in ("message", "response"):
+                inner = payload.get(outer)
+                if isinstance(inner, dict) and isinstance(inner.get("usage"), dict):
+                    return inner["usage"], False, _model_of(inner)
     return None, False, None
 
 

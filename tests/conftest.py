@@ -4,6 +4,7 @@ pytest_plugins = [
     "tests.fixtures.redis",
     "tests.fixtures.redis_topology",
     "tests.fixtures.upstreams",
+    "tests.fixtures.anthropic",
     "tests.fixtures.gateway",
     "tests.fixtures.clamd",
     "tests.fixtures.jwks",

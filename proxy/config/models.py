@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from proxy.config.types import ByteSize, Duration
 from proxy.state.urls import parse_state_url
 from proxy.upstream.balancer import BALANCERS
+from proxy.upstream.kinds import KINDS
 
 Network = IPv4Network | IPv6Network
 
@@ -150,8 +151,17 @@ class KeysConfig(Strict):
 
 
 class Pricing(Strict):
-    input: float = Field(ge=0, description="USD per 1M input tokens.")
-    output: float = Field(ge=0, description="USD per 1M output tokens.")
+    input: float = Field(0.0, ge=0, description="USD per 1M input tokens.")
+    output: float = Field(0.0, ge=0, description="USD per 1M output tokens.")
+    per_image: float | None = Field(
+        None, ge=0, description="USD per generated image (image models that report no tokens)."
+    )
+    per_second: float | None = Field(
+        None, ge=0, description="USD per second of audio transcribed or translated."
+    )
+    per_1m_characters: float | None = Field(
+        None, ge=0, description="USD per 1M characters of text turned into speech."
+    )
 
 
 class HealthCheckConfig(Strict):
@@ -163,14 +173,40 @@ class HealthCheckConfig(Strict):
 
 
 class ProviderConfig(Strict):
-    type: Literal["openai", "mock"] = Field(description="openai: any OpenAI-compatible API.")
-    base_url: str | None = Field(None, description="API root, e.g. https://api.groq.com/openai/v1")
+    type: str = Field(
+        description="The provider kind (docs/providers.md): openai (any OpenAI-compatible "
+        "API), anthropic, azure, mock.",
+        json_schema_extra={"enum": list(KINDS)},
+    )
+    base_url: str | None = Field(
+        None,
+        description="API root, e.g. https://api.groq.com/openai/v1; azure: "
+        "https://<resource>.openai.azure.com; anthropic: defaults to https://api.anthropic.com/v1",
+    )
     api_key: SecretStr | None = Field(None, description="Empty disables the provider.")
+    api_version: str | None = Field(
+        None,
+        description="anthropic: the anthropic-version header (2023-06-01); azure: the "
+        "api-version query parameter (2024-10-21).",
+    )
+    auth: Literal["key", "bearer"] = Field(
+        "key",
+        description='azure: "key" sends api_key in the api-key header, "bearer" as an '
+        "Authorization bearer token (e.g. an Entra ID token from the environment).",
+    )
+    default_max_tokens: int = Field(
+        4096,
+        ge=1,
+        description="anthropic: max_tokens sent when a translated OpenAI request has none "
+        "(the Messages API requires it).",
+    )
     headers: dict[str, str] = Field({}, description="Extra headers sent to this provider.")
     models: dict[str, str] | None = Field(
-        None, description="Public alias -> provider model. Without it names pass through."
+        None,
+        description="Public alias -> provider model (azure: deployment name). Without it "
+        "names pass through.",
     )
-    pricing: dict[str, Pricing] = Field({}, description="Provider model -> USD per 1M tokens.")
+    pricing: dict[str, Pricing] = Field({}, description="Provider model -> prices.")
     max_connections: int = Field(100, ge=1, description="Connection pool size to this provider.")
     rpm: int | None = Field(None, ge=1, description="Requests per minute this provider allows.")
     tpm: int | None = Field(None, ge=1, description="Tokens per minute this provider allows.")
@@ -180,20 +216,23 @@ class ProviderConfig(Strict):
     status: int = Field(200, ge=100, le=599, description="mock: status of the failures/answers.")
     stream_delay: Duration = Field(0.0, description="mock: delay between streamed chunks.")
 
+    @field_validator("type")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"unknown provider type {value!r}; expected one of {', '.join(KINDS)}")
+        return value
+
     @model_validator(mode="after")
-    def _openai_needs_base_url(self) -> ProviderConfig:
-        if self.type == "openai":
-            if not self.base_url:
-                raise ValueError('type "openai" needs base_url = "https://…/v1"')
-            if not self.base_url.startswith(("http://", "https://")):
-                raise ValueError(
-                    f"base_url must start with http:// or https://, got {self.base_url!r}"
-                )
+    def _kind_accepts(self) -> ProviderConfig:
+        KINDS[self.type].check(self)
         return self
 
     @property
     def enabled(self) -> bool:
-        return self.type == "mock" or bool(self.api_key and self.api_key.get_secret_value())
+        return not KINDS[self.type].needs_key or bool(
+            self.api_key and self.api_key.get_secret_value()
+        )
 
 
 class TargetConfig(Strict):
@@ -209,7 +248,7 @@ class RetryConfig(Strict):
     backoff: Duration = 0.1
     max_backoff: Duration = 2.0
     budget: float = Field(0.2, ge=0, le=1, description="Retries at most this share of requests.")
-    on: list[RetryOutcome] = ["connect", "timeout", 429, 500, 502, 503, 504]
+    on: list[RetryOutcome] = ["connect", "timeout", 429, 500, 502, 503, 504, 529]
 
 
 class BreakerConfig(Strict):

@@ -69,6 +69,10 @@ class AccessLog:
             "input_tokens": usage.input_tokens if usage.reported else None,
             "output_tokens": usage.output_tokens if usage.reported else None,
             "cost_usd": round(usage.cost, 9) if usage.reported else None,
+            "cache_read_tokens": usage.cache_read_tokens or None,
+            "cache_write_tokens": usage.cache_write_tokens or None,
+            "units": usage.units or None,
+            "unit": usage.unit,
             "events": len(ex.events) or None,
             # Set when a tracing plugin sampled this request: joins the line to its trace.
             "trace_id": getattr(ex.trace, "trace_id", None) if ex.trace is not None else None,

@@ -16,10 +16,16 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
+from proxy.apis import ClientApi
 from proxy.config.models import UpstreamConfig
 from proxy.errors import GatewayError
 from proxy.exchange import Exchange
+from proxy.multipart import replace_field
 from proxy.observe.metrics import Metrics
+from proxy.translate import Call, Translator, Untranslatable
+from proxy.translate.response import TranslatedResponse
 from proxy.upstream.admission import AdmissionController, AdmissionRejected
 from proxy.upstream.balancer import CostOf, make_balancer
 from proxy.upstream.breaker import CircuitBreaker, Permit, SharedStore, is_failure
@@ -48,6 +54,18 @@ class Outbound:
     alias: str | None
     retry: bool = True
     usage_injected: bool = False
+    api: ClientApi | None = None
+    # multipart/form-data: the boundary, so the form's ``model`` field can be mapped
+    boundary: bytes | None = None
+
+
+@dataclass(slots=True)
+class Translated:
+    """A request re-spoken for one target's dialect."""
+
+    translator: Translator
+    call: Call
+    body: bytes
 
 
 class UpstreamGroup:
@@ -200,7 +218,44 @@ class UpstreamGroup:
         lease.on_done = release
         return lease
 
+    def _translations(
+        self, out: Outbound, candidates: list[Target]
+    ) -> tuple[list[Target], dict[Target, Translated]]:
+        """The candidates that can take this request, and the translated bodies of those
+        whose provider speaks another dialect. Nothing to do when every target speaks the
+        client's API (the plain path: one dict lookup per target)."""
+        plans: dict[Target, Translated] = {}
+        able: list[Target] = []
+        refusal: Untranslatable | None = None
+        for target in candidates:
+            provider = self.providers[target]
+            try:
+                translator = provider.translator(out.api)
+                if translator is not None:
+                    plans[target] = self._translate(out, target, translator)
+            except Untranslatable as error:
+                refusal = refusal or error
+                continue
+            able.append(target)
+        if not able and refusal is not None:
+            raise refusal
+        return able, plans
+
+    def _translate(self, out: Outbound, target: Target, translator: Translator) -> Translated:
+        payload = out.payload
+        if payload is None:
+            raise Untranslatable("a request body that is not a JSON object", translator.wire.name)
+        options = payload.get("stream_options")
+        call = Call(
+            model=target.serves(out.alias) if out.alias else None,
+            stream=bool(payload.get("stream")),
+            include_usage=isinstance(options, dict) and bool(options.get("include_usage")),
+            default_max_tokens=self.providers[target].config.default_max_tokens,
+        )
+        return Translated(translator, call, orjson.dumps(translator.request(payload, call)))
+
     async def _attempts(self, ex: Exchange, out: Outbound, candidates: list[Target]) -> Lease:
+        candidates, plans = self._translations(out, candidates)
         self.budget.record_request()
         replayable = not isinstance(out.body, AsyncIterator)
         max_attempts = self.retry.attempts if out.retry and replayable else 1
@@ -217,7 +272,7 @@ class UpstreamGroup:
                 break
             target, permit = choice
             ex.attempts = attempt
-            outcome = await self._attempt(ex, out, target, permit, reason)
+            outcome = await self._attempt(ex, out, target, permit, reason, plans.get(target))
             tried.append(target)
             last = attempt == max_attempts
             if isinstance(outcome, Lease):
@@ -280,16 +335,45 @@ class UpstreamGroup:
         return wait_for if self.budget.try_acquire_retry() else None
 
     async def _attempt(
-        self, ex: Exchange, out: Outbound, target: Target, permit: Permit, reason: str | None
+        self,
+        ex: Exchange,
+        out: Outbound,
+        target: Target,
+        permit: Permit,
+        reason: str | None,
+        translated: Translated | None = None,
     ) -> Lease | GatewayError:
         provider = self.providers[target]
         model = target.serves(out.alias) if out.alias else None
-        body = out.body
-        if model is not None and out.payload is not None and model != out.alias:
-            body = with_model(out.payload, model)
-        request = provider.request(
-            out.method, out.path, out.query, out.headers, body, self.config.timeouts
-        )
+        if translated is not None:
+            wire = translated.translator.wire
+            request = provider.request(
+                out.method,
+                "/v1" + wire.suffix,
+                out.query,
+                [h for h in out.headers if h[0] != "accept-encoding"],  # the body is read here
+                translated.body,
+                self.config.timeouts,
+                wire,
+                model,
+            )
+        else:
+            body = out.body
+            if model is not None and model != out.alias:
+                if out.payload is not None:
+                    body = with_model(out.payload, model)
+                elif out.boundary is not None and isinstance(body, bytes):
+                    body = replace_field(body, out.boundary, b"model", model.encode())
+            request = provider.request(
+                out.method,
+                out.path,
+                out.query,
+                out.headers,
+                body,
+                self.config.timeouts,
+                out.api,
+                model,
+            )
         ex.target, ex.upstream_model = target.provider_name, model
         span = (
             ex.trace.attempt(target.provider_name, ex.attempts, reason, request.headers)
@@ -301,7 +385,9 @@ class UpstreamGroup:
         target.quota.record_request()
         started = time.perf_counter()
         try:
-            response: UpstreamResponse = await provider.client.send(request)
+            response: UpstreamResponse = provider.kind.adapt(await provider.client.send(request))
+            if translated is not None:
+                response = TranslatedResponse(response, translated.translator, translated.call)
             stream_error, response = await peek_stream_error(response, self.config.timeouts)
         except UpstreamError as exc:
             target.stats.finish()

@@ -1,7 +1,8 @@
 """A provider: where requests go, how they authenticate, what its models are called and cost.
 
-Type ``openai`` covers every OpenAI-compatible API (Groq, OpenRouter, the Hugging Face router,
-OpenAI, vLLM, Ollama...). Type ``mock`` answers in-process through the same seam.
+What differs between kinds of provider (``openai``, ``anthropic``, ``azure``, ``mock``) lives
+in ``proxy.upstream.kinds``: the dialect, the APIs served as they are, auth headers, URLs and
+error shapes. This class holds what every provider has: a name, a client, models and prices.
 """
 
 from __future__ import annotations
@@ -11,50 +12,65 @@ from typing import Any
 
 import orjson
 
+from proxy.apis import ClientApi
 from proxy.config.models import ProviderConfig, TimeoutsConfig
-from proxy.upstream.aiohttp_client import AiohttpClient
+from proxy.translate import TRANSLATORS, Translator, Untranslatable
 from proxy.upstream.client import UpstreamClient, UpstreamRequest
-from proxy.upstream.mock import MockClient
+from proxy.upstream.kinds import KINDS
 
 
 class Provider:
-    def __init__(self, name: str, config: ProviderConfig, client: UpstreamClient) -> None:
+    def __init__(
+        self, name: str, config: ProviderConfig, client: UpstreamClient | None = None
+    ) -> None:
         self.name = name
         self.config = config
         self.type = config.type
-        self.client = client
-        self.base_url = (config.base_url or f"mock://{name}/v1").rstrip("/")
+        self.kind = KINDS[config.type](name, config)
+        self.client = client if client is not None else self.kind.client()
+        self.base_url = self.kind.base_url
         self.models = dict(config.models) if config.models is not None else None
         self.pricing = {model: (p.input, p.output) for model, p in config.pricing.items()}
-        key = config.api_key.get_secret_value() if config.api_key else ""
-        self._auth = [("authorization", f"Bearer {key}")] if key else []
+        self.unit_prices = {
+            model: p
+            for model, p in config.pricing.items()
+            if p.per_image or p.per_second or p.per_1m_characters
+        }
+        self._auth = self.kind.auth
         self._extra = [(k.lower(), v) for k, v in config.headers.items()]
-        self._extra_names = {k for k, _ in self._extra}
+        # The client's own copies of the provider's auth headers never go upstream ("authorization"
+        # is dropped for every request already, in proxy.forward).
+        self._extra_names = {k for k, _ in self._extra} | {k for k, _ in self._auth} - {
+            "authorization"
+        }
 
     @classmethod
     def build(cls, name: str, config: ProviderConfig) -> Provider:
-        client: UpstreamClient
-        if config.type == "mock":
-            client = MockClient(
-                models=sorted(set(config.models.values())) if config.models else None,
-                latency=config.latency,
-                fail_rate=config.fail_rate,
-                status=config.status,
-                stream_delay=config.stream_delay,
-            )
-        else:
-            client = AiohttpClient(max_connections=config.max_connections)
-        return cls(name, config, client)
+        return cls(name, config)
 
-    def url(self, path: str, query: bytes) -> str:
+    def translator(self, api: ClientApi | None) -> Translator | None:
+        """None when this provider serves ``api`` as it is; else the translator to use.
+
+        Raises ``Untranslatable`` when the API has no counterpart at this kind of provider.
+        """
+        if api is None or api.name in self.kind.native:
+            return None
+        translator = TRANSLATORS.get((api.name, self.kind.dialect))
+        if translator is None:
+            raise Untranslatable(f"the {api.name} API", f"{self.type} provider {self.name!r}")
+        return translator
+
+    def url(
+        self, path: str, query: bytes, api: ClientApi | None = None, model: str | None = None
+    ) -> str:
         """The provider URL for a gateway path: ``/v1/chat/completions`` -> base_url + rest.
 
         Clients point their SDK at ``http://gateway/v1``, and every provider's base_url ends
-        at its own version root, so the gateway's ``/v1`` is replaced by the base_url.
+        at its own version root, so the gateway's ``/v1`` is replaced by the base_url (the
+        kind may place it elsewhere: Azure puts the deployment in the path).
         """
         rest = path[3:] if path.startswith("/v1/") or path == "/v1" else path
-        url = self.base_url + rest
-        return f"{url}?{query.decode('latin-1')}" if query else url
+        return self.kind.url(api, rest, model, query)
 
     def request(
         self,
@@ -64,12 +80,14 @@ class Provider:
         headers: list[tuple[str, str]],
         body: bytes | AsyncIterator[bytes] | None,
         timeouts: TimeoutsConfig,
+        api: ClientApi | None = None,
+        model: str | None = None,
     ) -> UpstreamRequest:
         if self._extra_names:
             headers = [h for h in headers if h[0] not in self._extra_names]
         return UpstreamRequest(
             method=method,
-            url=self.url(path, query),
+            url=self.url(path, query, api, model),
             headers=headers + self._auth + self._extra,
             body=body,
             connect_timeout=timeouts.connect,
@@ -87,6 +105,19 @@ class Provider:
         if price is None:
             return None
         return (input_tokens * price[0] + output_tokens * price[1]) / 1_000_000
+
+    def unit_cost(self, model: str, unit: str, units: float) -> float:
+        """USD for what is priced per unit (images, seconds of audio, speech characters)."""
+        price = self.unit_prices.get(model)
+        if price is None:
+            return 0.0
+        if unit == "images":
+            return units * (price.per_image or 0.0)
+        if unit == "seconds":
+            return units * (price.per_second or 0.0)
+        if unit == "characters":
+            return units * (price.per_1m_characters or 0.0) / 1_000_000
+        return 0.0
 
     def describe(self) -> dict[str, Any]:
         """For /-/status and `check`: never the key."""

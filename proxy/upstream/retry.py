@@ -20,7 +20,9 @@ from proxy.upstream.quota import Clock, RollingCounter
 Outcome = int | str
 """An attempt's outcome: an HTTP status, or an error kind such as ``"connect"``/``"timeout"``."""
 
-DEFAULT_RETRY_ON: frozenset[Outcome] = frozenset({"connect", "timeout", 429, 500, 502, 503, 504})
+DEFAULT_RETRY_ON: frozenset[Outcome] = frozenset(
+    {"connect", "timeout", 429, 500, 502, 503, 504, 529}
+)
 
 
 @dataclass(frozen=True, slots=True)
