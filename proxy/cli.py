@@ -139,6 +139,7 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     if not _check_state(loaded, args.connect):
         return 1
+    print(keys_cli.describe_store(loaded))
     print(
         f"ok: config {loaded.version}, {len(loaded.config.routes)} routes, "
         f"{len(loaded.policies)} policies"

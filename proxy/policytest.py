@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from proxy.config.errors import ConfigError
 from proxy.config.loader import LoadedConfig, Policy
 from proxy.config.models import PolicyTest, TestExpect, TestStep
+from proxy.keys.directory import KeyDirectory
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Services
 from proxy.runtime import build_chain
@@ -64,7 +65,9 @@ async def run_policy_tests(loaded: LoadedConfig, names: Sequence[str] | None = N
 async def _run(
     loaded: LoadedConfig, policy: Policy, test: PolicyTest
 ) -> tuple[list[str], list[str]]:
-    services = Services(store=MemoryStore(), metrics=Metrics())
+    # An empty runtime-key directory: a policy with api_key source = "store" is testable (its
+    # tests see no store keys, as a fresh gateway would).
+    services = Services(store=MemoryStore(), metrics=Metrics(), keys=KeyDirectory())
     chain = build_chain(policy, services)  # the config's chain: its modes and conditions
     group, scripted = _group(loaded, policy, test, services)
     if group is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from proxy.chain import Chain
 from proxy.config.errors import ConfigError
 from proxy.config.loader import LoadedConfig
+from proxy.keys.directory import KeyDirectory
 from proxy.observe.metrics import Metrics
 from proxy.plugin import ANY_TIER, Services
 from proxy.runtime import build_chain
@@ -29,7 +30,8 @@ class Preflight:
 
 async def preflight(loaded: LoadedConfig) -> Preflight:
     found = Preflight()
-    services = Services(store=MemoryStore(), metrics=Metrics())
+    # An empty directory stands in for the keys store: check does not open it.
+    services = Services(store=MemoryStore(), metrics=Metrics(), keys=KeyDirectory())
     chains: dict[str, Chain] = {}
     for name, policy in sorted(loaded.policies.items()):
         try:

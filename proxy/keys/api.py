@@ -18,6 +18,7 @@ import asyncio
 import csv
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -35,6 +37,7 @@ from proxy.keys.openapi import openapi_document
 from proxy.keys.service import KeysService
 from proxy.keys.store import GROUPS
 
+log = logging.getLogger("sluicegate.keys")
 B = TypeVar("B", bound=BaseModel)
 Handler = Callable[[Request], Awaitable[Response]]
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -123,6 +126,11 @@ def build_routes(service: KeysService, token_digest: str | None) -> list[BaseRou
                 return await handler(request)
             except AdminError as error:
                 return error_response(error)
+            except SQLAlchemyError as exc:  # the store went away under a call
+                log.warning("admin API: keys store error: %s", exc)
+                return error_response(
+                    AdminError(503, "store_unavailable", "the keys store is unreachable", None)
+                )
 
         return run
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from proxy.config.loader import LoadedConfig
+
 Func = Callable[[argparse.Namespace], int]
 KEY_COLUMNS = ("id", "prefix", "team", "status", "models", "rpm", "tpm", "budget_usd", "expires_at")
 TEAM_COLUMNS = ("name", "budget_usd", "budget_period", "rpm", "tpm", "models", "active_keys")
@@ -295,6 +297,15 @@ def _audit(args: argparse.Namespace) -> int:
         params["target"] = args.target
     rows = _call(args, "GET", "/-/api/audit", params=params).json()
     return _print(args, rows, ("at", "actor", "action", "target_type", "target_id"))
+
+
+def describe_store(loaded: LoadedConfig) -> str:
+    """``sluicegate check``'s line for the keys store (the URL without its password)."""
+    from proxy.keys.db import redact, resolve_url
+
+    url = resolve_url(loaded.config.keys.url, Path(loaded.path).parent)
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    return f"keys: {kind} at {redact(url)}"
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from tests.fixtures.gateway import GatewayProcess, RunningGateway
+from tests.fixtures.postgres import PostgresCluster
 from tests.integration.keys.helpers import ADMIN, POLICY, chat, config, until
 
 Factory = Callable[..., Awaitable[RunningGateway]]
@@ -216,3 +217,19 @@ async def _until_flushed(
             return got
         await asyncio.sleep(0.1)
     raise AssertionError(f"spend never reached {requests} requests: {got}")
+
+
+async def test_a_lost_store_keeps_the_last_keys_serving_and_the_api_answers_503(
+    gateway_factory: Factory, postgres_cluster: PostgresCluster
+) -> None:
+    url = postgres_cluster.create_database()
+    gw = await gateway_factory(config(url), POLICY)
+    async with httpx.AsyncClient(headers=ADMIN, timeout=30) as admin:
+        key = (await admin.post(f"{gw.admin_url}/-/api/keys", json={})).json()
+        await asyncio.to_thread(postgres_cluster.drop_database, url.rsplit("/", 1)[1])
+        for _ in range(3):  # polls fail meanwhile; the directory stays as last read
+            assert await _accepts(gw.client, gw.url, key["key"])
+            await asyncio.sleep(0.1)
+        answer = await admin.get(f"{gw.admin_url}/-/api/keys")
+        assert answer.status_code == 503
+        assert answer.json()["error"]["type"] == "store_unavailable"
