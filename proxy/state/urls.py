@@ -154,6 +154,11 @@ def _endpoint(
 
 def _single(url: str, timeout: float) -> Endpoint:
     parts = urlsplit(url)
+    if "," in parts.netloc:
+        raise ValueError(
+            f"{parts.scheme}:// names one node; for several use "
+            "redis+cluster://host:port,host:port or redis+sentinel://host:port,host:port/<service>"
+        )
     query = _query(parts.query)
     try:
         port = parts.port or 6379

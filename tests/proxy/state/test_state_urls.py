@@ -57,6 +57,7 @@ def test_sentinel_form() -> None:
         ("redis://127.0.0.1:6379/zero", "bad redis URL option"),
         ("redis://127.0.0.1:6379/0?socket_timeout=0", "positive"),
         ("unix://", "socket path"),
+        ("redis://h1:7000,h2:7001/0", "names one node; for several use redis\\+cluster://"),
         ("redis+cluster://", "at least one host:port"),
         ("redis+cluster://h1:7000,h2", "expected host:port"),
         ("redis+cluster://h1:7000,h2:99999", "expected host:port"),
