@@ -114,6 +114,13 @@ class SingleNode:
         return {"kind": self.kind, "nodes": [{"node": self.name, "role": self._role}]}
 
     async def discover(self) -> dict[str, Any]:
+        info = await self.node.execute("INFO", "cluster")
+        if b"cluster_enabled:1" in info:
+            raise StateUnavailable(
+                f"redis {self.name} is a Redis Cluster node: name the cluster with "
+                "redis+cluster://host:port,host:port",
+                self.name,
+            )
         role = await self.node.execute("ROLE")
         self._role = "primary" if role[0] == b"master" else role[0].decode()
         return self.topology()

@@ -364,6 +364,18 @@ async def test_check_connect_fails_when_no_node_answers(
     assert "state: cannot connect: redis cluster: no node answered" in capsys.readouterr().err
 
 
+async def test_check_connect_refuses_a_one_node_url_that_names_a_cluster_node(
+    redis_cluster: Cluster, cluster_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    node = redis_cluster.masters()[0]
+    write_config(tmp_path, f'[state]\nbackend = "redis"\nurl = "{node.url}"\n', {})
+    path = str(tmp_path / "config.toml")
+    assert await asyncio.to_thread(main, ["check", "-c", path, "--connect"]) == 1
+    assert (
+        "is a Redis Cluster node: name the cluster with redis+cluster://" in capsys.readouterr().err
+    )
+
+
 @pytest.mark.parametrize("requires", [True, False])
 async def test_ready_fails_while_the_store_is_down_only_when_configured(
     gateway_factory: Factory,
@@ -438,3 +450,15 @@ async def test_a_planned_failover_is_followed_and_the_old_primary_never_written(
     results = await asyncio.gather(*(post(gw, **{"x-user": u}) for gw, u in sent))
     admitted = Counter(u for (_, u), r in zip(sent, results, strict=True) if r.status_code == 200)
     assert admitted == {f"exact-{i}": 2 for i in range(6)}
+
+
+async def test_check_connect_on_one_node(
+    redis_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_config(tmp_path, f'[state]\nbackend = "redis"\nurl = "{redis_url}"\n', {})
+    assert (
+        await asyncio.to_thread(main, ["check", "-c", str(tmp_path / "config.toml"), "--connect"])
+        == 0
+    )
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    assert f"  127.0.0.1:{port} primary\n" in capsys.readouterr().out
