@@ -38,7 +38,7 @@ admin_listen = "@ADMIN@"
 
 [state]
 backend = "redis"
-url = "{redis_url}?socket_timeout=5"
+url = "{redis_url}?socket_timeout=5&socket_connect_timeout=5"
 on_error = "{on_error}"
 
 [providers.fake]
