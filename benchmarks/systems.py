@@ -146,6 +146,12 @@ SYSTEMS: list[System] = [
         description="input_scan with all six checks (issue 5; see scenario latency_c1_4k)",
     ),
     gateway(
+        "gateway-output-scan",
+        CONFIGS / "output_scan.toml",
+        default=False,
+        description="output_scan, 64-character hold-back window (issue 14; scenario stream_500)",
+    ),
+    gateway(
         "gateway-tracing",
         CONFIGS / "tracing.toml",
         default=False,
