@@ -29,7 +29,7 @@ from proxy.app import Gateway
 from proxy.config.loader import load_config
 from proxy.observe.metrics import Metrics
 from proxy.runtime import Runtime
-from proxy.upstream.client import RawHeaders, UpstreamRequest
+from proxy.upstream.client import BasicResponse, RawHeaders, UpstreamRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 _BODY = orjson.dumps(CHAT_RESPONSE)
@@ -42,7 +42,7 @@ _HEADERS: RawHeaders = [
 ]
 
 
-class _FixedResponse:
+class _FixedResponse(BasicResponse):
     __slots__ = ("_done", "headers", "status")
 
     def __init__(self) -> None:

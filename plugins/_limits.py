@@ -54,7 +54,7 @@ def _identity_tier(ex: Exchange) -> str | None:
 
 
 def _route(ex: Exchange) -> str | None:
-    return ex.route.name if ex.route else None
+    return ex.route_name
 
 
 def _global(ex: Exchange) -> str | None:

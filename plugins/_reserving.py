@@ -8,6 +8,7 @@ subclass says only what is counted: its estimate, its actual amount, and how a r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
@@ -52,6 +53,11 @@ class ReservingOptions(PluginOptions):
     def _key(cls, value: str | list[str]) -> str | list[str]:
         check_key_spec(value)
         return value
+
+
+@dataclass(slots=True)
+class Reserved:
+    entry: tuple[list[Held], float] | None = None  # what was held, and the estimate
 
 
 class ReservingLimit(Plugin):
@@ -103,7 +109,7 @@ class ReservingLimit(Plugin):
         key, _ = self._key.resolve(ex)
         held, refusal = await self._reserver.reserve(key, allowances, estimate)
         if refusal is None:
-            ex.state_for(self)["held"] = (held, estimate)
+            ex.state_for(self, Reserved).entry = (held, estimate)
             return None
         reason = self.reason(refusal, estimate)
         if not self.monitoring:
@@ -114,7 +120,7 @@ class ReservingLimit(Plugin):
                           {"Retry-After": retry_after(refusal.reset_in)})  # fmt: skip
 
     async def on_complete(self, ex: Exchange) -> None:
-        entry: tuple[list[Held], float] | None = ex.state_for(self).get("held")
+        entry = ex.state_for(self, Reserved).entry
         if entry is None:
             return
         held, estimate = entry

@@ -20,20 +20,28 @@ A refusal is a generic 401; the reason (missing, unknown, expired) is only in th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal, NoReturn, Self
 
 from pydantic import Field, model_validator
 from starlette.responses import Response
 
 from plugins._keys import KeyRing, load_keyring, presented_key
+from plugins._limits import Held
 from plugins._store_keys import StoreKeyLimits
 from proxy.allowlist import check_model
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange, Identity
+from proxy.keys.directory import Unit
 from proxy.plugin import ANY_TIER, Plugin, PluginOptions, Services
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 MAX_KEY_BYTES = 512
+
+
+@dataclass(slots=True)
+class KeyState:
+    held: list[tuple[Unit, list[Held]]] | None = None  # a runtime key's reservations
 
 
 class ApiKey(Plugin):
@@ -135,11 +143,11 @@ class ApiKey(Plugin):
         if found.models is not None and self.options.enforce_models:
             await check_model(ex, found.models, self.name, self.monitoring)
         if stored is not None and stored.allowances and self._limits and not self.monitoring:
-            ex.state_for(self)["held"] = await self._limits.reserve(ex, stored)
+            ex.state_for(self, KeyState).held = await self._limits.reserve(ex, stored)
         return None
 
     async def on_complete(self, ex: Exchange) -> None:
-        held = ex.state_for(self).get("held") if self._limits is not None else None
+        held = ex.state_for(self, KeyState).held if self._limits is not None else None
         if held and self._limits is not None:
             await self._limits.settle(ex, held)
 

@@ -21,6 +21,7 @@ every instance). ``auto`` picks ``store`` when the state backend is redis.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
@@ -35,6 +36,23 @@ from proxy.config.types import ByteSize, Duration
 from proxy.exchange import Exchange
 from proxy.plugin import Plugin, PluginOptions, Services
 from proxy.state import Lease, StateUnavailable
+
+
+@dataclass(slots=True)
+class CacheState:
+    """What one request's cache decision carries from the request to the response phase."""
+
+    kind: Literal["", "ai", "get"] = ""
+    key: str = ""
+    lock: str = ""  # the key coalescing locks on (a GET's variants share one)
+    model: str | None = None
+    state: Literal["hit", "miss", "bypass", "refresh"] | None = None
+    lease: Lease | None = None
+    vary: list[str] | None = None
+    ttl: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()
+    parts: list[bytes] | None = None  # the body being captured; None: not stored
+    size: int = 0
 
 
 class Cache(Plugin):
@@ -151,13 +169,14 @@ class Cache(Plugin):
     # -- request phase ----------------------------------------------------------------------
 
     async def on_request(self, ex: Exchange) -> Response | None:
+        kind: Literal["ai", "get"]
         if ex.method == "POST" and ex.path.endswith(self._paths):
             kind = "ai"
         elif ex.method == "GET" and self.options.cache_get:
             kind = "get"
         else:
             return None
-        st = ex.state_for(self)
+        st = ex.state_for(self, CacheState)
         rule = request_rule(
             ex.request_headers.get("cache-control"), ex.request_headers.get("pragma")
         )
@@ -168,7 +187,7 @@ class Cache(Plugin):
         if scope is None:
             self._bypass(ex, st, "anonymous")
             return None
-        st["kind"] = kind
+        st.kind = kind
         if kind == "ai":
             body = await ex.json()
             if not isinstance(body, dict):
@@ -181,23 +200,23 @@ class Cache(Plugin):
             ):
                 self._bypass(ex, st, "nondeterministic")
                 return None
-            st["key"] = st["lock"] = request_key(scope, ex.path, body, self._fields, self._ignored)
+            st.key = st.lock = request_key(scope, ex.path, body, self._fields, self._ignored)
             model = body.get("model")
-            st["model"] = model if isinstance(model, str) else None
+            st.model = model if isinstance(model, str) else None
         else:
-            st["lock"] = get_key(scope, ex.path, ex.query_string)
-            st["key"] = await self._variant_key(ex, st["lock"], scope)
+            st.lock = get_key(scope, ex.path, ex.query_string)
+            st.key = await self._variant_key(ex, st.lock, scope)
         if not rule.lookup:
             self._bypasses.labels(_route(ex), "no_cache").inc()
-            st["state"] = "refresh"
+            st.state = "refresh"
             return None
-        entry = await self._lookup(st["key"])
+        entry = await self._lookup(st.key)
         if entry is None and self.options.coalesce:
             entry = await self._coalesce(ex, st, scope)
         if entry is not None:
             return self._hit(ex, st, entry)
         self._lookups.labels(_route(ex), "miss").inc()
-        st["state"] = "miss"
+        st.state = "miss"
         return None
 
     def _scope(self, ex: Exchange) -> str | None:
@@ -223,7 +242,7 @@ class Cache(Plugin):
         raw = await self.backend.get(key)
         return Entry.decode(raw) if raw is not None else None
 
-    async def _coalesce(self, ex: Exchange, st: dict[str, Any], scope: str) -> Entry | None:
+    async def _coalesce(self, ex: Exchange, st: CacheState, scope: str) -> Entry | None:
         """Lead the upstream call for this key, or wait for the leader and read its result.
 
         When the leader fails (nothing was stored), one of its followers leads a second round
@@ -231,27 +250,27 @@ class Cache(Plugin):
         failing provider never queues requests behind each other for long.
         """
         store = self.services.store
-        lock = PREFIX + st["lock"]
+        lock = PREFIX + st.lock
         for _ in range(2):
             try:
                 lease = await store.lead(lock, self.options.lock_ttl)
                 if lease is not None:
-                    st["lease"] = lease
+                    st.lease = lease
                     return None
                 await store.wait_released(lock, self.options.coalesce_wait)
             except StateUnavailable:
                 return None
-            if st["kind"] == "get":
-                st["key"] = await self._variant_key(ex, st["lock"], scope)
-            entry = await self._lookup(st["key"])
+            if st.kind == "get":
+                st.key = await self._variant_key(ex, st.lock, scope)
+            entry = await self._lookup(st.key)
             if entry is not None:
                 return entry
         return None
 
-    def _hit(self, ex: Exchange, st: dict[str, Any], entry: Entry) -> Response:
-        st["state"] = "hit"
-        if st.get("model"):
-            ex.model = st["model"]
+    def _hit(self, ex: Exchange, st: CacheState, entry: Entry) -> Response:
+        st.state = "hit"
+        if st.model:
+            ex.model = st.model
         route = _route(ex)
         self._lookups.labels(route, "hit").inc()
         self._saved.labels(route).inc(len(entry.body))
@@ -268,8 +287,8 @@ class Cache(Plugin):
         response.raw_headers = headers
         return response
 
-    def _bypass(self, ex: Exchange, st: dict[str, Any], reason: str) -> None:
-        st["state"] = "bypass"
+    def _bypass(self, ex: Exchange, st: CacheState, reason: str) -> None:
+        st.state = "bypass"
         route = _route(ex)
         self._lookups.labels(route, "bypass").inc()
         self._bypasses.labels(route, reason).inc()
@@ -277,8 +296,8 @@ class Cache(Plugin):
     # -- response phase ---------------------------------------------------------------------
 
     async def on_response(self, ex: Exchange) -> None:
-        st = ex.state_for(self)
-        state = st.get("state")
+        st = ex.state_for(self, CacheState)
+        state = st.state
         if state is None or state == "hit":
             return
         ex.response_headers["x-cache"] = "MISS" if state == "miss" else "BYPASS"
@@ -286,57 +305,57 @@ class Cache(Plugin):
             return
         headers = ex.response_headers
         cache_control = headers.get("cache-control")
-        if st["kind"] == "ai":
+        if st.kind == "ai":
             ttl = response_ttl(
                 cache_control, None, shared=self.options.shared, default=self.options.ttl
             )
         else:
             vary = headers.get("vary")
             ttl = response_ttl(cache_control, vary, shared=self.options.shared, default=None)
-            st["vary"] = vary_names(vary)
+            st.vary = vary_names(vary)
         if ttl is None:
             self._stores.labels(_route(ex), "not_cacheable").inc()
             return
-        st["ttl"] = ttl
-        st["headers"] = storable_headers(headers.raw)
-        st["parts"] = []
-        st["size"] = 0
+        st.ttl = ttl
+        st.headers = storable_headers(headers.raw)
+        st.parts = []
+        st.size = 0
 
     async def on_chunk(self, ex: Exchange, chunk: bytes, end: bool) -> bytes:
-        st = ex.state_for(self)
-        parts: list[bytes] | None = st.get("parts")
+        st = ex.state_for(self, CacheState)
+        parts: list[bytes] | None = st.parts
         if parts is None:
             return chunk
         if chunk:
-            st["size"] += len(chunk)
-            if st["size"] > self.options.max_entry_bytes:
-                st["parts"] = None
+            st.size += len(chunk)
+            if st.size > self.options.max_entry_bytes:
+                st.parts = None
                 self._stores.labels(_route(ex), "too_large").inc()
                 return chunk
             parts.append(chunk)
         if end:
-            st["parts"] = None
+            st.parts = None
             await self._store(ex, st, b"".join(parts))
         return chunk
 
-    async def _store(self, ex: Exchange, st: dict[str, Any], body: bytes) -> None:
-        entry = Entry(ex.status, st["headers"], body, self.services.clock())
-        ttl = st["ttl"]
-        if st["kind"] == "get":
-            names = st.get("vary") or []
-            await self.backend.set("v:" + st["lock"], orjson.dumps(names), ttl)
+    async def _store(self, ex: Exchange, st: CacheState, body: bytes) -> None:
+        entry = Entry(ex.status, st.headers, body, self.services.clock())
+        ttl = st.ttl
+        if st.kind == "get":
+            names = st.vary or []
+            await self.backend.set("v:" + st.lock, orjson.dumps(names), ttl)
             if names:
                 values = {name: ex.request_headers.get(name, "") for name in names}
-                st["key"] = get_key(self._scope(ex) or "*", ex.path, ex.query_string, values)
-        stored = await self.backend.set(st["key"], entry.encode(), ttl)
+                st.key = get_key(self._scope(ex) or "*", ex.path, ex.query_string, values)
+        stored = await self.backend.set(st.key, entry.encode(), ttl)
         self._stores.labels(_route(ex), "stored" if stored else "failed").inc()
         await self._release(st)
 
     async def on_complete(self, ex: Exchange) -> None:
-        await self._release(ex.state_for(self))
+        await self._release(ex.state_for(self, CacheState))
 
-    async def _release(self, st: dict[str, Any]) -> None:
-        lease: Lease | None = st.pop("lease", None)
+    async def _release(self, st: CacheState) -> None:
+        lease, st.lease = st.lease, None
         if lease is not None:
             # A store that is down cannot release; the lock then expires after lock_ttl.
             with contextlib.suppress(StateUnavailable):
@@ -358,4 +377,4 @@ class Cache(Plugin):
 
 
 def _route(ex: Exchange) -> str:
-    return ex.route.name if ex.route is not None else "none"
+    return ex.route_name or "none"

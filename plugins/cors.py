@@ -18,6 +18,7 @@ Upstream ``Access-Control-*`` headers are always replaced: the policy is the sin
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -68,6 +69,12 @@ def compile_origin(entry: str) -> str | re.Pattern[str]:
     if "*" in host or not _HOST.fullmatch(host):
         raise ValueError(f"{entry!r}: '*' may only be the whole leftmost label (*.example.com)")
     return f"{scheme}://{host}{suffix}"
+
+
+@dataclass(slots=True)
+class CorsState:
+    allow: str | None = None  # the Access-Control-Allow-Origin value for this request
+    preflight: bool = False
 
 
 class Cors(Plugin):
@@ -161,7 +168,7 @@ class Cors(Plugin):
         if allow is None and self.options.reject_disallowed:
             ex.record_event("cors_rejected", self.name, "origin not allowed")
             raise PolicyError(403, "cors_rejected", "cross-origin request not allowed")
-        ex.state_for(self)["allow"] = allow
+        ex.state_for(self, CorsState).allow = allow
         return None
 
     def _preflight(self, ex: Exchange, allow: str | None, wanted: str) -> Response:
@@ -192,13 +199,13 @@ class Cors(Plugin):
             )
         if self.options.allow_credentials:
             headers["access-control-allow-credentials"] = "true"
-        ex.state_for(self)["preflight"] = True
+        ex.state_for(self, CorsState).preflight = True
         return Response(status_code=204, headers=headers)
 
     async def on_response(self, ex: Exchange) -> None:
-        state = ex.state_for(self)
+        state = ex.state_for(self, CorsState)
         headers = ex.response_headers
-        if state.get("preflight"):
+        if state.preflight:
             _add_vary(headers, _PREFLIGHT_VARY)
             return
         for name in _ACCESS_CONTROL:
@@ -206,7 +213,7 @@ class Cors(Plugin):
                 del headers[name]
         if not self._any:
             _add_vary(headers, ("Origin",))
-        allow = state.get("allow")
+        allow = state.allow
         if allow is None:
             return
         headers["access-control-allow-origin"] = allow

@@ -23,7 +23,7 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
@@ -39,14 +39,13 @@ from proxy.plugin import Plugin, PluginOptions, Services
 from scanners.text.extract import extract_texts
 
 Kind = Literal["openai_moderation", "llama_guard", "presidio"]
-_SLOT = "guardrail"
 
 
 @dataclass
 class _Answer:
     """A non-streamed answer being buffered for the after-provider verdict."""
 
-    body: bytearray
+    body: bytearray = field(default_factory=bytearray)
     oversized: bool = False
 
 
@@ -178,10 +177,7 @@ class Guardrail(Plugin):
     async def on_chunk(self, ex: Exchange, chunk: bytes, end: bool) -> bytes:
         if self.options.phase != "both" or ex.status != 200:
             return chunk
-        slot = ex.state_for(self)
-        answer = slot.get(_SLOT)
-        if not isinstance(answer, _Answer):
-            answer = slot[_SLOT] = _Answer(bytearray())
+        answer = ex.state_for(self, _Answer)
         if ex.streaming:  # judged at the end, logged only: the text is already out
             answer.body += chunk
             if end:
@@ -237,9 +233,6 @@ class Guardrail(Plugin):
             verdict = await self.verdict(ex, "response", text)
             if verdict is not None and verdict.flagged:
                 self._flagged(ex, "response", verdict)
-
-    async def on_complete(self, ex: Exchange) -> None:
-        ex.state_for(self).pop(_SLOT, None)
 
     def describe(self) -> dict[str, Any]:
         o = self.options

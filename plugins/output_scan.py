@@ -33,7 +33,6 @@ from scanners.text import TextScanner
 
 OUTPUT_CHECKS = ("secrets", "pii", "system_prompt")
 _DETECTOR_CHECKS = ("secrets", "pii")
-_SLOT = "output_scan"
 
 
 @dataclass
@@ -107,11 +106,7 @@ class OutputScan(Plugin):
         self._max_body = int(options.max_body)
 
     def _state(self, ex: Exchange) -> _State:
-        slot = ex.state_for(self)
-        state = slot.get(_SLOT)
-        if not isinstance(state, _State):
-            state = slot[_SLOT] = _State()
-        return state
+        return ex.state_for(self, _State)
 
     async def on_request(self, ex: Exchange) -> Response | None:
         if not self._leaks or ex.method != "POST":
@@ -206,9 +201,6 @@ class OutputScan(Plugin):
                 piece.holder[piece.key] = cut(piece.text, 0, redact)
                 changed = True
         return orjson.dumps(doc) if changed else body
-
-    async def on_complete(self, ex: Exchange) -> None:
-        ex.state_for(self).pop(_SLOT, None)
 
     def describe(self) -> dict[str, Any]:
         return {"actions": dict(self._actions), "window": self.options.window}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -86,6 +86,11 @@ class _Limiter:
 
 
 Decisions = list[tuple[_Limiter, GcraDecision]]
+
+
+@dataclass(slots=True)
+class RateState:
+    decisions: Decisions = field(default_factory=list)  # for the RateLimit-* headers
 
 
 class RateLimit(Plugin):
@@ -217,8 +222,7 @@ class RateLimit(Plugin):
         return limiter
 
     async def on_request(self, ex: Exchange) -> Response | None:
-        decisions: Decisions = []
-        ex.state_for(self)["decisions"] = decisions
+        decisions = ex.state_for(self, RateState).decisions
         store = self.services.store
         for limiter in self.limiters_for(ex):
             key, _ = limiter.key.resolve(ex)
@@ -244,7 +248,7 @@ class RateLimit(Plugin):
     async def on_response(self, ex: Exchange) -> None:
         if not self.options.headers:
             return
-        decisions: Decisions | None = ex.state_for(self).get("decisions")
+        decisions = ex.state_for(self, RateState).decisions
         if decisions:
             for name, value in rate_limit_headers(decisions).items():
                 ex.response_headers[name] = value

@@ -18,6 +18,7 @@ complete hook cost every request something.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from opentelemetry.context import Context
@@ -38,6 +39,14 @@ _OPERATIONS = (
     ("/completions", "text_completion"),
     ("/embeddings", "embeddings"),
 )
+
+
+@dataclass(slots=True)
+class Captured:
+    """A bounded copy of the response body, for the completion event."""
+
+    body: list[bytes] = field(default_factory=list)
+    size: int = 0
 
 
 class Tracing(Plugin):
@@ -114,7 +123,7 @@ class Tracing(Plugin):
                 if tracestate is not None:
                     carrier["tracestate"] = tracestate
                 parent = PROPAGATOR.extract(carrier)
-        route = ex.route.name if ex.route is not None else "none"
+        route = ex.route_name or "none"
         span = self.tracer.start_span(
             f"{ex.method} {route}",
             parent,
@@ -182,7 +191,7 @@ class Tracing(Plugin):
                 prompt = None
             if prompt is not None:
                 trace.span.add_event("gen_ai.content.prompt", {"gen_ai.prompt": prompt})
-        captured = ex.state_for(self).get("body")
+        captured = ex.state_for(self, Captured).body
         if captured:
             text = completion_text(b"".join(captured), ex.streaming, limit)
             if text is not None:
@@ -217,9 +226,8 @@ class _ContentTracing(Tracing):
 
     async def on_chunk(self, ex: Exchange, chunk: bytes, end: bool) -> bytes:
         if chunk and isinstance(ex.trace, RequestTrace):
-            state = ex.state_for(self)
-            size = state.get("size", 0)
-            if size < self.options.content_max_bytes:
-                state.setdefault("body", []).append(chunk)
-                state["size"] = size + len(chunk)
+            state = ex.state_for(self, Captured)
+            if state.size < self.options.content_max_bytes:
+                state.body.append(chunk)
+                state.size += len(chunk)
         return chunk

@@ -20,6 +20,7 @@ scanned from memory and then forwarded as it was.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -62,6 +63,11 @@ class ArchiveOptions(BaseModel):
     max_ratio: float = Field(100.0, gt=1, description="Largest uncompressed/compressed ratio.")
     max_entries: int = Field(1000, ge=1, description="Most entries in one archive.")
     max_uncompressed: ByteSize = Field(1 << 30, description="Largest declared inflated size.")
+
+
+@dataclass(slots=True)
+class Scanned:
+    verdict: UploadVerdict | None = None  # an allowed upload's spool, closed on completion
 
 
 class UploadScan(Plugin):
@@ -175,7 +181,7 @@ class UploadScan(Plugin):
             status = verdict.http_status
             raise PolicyError(status, _ERROR_TYPES.get(status), verdict.reason)
         if not self.monitoring:
-            ex.state_for(self)["verdict"] = verdict
+            ex.state_for(self, Scanned).verdict = verdict
             ex.set_body_stream(verdict.body())
         return None
 
@@ -191,7 +197,8 @@ class UploadScan(Plugin):
                         monitored=self.monitoring)  # fmt: skip
 
     async def on_complete(self, ex: Exchange) -> None:
-        verdict = ex.state_for(self).pop("verdict", None)
+        state = ex.state_for(self, Scanned)
+        verdict, state.verdict = state.verdict, None
         if verdict is not None:
             verdict.close()
 

@@ -2,7 +2,8 @@
 
 Plugins never import each other; what one learns (who is calling, how many tokens were
 used, what looked malicious) it writes to a documented field here for the next to read:
-``identity``, ``usage`` and ``events``. ``state_for(plugin)`` is private scratch space.
+``identity``, ``usage`` and ``events``. ``state_for(plugin, make)`` is a plugin's private,
+typed per-request state.
 
 The request body is read at most once and parsed at most once, lazily: a route whose plugins
 never ask for it streams the body straight to the provider.
@@ -11,9 +12,9 @@ never ask for it streams the body straight to the provider.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import orjson
 from starlette.datastructures import MutableHeaders
@@ -21,10 +22,11 @@ from starlette.datastructures import MutableHeaders
 from proxy.errors import GatewayError, PolicyError
 
 if TYPE_CHECKING:
-    from proxy.routing import Route
+    from proxy.observe.tracing import RequestTrace
 
 Scope = dict[str, Any]
 Receive = Any
+S = TypeVar("S")
 
 # The methods whose request may carry a body the gateway looks at (model routing, the model
 # allowlist, size limits, scans). DELETE is in: RFC 9110 lets it carry one, and a check that
@@ -122,7 +124,7 @@ class Exchange:
         "request_id",
         "response_headers",
         "response_started",
-        "route",
+        "route_name",
         "scope",
         "skipped",
         "started_at",
@@ -150,7 +152,9 @@ class Exchange:
         self.request_headers = MutableHeaders(raw=list(scope["headers"]))
         self.client_ip = client_ip
         self.max_body = max_body
-        self.route: Route | None = None
+        # The name of the route this request matched (None: no route matched). Plugins get the
+        # name, not the route: its chain and upstream group are the core's.
+        self.route_name: str | None = None
         self.request_id: str = ""
         self.identity: Identity | None = None
         self.usage = Usage()
@@ -158,8 +162,8 @@ class Exchange:
         self.model: str | None = None
         self.upstream_model: str | None = None
         self.target: str | None = None
-        # A RequestTrace (proxy.observe.tracing) when a tracing plugin runs on this route.
-        self.trace: Any = None
+        # Set by a tracing plugin running on this route (proxy/observe/tracing.py).
+        self.trace: RequestTrace | None = None
         self.attempts = 0
         # How far the request phase got (index of the plugin that answered, or the chain's
         # length) and which plugins a `when` condition switched off: the response, chunk and
@@ -179,7 +183,7 @@ class Exchange:
         self._body_stream: AsyncIterator[bytes] | None = None
         self._json: Any = None
         self._json_dirty = False
-        self._plugin_state: dict[int, dict[str, Any]] | None = None
+        self._plugin_state: dict[int, Any] | None = None
 
     # -- request facts (decided here once, for the core and every plugin) ----------------------
 
@@ -343,11 +347,27 @@ class Exchange:
 
     # -- plugin data ------------------------------------------------------------------------
 
-    def state_for(self, plugin: object) -> dict[str, Any]:
-        """Private per-request scratch space for one plugin instance."""
+    @overload
+    def state_for(self, plugin: object) -> dict[str, Any]: ...
+
+    @overload
+    def state_for(self, plugin: object, make: Callable[[], S]) -> S: ...
+
+    def state_for(self, plugin: object, make: Callable[[], Any] = dict) -> Any:
+        """Private per-request state of one plugin instance: ``make()`` on first use, then the
+        same object for the rest of the exchange. Give it the plugin's own dataclass
+        (``ex.state_for(self, CacheState)``) and mypy checks every field; without ``make`` it
+        is a plain dict, for quick plugins."""
         if self._plugin_state is None:
             self._plugin_state = {}
-        return self._plugin_state.setdefault(id(plugin), {})
+        found = self._plugin_state.get(id(plugin))
+        if found is None:
+            found = self._plugin_state[id(plugin)] = make()
+        return found
+
+    def has_state(self, plugin: object) -> bool:
+        """True once ``state_for(plugin, ...)`` was called on this exchange."""
+        return self._plugin_state is not None and id(plugin) in self._plugin_state
 
     def record_event(
         self, type: str, plugin: str, reason: str, *, monitored: bool = False, **detail: Any

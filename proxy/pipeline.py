@@ -38,7 +38,7 @@ from proxy.multipart import boundary_of, form_field
 from proxy.observe.report import Reporter
 from proxy.routing import Route, RouteTable
 from proxy.upstream.breaker import is_failure
-from proxy.upstream.client import UpstreamError
+from proxy.upstream.client import UpstreamError, UpstreamTimeout
 from proxy.upstream.group import Outbound
 from proxy.upstream.lease import Lease, is_event_stream
 from proxy.usage import UsageMeter, request_usage_event
@@ -79,11 +79,12 @@ class Pipeline:
             resolver = self.resolver
             ex.client_ip = resolver.resolve(peer, resolver.field_lines(scope["headers"]))
         ex.request_id = self._ids.next()
+        route: Route | None = None
         try:
             route = self.routes.match(ex.method, ex.path, scope["headers"])
             if route is None:
                 raise GatewayError(404, "route_not_found", f"no route for {ex.method} {ex.path}")
-            ex.route = route
+            ex.route_name = route.name
             await self._through_chain(ex, route, send)
         except GatewayError as error:
             if not ex.response_started:
@@ -112,11 +113,11 @@ class Pipeline:
                 self.reporter.completed(ex)
             except Exception:  # reporting never costs the complete hooks (budgets, limits)
                 log.exception("reporting failed", extra={"request_id": ex.request_id})
-            if ex.route is not None and ex.route.chain.has_complete:
+            if route is not None and route.chain.has_complete:
                 # After the last byte went out, in this task: cheaper than a task per request,
                 # still invisible to the client, and counted as in flight so a reload or a
                 # shutdown waits for it.
-                await ex.route.chain.run_complete(ex)
+                await route.chain.run_complete(ex)
 
     async def _through_chain(self, ex: Exchange, route: Route, send: Send) -> None:
         chain = route.chain
@@ -144,7 +145,9 @@ class Pipeline:
                 await self._answer(ex, chain, models, send)
                 return
             async with self._disconnects.watch(ex):
-                lease = await route.upstream.open(ex, out, self._priority(ex, route))
+                group = route.upstream
+                priority = group.priority_of(ex) if group.priority_of is not None else 0
+                lease = await group.open(ex, out, priority)
                 await self._relay(ex, chain, filters, lease, send, route, out.usage_injected)
         except GatewayError as error:
             if ex.response_started:
@@ -226,27 +229,6 @@ class Pipeline:
             orjson.dumps({"object": "list", "data": data}), media_type="application/json"
         )
 
-    @staticmethod
-    def _priority(ex: Exchange, route: Route) -> int:
-        admission = route.upstream.config.admission
-        if admission is None or admission.priority is None:
-            return 0
-        source = admission.priority
-        if source == "identity.tier":
-            value = ex.identity.tier if ex.identity else None
-        elif source.startswith("header."):
-            value = ex.request_headers.get(source[7:])
-        else:
-            value = None
-        if value is None:
-            return 0
-        if value in admission.priorities:
-            return admission.priorities[value]
-        # A header is the client's: only a short plain integer counts (a 5000-digit one made
-        # int() raise, issue 17 L10); anything else is the default priority.
-        digits = value[1:] if value[:1] == "-" else value
-        return int(value) if 0 < len(digits) <= 9 and digits.isascii() and digits.isdigit() else 0
-
     async def _relay(
         self,
         ex: Exchange,
@@ -282,8 +264,7 @@ class Pipeline:
         ex.response_started = True
         deadline = ex.started_at + route.upstream.config.timeouts.total
         try:
-            done = getattr(response, "body_done", None)
-            await pump(ex, response.chunks(), filters, send, meter, deadline, done)
+            await pump(ex, response.chunks(), filters, send, meter, deadline, response.body_done)
         except (UpstreamError, TimeoutError) as exc:
             success = False
             await self._end_broken_stream(ex, exc, send)
@@ -297,7 +278,7 @@ class Pipeline:
 
     @staticmethod
     async def _end_broken_stream(ex: Exchange, exc: Exception, send: Send) -> None:
-        timeout = isinstance(exc, TimeoutError) or getattr(exc, "kind", "") == "timeout"
+        timeout = isinstance(exc, TimeoutError | UpstreamTimeout)
         status, kind = (504, "upstream_timeout") if timeout else (502, "upstream_error")
         log.warning("upstream stream broke: %s", exc or kind, extra={"request_id": ex.request_id})
         ex.record_event("upstream_stream_error", "core", kind)

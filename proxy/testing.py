@@ -56,6 +56,7 @@ from proxy.plugin import Plugin, PluginOptions, Services
 from proxy.routing import Route, RouteTable
 from proxy.state import MemoryStore, StateStore, StateUnavailable
 from proxy.upstream.client import (
+    BasicResponse,
     RawHeaders,
     UpstreamConnectError,
     UpstreamRequest,
@@ -98,7 +99,7 @@ class RecordedRequest:
         return orjson.loads(self.body)
 
 
-class _FakeResponse:
+class _FakeResponse(BasicResponse):
     def __init__(self, reply: FakeReply) -> None:
         self.status = reply.status
         self.headers = list(reply.headers)

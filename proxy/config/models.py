@@ -284,6 +284,15 @@ class AdmissionConfig(Strict):
     )
     priorities: dict[str, int] = Field({}, description="tier/header value -> priority number.")
 
+    @field_validator("priority")
+    @classmethod
+    def _source(cls, value: str | None) -> str | None:
+        if value is None or value == "identity.tier":
+            return value
+        if value.startswith("header.") and len(value) > len("header."):
+            return value
+        raise ValueError(f'expected "identity.tier" or "header.<name>", got {value!r}')
+
 
 class UpstreamConfig(Strict):
     balance: str = Field(

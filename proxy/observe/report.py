@@ -41,7 +41,6 @@ class AccessLog:
     def write(self, ex: Exchange) -> None:
         if self._sample < 1.0 and ex.status < 400 and random.random() >= self._sample:
             return
-        route = ex.route
         identity = ex.identity
         usage = ex.usage
         line = {
@@ -50,7 +49,7 @@ class AccessLog:
             "request_id": ex.request_id,
             "method": ex.method,
             "path": ex.path,
-            "route": route.name if route else None,
+            "route": ex.route_name,
             "status": ex.status,
             "client_ip": ex.client_ip,
             "model": ex.model,
@@ -75,7 +74,7 @@ class AccessLog:
             "unit": usage.unit,
             "events": len(ex.events) or None,
             # Set when a tracing plugin sampled this request: joins the line to its trace.
-            "trace_id": getattr(ex.trace, "trace_id", None) if ex.trace is not None else None,
+            "trace_id": ex.trace.trace_id if ex.trace is not None else None,
         }
         self._stream.write(safe_dumps(line) + b"\n")
         if not self._flush_pending:
@@ -161,7 +160,7 @@ class Reporter:
             self._finish_trace(ex)
 
     def _count(self, ex: Exchange) -> None:
-        route_name = ex.route.name if ex.route else "none"
+        route_name = ex.route_name or "none"
         requests, seconds = self._children(route_name, ex.status)
         requests.inc()
         seconds.observe(ex.elapsed)
@@ -195,11 +194,10 @@ class Reporter:
     @staticmethod
     def _finish_trace(ex: Exchange) -> None:
         """Let a trace that can close itself do so now (proxy/observe/tracing.py)."""
-        finish = getattr(ex.trace, "finish", None)
-        if finish is None:
+        if ex.trace is None:
             return
         try:
-            finish(ex)
+            ex.trace.finish(ex)
         except Exception:  # a tracer's failure is logged, never the request's
             log.exception("trace finish failed", extra=_ids(ex))
 
@@ -217,7 +215,7 @@ class Reporter:
                 "ip": ex.client_ip,
                 "request_id": ex.request_id,
                 "identity": ex.identity.subject if ex.identity else None,
-                "route": ex.route.name if ex.route else None,
+                "route": ex.route_name,
                 # Nested, so a plugin's detail key can never clash with a LogRecord field.
                 "detail": event.detail or None,
             },

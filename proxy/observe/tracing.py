@@ -6,10 +6,12 @@ plugin that runs after it, and the upstream group reports every attempt — numb
 why it was made — and lets the trace add its propagation headers (W3C ``traceparent``) to
 the provider request. With no trace on the exchange, none of this costs anything.
 
-Optionally the trace has ``finish(ex)``: the reporter calls it once, synchronously, when the
-exchange is complete (after the last byte, an error or a disconnect; the same moment the
-access line is written). Closing the server span there, instead of in an ``on_complete``
-hook, spares every traced request the background task that complete hooks run in.
+The trace's ``finish(ex)`` is called by the reporter once, synchronously, when the exchange
+is complete (after the last byte, an error or a disconnect; the same moment the access line
+is written). Closing the server span there, instead of in an ``on_complete`` hook, spares
+every traced request the background task that complete hooks run in. ``trace_id`` joins the
+access line to the trace. Every ability is declared here, so the core calls them directly,
+never by ``getattr``.
 """
 
 from __future__ import annotations
@@ -24,12 +26,6 @@ class AttemptSpan(Protocol):
         ...
 
 
-class FinishingTrace(Protocol):
-    def finish(self, ex: Any) -> None:
-        """The exchange is complete: record what is known and end the request's span."""
-        ...
-
-
 class RequestTrace(Protocol):
     def plugin(self, name: str, phase: str) -> AbstractContextManager[object]:
         """A span around one plugin hook call."""
@@ -39,4 +35,14 @@ class RequestTrace(Protocol):
         self, target: str, number: int, reason: str | None, headers: list[tuple[str, str]]
     ) -> AttemptSpan:
         """Start an upstream attempt; may append propagation headers to ``headers``."""
+        ...
+
+    @property
+    def trace_id(self) -> str | None:
+        """The trace's id when this request is sampled (for the access log), else None."""
+        ...
+
+    def finish(self, ex: Any) -> None:
+        """The exchange is complete: record what is known and end the request's span (a
+        trace with nothing to do here does nothing)."""
         ...

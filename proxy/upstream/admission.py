@@ -24,9 +24,15 @@ import itertools
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from proxy.upstream.quota import Clock
+
+if TYPE_CHECKING:
+    from proxy.config.models import AdmissionConfig
+    from proxy.exchange import Exchange
+
+PriorityOf = Callable[["Exchange"], int]
 
 Reason = Literal["queue_full", "timeout"]
 WaitOutcome = Literal["admitted", "queue_full", "timeout", "cancelled"]
@@ -162,3 +168,34 @@ class AdmissionController:
             "queue": self.queue_limit,
             "max_wait": self.max_wait,
         }
+
+
+def compile_priority(config: AdmissionConfig | None) -> PriorityOf | None:
+    """The request's admission priority, read the way ``admission.priority`` says — decided
+    once, at load, not per request. None when the group has no priority source."""
+    if config is None or config.priority is None:
+        return None
+    table = dict(config.priorities)
+    if config.priority == "identity.tier":
+
+        def read(ex: Exchange) -> str | None:
+            return ex.identity.tier if ex.identity is not None else None
+
+    else:
+        header = config.priority.removeprefix("header.").lower()
+
+        def read(ex: Exchange) -> str | None:
+            return ex.request_headers.get(header)
+
+    def priority(ex: Exchange) -> int:
+        value = read(ex)
+        if value is None:
+            return 0
+        if value in table:
+            return table[value]
+        # A header is the client's: only a short plain integer counts (a 5000-digit one made
+        # int() raise, issue 17 L10); anything else is the default priority.
+        digits = value[1:] if value[:1] == "-" else value
+        return int(value) if 0 < len(digits) <= 9 and digits.isascii() and digits.isdigit() else 0
+
+    return priority

@@ -27,9 +27,9 @@ class UpstreamRequest:
 
 
 class UpstreamResponse(Protocol):
-    """A provider's answer. A client may also offer ``body_done() -> bool`` (True once the
-    chunk just handed out completed the body): the gateway then ends the client's response
-    with that chunk instead of sending an empty last message after it."""
+    """A provider's answer: status, headers, the body in chunks — and two abilities a client
+    may or may not have, declared here so the core calls them directly (``BasicResponse``
+    gives a client without them the answers that mean "cannot")."""
 
     status: int
     headers: RawHeaders
@@ -41,6 +41,30 @@ class UpstreamResponse(Protocol):
     async def aclose(self) -> None:
         """Release the connection (closing it when the body was not read to the end)."""
         ...
+
+    def body_done(self) -> bool:
+        """True once the chunk just handed out completed the body: the gateway then ends the
+        client's response with that chunk instead of an empty last message after it. A
+        client that cannot tell answers False."""
+        ...
+
+    async def peek(self) -> bytes | None:
+        """Read the first chunk now, ``chunks()`` still starting with it (and timing the
+        read itself); None when the client cannot put a chunk back."""
+        ...
+
+
+class BasicResponse:
+    """Base of a response without the optional abilities: it cannot tell when its body is
+    done, and cannot put a chunk back."""
+
+    __slots__ = ()
+
+    def body_done(self) -> bool:
+        return False
+
+    async def peek(self) -> bytes | None:
+        return None
 
 
 class UpstreamClient(Protocol):

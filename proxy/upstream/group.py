@@ -26,7 +26,7 @@ from proxy.multipart import replace_field
 from proxy.observe.metrics import Metrics
 from proxy.translate import Call, Translator, Untranslatable
 from proxy.translate.response import TranslatedResponse
-from proxy.upstream.admission import AdmissionController, AdmissionRejected
+from proxy.upstream.admission import AdmissionController, AdmissionRejected, compile_priority
 from proxy.upstream.balancer import CostOf, make_balancer
 from proxy.upstream.breaker import CircuitBreaker, Permit, SharedStore, is_failure
 from proxy.upstream.client import UpstreamError, UpstreamResponse
@@ -104,6 +104,7 @@ class UpstreamGroup:
             retry.attempts, retry.backoff, retry.max_backoff, retry.budget, frozenset(retry.on)
         )
         self.budget = RetryBudget(ratio=retry.budget)
+        self.priority_of = compile_priority(config.admission)
         self.admission = (
             AdmissionController(
                 config.admission.max_in_flight,

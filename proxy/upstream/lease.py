@@ -15,7 +15,13 @@ import orjson
 from proxy.config.models import TimeoutsConfig
 from proxy.exchange import Usage
 from proxy.upstream.breaker import Permit
-from proxy.upstream.client import RawHeaders, UpstreamError, UpstreamResponse, UpstreamTimeout
+from proxy.upstream.client import (
+    BasicResponse,
+    RawHeaders,
+    UpstreamError,
+    UpstreamResponse,
+    UpstreamTimeout,
+)
 from proxy.upstream.provider import Provider
 from proxy.upstream.quota import ProviderQuota
 from proxy.upstream.retry import parse_retry_after
@@ -123,7 +129,7 @@ def block_on_retry_after(quota: ProviderQuota, response: UpstreamResponse) -> No
         quota.block_for(wait)
 
 
-class PeekedResponse:
+class PeekedResponse(BasicResponse):
     """A response whose first chunk was already read, replayed ahead of the rest."""
 
     __slots__ = ("_first", "_response", "_rest", "headers", "status")
@@ -154,13 +160,13 @@ async def peek_stream_error(
     failed attempt that can still be retried, since nothing has reached the client yet."""
     if response.status != 200 or not is_event_stream(response.headers):
         return None, response
-    peek = getattr(response, "peek", None)
-    if peek is not None:  # a client that can put the chunk back (and times reads itself)
-        try:
-            return _error_in(await peek()), response
-        except BaseException:
-            await response.aclose()
-            raise
+    try:  # a client that can put the chunk back (and times reads itself) does so here
+        peeked = await response.peek()
+    except BaseException:
+        await response.aclose()
+        raise
+    if peeked is not None:
+        return _error_in(peeked), response
     rest = response.chunks()
     try:
         async with asyncio.timeout(timeouts.first_byte):

@@ -20,14 +20,14 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from proxy.upstream.client import RawHeaders, UpstreamRequest
+from proxy.upstream.client import BasicResponse, RawHeaders, UpstreamRequest
 
 JSON_HEADERS: RawHeaders = [(b"content-type", b"application/json")]
 SSE_HEADERS: RawHeaders = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
 EMBEDDING_DIMENSIONS = 16
 
 
-class MockResponse:
+class MockResponse(BasicResponse):
     __slots__ = ("_parts", "_stream_delay", "headers", "status")
 
     def __init__(

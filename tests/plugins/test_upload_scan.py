@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from plugins.upload_scan import UploadScan
+from plugins.upload_scan import Scanned, UploadScan
 from proxy.testing import Harness
 from tests.data.uploads import generate as g
 
@@ -38,7 +38,7 @@ async def test_allowed_files_are_forwarded_byte_for_byte(
     assert harness.upstream.requests[0].headers["content-type"] == content_type
     assert result.exchange.events == []
     plugin = harness.chain.plugins[0]
-    assert result.exchange.state_for(plugin) == {}  # the spool was released on completion
+    assert result.exchange.state_for(plugin, Scanned).verdict is None  # spool released
 
 
 async def test_text_renamed_png_is_422_saying_only_file_rejected() -> None:

@@ -198,3 +198,23 @@ async def test_many_timeouts_keep_the_heap_small() -> None:
 def test_validation(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         AdmissionController(**kwargs)  # type: ignore[arg-type]
+
+
+def test_the_priority_source_is_checked_and_compiled_at_load() -> None:
+    from pydantic import ValidationError
+
+    from proxy.config.models import AdmissionConfig
+    from proxy.exchange import Identity
+    from proxy.testing import make_exchange
+    from proxy.upstream.admission import compile_priority
+
+    with pytest.raises(ValidationError, match=r'"identity\.tier" or "header\.<name>"'):
+        AdmissionConfig(priority="tier")
+    assert compile_priority(AdmissionConfig()) is None
+    by_tier = compile_priority(AdmissionConfig(priority="identity.tier", priorities={"gold": 9}))
+    by_header = compile_priority(AdmissionConfig(priority="header.X-Prio"))
+    assert by_tier is not None and by_header is not None
+    ex = make_exchange(headers={"X-Prio": "3"})
+    assert (by_tier(ex), by_header(ex)) == (0, 3)
+    ex.identity = Identity("u", tier="gold")
+    assert by_tier(ex) == 9
