@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from proxy.translate.base import Call, StreamTranslator, Translator
-from proxy.upstream.client import RawHeaders, UpstreamError, UpstreamResponse
+from proxy.upstream.client import BasicResponse, RawHeaders, UpstreamError, UpstreamResponse
 from proxy.upstream.lease import is_event_stream
 
 _BODY_CAP = 32 * 1024 * 1024
 _DROP = frozenset({b"content-length", b"content-type", b"content-encoding"})
 
 
-class TranslatedResponse:
+class TranslatedResponse(BasicResponse):
     __slots__ = ("_call", "_response", "_stream", "_translator", "headers", "status")
 
     def __init__(self, response: UpstreamResponse, translator: Translator, call: Call) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from proxy.apis import ClientApi
-from proxy.upstream.client import RawHeaders, UpstreamResponse
+from proxy.upstream.client import BasicResponse, RawHeaders, UpstreamResponse
 from proxy.upstream.kinds.base import ProviderKind
 
 AZURE_API_VERSION = "2024-10-21"
@@ -53,7 +53,7 @@ class AzureKind(ProviderKind):
         return ContentFilterMapped(response)
 
 
-class ContentFilterMapped:
+class ContentFilterMapped(BasicResponse):
     """An Azure error response; a content-filter refusal is rewritten to the gateway's shape."""
 
     __slots__ = ("_response", "headers", "status")
