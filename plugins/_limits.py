@@ -271,6 +271,9 @@ def _text_chars(value: Any) -> int:
             elif isinstance(item, dict):
                 text = item.get("text")
                 total += len(text) if isinstance(text, str) else 0
+                # Responses input items and Anthropic tool results nest their text one level.
+                content = item.get("content")
+                total += _text_chars(content) if isinstance(content, str | list) else 0
             elif isinstance(item, list):  # token-id arrays (embeddings, legacy completions)
                 total += len(item) * CHARS_PER_TOKEN
         return total
@@ -280,8 +283,9 @@ def _text_chars(value: Any) -> int:
 def estimate_input_tokens(payload: Any, raw_size: int) -> int:
     """Input tokens of an OpenAI-style request, from its text at ~4 chars per token.
 
-    Chat ``messages``, completion ``prompt`` and embedding ``input`` are read; a body that is
-    not such JSON is judged by its raw size (an over- rather than under-estimate).
+    Chat and Anthropic ``messages``, Anthropic ``system``, completion ``prompt``, embedding
+    and Responses ``input`` and Responses ``instructions`` are read; a body that is not such
+    JSON is judged by its raw size (an over- rather than under-estimate).
     """
     if not isinstance(payload, dict):
         return math.ceil(raw_size / CHARS_PER_TOKEN)
@@ -292,13 +296,15 @@ def estimate_input_tokens(payload: Any, raw_size: int) -> int:
             if isinstance(message, dict):
                 chars += _text_chars(message.get("content")) + 8  # role and framing
     chars += _text_chars(payload.get("prompt")) + _text_chars(payload.get("input"))
+    chars += _text_chars(payload.get("system")) + _text_chars(payload.get("instructions"))
     return math.ceil(chars / CHARS_PER_TOKEN)
 
 
 def requested_output_tokens(payload: Any, default: int) -> int:
-    """The output cap the client asked for (``max_completion_tokens``/``max_tokens``)."""
+    """The output cap the client asked for (``max_completion_tokens``/``max_tokens``, the
+    Responses API's ``max_output_tokens``)."""
     if isinstance(payload, dict):
-        for name in ("max_completion_tokens", "max_tokens"):
+        for name in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
             value = payload.get(name)
             if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
                 return value

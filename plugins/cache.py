@@ -75,7 +75,7 @@ class Cache(Plugin):
             "X-Cache-Allow", description='Header whose value "1" opts a request in anyway.'
         )
         paths: list[str] = Field(
-            ["/chat/completions", "/completions", "/embeddings"],
+            ["/chat/completions", "/completions", "/embeddings", "/messages", "/responses"],
             description="Path suffixes of POST endpoints that are cached.",
         )
         key_fields: list[str] | None = Field(
