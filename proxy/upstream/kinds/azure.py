@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -42,7 +43,8 @@ class AzureKind(ProviderKind):
         ]
         params.append(f"api-version={version}")
         if api is not None and api.name in _PER_DEPLOYMENT and model:
-            path = f"/openai/deployments/{model}{api.suffix}"
+            # A passed-through alias is the client's text: one path segment, escaped.
+            path = f"/openai/deployments/{quote(model, safe='')}{api.suffix}"
         else:
             path = f"/openai{rest}"
         return f"{self.base_url}{path}?{'&'.join(params)}"
