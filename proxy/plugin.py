@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
+from typing_extensions import TypeVar as DefaultTypeVar
 
 from proxy.exchange import Exchange
 
@@ -118,8 +119,14 @@ class Services:
             self._http = None
 
 
-class Plugin:
+OptionsT = DefaultTypeVar("OptionsT", bound=PluginOptions, default=PluginOptions)
+
+
+class Plugin(Generic[OptionsT]):
     """Base class of every policy plugin. Override only the hooks you need.
+
+    ``Plugin[MyOptions]`` types ``self.options`` as ``MyOptions`` (define the options model
+    first); the built-in plugins nest theirs as ``Options`` and redeclare ``options: Options``.
 
     - ``on_request``: request phase, in policy-file order. Return ``None`` to go on, or a
       ``Response`` to answer now; raise ``PolicyError`` to refuse.
@@ -139,9 +146,9 @@ class Plugin:
     # when they run on the memory backend with several workers.
     uses_shared_state: ClassVar[bool] = False
 
-    # ``options`` is typed Any here so a subclass can declare its own ``Options`` type in its
-    # ``__init__`` (and as the class attribute ``options: Options``) without a cast.
-    def __init__(self, options: Any, services: Services) -> None:
+    options: OptionsT
+
+    def __init__(self, options: OptionsT, services: Services) -> None:
         self.options = options
         self.services = services
         self.mode = "enforce"

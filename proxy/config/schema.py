@@ -6,12 +6,28 @@ operator sees a misspelt key before ``sluicegate check`` does.
 
 from __future__ import annotations
 
+import inspect
+import sys
 from typing import Any
 
 from proxy.config.models import Config, PluginEntry, PolicyFile, When
 from proxy.plugin import PluginLoadError, Registry
 
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def plugin_summary(cls: type) -> str:
+    """A plugin's one-paragraph description: its class docstring, else its module's (each
+    built-in plugin documents itself at the top of its module), without the ``name:`` lead."""
+    doc = inspect.getdoc(cls) if cls.__doc__ else None
+    if not doc:
+        module = sys.modules.get(cls.__module__)
+        doc = inspect.getdoc(module) if module is not None else None
+    if not doc:
+        return str(getattr(cls, "name", "") or cls.__name__)
+    first = " ".join(doc.split("\n\n", 1)[0].split())
+    name = getattr(cls, "name", "")
+    return first.removeprefix(f"{name}: ") if name else first
 
 
 def config_schema() -> dict[str, Any]:
@@ -36,7 +52,7 @@ def policy_schema(registry: Registry | None = None) -> dict[str, Any]:
         options = cls.Options.model_json_schema(ref_template="#/$defs/{model}")
         definitions.update(options.pop("$defs", {}))
         properties = {
-            "use": {"const": name, "description": (cls.__doc__ or name).strip().split("\n")[0]},
+            "use": {"const": name, "description": plugin_summary(cls)},
             "mode": {"enum": ["enforce", "monitor"], "default": "enforce"},
             "when": {"$ref": "#/$defs/When"},
             **options.get("properties", {}),

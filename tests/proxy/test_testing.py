@@ -70,3 +70,25 @@ async def test_fake_http_answers_in_process_and_records() -> None:
     assert (await client.get("https://idp.test/other")).status_code == 404
     assert [r.url.path for r in http.requests] == ["/jwks.json", "/hook", "/echo", "/other"]
     await services.close()
+
+
+async def test_a_plugin_typed_by_its_options_runs_like_any_other() -> None:
+    from pydantic import Field
+
+    from sluicegate.api import Exchange, Plugin, PluginOptions, Response
+
+    class StampOptions(PluginOptions):
+        value: str = Field("x", description="What to stamp.")
+
+    class Stamp(Plugin[StampOptions]):
+        name = "stamp"
+        Options = StampOptions
+
+        async def on_request(self, ex: Exchange) -> Response | None:
+            ex.request_headers["x-stamp"] = self.options.value  # typed: StampOptions
+            return None
+
+    h = Harness([(Stamp, {"value": "ok"})])
+    await h.request("POST", json={"model": "m"})
+    assert h.upstream.requests[0].headers["x-stamp"] == "ok"
+    await h.close()

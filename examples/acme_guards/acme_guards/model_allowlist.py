@@ -9,11 +9,8 @@ point name this package declares (``use = "model_allowlist"``).
 from __future__ import annotations
 
 from pydantic import Field
-from starlette.responses import Response
 
-from proxy.errors import PolicyError
-from proxy.exchange import Exchange
-from proxy.plugin import Plugin, PluginOptions, Services
+from sluicegate.api import Exchange, Plugin, PluginOptions, PolicyError, Response, Services
 
 
 class ModelAllowlist(Plugin):
@@ -31,7 +28,8 @@ class ModelAllowlist(Plugin):
         self._allowed = frozenset(options.allow)
 
     async def on_request(self, ex: Exchange) -> Response | None:
-        payload = await ex.json() if ex.method == "POST" else None
+        # Only a JSON body names a model; a GET (or a form upload) has nothing to check here.
+        payload = await ex.json() if ex.may_have_body and ex.is_json else None
         model = payload.get("model") if isinstance(payload, dict) else None
         if model is not None and model not in self._allowed:
             ex.record_event("model_denied", self.name, f"model {model!r} is not allowed")

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from proxy.config.loader import load_config
-from proxy.plugin import Registry
-from proxy.testing import FakeUpstream, Harness
-from sluicegate.api import Plugin
+from sluicegate.api import Plugin, Registry, load_config
+from sluicegate.testing import FakeUpstream, Harness
 
 CONFIG = """
 [providers.mock]
@@ -42,6 +40,14 @@ async def test_allowed_models_pass_and_others_are_refused() -> None:
     assert refused.json()["error"]["type"] == "model_not_allowed"
     assert [e.type for e in refused.exchange.events] == ["model_denied"]
     assert len(upstream.requests) == 1
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "DELETE", "POST", "PUT", "PATCH"])
+async def test_every_method_without_a_model_goes_through(method: str) -> None:
+    harness = Harness([(Registry().resolve("model_allowlist"), {"allow": ["chat-fast"]})])
+    result = await harness.request(method, "/v1/models")
+    await harness.close()
+    assert result.status == 200
 
 
 def test_a_policy_uses_it_by_name_and_its_options_are_checked(tmp_path: Path) -> None:
