@@ -24,7 +24,7 @@ _STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asc
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": _timestamp(record.created),
+            "ts": timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": _message(record),
@@ -69,11 +69,21 @@ def _plain(value: Any, depth: int) -> Any:
     return _plain(str(value), 0)
 
 
-def _timestamp(created: float) -> str:
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
-        + f".{int(created % 1 * 1000):03d}Z"
-    )
+def timestamp(created: float) -> str:
+    """The one timestamp format of every line sluicegate writes (its logs and its access
+    lines): UTC, ISO 8601, milliseconds — ``2026-12-06T13:55:00.123Z``. The seconds part is
+    formatted once per second (one tuple swapped whole, so threads never see half of it),
+    since the access log asks for it on every request."""
+    global _second
+    whole = int(created)
+    cached = _second
+    if cached[0] != whole:
+        cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    millis = min(999, int((created - whole) * 1000 + 0.5))  # 0.123 is 0.12299... in binary
+    return f"{cached[1]}.{millis:03d}Z"
+
+
+_second: tuple[int, str] = (-1, "")
 
 
 def setup_logging(level: str = "info", stream: Any = None) -> None:

@@ -15,7 +15,7 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from proxy.exchange import Exchange
-from proxy.observe.logging import safe_dumps
+from proxy.observe.logging import safe_dumps, timestamp
 from proxy.observe.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class AccessLog:
         identity = ex.identity
         usage = ex.usage
         line = {
-            "ts": round(time.time(), 3),
+            "ts": timestamp(time.time()),
             "type": "access",
             "request_id": ex.request_id,
             "method": ex.method,
