@@ -17,9 +17,21 @@ from proxy.translate.base import Call
 from proxy.translate.shapes import FINISH_REASONS, openai_usage
 from proxy.translate.sse import SseReader, data_event, load
 
+_NO_FINISH = b',"finish_reason":null,"logprobs":null}]}\n\n'
+
 
 class ChatFromAnthropicStream:
-    __slots__ = ("_call", "_created", "_done", "_id", "_model", "_reader", "_tools", "_usage")
+    __slots__ = (
+        "_call",
+        "_created",
+        "_done",
+        "_id",
+        "_model",
+        "_prefix",
+        "_reader",
+        "_tools",
+        "_usage",
+    )
 
     def __init__(self, call: Call) -> None:
         self._call = call
@@ -30,6 +42,7 @@ class ChatFromAnthropicStream:
         self._usage: dict[str, Any] = {}
         self._tools: dict[int, int] = {}  # Anthropic block index -> OpenAI tool_calls index
         self._done = False
+        self._prefix = b""  # every chunk's bytes up to its delta, encoded once per stream
 
     def feed(self, chunk: bytes) -> bytes:
         return b"".join(self._event(name, data) for name, data in self._reader.feed(chunk))

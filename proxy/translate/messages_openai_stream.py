@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from proxy.apis import anthropic_type
 from proxy.translate.base import Call
 from proxy.translate.shapes import STOP_REASONS, anthropic_usage, message_id
@@ -109,12 +111,15 @@ class MessagesFromChatStream:
 
     def _text(self, text: str) -> bytes:
         out = b"" if self._block == "text" else self._open("text", {"type": "text", "text": ""})
-        delta = {
-            "type": "content_block_delta",
-            "index": self._index,
-            "delta": {"type": "text_delta", "text": text},
-        }
-        return out + named_event("content_block_delta", delta)
+        # Most of a stream: encoded around the text, not as a dict (about half the cost).
+        return (
+            out
+            + b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+            + str(self._index).encode()
+            + b',"delta":{"type":"text_delta","text":'
+            + orjson.dumps(text)
+            + b"}}\n\n"
+        )
 
     def _tool(self, call: dict[str, Any]) -> bytes:
         index = call.get("index", 0)

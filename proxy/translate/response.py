@@ -18,12 +18,13 @@ _DROP = frozenset({b"content-length", b"content-type", b"content-encoding"})
 
 
 class TranslatedResponse(BasicResponse):
-    __slots__ = ("_call", "_response", "_stream", "_translator", "headers", "status")
+    __slots__ = ("_call", "_done", "_response", "_stream", "_translator", "headers", "status")
 
     def __init__(self, response: UpstreamResponse, translator: Translator, call: Call) -> None:
         self._response = response
         self._translator = translator
         self._call = call
+        self._done = False
         self.status = response.status
         streaming = response.status < 400 and is_event_stream(response.headers)
         self._stream: StreamTranslator | None = translator.stream(call) if streaming else None
@@ -51,10 +52,14 @@ class TranslatedResponse(BasicResponse):
                 raise UpstreamError("the provider's answer is too large to translate")
             parts.append(chunk)
         body = b"".join(parts)
+        self._done = True  # one translated chunk is the whole body
         if self.status >= 400:
             yield self._translator.error(self.status, body)
         else:
             yield self._translator.response(body, self._call)
+
+    def body_done(self) -> bool:
+        return self._done
 
     async def aclose(self) -> None:
         await self._response.aclose()
