@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.responses import Response
 
 from proxy.config.types import ByteSize, Duration
@@ -75,8 +75,9 @@ class UploadScan(Plugin):
 
     class Options(PluginOptions):
         paths: list[str] = Field(
-            default_factory=lambda: ["/v1/files", "/v1/uploads", "/v1/audio/"],
-            description="Path prefixes whose multipart bodies are scanned.",
+            default_factory=lambda: ["/"],
+            description="Path prefixes whose multipart bodies are scanned; by default every "
+            "multipart body on the route (images/edits, audio, files, uploads, batches...).",
         )
         allow_types: list[str] = Field(
             default_factory=lambda: list(_DEFAULT_TYPES),
@@ -106,7 +107,9 @@ class UploadScan(Plugin):
             "deny", description="When clamd cannot scan: deny (503) or allow unscanned."
         )
         require_multipart: bool = Field(
-            False, description="Refuse (415) a non-multipart body on the selected paths."
+            False,
+            description="Refuse (415) a non-multipart body on the selected paths (which must "
+            "then be listed: the default, every path, would refuse every JSON request).",
         )
 
         @field_validator("clamd")
@@ -123,6 +126,15 @@ class UploadScan(Plugin):
                 if not path.startswith("/"):
                     raise ValueError(f"{path!r}: a path prefix starts with /")
             return value
+
+        @model_validator(mode="after")
+        def _multipart_paths(self) -> UploadScan.Options:
+            if self.require_multipart and "/" in self.paths:
+                raise ValueError(
+                    'require_multipart needs paths listing the upload endpoints (with "/", '
+                    "every JSON request would be refused)"
+                )
+            return self
 
         @field_validator("allow_types")
         @classmethod

@@ -13,7 +13,9 @@ e.g. `purpose` on /v1/files) up to `max_field_bytes` in total.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from email.message import Message
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -21,6 +23,11 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from scanners.uploads.verdict import Rejected, RejectKind
 
 _PLAIN_ENCODINGS = frozenset({"7bit", "8bit", "binary"})
+# Any filename parameter: plain, RFC 2231/5987 extended (``filename*=UTF-8''x``) or continued
+# (``filename*0=``), in any case. python-multipart drops the extended forms, but aiohttp,
+# busboy and Python's email read such a part as a file: so must the scanner (issue 17, H5).
+# A match inside a quoted value only makes a field scanned as a file, never the reverse.
+_FILENAME_PARAM = re.compile(rb";\s*filename(?:\*\d*)?\*?\s*=", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,8 @@ class MultipartStream:
         name = params[b"name"].decode("utf-8", "replace")
         filename = params.get(b"filename")
         if filename is None:
+            filename = _extended_filename(self._headers.get("content-disposition", b""))
+        if filename is None:
             self._in_file = False
             self._field_name = name
             self._field_value = bytearray()
@@ -210,3 +219,17 @@ class MultipartStream:
 
     def _on_end(self) -> None:
         self._ended = True
+
+
+def _extended_filename(disposition: bytes) -> bytes | None:
+    """The file name of a part whose only filename parameter is an extended or continued
+    one (decoded by Python's ``email``), or None when the part has no filename at all."""
+    if not _FILENAME_PARAM.search(disposition):
+        return None
+    message = Message()
+    message["content-disposition"] = disposition.decode("latin-1")
+    try:
+        name = message.get_filename()
+    except (LookupError, ValueError):  # an unknown charset: still a file
+        name = None
+    return (name or "").encode("utf-8", "replace")

@@ -128,15 +128,44 @@ async def test_malformed_multipart_is_400() -> None:
 
 
 async def test_other_paths_and_non_multipart_bodies_pass_untouched() -> None:
-    harness = Harness([(UploadScan, {})])
+    harness = Harness([(UploadScan, {"paths": ["/v1/files"]})])
     content_type, body = g.one_file("cat.png", "image/png", b"not a png")
     other = await upload(harness, content_type, body, path="/v1/chat/completions")
     assert other.status == 200 and harness.upstream.requests[-1].body == body
     raw = await upload(harness, "application/octet-stream", b"not a png")
     assert raw.status == 200
-    strict = Harness([(UploadScan, {"require_multipart": True})])
+    strict = Harness([(UploadScan, {"require_multipart": True, "paths": ["/v1/files"]})])
     refused = await upload(strict, "application/octet-stream", b"not a png")
     assert refused.status == 415
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/images/edits", "/v1/images/variations", "/v1/audio/translations", "/v2/x"]
+)
+async def test_by_default_every_multipart_body_on_the_route_is_scanned(path: str) -> None:
+    """The old default listed three endpoints, so /v1/images/edits was never scanned
+    (issue 17, L14); now every multipart body on the route is, and JSON passes."""
+    harness = Harness([(UploadScan, {})])
+    content_type, body = g.one_file("cat.png", "image/png", b"#!/bin/sh\nrm -rf /\n")
+    result = await upload(harness, content_type, body, path=path)
+    assert result.status == 422
+    chat = await harness.request("POST", json={"model": "m", "messages": []})
+    assert chat.status == 200
+
+
+async def test_a_filename_star_part_is_judged_as_a_file() -> None:
+    harness = Harness([(UploadScan, {})])
+    body = (
+        b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''cat.png\r\n"
+        b"Content-Type: image/png\r\n\r\n#!/bin/sh\nrm -rf /\n\r\n--b--\r\n"
+    )
+    result = await upload(harness, "multipart/form-data; boundary=b", body)
+    assert result.status == 422  # a shell script is no allowed file type; a field would pass
+
+
+def test_require_multipart_needs_listed_paths() -> None:
+    with pytest.raises(ValidationError, match="require_multipart needs paths"):
+        UploadScan.Options.model_validate({"require_multipart": True})
 
 
 async def test_monitor_mode_records_but_forwards_the_whole_original_body() -> None:

@@ -161,3 +161,27 @@ async def test_concurrent_uploads_each_get_the_right_verdict(url: str) -> None:
     assert all(v.allowed for i, v in enumerate(verdicts) if i % 3)
     for v in verdicts:
         v.close()
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b"form-data; name=\"file\"; filename*=UTF-8''eicar.txt",
+        b"form-data; name=\"file\"; FILENAME*=utf-8''%65icar.txt",
+        b'form-data; name="file"; filename*0="ei"; filename*1="car.txt"',
+    ],
+)
+async def test_a_part_named_only_by_filename_star_is_a_file_and_scanned(
+    clamd_server: ClamdServer, disposition: bytes
+) -> None:
+    """RFC 2231/5987 names (issue 17, H5): aiohttp, busboy and Python's email read such a
+    part as a file, so the scanner must too; it was a 64 KiB "field", forwarded unscanned."""
+    body = (
+        b"--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n"
+        b"--b\r\nContent-Disposition: " + disposition + b"\r\nContent-Type: text/plain\r\n\r\n"
+        + g.eicar() + b"\r\n--b--\r\n"
+    )  # fmt: skip
+    verdict = await make(clamd_server.tcp_url).scan(
+        "multipart/form-data; boundary=b", g.chunked(body, 1)
+    )
+    assert verdict.kind is RejectKind.INFECTED
