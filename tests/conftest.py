@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.clamd",
     "tests.fixtures.jwks",
     "tests.fixtures.postgres",
+    "tests.fixtures.logs",
 ]

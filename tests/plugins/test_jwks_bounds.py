@@ -46,7 +46,7 @@ async def call(h: Harness, bearer: str) -> Result:
 
 
 async def test_a_document_past_the_cap_is_abandoned_while_it_streams(
-    jwks_server: JwksServer, jwt_keys: KeySet, caplog: pytest.LogCaptureFixture
+    jwks_server: JwksServer, jwt_keys: KeySet, sluicegate_logs: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock(time.time())
     jwks_server.padding = 256 * MAX_JWKS_BYTES
@@ -59,13 +59,13 @@ async def test_a_document_past_the_cap_is_abandoned_while_it_streams(
         await asyncio.sleep(0.05)
     assert jwks_server.cut == 1  # the gateway hung up: it stopped reading, not read it whole
     assert jwks_server.sent < 32 * MAX_JWKS_BYTES  # the cap plus what socket buffers hold
-    assert "larger than" in caplog.text
-    assert "hunter2" not in caplog.text and "client_secret" not in caplog.text
+    assert "larger than" in sluicegate_logs.text
+    assert "hunter2" not in sluicegate_logs.text and "client_secret" not in sluicegate_logs.text
     await h.close()
 
 
 async def test_a_dripping_server_is_cut_at_the_total_timeout(
-    jwks_server: JwksServer, jwt_keys: KeySet, caplog: pytest.LogCaptureFixture
+    jwks_server: JwksServer, jwt_keys: KeySet, sluicegate_logs: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock(time.time())
     jwks_server.drip = 0.05  # every read arrives well within any per-read timeout
@@ -79,7 +79,7 @@ async def test_a_dripping_server_is_cut_at_the_total_timeout(
             break
         await asyncio.sleep(0.05)
     assert jwks_server.cut == 1
-    assert "no complete document" in caplog.text
+    assert "no complete document" in sluicegate_logs.text
     await h.close()
 
 
@@ -101,7 +101,7 @@ async def test_one_fetch_serves_every_waiting_request(
 
 
 async def test_a_weak_rsa_key_in_the_document_is_skipped(
-    jwks_server: JwksServer, caplog: pytest.LogCaptureFixture
+    jwks_server: JwksServer, sluicegate_logs: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock(time.time())
     weak = make_key("RS256", "weak-1", bits=1024)
@@ -110,7 +110,7 @@ async def test_a_weak_rsa_key_in_the_document_is_skipped(
     h = harness(jwks_server, clock)
     assert (await call(h, token(weak, clock))).status == 401
     assert (await call(h, token(strong, clock))).status == 200
-    assert "at least 2048 bits" in caplog.text
+    assert "at least 2048 bits" in sluicegate_logs.text
     await h.close()
 
 

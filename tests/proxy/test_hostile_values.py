@@ -72,7 +72,7 @@ def test_only_configured_models_become_metric_labels() -> None:
     assert models == {"chat-fast", "fake-model", "other"}
 
 
-def test_a_failing_reporting_step_costs_no_other(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failing_reporting_step_costs_no_other(sluicegate_logs: pytest.LogCaptureFixture) -> None:
     metrics = Metrics()
     reporter = Reporter(metrics, None, models=frozenset())
 
@@ -83,9 +83,9 @@ def test_a_failing_reporting_step_costs_no_other(caplog: pytest.LogCaptureFixtur
     ex = make_exchange()
     ex.usage.reported, ex.usage.model = True, "m"
     ex.events.append(SecurityEvent("auth_failed", "jwt", "bad token"))
-    with caplog.at_level("WARNING"):
+    with sluicegate_logs.at_level("WARNING"):
         reporter.completed(ex)
-    assert any(r.name == "sluicegate.security" for r in caplog.records)
+    assert any(r.name == "sluicegate.security" for r in sluicegate_logs.records)
     assert 'sluicegate_requests_total{route="none",status_class="other"} 1.0' in (
         metrics.render().decode()
     )
