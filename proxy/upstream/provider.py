@@ -17,6 +17,7 @@ from proxy.config.models import ProviderConfig, TimeoutsConfig
 from proxy.translate import TRANSLATORS, Translator, Untranslatable
 from proxy.upstream.client import UpstreamClient, UpstreamRequest
 from proxy.upstream.kinds import KINDS
+from proxy.upstream.pricing import tokens_cost
 
 
 class Provider:
@@ -104,7 +105,7 @@ class Provider:
         price = self.pricing.get(model)
         if price is None:
             return None
-        return (input_tokens * price[0] + output_tokens * price[1]) / 1_000_000
+        return tokens_cost(price, input_tokens, output_tokens)
 
     def unit_cost(self, model: str, unit: str, units: float) -> float:
         """USD for what is priced per unit (images, seconds of audio, speech characters)."""

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 
 from proxy.upstream.breaker import CircuitBreaker
+from proxy.upstream.pricing import tokens_cost
 from proxy.upstream.quota import Clock, ProviderQuota, RollingCounter
 
 
@@ -154,7 +155,7 @@ class Target:
         price = self.pricing.get(model) if model is not None else None
         if price is None:
             return math.inf
-        return (input_tokens * price[0] + output_tokens * price[1]) / 1_000_000
+        return tokens_cost(price, input_tokens, output_tokens)
 
     def snapshot(self) -> dict[str, object]:
         """Everything ``/-/status`` shows for this target (no secrets here)."""
