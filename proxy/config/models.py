@@ -132,7 +132,7 @@ class KeysConfig(Strict):
         "made on any instance takes effect everywhere within this, plus a reload of the keys).",
     )  # fmt: skip
     flush_interval: Duration = Field(
-        1.0, gt=0, le=60.0, description="How often the spend ledger writes its batch."
+        0.5, gt=0, le=60.0, description="How often the spend ledger writes its batch."
     )
     team_metrics: list[str] = Field(
         [],

@@ -54,7 +54,9 @@ def register(commands: Any) -> None:
     revoke.add_argument("id")
     rotate = action(keys, "rotate", "Give a key a new secret; the old one works a while.", _rotate)
     rotate.add_argument("id")
-    rotate.add_argument("--overlap", type=float, default=3600, help="seconds (default 3600)")
+    rotate.add_argument(
+        "--overlap", default="1h", help='how long the old secret works: "10m", "1h", 0'
+    )
 
     teams = group("teams", "Create, list, change and delete teams.")
     team_create = action(teams, "create", "Create a team.", _teams_create)
@@ -98,6 +100,7 @@ def register(commands: Any) -> None:
 def _connection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--admin-url",
+        "--url",
         default=os.environ.get("SLUICEGATE_ADMIN_URL", "http://127.0.0.1:9901"),
         help="the gateway's admin listener (env SLUICEGATE_ADMIN_URL)",
     )
@@ -230,7 +233,7 @@ def _revoke(args: argparse.Namespace) -> int:
 
 @_run
 def _rotate(args: argparse.Namespace) -> int:
-    body = {"overlap_seconds": args.overlap}
+    body = {"overlap": args.overlap}
     made = _call(args, "POST", f"/-/api/keys/{args.id}/rotate", body).json()
     if args.json:
         print(json.dumps(made, indent=2))

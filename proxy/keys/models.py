@@ -10,7 +10,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from proxy.config.types import Duration
 
 Period = Literal["day", "month"]
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -124,3 +126,14 @@ class KeyRotate(Body):
     overlap_seconds: float = Field(
         3600, ge=0, le=30 * 86400, description="How long the old secret keeps working."
     )
+    overlap: Duration | None = Field(
+        None, description='The same as a duration ("10m", "1h", "0s"); wins over overlap_seconds.'
+    )
+
+    @model_validator(mode="after")
+    def _overlap(self) -> KeyRotate:
+        if self.overlap is not None:
+            if self.overlap > 30 * 86400:
+                raise ValueError("overlap: at most 30 days")
+            self.overlap_seconds = self.overlap
+        return self

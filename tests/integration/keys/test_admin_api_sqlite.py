@@ -133,7 +133,7 @@ async def test_a_team_budget_refuses_once_spent_and_rotation_overlaps(gw: Runnin
         assert new["id"] == key["id"] and new["key"] != key["key"]
         assert (await chat(gw.client, gw.url, key["key"])).status_code == 200  # still, a while
         assert (await chat(gw.client, gw.url, new["key"])).status_code == 200
-        again = await admin.post(f"{api}/keys/{key['id']}/rotate", json={"overlap_seconds": 0})
+        again = await admin.post(f"{api}/keys/{key['id']}/rotate", json={"overlap": "0s"})
         assert (await chat(gw.client, gw.url, new["key"])).status_code == 401  # no overlap
         assert (await chat(gw.client, gw.url, again.json()["key"])).status_code == 200
 
