@@ -59,7 +59,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+    # No pre-ping: it doubles the round trips of every poll; a connection broken by a server
+    # restart fails one poll, SQLAlchemy drops the pool, and the next poll reconnects.
+    return create_engine(url, pool_size=4, max_overflow=4)
 
 
 @contextlib.contextmanager
