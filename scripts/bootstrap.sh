@@ -4,7 +4,9 @@
 #   scripts/bootstrap.sh --system  also the system packages the tests use:
 #                                  redis-server, redis-sentinel, clamd, libmagic, promtool,
 #                                  postgresql,
-#                                  kubectl (Debian's kubernetes-client: `kubectl kustomize`)
+#                                  kubectl (Debian's kubernetes-client: `kubectl kustomize`),
+#                                  podman, runc, debootstrap (deploy/container/build-local.sh
+#                                  builds and runs the image without Docker)
 # Idempotent: what is already there is not installed again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +25,7 @@ if [ "$want_system" = 1 ]; then
   command -v promtool >/dev/null || missing+=(prometheus)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v kubectl >/dev/null || missing+=(kubernetes-client)
+  for tool in podman runc debootstrap curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing ${missing[*]}"
     as_root apt-get update -qq
