@@ -155,7 +155,12 @@ class JwksCache:
         """The body, read as a stream and abandoned past ``MAX_JWKS_BYTES``."""
         too_large = JwksError(f"document larger than {MAX_JWKS_BYTES} bytes")
         async with self._http().stream(
-            "GET", self.url, timeout=self._timeout, headers={"accept": "application/json"}
+            "GET",
+            self.url,
+            timeout=self._timeout,
+            # A small document needs no compression, and uncompressed is what the cap counts;
+            # a server that compresses anyway is decoded, and the cap counts decoded bytes.
+            headers={"accept": "application/json", "accept-encoding": "identity"},
         ) as response:
             if response.status_code != 200:
                 raise JwksError(f"HTTP {response.status_code}")
@@ -164,7 +169,7 @@ class JwksCache:
                 raise too_large
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_raw():
+            async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > MAX_JWKS_BYTES:
                     raise too_large

@@ -114,6 +114,19 @@ async def test_a_weak_rsa_key_in_the_document_is_skipped(
     await h.close()
 
 
+async def test_a_compressed_document_is_read_decoded(
+    jwks_server: JwksServer, jwt_keys: KeySet
+) -> None:
+    """The fetch asks for no compression, and still reads a server that compresses anyway
+    (the cap counts decoded bytes)."""
+    clock = FakeClock(time.time())
+    jwks_server.gzip = True
+    h = harness(jwks_server, clock)
+    assert (await call(h, token(jwt_keys.rsa, clock))).status == 200
+    assert jwks_server.accept_encodings == ["identity"]
+    await h.close()
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
