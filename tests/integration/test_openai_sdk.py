@@ -1,10 +1,12 @@
-"""The official openai client, pointed at the gateway, cannot tell it from a provider."""
+"""The official openai client, pointed at the gateway, cannot tell it from a provider; nor can
+the official anthropic client, even when the provider behind is an OpenAI-compatible one."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
+import anthropic
 import openai
 import pytest
 
@@ -72,3 +74,29 @@ async def test_many_concurrent_sdk_streams(shipped_gateway):
     texts = await asyncio.gather(*(one(i) for i in range(50)))
     assert [t.endswith(f"n{i}") for i, t in enumerate(texts)] == [True] * 50
     await client.close()
+
+
+async def test_the_anthropic_sdk_works_on_the_shipped_config(shipped_gateway):
+    # The mock speaks OpenAI: Messages are translated to it and back, streams included.
+    client = anthropic.AsyncAnthropic(base_url=shipped_gateway.url, api_key="unused", max_retries=0)
+    message = await client.messages.create(
+        model="chat-fast", max_tokens=64, messages=[{"role": "user", "content": "Say hello"}]
+    )
+    assert message.content[0].text.endswith("Say hello")
+    assert message.usage.input_tokens > 0 and message.stop_reason == "end_turn"
+    async with client.messages.stream(
+        model="chat-fast", max_tokens=64, messages=[{"role": "user", "content": "Say hello"}]
+    ) as stream:
+        text = "".join([piece async for piece in stream.text_stream])
+    assert text == message.content[0].text
+    await client.close()
+    elsewhere = anthropic.AsyncAnthropic(
+        base_url=f"{shipped_gateway.url}/v2", api_key="unused", max_retries=0
+    )
+    with pytest.raises(anthropic.NotFoundError) as unknown:  # the gateway's 404, Anthropic's shape
+        await elsewhere.messages.create(
+            model="chat-fast", max_tokens=8, messages=[{"role": "user", "content": "x"}]
+        )
+    assert unknown.value.type == "not_found_error"
+    assert unknown.value.error_code == "route_not_found"
+    await elsewhere.close()
