@@ -196,13 +196,16 @@ def sqlmap_payloads() -> Iterator[Item]:
 
     bounds = re.findall(
         r"<prefix>(.*?)</prefix>\s*<suffix>(.*?)</suffix>",
-        read("sqlmap", "sqlmap/data/xml/boundaries.xml"),
+        re.sub(
+            r"<!--.*?-->", "", read("sqlmap", "sqlmap/data/xml/boundaries.xml"), flags=re.DOTALL
+        ),
         re.DOTALL,
     )
     rng = random.Random(14)
     names = sorted(n for n in wheel("sqlmap").namelist() if "/xml/payloads/" in n)
     for name in names:
-        tests = re.findall(r"<request>(.*?)</request>", read("sqlmap", name), re.DOTALL)
+        xml = re.sub(r"<!--.*?-->", "", read("sqlmap", name), flags=re.DOTALL)  # the docs
+        tests = re.findall(r"<request>(.*?)</request>", xml, re.DOTALL)
         for request in tests:
             parts: dict[str, str] = {m.group(1): m.group(2) for m in _TAG.finditer(request)}
             payload = html.unescape(parts.get("payload", ""))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from scanners.text.aligned import align
 from scanners.text.custom import CustomRules
+from scanners.text.discussion import CONTEXT_FILTERS
 from scanners.text.extract import TextAt, extract_texts
 from scanners.text.finding import Detector, Finding, replace_spans
 from scanners.text.gates import TextView
@@ -101,9 +102,7 @@ class TextScanner:
 
     def scan_text(self, text: str) -> list[Finding]:
         """Normalise and scan one text with no size cap (callers bound it themselves)."""
-        normalized = normalize(text)
-        view = TextView(normalized)
-        return [f for d in self._detectors for f in d.scan(normalized, view)]
+        return list(self._findings(text)[1])
 
     def redact(self, scanned: ScannedText, checks: Collection[str]) -> str:
         """The original text with only the spans of `checks` replaced by `[REDACTED:<check>]`.
@@ -161,11 +160,20 @@ class TextScanner:
                 size = budget
                 truncated = True
             budget -= size
-            normalized = normalize(text)
-            view = TextView(normalized)  # one tokenisation shared by every check's gates
-            found = tuple(f for d in self._detectors for f in d.scan(normalized, view))
-            out.append(ScannedText(index, text, normalized, found))
+            out.append(ScannedText(index, text, *self._findings(text)))
         return ScanResult(tuple(out), truncated, self.max_scan_bytes - budget)
+
+    def _findings(self, text: str) -> tuple[str, tuple[Finding, ...]]:
+        """Normalise once, run every check, then weigh xss and sql_injection findings against
+        their context (`discussion`): a question quoting markup is not an attack."""
+        normalized = normalize(text)
+        view = TextView(normalized)  # one tokenisation shared by every check's gates
+        found: list[Finding] = []
+        for d in self._detectors:
+            hits = d.scan(normalized, view)
+            context = CONTEXT_FILTERS.get(d.name) if hits else None
+            found += context(text, normalized, hits) if context is not None else hits
+        return normalized, tuple(found)
 
     def scan_payload(self, payload: Mapping[str, object]) -> tuple[list[TextAt], ScanResult]:
         """Extract the user texts of a request body and scan them; paths align with texts."""

@@ -1,0 +1,46 @@
+"""xss and sql_injection weigh a match against its context: a developer question that quotes
+markup or SQL passes, a payload (bare, opening the text, evasive or many) is still flagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanners.text import TextScanner
+
+SCANNER = TextScanner(["xss", "sql_injection"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why doesn't <script>alert(1)</script> run when I set it with innerHTML?",
+        "How do I stop users from adding <iframe src=...> tags to their profile bio?",
+        "In React, is it safe to render <img src=x onerror=alert(1)> with dangerouslySetInnerHTML?",
+        'Here is my template:\n```html\n<div onclick="toggle()">menu</div>\n<script src="app.js"></script>\n```\nwhy is the menu not opening?',
+        "Can you explain why `' OR 1=1 --` logs in as admin and how prepared statements "
+        "prevent it?",
+        "How do I escape an <svg onload=...> attribute in Jinja so the XSS test passes?",
+        "What does the `UNION SELECT null, version()` part of this SQL injection example do?",
+    ],
+)
+def test_questions_that_quote_code_pass(text: str) -> None:
+    assert SCANNER.scan([text]).findings == (), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(document.cookie)</script>",
+        "<script src=//evil.example/x.js></script> -- what does this do?",
+        "Why does this work? <ScRiPt>alert(1)</ScRiPt>",
+        "How do I fix this? %3Cscript%3Ealert(1)%3C/script%3E",
+        'How do I fix this? "><img src=x onerror=alert(1)>',
+        "How do I fix this? <svg/onload=alert(1)>",
+        "How do I fix this? 1'/**/OR/**/1=1--",
+        "admin' OR '1'='1' -- why does this log me in?",
+        "How do i prevent this: <script>a()</script><iframe src=x></iframe><object data=x>"
+        "<embed src=x>",
+    ],
+)
+def test_payloads_stay_flagged_even_in_a_question(text: str) -> None:
+    assert SCANNER.scan([text]).findings, text
