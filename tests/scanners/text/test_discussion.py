@@ -16,7 +16,8 @@ SCANNER = TextScanner(["xss", "sql_injection"])
         "Why doesn't <script>alert(1)</script> run when I set it with innerHTML?",
         "How do I stop users from adding <iframe src=...> tags to their profile bio?",
         "In React, is it safe to render <img src=x onerror=alert(1)> with dangerouslySetInnerHTML?",
-        'Here is my template:\n```html\n<div onclick="toggle()">menu</div>\n<script src="app.js"></script>\n```\nwhy is the menu not opening?',
+        'Here is my template:\n```html\n<div onclick="toggle()">menu</div>\n'
+        '<script src="app.js"></script>\n```\nwhy is the menu not opening?',
         "Can you explain why `' OR 1=1 --` logs in as admin and how prepared statements "
         "prevent it?",
         "How do I escape an <svg onload=...> attribute in Jinja so the XSS test passes?",
