@@ -1,8 +1,10 @@
 """Header rules for forwarding: hop-by-hop stripping both ways, X-Forwarded-*, credentials.
 
 RFC 9110 section 7.6.1: hop-by-hop fields, and any field the Connection header names, belong
-to one connection and must not be forwarded. The client's Authorization is the gateway's
-business and is replaced by the provider's key.
+to one connection and must not be forwarded. The client's credentials — ``Authorization``,
+and the ``x-api-key`` and ``api-key`` headers the Anthropic and Azure SDKs send — are the
+gateway's business: each provider kind sends its own, and a caller's key never reaches a
+provider (not even one of another kind, after a failover).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ _NOT_FORWARDED_UP = HOP_BY_HOP | {
     "host",
     "content-length",
     "authorization",
+    "x-api-key",
+    "api-key",
     "x-forwarded-for",
     "x-forwarded-proto",
     "x-forwarded-host",

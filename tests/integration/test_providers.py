@@ -296,6 +296,8 @@ async def test_messages_to_an_openai_provider_is_translated(
     ]
     assert sent["tools"] == [WEATHER_OPENAI] and sent["tool_choice"] == "required"
     assert message.type == "message" and message.content[0].text == fake_provider.reply
+    assert "x-api-key" not in fake_provider.requests[-1].headers  # the caller's key stays here
+    assert fake_provider.requests[-1].headers["authorization"] == "Bearer sk-groq"
     assert message.stop_reason == "end_turn"
     assert message.usage.input_tokens == 10 and message.usage.output_tokens == 5
 
@@ -379,6 +381,23 @@ per_minute = 5
             async for _ in stream.text_stream:
                 pass
     assert broken.value.type == "overloaded_error"
+    fake_anthropic.mode = "die_mid_stream"  # the gateway ends the stream in Anthropic's shape
+    with pytest.raises(anthropic.APIStatusError) as dropped:
+        async with claude.messages.stream(
+            model="claude", max_tokens=16, messages=[{"role": "user", "content": "a b c"}]
+        ) as stream:
+            async for _ in stream.text_stream:
+                pass
+    assert (dropped.value.type, dropped.value.error_code) == ("api_error", "upstream_error")
+    fake_anthropic.mode = "error_mid_stream"
+    malformed = await other.client.post(
+        f"{other.url}/v1/messages",
+        content=b'{"model": ',
+        headers={"content-type": "application/json"},
+    )
+    assert malformed.status_code == 400
+    assert malformed.json()["type"] == "error"
+    assert malformed.json()["error"]["type"] == "invalid_request_error"
     stream = await client.chat.completions.create(
         model="claude", messages=[{"role": "user", "content": "a b c"}], stream=True
     )
