@@ -3,6 +3,7 @@ provider, through the gateway, by the official SDKs; failover across kinds on th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -405,3 +406,41 @@ per_minute = 5
         async for _ in stream:
             pass
     assert "overloaded" in str(chat_broken.value)
+
+
+async def test_concurrent_translated_streams_and_apis_without_a_counterpart(
+    gateway_factory: Any, fake_provider: FakeProvider, fake_anthropic: FakeAnthropic
+) -> None:
+    gw = await gateway_factory(config(fake_provider, fake_anthropic), {"open": POLICY})
+    claude, client = clients(gw)
+
+    async def messages_stream(n: int) -> str:  # Messages -> the OpenAI-compatible target
+        async with claude.messages.stream(
+            model="fast", max_tokens=16, messages=[{"role": "user", "content": f"n{n}"}]
+        ) as stream:
+            return "".join([piece async for piece in stream.text_stream])
+
+    async def chat_stream(n: int) -> str:  # chat -> Claude
+        stream = await client.chat.completions.create(
+            model="claude", messages=[{"role": "user", "content": f"n{n}"}], stream=True
+        )
+        return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+
+    results = await asyncio.gather(
+        *(messages_stream(n) for n in range(12)), *(chat_stream(n) for n in range(12))
+    )
+    expected = "".join(f"tok{i} " for i in range(fake_provider.chunks))
+    assert results[:12] == [expected] * 12
+    assert results[12:] == [f"echo: n{n}" for n in range(12)]
+
+    only_claude = config(fake_provider, fake_anthropic).replace(
+        'targets = [{ provider = "groq" }, { provider = "claude" }]',
+        'targets = [{ provider = "claude" }]',
+    )
+    solo = await gateway_factory(only_claude, {"open": POLICY})
+    refused = await solo.client.post(
+        f"{solo.url}/v1/responses", json={"model": "claude", "input": "hi"}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["type"] == "unsupported_feature"
+    assert "responses API" in refused.json()["error"]["message"]
