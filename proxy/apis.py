@@ -102,6 +102,15 @@ APIS: tuple[ClientApi, ...] = (
         error=anthropic_error,
         stream_error=anthropic_stream_error,
     ),
+    # Claude Code asks it before long requests; only Anthropic providers can answer it.
+    ClientApi(
+        "count_tokens",
+        "/messages/count_tokens",
+        dialect="anthropic",
+        meter="none",
+        error=anthropic_error,
+        stream_error=anthropic_stream_error,
+    ),
     ClientApi("transcriptions", "/audio/transcriptions", body="multipart"),
     ClientApi("translations", "/audio/translations", body="multipart"),
     ClientApi("speech", "/audio/speech", meter="speech"),

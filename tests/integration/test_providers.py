@@ -444,3 +444,11 @@ async def test_concurrent_translated_streams_and_apis_without_a_counterpart(
     assert refused.status_code == 400
     assert refused.json()["error"]["type"] == "unsupported_feature"
     assert "responses API" in refused.json()["error"]["message"]
+
+    # Claude Code's token count goes to the Anthropic target even when another comes first.
+    counted = await claude.messages.count_tokens(
+        model="smart", messages=[{"role": "user", "content": "count these words"}]
+    )
+    assert counted.input_tokens > 0
+    assert fake_anthropic.requests[-1].path == "/v1/messages/count_tokens"
+    assert fake_anthropic.requests[-1].json()["model"] == "claude-fake"

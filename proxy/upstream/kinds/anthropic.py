@@ -18,7 +18,7 @@ class AnthropicKind(ProviderKind):
     name = "anthropic"
     description = "Anthropic Messages API: x-api-key and anthropic-version headers."
     dialect: ClassVar[Dialect] = "anthropic"
-    native: ClassVar[frozenset[str]] = frozenset({"messages", "models"})
+    native: ClassVar[frozenset[str]] = frozenset({"messages", "count_tokens", "models"})
     default_base_url: ClassVar[str | None] = "https://api.anthropic.com/v1"
 
     def auth_headers(self, key: str) -> list[tuple[str, str]]:
