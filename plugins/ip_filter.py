@@ -160,6 +160,9 @@ class IpFilter(Plugin):
         self.services.log.warning("ip_filter banned %s for %.0fs", unit, duration,
                                   extra={"event": "ip_auto_banned", "ip": unit,
                                          "ban_seconds": duration})  # fmt: skip
+        self.services.metrics.journal.event(
+            "ip_auto_banned", self.name, f"banned for {duration:.0f}s", ip=unit,
+            detail={"ban_seconds": duration})  # fmt: skip
 
     # -- admin ----------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from proxy import __version__
+from proxy.console import console_routes
 from proxy.errors import error_body
 from proxy.keys.api import build_routes, token_digest
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 
 OPEN_PATHS = frozenset({"/-/health", "/-/ready"})
+# The console checks its own session cookie and CSRF token (proxy/console/app.py).
+CONSOLE_PREFIX = "/-/ui"
 
 
 def build_admin(gateway: Gateway, reload: Any = None) -> ASGIApp:
@@ -81,6 +84,7 @@ def build_admin(gateway: Gateway, reload: Any = None) -> ASGIApp:
     token = gateway.runtime.loaded.config.server.admin_token
     secret = token.get_secret_value() if token is not None else None
     routes.extend(build_routes(gateway.runtime.keys, token_digest(secret)))
+    routes.extend(console_routes(gateway, secret))
     app = Starlette(routes=routes)
     return app if token is None else RequireToken(app, token)
 
@@ -93,7 +97,14 @@ class RequireToken:
         self._expected = f"Bearer {token.get_secret_value()}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or self._allowed(scope):
+        path = scope["path"]
+        if (
+            scope["type"] != "http"
+            or path in OPEN_PATHS
+            or path == CONSOLE_PREFIX
+            or path.startswith(CONSOLE_PREFIX + "/")
+            or self._allowed(scope)
+        ):
             await self.app(scope, receive, send)
             return
         refusal = Response(

@@ -98,10 +98,12 @@ class Reloader:
             except ConfigError as error:
                 self.metrics.reloads.labels("rejected").inc()
                 log.error("reload rejected; config %s keeps serving:\n%s", current.version, error)
+                self.metrics.journal.reloaded(False, str(error), current.version)
                 return False, str(error)
             except Exception as error:  # a plugin or provider that failed to build
                 self.metrics.reloads.labels("failed").inc()
                 log.exception("reload failed; config %s keeps serving", current.version)
+                self.metrics.journal.reloaded(False, f"reload failed: {error}", current.version)
                 return False, f"reload failed: {error}"
             retired = self.gateway.swap(runtime)
             # Once the old runtime is gone, let the collector see the heap again and re-freeze.
@@ -113,6 +115,9 @@ class Reloader:
                 extra={"config_version": runtime.version, "previous_version": current.version},
             )
             self._mtimes = self._snapshot()
+            self.metrics.journal.reloaded(
+                True, f"config {runtime.version} is live", runtime.version
+            )
             return True, f"config {runtime.version} is live"
 
     def _snapshot(self) -> dict[Path, float]:

@@ -6,7 +6,8 @@
 #                                  postgresql,
 #                                  kubectl (Debian's kubernetes-client: `kubectl kustomize`),
 #                                  podman, runc, debootstrap (deploy/container/build-local.sh
-#                                  builds and runs the image without Docker)
+#                                  builds and runs the image without Docker),
+#                                  chromium (the console's browser tests; never `playwright install`)
 # Idempotent: what is already there is not installed again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ if [ "$want_system" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v kubectl >/dev/null || missing+=(kubernetes-client)
   for tool in podman runc debootstrap curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing ${missing[*]}"
     as_root apt-get update -qq

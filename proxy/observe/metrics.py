@@ -14,6 +14,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from proxy.observe.cells import CounterFamily, HistogramFamily
+from proxy.observe.journal import Journal
 from proxy.observe.workers import WorkerSnapshots
 
 _LATENCY_BUCKETS = (
@@ -40,6 +41,8 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         self.workers: WorkerSnapshots | None = None
+        # Recent rates, security events and reloads for the console (proxy/observe/journal.py).
+        self.journal = Journal()
         r = self.registry
         self._custom: dict[str, Any] = {}
         self.requests = CounterFamily(

@@ -164,6 +164,7 @@ class Reporter:
         requests, seconds = self._children(route_name, ex.status)
         requests.inc()
         seconds.observe(ex.elapsed)
+        self.metrics.journal.count(ex.status)
 
     def _security_events(self, ex: Exchange) -> None:
         for event in ex.events:
@@ -219,6 +220,16 @@ class Reporter:
                 # Nested, so a plugin's detail key can never clash with a LogRecord field.
                 "detail": event.detail or None,
             },
+        )
+        self.metrics.journal.event(
+            event.type,
+            event.plugin,
+            event.reason,
+            ip=ex.client_ip,
+            route=ex.route.name if ex.route else None,
+            identity=ex.identity.subject if ex.identity else None,
+            monitored=event.monitored,
+            detail=dict(event.detail),
         )
 
     def flush(self) -> None:
