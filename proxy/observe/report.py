@@ -226,7 +226,7 @@ class Reporter:
             event.plugin,
             event.reason,
             ip=ex.client_ip,
-            route=ex.route.name if ex.route else None,
+            route=ex.route_name,
             identity=ex.identity.subject if ex.identity else None,
             monitored=event.monitored,
             detail=dict(event.detail),
