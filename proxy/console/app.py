@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 
 ROOT = "/-/ui"
 STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
+# Guessing the token: the 10th wrong one from an address within 5 minutes refuses every
+# sign-in from it (even with the right token) for 5 minutes, in the shared state store.
+LOCKOUT_AFTER = 10
+LOCKOUT_SECONDS = 300.0
+FAILURES_PREFIX = "console:signin_failures:"
+LOCKOUT_PREFIX = "console:signin_locked:"
 
 
 @dataclass
@@ -40,6 +46,27 @@ class Console:
     def client(self) -> AdminClient:
         assert self.gateway.admin_app is not None and self.token is not None
         return AdminClient(self.gateway.admin_app, self.token)
+
+    async def locked_out(self, address: str) -> bool:
+        try:
+            return await self.gateway.runtime.store.banned(LOCKOUT_PREFIX + address) is not None
+        except Exception:  # the state store is down: the token check still stands
+            return False
+
+    async def failed_signin(self, address: str) -> None:
+        """Count a wrong token; the tenth within 5 minutes locks the address out for 5."""
+        journal = self.gateway.runtime.metrics.journal
+        journal.event("console_signin_failed", "console", "wrong admin token", ip=address)
+        store = self.gateway.runtime.store
+        with contextlib.suppress(Exception):
+            if await store.hit(FAILURES_PREFIX + address, LOCKOUT_SECONDS) >= LOCKOUT_AFTER:
+                await store.ban(LOCKOUT_PREFIX + address, LOCKOUT_SECONDS)
+                journal.event(
+                    "console_signin_locked",
+                    "console",
+                    f"{LOCKOUT_AFTER} wrong tokens: sign-in refused for {LOCKOUT_SECONDS:.0f}s",
+                    ip=address,
+                )
 
     async def signed_out(self, session: Session) -> bool:
         try:
@@ -98,17 +125,15 @@ def routes(console: Console, pages: list[tuple[str, Handler, str]]) -> list[Base
             return page("signin.html", 403, configured=False)
         form = await request.form()
         offered = form.get("token")
+        address = request.client.host if request.client else "unknown"
+        if await console.locked_out(address):
+            return page("signin.html", 429, configured=True, locked=True)
         if (
             not same_origin(request)
             or not isinstance(offered, str)
             or not console.sessions.token_matches(offered)
         ):
-            console.gateway.runtime.metrics.journal.event(
-                "console_signin_failed",
-                "console",
-                "wrong admin token",
-                ip=request.client.host if request.client else None,
-            )
+            await console.failed_signin(address)
             return page("signin.html", 401, configured=True, failed=True)
         session, cookie = console.sessions.issue()
         response = RedirectResponse(f"{ROOT}/overview", 303, headers=HEADERS)

@@ -120,3 +120,23 @@ async def test_every_page_carries_a_strict_policy(stack: Stack) -> None:
             assert "http://" not in answer.text.replace("http://www.w3.org/2000/svg", "")
         bad = await client.get("/-/ui/spend", params={"month": "2026-13"})
         assert bad.status_code == 400 and "month" in bad.text
+
+
+async def test_guessing_the_token_locks_the_address_out(stack: Stack) -> None:
+    store = stack.gw.gateway.runtime.store
+    async with httpx.AsyncClient(base_url=stack.gw.admin_url, timeout=10) as client:
+        try:
+            statuses = [
+                (await client.post("/-/ui/signin", data={"token": f"guess-{n}"})).status_code
+                for n in range(12)
+            ]
+            # Earlier tests' wrong tokens count too: 401s, then 429 from the tenth on.
+            assert statuses[-1] == 429 and set(statuses) == {401, 429}, statuses
+            right = await client.post("/-/ui/signin", data={"token": TOKEN})
+            assert right.status_code == 429 and COOKIE not in right.cookies
+        finally:
+            await store.unban("console:signin_locked:127.0.0.1")
+            await store.delete("console:signin_failures:127.0.0.1")
+        assert (await client.post("/-/ui/signin", data={"token": TOKEN})).status_code == 303
+    events = stack.gw.gateway.runtime.metrics.journal.events
+    assert any(e.type == "console_signin_locked" for e in events)
