@@ -228,8 +228,8 @@ class HoldBack:
         self.blocked = True
         self.pending.clear()
         self.buffer = b""
-        last: dict[str, Any] = {
+        closing: dict[str, Any] = {
             k: self._last[k] for k in ("id", "object", "created", "model") if k in self._last
         }
-        last["choices"] = [{"index": 0, "delta": {}, "finish_reason": "content_filter"}]
-        return b"data: " + orjson.dumps(last) + b"\n\ndata: [DONE]\n\n"
+        closing["choices"] = [{"index": 0, "delta": {}, "finish_reason": "content_filter"}]
+        return b"data: " + orjson.dumps(closing) + b"\n\ndata: [DONE]\n\n"
