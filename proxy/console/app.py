@@ -13,12 +13,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from proxy.console.caller import caller_of
 from proxy.console.client import AdminClient
 from proxy.console.render import HEADERS, HERE, page
 from proxy.console.session import COOKIE, SIGNED_OUT_PREFIX, Session, Sessions
@@ -91,22 +91,13 @@ def guard(console: Console, handler: Handler) -> Callable[[Request], Awaitable[R
         if request.method == "POST":
             form = await request.form()
             csrf = form.get("csrf")
-            if not sessions.csrf_ok(session, csrf if isinstance(csrf, str) else None) or (
-                not same_origin(request)
-            ):
+            if not sessions.csrf_ok(
+                session, csrf if isinstance(csrf, str) else None
+            ) or not caller_of(console.gateway, request).same_origin(request):
                 return page("refused.html", 403, reason="The form's CSRF token is not valid.")
         return await handler(console, request, session)
 
     return run
-
-
-def same_origin(request: Request) -> bool:
-    """A browser's Origin (when sent) must be this listener itself."""
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    parts = urlsplit(origin)
-    return parts.netloc == request.headers.get("host", "")
 
 
 def routes(console: Console, pages: list[tuple[str, Handler, str]]) -> list[BaseRoute]:
@@ -125,14 +116,13 @@ def routes(console: Console, pages: list[tuple[str, Handler, str]]) -> list[Base
             return page("signin.html", 403, configured=False)
         form = await request.form()
         offered = form.get("token")
-        address = request.client.host if request.client else "unknown"
+        caller = caller_of(console.gateway, request)
+        address = caller.address
         if await console.locked_out(address):
             return page("signin.html", 429, configured=True, locked=True)
-        if (
-            not same_origin(request)
-            or not isinstance(offered, str)
-            or not console.sessions.token_matches(offered)
-        ):
+        if not caller.same_origin(request):
+            return page("refused.html", 403, reason="Sign in from the console's own page.")
+        if not isinstance(offered, str) or not console.sessions.token_matches(offered):
             await console.failed_signin(address)
             return page("signin.html", 401, configured=True, failed=True)
         session, cookie = console.sessions.issue()
@@ -143,7 +133,7 @@ def routes(console: Console, pages: list[tuple[str, Handler, str]]) -> list[Base
             max_age=int(session.expires - time.time()),
             path=ROOT,
             httponly=True,
-            secure=request.url.scheme == "https",
+            secure=caller.https,
             samesite="strict",
         )
         return response

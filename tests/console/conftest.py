@@ -34,6 +34,7 @@ listen = ["@LISTEN@"]
 admin_listen = "@ADMIN@"
 admin_token = "{TOKEN}"
 access_log = false
+trusted_proxies = ["127.0.0.1/32"]  # the tests play a TLS-terminating proxy too
 
 [keys]
 poll_interval = "100ms"

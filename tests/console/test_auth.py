@@ -123,20 +123,40 @@ async def test_every_page_carries_a_strict_policy(stack: Stack) -> None:
 
 
 async def test_guessing_the_token_locks_the_address_out(stack: Stack) -> None:
-    store = stack.gw.gateway.runtime.store
+    guesser = {"x-forwarded-for": "203.0.113.9"}  # via the trusted proxy (127.0.0.1)
     async with httpx.AsyncClient(base_url=stack.gw.admin_url, timeout=10) as client:
-        try:
-            statuses = [
-                (await client.post("/-/ui/signin", data={"token": f"guess-{n}"})).status_code
-                for n in range(12)
-            ]
-            # Earlier tests' wrong tokens count too: 401s, then 429 from the tenth on.
-            assert statuses[-1] == 429 and set(statuses) == {401, 429}, statuses
-            right = await client.post("/-/ui/signin", data={"token": TOKEN})
-            assert right.status_code == 429 and COOKIE not in right.cookies
-        finally:
-            await store.unban("console:signin_locked:127.0.0.1")
-            await store.delete("console:signin_failures:127.0.0.1")
-        assert (await client.post("/-/ui/signin", data={"token": TOKEN})).status_code == 303
+        statuses = [
+            (
+                await client.post("/-/ui/signin", data={"token": f"guess-{n}"}, headers=guesser)
+            ).status_code
+            for n in range(11)
+        ]
+        assert statuses == [401] * 9 + [401, 429], statuses
+        right = await client.post("/-/ui/signin", data={"token": TOKEN}, headers=guesser)
+        assert right.status_code == 429 and COOKIE not in right.cookies
+        # Another address is not locked out.
+        other = {"x-forwarded-for": "203.0.113.10"}
+        assert (
+            await client.post("/-/ui/signin", data={"token": TOKEN}, headers=other)
+        ).status_code == 303
     events = stack.gw.gateway.runtime.metrics.journal.events
-    assert any(e.type == "console_signin_locked" for e in events)
+    locked = [e for e in events if e.type == "console_signin_locked"]
+    assert [e.ip for e in locked] == ["203.0.113.9"]
+
+
+async def test_behind_a_trusted_tls_proxy_the_cookie_is_secure(stack: Stack) -> None:
+    proxied = {
+        "x-forwarded-proto": "https",
+        "x-forwarded-host": "console.example",
+        "x-forwarded-for": "198.51.100.7",
+    }
+    async with httpx.AsyncClient(base_url=stack.gw.admin_url, timeout=10) as client:
+        plain_origin = {**proxied, "origin": stack.gw.admin_url}
+        refused = await client.post("/-/ui/signin", data={"token": TOKEN}, headers=plain_origin)
+        assert refused.status_code == 403 and COOKIE not in refused.cookies
+        ok_origin = {**proxied, "origin": "https://console.example"}
+        answer = await client.post("/-/ui/signin", data={"token": TOKEN}, headers=ok_origin)
+        assert answer.status_code == 303
+        set_cookie = answer.headers["set-cookie"].lower()
+        assert "secure" in set_cookie and "httponly" in set_cookie
+        assert "samesite=strict" in set_cookie and "path=/-/ui" in set_cookie
