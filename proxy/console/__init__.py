@@ -11,6 +11,7 @@ from proxy.console.app import Console, Handler, routes
 from proxy.console.keys import (
     create_key,
     create_team,
+    delete_team,
     keys_page,
     revoke_key,
     rotate_key,
@@ -34,6 +35,7 @@ PAGES: list[tuple[str, Handler, str]] = [
     ("/keys/{id}/revoke", revoke_key, "POST"),
     ("/teams", create_team, "POST"),
     ("/teams/{name}/update", update_team, "POST"),
+    ("/teams/{name}/delete", delete_team, "POST"),
     ("/spend", spend_page, "GET"),
     ("/spend.csv", spend_csv, "GET"),
     ("/security", security_page, "GET"),

@@ -24,14 +24,16 @@ DONE = {
     "updated": "Saved.",
     "team-created": "The team is created.",
     "team-updated": "The team is saved.",
+    "team-deleted": "The team is deleted.",
 }
 
 
 async def _lists(console: Console, request: Request) -> dict[str, Any]:
     status = request.query_params.get("status", "all")
     params = {"status": status if status in ("all", "active", "revoked", "expired") else "all"}
-    if request.query_params.get("q"):
-        params["q"] = request.query_params["q"]
+    for name in ("q", "team"):
+        if request.query_params.get(name):
+            params[name] = request.query_params[name]
     keys = await console.client.call("GET", "/-/api/keys", params={**params, "limit": "1000"})
     teams = await console.client.call("GET", "/-/api/teams", params={"limit": "1000"})
     problem = next((a.error for a in (keys, teams) if not a.ok), None)
@@ -40,6 +42,7 @@ async def _lists(console: Console, request: Request) -> dict[str, Any]:
         "teams": teams.body if teams.ok else [],
         "filter_status": params["status"],
         "filter_q": params.get("q", ""),
+        "filter_team": params.get("team", ""),
         "problem": problem,
     }
 
@@ -134,3 +137,12 @@ async def create_team(console: Console, request: Request, session: Session) -> R
 async def update_team(console: Console, request: Request, session: Session) -> Response:
     path = f"/-/api/teams/{quote(request.path_params['name'])}"
     return await _change_limits(console, request, session, path, "team-updated")
+
+
+async def delete_team(console: Console, request: Request, session: Session) -> Response:
+    """Refused by the API (409, shown) while the team has active keys."""
+    name = request.path_params["name"]
+    answer = await console.client.call("DELETE", f"/-/api/teams/{quote(name)}")
+    if not answer.ok:
+        return await _show(console, request, session, 400, problem=answer.error)
+    return _back("team-deleted")

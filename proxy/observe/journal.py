@@ -5,7 +5,10 @@ The console (docs/console.md) answers "what is happening now" without Prometheus
 process keeps a little history itself, bounded and cheap to keep:
 
 * rates: 90 buckets of 10 seconds (15 minutes). A request costs one clock read, an integer
-  division and two list increments on the reporting path, after the client has its answer.
+  division and two list increments on the reporting path, after the client has its answer:
+  0.26-0.38 µs (``python -m timeit -s "from proxy.observe.journal import Journal;
+  j=Journal()" "j.count(200)"`` on the shared 2-core machine), under 1% of the core's
+  ~40 µs per request.
 * events: the last 500 security events (auth failures, limits, scans, bans), oldest dropped.
 * reloads: the outcome of the last reload, with the errors of a rejected one.
 

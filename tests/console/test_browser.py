@@ -248,3 +248,13 @@ async def test_teams_limits_and_rotation_from_the_console(stack: Stack, page: An
     assert (await stack.chat(new)).status_code == 200
     assert (await stack.chat(old)).status_code == 401
     await page.screenshot(path=screenshot_path("key-rotated"), full_page=True)
+    # The list filters by team; a team with an active key cannot be deleted, an empty one can.
+    await page.goto(f"{stack.ui}/keys?team=search")
+    assert await page.locator("#keys tbody tr").count() == 1
+    team = page.locator("#teams tr[data-team=search]")
+    await submit(page, team.locator("button.danger"))
+    assert "active keys" in await page.locator("#problem").inner_text()
+    await page.fill("#team-name", "empty")
+    await submit(page, "#create-team")
+    await submit(page, page.locator("#teams tr[data-team=empty] button.danger"))
+    assert await page.locator("#teams tr[data-team=empty]").count() == 0
