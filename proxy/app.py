@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from proxy.runtime import Runtime
@@ -18,11 +19,42 @@ log = logging.getLogger("sluicegate.app")
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class AdminListener:
+    """The admin listening socket's address: a connection is the admin's only when it
+    arrived on that socket, never merely on the same port number (issue 17, L6: a public
+    listener on another address with the admin port number served the admin API).
+
+    ``scope["server"]`` is the accepted connection's local address. On a socket bound to one
+    address that address is exact; on a wildcard (``0.0.0.0`` or ``::``) every address of
+    its family with that port is the socket's, as no other socket can bind that port there.
+    """
+
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, bind: str) -> AdminListener:
+        """From a bind string or ``getsockname()`` host: ``127.0.0.1:9901``, ``[::1]:9901``."""
+        host, _, port = bind.rpartition(":")
+        return cls(host.strip("[]"), int(port))
+
+    def accepts(self, server: tuple[str, int] | list[Any] | None) -> bool:
+        if not server or server[1] != self.port:
+            return False
+        local = str(server[0])
+        if self.host in ("", "::"):
+            return True
+        if self.host == "0.0.0.0":
+            return ":" not in local or local.startswith("::ffff:")
+        return local == self.host or local == f"::ffff:{self.host}"
+
+
 class Gateway:
     def __init__(self, runtime: Runtime, shutdown_timeout: float = 30.0) -> None:
         self.runtime = runtime
         self.shutdown_timeout = shutdown_timeout
-        self.admin_port: int | None = None
+        self.admin_listener: AdminListener | None = None
         self.admin_app: ASGIApp | None = None
         self.started = False
         self.stopping = False
@@ -31,11 +63,8 @@ class Gateway:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         kind = scope["type"]
         if kind == "http":
-            if (
-                self.admin_app is not None
-                and scope["server"]
-                and scope["server"][1] == self.admin_port
-            ):
+            admin = self.admin_listener
+            if self.admin_app is not None and admin is not None and admin.accepts(scope["server"]):
                 await self.admin_app(scope, receive, send)
                 return
             await self.runtime.handle(scope, receive, send)

@@ -20,6 +20,7 @@ import orjson
 from starlette.datastructures import MutableHeaders
 
 from proxy.errors import GatewayError, PolicyError
+from proxy.forward import client_headers
 
 if TYPE_CHECKING:
     from proxy.observe.tracing import RequestTrace
@@ -149,7 +150,7 @@ class Exchange:
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self.query_string: bytes = scope.get("query_string", b"")
-        self.request_headers = MutableHeaders(raw=list(scope["headers"]))
+        self.request_headers = MutableHeaders(raw=client_headers(scope["headers"]))
         self.client_ip = client_ip
         self.max_body = max_body
         # The name of the route this request matched (None: no route matched). Plugins get the
@@ -224,6 +225,15 @@ class Exchange:
             if key == b"content-length":
                 return bool(value.strip() != b"0")
             if key == b"transfer-encoding":
+                return True
+        return False
+
+    @property
+    def content_encoded(self) -> bool:
+        """The client says its body is compressed (a ``Content-Encoding`` other than
+        ``identity``)."""
+        for key, value in self.scope["headers"]:
+            if key == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
                 return True
         return False
 

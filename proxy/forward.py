@@ -9,7 +9,10 @@ provider (not even one of another kind, after a failover).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+
+from proxy.upstream.retry import parse_retry_after
 
 HOP_BY_HOP = frozenset(
     {
@@ -36,6 +39,7 @@ _NOT_FORWARDED_UP = HOP_BY_HOP | {
     "x-forwarded-host",
     "forwarded",
     "expect",
+    "accept-encoding",
 }
 _HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
 
@@ -47,33 +51,45 @@ def _connection_listed(values: Iterable[str]) -> set[str]:
     return listed
 
 
+def client_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The client's headers as the gateway keeps them: without the fields its Connection
+    header names (RFC 9110 7.6.1: removed on receipt).
+
+    Done once, when the exchange starts, so ``Connection: x-user, x-request-id`` removes only
+    what the client sent, never a header a plugin adds later (issue 17, L1).
+    """
+    connection = [v.decode("latin-1") for k, v in raw if k == b"connection"]
+    if not connection:
+        return list(raw)
+    listed = {name.encode("latin-1") for name in _connection_listed(connection)}
+    return [(k, v) for k, v in raw if k not in listed]
+
+
 def upstream_headers(
     raw: list[tuple[bytes, bytes]],
     *,
     peer: str,
     scheme: str,
     forwarded_for: str | None,
-    drop_accept_encoding: bool = False,
 ) -> list[tuple[str, str]]:
-    """The client's headers as the provider should see them (without provider credentials).
+    """The exchange's headers as the provider should see them (without provider credentials).
 
     ``forwarded_for`` is the client's X-Forwarded-For when the peer is a trusted proxy (the
     peer is appended to it), or None to start a fresh chain with the peer's address.
+
+    The client's ``Accept-Encoding`` never goes upstream; the gateway asks for ``identity``
+    on every route, so every answer can be metered and filtered (issue 17, H3: httpx and
+    the OpenAI SDK send ``gzip`` by default, and a gzip body hid its usage from budgets).
     """
-    drop = _NOT_FORWARDED_UP
-    connection = [v.decode("latin-1") for k, v in raw if k == b"connection"]
-    if connection:
-        drop = drop | _connection_listed(connection)
-    if drop_accept_encoding:
-        drop = drop | {"accept-encoding"}
     headers = []
     host = ""
     for key, value in raw:
         name = key.decode("latin-1").lower()
         if name == "host":
             host = value.decode("latin-1")
-        if name not in drop:
+        if name not in _NOT_FORWARDED_UP:
             headers.append((name, value.decode("latin-1")))
+    headers.append(("accept-encoding", "identity"))
     headers.append(("x-forwarded-for", f"{forwarded_for}, {peer}" if forwarded_for else peer))
     headers.append(("x-forwarded-proto", scheme))
     if host:
@@ -84,19 +100,35 @@ def upstream_headers(
 def downstream_headers(
     raw: list[tuple[bytes, bytes]], keep_length: bool
 ) -> list[tuple[bytes, bytes]]:
-    """The provider's response headers as the client should see them.
+    """The provider's response headers as the client (and the cache) should see them.
 
     ``date`` is dropped too: the server adds its own, and two Date headers confuse caches.
+    The provider is another origin, so what would act on the gateway's origin is decided per
+    header (issue 17, L3; docs/security.md "Provider responses"): see ``_PROVIDER_ONLY``;
+    ``Cache-Control`` loses ``public`` and ``s-maxage`` (answers are per caller: no shared
+    cache between client and gateway may keep them); ``Retry-After`` is parsed and capped.
     """
     drop = _DOWNSTREAM_DROP if keep_length else _DOWNSTREAM_DROP_WITH_LENGTH
     out = []
     connection = []
     for key, value in raw:
         lower = key.lower()
-        if lower not in drop:
+        if lower in drop:
+            if lower == b"connection":
+                connection.append(value.decode("latin-1"))
+            continue
+        if lower in _PROVIDER_ONLY or lower.startswith(b"access-control-"):
+            continue
+        if lower == b"cache-control":
+            kept = _private_cache_control(value)
+            if kept:
+                out.append((lower, kept))
+        elif lower == b"retry-after":
+            seconds = parse_retry_after(value.decode("latin-1"))
+            if seconds is not None:
+                out.append((lower, str(math.ceil(seconds)).encode()))
+        else:
             out.append((lower, value))
-        elif lower == b"connection":
-            connection.append(value.decode("latin-1"))
     if connection:
         listed = {name.encode() for name in _connection_listed(connection)} - _HOP_BY_HOP_BYTES
         if listed:  # "Connection: keep-alive" names nothing that is still there
@@ -104,5 +136,30 @@ def downstream_headers(
     return out
 
 
+def _private_cache_control(value: bytes) -> bytes:
+    kept = []
+    for directive in value.split(b","):
+        name = directive.split(b"=", 1)[0].strip().lower()
+        if name and name not in (b"public", b"s-maxage"):
+            kept.append(directive.strip())
+    return b", ".join(kept)
+
+
 _DOWNSTREAM_DROP = _HOP_BY_HOP_BYTES | {b"date"}
 _DOWNSTREAM_DROP_WITH_LENGTH = _DOWNSTREAM_DROP | {b"content-length"}
+# Provider response headers that never reach a client or the cache: each would let the
+# provider act on the gateway's origin. Access-Control-* (any) is dropped too: CORS is the
+# cors plugin's decision, made for the gateway's origin.
+_PROVIDER_ONLY = frozenset(
+    {
+        b"set-cookie",  # a cookie for the gateway's origin, shared by every caller via cache
+        b"set-cookie2",
+        b"location",  # sends clients elsewhere; the gateway follows no redirects itself
+        b"content-location",
+        b"refresh",
+        b"link",  # preload/prefetch of other origins
+        b"strict-transport-security",  # the provider's transport policy is not the gateway's
+        b"alt-svc",  # would advertise the provider's endpoints as the gateway's
+        b"clear-site-data",
+    }
+)

@@ -36,6 +36,7 @@ from proxy.exchange import BODY_METHODS, ClientDisconnected, Exchange
 from proxy.forward import downstream_headers, upstream_headers
 from proxy.multipart import boundary_of, form_field
 from proxy.observe.report import Reporter
+from proxy.requesttarget import canonical_path
 from proxy.routing import Route, RouteTable
 from proxy.upstream.breaker import is_failure
 from proxy.upstream.client import UpstreamError, UpstreamTimeout
@@ -81,6 +82,18 @@ class Pipeline:
         ex.request_id = self._ids.next()
         route: Route | None = None
         try:
+            # One canonical path for routing, conditions, plugins, metering and the provider
+            # URL; an ambiguous one is refused before anything judges it.
+            ex.path = scope["path"] = canonical_path(scope)
+            if ex.content_encoded:
+                # Limits and scans judge the bytes they read; an inflating provider would
+                # see other ones (100 KB of gzip became 100 MB). Refused, not decoded: no SDK
+                # compresses requests (issue 17, L13).
+                raise GatewayError(
+                    415,
+                    "unsupported_content_encoding",
+                    "request bodies with a Content-Encoding are not accepted; send it uncompressed",
+                )
             route = self.routes.match(ex.method, ex.path, scope["headers"])
             if route is None:
                 raise GatewayError(404, "route_not_found", f"no route for {ex.method} {ex.path}")
@@ -139,7 +152,7 @@ class Pipeline:
             if ex.identity is not None and ex.identity.allowed_models is not None:
                 await enforce_allowed_model(ex)  # the model is final now: no plugin rewrites it
             filters = chain.chunk_filters(ex)
-            out = await self._outbound(ex, route, bool(filters))
+            out = await self._outbound(ex, route)
             models = self._local_model_list(ex, route)
             if models is not None:
                 await self._answer(ex, chain, models, send)
@@ -156,7 +169,7 @@ class Pipeline:
             # scan) is the real answer, not the broken upstream request it caused.
             await self._answer(ex, chain, ex.body_error or error, send)
 
-    async def _outbound(self, ex: Exchange, route: Route, filtered: bool) -> Outbound:
+    async def _outbound(self, ex: Exchange, route: Route) -> Outbound:
         body: bytes | AsyncIterator[bytes] | None = None
         payload: dict[str, Any] | None = None
         alias: str | None = None
@@ -196,11 +209,14 @@ class Pipeline:
             forwarded_for=", ".join(ex.request_headers.getlist("x-forwarded-for"))
             if trusted
             else None,
-            drop_accept_encoding=filtered,
         )
+        path = ex.path
+        strip = route.config.strip_prefix
+        if strip is not None and path.startswith(strip):
+            path = path[len(strip) :] or "/"
         return Outbound(
             ex.method,
-            ex.path,
+            path,
             ex.query_string,
             headers,
             body,
@@ -240,6 +256,15 @@ class Pipeline:
         usage_injected: bool,
     ) -> None:
         response = lease.response
+        api = client_api(ex.path)
+        metering = response.status == 200 and api is not None and api.meter != "none"
+        if metering and _encoded(response.headers):
+            # Asked for identity, answered compressed: the usage block cannot be read, so the
+            # answer would go unmetered (issue 17, H3). Refused rather than given away.
+            await lease.close(False)
+            raise GatewayError(
+                502, "upstream_error", "the provider sent a compressed answer it was not asked for"
+            )
         ex.status = response.status
         ex.response_headers = MutableHeaders(
             raw=downstream_headers(response.headers, keep_length=not filters)
@@ -251,12 +276,7 @@ class Pipeline:
             await lease.close(None)
             raise
         success = not is_failure(ex.status, None)
-        api = client_api(ex.path)
-        meter = (
-            _meter(ex, api, usage_injected)
-            if response.status == 200 and api is not None and api.meter != "none"
-            else None
-        )
+        meter = _meter(ex, api, usage_injected) if metering and api is not None else None
         ensure_request_id(ex)
         await send(
             {"type": "http.response.start", "status": ex.status, "headers": ex.response_headers.raw}
@@ -331,3 +351,10 @@ def _meter(ex: Exchange, api: ClientApi, usage_injected: bool) -> UsageMeter:
     if api.meter == "images":
         units = (0.0, "images")
     return UsageMeter(ex, ex.streaming, usage_injected, units=units)
+
+
+def _encoded(headers: list[tuple[bytes, bytes]]) -> bool:
+    for key, value in headers:
+        if key.lower() == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+            return True
+    return False

@@ -27,10 +27,12 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
+import proxy.framing  # noqa: F401  (strict HTTP/1.1 request heads, installed at import)
 from proxy.admin import build_admin
-from proxy.app import Gateway
+from proxy.app import AdminListener, Gateway
 from proxy.config.errors import ConfigError
 from proxy.config.loader import LoadedConfig, load_config
+from proxy.listener import GatewayServerConfig
 from proxy.observe.logging import setup_logging
 from proxy.observe.metrics import Metrics
 from proxy.observe.workers import WorkerSnapshots
@@ -48,9 +50,14 @@ class ServeOptions:
     metrics_dir: str | None = None
 
 
-def hypercorn_config(loaded: LoadedConfig) -> HypercornConfig:
+def hypercorn_config(loaded: LoadedConfig) -> GatewayServerConfig:
     server = loaded.config.server
-    config = HypercornConfig()
+    config = GatewayServerConfig()
+    config.head_timeout = server.head_timeout
+    config.body_timeout = server.body_timeout
+    config.max_connections = server.max_connections
+    if server.admin_listen:
+        config.admin_listener = AdminListener.parse(server.admin_listen)
     config.bind = list(server.listen)
     if server.admin_listen:
         config.bind.append(server.admin_listen)
@@ -183,7 +190,7 @@ def build_gateway(
     reloader = Reloader(gateway, options, metrics)
     admin = loaded.config.server.admin_listen
     if admin:
-        gateway.admin_port = int(admin.rpartition(":")[2])
+        gateway.admin_listener = AdminListener.parse(admin)
         gateway.admin_app = build_admin(gateway, reloader.reload)
     for warning in loaded.warnings:
         log.warning(warning)
@@ -225,6 +232,9 @@ async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) ->
         },
     )
     hconfig = hypercorn_config(loaded)
+    if sockets is None:
+        sockets = hconfig.create_sockets()
+    listen_admin_socket(gateway, hconfig, sockets)
     await worker_serve(
         wrap_app(gateway, hconfig.wsgi_max_body_size, "asgi"),  # type: ignore[arg-type]
         hconfig,
@@ -236,6 +246,17 @@ async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) ->
     if snapshots is not None:
         with contextlib.suppress(OSError):
             snapshots.write()  # what this worker counted stays in the others' scrapes
+
+
+def listen_admin_socket(gateway: Gateway, hconfig: HypercornConfig, sockets: Sockets) -> None:
+    """Point the admin app at the admin socket's real address (a host name or port 0 in
+    ``admin_listen`` resolved): ``hypercorn_config`` binds it last."""
+    if gateway.admin_listener is None or not sockets.insecure_sockets:
+        return
+    bound = sockets.insecure_sockets[len(hconfig.bind) - 1].getsockname()
+    gateway.admin_listener = AdminListener(str(bound[0]), int(bound[1]))
+    if isinstance(hconfig, GatewayServerConfig):
+        hconfig.admin_listener = gateway.admin_listener
 
 
 def run(options: ServeOptions) -> int:

@@ -32,6 +32,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import orjson
@@ -249,10 +250,13 @@ class Harness:
                 raw_headers.append((b"content-type", b"application/json"))
         if body is not None:
             raw_headers.append((b"content-length", str(len(body)).encode()))
+        if "?" in path:  # as a server would: the target's query is not part of the path
+            path, query = path.split("?", 1)
         scope = {
             "type": "http",
             "method": method.upper(),
-            "path": path,
+            "path": unquote(path),
+            "raw_path": path.encode(),
             "scheme": "http",
             "query_string": query.encode(),
             "headers": raw_headers,

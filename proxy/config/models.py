@@ -52,6 +52,21 @@ class ServerConfig(Strict):
         64 * 1024, description="Largest request head accepted (large JWTs need room)."
     )
     keep_alive: Duration = Field(75.0, description="Idle keep-alive timeout for client sockets.")
+    head_timeout: Duration = Field(
+        10.0,
+        gt=0,
+        description="From its first byte, a request head must arrive within this (408, close).",
+    )
+    body_timeout: Duration = Field(
+        60.0,
+        gt=0,
+        description="From the end of the head, an HTTP/1.1 request body must arrive within this.",
+    )
+    max_connections: int = Field(
+        4096,
+        ge=1,
+        description="Open connections per process on the public listeners; past it 503 + close.",
+    )
     shutdown_timeout: Duration = Field(
         30.0, description="How long a stop or reload waits for in-flight requests to finish."
     )
@@ -333,6 +348,29 @@ class RouteConfig(Strict):
     policy: str = Field(description="A policy file stem under policies/.")
     upstream: str = Field(description="Name of an [upstreams.*] table.")
     retry: bool = Field(True, description="false switches retries off on this route.")
+    strip_prefix: str | None = Field(
+        None,
+        description=(
+            "Removed from the path before the provider URL is built: with path_prefix "
+            '"/internal/v1/" and strip_prefix "/internal", /internal/v1/chat/completions '
+            "goes to base_url + /chat/completions. The match must imply it."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _strip_implied(self) -> RouteConfig:
+        strip = self.strip_prefix
+        if strip is None:
+            return self
+        if not strip.startswith("/") or strip.endswith("/"):
+            raise ValueError("strip_prefix must start with / and not end with one")
+        matched = self.match.path if self.match.path is not None else self.match.path_prefix
+        if matched is None or not (matched == strip or matched.startswith(strip + "/")):
+            raise ValueError(
+                "strip_prefix must be a leading part of the route's match.path or "
+                "match.path_prefix, so that every request the route takes has it"
+            )
+        return self
 
 
 class LoggingConfig(Strict):

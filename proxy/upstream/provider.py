@@ -14,6 +14,7 @@ import orjson
 
 from proxy.apis import ClientApi
 from proxy.config.models import ProviderConfig, TimeoutsConfig
+from proxy.requesttarget import quote_path
 from proxy.translate import TRANSLATORS, Translator, Untranslatable
 from proxy.upstream.client import UpstreamClient, UpstreamRequest
 from proxy.upstream.kinds import KINDS
@@ -69,9 +70,17 @@ class Provider:
         Clients point their SDK at ``http://gateway/v1``, and every provider's base_url ends
         at its own version root, so the gateway's ``/v1`` is replaced by the base_url (the
         kind may place it elsewhere: Azure puts the deployment in the path).
+        ``path`` is the canonical path (proxy.requesttarget): no dot segments, no encoded
+        ``/``, ``?`` or ``#``, so the URL cannot leave the base_url's prefix; the kind gets
+        it re-encoded, so the provider decodes exactly the path the policies judged.
         """
         rest = path[3:] if path.startswith("/v1/") or path == "/v1" else path
-        return self.kind.url(api, rest, model, query)
+        if rest and not rest.startswith("/"):
+            rest = "/" + rest
+        if "/." in rest and any(seg in (".", "..") for seg in rest.split("/")):
+            # Only a caller that skipped the core's canonical path gets here.
+            raise ValueError(f"a dot segment would leave the provider's base_url: {path!r}")
+        return self.kind.url(api, quote_path(rest), model, query)
 
     def request(
         self,

@@ -20,6 +20,12 @@ from proxy.upstream.quota import Clock, RollingCounter
 Outcome = int | str
 """An attempt's outcome: an HTTP status, or an error kind such as ``"connect"``/``"timeout"``."""
 
+# The longest Retry-After believed from a provider, in seconds. One 429 with
+# ``Retry-After: 1e300`` used to take its target out until a reload and hand clients a
+# 301-digit header (issue 17, L4); an hour is longer than any per-minute or per-hour quota
+# window, and a provider that is really out for a day fails its health checks instead.
+RETRY_AFTER_CAP = 3600.0
+
 DEFAULT_RETRY_ON: frozenset[Outcome] = frozenset(
     {"connect", "timeout", 429, 500, 502, 503, 504, 529}
 )
@@ -132,7 +138,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     """Seconds from a ``Retry-After`` value: delta-seconds or an HTTP-date.
 
     ``now`` is the current Unix time (injected for tests). A date in the past gives 0.0;
-    anything unparseable, negative or non-finite gives None (ignore the header).
+    anything unparseable, negative or non-finite gives None (ignore the header); anything
+    longer than ``RETRY_AFTER_CAP`` gives the cap.
     """
     if value is None:
         return None
@@ -146,7 +153,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     else:
         if seconds != seconds or seconds in (float("inf"), -float("inf")) or seconds < 0:
             return None
-        return seconds
+        return min(seconds, RETRY_AFTER_CAP)
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
@@ -154,4 +161,4 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if when.tzinfo is None:
         return None
     current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    return min(max(0.0, when.timestamp() - current), RETRY_AFTER_CAP)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from proxy.upstream.retry import RetryBudget, RetryPolicy, parse_retry_after
+from proxy.upstream.retry import RETRY_AFTER_CAP, RetryBudget, RetryPolicy, parse_retry_after
 
 POLICY = RetryPolicy(
     attempts=3,
@@ -144,6 +144,12 @@ def test_retry_after_seconds(value: str, expected: float) -> None:
 )
 def test_retry_after_garbage_is_ignored(value: str | None) -> None:
     assert parse_retry_after(value) is None
+
+
+def test_retry_after_is_capped() -> None:
+    assert parse_retry_after("1e300") == RETRY_AFTER_CAP
+    assert parse_retry_after("99999999999999999999") == RETRY_AFTER_CAP
+    assert parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now=0.0) == RETRY_AFTER_CAP
 
 
 def test_retry_after_http_date() -> None:

@@ -1,0 +1,147 @@
+"""Connection limits on the public listener: a head deadline, a per-read timeout and a cap.
+
+Hypercorn bounds a connection's idle time (``keep_alive``), but a client that trickles its
+request head one byte at a time is "not idle" only after the head is complete, and the
+idle timer is the same long keep-alive timer (75 s): 250 trickling connections were all held
+for 60 s (issue 17, L7). Its ``read_timeout`` bounds one read, not a whole head. Hypercorn
+has no connection cap at all.
+
+``LimitedTCPServer`` replaces Hypercorn's asyncio ``TCPServer`` (once, at import, from
+``proxy.server``) and adds, on every listener but the admin one:
+
+- ``head_timeout``: from the first byte of a request head, the whole head must arrive
+  within this long (an idle connection that sends nothing is ``keep_alive``'s business);
+- ``body_timeout``: from the end of the head, an HTTP/1.1 request body must be complete
+  within this long (a client that trickles or goes silent mid-body), checked on the
+  socket's reads, so no timer per request in the app;
+- ``max_connections``: past this many open connections on the public listeners, a new one
+  gets ``503`` with ``Connection: close`` and is closed at once.
+
+A slow head or body gets ``408`` (when nothing was answered yet) and the connection is
+closed. A body the gateway never reads cannot hold a connection either: Hypercorn closes a
+connection whose request body was left unread once the response is over. HTTP/2 streams are
+bounded by ``keep_alive`` and flow control instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import h11
+import hypercorn.asyncio.run as hypercorn_run
+from hypercorn.asyncio.tcp_server import MAX_RECV, TCPServer
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.events import Closed, Event, RawData, Updated
+from hypercorn.protocol.h11 import H11Protocol
+
+from proxy.app import AdminListener
+
+_BUSY = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+
+
+class GatewayServerConfig(HypercornConfig):
+    """Hypercorn's config plus the limits above (None: no limit)."""
+
+    head_timeout: float | None = None
+    body_timeout: float | None = None
+    max_connections: int | None = None
+    admin_listener: AdminListener | None = None
+
+
+class LimitedTCPServer(TCPServer):
+    open_connections = 0  # per process, public listeners only
+
+    _limits: GatewayServerConfig | None = None
+    _in_request = False
+    _deadline: float | None = None
+
+    async def run(self) -> None:
+        config = self.config
+        if isinstance(config, GatewayServerConfig):
+            admin = config.admin_listener
+            sock = self.writer.get_extra_info("socket")
+            if admin is None or not admin.accepts(sock.getsockname()[:2]):
+                self._limits = config
+        if self._limits is None:
+            await super().run()
+            return
+        cap = self._limits.max_connections
+        if cap is not None and LimitedTCPServer.open_connections >= cap:
+            await self._answer_and_close(_BUSY)
+            return
+        LimitedTCPServer.open_connections += 1
+        try:
+            await super().run()
+        finally:
+            LimitedTCPServer.open_connections -= 1
+
+    async def _answer_and_close(self, response: bytes) -> None:
+        try:
+            self.writer.write(response)
+            await asyncio.wait_for(self.writer.drain(), 1.0)
+        except (OSError, TimeoutError):
+            pass
+        self.writer.close()
+
+    async def protocol_send(self, event: Event) -> None:
+        if self._limits is not None and isinstance(event, Updated):
+            # A head is complete (not idle): its body's clock starts. A response is over
+            # (idle): the next head's clock starts with its first byte.
+            self._in_request = not event.idle
+            body = self._limits.body_timeout
+            self._deadline = time.monotonic() + body if not event.idle and body else None
+        await super().protocol_send(event)
+
+    def _reading_body(self) -> bool:
+        protocol = self.protocol.protocol
+        return (
+            isinstance(protocol, H11Protocol) and protocol.connection.their_state is h11.SEND_BODY
+        )
+
+    async def _read_data(self) -> None:
+        limits = self._limits
+        if limits is None:
+            await super()._read_data()
+            return
+        while not self.reader.at_eof():
+            timeout = None
+            if self._deadline is not None and (not self._in_request or self._reading_body()):
+                timeout = self._deadline - time.monotonic()
+                if timeout <= 0:
+                    await self._timed_out()
+                    break
+            try:
+                data = await asyncio.wait_for(self.reader.read(MAX_RECV), timeout)
+            except TimeoutError:
+                await self._timed_out()
+                break
+            except (ConnectionError, OSError):
+                break
+            if data and not self._in_request and self._deadline is None and limits.head_timeout:
+                self._deadline = time.monotonic() + limits.head_timeout
+            await self.protocol.handle(RawData(data))
+        await self.protocol.handle(Closed())
+        # The keep-alive timer would otherwise hold this connection's task (and its place
+        # under the cap) for the rest of ``keep_alive`` after the client is gone.
+        await self.idle_task.stop()
+
+    async def _timed_out(self) -> None:
+        """A head or body too slow: 408 when nothing was answered yet, then close."""
+        protocol = self.protocol.protocol
+        if isinstance(protocol, H11Protocol) and protocol.connection.our_state in (
+            h11.IDLE,
+            h11.SEND_RESPONSE,
+        ):
+            await self._answer_and_close(_TIMEOUT)
+
+
+def install() -> None:
+    """Serve every Hypercorn asyncio connection through ``LimitedTCPServer``."""
+    target: Any = hypercorn_run
+    target.TCPServer = LimitedTCPServer
+
+
+install()

@@ -1,0 +1,92 @@
+"""The canonical request path: decided once, before routing, and refused when ambiguous.
+
+Routing, ``when`` conditions, plugins (upload_scan's ``paths``), metering ("is this a metered
+endpoint") and the provider URL must judge the same path. If the gateway judged the decoded
+``scope["path"]`` while the provider's server (or the HTTP client library) resolved dot
+segments or decoded ``%2F``/``%3F`` differently, ``/v1/./chat/completions`` would skip a
+``when``-scoped scan and ``/v1/../admin`` would reach any path on the provider's origin with
+its API key (issue 17, H1/H2).
+
+The choice is to **refuse** rather than normalise: a path that different servers could read
+differently is answered 400 ``invalid_path`` in the gateway's error envelope. Normalising would
+mean guessing how each provider resolves ``..`` or ``%2F``; refusing leaves nothing to guess,
+and no SDK sends such paths. Refused, in the raw request target:
+
+- a dot segment (``.`` or ``..``, also as ``%2e``), and an empty segment (``//``);
+- an encoded ``/``, ``?``, ``#``, ``\\``, ``;`` or ``%`` (``%2F``, ``%3F``, ``%23``, ``%5C``,
+  ``%3B``, ``%25`` — the last one is double encoding), a raw ``\\`` or ``;``;
+- a malformed escape (``%zz``), control characters, and escapes that are not UTF-8;
+- a target that is not origin-form (``*``, ``http://host/...``).
+
+Any other escape is decoded (``%41`` is ``A``), and the provider receives the canonical path
+re-encoded (``quote_path``), so both sides read the same bytes. The check is a few ``in``
+tests on the raw bytes for the common case of a path with nothing to decode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, unquote
+
+from proxy.errors import GatewayError
+
+# Characters kept as they are when the canonical path is encoded for the provider: RFC 3986
+# pchar minus ";" (refused anyway) and "%" (always an escape).
+_SAFE = "/:@!$&'()*+,=~-._"
+_SUSPECT = (b"%", b"\\", b";", b"//", b"/.")
+_REFUSED_DECODED = frozenset("/?#\\;%")
+
+
+class InvalidPath(GatewayError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(400, "invalid_path", f"the request path is not canonical: {reason}")
+
+
+def canonical_path(scope: dict[str, Any]) -> str:
+    """The path every part of the gateway judges, or ``InvalidPath``.
+
+    Reads ``raw_path`` (what the client sent, before the server decoded it); falls back to
+    ``path`` for servers that give none.
+    """
+    raw: bytes | None = scope.get("raw_path")
+    if raw is None:
+        raw = quote(scope["path"], safe=_SAFE + ";%\\").encode("ascii")
+    raw = raw.split(b"?", 1)[0]
+    if not raw.startswith(b"/"):
+        raise InvalidPath("it must start with /")
+    if not any(s in raw for s in _SUSPECT):
+        if raw.isascii() and all(0x20 < c < 0x7F for c in raw):
+            return raw.decode("ascii")
+        raise InvalidPath("control or non-ASCII characters")
+    return _slow(raw)
+
+
+def _slow(raw: bytes) -> str:
+    if b"\\" in raw:
+        raise InvalidPath("backslash")
+    if b";" in raw:
+        raise InvalidPath("path parameters (;)")
+    text = raw.decode("latin-1")
+    segments = text.split("/")[1:]
+    out = []
+    for index, segment in enumerate(segments):
+        try:
+            decoded = unquote(segment, errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidPath("an escape that is not UTF-8") from None
+        if decoded in (".", ".."):
+            raise InvalidPath("dot segment")
+        if decoded == "" and index != len(segments) - 1:
+            raise InvalidPath("empty segment (//)")
+        bad = _REFUSED_DECODED.intersection(decoded)
+        if bad:
+            raise InvalidPath(f"encoded {''.join(sorted(bad))!r} (or a malformed escape)")
+        if any((ord(c) < 0x21 and c != " ") or ord(c) == 0x7F for c in decoded):
+            raise InvalidPath("control characters")
+        out.append(decoded)
+    return "/" + "/".join(out)
+
+
+def quote_path(path: str) -> str:
+    """A canonical path as it goes on the wire to the provider (only what must be escaped)."""
+    return quote(path, safe=_SAFE)

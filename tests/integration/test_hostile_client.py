@@ -1,0 +1,195 @@
+"""Hostile clients over raw sockets: headers that name other headers, ambiguous framing,
+encoded bodies, slow trickles (issue 17). A library would tidy these requests up; an
+attacker does not."""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+
+import orjson
+import pytest
+
+from tests.fixtures.rawhttp import request_bytes, send_raw
+from tests.fixtures.upstreams import one_provider_config
+
+BODY = orjson.dumps({"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]})
+JSON = {"Content-Type": "application/json"}
+POLICY = '[[plugins]]\nuse = "request_id"\n'
+
+
+async def test_connection_cannot_strip_headers_the_gateway_adds(gateway_factory, fake_provider):
+    """L1: Connection names the client's own hop-by-hop fields, never the gateway's."""
+    gw = await gateway_factory(one_provider_config(fake_provider), {"default": POLICY})
+    response = await send_raw(
+        gw.port,
+        request_bytes(
+            "POST",
+            "/v1/chat/completions",
+            {
+                **JSON,
+                "Connection": "keep-alive, x-request-id, x-forwarded-for, x-drop-me",
+                "X-Drop-Me": "1",
+            },
+            BODY,
+        ),
+    )
+    assert response.status == 200
+    seen = fake_provider.requests[-1].headers
+    assert seen["x-request-id"] == response.header("x-request-id")
+    assert seen["x-forwarded-for"] == "127.0.0.1"
+    assert "x-drop-me" not in seen
+
+
+async def test_the_admin_app_is_chosen_by_the_listening_socket(gateway_factory, fake_provider):
+    """L6: a public listener on another address with the admin port number served the
+    admin API; now it serves the proxy (a 404 envelope for /-/status)."""
+    config = (
+        '[server]\nlisten = ["127.0.0.2:@ADMIN_PORT@"]\nadmin_listen = "@ADMIN@"\n\n'
+        + one_provider_config(fake_provider)
+    )
+    gw = await gateway_factory(config, {"default": POLICY})
+    admin = await gw.client.get(f"{gw.admin_url}/-/status")
+    assert admin.status_code == 200
+    public = await send_raw(gw.admin_port, request_bytes("GET", "/-/status"), host="127.0.0.2")
+    assert public.status == 404
+    assert orjson.loads(public.body)["error"]["type"] == "route_not_found"
+    chat = await send_raw(
+        gw.admin_port,
+        request_bytes("POST", "/v1/chat/completions", JSON, BODY),
+        host="127.0.0.2",
+    )
+    assert chat.status == 200
+
+
+def _gzip_bomb() -> bytes:
+    """~100 KB of gzip that inflates to ~100 MB of JSON-looking bytes."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    out = [packer.compress(b'{"model": "chat-fast", "messages": [{"role": "user", "content": "')]
+    block = b"A" * (1 << 20)
+    out += [packer.compress(block) for _ in range(100)]
+    out.append(packer.compress(b'"}]}') + packer.flush())
+    return b"".join(out)
+
+
+async def test_a_compressed_request_body_is_refused(gateway_factory, fake_provider):
+    """L13: Content-Encoding bodies were forwarded unread and limits counted compressed bytes
+    (100 KB of gzip became 100 MB at an inflating upstream)."""
+    policy = '[[plugins]]\nuse = "body_limit"\nmax_body = "1MiB"\n'
+    gw = await gateway_factory(one_provider_config(fake_provider), {"default": policy})
+    bomb = _gzip_bomb()
+    assert len(bomb) < 200_000
+    for encoding in ("gzip", "deflate", "br", "GZIP", "identity, gzip"):
+        response = await send_raw(
+            gw.port,
+            request_bytes(
+                "POST", "/v1/chat/completions", {**JSON, "Content-Encoding": encoding}, bomb
+            ),
+        )
+        assert response.status == 415, encoding
+        assert orjson.loads(response.body)["error"]["type"] == "unsupported_content_encoding"
+    assert not fake_provider.requests
+    plain = await send_raw(
+        gw.port,
+        request_bytes(
+            "POST", "/v1/chat/completions", {**JSON, "Content-Encoding": "identity"}, BODY
+        ),
+    )
+    assert plain.status == 200
+
+
+SMUGGLED = {
+    "content-length and transfer-encoding": (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    ),
+    "obs-folded transfer-encoding": (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n"
+    ),
+    "obs-folded other header": (
+        b"GET /v1/files/x HTTP/1.1\r\nHost: a\r\nX-Thing: a\r\n\tb\r\n\r\n"
+    ),
+    "bare LF head": b"GET /v1/files/x HTTP/1.1\nHost: a\n\n",
+    "bare LF after the request line": b"GET /v1/files/x HTTP/1.1\nHost: a\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("name", list(SMUGGLED))
+async def test_ambiguous_framing_is_refused_and_the_connection_closed(
+    gateway_factory, fake_provider, name
+):
+    """L8: h11 accepted all of these and kept the connection open."""
+    gw = await gateway_factory(one_provider_config(fake_provider), {"default": POLICY})
+    response = await send_raw(gw.port, SMUGGLED[name])
+    assert response.status == 400
+    assert response.closed
+    assert not fake_provider.requests
+
+
+LIMITS = 'head_timeout = "1s"\nbody_timeout = "1s"\nmax_connections = 3\n'
+
+
+async def _trickle(port: int, head: bytes, drip: bytes) -> tuple[bytes, int]:
+    """Send ``head``, then ``drip`` a byte every 0.2 s until the server closes (at most
+    60 bytes); return what the server said and how many bytes were dripped."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head)
+        await writer.drain()
+        for sent in range(min(60, len(drip))):
+            try:
+                said = await asyncio.wait_for(reader.read(4096), 0.2)
+            except TimeoutError:
+                writer.write(drip[sent : sent + 1])
+                await writer.drain()
+                continue
+            return said, sent
+        return b"", len(drip)
+    except ConnectionError:
+        return b"", -1
+    finally:
+        writer.close()
+
+
+@pytest.fixture
+async def limited(gateway_factory, fake_provider):
+    config = '[server]\nlisten = ["@LISTEN@"]\nadmin_listen = "@ADMIN@"\n' + LIMITS
+    return await gateway_factory(config + one_provider_config(fake_provider), {"default": POLICY})
+
+
+async def test_a_trickled_head_is_cut_off(limited, fake_provider):
+    """L7: heads trickled a byte at a time were held for the whole keep-alive (75 s)."""
+    head = b"POST /v1/chat/completions HTTP/1.1\r\n"
+    said, sent = await _trickle(limited.port, head, b"X-Slow: " + b"a" * 100)
+    assert said.startswith(b"HTTP/1.1 408"), said
+    assert 0 < sent < 60
+    assert not fake_provider.requests
+
+
+async def test_a_trickled_body_is_cut_off(limited, fake_provider):
+    head = request_bytes("POST", "/v1/chat/completions", {**JSON, "Content-Length": "500"})
+    said, sent = await _trickle(limited.port, head, b" " * 500)
+    assert said.startswith(b"HTTP/1.1 408"), said
+    assert 0 < sent < 60
+    assert not fake_provider.requests
+
+
+async def test_connections_past_the_cap_are_refused_but_admin_still_answers(limited):
+    held = [await asyncio.open_connection("127.0.0.1", limited.port) for _ in range(3)]
+    try:
+        over = await send_raw(limited.port, request_bytes("GET", "/v1/files/x"))
+        assert over.status == 503 and over.closed
+        assert (await limited.client.get(f"{limited.admin_url}/-/health")).status_code == 200
+        _, writer = held.pop()
+        writer.close()
+        await writer.wait_closed()
+        for _ in range(50):  # the server notices the close on its next read
+            again = await send_raw(limited.port, request_bytes("GET", "/v1/files/x"))
+            if again.status != 503:
+                break
+            await asyncio.sleep(0.05)
+        assert again.status == 200
+    finally:
+        for _, writer in held:
+            writer.close()
