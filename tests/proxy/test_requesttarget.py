@@ -6,6 +6,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from proxy.apis import client_api
 from proxy.config.models import ProviderConfig
 from proxy.requesttarget import InvalidPath, canonical_path
 from proxy.upstream.provider import Provider
@@ -74,3 +75,13 @@ def test_the_provider_url_refuses_a_dot_segment_that_skipped_the_core() -> None:
     provider = Provider("p", ProviderConfig(type="openai", base_url="https://a/v1"), client=None)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         provider.url("/v1/../admin", b"")
+
+
+def test_an_azure_deployment_name_is_one_path_segment() -> None:
+    config = ProviderConfig(type="azure", base_url="https://res.example", api_version="2024-10-21")
+    provider = Provider("az", config, client=None)  # type: ignore[arg-type]
+    path = "/v1/chat/completions"
+    url = provider.url(path, b"", client_api(path), "../../admin/x")
+    assert urlsplit(url).path.startswith("/openai/deployments/")
+    segments = urlsplit(url).path.split("/")  # "", openai, deployments, <one>, chat, completions
+    assert len(segments) == 6 and unquote(segments[3]) == "../../admin/x"
