@@ -25,13 +25,15 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
-  // The overview refreshes itself while nobody is typing or reading a details box.
+  // The overview refreshes itself, but never under someone's keyboard focus (a reload would
+  // send a keyboard user back to the top) or while a details box is open.
   const refresh = document.querySelector("[data-refresh]");
   if (refresh) {
     const seconds = Number(refresh.dataset.refresh) || 5;
     window.setInterval(() => {
-      const busy = document.activeElement && document.activeElement.matches("input, select, textarea");
-      if (!busy && document.visibilityState === "visible") window.location.reload();
+      const focused = document.activeElement && document.activeElement !== document.body;
+      const reading = document.querySelector("details[open]");
+      if (!focused && !reading && document.visibilityState === "visible") window.location.reload();
     }, seconds * 1000);
   }
 });
