@@ -196,7 +196,17 @@ async def test_sigterm_mid_load_loses_no_spend_and_a_restart_loses_nothing(
         for proc in procs:
             proc.stop()
         again = await gateway_process_factory(config(store_url), POLICY)
-        assert await _accepts(client, again.url, keys[0])
+
+        async def serves_again() -> bool:
+            try:
+                return await _accepts(client, again.url, keys[0])
+            except httpx.TransportError:  # the public listener a moment behind the admin one
+                return False
+
+        try:
+            await until(serves_again, seconds=10.0)
+        except AssertionError:
+            raise AssertionError(f"restarted gateway never served:\n{again.logs()}") from None
         assert {t["name"] for t in (await admin.get(f"{again.admin_url}/-/api/teams")).json()} == {
             "search",
             "ads",
