@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,14 @@ from proxy import __version__
 from proxy.config.errors import ConfigError
 from proxy.config.loader import LoadedConfig, load_config
 from proxy.keys import cli as keys_cli
-from proxy.scaffold import TEMPLATES, InitError, builtin_config, init, resolve_config
+from proxy.scaffold import (
+    TEMPLATES,
+    InitError,
+    builtin_config,
+    builtin_writes_to_cwd,
+    init,
+    resolve_config,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
 def _default_config() -> Path:
     path = resolve_config(None)
     if path == builtin_config():
+        builtin_writes_to_cwd(os.environ)
         print(
             "no ./config.toml and no $SLUICEGATE_CONFIG: using the built-in default "
             "(mock provider, default policy); `sluicegate init DIR` writes one to edit",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -49,6 +49,13 @@ def resolve_config(explicit: str | None, env: Mapping[str, str] | None = None) -
 
 def builtin_config() -> Path:
     return template_dir("minimal") / "config.toml"
+
+
+def builtin_writes_to_cwd(env: MutableMapping[str, str]) -> None:
+    """The built-in config is package data (site-packages may be read-only, and is no place for
+    state): the keys store it opens goes to the working directory, unless
+    ``SLUICEGATE_KEYS_URL`` already says where."""
+    env.setdefault("SLUICEGATE_KEYS_URL", f"sqlite:///{Path.cwd().resolve() / 'sluicegate.db'}")
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,9 @@ def test_the_installed_gateway_serves_the_readme_curl_from_an_empty_folder(
         code = process.wait(60)
     assert code == 0, log.read_text()
     assert "built-in default" in log.read_text()
+    # What the built-in config writes (the keys store) lands in the working directory.
+    assert (tmp_path / "sluicegate.db").is_file()
+    assert not list(installed.venv.rglob("sluicegate.db"))
 
 
 def test_init_writes_templates_that_pass_check_and_their_tests(
