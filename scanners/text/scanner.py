@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from scanners.text.aligned import align
 from scanners.text.custom import CustomRules
 from scanners.text.discussion import CONTEXT_FILTERS
+from scanners.text.encoded import encoded_findings
 from scanners.text.extract import TextAt, extract_texts
 from scanners.text.finding import Detector, Finding, replace_spans
 from scanners.text.gates import TextView
@@ -38,6 +39,8 @@ CHECKS: Mapping[str, type[Detector]] = {
 """Built-in check name -> detector class; the names are the policy-file `checks` values."""
 
 DEFAULT_MAX_SCAN_BYTES = 256 * 1024
+DECODE_FOR = frozenset({"prompt_injection"})
+"""Checks that also judge what encoded runs decode to (instructions hidden in base64)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,12 +168,15 @@ class TextScanner:
 
     def _findings(self, text: str) -> tuple[str, tuple[Finding, ...]]:
         """Normalise once, run every check, then weigh xss and sql_injection findings against
-        their context (`discussion`): a question quoting markup is not an attack."""
+        their context (`discussion`): a question quoting markup is not an attack. A check in
+        `DECODE_FOR` that found nothing also reads base64/hex/ROT13 runs decoded (`encoded`)."""
         normalized = normalize(text)
         view = TextView(normalized)  # one tokenisation shared by every check's gates
         found: list[Finding] = []
         for d in self._detectors:
             hits = d.scan(normalized, view)
+            if not hits and d.name in DECODE_FOR:
+                hits = encoded_findings(d, text, normalized, view)
             context = CONTEXT_FILTERS.get(d.name) if hits else None
             found += context(text, normalized, hits) if context is not None else hits
         return normalized, tuple(found)
