@@ -2,8 +2,9 @@
 
 It is an UpstreamClient of its own, so everything above the seam — retries, breakers,
 balancers — runs the same code for it as for a real provider. It answers chat completions
-(JSON and SSE, with a usage block), legacy completions, embeddings and the model list, and
-has knobs for demos and tests: ``latency``, ``fail_rate``, ``status``, ``stream_delay``.
+(JSON and SSE, with a usage block), the Responses API (JSON and SSE), legacy completions,
+embeddings and the model list, and has knobs for demos and tests: ``latency``,
+``fail_rate``, ``status``, ``stream_delay``.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class MockClient:
             return _error(400, "invalid_request_error", "mock: the body is not JSON")
         if path.endswith("/chat/completions") and request.method == "POST":
             return self._chat(payload)
+        if path.endswith("/responses") and request.method == "POST":
+            return self._responses(payload)
         if path.endswith("/completions") and request.method == "POST":
             return self._completion(payload)
         if path.endswith("/embeddings") and request.method == "POST":
@@ -136,6 +139,60 @@ class MockClient:
                 "usage": usage,
             },
         )
+
+    def _responses(self, payload: dict[str, Any]) -> MockResponse:
+        """The Responses API: a completed response object, or its SSE events in the published
+        order (created, output text deltas, completed — the last one carries the usage)."""
+        source = payload.get("input")
+        items = source if isinstance(source, list) else [{"content": source}]
+        prompt = " ".join(_text_of(i.get("content")) for i in items if isinstance(i, dict))
+        reply = _reply_for(prompt)
+        usage = _usage(prompt, reply)
+        ident = "resp_mock_" + hashlib.sha256(prompt.encode()).hexdigest()[:16]
+        message = {
+            "type": "message",
+            "id": "msg_" + ident,
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": reply, "annotations": []}],
+        }
+        done: dict[str, Any] = {
+            "id": ident,
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": "completed",
+            "model": str(payload.get("model", "mock-chat")),
+            "output": [message],
+            "usage": {
+                "input_tokens": usage["prompt_tokens"],
+                "output_tokens": usage["completion_tokens"],
+                "total_tokens": usage["total_tokens"],
+            },
+        }
+        if not payload.get("stream"):
+            return _json(200, done)
+        started = {**done, "status": "in_progress", "output": [], "usage": None}
+        events: list[dict[str, Any]] = [{"type": "response.created", "response": started}]
+        words = reply.split(" ")
+        events += [
+            {
+                "type": "response.output_text.delta",
+                "item_id": message["id"],
+                "output_index": 0,
+                "content_index": 0,
+                "delta": w if i == 0 else " " + w,
+            }
+            for i, w in enumerate(words)
+        ]
+        events.append({"type": "response.completed", "response": done})
+        parts = [
+            f"event: {e['type']}\n".encode()
+            + b"data: "
+            + orjson.dumps({**e, "sequence_number": n})
+            + b"\n\n"
+            for n, e in enumerate(events)
+        ]
+        return MockResponse(200, list(SSE_HEADERS), parts, self.stream_delay)
 
     def _completion(self, payload: dict[str, Any]) -> MockResponse:
         prompt = _text_of(payload.get("prompt"))

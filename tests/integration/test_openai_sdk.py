@@ -49,6 +49,22 @@ async def test_chat_stream_models_and_embeddings_through_the_sdk(shipped_gateway
     await client.close()
 
 
+async def test_the_responses_api_works_on_the_shipped_config(shipped_gateway):
+    client = openai.AsyncOpenAI(
+        base_url=f"{shipped_gateway.url}/v1", api_key="unused", max_retries=0
+    )
+    answer = await client.responses.create(model="chat-fast", input="Say hello")
+    assert answer.output_text.endswith("Say hello")
+    assert answer.usage is not None and answer.usage.output_tokens > 0
+
+    stream = await client.responses.create(model="chat-fast", input="Say hello", stream=True)
+    events = [event async for event in stream]
+    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert deltas == answer.output_text
+    assert events[-1].type == "response.completed"
+    await client.close()
+
+
 async def test_gateway_errors_surface_as_sdk_exceptions(shipped_gateway):
     client = openai.AsyncOpenAI(
         base_url=f"{shipped_gateway.url}/v2", api_key="unused", max_retries=0
