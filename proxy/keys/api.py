@@ -35,7 +35,7 @@ from proxy.keys.errors import AdminError
 from proxy.keys.models import KeyCreate, KeyRotate, KeyUpdate, TeamCreate, TeamUpdate
 from proxy.keys.openapi import openapi_document
 from proxy.keys.service import KeysService
-from proxy.keys.store import GROUPS
+from proxy.keys.spend import GROUPS
 
 log = logging.getLogger("sluicegate.keys")
 B = TypeVar("B", bound=BaseModel)

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from proxy.exchange import Exchange
-from proxy.keys.store import NANO, KeyStore, SpendKey
+from proxy.keys.spend import NANO, SpendKey
+from proxy.keys.store import KeyStore
 from proxy.observe.metrics import Metrics
 
 log = logging.getLogger("sluicegate.keys")

@@ -13,27 +13,19 @@ import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from proxy.keys import tables as t
 from proxy.keys.errors import AdminError, conflict, not_found
 from proxy.keys.models import KeyCreate, KeyRotate, KeyUpdate, TeamCreate, TeamUpdate
+from proxy.keys.rows import iso, key_out, team_out
+from proxy.keys.spend import SpendKey, add_spend, spend_report
 
 SECRET_PREFIX = "sg-"
 PREFIX_SHOWN = 10
-NANO = 1_000_000_000
-
-
-def iso(value: float | None) -> str | None:
-    if value is None:
-        return None
-    return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +49,6 @@ class KeyRow:
     team_rpm: int | None
     team_tpm: int | None
     team_models: tuple[str, ...] | None
-
-
-@dataclass(frozen=True, slots=True)
-class SpendKey:
-    day: str
-    key_id: str
-    team: str
-    model: str
-    provider: str
 
 
 class KeyStore:
@@ -128,7 +111,7 @@ class KeyStore:
             .select_from(t.keys)
             .where(t.keys.c.team_id == row["id"], t.keys.c.revoked_at.is_(None))
         ).scalar_one()
-        return _team_out(row, int(keys))
+        return team_out(row, int(keys))
 
     def team(self, name: str) -> dict[str, Any]:
         with self.engine.connect() as c:
@@ -147,7 +130,7 @@ class KeyStore:
             rows = c.execute(
                 select(t.teams).order_by(t.teams.c.name).limit(limit).offset(offset)
             ).mappings()
-            return [_team_out(r, int(counts.get(r["id"], 0))) for r in rows], int(total)
+            return [team_out(r, int(counts.get(r["id"], 0))) for r in rows], int(total)
 
     def update_team(self, name: str, body: TeamUpdate, actor: str) -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True)
@@ -210,7 +193,7 @@ class KeyStore:
         row = c.execute(_key_query().where(t.keys.c.id == key_id)).mappings().first()
         if row is None:
             raise not_found("key", key_id, "id")
-        return _key_out(row, self.clock())
+        return key_out(row, self.clock())
 
     def key(self, key_id: str) -> dict[str, Any]:
         with self.engine.connect() as c:
@@ -255,7 +238,7 @@ class KeyStore:
                 .limit(limit)
                 .offset(offset)
             ).mappings()
-            return [_key_out(r, now) for r in rows], int(total)
+            return [key_out(r, now) for r in rows], int(total)
 
     def update_key(self, key_id: str, body: KeyUpdate, actor: str) -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True)
@@ -392,38 +375,10 @@ class KeyStore:
                 for r in rows
             ], int(total)
 
-    # -- spend ------------------------------------------------------------------------------
+    # -- spend (the aggregate queries live in spend.py) ----------------------------------
 
     def add_spend(self, batch: Mapping[SpendKey, Sequence[int]]) -> None:
-        """Add a batch of aggregates, in one transaction: each row is an additive upsert,
-        so any number of instances flushing at once sum exactly."""
-        if not batch:
-            return
-        rows = [
-            {
-                "day": k.day,
-                "key_id": k.key_id,
-                "team": k.team,
-                "model": k.model,
-                "provider": k.provider,
-                "requests": v[0],
-                "input_tokens": v[1],
-                "output_tokens": v[2],
-                "cost_nusd": v[3],
-            }
-            for k, v in batch.items()
-        ]
-        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(t.spend)
-        statement = statement.on_conflict_do_update(
-            index_elements=["day", "key_id", "team", "model", "provider"],
-            set_={
-                name: t.spend.c[name] + statement.excluded[name]
-                for name in ("requests", "input_tokens", "output_tokens", "cost_nusd")
-            },
-        )
-        with self.engine.begin() as c:
-            c.execute(statement, rows)
+        add_spend(self.engine, batch)
 
     def spend(
         self,
@@ -433,50 +388,7 @@ class KeyStore:
         since: str | None,
         until: str | None,
     ) -> list[dict[str, Any]]:
-        columns = [t.spend.c[_GROUP_COLUMNS[g]] for g in group_by]
-        conditions = [t.spend.c[_GROUP_COLUMNS[name]] == value for name, value in filters.items()]
-        if since is not None:
-            conditions.append(t.spend.c.day >= since)
-        if until is not None:
-            conditions.append(t.spend.c.day <= until)
-        query = (
-            select(
-                t.spend.c.day,
-                *columns,
-                func.sum(t.spend.c.requests),
-                func.sum(t.spend.c.input_tokens),
-                func.sum(t.spend.c.output_tokens),
-                func.sum(t.spend.c.cost_nusd),
-            )
-            .where(and_(True, *conditions))
-            .group_by(t.spend.c.day, *columns)
-        )
-        totals: dict[tuple[str, ...], list[int]] = {}
-        with self.engine.connect() as c:
-            for row in c.execute(query):
-                day, *groups = row[: 1 + len(columns)]
-                numbers = row[1 + len(columns) :]
-                bucket = day if period == "day" else day[:7]
-                sums = totals.setdefault((bucket, *groups), [0, 0, 0, 0])
-                for i, n in enumerate(numbers):
-                    sums[i] += int(n or 0)
-        out = []
-        for (bucket, *groups), (requests, tokens_in, tokens_out, nusd) in sorted(totals.items()):
-            row_out: dict[str, Any] = {"period": bucket}
-            row_out.update(zip(group_by, groups, strict=True))
-            row_out.update(
-                requests=requests,
-                input_tokens=tokens_in,
-                output_tokens=tokens_out,
-                total_tokens=tokens_in + tokens_out,
-                cost_usd=nusd / NANO,
-            )
-            out.append(row_out)
-        return out
-
-
-_GROUP_COLUMNS = {"team": "team", "key": "key_id", "model": "model", "provider": "provider"}
-GROUPS = tuple(_GROUP_COLUMNS)
+        return spend_report(self.engine, group_by, period, filters, since, until)
 
 
 def _digest(secret: str) -> str:
@@ -493,47 +405,4 @@ def _key_query() -> Any:
     )
 
 
-def _team_out(row: Any, active_keys: int) -> dict[str, Any]:
-    return {
-        "name": row["name"],
-        "budget_usd": row["budget_usd"],
-        "budget_period": row["budget_period"],
-        "rpm": row["rpm"],
-        "tpm": row["tpm"],
-        "models": row["models"],
-        "metadata": row["metadata"],
-        "active_keys": active_keys,
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
-    }
-
-
-def _key_out(row: Any, now: float) -> dict[str, Any]:
-    if row["revoked_at"] is not None:
-        status = "revoked"
-    elif row["expires_at"] is not None and row["expires_at"] <= now:
-        status = "expired"
-    else:
-        status = "active"
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "team": row["team_name"],
-        "prefix": row["prefix"],
-        "status": status,
-        "tier": row["tier"],
-        "models": row["models"],
-        "rpm": row["rpm"],
-        "tpm": row["tpm"],
-        "budget_usd": row["budget_usd"],
-        "budget_period": row["budget_period"],
-        "expires_at": iso(row["expires_at"]),
-        "revoked_at": iso(row["revoked_at"]),
-        "previous_expires_at": iso(row["previous_expires_at"]),
-        "metadata": row["metadata"],
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
-    }
-
-
-__all__ = ["GROUPS", "AdminError", "KeyRow", "KeyStore", "SpendKey", "iso"]
+__all__ = ["AdminError", "KeyRow", "KeyStore", "SpendKey", "iso"]
