@@ -18,15 +18,17 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals.sources import SOURCES, Item
+from evals.sources_pi import PI_SOURCES
 from scanners.text import TextScanner
 
 CHECKS = ("xss", "sql_injection", "path_traversal", "prompt_injection", "secrets", "pii")
@@ -58,7 +60,7 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 def collect() -> list[Item]:
     items: list[Item] = []
     seen: set[tuple[str, str]] = set()
-    for source in SOURCES:
+    for source in (*SOURCES, *PI_SOURCES):
         for item in source():
             key = (item.check, item.text)
             if item.text.strip() and key not in seen:
@@ -69,12 +71,56 @@ def collect() -> list[Item]:
 
 def cases(items: Iterable[Item], check: str, split: str) -> tuple[list[Item], list[Item]]:
     attacks = [i for i in items if i.check == check and i.label == "attack"]
-    benign = [i for i in items if i.check == "*" and i.label == "benign"]
+    benign = [i for i in items if i.check in ("*", check) and i.label == "benign"]
     if check == "pii":  # READMEs carry their authors' real addresses: not a false positive
         benign = [i for i in benign if not any(m in i.text for m in _EMAILISH)]
     attacks = [i for i in attacks if split_of(i.text) == split]
     benign = [i for i in benign if split_of(i.text) == split]
     return attacks, benign
+
+
+def family(item: Item) -> str:
+    """The source a row of the breakdown counts it under: package and collection."""
+    parts = [p for p in item.source.split(":") if not p.startswith("lang=")]
+    return ":".join(parts[:1] if parts[0] in _ONE_FAMILY else parts[:2])
+
+
+_ONE_FAMILY = frozenset({"pydoc", "django", "readme"})
+
+
+_SCRIPTS = (
+    ("cjk", re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")),
+    ("cyrillic", re.compile(r"[\u0400-\u04ff]")),
+    ("arabic", re.compile(r"[\u0600-\u06ff]")),
+    ("greek", re.compile(r"[\u0370-\u03ff]")),
+    ("indic/thai", re.compile(r"[\u0900-\u0dff\u0e00-\u0e7f]")),
+    ("hebrew", re.compile(r"[\u0590-\u05ff]")),
+)
+
+
+def language(item: Item) -> str:
+    """The language the source declares (`lang=xx`), else the text's main script: "latin"
+    is English here except Django's catalogues, counted as "latin (not en)"."""
+    if "lang=" in item.source:
+        return item.source.split("lang=")[1].split(":")[0]
+    counts = [(len(rx.findall(item.text[:2000])), name) for name, rx in _SCRIPTS]
+    best = max(counts)
+    if best[0] >= 20:
+        return best[1]
+    return "latin (not en)" if item.source.startswith("django:locale:") else "latin"
+
+
+def _breakdown(rows: list[tuple[Item, bool]], key: Callable[[Item], str], title: str) -> None:
+    """Per-`key` rates: detection of attacks, false positives of benign texts."""
+    groups: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for item, flagged in rows:
+        groups[(key(item), item.label)].append(flagged)
+    print(f"  by {title}:")
+    for (name, label), flags in sorted(groups.items()):
+        what = "detected" if label == "attack" else "false pos."
+        print(
+            f"    {name:<44} {label:<6} {len(flags):>5}  {what:<10} {_pct(sum(flags), len(flags))}"
+        )
 
 
 def _pct(k: int, n: int) -> str:
@@ -89,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("heldout", "dev"), default="heldout")
     parser.add_argument("--checks", nargs="*", default=list(CHECKS))
     parser.add_argument("--misses", type=int, default=0, help="dev split only")
+    parser.add_argument(
+        "--breakdown",
+        nargs="*",
+        default=["prompt_injection"],
+        help="checks whose rates are also printed per source and per language",
+    )
     args = parser.parse_args(argv)
     if args.misses and args.split != "dev":
         parser.error("--misses shows texts: use it on --split dev only")
@@ -114,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         failed |= not (ok_d and ok_f)
         print(f"{check:<17} {len(attacks):>7} {_pct(hit, len(attacks)):>28} {len(benign):>7} "
               f"{_pct(fp, len(benign)):>28}  {verdict}")  # fmt: skip
+        if check in args.breakdown:
+            missed_set, flagged_set = set(missed), set(flagged)
+            pairs = [(i, i not in missed_set) for i in attacks]
+            pairs += [(i, i in flagged_set) for i in benign]
+            _breakdown(pairs, family, "source")
+            _breakdown(pairs, language, "language")
         for label, rows in (("missed", missed), ("false positive", flagged)):
             for item in rows[: args.misses]:
                 print(f"    {label} [{item.source}] {item.text[:160]!r}")
