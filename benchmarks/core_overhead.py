@@ -7,24 +7,33 @@ answers (same headers, same body), and reports microseconds per request: everyth
 gateway adds on top of the server (Hypercorn) and the upstream client (aiohttp).
 
     python -m benchmarks.core_overhead [-c benchmarks/configs/core.toml] [-n 20000] [--body chat_4k]
+    python -m benchmarks.core_overhead --system gateway-full
 
-It prints the best of ``--rounds`` runs (the least disturbed one) and their median.
+``--system NAME`` takes a system of ``benchmarks/systems.py``: its config, its environment
+and the headers the load generators send (e.g. the bench JWT); a system that needs redis
+gets a redis-server of its own on a free port, stopped at the end. It prints the best of
+``--rounds`` runs (the least disturbed one) and their median.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
+import os
 import statistics
+import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from benchmarks.payloads import BODIES, CHAT_RESPONSE
+from benchmarks.procs import ProcessGroup, free_port, wait_tcp
+from benchmarks.systems import by_name
 from proxy.app import Gateway
 from proxy.config.loader import load_config
 from proxy.observe.metrics import Metrics
@@ -110,10 +119,13 @@ async def _run(
     gateway: Gateway, body: bytes, count: int, headers: Sequence[tuple[bytes, bytes]] = ()
 ) -> float:
     messages = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[int] = []
+    refused: list[int] = []
 
     async def send(message: dict[str, Any]) -> None:
-        sent.append(1)
+        # A refused request (401 from a missing token, 503 from a down store) costs far less
+        # than a served one: its figure would flatter the chain, so it is an error.
+        if message["type"] == "http.response.start" and message["status"] != 200:
+            refused.append(message["status"])
 
     never = asyncio.Event()
 
@@ -128,33 +140,82 @@ async def _run(
         messages.append({"type": "http.request", "body": body, "more_body": False})
         await gateway(_scope(body, headers), receive, send)
         messages.clear()
+        if refused:
+            raise SystemExit(f"the gateway answered {refused[0]}, not 200: fix the set-up")
     return (time.perf_counter() - started) / count * 1e6
 
 
-async def measure(config: Path, count: int, rounds: int, body: bytes) -> list[float]:
+async def measure(
+    config: Path,
+    count: int,
+    rounds: int,
+    body: bytes,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> list[float]:
     loaded = load_config(config)
     runtime = Runtime.build(loaded, Metrics(), access_stream=io.BytesIO())
     for provider in runtime.providers.values():
         provider.client = FixedUpstream()
     gateway = Gateway(runtime, 1.0)
     runtime.start()
-    await _run(gateway, body, 500)  # warm caches and lazily built children
-    results = [await _run(gateway, body, count) for _ in range(rounds)]
+    await _run(gateway, body, 500, headers)  # warm caches and lazily built children
+    results = [await _run(gateway, body, count, headers) for _ in range(rounds)]
     await runtime.close()
     return results
+
+
+@contextlib.contextmanager
+def system_environment(
+    name: str, redis_url: str | None = None
+) -> Iterator[tuple[Path, list[tuple[bytes, bytes]]]]:
+    """The config and request headers of system ``name``, with its environment set (and a
+    redis-server of its own when it needs one and ``redis_url`` is not given) for as long as
+    the block runs."""
+    system = by_name(name)
+    if "-c" not in system.argv:
+        raise SystemExit(f"{name} is not a gateway system (no -c config)")
+    config = Path(system.argv[system.argv.index("-c") + 1])
+    headers = [(k.lower().encode(), v.encode()) for k, v in system.headers.items()]
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        values = {"upstream_url": "http://127.0.0.1:9/v1", "tmp": tmp}
+        if "redis" in system.needs and redis_url is not None:
+            values["redis_url"] = redis_url
+        elif "redis" in system.needs:
+            group = ProcessGroup(Path(tmp))
+            stack.callback(group.close)
+            port = free_port()
+            argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                    "--appendonly", "no", "--dir", tmp]  # fmt: skip
+            wait_tcp(group.start("redis", argv, cpu=None), port)
+            values["redis_url"] = f"redis://127.0.0.1:{port}/0"
+        saved = dict(os.environ)
+        stack.callback(lambda: (os.environ.clear(), os.environ.update(saved)))
+        for key, value in system.env.items():
+            with contextlib.suppress(KeyError):  # listen addresses: unused in process
+                os.environ[key] = value.format(**values)
+        yield config, headers
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-c", "--config", type=Path, default=ROOT / "benchmarks/configs/core.toml")
+    parser.add_argument(
+        "--system", default=None, help="a system of benchmarks/systems.py (overrides -c)"
+    )
     parser.add_argument("-n", "--count", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--body", choices=sorted(BODIES), default="chat", help="request body")
     args = parser.parse_args()
     body = orjson.dumps(BODIES[args.body])
-    results = asyncio.run(measure(args.config, args.count, args.rounds, body))
+    with contextlib.ExitStack() as stack:
+        config: Path = args.config
+        headers: list[tuple[bytes, bytes]] = []
+        if args.system:
+            config, headers = stack.enter_context(system_environment(args.system))
+        results = asyncio.run(measure(config, args.count, args.rounds, body, headers))
+    label = args.system or config.name
     print(
-        f"{args.config.name} ({args.body}): best {min(results):.1f} µs/request, "
+        f"{label} ({args.body}): best {min(results):.1f} µs/request, "
         f"median {statistics.median(results):.1f} ({args.rounds} x {args.count})"
     )
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "benchmarks" / "configs"
@@ -115,6 +116,17 @@ def gateway(
     )
 
 
+# What a system whose policy has the bench jwt entry needs: the secret, and the token sent.
+class _Credentials(TypedDict):
+    env: Mapping[str, str]
+    headers: Mapping[str, str]
+
+
+BENCH_JWT: _Credentials = {
+    "env": {"BENCH_JWT_SECRET": BENCH_JWT_SECRET},
+    "headers": {"Authorization": f"Bearer {bench_token()}"},
+}
+
 # The list. Baselines first; the first non-baseline system is the one the ratios headline.
 SYSTEMS: list[System] = [
     DIRECT,
@@ -135,8 +147,7 @@ SYSTEMS: list[System] = [
         CONFIGS / "limits.toml",
         default=False,
         needs=("redis",),
-        env={"BENCH_JWT_SECRET": BENCH_JWT_SECRET},
-        headers={"Authorization": f"Bearer {bench_token()}"},
+        **BENCH_JWT,
         description="jwt (HS256) + rate_limit on the redis backend (issue 4)",
     ),
     gateway(
@@ -150,6 +161,15 @@ SYSTEMS: list[System] = [
         CONFIGS / "output_scan.toml",
         default=False,
         description="output_scan, 64-character hold-back window (issue 14; scenario stream_500)",
+    ),
+    gateway(
+        "gateway-full",
+        CONFIGS / "full.toml",
+        default=False,
+        needs=("redis",),
+        **BENCH_JWT,
+        description="the full public chain: tracing, request_id, security_headers, jwt, "
+        "rate_limit on redis, input_scan with six checks (issue 15)",
     ),
     gateway(
         "gateway-tracing",

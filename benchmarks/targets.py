@@ -43,6 +43,8 @@ TARGETS: list[Target] = [
     Target("issue 4", "latency_c1", "p50_ms", "gateway-jwt-redis", "gateway", "diff_max", 0.5),
     Target("issue 5", "latency_c1_4k", "p50_ms", "gateway-input-scan", "gateway", "diff_max", 0.3),
     Target("issue 6", "latency_c1", "p50_ms", "gateway-tracing", "gateway", "diff_max", 0.2),
+    Target("issue 15", "throughput_c64", "rps", "gateway-full", "floor", "ratio_min", 0.70),
+    Target("issue 15", "latency_c1", "p50_ms", "gateway-full", "gateway", "diff_max", 0.5),
     Target(
         "issue 14", "stream_500", "completed", "gateway-output-scan", "gateway", "ratio_min", 1.0
     ),
