@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.core_overhead import FixedUpstream, _run
+from benchmarks.core_overhead import FixedUpstream, run
 from benchmarks.payloads import BODIES
 from plugins._keys import hash_key
 from proxy.app import Gateway
@@ -82,11 +82,11 @@ async def measure(folder: Path, count: int, rounds: int, body: bytes) -> dict[st
     cases = {"file key": FILE_KEY, "store key": plain, "store key, team budget": budgeted}
     results: dict[str, list[float]] = {name: [] for name in cases}
     for key in cases.values():  # warm caches and lazily built children
-        await _run(gateway, body, 500, [(b"authorization", f"Bearer {key}".encode())])
+        await run(gateway, body, 500, [(b"authorization", f"Bearer {key}".encode())])
     for _ in range(rounds):  # interleaved, so a disturbance hits every case alike
         for name, key in cases.items():
             header = [(b"authorization", f"Bearer {key}".encode())]
-            results[name].append(await _run(gateway, body, count, header))
+            results[name].append(await run(gateway, body, count, header))
     await runtime.close()
     return results
 

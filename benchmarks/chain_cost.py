@@ -1,0 +1,129 @@
+"""What each plugin of a chain costs per request, measured by leaving it out, in one process.
+
+The full public chain (``gateway-full``, issue 15) is built in process as ``core_overhead``
+builds a config, once as it is and once without each of its plugins, beside the core config
+(``gateway``); the variants run interleaved for ``--rounds`` rounds of ``-n`` requests, and
+the best round of each is kept. The clock is the process's CPU time (every thread, the span
+exporter's included): on a shared machine wall time would count the other tenants and the
+wait for redis-server to get a core. A plugin's cost is then ``full - full without it``: what
+taking it out of this chain saves, its interactions included (without ``tracing`` the other
+plugins' spans go too; without ``jwt``, ``rate_limit`` keys by IP instead of subject).
+
+    python -m benchmarks.chain_cost [--system gateway-full] [-n 2000] [--rounds 5]
+
+A redis-server of its own is started when the system needs one. The figures are µs of CPU
+per request on this machine, stable to a few percent; the ratios between them are what to
+quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from benchmarks.core_overhead import built, run, system_environment
+from benchmarks.payloads import BODIES
+from benchmarks.systems import by_name
+
+_USE = re.compile(r'^use\s*=\s*"([a-z_]+)"', re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    config: Path
+
+
+def plugin_blocks(policy: str) -> tuple[str, list[tuple[str, str]]]:
+    """The policy file's preamble and its ``[[plugins]]`` entries as (use, text) pairs."""
+    head, *blocks = re.split(r"(?m)^(?=\[\[plugins\]\])", policy)
+    entries = []
+    for block in blocks:
+        match = _USE.search(block)
+        if match is None:
+            raise ValueError(f"a [[plugins]] entry without use = ...: {block[:60]!r}")
+        entries.append((match.group(1), block))
+    return head, entries
+
+
+def leave_one_out(config: Path, workdir: Path) -> list[Variant]:
+    """``config`` as it is, then once without each plugin of its (single) route's policy."""
+    policies = sorted((config.parent / "policies").glob("*.toml"))
+    policy = next(p for p in policies if f'policy = "{p.stem}"' in config.read_text())
+    head, entries = plugin_blocks(policy.read_text())
+    variants = [Variant("full chain", config)]
+    for index, (use, _) in enumerate(entries):
+        folder = workdir / f"without-{index}-{use}"
+        (folder / "policies").mkdir(parents=True)
+        shutil.copy(config, folder / config.name)
+        kept = "".join(text for i, (_, text) in enumerate(entries) if i != index)
+        (folder / "policies" / policy.name).write_text(head + kept)
+        variants.append(Variant(f"without {use}", folder / config.name))
+    return variants
+
+
+async def compare(
+    variants: Sequence[Variant],
+    body: bytes,
+    headers: Sequence[tuple[bytes, bytes]],
+    count: int,
+    rounds: int,
+) -> dict[str, float]:
+    """Best µs per request of each variant, the variants interleaved round by round."""
+    async with contextlib.AsyncExitStack() as stack:
+        gateways = [await stack.enter_async_context(built(v.config, body, headers))
+                    for v in variants]  # fmt: skip
+        best = {v.name: float("inf") for v in variants}
+        for _ in range(rounds):
+            for variant, gateway in zip(variants, gateways, strict=True):
+                took = await run(gateway, body, count, headers, time.process_time)
+                best[variant.name] = min(best[variant.name], took)
+        return best
+
+
+def render(best: dict[str, float], core: float) -> str:
+    full = best["full chain"]
+    lines = [
+        f"{'variant':<28} {'µs/request':>11} {'plugin cost':>12}",
+        f"{'core (gateway)':<28} {core:>11.1f}",
+        f"{'full chain':<28} {full:>11.1f} {full - core:>+12.1f}  (chain over the core)",
+    ]
+    for name, took in best.items():
+        if name != "full chain":
+            lines.append(f"{name:<28} {took:>11.1f} {full - took:>+12.1f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--system", default="gateway-full", help="a system of systems.py")
+    parser.add_argument("-n", "--count", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--body", choices=sorted(BODIES), default="chat", help="request body")
+    args = parser.parse_args()
+    body = orjson.dumps(BODIES[args.body])
+    core_system = by_name("gateway")
+    core_config = Path(core_system.argv[core_system.argv.index("-c") + 1])
+    with (
+        system_environment(args.system) as (config, headers),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        variants = [Variant("core", core_config), *leave_one_out(config, Path(tmp))]
+        best = asyncio.run(compare(variants, body, headers, args.count, args.rounds))
+    core = best.pop("core")
+    print(f"{args.system} ({args.body}, best of {args.rounds} x {args.count}, interleaved)")
+    print(render(best, core))
+
+
+if __name__ == "__main__":
+    main()
