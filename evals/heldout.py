@@ -28,6 +28,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals.sources import SOURCES, Item
+from evals.sources_more import MORE_SOURCES
 from evals.sources_pi import PI_SOURCES
 from scanners.text import TextScanner
 
@@ -60,7 +61,7 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 def collect() -> list[Item]:
     items: list[Item] = []
     seen: set[tuple[str, str]] = set()
-    for source in (*SOURCES, *PI_SOURCES):
+    for source in (*SOURCES, *PI_SOURCES, *MORE_SOURCES):
         for item in source():
             key = (item.check, item.text)
             if item.text.strip() and key not in seen:

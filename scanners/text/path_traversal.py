@@ -14,7 +14,13 @@ from collections.abc import Iterable
 
 from scanners.text.finding import Rule, RuleDetector, rule
 
-_UP = r"\.\.[\\/]{1,2}"
+# A separator as filters fail to see it: `/` `\`, the look-alikes IIS decoded from `%u2215`,
+# `%u2216`, `%uEFC8`, `%uF025`, the fullwidth forms, a broken overlong byte before a slash
+# (`%c0%2f` decodes to U+FFFD + `/`), and the `0x2f`/`0x5c` hex spellings of fuzzers' lists.
+_SEP = r"(?:[\\/\u2215\u2216\uefc8\uf025\uff0f\uff3c]|\ufffd[\\/]?|0x2f|0x5c)"
+_DOTS = r"(?:\.\.|(?:0x2e){2}|\ufffd\.\ufffd\.)"
+_UP = rf"{_DOTS}{_SEP}{{1,4}}"
+_CLIMB_GATES = ("..", "0x2e0x2e", "\ufffd.")
 _TARGETS = (
     r"etc[\\/]|proc[\\/]|boot\.ini|windows[\\/]|winnt[\\/]|win\.ini|system32|system\.ini|"
     r"inetpub|root[\\/]|var[\\/]|usr[\\/]|"
@@ -39,24 +45,33 @@ class PathTraversalDetector(RuleDetector):
     def build_rules(self) -> Iterable[Rule]:
         return (
             # ../../etc/passwd  ..\..\windows\win.ini  ../.ssh/id_rsa
-            rule("climb_to_target", rf"(?:{_UP}){{1,32}}(?:{_TARGETS})", gates=("..",)),
-            rule("deep_climb_to_dir", rf"(?:{_UP}){{3,32}}(?:{_DEEP_TARGETS})", gates=("..",)),
+            rule("climb_to_target", rf"(?:{_UP}){{1,32}}(?:{_TARGETS})", gates=_CLIMB_GATES),
+            rule("deep_climb_to_dir", rf"(?:{_UP}){{3,32}}(?:{_DEEP_TARGETS})", gates=_CLIMB_GATES),
             # deeper than any sane relative import: ../../../../../
-            rule("deep_climb", rf"(?:{_UP}){{5,}}", gates=("..",)),
+            rule("deep_climb", rf"(?:{_UP}){{5,}}", gates=_CLIMB_GATES),
             # page=../../x   file=..\..\boot.ini: a query-style parameter whose value climbs
             # (not --flag=../../x on a command line, and one level is an ordinary sibling)
             rule(
                 "param_climb",
                 rf"(?<![\w-])[a-z_][a-z0-9_]{{0,31}}=[\"']?(?:{_UP}){{2,32}}[^\s&\"']",
                 need=(["="],),
-                gates=("..",),
+                gates=_CLIMB_GATES,
             ),
             # ....// ..././ ..;/ ..\/ .../ — spellings that only exist to dodge a filter
             rule(
                 "evasive_climb",
                 r"(?:\.{3,8}[\\/]{1,2}|\.\.[\\/]{2}|\.\.;[\\/]|\.\.\\/|\.\./\./|\.\.\./\.\.){2,}|"
                 r"(?:\.\.[\\/]){1,32}\.\.;|\.\.[\\/]\.\.[\\/]?\x00",
-                gates=("..",),
+                gates=_CLIMB_GATES,
+            ),
+            # %5c..%5c..%5c..  \..\..\..\..: the climb written separator-first
+            rule("reversed_climb", r"(?:%?[\\/]\.\.){4,}", gates=("..",)),
+            # ./\/././\/.//etc/passwd  .\\./.\\./boot.ini: dot-and-slash runs that some
+            # servers fold into a climb, ending at a system file
+            rule(
+                "dot_run_to_target",
+                rf"(?<![\w.])(?:\.{{1,2}}[\\/]{{1,3}}){{4,32}}(?:{_TARGETS})",
+                gates=("./", ".\\"),
             ),
             # file=/etc/passwd   ?path=c:\windows\win.ini   page=/proc/self/environ
             rule(

@@ -53,7 +53,7 @@ class SqlInjectionDetector(RuleDetector):
             # admin'--   1' #   x")/*
             rule(
                 "quote_comment",
-                r"[a-z0-9_)]['\"`]\s?\)?\s?(?:--|#|/\*|;\s?--|;\x00)",
+                r"(?:^|[a-z0-9_)])['\"`]\s?\)?\s?(?:--(?![->])|#|/\*|;\s?--|;\x00)",
                 need=(["'", '"', "`"], ["--", "#", "/*", ";"]),
                 validate=_quote_opens,
             ),
@@ -78,9 +78,9 @@ class SqlInjectionDetector(RuleDetector):
             # 1 or 1=1--   or 'x'='x'   and 2>1#
             rule(
                 "tautology",
-                rf"{_BOOL}{_OSEP}\(?\s?(?:'([^']{{0,32}})'|\"([^\"]{{0,32}})\"|(\d{{1,10}}))\s?"
+                rf"{_BOOL}{_OSEP}(?:not{_SEP})?\(?\s?(?:'([^']{{0,32}})'|\"([^\"]{{0,32}})\"|(\d{{1,10}}))\s?"
                 rf"(?:=|<=>|like)\s?\(?\s?(?:'(?:\1)'?|\"(?:\2)\"?|(?:\3)(?!\d))"
-                rf"\s?\)?\s?(?:--|#|/\*|;|'|\"|\)|$|\bunion\b|\blimit\b|\border\b)",
+                rf"\s?\)?\s?(?:--|#|/\*|;|'|\"|\)|$|%|\bunion\b|\blimit\b|\border\b|{_BOOL})",
                 need=(["=", "like"], ["or", "and", "xor", "||", "&&"]),
             ),
             rule(
@@ -120,16 +120,17 @@ class SqlInjectionDetector(RuleDetector):
                 "time_delay",
                 rf"(?:{_BOOL}|;|['\"`]\s?\)?){_OSEP}\(?\s?(?:select{_SEP})?(?:\(\s?select{_SEP})?"
                 rf"(?:pg_sleep|sleep)\s?\(\s?\d|\bpg_sleep\s?\(\s?\d|\bbenchmark\s?\(\s?\d{{4,}}\s?,|"
-                rf"waitfor{_SEP}delay{_SEP}'|dbms_pipe\.receive_message|dbms_lock\.sleep",
+                rf"waitfor{_SEP}delay{_SEP}'|dbms_pipe\.receive_message|dbms_lock\.sleep|"
+                r"\bselect\s?\(\s?sleep\s?\(\s?\d",
                 need=(["sleep", "pg_sleep", "benchmark", "delay", "*dbms_"],),
             ),
             # CASE WHEN 4821=4821 THEN   IIF(4821=4821,1,1/0)   ELT(4821=4821,1)   WHERE 4821=4821
             # (sqlmap's boolean and error probes; a bare WHERE 1=1 is a query-builder idiom)
             rule(
                 "constant_condition",
-                r"\b(?:when|iif|elt|make_set|if)\s?\(?\s?\(?\s?(\d{1,10})\s?=\s?\1(?!\d)|"
+                r"\b(?:when|iif|elt|make_set|if|having)\s?\(?\s?\(?\s?(\d{1,10})\s?=\s?\1(?!\d)|"
                 r"\bwhere\s(\d{2,10})\s?=\s?\2(?!\d)",
-                need=(["when", "iif", "elt", "make_set", "if", "where"], ["="]),
+                need=(["when", "iif", "elt", "make_set", "if", "having", "where"], ["="]),
             ),
             # time-based probes by heavy query: a cartesian product of catalogue tables, a huge
             # generate_series/randomblob/repeat, Oracle's user_lock.sleep, MySQL's !sleep(
@@ -139,8 +140,20 @@ class SqlInjectionDetector(RuleDetector):
                 r"[\w.$]{1,40}(?:\sas)?\s\w{1,10}\s?,|"
                 r"\bgenerate_series\s?\(\s?\d{1,10}\s?,\s?\d{6,12}\s?\)|"
                 r"\brandomblob\s?\(\s?\d{6,12}|\brepeat\s?\([^;]{0,60}?,\s?\d{6,12}\s?\)|"
-                r"\buser_lock\.sleep\s?\(|!sleep\s?\(\s?\d",
-                need=(["count", "generate_series", "randomblob", "repeat", "user_lock", "sleep"],),
+                r"\buser_lock\.sleep\s?\(|!sleep\s?\(\s?\d|\bnumbers\s?\(\s?\d{6,12}\s?\)|"
+                r"\bsysmaster:sys\w{1,20}",
+                need=(
+                    [
+                        "count",
+                        "generate_series",
+                        "randomblob",
+                        "repeat",
+                        "user_lock",
+                        "sleep",
+                        "numbers",
+                        "*sysmaster:",
+                    ],
+                ),
             ),
             rule("versioned_comment", r"/\*!\d{0,5}\s?[a-z]", gates=("/*!",)),
             rule(
@@ -174,7 +187,7 @@ class SqlInjectionDetector(RuleDetector):
             ),
             rule(
                 "quote_order_by",
-                rf"['\"`)]\s?{_OSEP}(?:order|group){_SEP}by{_SEP}\d{{1,3}}(?:\s?,\s?\d{{1,3}}){{0,16}}"
+                rf"(?:^|['\"`)])\s?{_OSEP}(?:order|group){_SEP}by{_SEP}\d{{1,3}}(?:\s?,\s?\d{{1,3}}){{0,16}}"
                 rf"\s?(?:--|#|/\*|;|$)",
                 need=(["by"], ["order", "group"]),
                 validate=_quote_opens,
@@ -185,6 +198,36 @@ class SqlInjectionDetector(RuleDetector):
                 r"\b(?:char|chr)\s?\(\s?\d{2,3}(?:\s?,\s?\d{2,3}){2,64}\s?\)|"
                 r"\bconcat(?:_ws)?\s?\(\s?0x[0-9a-f]{2,}",
                 need=(["("], ["char", "chr", "concat", "concat_ws"]),
+            ),
+            # ' UNION ALL SELECT   ') union select ...: a literal closed, then a union
+            rule(
+                "quote_union",
+                rf"(?<![a-z0-9])['\"`]\s?\)?{_OSEP}union{_SEP}(?:all{_SEP})?select"
+                rf"(?:\s?(?:$|--|#|/\*)|{_SEP}(?:null\b|\d|@@|\(|\*))",
+                need=(["union"], ["select"], ["'", '"', "`"]),
+                validate=_quote_opens,
+            ),
+            # ' or user like '%   ' or (exists ...   ' and name = ': a literal closed, then
+            # a condition on a column the attacker guesses
+            rule(
+                "quote_condition",
+                rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:\(\s?exists\b|[a-z_]\w{{0,31}}\s?"
+                rf"(?:=|like)\s?['\"])",
+                need=(["'", '"', "`"], ["or", "and", "xor", "||", "&&"]),
+                validate=_quote_opens,
+            ),
+            # and 2=0#   or 3>2--: a constant comparison cut off by a comment
+            rule(
+                "constant_comment",
+                rf"{_BOOL}{_OSEP}\d{{1,10}}\s?(?:=|<>|!=|<|>)\s?\d{{1,10}}\s?(?:--|#|/\*)",
+                need=(["or", "and", "xor", "||", "&&"], ["--", "#", "/*"]),
+            ),
+            # Oracle out-of-band and MSSQL probes: '||UTL_HTTP.REQUEST(   PRINT @@version
+            rule(
+                "out_of_band",
+                r"\butl_(?:http\.request|inaddr\.get_host|tcp\.)|\bdbms_xmlgen\b|"
+                r"\bhttpuritype\s?\(|\bprint\s@@[a-z]",
+                need=(["*utl_", "dbms_xmlgen", "httpuritype", "*@@"],),
             ),
         )
 

@@ -45,7 +45,8 @@ class XssDetector(RuleDetector):
     def build_rules(self) -> Iterable[Rule]:
         return (
             # <script, </script, <svg/onload, <iframe src=...>, < script (some parsers allow)
-            rule("active_tag", rf"<\s?/?\s?(?:{_ACTIVE_TAGS})(?![a-z0-9-])", gates=("<",)),
+            # (not C's `#include <math.h>`: a header name is no tag)
+            rule("active_tag", rf"<\s?/?\s?(?:{_ACTIVE_TAGS})(?![a-z0-9-]|\.h>)", gates=("<",)),
             # any tag with an on*= attribute: <img src=x onerror=...>, <body onload=...>
             rule(
                 "event_handler_in_tag",
@@ -81,7 +82,7 @@ class XssDetector(RuleDetector):
             ),
             rule(
                 "css_expression",
-                r"expression\s?\(|-moz-binding|behavior\s?:\s?url",
+                r"[:=]\s?[\"'`]?\s?expression\s?\(|-moz-binding|behavior\s?:\s?url",
                 need=(["(", "-moz-binding", ":"],),
                 gates=("expression", "-moz-binding", "behavior"),
             ),
