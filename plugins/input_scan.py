@@ -32,6 +32,7 @@ from starlette.responses import Response
 from proxy.config.types import ByteSize
 from proxy.errors import PolicyError
 from proxy.exchange import BODY_METHODS, Exchange
+from proxy.multipart import boundary_of, replace_spans, text_fields
 from proxy.plugin import Plugin, PluginOptions, Services
 from scanners.text import (
     CHECKS,
@@ -187,7 +188,10 @@ class InputScan(Plugin):
 
     async def on_request(self, ex: Exchange) -> Response | None:
         located = self._extra_texts(ex)
-        payload: Any = await self._payload(ex)
+        form = await self._form(ex)
+        if form is not None:
+            located += form.texts()
+        payload: Any = None if form is not None else await self._payload(ex)
         if isinstance(payload, dict):
             located += [
                 (path, text) for path, text in extract_texts(payload) if _top(path) in self._fields
@@ -201,18 +205,30 @@ class InputScan(Plugin):
             result = await asyncio.to_thread(self.scanner.scan, texts)
         else:
             result = self.scanner.scan(texts)
-        self._judge(ex, located, result, payload)
+        self._judge(ex, located, result, payload, form)
         return None
+
+    async def _form(self, ex: Exchange) -> _Form | None:
+        """The text fields of a ``multipart/form-data`` body that ``fields`` names (an image
+        edit's ``prompt``, a transcription's ``prompt``), read beside the file parts, which are
+        never parsed. The body is read whole, bounded by the gateway's ``max_body``."""
+        if ex.method not in BODY_METHODS or not ex.has_body:
+            return None
+        boundary = boundary_of(ex.media_type_header)
+        if boundary is None:
+            return None
+        body = await ex.body()
+        return _Form.of(body, [f for f in text_fields(body, boundary) if f[0] in self._fields])
 
     async def _payload(self, ex: Exchange) -> Any:
         """The body as the provider will read it. Whether it is JSON is decided by parsing,
         not by the client's Content-Type: the same chat body sent as ``text/plain`` or with
         no type at all is read by the provider all the same (issue 17, M5). A body that does
-        not parse is refused (``other_bodies``); multipart is upload_scan's."""
+        not parse is refused (``other_bodies``); a form's text fields are read by ``_form``,
+        its files are upload_scan's."""
         if not ex.body_loaded and not (ex.method in BODY_METHODS and ex.has_body):
             return None
-        media = ex.media_type
-        if media.startswith("multipart/") and not ex.body_loaded:
+        if ex.media_type.startswith("multipart/"):
             return None
         if ex.is_json or self.options.other_bodies == "refuse":
             return await ex.json()  # a 400 envelope when it does not parse
@@ -232,7 +248,12 @@ class InputScan(Plugin):
         return found
 
     def _judge(
-        self, ex: Exchange, located: Sequence[tuple[str, str]], result: ScanResult, payload: Any
+        self,
+        ex: Exchange,
+        located: Sequence[tuple[str, str]],
+        result: ScanResult,
+        payload: Any,
+        form: _Form | None = None,
     ) -> None:
         if result.truncated:
             ex.record_event("scan_truncated", self.name, "input larger than max_scan_bytes",
@@ -272,7 +293,9 @@ class InputScan(Plugin):
         if blocked:
             names = ", ".join(sorted(blocked))
             raise PolicyError(400, "input_rejected", f"input rejected by policy (checks: {names})")
-        if edits and not self.monitoring and isinstance(payload, dict):
+        if edits and not self.monitoring and form is not None:
+            ex.set_body(form.rewritten(edits))
+        elif edits and not self.monitoring and isinstance(payload, dict):
             for edit in edits:
                 _set_path(payload, edit.path, edit.text)
             ex.set_json(payload)
@@ -290,6 +313,35 @@ class InputScan(Plugin):
 class _Edit:
     path: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """A multipart body and the text fields to scan: ``(path, start, end)``, where the path is
+    the field's name (``prompt``), then ``prompt#2``... for a name sent again."""
+
+    body: bytes
+    fields: list[tuple[str, int, int]]
+
+    @classmethod
+    def of(cls, body: bytes, spans: Sequence[tuple[str, int, int]]) -> _Form:
+        seen: dict[str, int] = {}
+        fields = []
+        for name, start, end in spans:
+            seen[name] = seen.get(name, 0) + 1
+            fields.append((name if seen[name] == 1 else f"{name}#{seen[name]}", start, end))
+        return cls(body, fields)
+
+    def texts(self) -> list[tuple[str, str]]:
+        return [(path, self.body[start:end].decode("utf-8", "replace"))
+                for path, start, end in self.fields]  # fmt: skip
+
+    def rewritten(self, edits: Sequence[_Edit]) -> bytes:
+        """The body with each edited field's value replaced, every other byte as it was."""
+        texts = {edit.path: edit.text for edit in edits}
+        splices = [(start, end, texts[path].encode("utf-8"))
+                   for path, start, end in self.fields if path in texts]  # fmt: skip
+        return replace_spans(self.body, splices)
 
 
 def _rewrite(scanner: TextScanner, full: str, scanned: ScannedText, checks: set[str]) -> str:

@@ -1,15 +1,17 @@
-"""The one form field the gateway reads and rewrites in a multipart upload: ``model``.
+"""The form fields the gateway reads and rewrites in a multipart upload: ``model``, and the
+text fields ``input_scan`` scans (``prompt``...).
 
 Audio transcription and translation requests are ``multipart/form-data`` (RFC 7578): the
 model alias is a form field beside the file. Routing, the model allowlist and model mapping
-need that field, and only that field, so this scans part headers by offset and never copies
-or parses the file part (a 25 MB upload is searched, not split). Replacing the value splices
-the body once around the field's bytes.
+need that field; ``input_scan`` reads the text fields beside the file (an image edit's
+``prompt``). This scans part headers by offset and never copies or parses a file part (a 25 MB
+upload is searched, not split). Replacing values splices the body once around their bytes.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 
 _NAME = re.compile(rb'content-disposition:[^\r\n]*?\bname="([^"]*)"', re.IGNORECASE)
 _FILENAME = re.compile(rb"\bfilename\*?=", re.IGNORECASE)
@@ -31,26 +33,55 @@ def boundary_of(content_type: str) -> bytes | None:
     return None
 
 
-def _field_span(body: bytes, boundary: bytes, name: bytes) -> tuple[int, int] | None:
-    """Where the value of the (non-file) field ``name`` starts and ends in the body."""
+def _parts(body: bytes, boundary: bytes) -> Iterator[tuple[bytes, bool, int, int]]:
+    """``(name, is_file, value_start, value_end)`` of each part, in body order; stops at the
+    closing delimiter or at the first malformed part."""
     delimiter = b"--" + boundary
     position = body.find(delimiter)
     while position >= 0:
         head_start = position + len(delimiter)
         if body[head_start : head_start + 2] == b"--":
-            return None  # the closing delimiter
+            return  # the closing delimiter
         head_end = body.find(b"\r\n\r\n", head_start, head_start + _HEAD_CAP)
         if head_end < 0:
-            return None
+            return
         head = body[head_start:head_end]
         following = body.find(b"\r\n" + delimiter, head_end + 4)
         if following < 0:
-            return None
+            return
         match = _NAME.search(head)
-        if match is not None and match.group(1) == name and not _FILENAME.search(head):
-            return head_end + 4, following
+        if match is not None:
+            yield match.group(1), _FILENAME.search(head) is not None, head_end + 4, following
         position = following + 2
+
+
+def _field_span(body: bytes, boundary: bytes, name: bytes) -> tuple[int, int] | None:
+    """Where the value of the (non-file) field ``name`` starts and ends in the body."""
+    for part, is_file, start, end in _parts(body, boundary):
+        if part == name and not is_file:
+            return start, end
     return None
+
+
+def text_fields(body: bytes, boundary: bytes) -> list[tuple[str, int, int]]:
+    """``(name, start, end)`` of every non-file field (the prompt of an image edit, the
+    prompt and language of a transcription), in body order; names are read as UTF-8."""
+    return [
+        (name.decode("utf-8", "replace"), start, end)
+        for name, is_file, start, end in _parts(body, boundary)
+        if not is_file
+    ]
+
+
+def replace_spans(body: bytes, edits: Sequence[tuple[int, int, bytes]]) -> bytes:
+    """The body with each ``(start, end)`` value replaced; spans must not overlap."""
+    out: list[bytes] = []
+    cursor = 0
+    for start, end, value in sorted(edits):
+        out += [body[cursor:start], value]
+        cursor = end
+    out.append(body[cursor:])
+    return b"".join(out)
 
 
 def form_field(body: bytes, boundary: bytes, name: bytes) -> str | None:
