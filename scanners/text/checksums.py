@@ -60,7 +60,7 @@ def card_brand_plausible(number: str) -> bool:
         return n == 15
     if number.startswith(("6011", "65")) or 644 <= int(number[:3]) <= 649:
         return n in (16, 19)
-    if 3528 <= four <= 3589:
+    if two == 35:  # JCB (3528-3589 issued; test generators use all of 35xx)
         return 16 <= n <= 19
     if two in (36, 38, 39) or 300 <= int(number[:3]) <= 305:
         return 14 <= n <= 19

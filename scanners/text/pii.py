@@ -26,6 +26,7 @@ from scanners.text.checksums import (
     luhn_valid,
 )
 from scanners.text.finding import Memo, Rule, RuleDetector, rule
+from scanners.text.pii_ids import national_id_rules, phone_valid
 
 _RESERVED_DOMAIN = re.compile(
     r"@(?:[a-z0-9-]{1,63}\.){0,8}(?:example\.(?:com|org|net)|[a-z0-9-]{1,63}\.(?:test|example|"
@@ -55,9 +56,19 @@ def _nino_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
     return not m.group(0).startswith(_NINO_BAD_PREFIXES)
 
 
+_PLAIN_INTL = re.compile(r"\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}")
+
+
 def _phone_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
-    n = len(digits_only(m.group(0)))
-    if not 10 <= n <= 15:
+    """A `+` number that some country allocates (`phonenumbers`' metadata), whatever its
+    layout; otherwise the North American shape, 10 to 15 digits, not after "order"/"id"."""
+    number = m.group(0)
+    n = len(digits_only(number))
+    if not 8 <= n <= 15:
+        return False
+    if number.startswith("+") and phone_valid(number):
+        return True
+    if n < 10 or (number.startswith("+") and not _PLAIN_INTL.fullmatch(number)):
         return False
     return _ID_CONTEXT.search(text[max(0, m.start() - 24) : m.start()]) is None
 
@@ -83,7 +94,7 @@ def _context_phone_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
 
 def _card_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
     number = digits_only(m.group(0))
-    return 13 <= len(number) <= 19 and card_brand_plausible(number) and luhn_valid(number)
+    return 12 <= len(number) <= 19 and card_brand_plausible(number) and luhn_valid(number)
 
 
 def _iban_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
@@ -114,7 +125,7 @@ class PiiDetector(RuleDetector):
             ),
             rule(
                 "phone",
-                r"\+(?<![\w+-]\+)\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?![\w-])|"
+                r"\+(?<![\w+-]\+)\d[\d ().-]{6,22}\d(?![\w-])|"
                 r"[(\d](?<![\w-][(\d])(?:(?<=\()\d{3}\)\s?|(?<=\d)\d{2}[.-])\d{3}[.-]\d{4}(?![\w-])",
                 need=(_DIGIT,),
                 gates=("+", "(", "-", "."),
@@ -184,4 +195,5 @@ class PiiDetector(RuleDetector):
                 pre=r"\.(?<=\d\.)\d{3}\.\d{3}-\d\d",  # the dot first: a fast literal search
                 validate=_cpf_ok,
             ),
+            *national_id_rules(),
         )

@@ -69,7 +69,7 @@ class SecretsDetector(RuleDetector):
             ),
             rule(
                 "azure_storage_key",
-                r"accountkey=[a-z0-9+/]{86}==",
+                r"accountkey=[a-z0-9+/=]{86,88}(?![a-z0-9+/=])",
                 gates=("accountkey=",),
                 validate=v,
             ),
@@ -105,7 +105,7 @@ class SecretsDetector(RuleDetector):
             ),
             rule(
                 "openai_legacy_key",
-                rf"{_START}sk-[a-z0-9]{{20}}t3blbkfj[a-z0-9]{{20}}{_END}|{_START}sk-[a-z0-9]{{48}}{_END}",
+                rf"{_START}sk-[a-z0-9_-]{{20,100}}t3blbkfj[a-z0-9]{{20}}{_END}|{_START}sk-[a-z0-9]{{48}}{_END}",
                 gates=("sk-",),
                 validate=v,
             ),
@@ -118,14 +118,27 @@ class SecretsDetector(RuleDetector):
             ),
             rule(
                 "github_token",
-                rf"{_START}gh[pousr]_[a-z0-9]{{36,40}}{_END}|{_START}github_pat_[a-z0-9_]{{82}}{_END}",
+                rf"{_START}gh[pousr]_[a-z0-9_]{{36,40}}{_END}|{_START}github_pat_[a-z0-9_]{{82}}{_END}",
                 gates=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
                 validate=v,
             ),
             rule(
                 "gitlab_token",
-                rf"{_START}gl(?:pat|dt|rt|ptt|cbt|oas)-[a-z0-9_-]{{20,64}}{_END}",
-                gates=("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "gloas-"),
+                rf"{_START}gl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt)-[a-z0-9_-]{{20,64}}{_END}|"
+                rf"{_START}glagent-[a-z0-9_-]{{50,1024}}{_END}|{_START}gr1348941[a-z0-9_-]{{20,50}}{_END}",
+                gates=(
+                    "glpat-",
+                    "gldt-",
+                    "glrt-",
+                    "glptt-",
+                    "glcbt-",
+                    "gloas-",
+                    "glsoat-",
+                    "glft-",
+                    "glimt-",
+                    "glagent-",
+                    "gr1348941",
+                ),
                 validate=v,
             ),
             rule(
@@ -136,7 +149,7 @@ class SecretsDetector(RuleDetector):
             ),
             rule(
                 "slack_webhook",
-                r"hooks\.slack\.com/services/t[a-z0-9_]{8,12}/b[a-z0-9_]{8,12}/[a-z0-9_]{20,32}",
+                r"hooks\.slack\.com/services/t[a-z0-9_]{1,12}/b[a-z0-9_]{1,12}/[a-z0-9_]{4,32}",
                 gates=("hooks.slack.com",),
                 validate=v,
             ),

@@ -19,7 +19,7 @@ _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _PLACEHOLDER_PASSWORDS = re.compile(
     r"^(?:pass(?:word|wd)?|pwd|secret|changeme|xxx+|\*+|user|admin|root|test|example|"
     r"mypassword|yourpassword|my_password|your_password|p@ssw0rd|password123|pass123|s3cr3t|"
-    r"foo|bar|baz|guest|demo|postgres|mysql|redis)$|[<>{}$%\[\]]|\.\.\."
+    r"foo|bar|baz|guest|demo|postgres|mysql|redis|tiger|pw)$|[<>{}$%\[\]]|\.\.\.|pass(?:word|wd)"
 )
 _USERINFO = re.compile(r"//([^\s:/@]{1,64}):([^\s:/@]{1,128})@")
 
@@ -28,6 +28,16 @@ def _real_password(text: str, m: re.Match[str], memo: Memo) -> bool:
     """A URL's credentials are real unless the password is a placeholder or a template."""
     found = _USERINFO.search(m.group(0))
     return found is not None and not _PLACEHOLDER_PASSWORDS.search(found.group(2))
+
+
+def _digits(least: int, then: Validator) -> Validator:
+    """`then`, and at least `least` digits in the token: a 34-letter identifier in code
+    (`AccountServiceImplementationFactory`) is a word, a credential mixes in digits."""
+
+    def check(text: str, m: re.Match[str], memo: Memo) -> bool:
+        return sum(c.isdigit() for c in m.group(0)) >= least and then(text, m, memo)
+
+    return check
 
 
 def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
@@ -55,9 +65,9 @@ def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
         ),
         rule(
             "mailchimp_key",
-            rf"{_START}[0-9a-f]{{32}}-us\d{{1,2}}{_END}",
+            rf"{_START}[0-9a-z]{{32}}-us\d{{1,2}}{_END}",
             gates=("-us",),
-            pre=r"[0-9a-f]{32}-us\d",
+            pre=r"[0-9a-z]{32}-us\d",
             validate=v,
         ),
         rule("mailgun_key", rf"{_START}key-[0-9a-z]{{32}}{_END}", gates=("key-",), validate=v),
@@ -74,11 +84,13 @@ def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
         ),
         rule(
             "twilio_key",
-            rf"{_START}(?:sk|ac)[0-9a-f]{{32}}{_END}",
+            rf"{_START}(?:sk|ac)[0-9a-z]{{32}}{_END}",
             # token heads, not substrings: "ac" is in half the words of any prose, and a
             # regex search for it cost ~150 µs per 4 KB; a head set lookup costs nothing
-            need=([f"{p}{c}*" for p in ("sk", "ac") for c in "0123456789abcdef"],),
-            validate=v,
+            need=(
+                [f"{p}{c}*" for p in ("sk", "ac") for c in "0123456789abcdefghijklmnopqrstuvwxyz"],
+            ),
+            validate=_digits(4, v),
         ),
         rule(
             "discord_bot_token",
@@ -86,6 +98,40 @@ def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
             gates=(".",),
             pre=r"\.[a-z0-9_-]{6}\.[a-z0-9_-]{27}",
             validate=v,
+        ),
+        rule(
+            "twitter_access_token",
+            r"twitter.{0,30}[1-9][0-9]{1,20}-[a-z0-9]{40}(?![a-z0-9])",
+            gates=("twitter",),
+            validate=v,
+        ),
+        rule(
+            "artifactory_token",
+            rf"{_START}(?:akc[a-z0-9]{{10,}}|ap[0-9a-f][a-z0-9]{{8,}}){_END}",
+            need=([f"{p}*" for p in ("akc", *(f"ap{c}" for c in "0123456789abcdef"))],),
+            validate=_digits(2, v),
+        ),
+        rule(
+            "npm_auth_token",
+            r":_authtoken\s?=\s?[\"']?[a-z0-9_-][a-z0-9_.+/=-]{7,}",
+            gates=("_authtoken",),
+        ),
+        rule(
+            "pypi_token",
+            r"pypi-ag(?:eichlwas5vcmc|endgvzdc5wexbplm9yzw)[a-z0-9_-]{8,}",
+            gates=("pypi-ag",),
+        ),
+        rule(
+            "telegram_bot_token",
+            rf"{_START}\d{{8,10}}:[a-z0-9_-]{{35}}{_END}",
+            gates=(":",),
+            pre=r"\d{8}:[a-z0-9_-]{35}",
+            validate=v,
+        ),
+        rule(
+            "softlayer_api_key",
+            r"api\.softlayer\.com/soap/v3(?:\.1)?/[a-z0-9]{64}",
+            gates=("softlayer",),
         ),
         rule(
             "credentials_in_url",
