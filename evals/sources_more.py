@@ -11,7 +11,7 @@ written beside. Debian packages are fetched with `apt-get download` (pinned vers
 same cache and unpacked with `dpkg-deb -x`: nothing is installed or executed.
 
 A source's `Item.source` is `family:detail`; multilingual items carry `lang=xx` in it so the
-report can break rates down per language (`evals/heldout.py --by`).
+report can break rates down per language (`evals/heldout.py --breakdown CHECK...`).
 """
 
 from __future__ import annotations
