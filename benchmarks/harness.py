@@ -43,7 +43,10 @@ class Upstreams:
 
     def port(self, kind: str) -> int:
         if kind not in self.ports:
-            self.ports[kind] = getattr(self, f"_start_{kind}")()
+            if kind.startswith("sse"):  # "sse", "sse_20ms": one SSE server per chunk spacing
+                self.ports[kind] = self._start_sse(scenarios.sse_interval_ms(kind, self.settings))
+            else:
+                self.ports[kind] = getattr(self, f"_start_{kind}")()
         return self.ports[kind]
 
     def _start_nginx(self) -> int:
@@ -54,14 +57,14 @@ class Upstreams:
         wait_http(proc, f"http://127.0.0.1:{port}/v1/models", expect=200)
         return port
 
-    def _start_sse(self) -> int:
+    def _start_sse(self, interval_ms: float) -> int:
         port = free_port()
         argv = [
             sys.executable, "-m", "benchmarks.sse_upstream", "--port", str(port),
-            "--chunks", str(self.settings.stream_events),
-            "--interval-ms", str(self.settings.stream_interval_ms),
+            "--chunks", str(self.settings.stream_events), "--interval-ms", str(interval_ms),
         ]  # fmt: skip
-        proc = self.group.start("sse_upstream", argv, cpu=self.settings.load_cpu, cwd=ROOT)
+        name = f"sse_upstream_{interval_ms:g}ms"
+        proc = self.group.start(name, argv, cpu=self.settings.load_cpu, cwd=ROOT)
         wait_http(proc, f"http://127.0.0.1:{port}/v1/models", expect=200)
         return port
 
@@ -210,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
         print("! fewer than 2 CPUs: running unpinned; figures are not comparable", flush=True)
         settings = replace(settings, load_cpu=None, sut_cpu=None)
     names = [n for item in args.only for n in item.split(",") if n]
-    chosen_scenarios = [scenarios.by_name(n) for n in names] or [
+    chosen_scenarios = scenarios.select(names) or [
         s for s in scenarios.SCENARIOS if s.default or args.all
     ]
     chosen_systems = choose_systems(args)
@@ -232,9 +235,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         for scenario in chosen_scenarios:
             print(f"== {scenario.name}: {scenario.description}", flush=True)
-            rounds: dict[str, list[Figures]] = {s.name: [] for s in chosen_systems}
+            running = [
+                s for s in chosen_systems if scenario.systems is None or s.name in scenario.systems
+            ]
+            if scenario.systems is not None and not args.systems:
+                # A scenario that names its systems gets them even when the run did not
+                # choose them (e.g. gateway-many-streams, which nothing else runs).
+                running += [
+                    systems.by_name(n)
+                    for n in scenario.systems
+                    if n not in {s.name for s in running}
+                ]
+            rounds: dict[str, list[Figures]] = {s.name: [] for s in running}
             for repeat in range(args.repeat):
-                for system in chosen_systems:
+                for system in running:
                     label = f" (round {repeat + 1}/{args.repeat})" if args.repeat > 1 else ""
                     print(f"  - {system.name}{label} …", flush=True)
                     figures = measure(system, scenario, ctx, upstreams, group, failures)
@@ -242,14 +256,14 @@ def run(args: argparse.Namespace) -> int:
                         rounds[system.name].append(figures)
             results = {name: median_figures(r) for name, r in rounds.items() if r}
             all_results[scenario.name] = results
-            grid = report.table(scenario, chosen_systems, results)
+            grid = report.table(scenario, running, results)
             warning = report.disturbance(results)
             grids.append((grid, warning))
             print(report.render_text(grid), flush=True)
             if warning:
                 print("  ! " + warning.replace("**", ""), flush=True)
             paths = report.write(
-                out_dir, stamp, scenario, chosen_systems, results, settings, args.quick, rounds
+                out_dir, stamp, scenario, running, results, settings, args.quick, rounds
             )
             print("  -> " + ", ".join(_shown(path) for path in paths), flush=True)
         verdicts = targets.check_all(all_results)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -80,6 +81,10 @@ class Scenario:
     run: Callable[[Context, Target], Figures]
     # False: runs only when named (--only) or with --all.
     default: bool = True
+    # Only these systems (baselines included by name), or None for every chosen one.
+    systems: tuple[str, ...] | None = None
+    # Several scenarios sharing a group run together under the group's name (--only).
+    group: str | None = None
 
 
 def run_wrk(
@@ -144,43 +149,69 @@ def _wrk_scenario(connections: int, body: str = "chat") -> Callable[[Context, Ta
     return run
 
 
-def _stream(ctx: Context, target: Target) -> Figures:
-    settings = ctx.settings
-    argv = [
-        sys.executable,
-        "-m",
-        "benchmarks.sse_client",
-        "--url",
-        target.url,
-        "--streams",
-        str(settings.streams),
-        "--events",
-        str(settings.stream_events),
-        "--rounds",
-        str(settings.stream_rounds),
-        "--headers-json",
-        json.dumps(dict(target.system.headers)),
-    ]
-    done = subprocess.run(
-        pinned(settings.load_cpu, argv),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"sse_client failed ({done.returncode}): {done.stderr[-2000:]}")
-    data = json.loads(done.stdout.strip().splitlines()[-1])
-    figures: Figures = {
-        key: (None if data[key] is None else float(data[key]))
-        for key in ("streams", "completed", "failed", "ttfb_p50_ms", "ttfb_p99_ms", "stream_p99_ms")
-    }
-    figures["peak_rss_mib"] = peak_rss_mib(target.proc.pid) if target.proc else None
-    if data["errors"]:
-        print(f"    {target.system.name}: stream errors {data['errors']}", flush=True)
-    return figures
+def sse_interval_ms(upstream: str, settings: Settings) -> float:
+    """The chunk spacing of an SSE upstream kind: "sse" is the settings' own, "sse_20ms" 20."""
+    match = re.fullmatch(r"sse_(\d+)ms", upstream)
+    return float(match.group(1)) if match else settings.stream_interval_ms
 
+
+def _stream_scenario(
+    streams: int | None = None,
+    *,
+    rounds: int | None = None,
+    warmup_rounds: int = 1,
+    processes: int = 1,
+    timeout_s: float = 60.0,
+) -> Callable[[Context, Target], Figures]:
+    """N concurrent SSE streams on fresh connections, released at once (sse_client.py);
+    `streams`/`rounds` default to the settings' (stream_500)."""
+
+    def run(ctx: Context, target: Target) -> Figures:
+        settings = ctx.settings
+        count = streams or settings.streams
+        argv = [
+            sys.executable, "-m", "benchmarks.sse_client", "--url", target.url,
+            "--streams", str(count), "--events", str(settings.stream_events),
+            "--rounds", str(rounds or settings.stream_rounds),
+            "--warmup-rounds", str(warmup_rounds), "--processes", str(processes),
+            "--timeout", str(timeout_s),
+            "--headers-json", json.dumps(dict(target.system.headers)),
+        ]  # fmt: skip
+        rounds_total = (rounds or settings.stream_rounds) + warmup_rounds
+        done = subprocess.run(
+            pinned(settings.load_cpu, argv),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=rounds_total * (timeout_s + 90),
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"sse_client failed ({done.returncode}): {done.stderr[-2000:]}")
+        data = json.loads(done.stdout.strip().splitlines()[-1])
+        figures: Figures = {
+            key: (None if data.get(key) is None else float(data[key]))
+            for key in (*_STREAM_KEYS, *_SHED_KEYS)
+        }
+        shed = figures["shed_503"]
+        if shed is not None and figures["shed_503_retry_after"] is not None:
+            figures["shed_no_retry_after"] = shed - figures["shed_503_retry_after"]
+        peak = peak_rss_mib(target.proc.pid) if target.proc else None
+        figures["peak_rss_mib"] = peak
+        completed = figures["completed"] or 0.0
+        figures["rss_kib_per_stream"] = peak * 1024 / completed if peak and completed else None
+        if data["errors"]:
+            print(f"    {target.system.name}: stream errors {data['errors']}", flush=True)
+        return figures
+
+    return run
+
+
+_STREAM_KEYS = ("streams", "completed", "failed", "ttfb_p50_ms", "ttfb_p99_ms", "stream_p99_ms")
+_SHED_KEYS = (
+    "shed_503", "shed_503_retry_after", "shed_503_p99_ms", "status_504", "status_other",
+    "resets", "client_timeouts",
+)  # fmt: skip
 
 _WRK_FIGURES = (
     Figure("rps", "req/s", "higher", digits=0),
@@ -190,6 +221,34 @@ _WRK_FIGURES = (
     Figure("errors", "errors", "lower", digits=0),
     Figure("other_load_pct", "other load %core", "lower", digits=0, compare=False),
 )
+
+_STREAM_FIGURES = (
+    Figure("completed", "completed", "higher", digits=0),
+    Figure("ttfb_p50_ms", "TTFB p50 ms", "lower"),
+    Figure("ttfb_p99_ms", "TTFB p99 ms", "lower"),
+    Figure("stream_p99_ms", "stream p99 ms", "lower"),
+    Figure("peak_rss_mib", "peak RSS MiB", "lower", digits=1),
+    Figure("other_load_pct", "other load %core", "lower", digits=0, compare=False),
+)
+_MANY_FIGURES = (
+    Figure("completed", "completed", "higher", digits=0),
+    Figure("shed_503", "503 (shed)", "lower", digits=0, compare=False),
+    Figure("shed_503_retry_after", "503 with Retry-After", "higher", digits=0, compare=False),
+    Figure("shed_503_p99_ms", "503 answered p99 ms", "lower", digits=0, compare=False),
+    Figure("status_504", "504", "lower", digits=0, compare=False),
+    Figure("status_other", "other status", "lower", digits=0, compare=False),
+    Figure("resets", "resets", "lower", digits=0, compare=False),
+    Figure("client_timeouts", "client timeouts", "lower", digits=0, compare=False),
+    Figure("ttfb_p50_ms", "TTFB p50 ms", "lower", digits=0),
+    Figure("ttfb_p99_ms", "TTFB p99 ms", "lower", digits=0),
+    Figure("peak_rss_mib", "peak RSS MiB", "lower", digits=1),
+    Figure("rss_kib_per_stream", "peak RSS KiB/stream", "lower", digits=1),
+    Figure("other_load_pct", "other load %core", "lower", digits=0, compare=False),
+)
+# The many-streams scenarios run on these only: the baselines, the gateway as configured for
+# the default run (shipped limits but a provider pool of 1,000), and the gateway sized as
+# docs/benchmarks.md "Sizing for many streams" advises.
+MANY_STREAMS_SYSTEMS = ("direct", "floor", "gateway", "gateway-many-streams")
 
 SCENARIOS: list[Scenario] = [
     Scenario(
@@ -221,16 +280,43 @@ SCENARIOS: list[Scenario] = [
             " connections; one warm-up burst, then measured bursts pooled"
         ),
         upstream="sse",
-        figures=(
-            Figure("completed", "completed", "higher", digits=0),
-            Figure("ttfb_p50_ms", "TTFB p50 ms", "lower"),
-            Figure("ttfb_p99_ms", "TTFB p99 ms", "lower"),
-            Figure("stream_p99_ms", "stream p99 ms", "lower"),
-            Figure("peak_rss_mib", "peak RSS MiB", "lower", digits=1),
-            Figure("other_load_pct", "other load %core", "lower", digits=0, compare=False),
-        ),
-        run=_stream,
+        figures=_STREAM_FIGURES,
+        run=_stream_scenario(),
     ),
+    Scenario(
+        name="stream_500_20ms",
+        description=(
+            "500 concurrent SSE chat streams (20 events, 20 ms apart: the streams overlap for"
+            " 400 ms) released at once, each on a fresh connection; one warm-up burst, then"
+            " measured bursts pooled (issue 15)"
+        ),
+        upstream="sse_20ms",
+        figures=_STREAM_FIGURES,
+        run=_stream_scenario(),
+    ),
+    *[
+        Scenario(
+            name=f"streams_{count}",
+            description=(
+                f"{count:,} concurrent SSE chat streams (20 events, 20 ms apart) through one"
+                " worker, released at once on fresh connections, one burst (issue 15: what"
+                " completes, what is shed and how, peak RSS per stream)"
+            ),
+            upstream="sse_20ms",
+            figures=_MANY_FIGURES,
+            run=_stream_scenario(
+                count,
+                rounds=1,
+                warmup_rounds=0,
+                processes=max(1, count // 2000),
+                timeout_s=120.0,
+            ),
+            default=False,
+            systems=MANY_STREAMS_SYSTEMS,
+            group="streams_many",
+        )
+        for count in (1000, 2000, 4000, 8000)
+    ],
 ]
 
 
@@ -240,3 +326,12 @@ def by_name(name: str) -> Scenario:
             return scenario
     known = ", ".join(s.name for s in SCENARIOS)
     raise KeyError(f"unknown scenario {name!r}; known: {known}")
+
+
+def select(names: list[str]) -> list[Scenario]:
+    """The scenarios `--only` names: a scenario's own name, or a group's (streams_many)."""
+    chosen: list[Scenario] = []
+    for name in names:
+        group = [s for s in SCENARIOS if s.group == name]
+        chosen += group or [by_name(name)]
+    return chosen

@@ -172,6 +172,12 @@ SYSTEMS: list[System] = [
         "rate_limit on redis, input_scan with six checks (issue 15)",
     ),
     gateway(
+        "gateway-many-streams",
+        CONFIGS / "many_streams.toml",
+        default=False,
+        description="core, limits sized for 8,000 streams (issue 15; scenarios streams_many)",
+    ),
+    gateway(
         "gateway-tracing",
         CONFIGS / "tracing.toml",
         default=False,

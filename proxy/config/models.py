@@ -222,7 +222,18 @@ class ProviderConfig(Strict):
         "names pass through.",
     )
     pricing: dict[str, Pricing] = Field({}, description="Provider model -> prices.")
-    max_connections: int = Field(100, ge=1, description="Connection pool size to this provider.")
+    max_connections: int = Field(
+        100,
+        ge=1,
+        description="Connection pool size to this provider: one per request in flight (a "
+        "stream holds one for its whole length).",
+    )
+    pool_wait: Duration = Field(
+        5.0,
+        ge=0,
+        description="Longest wait for a free pool connection when all max_connections are "
+        "busy; past it the request gets 503 with Retry-After (or another target).",
+    )
     rpm: int | None = Field(None, ge=1, description="Requests per minute this provider allows.")
     tpm: int | None = Field(None, ge=1, description="Tokens per minute this provider allows.")
     health: HealthCheckConfig | None = None

@@ -1,5 +1,15 @@
 """The production UpstreamClient: aiohttp, one ClientSession and bounded pool per provider.
 
+The pool is bounded by ``max_connections`` and the wait for a free connection by
+``pool_wait``: a request that finds every connection busy for that long is answered 503
+with ``Retry-After`` (``UpstreamBusy``) instead of queueing inside aiohttp, where the wait
+was unbounded and ended, after tens of seconds, in a 504 from a timeout that started late
+(issue 15: 1,023 of 8,000 streams). The gate is an ``AdmissionController`` whose slot is a
+connection: taken before aiohttp is asked, given back when aiohttp releases or closes that
+connection (at the body's end, on ``aclose``, or when a forgotten response is collected).
+A connect timeout that fired late because the event loop was stalled is busy too (see
+``_starved``): the provider is not to blame, and no breaker hears of it.
+
 aiohttp rather than httpx on the hot path: httpx's pool (httpcore 1.0) does per-request work
 that grows with the number of pooled connections, which is what a gateway holding hundreds of
 concurrent streams has. What the gateway achieves with this client is measured by
@@ -8,12 +18,16 @@ concurrent streams has. What the gateway achieves with this client is measured b
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 
+from proxy.upstream.admission import AdmissionController, AdmissionRejected
 from proxy.upstream.client import (
     RawHeaders,
+    UpstreamBusy,
     UpstreamConnectError,
     UpstreamError,
     UpstreamRequest,
@@ -86,9 +100,13 @@ class AiohttpResponse:
 class AiohttpClient:
     """Sends requests to one provider over its own bounded keep-alive pool."""
 
-    def __init__(self, max_connections: int = 100, keepalive: float = 30.0) -> None:
+    def __init__(
+        self, max_connections: int = 100, keepalive: float = 30.0, pool_wait: float = 5.0
+    ) -> None:
         self._max_connections = max_connections
         self._keepalive = keepalive
+        # The waiting line itself is bounded by the server's max_connections.
+        self.pool = AdmissionController(max_connections, queue=sys.maxsize, max_wait=pool_wait)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
 
@@ -121,6 +139,33 @@ class AiohttpClient:
         return timeout
 
     async def send(self, request: UpstreamRequest) -> AiohttpResponse:
+        pool = self.pool
+        try:
+            await pool.acquire()
+        except AdmissionRejected as rejected:
+            raise UpstreamBusy(
+                f"all {pool.max_in_flight} connections to the provider stayed busy for "
+                f"{pool.max_wait:g} s",
+                rejected.retry_after,
+            ) from None
+        started = time.monotonic()
+        try:
+            response = await self._request(request)
+        except UpstreamTimeout as exc:
+            pool.release()
+            if exc.phase == "connect" and _starved(started, request.connect_timeout):
+                raise UpstreamBusy(
+                    "the gateway was too busy to finish connecting to the provider",
+                    pool.retry_after,
+                ) from None
+            raise
+        except BaseException:
+            pool.release()
+            raise
+        _release_with(response, pool.release)
+        return AiohttpResponse(response)
+
+    async def _request(self, request: UpstreamRequest) -> aiohttp.ClientResponse:
         session = self._session or self._create_session()
         timeout = self._timeout(request.connect_timeout, request.first_byte_timeout)
         try:
@@ -148,9 +193,31 @@ class AiohttpClient:
             protocol = response.connection.protocol
             if protocol is not None:
                 protocol.read_timeout = request.idle_timeout
-        return AiohttpResponse(response)
+        return response
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _starved(started: float, timeout: float) -> bool:
+    """Whether a connect timeout fired late, i.e. the event loop itself was stalled.
+
+    A burst of thousands of new streams can keep one loop iteration busy for seconds; the
+    kernel completes the provider's handshake meanwhile, but expired timers run before the
+    loop polls for it, so the connect "times out" (issue 15: 369 of 2,000 streams, which
+    then opened the breaker). A timer that fired more than a quarter late says the gateway,
+    not the provider, was the bottleneck: that is a 503 with Retry-After, not a 504.
+    """
+    return time.monotonic() - started > timeout * 1.25 + 0.1
+
+
+def _release_with(response: aiohttp.ClientResponse, release: Callable[[], None]) -> None:
+    """Call ``release`` when aiohttp gives the response's connection back (released to the
+    pool or closed), or now if it already has (a body that was complete with its head)."""
+    connection = response.connection
+    if connection is None:
+        release()
+    else:
+        connection.add_callback(release)

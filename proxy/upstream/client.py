@@ -76,7 +76,8 @@ class UpstreamClient(Protocol):
 class UpstreamError(Exception):
     """The provider could not be reached or broke the protocol.
 
-    ``kind`` is ``"connect"``, ``"timeout"`` or ``"protocol"`` — the words retry policies use.
+    ``kind`` is ``"connect"``, ``"timeout"`` or ``"protocol"`` — the words retry policies use
+    — or ``"busy"`` (the gateway's own pool to the provider is full; see UpstreamBusy).
     ``phase`` says when it happened for timeouts: connect, first_byte, idle or total.
     """
 
@@ -93,3 +94,15 @@ class UpstreamConnectError(UpstreamError):
 
 class UpstreamTimeout(UpstreamError):
     kind = "timeout"
+
+
+class UpstreamBusy(UpstreamError):
+    """Every connection to the provider was in use for longer than the pool wait: nothing
+    was sent. Not the provider's failure (no breaker counts it); the client gets a 503 with
+    ``Retry-After``, or another target if the group has a free one."""
+
+    kind = "busy"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

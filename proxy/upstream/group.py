@@ -29,7 +29,7 @@ from proxy.translate.response import TranslatedResponse
 from proxy.upstream.admission import AdmissionController, AdmissionRejected, compile_priority
 from proxy.upstream.balancer import CostOf, make_balancer
 from proxy.upstream.breaker import CircuitBreaker, Permit, SharedStore, is_failure
-from proxy.upstream.client import UpstreamError, UpstreamResponse
+from proxy.upstream.client import UpstreamBusy, UpstreamError, UpstreamResponse
 from proxy.upstream.fleet import SharedBreakers
 from proxy.upstream.lease import Lease, block_on_retry_after, peek_stream_error
 from proxy.upstream.observer import GroupObserver
@@ -266,7 +266,7 @@ class UpstreamGroup:
         reason: str | None = None
         wait_for = 0.0
         for attempt in range(1, max_attempts + 1):
-            if attempt > 1:
+            if attempt > 1 and reason != "busy":
                 await asyncio.sleep(self.retry.delay(attempt - 1, wait_for, self._rng))
             choice = self._choose(candidates, tried, cost_of)
             if choice is None:
@@ -287,6 +287,13 @@ class UpstreamGroup:
                 reason, error = str(failed[0]), None
             else:
                 error, reason = outcome, _kind(outcome)
+                if reason == "busy":
+                    # The gateway's own pool is full, the provider never saw the request:
+                    # another target with room may take it, this one not again (its pool
+                    # wait is spent) and no retry budget is due.
+                    if last or not any(t.available() and t not in tried for t in candidates):
+                        raise error
+                    continue
                 if last or not self.retry.should_retry(reason):
                     raise error
                 next_wait = self._may_retry(candidates, tried, None)
@@ -390,6 +397,13 @@ class UpstreamGroup:
             if translated is not None:
                 response = TranslatedResponse(response, translated.translator, translated.call)
             stream_error, response = await peek_stream_error(response, self.config.timeouts)
+        except UpstreamBusy as exc:
+            target.stats.finish()
+            target.breaker.cancel(permit)  # the provider was never asked
+            self._observer.attempt(target.provider_name, exc.kind, None)
+            if span is not None:
+                span.end(None, exc.kind)
+            return _busy_error(exc)
         except UpstreamError as exc:
             target.stats.finish()
             target.stats.record(False)
@@ -477,7 +491,18 @@ def _status_class(status: int) -> str:
 
 
 def _kind(error: GatewayError) -> str:
+    if error.type == "provider_busy":
+        return "busy"
     return "timeout" if error.status == 504 else "connect"
+
+
+def _busy_error(exc: UpstreamBusy) -> GatewayError:
+    return GatewayError(
+        503,
+        "provider_busy",
+        "every connection to the provider is in use; retry later",
+        {"Retry-After": str(max(1, round(exc.retry_after)))},
+    )
 
 
 def _as_gateway_error(exc: UpstreamError) -> GatewayError:

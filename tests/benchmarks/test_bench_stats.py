@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.report import disturbance, rows, table
-from benchmarks.scenarios import SCENARIOS
-from benchmarks.sse_client import count_events
+from benchmarks.scenarios import FULL, SCENARIOS, select, sse_interval_ms
+from benchmarks.sse_client import StreamOutcome, count_events, summarise
 from benchmarks.stats import (
     ProcStat,
     median_figures,
@@ -19,6 +19,7 @@ from benchmarks.stats import (
     tree_cpu_ticks,
 )
 from benchmarks.systems import SYSTEMS
+from benchmarks.targets import TARGETS, check
 
 WRK_OUTPUT = """\
 Running 10s test @ http://127.0.0.1:40000/v1/chat/completions
@@ -184,3 +185,47 @@ def test_targets_compare_within_one_run_and_flag_disturbed_ones() -> None:
     added = Target("issue 4", "latency_c1", "p50_ms", "jwt", "gateway", "diff_max", 0.5)
     figures = {"latency_c1": {"gateway": {"p50_ms": 0.6}, "jwt": {"p50_ms": 1.2}}}
     assert check(added, figures).status == "FAIL"
+
+
+def test_stream_summary_counts_what_was_shed_and_how() -> None:
+    outcomes = [
+        StreamOutcome(True, 0.1, 0.5, status=200),
+        StreamOutcome(True, 0.3, 0.7, status=200),
+        StreamOutcome(False, 0.01, 0.02, "status 503", 503, retry_after=True),
+        StreamOutcome(False, 0.01, 0.04, "status 503", 503, retry_after=False),
+        StreamOutcome(False, 30.0, 30.0, "status 504", 504),
+        StreamOutcome(False, None, None, "ServerDisconnectedError"),
+        StreamOutcome(False, None, None, "client timeout"),
+        StreamOutcome(False, 0.1, 0.5, "incomplete (3 events, done=False)", 200),
+    ]
+    summary = summarise(outcomes, rounds=1, wall=1.0)
+    assert (summary["streams"], summary["completed"], summary["failed"]) == (8, 2, 6)
+    assert (summary["shed_503"], summary["shed_503_retry_after"]) == (2, 1)
+    assert summary["shed_503_p99_ms"] == pytest.approx(39.8)
+    assert (summary["status_504"], summary["resets"], summary["client_timeouts"]) == (1, 1, 1)
+    assert summary["status_other"] == 0
+    assert summary["ttfb_p50_ms"] == pytest.approx(200.0)
+
+
+def test_the_many_streams_group_and_the_chunk_spacing_of_each_upstream() -> None:
+    many = select(["streams_many"])
+    assert [s.name for s in many] == [f"streams_{n}" for n in (1000, 2000, 4000, 8000)]
+    assert all(not s.default and s.systems and "floor" in s.systems for s in many)
+    assert [s.name for s in select(["stream_500_20ms"])] == ["stream_500_20ms"]
+    assert sse_interval_ms("sse", FULL) == FULL.stream_interval_ms
+    assert sse_interval_ms("sse_20ms", FULL) == 20.0
+    with pytest.raises(KeyError):
+        select(["streams_lots"])
+    names = {s.name for s in SYSTEMS}
+    assert all(set(s.systems or ()) <= names for s in SCENARIOS)
+
+
+def test_a_budget_target_ignores_the_reference_value() -> None:
+    rss = next(t for t in TARGETS if t.figure == "peak_rss_mib")
+    results = {
+        "streams_8000": {rss.system: {"peak_rss_mib": 400.0}, "floor": {"peak_rss_mib": 9.0}}
+    }
+    assert check(rss, results).status == "pass"
+    results["streams_8000"][rss.system]["peak_rss_mib"] = 600.0
+    verdict = check(rss, results)
+    assert verdict.status == "FAIL" and "budget 512" in verdict.detail

@@ -1,13 +1,17 @@
-"""The production UpstreamClient against a real local provider: ``body_done`` is exact."""
+"""The production UpstreamClient against a real local provider: ``body_done`` is exact, and
+the pool wait is bounded (a full pool answers busy; every way a response ends frees its slot)."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 
 import orjson
+import pytest
 
-from proxy.upstream.aiohttp_client import AiohttpClient
-from proxy.upstream.client import UpstreamRequest
+from proxy.upstream.aiohttp_client import AiohttpClient, _starved
+from proxy.upstream.client import UpstreamBusy, UpstreamConnectError, UpstreamRequest
 from tests.fixtures.upstreams import FakeProvider
 
 
@@ -56,3 +60,67 @@ async def test_a_stream_is_not_done_while_events_are_still_coming(
     finally:
         await client.close()
     assert b"[DONE]" in b"".join(rest)
+
+
+async def test_a_full_pool_answers_busy_after_the_pool_wait_and_frees_with_the_stream(
+    fake_provider: FakeProvider,
+) -> None:
+    """One connection, held by a stream: the next request waits pool_wait, then is told
+    to come back (UpstreamBusy with Retry-After), never queued without bound; the slot
+    comes back when the stream ends, and a waiter within pool_wait gets it."""
+    fake_provider.gate = asyncio.Event()
+    client = AiohttpClient(max_connections=1, pool_wait=0.2)
+    try:
+        held = await client.send(_chat(fake_provider, stream=True))
+        with pytest.raises(UpstreamBusy) as caught:
+            await client.send(_chat(fake_provider, stream=False))
+        assert caught.value.retry_after >= 1 and caught.value.kind == "busy"
+        client.pool.max_wait = 5.0  # now long enough for the stream to end
+        waiting = asyncio.create_task(client.send(_chat(fake_provider, stream=False)))
+        await asyncio.sleep(0.05)
+        assert not waiting.done() and client.pool.queued == 1
+        fake_provider.gate.set()
+        assert b"[DONE]" in b"".join([chunk async for chunk in held.chunks()])
+        await held.aclose()
+        answer = await asyncio.wait_for(waiting, 5)
+        assert answer.status == 200
+        await answer.aclose()
+        assert client.pool.in_flight == 0
+    finally:
+        await client.close()
+
+
+async def test_a_stream_closed_half_read_or_failing_to_connect_gives_its_slot_back(
+    fake_provider: FakeProvider,
+) -> None:
+    fake_provider.gate = asyncio.Event()
+    client = AiohttpClient(max_connections=1, pool_wait=0.1)
+    try:
+        response = await client.send(_chat(fake_provider, stream=True))
+        await anext(response.chunks())
+        await response.aclose()  # the client went away mid-stream
+        assert client.pool.in_flight == 0
+        unreachable = UpstreamRequest(
+            "GET", f"http://127.0.0.1:{_closed_port()}/v1/models", [], None
+        )
+        with pytest.raises(UpstreamConnectError):
+            await client.send(unreachable)
+        assert client.pool.in_flight == 0
+        fake_provider.gate.set()
+        again = await client.send(_chat(fake_provider, stream=False))
+        assert again.status == 200
+        await again.aclose()
+    finally:
+        await client.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_connect_timeout_that_fired_late_is_the_gateways_stall_not_the_providers() -> None:
+    now = time.monotonic()
+    assert _starved(now - 3.0, 2.0)  # due after 2 s, ran after 3 s: the loop was stalled
+    assert not _starved(now - 2.05, 2.0)  # on time: the provider did not answer

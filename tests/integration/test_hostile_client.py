@@ -179,7 +179,7 @@ async def test_connections_past_the_cap_are_refused_but_admin_still_answers(limi
     held = [await asyncio.open_connection("127.0.0.1", limited.port) for _ in range(3)]
     try:
         over = await send_raw(limited.port, request_bytes("GET", "/v1/files/x"))
-        assert over.status == 503 and over.closed
+        assert over.status == 503 and over.closed and over.header("retry-after") == "1"
         assert (await limited.client.get(f"{limited.admin_url}/-/health")).status_code == 200
         _, writer = held.pop()
         writer.close()

@@ -66,7 +66,9 @@ class ProviderKind:
     def client(self) -> UpstreamClient:
         from proxy.upstream.aiohttp_client import AiohttpClient
 
-        return AiohttpClient(max_connections=self.config.max_connections)
+        return AiohttpClient(
+            max_connections=self.config.max_connections, pool_wait=self.config.pool_wait
+        )
 
     def auth_headers(self, key: str) -> list[tuple[str, str]]:
         return [("authorization", f"Bearer {key}")]

@@ -17,7 +17,12 @@ from proxy.errors import GatewayError
 from proxy.observe.metrics import Metrics
 from proxy.state import MemoryStore
 from proxy.testing import FakeReply, FakeUpstream, make_exchange
-from proxy.upstream.client import UpstreamConnectError, UpstreamRequest, UpstreamTimeout
+from proxy.upstream.client import (
+    UpstreamBusy,
+    UpstreamConnectError,
+    UpstreamRequest,
+    UpstreamTimeout,
+)
 from proxy.upstream.group import Outbound, UpstreamGroup
 from proxy.upstream.lease import Lease
 from proxy.upstream.provider import Provider
@@ -39,6 +44,10 @@ def refuse(request: UpstreamRequest, body: bytes) -> FakeReply:
 
 def hang(request: UpstreamRequest, body: bytes) -> FakeReply:
     raise UpstreamTimeout("no answer", "first_byte")
+
+
+def busy(request: UpstreamRequest, body: bytes) -> FakeReply:
+    raise UpstreamBusy("all connections busy", retry_after=5.0)
 
 
 def status(code: int, retry_after: str | None = None) -> Script:
@@ -322,3 +331,25 @@ async def test_without_sharing_no_breaker_state_is_written() -> None:
     await group.close()
     assert group.shared.syncs == []
     assert await store.get("breaker:chat:a") is None
+
+
+async def test_a_full_provider_pool_is_a_503_with_retry_after_not_a_failure() -> None:
+    group, clients = make_group({"a": busy})
+    with pytest.raises(GatewayError) as caught:
+        await send(group)
+    assert caught.value.status == 503 and caught.value.type == "provider_busy"
+    assert caught.value.headers["Retry-After"] == "5"
+    # Tried once (its pool wait is spent), and the provider's breaker heard nothing of it.
+    assert len(clients["a"].requests) == 1
+    target = by_name(group, "a")
+    assert target.breaker.snapshot()["consecutive_failures"] == 0
+    assert target.stats.error_rate() == 0.0
+    assert group.budget.snapshot()["retries_in_window"] == 0
+
+
+async def test_a_full_provider_pool_fails_over_to_a_target_with_room() -> None:
+    group, _clients = make_group({"a": busy, "b": always(OK)})
+    lease = await send(group)
+    assert lease.target.provider_name == "b" and lease.response.status == 200
+    await lease.close(True)
+    assert by_name(group, "a").breaker.state == "closed"
