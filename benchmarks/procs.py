@@ -189,12 +189,13 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def peak_rss_mib(pid: int) -> float:
-    """Peak resident set (VmHWM) of `pid` plus its live descendants, in MiB."""
+def peak_rss_mib(pid: int, field: str = "VmHWM") -> float:
+    """Peak resident set (VmHWM) of `pid` plus its live descendants, in MiB; with
+    field="VmRSS", the resident set now."""
     total = 0
     for member in descendants(pid):
         with contextlib.suppress(OSError, ValueError):
-            total += parse_status_kib(Path(f"/proc/{member}/status").read_text(), "VmHWM")
+            total += parse_status_kib(Path(f"/proc/{member}/status").read_text(), field)
     return total / 1024.0
 
 

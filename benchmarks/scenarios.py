@@ -178,6 +178,7 @@ def _stream_scenario(
             "--headers-json", json.dumps(dict(target.system.headers)),
         ]  # fmt: skip
         rounds_total = (rounds or settings.stream_rounds) + warmup_rounds
+        idle_rss = peak_rss_mib(target.proc.pid, "VmRSS") if target.proc else None
         done = subprocess.run(
             pinned(settings.load_cpu, argv),
             capture_output=True,
@@ -198,8 +199,10 @@ def _stream_scenario(
             figures["shed_no_retry_after"] = shed - figures["shed_503_retry_after"]
         peak = peak_rss_mib(target.proc.pid) if target.proc else None
         figures["peak_rss_mib"] = peak
+        # What the streams added: peak minus the resident set of the idle, ready process.
         completed = figures["completed"] or 0.0
-        figures["rss_kib_per_stream"] = peak * 1024 / completed if peak and completed else None
+        if peak is not None and idle_rss is not None and completed:
+            figures["rss_kib_per_stream"] = (peak - idle_rss) * 1024 / completed
         if data["errors"]:
             print(f"    {target.system.name}: stream errors {data['errors']}", flush=True)
         return figures
@@ -242,7 +245,7 @@ _MANY_FIGURES = (
     Figure("ttfb_p50_ms", "TTFB p50 ms", "lower", digits=0),
     Figure("ttfb_p99_ms", "TTFB p99 ms", "lower", digits=0),
     Figure("peak_rss_mib", "peak RSS MiB", "lower", digits=1),
-    Figure("rss_kib_per_stream", "peak RSS KiB/stream", "lower", digits=1),
+    Figure("rss_kib_per_stream", "RSS KiB/stream (peak - idle)", "lower", digits=1),
     Figure("other_load_pct", "other load %core", "lower", digits=0, compare=False),
 )
 # The many-streams scenarios run on these only: the baselines, the gateway as configured for

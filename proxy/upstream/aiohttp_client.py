@@ -7,8 +7,8 @@ was unbounded and ended, after tens of seconds, in a 504 from a timeout that sta
 (issue 15: 1,023 of 8,000 streams). The gate is an ``AdmissionController`` whose slot is a
 connection: taken before aiohttp is asked, given back when aiohttp releases or closes that
 connection (at the body's end, on ``aclose``, or when a forgotten response is collected).
-A connect timeout that fired late because the event loop was stalled is busy too (see
-``_starved``): the provider is not to blame, and no breaker hears of it.
+A connect or first-byte timeout that expired while the gateway's own loop was stalled is
+busy too (``proxy.upstream.looplag``): the provider is not to blame, no breaker hears of it.
 
 aiohttp rather than httpx on the hot path: httpx's pool (httpcore 1.0) does per-request work
 that grows with the number of pooled connections, which is what a gateway holding hundreds of
@@ -19,7 +19,6 @@ concurrent streams has. What the gateway achieves with this client is measured b
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -33,6 +32,7 @@ from proxy.upstream.client import (
     UpstreamRequest,
     UpstreamTimeout,
 )
+from proxy.upstream.looplag import LoopLag
 
 # aiohttp would add these on its own; a proxy must send only what the client and the
 # provider config say.
@@ -107,6 +107,7 @@ class AiohttpClient:
         self._keepalive = keepalive
         # The waiting line itself is bounded by the server's max_connections.
         self.pool = AdmissionController(max_connections, queue=sys.maxsize, max_wait=pool_wait)
+        self.lag = LoopLag()
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
 
@@ -148,14 +149,16 @@ class AiohttpClient:
                 f"{pool.max_wait:g} s",
                 rejected.retry_after,
             ) from None
-        started = time.monotonic()
+        lag = self.lag
+        lag.ensure_started()
+        started = lag.now()
         try:
             response = await self._request(request)
         except UpstreamTimeout as exc:
             pool.release()
-            if exc.phase == "connect" and _starved(started, request.connect_timeout):
+            if lag.stalled_since(started) or _late(started, lag.now(), request, exc.phase):
                 raise UpstreamBusy(
-                    "the gateway was too busy to finish connecting to the provider",
+                    f"the gateway was too busy to see the provider's answer ({exc.phase})",
                     pool.retry_after,
                 ) from None
             raise
@@ -196,21 +199,18 @@ class AiohttpClient:
         return response
 
     async def close(self) -> None:
+        self.lag.stop()
         if self._session is not None:
             await self._session.close()
             self._session = None
 
 
-def _starved(started: float, timeout: float) -> bool:
-    """Whether a connect timeout fired late, i.e. the event loop itself was stalled.
-
-    A burst of thousands of new streams can keep one loop iteration busy for seconds; the
-    kernel completes the provider's handshake meanwhile, but expired timers run before the
-    loop polls for it, so the connect "times out" (issue 15: 369 of 2,000 streams, which
-    then opened the breaker). A timer that fired more than a quarter late says the gateway,
-    not the provider, was the bottleneck: that is a 503 with Retry-After, not a 504.
-    """
-    return time.monotonic() - started > timeout * 1.25 + 0.1
+def _late(started: float, now: float, request: UpstreamRequest, phase: str) -> bool:
+    """Whether the timer behind a timeout ran more than 0.1 s after it was due: the loop
+    was congested (aiohttp rounds timeouts above 5 s up to the next whole second)."""
+    timeout = request.connect_timeout if phase == "connect" else request.first_byte_timeout
+    slack = 1.0 if timeout > 5.0 else 0.0
+    return now - started > timeout + slack + 0.1
 
 
 def _release_with(response: aiohttp.ClientResponse, release: Callable[[], None]) -> None:

@@ -10,8 +10,13 @@ import time
 import orjson
 import pytest
 
-from proxy.upstream.aiohttp_client import AiohttpClient, _starved
-from proxy.upstream.client import UpstreamBusy, UpstreamConnectError, UpstreamRequest
+from proxy.upstream.aiohttp_client import AiohttpClient
+from proxy.upstream.client import (
+    UpstreamBusy,
+    UpstreamConnectError,
+    UpstreamRequest,
+    UpstreamTimeout,
+)
 from tests.fixtures.upstreams import FakeProvider
 
 
@@ -120,7 +125,32 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_a_connect_timeout_that_fired_late_is_the_gateways_stall_not_the_providers() -> None:
-    now = time.monotonic()
-    assert _starved(now - 3.0, 2.0)  # due after 2 s, ran after 3 s: the loop was stalled
-    assert not _starved(now - 2.05, 2.0)  # on time: the provider did not answer
+async def _silent_provider() -> tuple[asyncio.Server, str]:
+    """A provider that takes the request and never answers."""
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        await asyncio.sleep(30)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}/v1/models"
+
+
+async def test_a_silent_provider_times_out_but_a_stalled_gateway_is_busy() -> None:
+    server, url = await _silent_provider()
+    client = AiohttpClient()
+    request = UpstreamRequest("GET", url, [], None, first_byte_timeout=0.3)
+    try:
+        with pytest.raises(UpstreamTimeout) as silent:
+            await client.send(request)  # the loop ran freely: the provider's fault, a 504
+        assert silent.value.kind == "timeout" and not isinstance(silent.value, UpstreamBusy)
+        waiting = asyncio.create_task(client.send(request))
+        await asyncio.sleep(0.05)
+        time.sleep(0.6)  # the loop stalls past the first-byte timer (a burst of new streams)
+        with pytest.raises(UpstreamBusy) as stalled:
+            await waiting
+        assert stalled.value.kind == "busy" and client.pool.in_flight == 0
+    finally:
+        await client.close()
+        server.close()
