@@ -5,13 +5,16 @@ aiohttp ClientSession and streams the response back chunk by chunk. No routing, 
 policies, no logging: whatever the gateway costs beyond this is the gateway's own.
 Served like the gateway is (uvloop, backlog 1024) so the comparison is fair.
 
-Run as `python -m benchmarks.baseline_passthrough --port N --upstream http://127.0.0.1:M`.
+Run as `python -m benchmarks.baseline_passthrough --port N --upstream http://127.0.0.1:M`;
+with `--engine granian` the same app is served by bare Granian (its own process manager, one
+worker, uvloop, ASGI with lifespan): the floor of `[server] engine = "granian"` (issue 15).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from typing import Any
 
 import aiohttp
@@ -66,6 +69,32 @@ class Passthrough:
                 return
 
 
+_UPSTREAM_ENV = "PASSTHROUGH_UPSTREAM"
+
+
+def from_env() -> Passthrough:
+    """The app for Granian, which imports its target by name in its worker process."""
+    return Passthrough(os.environ[_UPSTREAM_ENV])
+
+
+def serve_granian(port: int, upstream: str) -> None:
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
+
+    os.environ[_UPSTREAM_ENV] = upstream
+    Server(
+        "benchmarks.baseline_passthrough:from_env",
+        address="127.0.0.1",
+        port=port,
+        interface=Interfaces.ASGI,
+        loop=Loops.uvloop,
+        backlog=1024,
+        websockets=False,
+        log_access=False,
+        factory=True,
+    ).serve()
+
+
 def main() -> None:
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
@@ -73,7 +102,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True, help="origin, e.g. http://127.0.0.1:8081")
+    parser.add_argument("--engine", choices=["hypercorn", "granian"], default="hypercorn")
     args = parser.parse_args()
+    if args.engine == "granian":
+        serve_granian(args.port, args.upstream)
+        return
     config = Config()
     config.bind = [f"127.0.0.1:{args.port}"]
     config.backlog = 1024

@@ -22,11 +22,10 @@ import time
 from pathlib import Path
 
 import httpx
-from hypercorn.asyncio.run import worker_serve
-from hypercorn.utils import wrap_app
 
 from proxy.config.types import parse_duration
-from proxy.server import ServeOptions, build_gateway, hypercorn_config
+from proxy.engines import bind
+from proxy.server import ServeOptions, build_gateway, serve_gateway
 from tests.fixtures.upstreams import free_port
 
 CONFIG = """
@@ -78,11 +77,9 @@ async def run(args: argparse.Namespace) -> None:
         config = directory / "config.toml"
         config.write_text(CONFIG.format(port=port, admin=admin, latency=args.latency))
         gateway, _ = build_gateway(ServeOptions(str(config)))
-        hconfig = hypercorn_config(gateway.runtime.loaded)
+        settings = gateway.runtime.loaded.config.server
         stop = asyncio.Event()
-        server = asyncio.create_task(
-            worker_serve(wrap_app(gateway, None, "asgi"), hconfig, shutdown_trigger=stop.wait)
-        )
+        server = asyncio.create_task(serve_gateway(gateway, settings, bind(settings), stop))
         try:
             await _wait(f"http://127.0.0.1:{admin}/-/health")
             await _measure(args, f"http://127.0.0.1:{port}/v1/chat/completions")

@@ -49,20 +49,31 @@ DIRECT = System(
     description="load generator straight to the upstream, no proxy",
 )
 
-FLOOR = System(
-    name="floor",
-    argv=(
-        "{python}",
-        "-m",
-        "benchmarks.baseline_passthrough",
-        "--port",
-        "{port}",
-        "--upstream",
-        "{upstream_origin}",
-    ),
-    baseline=True,
-    description="bare hypercorn + aiohttp passthrough (benchmarks/baseline_passthrough.py)",
-)
+
+def floor(name: str, engine: str, *, baseline: bool = True) -> System:
+    """The bare server + aiohttp passthrough (benchmarks/baseline_passthrough.py). Ratios are
+    to the baseline one ("floor"); another floor is an opt-in system compared with it."""
+    return System(
+        name=name,
+        argv=(
+            "{python}",
+            "-m",
+            "benchmarks.baseline_passthrough",
+            "--port",
+            "{port}",
+            "--upstream",
+            "{upstream_origin}",
+            "--engine",
+            engine,
+        ),
+        baseline=baseline,
+        default=baseline,
+        description=f"bare {engine} + aiohttp passthrough (benchmarks/baseline_passthrough.py)",
+    )
+
+
+FLOOR = floor("floor", "hypercorn")
+FLOOR_GRANIAN = floor("floor-granian", "granian", baseline=False)
 
 
 # HS256 secret and claims of the bench-only token the jwt policy (configs/policies/limits.toml)
@@ -131,10 +142,18 @@ BENCH_JWT: _Credentials = {
 SYSTEMS: list[System] = [
     DIRECT,
     FLOOR,
+    FLOOR_GRANIAN,
     gateway(
         "gateway",
         CONFIGS / "core.toml",
         description="gateway, default core: request_id policy, JSON access log, one worker",
+    ),
+    gateway(
+        "gateway-granian",
+        CONFIGS / "core.toml",
+        default=False,
+        env={"BENCH_ENGINE": "granian"},
+        description='the gateway system on [server] engine = "granian" (issue 15)',
     ),
     gateway(
         "gateway-3targets",

@@ -78,19 +78,27 @@ class Gateway:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
-                    await self.runtime.open()
+                    await self.start()
                 except Exception as exc:
                     log.exception("startup failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
-                self.runtime.start()
-                self.started = True
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self.stopping = True
-                await self.shutdown()
+                await self.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def start(self) -> None:
+        """Before the first request: open the runtime's pools and stores."""
+        await self.runtime.open()
+        self.runtime.start()
+        self.started = True
+
+    async def stop(self) -> None:
+        """After the server stopped serving: retire the runtime (and any still retiring)."""
+        self.stopping = True
+        await self.shutdown()
 
     def swap(self, runtime: Runtime) -> asyncio.Task[None]:
         """Make ``runtime`` current; the old one retires once its requests are done (the

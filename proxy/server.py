@@ -1,10 +1,11 @@
-"""Running the gateway under Hypercorn: config, signals, hot reload, workers, graceful stop.
+"""Running the gateway: config, signals, hot reload, workers, graceful stop.
 
-Hypercorn is driven programmatically so the listen backlog, header limits and drain timeout
-come from config.toml. SIGHUP reloads in place (a new Runtime swapped in, nothing restarted);
-SIGTERM/SIGINT stop accepting and drain in-flight requests up to ``shutdown_timeout``.
-With ``workers > 1`` the parent binds the sockets once, starts that many worker processes,
-and forwards SIGHUP to each, so every worker reloads in place too.
+The HTTP server is an engine chosen by ``[server] engine`` (``proxy.engines``: Hypercorn by
+default, or Granian), driven programmatically so the listen backlog, header limits and
+drain timeout come from config.toml. SIGHUP reloads in place (a new Runtime swapped in,
+nothing restarted); SIGTERM/SIGINT stop accepting and drain in-flight requests up to
+``shutdown_timeout``. With ``workers > 1`` the parent binds the sockets once, starts that
+many worker processes, and forwards SIGHUP to each, so every worker reloads in place too.
 """
 
 from __future__ import annotations
@@ -22,17 +23,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from hypercorn.asyncio.run import worker_serve
-from hypercorn.config import Config as HypercornConfig
-from hypercorn.config import Sockets
-from hypercorn.utils import wrap_app
-
-import proxy.framing  # noqa: F401  (strict HTTP/1.1 request heads, installed at import)
 from proxy.admin import build_admin
 from proxy.app import AdminListener, Gateway
 from proxy.config.errors import ConfigError
-from proxy.config.loader import LoadedConfig, load_config
-from proxy.listener import GatewayServerConfig
+from proxy.config.loader import load_config
+from proxy.config.models import ServerConfig
+from proxy.engines import Listeners, bind, engine
 from proxy.observe.logging import setup_logging
 from proxy.observe.metrics import Metrics
 from proxy.observe.workers import WorkerSnapshots
@@ -48,29 +44,6 @@ class ServeOptions:
     watch: bool = False
     # Set by the parent of several workers: where each writes its metrics snapshot.
     metrics_dir: str | None = None
-
-
-def hypercorn_config(loaded: LoadedConfig) -> GatewayServerConfig:
-    server = loaded.config.server
-    config = GatewayServerConfig()
-    config.head_timeout = server.head_timeout
-    config.body_timeout = server.body_timeout
-    config.max_connections = server.max_connections
-    if server.admin_listen:
-        config.admin_listener = AdminListener.parse(server.admin_listen)
-    config.bind = list(server.listen)
-    if server.admin_listen:
-        config.bind.append(server.admin_listen)
-    config.backlog = max(server.backlog, 1024)
-    config.h11_max_incomplete_size = server.header_limit
-    config.h2_max_header_list_size = server.header_limit
-    config.keep_alive_timeout = server.keep_alive
-    config.graceful_timeout = server.shutdown_timeout
-    config.include_server_header = False
-    config.accesslog = None
-    config.errorlog = logging.getLogger("sluicegate.hypercorn")
-    config.workers = server.workers
-    return config
 
 
 class Reloader:
@@ -197,7 +170,7 @@ def build_gateway(
     return gateway, reloader
 
 
-async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) -> None:
+async def serve_worker(options: ServeOptions, listeners: Listeners | None = None) -> None:
     """One worker: build the gateway, install signal handlers, serve until told to stop."""
     gateway, reloader = build_gateway(options)
     loaded = gateway.runtime.loaded
@@ -231,16 +204,8 @@ async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) ->
             "pid": os.getpid(),
         },
     )
-    hconfig = hypercorn_config(loaded)
-    if sockets is None:
-        sockets = hconfig.create_sockets()
-    listen_admin_socket(gateway, hconfig, sockets)
-    await worker_serve(
-        wrap_app(gateway, hconfig.wsgi_max_body_size, "asgi"),  # type: ignore[arg-type]
-        hconfig,
-        sockets=sockets,
-        shutdown_trigger=stop.wait,
-    )
+    server = loaded.config.server
+    await serve_gateway(gateway, server, listeners or bind(server), stop)
     for task in background:
         task.cancel()
     if snapshots is not None:
@@ -248,15 +213,18 @@ async def serve_worker(options: ServeOptions, sockets: Sockets | None = None) ->
             snapshots.write()  # what this worker counted stays in the others' scrapes
 
 
-def listen_admin_socket(gateway: Gateway, hconfig: HypercornConfig, sockets: Sockets) -> None:
-    """Point the admin app at the admin socket's real address (a host name or port 0 in
-    ``admin_listen`` resolved): ``hypercorn_config`` binds it last."""
-    if gateway.admin_listener is None or not sockets.insecure_sockets:
-        return
-    bound = sockets.insecure_sockets[len(hconfig.bind) - 1].getsockname()
-    gateway.admin_listener = AdminListener(str(bound[0]), int(bound[1]))
-    if isinstance(hconfig, GatewayServerConfig):
-        hconfig.admin_listener = gateway.admin_listener
+async def serve_gateway(
+    gateway: Gateway, server: ServerConfig, listeners: Listeners, stop: asyncio.Event
+) -> None:
+    """Serve ``gateway`` on ``listeners`` under the configured engine until ``stop``."""
+    if listeners.admin is not None:
+        # The admin socket's real address: a host name or port 0 in admin_listen resolved.
+        host, port = listeners.admin.getsockname()[:2]
+        gateway.admin_listener = AdminListener(str(host), int(port))
+    try:
+        await engine(server.engine).serve(gateway, server, listeners, stop)
+    finally:
+        listeners.close()
 
 
 def run(options: ServeOptions) -> int:
@@ -267,7 +235,7 @@ def run(options: ServeOptions) -> int:
     if workers == 1:
         _run_loop(serve_worker(options))
         return 0
-    return _run_workers(options, hypercorn_config(loaded), workers)
+    return _run_workers(options, loaded.config.server, workers)
 
 
 def _run_loop(main: Any) -> None:
@@ -279,23 +247,23 @@ def _run_loop(main: Any) -> None:
     uvloop.run(main)
 
 
-def _worker_main(options: ServeOptions, sockets: Sockets) -> None:
-    _run_loop(serve_worker(options, sockets))
+def _worker_main(options: ServeOptions, listeners: Listeners) -> None:
+    _run_loop(serve_worker(options, listeners))
 
 
-def _run_workers(options: ServeOptions, hconfig: HypercornConfig, workers: int) -> int:
+def _run_workers(options: ServeOptions, server: ServerConfig, workers: int) -> int:
     metrics_dir = tempfile.mkdtemp(prefix="sluicegate-metrics-")
     try:
-        return _start_workers(replace(options, metrics_dir=metrics_dir), hconfig, workers)
+        return _start_workers(replace(options, metrics_dir=metrics_dir), server, workers)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _start_workers(options: ServeOptions, hconfig: HypercornConfig, workers: int) -> int:
-    sockets = hconfig.create_sockets()
+def _start_workers(options: ServeOptions, server: ServerConfig, workers: int) -> int:
+    listeners = bind(server)
     context = multiprocessing.get_context("spawn")
     processes = [
-        context.Process(target=_worker_main, args=(options, sockets), daemon=False)
+        context.Process(target=_worker_main, args=(options, listeners), daemon=False)
         for _ in range(workers)
     ]
     for process in processes:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from proxy.config.types import ByteSize, Duration
+from proxy.engines import ENGINES
 from proxy.state.urls import parse_state_url
 from proxy.upstream.balancer import BALANCERS
 from proxy.upstream.kinds import KINDS
@@ -34,6 +35,12 @@ class ServerConfig(Strict):
             "Bearer token every admin route but /-/health and /-/ready requires; empty or "
             'unset: none. Set it from the environment: "${SLUICEGATE_ADMIN_TOKEN:-}".'
         ),
+    )
+    engine: str = Field(
+        "hypercorn",
+        description='The HTTP server: "hypercorn" (pure Python, the default) or "granian" '
+        "(Rust, faster; docs/deploy.md lists what differs).",
+        json_schema_extra={"enum": list(ENGINES)},
     )
     workers: int = Field(1, ge=1, le=256, description="Worker processes.")
     trusted_proxies: list[Network] = Field(
@@ -78,6 +85,13 @@ class ServerConfig(Strict):
         False,
         description="/-/ready answers 503 while the shared state store (every primary) is down.",
     )
+
+    @field_validator("engine")
+    @classmethod
+    def _engine(cls, value: str) -> str:
+        if value not in ENGINES:
+            raise ValueError(f"unknown engine {value!r}; expected one of {', '.join(ENGINES)}")
+        return value
 
     @field_validator("listen")
     @classmethod

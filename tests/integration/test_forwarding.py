@@ -7,7 +7,10 @@ import asyncio
 import httpx
 import orjson
 
+from tests.fixtures.gateway import BOTH_ENGINES
 from tests.fixtures.upstreams import FakeProvider, one_provider_config
+
+pytestmark = BOTH_ENGINES
 
 CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}
 

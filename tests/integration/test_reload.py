@@ -7,7 +7,10 @@ import signal
 
 import httpx
 
+from tests.fixtures.gateway import BOTH_ENGINES
 from tests.fixtures.upstreams import FakeProvider, one_provider_config
+
+pytestmark = BOTH_ENGINES
 
 
 def config(provider: FakeProvider, alias: str = "chat-fast") -> str:

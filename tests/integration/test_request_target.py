@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import orjson
 import pytest
 
+from tests.fixtures.gateway import BOTH_ENGINES
 from tests.fixtures.rawhttp import AMBIGUOUS_PATHS, request_bytes, send_h2, send_raw
 from tests.fixtures.upstreams import FakeProvider, one_provider_config
 
@@ -58,6 +59,7 @@ async def _check(provider: FakeProvider, raw: str, status: int, body: bytes) -> 
 
 
 @pytest.mark.parametrize("raw", AMBIGUOUS_PATHS + list(PLAIN))
+@BOTH_ENGINES
 async def test_http1_path_variants(gateway, fake_provider, raw: str) -> None:
     method = "GET" if raw in PLAIN else "POST"
     response = await send_raw(
@@ -71,6 +73,7 @@ async def test_http1_path_variants(gateway, fake_provider, raw: str) -> None:
 
 
 @pytest.mark.parametrize("raw", AMBIGUOUS_PATHS + list(PLAIN))
+@BOTH_ENGINES
 async def test_h2_path_variants(gateway, fake_provider, raw: str) -> None:
     method = "GET" if raw in PLAIN else "POST"
     response = await send_h2(
@@ -83,6 +86,7 @@ async def test_h2_path_variants(gateway, fake_provider, raw: str) -> None:
     await _check(fake_provider, raw, response.status, response.body)
 
 
+@BOTH_ENGINES
 async def test_policy_sees_what_the_provider_serves(gateway, fake_provider) -> None:
     """The chat policy (413) holds for a canonical chat path, and nothing that reaches the
     provider resolves, at the provider, to a different resource than the gateway judged."""
@@ -98,6 +102,7 @@ async def test_policy_sees_what_the_provider_serves(gateway, fake_provider) -> N
         assert seen.raw_path.startswith("/v1/")
 
 
+@BOTH_ENGINES
 async def test_strip_prefix_sends_a_prefixed_route_to_the_providers_own_path(
     gateway_factory, fake_provider
 ) -> None:

@@ -67,6 +67,15 @@ MISTAKES = [
         ['config.toml: server.listen: expected "host:port"'],
     ),
     (
+        "unknown engine",
+        "[server]\nengine = 'uvicorn'\n" + BASE,
+        POLICY,
+        [
+            "config.toml: server.engine: unknown engine 'uvicorn'; "
+            "expected one of hypercorn, granian"
+        ],
+    ),
+    (
         "bad duration",
         BASE.replace(
             'targets = [{ provider = "mock" }]',

@@ -1,0 +1,108 @@
+"""``body_timeout`` under Granian: hyper bounds a request head (``header_read_timeout``) but
+not its body, so a client could announce a body and trickle it, or go silent, holding a
+connection (and a place under ``max_connections``) for as long as it likes.
+
+The deadline is kept where the app reads the body, in ``receive``, the way
+``proxy.disconnect`` watches for vanished clients: no timer per request. A read of an
+unfinished body registers its deadline in one dict per listener; one sweeper wakes every
+``tick`` while reads are pending and cancels those past their deadline. A cancelled read
+answers ``408`` with ``Connection: close`` (hyper then closes the connection, whose body was
+never finished) and tells the app the client is gone. A request costs a dict insert and
+delete; a body that arrives whole is done on its first read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+_DISCONNECT = {"type": "http.disconnect"}
+_TIMEOUT_HEADERS = [(b"content-length", b"0"), (b"connection", b"close")]
+
+
+class BodyDeadlines:
+    """The sweeper: one per listener."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.tick = min(1.0, timeout / 4)
+        self._pending: dict[TimedBody, float] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    def receive(self, receive: Any, send: Any) -> TimedBody:
+        return TimedBody(self, receive, send)
+
+    def _add(self, body: TimedBody) -> None:
+        self._pending[body] = time.monotonic() + self.timeout
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.tick, self._sweep)
+
+    def _discard(self, body: TimedBody) -> None:
+        self._pending.pop(body, None)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        now = time.monotonic()
+        for body, deadline in list(self._pending.items()):
+            if deadline <= now and body.expire():
+                del self._pending[body]
+        if self._pending:
+            self._timer = asyncio.get_running_loop().call_later(self.tick, self._sweep)
+
+
+class TimedBody:
+    """``receive`` for one request, its body reads under the deadline."""
+
+    __slots__ = ("_deadlines", "_done", "_expired", "_reading", "_receive", "_send", "_task")
+
+    def __init__(self, deadlines: BodyDeadlines, receive: Any, send: Any) -> None:
+        self._deadlines = deadlines
+        self._receive = receive
+        self._send = send
+        self._done = False
+        self._expired = False
+        self._reading = False
+        self._task: asyncio.Task[Any] | None = None
+
+    async def __call__(self) -> dict[str, Any]:
+        if self._done:
+            return await self._receive()  # type: ignore[no-any-return]
+        if self._expired:
+            return _DISCONNECT
+        if self._task is None:
+            self._deadlines._add(self)
+        self._task = asyncio.current_task()
+        self._reading = True
+        try:
+            message: dict[str, Any] = await self._receive()
+        except asyncio.CancelledError:
+            if not self._expired:
+                raise
+            if self._task is not None:
+                self._task.uncancel()
+            await self._answer_timeout()
+            return _DISCONNECT
+        finally:
+            self._reading = False
+        if not message.get("more_body", False):
+            self._done = True
+            self._deadlines._discard(self)
+        return message
+
+    def expire(self) -> bool:
+        """Past the deadline: cancel the read in progress (False: none is, try later)."""
+        if self._done or not self._reading or self._task is None:
+            return False
+        self._expired = True
+        self._task.cancel()
+        return True
+
+    async def _answer_timeout(self) -> None:
+        # The app answers nothing while it is still reading the body; if it had, the
+        # server refuses a second status line and the connection is simply closed.
+        with contextlib.suppress(Exception):
+            start = {"type": "http.response.start", "status": 408, "headers": _TIMEOUT_HEADERS}
+            await self._send(start)
+            await self._send({"type": "http.response.body", "body": b"", "more_body": False})

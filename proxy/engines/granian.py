@@ -1,0 +1,163 @@
+"""Serving under Granian (``[server] engine = "granian"``): hyper in Rust threads, the
+gateway's ASGI app on this process's event loop.
+
+Granian's process manager is not used: ``proxy.server`` keeps its own (one parent binds,
+workers reload in place on SIGHUP, metrics snapshots), and each worker runs one Granian
+ASGI worker per listening socket inside its own event loop — the way
+``granian.server.embed`` does, minus what it adds per request (a copy of the lifespan
+state and a ``root_path`` into every scope). The admin socket gets its own Granian worker
+whose app is the admin app, so "admin only on the admin socket" is by construction.
+
+What Granian does instead of ``proxy.listener`` / ``proxy.framing`` (docs/deploy.md
+lists the differences for operators):
+
+- ``head_timeout`` is hyper's ``header_read_timeout``: it also bounds a kept-alive
+  connection's idle time before its next request (so it replaces ``keep_alive``), and a
+  slow head is closed without a 408.
+- ``header_limit`` is hyper's HTTP/1.1 read buffer (431 past it) and the HTTP/2 header
+  list size.
+- ``max_connections`` is Granian's ``backpressure`` (per listener): past it, new
+  connections wait in the listen backlog instead of getting a 503.
+- ``body_timeout`` is kept by ``proxy.engines.body_deadline`` (hyper has none): a body
+  not complete in time is answered 408 and its connection closed, HTTP/2 streams included.
+- hyper refuses obs-folded header lines and conflicting Content-Length values; a request
+  with both Content-Length and Transfer-Encoding is read by the latter and its connection
+  closed after the response (RFC 9112 6.1); bare-LF line endings are accepted.
+- HTTP/2 over cleartext is by prior knowledge only (no ``Upgrade: h2c``).
+
+This module drives Granian below its public API (``_granian.ASGIWorker`` and its task
+scheduler, as ``granian.server.embed`` does), so the version is pinned to a minor in
+pyproject.toml; the serving tests run on both engines and catch a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+from granian import _granian
+from granian._futures import _new_cbscheduler
+from granian.http import HTTP1Settings, HTTP2Settings
+
+from proxy.app import Gateway
+from proxy.config.models import ServerConfig
+from proxy.engines import Listeners
+from proxy.engines.body_deadline import BodyDeadlines
+
+log = logging.getLogger("sluicegate.granian")
+
+App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+# hyper's smallest read buffer; a header_limit below it is rounded up.
+_MIN_BUFFER = 8192
+# The admin listener serves probes and scrapes: a fixed, small cap of its own.
+_ADMIN_CONNECTIONS = 256
+
+
+class GranianEngine:
+    async def serve(
+        self, gateway: Gateway, server: ServerConfig, listeners: Listeners, stop: asyncio.Event
+    ) -> None:
+        await gateway.start()
+        try:
+            loop = asyncio.get_running_loop()
+            workers = [
+                _Worker(loop, sock, public_app(gateway, server), server, server.max_connections)
+                for sock in listeners.public
+            ]
+            if listeners.admin is not None:
+                admin = admin_app(gateway)
+                workers.append(_Worker(loop, listeners.admin, admin, server, _ADMIN_CONNECTIONS))
+            await stop.wait()
+            # Stop accepting; hyper ends each connection after its in-flight request.
+            for worker in workers:
+                worker.stop()
+            _, pending = await asyncio.wait(
+                [worker.stopped for worker in workers], timeout=server.shutdown_timeout
+            )
+            if pending:
+                log.warning("requests still in flight after %ss; stopping", server.shutdown_timeout)
+        finally:
+            await gateway.stop()
+
+
+def public_app(gateway: Gateway, server: ServerConfig) -> App:
+    """The proxy: whichever runtime is current when a request starts, its body under
+    ``body_timeout``."""
+    deadlines = BodyDeadlines(server.body_timeout)
+
+    async def public(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await gateway.runtime.handle(scope, deadlines.receive(receive, send), send)
+
+    return public
+
+
+def admin_app(gateway: Gateway) -> App:
+    """The admin app of the current config (rebuilt on every reload)."""
+
+    async def admin(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        app = gateway.admin_app
+        assert app is not None  # an admin socket is bound only with an admin app
+        await app(scope, receive, send)
+
+    return admin
+
+
+class _Worker:
+    """One Granian ASGI worker serving one listening socket on this event loop."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        app: App,
+        server: ServerConfig,
+        connections: int,
+    ) -> None:
+        self.stopped: asyncio.Future[None] = loop.create_future()
+        self._signal = _granian.WorkerSignal()
+        self._signal.add_cb(lambda: loop.call_soon_threadsafe(self._done))
+        # Granian's listener owns (and closes) a duplicate; the caller keeps ``sock``.
+        holder = cast(Any, _granian.SocketHolder)(os.dup(sock.fileno()), False, server.backlog)
+        worker = cast(Any, _granian.ASGIWorker)(
+            worker_id=1,
+            sock=(None, holder),
+            ipc=None,
+            threads=1,
+            backpressure=connections,
+            http_mode="auto",
+            http1_opts=HTTP1Settings(
+                header_read_timeout=int(server.head_timeout * 1000),
+                keep_alive=True,
+                max_buffer_size=max(server.header_limit, _MIN_BUFFER),
+            ),
+            http2_opts=HTTP2Settings(max_headers_size=server.header_limit),
+            websockets_enabled=False,
+        )
+        scheduler = cast(Any, _new_cbscheduler)(loop, _watched(app), impl_asyncio=True)
+        worker.serve_async(scheduler, loop, self._signal)
+
+    def stop(self) -> None:
+        self._signal.set()
+
+    def _done(self) -> None:
+        if not self.stopped.done():
+            self.stopped.set_result(None)
+
+
+def _watched(app: App) -> Callable[[Any], Awaitable[None]]:
+    """Granian's per-request entry: run the app, then tell the watcher how it ended."""
+
+    async def run(watcher: Any) -> None:
+        try:
+            await app(watcher.scope, watcher.proto.receive, watcher.proto.send)
+        except BaseException as exc:
+            watcher.err(exc)
+            return
+        watcher.done()
+
+    return run

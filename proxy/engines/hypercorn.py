@@ -1,0 +1,56 @@
+"""Serving under Hypercorn (the default engine), driven programmatically.
+
+The listen backlog, header limits, keep-alive and drain timeout come from ``[server]``; the
+connection guards (head and body timeouts, the connection cap: ``proxy.listener``) and the
+strict HTTP/1.1 heads (``proxy.framing``) are installed into Hypercorn at import. The admin
+app is served by the same server on its own socket, chosen by the listening socket's
+address (``AdminListener``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from hypercorn.asyncio.run import worker_serve
+from hypercorn.config import Sockets
+from hypercorn.utils import wrap_app
+
+import proxy.framing  # noqa: F401  (strict HTTP/1.1 request heads, installed at import)
+from proxy.app import Gateway
+from proxy.config.models import ServerConfig
+from proxy.engines import Listeners
+from proxy.listener import GatewayServerConfig
+
+
+def hypercorn_config(server: ServerConfig) -> GatewayServerConfig:
+    config = GatewayServerConfig()
+    config.head_timeout = server.head_timeout
+    config.body_timeout = server.body_timeout
+    config.max_connections = server.max_connections
+    config.bind = [*server.listen, *([server.admin_listen] if server.admin_listen else [])]
+    config.backlog = max(server.backlog, 1024)
+    config.h11_max_incomplete_size = server.header_limit
+    config.h2_max_header_list_size = server.header_limit
+    config.keep_alive_timeout = server.keep_alive
+    config.graceful_timeout = server.shutdown_timeout
+    config.include_server_header = False
+    config.accesslog = None
+    config.errorlog = logging.getLogger("sluicegate.hypercorn")
+    config.workers = server.workers
+    return config
+
+
+class HypercornEngine:
+    async def serve(
+        self, gateway: Gateway, server: ServerConfig, listeners: Listeners, stop: asyncio.Event
+    ) -> None:
+        config = hypercorn_config(server)
+        config.admin_listener = gateway.admin_listener  # the admin socket's bound address
+        sockets = Sockets(secure_sockets=[], insecure_sockets=listeners.all(), quic_sockets=[])
+        await worker_serve(
+            wrap_app(gateway, config.wsgi_max_body_size, "asgi"),  # type: ignore[arg-type]
+            config,
+            sockets=sockets,
+            shutdown_trigger=stop.wait,
+        )
