@@ -191,6 +191,15 @@ SYSTEMS: list[System] = [
         "rate_limit on redis, input_scan with six checks (issue 15)",
     ),
     gateway(
+        "gateway-full-granian",
+        CONFIGS / "full.toml",
+        default=False,
+        needs=("redis",),
+        env={**BENCH_JWT["env"], "BENCH_ENGINE": "granian"},
+        headers=BENCH_JWT["headers"],
+        description='the gateway-full system on [server] engine = "granian" (issue 15)',
+    ),
+    gateway(
         "gateway-many-streams",
         CONFIGS / "many_streams.toml",
         default=False,
