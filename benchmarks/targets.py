@@ -66,9 +66,7 @@ TARGETS: list[Target] = [
     Target("issue 15", "streams_8000", "status_504", "gateway", "floor", "abs_max", 0),
     Target("issue 15", "streams_8000", "shed_no_retry_after", "gateway", "floor", "abs_max", 0),
     Target("issue 15", "throughput_c64", "rps", "gateway-granian", "floor", "ratio_min", 1.6),
-    Target(
-        "issue 15", "throughput_c64", "rps", "gateway-full-granian", "floor", "ratio_min", 1.1
-    ),
+    Target("issue 15", "throughput_c64", "rps", "gateway-full-granian", "floor", "ratio_min", 1.1),
 ]
 
 
