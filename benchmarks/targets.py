@@ -44,7 +44,10 @@ TARGETS: list[Target] = [
     Target("issue 3", "throughput_c64", "rps", "gateway-3targets", "gateway", "ratio_min", 0.95),
     Target("issue 3", "latency_c1", "p50_ms", "gateway-3targets", "gateway", "ratio_max", 1.05),
     Target("issue 4", "latency_c1", "p50_ms", "gateway-jwt-redis", "gateway", "diff_max", 0.5),
-    Target("issue 5", "latency_c1_4k", "p50_ms", "gateway-input-scan", "gateway", "diff_max", 0.3),
+    # issue 5 set it; issue 14 keeps it with every input check (more formats, national ids)
+    Target(
+        "issues 5, 14", "latency_c1_4k", "p50_ms", "gateway-input-scan", "gateway", "diff_max", 0.3
+    ),
     Target("issue 6", "latency_c1", "p50_ms", "gateway-tracing", "gateway", "diff_max", 0.2),
     Target("issue 15", "throughput_c64", "rps", "gateway-full", "floor", "ratio_min", 0.70),
     Target("issue 15", "latency_c1", "p50_ms", "gateway-full", "gateway", "diff_max", 0.5),

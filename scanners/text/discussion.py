@@ -44,7 +44,7 @@ _WORDS = re.compile(r"[^\W\d_]{2,}")
 _EVASION = re.compile(
     r"%3c|%3e|%22|%27|%2f|&#|&lt;|&gt;|\\u00|\\x[0-9a-f]{2}|"
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\u200b-\u200f\u2060\ufeff]|"
-    r"<[a-z]+/[a-z]|[\"'`]\s*/?>\s*<(?!/)|"
+    r"<[a-z]+/[a-z]|"
     r"/\*\*/|\bchar\s*\(\s*\d|\b0x[0-9a-f]{6,}|"
     r"\b(?:fromcharcode|atob)\s*\(|\(\s*(?:alert|confirm|prompt)\s*\)\s*[`(]",
     re.IGNORECASE,
@@ -52,11 +52,29 @@ _EVASION = re.compile(
 # Case matters here, so apart: <ScRiPt, <sCRIPT, <SCRipt (not <script, <SCRIPT or <Script).
 _MIXED_CASE_TAG = re.compile(r"<\s*/?\s*(?:[a-z]+[A-Z]|[A-Z]{2,}[a-z]|[A-Z][a-z]+[A-Z])")
 MAX_DISCUSSED = 3
-"""At most this many findings of one check in a text that only asks about them."""
+"""At most this many findings of one check in a text that only asks about them..."""
+WORDS_PER_EXTRA_QUOTE = 25
+"""...or one per this many words of prose around them: a long page of documentation quotes a
+template's output (`<script src=...>` five times) the way a question quotes one line."""
+
+
+_BREAKOUT = re.compile(r"[\"'`]\s*/?>\s*<(?!/)")
+"""`"><script`: a quote and an angle that close a tag nobody opened in the text."""
+
+
+def _breaks_out(original: str) -> bool:
+    """A `">` that closes no tag of the text (an injection's start), not the end of an
+    ordinary `<link rel="stylesheet">` followed by the next tag."""
+    for m in _BREAKOUT.finditer(original):
+        if original.rfind("<", 0, m.start()) <= original.rfind(">", 0, m.start()):
+            return True
+    return False
 
 
 def _evasive(original: str) -> bool:
-    return bool(_MIXED_CASE_TAG.search(original) or _EVASION.search(original))
+    return bool(
+        _MIXED_CASE_TAG.search(original) or _EVASION.search(original) or _breaks_out(original)
+    )
 
 
 def discussed(original: str, normalized: str, findings: Sequence[Finding]) -> list[Finding]:
@@ -67,10 +85,13 @@ def discussed(original: str, normalized: str, findings: Sequence[Finding]) -> li
     if spans and all(any(a <= f.start and f.end <= b for a, b in spans) for f in findings):
         return []
     first = min(f.start for f in findings)
-    if len(findings) > MAX_DISCUSSED or " " not in normalized[:first]:
-        return list(findings)  # many matches, or the text's first word is one: a payload first
+    if " " not in normalized[:first]:
+        return list(findings)  # the text's first word is a match: a payload first
     prose = _outside(normalized, [(f.start, f.end) for f in findings] + spans)
-    if len(_WORDS.findall(prose)) >= MIN_PROSE_WORDS and _CUE.search(prose):
+    words = len(_WORDS.findall(prose))
+    if len(findings) > max(MAX_DISCUSSED, words // WORDS_PER_EXTRA_QUOTE):
+        return list(findings)  # more matches than the prose around them discusses
+    if words >= MIN_PROSE_WORDS and _CUE.search(prose):
         return []
     return list(findings)
 

@@ -67,6 +67,15 @@ def _near(words: tuple[str, ...], check: Callable[[str], bool]) -> Callable[...,
     return validate
 
 
+def _cn_ric(number: str) -> bool:
+    """The ISO 7064 check character first (a few µs), then stdnum, whose birth-place lookup
+    costs ~0.5 ms a call: only one 18-digit number in eleven gets that far."""
+    total = sum(int(c) * pow(2, 17 - i, 11) for i, c in enumerate(number[:17]))
+    if "0123456789X"[(12 - total % 11) % 11] != number[17]:
+        return False
+    return bool(ric.is_valid(number))
+
+
 _AADHAAR_WORDS = ("aadhaar", "aadhar", "uid", "uidai", "आधार")
 _BSN_WORDS = ("bsn", "burgerservicenummer", "sofinummer")
 
@@ -114,7 +123,7 @@ def national_id_rules() -> tuple[Rule, ...]:
             r"(?<![\d])\d{17}[\dx](?![\dx])",
             need=(_DIGITS,),
             pre=r"\d{17}",
-            validate=_valid(ric.is_valid),
+            validate=_valid(_cn_ric),
         ),
         rule(
             "in_aadhaar",

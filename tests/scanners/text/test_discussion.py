@@ -45,3 +45,33 @@ def test_questions_that_quote_code_pass(text: str) -> None:
 )
 def test_payloads_stay_flagged_even_in_a_question(text: str) -> None:
     assert SCANNER.scan([text]).findings, text
+
+
+# Django's form-media documentation, as a developer pastes it: prose, a template's output with
+# five script tags, more prose (published text, shortened; see evals/PROVENANCE.md).
+_MEDIA_DOCS = (
+    "Form assets: when you render a widget's media, Django writes one tag per file. For example,"
+    " a calendar widget that needs three scripts and a stylesheet is rendered like this:\n"
+    + '<link href="http://static.example.com/pretty.css" media="all" rel="stylesheet">\n'
+    + "".join(
+        f'<script src="http://static.example.com/{n}.js"></script>\n'
+        for n in ("jquery", "calendar", "time", "actions", "whizbang")
+    )
+    + " ".join(
+        [
+            "The order of assets follows the order in which widgets are declared, and"
+            " duplicates are removed so each file is loaded once per page."
+        ]
+        * 8
+    )
+)
+
+
+def test_a_long_page_that_quotes_a_template_s_output_passes() -> None:
+    # `rel="stylesheet">` then `<script` closes a tag the text opened: no break-out
+    assert SCANNER.scan([_MEDIA_DOCS]).findings == ()
+
+
+def test_a_break_out_quote_still_keeps_findings_in_long_prose() -> None:
+    attack = _MEDIA_DOCS.replace("<link href", '"><script src=//evil.example/x.js></script><link')
+    assert SCANNER.scan([attack]).findings
