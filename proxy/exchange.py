@@ -33,6 +33,10 @@ S = TypeVar("S")
 # allowlist, size limits, scans). DELETE is in: RFC 9110 lets it carry one, and a check that
 # skipped it would be a way around the check.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The client headers the exchange reads once, when it starts (see ``Exchange.__init__``).
+_FACT_HEADERS = frozenset(
+    {b"content-type", b"content-length", b"transfer-encoding", b"content-encoding", b"connection"}
+)
 
 
 @dataclass(slots=True)
@@ -104,6 +108,9 @@ class Exchange:
         "_body",
         "_body_consumed",
         "_body_stream",
+        "_content_encoded",
+        "_content_type",
+        "_has_body",
         "_json",
         "_json_dirty",
         "_plugin_state",
@@ -150,7 +157,31 @@ class Exchange:
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self.query_string: bytes = scope.get("query_string", b"")
-        self.request_headers = MutableHeaders(raw=client_headers(scope["headers"]))
+        # One pass over the client's headers for every fact the core asks about them (and
+        # the Connection list only when there is one): each used to be its own loop.
+        raw = scope["headers"]
+        content_type: bytes | None = None
+        has_body: bool | None = None
+        encoded = connection = False
+        for key, value in raw:
+            if key in _FACT_HEADERS:
+                if key == b"content-type":
+                    if content_type is None:
+                        content_type = value
+                elif key == b"content-length":
+                    if has_body is None:
+                        has_body = value.strip() != b"0"
+                elif key == b"transfer-encoding":
+                    if has_body is None:
+                        has_body = True
+                elif key == b"content-encoding":
+                    encoded = encoded or value.strip().lower() not in (b"", b"identity")
+                else:
+                    connection = True
+        self._content_type = content_type
+        self._has_body = bool(has_body)
+        self._content_encoded = encoded
+        self.request_headers = MutableHeaders(raw=client_headers(raw) if connection else list(raw))
         self.client_ip = client_ip
         self.max_body = max_body
         # The name of the route this request matched (None: no route matched). Plugins get the
@@ -191,18 +222,16 @@ class Exchange:
     @property
     def media_type(self) -> str:
         """The client's Content-Type without parameters, lower case ("" when absent)."""
-        for key, value in self.scope["headers"]:
-            if key == b"content-type":
-                return value.split(b";", 1)[0].strip().lower().decode("latin-1")  # type: ignore[no-any-return]
-        return ""
+        value = self._content_type
+        if value is None:
+            return ""
+        return value.split(b";", 1)[0].strip().lower().decode("latin-1")
 
     @property
     def media_type_header(self) -> str:
         """The client's whole Content-Type, parameters included ("" when absent)."""
-        for key, value in self.scope["headers"]:
-            if key == b"content-type":
-                return value.decode("latin-1")  # type: ignore[no-any-return]
-        return ""
+        value = self._content_type
+        return "" if value is None else value.decode("latin-1")
 
     @property
     def parsed_json(self) -> Any:
@@ -212,30 +241,22 @@ class Exchange:
     @property
     def is_json(self) -> bool:
         """The client says the body is JSON: ``application/json`` or a ``+json`` type."""
-        for key, value in self.scope["headers"]:
-            if key == b"content-type":
-                media = value.split(b";", 1)[0].strip().lower()
-                return bool(media == b"application/json" or media.endswith(b"+json"))
-        return False
+        value = self._content_type
+        if value is None:
+            return False
+        media = value.split(b";", 1)[0].strip().lower()
+        return media == b"application/json" or media.endswith(b"+json")
 
     @property
     def has_body(self) -> bool:
         """The client sends a body: a Content-Length other than 0, or a chunked one."""
-        for key, value in self.scope["headers"]:
-            if key == b"content-length":
-                return bool(value.strip() != b"0")
-            if key == b"transfer-encoding":
-                return True
-        return False
+        return self._has_body
 
     @property
     def content_encoded(self) -> bool:
         """The client says its body is compressed (a ``Content-Encoding`` other than
         ``identity``)."""
-        for key, value in self.scope["headers"]:
-            if key == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
-                return True
-        return False
+        return self._content_encoded
 
     @property
     def may_have_body(self) -> bool:

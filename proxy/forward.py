@@ -42,6 +42,9 @@ _NOT_FORWARDED_UP = HOP_BY_HOP | {
     "accept-encoding",
 }
 _HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
+_NOT_FORWARDED_UP_BYTES = frozenset(name.encode() for name in _NOT_FORWARDED_UP)
+# A Connection value that names no header but the hop-by-hop ones, already dropped.
+_NAMES_NOTHING = frozenset({b"keep-alive"})
 
 
 def _connection_listed(values: Iterable[str]) -> set[str]:
@@ -82,25 +85,25 @@ def upstream_headers(
     the OpenAI SDK send ``gzip`` by default, and a gzip body hid its usage from budgets).
     """
     headers = []
-    host = ""
+    host = b""
     for key, value in raw:
-        name = key.decode("latin-1").lower()
-        if name == "host":
-            host = value.decode("latin-1")
-        if name not in _NOT_FORWARDED_UP:
-            headers.append((name, value.decode("latin-1")))
+        name = key.lower()  # ASGI servers send lower case; one that did not must not slip by
+        if name in _NOT_FORWARDED_UP_BYTES:
+            if name == b"host":
+                host = value
+            continue
+        headers.append((name.decode("latin-1"), value.decode("latin-1")))
     headers.append(("accept-encoding", "identity"))
     headers.append(("x-forwarded-for", f"{forwarded_for}, {peer}" if forwarded_for else peer))
     headers.append(("x-forwarded-proto", scheme))
     if host:
-        headers.append(("x-forwarded-host", host))
+        headers.append(("x-forwarded-host", host.decode("latin-1")))
     return headers
 
 
-def downstream_headers(
-    raw: list[tuple[bytes, bytes]], keep_length: bool
-) -> list[tuple[bytes, bytes]]:
-    """The provider's response headers as the client (and the cache) should see them.
+class ProviderHeaders:
+    """The provider's response headers as the client (and the cache) should see them, and
+    the two facts the core reads from them — found in one pass (each was its own loop).
 
     ``date`` is dropped too: the server adds its own, and two Date headers confuse caches.
     The provider is another origin, so what would act on the gateway's origin is decided per
@@ -108,32 +111,50 @@ def downstream_headers(
     ``Cache-Control`` loses ``public`` and ``s-maxage`` (answers are per caller: no shared
     cache between client and gateway may keep them); ``Retry-After`` is parsed and capped.
     """
-    drop = _DOWNSTREAM_DROP if keep_length else _DOWNSTREAM_DROP_WITH_LENGTH
-    out = []
-    connection = []
-    for key, value in raw:
-        lower = key.lower()
-        if lower in drop:
-            if lower == b"connection":
-                connection.append(value.decode("latin-1"))
-            continue
-        if lower in _PROVIDER_ONLY or lower.startswith(b"access-control-"):
-            continue
-        if lower == b"cache-control":
-            kept = _private_cache_control(value)
-            if kept:
-                out.append((lower, kept))
-        elif lower == b"retry-after":
-            seconds = parse_retry_after(value.decode("latin-1"))
-            if seconds is not None:
-                out.append((lower, str(math.ceil(seconds)).encode()))
-        else:
-            out.append((lower, value))
-    if connection:
-        listed = {name.encode() for name in _connection_listed(connection)} - _HOP_BY_HOP_BYTES
-        if listed:  # "Connection: keep-alive" names nothing that is still there
-            out = [(k, v) for k, v in out if k not in listed]
-    return out
+
+    __slots__ = ("encoded", "event_stream", "headers")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]], keep_length: bool) -> None:
+        actions = _DOWNSTREAM if keep_length else _DOWNSTREAM_WITHOUT_LENGTH
+        out = []
+        connection = []
+        content_type: bytes | None = None
+        encoded = False
+        for key, value in raw:
+            lower = key.lower()
+            action = actions.get(lower)
+            if action is None:
+                if not lower.startswith(b"access-control-"):
+                    out.append((lower, value))
+                continue
+            if action is _KEEP_TYPE:
+                if content_type is None:
+                    content_type = value
+                out.append((lower, value))
+            elif action is _KEEP_ENCODING:
+                encoded = encoded or value.strip().lower() not in (b"", b"identity")
+                out.append((lower, value))
+            elif action is _CONNECTION:
+                if value.lower() not in _NAMES_NOTHING:
+                    connection.append(value.decode("latin-1"))
+            elif action is _CACHE_CONTROL:
+                kept = _private_cache_control(value)
+                if kept:
+                    out.append((lower, kept))
+            elif action is _RETRY_AFTER:
+                seconds = parse_retry_after(value.decode("latin-1"))
+                if seconds is not None:
+                    out.append((lower, str(math.ceil(seconds)).encode()))
+            # else: _DROP
+        if connection:
+            listed = {name.encode() for name in _connection_listed(connection)} - _HOP_BY_HOP_BYTES
+            if listed:  # "Connection: keep-alive" names nothing that is still there
+                out = [(k, v) for k, v in out if k not in listed]
+        self.headers = out
+        self.encoded = encoded
+        self.event_stream = content_type is not None and content_type.lower().startswith(
+            b"text/event-stream"
+        )
 
 
 def _private_cache_control(value: bytes) -> bytes:
@@ -145,8 +166,6 @@ def _private_cache_control(value: bytes) -> bytes:
     return b", ".join(kept)
 
 
-_DOWNSTREAM_DROP = _HOP_BY_HOP_BYTES | {b"date"}
-_DOWNSTREAM_DROP_WITH_LENGTH = _DOWNSTREAM_DROP | {b"content-length"}
 # Provider response headers that never reach a client or the cache: each would let the
 # provider act on the gateway's origin. Access-Control-* (any) is dropped too: CORS is the
 # cors plugin's decision, made for the gateway's origin.
@@ -163,3 +182,18 @@ _PROVIDER_ONLY = frozenset(
         b"clear-site-data",
     }
 )
+
+# What ``ProviderHeaders`` does with each response header it must look at (one dict lookup a
+# header); any other header is kept, but ``access-control-*``.
+_DROP, _CONNECTION, _CACHE_CONTROL, _RETRY_AFTER, _KEEP_TYPE, _KEEP_ENCODING = (
+    object() for _ in range(6)
+)
+_DOWNSTREAM: dict[bytes, object] = {
+    **dict.fromkeys(_HOP_BY_HOP_BYTES | {b"date"} | _PROVIDER_ONLY, _DROP),
+    b"connection": _CONNECTION,
+    b"cache-control": _CACHE_CONTROL,
+    b"retry-after": _RETRY_AFTER,
+    b"content-type": _KEEP_TYPE,
+    b"content-encoding": _KEEP_ENCODING,
+}
+_DOWNSTREAM_WITHOUT_LENGTH = {**_DOWNSTREAM, b"content-length": _DROP}

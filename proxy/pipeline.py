@@ -33,7 +33,7 @@ from proxy.clientip import ClientIpResolver, normalise
 from proxy.disconnect import DisconnectWatcher
 from proxy.errors import GatewayError
 from proxy.exchange import BODY_METHODS, ClientDisconnected, Exchange
-from proxy.forward import downstream_headers, upstream_headers
+from proxy.forward import ProviderHeaders, upstream_headers
 from proxy.multipart import boundary_of, form_field
 from proxy.observe.report import Reporter
 from proxy.requesttarget import canonical_path
@@ -41,7 +41,7 @@ from proxy.routing import Route, RouteTable
 from proxy.upstream.breaker import is_failure
 from proxy.upstream.client import UpstreamError, UpstreamTimeout
 from proxy.upstream.group import Outbound
-from proxy.upstream.lease import Lease, is_event_stream
+from proxy.upstream.lease import Lease
 from proxy.usage import UsageMeter, request_usage_event
 
 log = logging.getLogger("sluicegate.proxy")
@@ -161,7 +161,7 @@ class Pipeline:
                 group = route.upstream
                 priority = group.priority_of(ex) if group.priority_of is not None else 0
                 lease = await group.open(ex, out, priority)
-                await self._relay(ex, chain, filters, lease, send, route, out.usage_injected)
+                await self._relay(ex, chain, filters, lease, send, route, out)
         except GatewayError as error:
             if ex.response_started:
                 raise
@@ -253,12 +253,13 @@ class Pipeline:
         lease: Lease,
         send: Send,
         route: Route,
-        usage_injected: bool,
+        out: Outbound,
     ) -> None:
         response = lease.response
-        api = client_api(ex.path)
+        api = out.api
         metering = response.status == 200 and api is not None and api.meter != "none"
-        if metering and _encoded(response.headers):
+        provided = ProviderHeaders(response.headers, keep_length=not filters)
+        if metering and provided.encoded:
             # Asked for identity, answered compressed: the usage block cannot be read, so the
             # answer would go unmetered (issue 17, H3). Refused rather than given away.
             await lease.close(False)
@@ -266,17 +267,15 @@ class Pipeline:
                 502, "upstream_error", "the provider sent a compressed answer it was not asked for"
             )
         ex.status = response.status
-        ex.response_headers = MutableHeaders(
-            raw=downstream_headers(response.headers, keep_length=not filters)
-        )
-        ex.streaming = is_event_stream(response.headers)
+        ex.response_headers = MutableHeaders(raw=provided.headers)
+        ex.streaming = provided.event_stream
         try:
             await chain.run_response(ex)
         except BaseException:
             await lease.close(None)
             raise
         success = not is_failure(ex.status, None)
-        meter = _meter(ex, api, usage_injected) if metering and api is not None else None
+        meter = _meter(ex, api, out.usage_injected) if metering and api is not None else None
         ensure_request_id(ex)
         await send(
             {"type": "http.response.start", "status": ex.status, "headers": ex.response_headers.raw}
@@ -351,10 +350,3 @@ def _meter(ex: Exchange, api: ClientApi, usage_injected: bool) -> UsageMeter:
     if api.meter == "images":
         units = (0.0, "images")
     return UsageMeter(ex, ex.streaming, usage_injected, units=units)
-
-
-def _encoded(headers: list[tuple[bytes, bytes]]) -> bool:
-    for key, value in headers:
-        if key.lower() == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
-            return True
-    return False
