@@ -12,13 +12,12 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
 from starlette.responses import Response, StreamingResponse
 
 from proxy.apis import error_for
 from proxy.chain import ChunkFilter
 from proxy.errors import GatewayError
-from proxy.exchange import Exchange
+from proxy.exchange import Exchange, Headers
 from proxy.upstream.client import UpstreamTimeout
 from proxy.upstream.lease import Lease
 from proxy.usage import UsageMeter
@@ -33,7 +32,7 @@ def render(
         # In the client's API's own shape (Anthropic's for /v1/messages), so its SDK raises
         # its own typed error.
         body = error_for(ex.path)[0](answer.status, answer.type, answer.message, ex.request_id)
-        headers = MutableHeaders(
+        headers = Headers(
             headers={"content-type": "application/json", "content-length": str(len(body))}
         )
         for key, value in answer.headers.items():
@@ -43,7 +42,7 @@ def render(
         ex.status, ex.response_headers = answer.status, headers
         return body, None
     ex.status = answer.status_code
-    ex.response_headers = MutableHeaders(raw=list(answer.raw_headers))
+    ex.response_headers = Headers(raw=list(answer.raw_headers))
     if isinstance(answer, StreamingResponse):
         return b"", as_bytes(answer.body_iterator)
     return bytes(answer.body), None
@@ -130,5 +129,5 @@ async def remember_failure(ex: Exchange, stream: AsyncIterator[bytes]) -> AsyncI
 
 
 def ensure_request_id(ex: Exchange) -> None:
-    if "x-request-id" not in ex.response_headers:
-        ex.response_headers["x-request-id"] = ex.request_id
+    if "x-request-id" not in ex.response_headers:  # known absent: append, no search to set
+        ex.response_headers.append("x-request-id", ex.request_id)

@@ -176,6 +176,8 @@ class Chain:
 
     def chunk_filters(self, ex: Exchange) -> list[ChunkFilter]:
         """The body filters that apply to this exchange, in the order they run."""
+        if not self._chunk:
+            return []
         return [link.plugin.on_chunk for link in self._chunk if self._ran(ex, link)]
 
     async def run_complete(self, ex: Exchange) -> None:

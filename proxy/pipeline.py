@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 
 from proxy.allowlist import enforce_allowed_model
@@ -32,7 +31,7 @@ from proxy.chain import Chain, ChunkFilter
 from proxy.clientip import ClientIpResolver, normalise
 from proxy.disconnect import DisconnectWatcher
 from proxy.errors import GatewayError
-from proxy.exchange import BODY_METHODS, ClientDisconnected, Exchange
+from proxy.exchange import BODY_METHODS, ClientDisconnected, Exchange, Headers
 from proxy.forward import ProviderHeaders, upstream_headers
 from proxy.multipart import boundary_of, form_field
 from proxy.observe.report import Reporter
@@ -267,7 +266,7 @@ class Pipeline:
                 502, "upstream_error", "the provider sent a compressed answer it was not asked for"
             )
         ex.status = response.status
-        ex.response_headers = MutableHeaders(raw=provided.headers)
+        ex.response_headers = Headers(raw=provided.headers)
         ex.streaming = provided.event_stream
         try:
             await chain.run_response(ex)

@@ -80,10 +80,11 @@ def timestamp(created: float) -> str:
     if cached[0] != whole:
         cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
     millis = min(999, int((created - whole) * 1000 + 0.5))  # 0.123 is 0.12299... in binary
-    return f"{cached[1]}.{millis:03d}Z"
+    return cached[1] + _MILLIS[millis]
 
 
 _second: tuple[int, str] = (-1, "")
+_MILLIS = tuple(f".{millis:03d}Z" for millis in range(1000))  # a lookup, not a format
 
 
 def setup_logging(level: str = "info", stream: Any = None) -> None:

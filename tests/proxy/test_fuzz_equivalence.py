@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.datastructures import MutableHeaders
 
-from proxy.exchange import Exchange
+from proxy.exchange import Exchange, Headers
 from proxy.forward import (
     _NOT_FORWARDED_UP,
     _PROVIDER_ONLY,
@@ -263,3 +264,14 @@ def test_provider_headers_match_the_plain_rules(
 ) -> None:
     got = ProviderHeaders(raw, keep_length)
     assert (got.headers, got.encoded, got.event_stream) == _reference_downstream(raw, keep_length)
+
+
+@EXAMPLES
+@given(raw_headers, st.sampled_from(["x-request-id", "Content-Type", "host", "x-custom"]))
+def test_headers_get_is_starlettes_without_the_keyerror(
+    raw: list[tuple[bytes, bytes]], name: str
+) -> None:
+    ours = Headers(raw=[(k.lower(), v) for k, v in raw])
+    theirs = MutableHeaders(raw=[(k.lower(), v) for k, v in raw])
+    assert ours.get(name) == theirs.get(name)
+    assert ours.get(name, "fallback") == theirs.get(name, "fallback")
