@@ -34,7 +34,7 @@ from benchmarks.profile_summary import render, summarise
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def profile(config: Path, seconds: float, top: int) -> str:
+def profile(config: Path, seconds: float, top: int, keep: Path | None = None) -> str:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     with tempfile.TemporaryDirectory(prefix="sluicegate-prof-") as tmp_name:
         tmp = Path(tmp_name)
@@ -76,6 +76,8 @@ def profile(config: Path, seconds: float, top: int) -> str:
             summary = out.decode(errors="replace").splitlines()
             requests = next((line.strip() for line in summary if "Requests/sec" in line), "")
             samples, own, total = summarise(folded.read_text(), None)
+            if keep is not None:
+                shutil.copyfile(folded, keep)
         finally:
             group.close()
     head = f"profile: {config.relative_to(ROOT)} at c=64, {seconds:.0f} s of py-spy"
@@ -89,8 +91,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--out", type=Path, help="also write the summary here")
+    parser.add_argument("--folded", type=Path, help="keep py-spy's raw profile here")
     args = parser.parse_args()
-    text = profile(args.config.resolve(), args.seconds, args.top)
+    text = profile(args.config.resolve(), args.seconds, args.top, args.folded)
     print(text)
     if args.out is not None:
         args.out.write_text(text + "\n")

@@ -54,8 +54,24 @@ def summarise(folded: str, under: str | None) -> tuple[int, Counter[str], Counte
     return samples, own, total
 
 
+def _package(function: str) -> str:
+    """The package of a row's file: ``h11``, ``aiohttp``..., and the gateway's by subpackage
+    (``proxy/upstream``, ``proxy/observe``; ``proxy`` for its top-level modules)."""
+    file = function.rpartition(" (")[2].rstrip(")")
+    head, sep, rest = file.partition("/")
+    if not sep or head.startswith("<"):
+        return "(other)"
+    sub, nested, _ = rest.partition("/")
+    return f"{head}/{sub}" if head == "proxy" and nested else head
+
+
 def render(samples: int, own: Counter[str], total: Counter[str], top: int) -> str:
-    lines = [f"{samples} samples", "", "self %  function (file)"]
+    packages: Counter[str] = Counter()
+    for function, count in own.items():
+        packages[_package(function)] += count
+    lines = [f"{samples} samples", "", "self %  package (where the CPU is spent, by layer)"]
+    lines += [f"{n / samples * 100:6.1f}  {p}" for p, n in packages.most_common()]
+    lines += ["", "self %  function (file)"]
     lines += [f"{n / samples * 100:6.1f}  {f}" for f, n in own.most_common(top)]
     lines += ["", "total %  function (file)"]
     lines += [f"{n / samples * 100:7.1f}  {f}" for f, n in total.most_common(top)]
