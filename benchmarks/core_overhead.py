@@ -12,7 +12,8 @@ gateway adds on top of the server (Hypercorn) and the upstream client (aiohttp).
 ``--system NAME`` takes a system of ``benchmarks/systems.py``: its config, its environment
 and the headers the load generators send (e.g. the bench JWT); a system that needs redis
 gets a redis-server of its own on a free port, stopped at the end. It prints the best of
-``--rounds`` runs (the least disturbed one) and their median.
+``--rounds`` runs (the least disturbed one) and their median; ``--cpu`` measures the
+process's CPU time instead of wall time (other work on a shared machine does not count).
 """
 
 from __future__ import annotations
@@ -177,9 +178,10 @@ async def measure(
     rounds: int,
     body: bytes,
     headers: Sequence[tuple[bytes, bytes]] = (),
+    clock: Callable[[], float] = time.perf_counter,
 ) -> list[float]:
     async with built(config, body, headers) as gateway:
-        return [await run(gateway, body, count, headers) for _ in range(rounds)]
+        return [await run(gateway, body, count, headers, clock) for _ in range(rounds)]
 
 
 @contextlib.contextmanager
@@ -223,14 +225,18 @@ def main() -> None:
     parser.add_argument("-n", "--count", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--body", choices=sorted(BODIES), default="chat", help="request body")
+    parser.add_argument(
+        "--cpu", action="store_true", help="process CPU time, not wall time (a shared machine)"
+    )
     args = parser.parse_args()
+    clock = time.process_time if args.cpu else time.perf_counter
     body = orjson.dumps(BODIES[args.body])
     with contextlib.ExitStack() as stack:
         config: Path = args.config
         headers: list[tuple[bytes, bytes]] = []
         if args.system:
             config, headers = stack.enter_context(system_environment(args.system))
-        results = asyncio.run(measure(config, args.count, args.rounds, body, headers))
+        results = asyncio.run(measure(config, args.count, args.rounds, body, headers, clock))
     label = args.system or config.name
     print(
         f"{label} ({args.body}): best {min(results):.1f} µs/request, "
