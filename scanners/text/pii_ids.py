@@ -4,8 +4,8 @@ phone numbers in every national layout, validated by maintained libraries.
 A regex finds the candidate shape (cheap, and gated on a digit like the other number rules);
 then `python-stdnum` checks the identifier (its check digits and, where the number holds one,
 its birth date), and Google's `phonenumbers` metadata checks that a `+` number of a layout the
-`phone` rule does not know (`+33 (0)1 60 23 03 48`, `+358 99 2604621`) is one some country
-actually allocates (`phone_valid`, called by `pii`). The libraries run only on candidates,
+`phone` rule does not know (`+33 (0)1 60 23 03 48`, `+358 99 2604621`) has a length that
+country's plan allows (`phone_valid`, called by `pii`). The libraries run only on candidates,
 so prose without digits pays nothing and a 4 KB message pays a few microseconds per
 candidate (docs/input-scanning.md).
 
@@ -46,13 +46,22 @@ def _valid(check: Callable[[str], bool]) -> Callable[[str, re.Match[str], Memo],
     return validate
 
 
+_GROUPS = re.compile(r"\d+")
+
+
 def phone_valid(candidate: str) -> bool:
-    """Whether a `+` number is one some country allocates (Google's metadata)."""
+    """Whether a `+` number is one its country allocates (Google's metadata), or has a length
+    its numbering plan allows and is written in groups of two digits or more: a number in a
+    range not yet allocated is still one someone typed as theirs (test generators use such
+    ranges), while `+1 1 1 1 1 1 1 1 1 1 1` is no way anyone writes a phone number."""
     try:
         number = phonenumbers.parse(candidate, None)
     except phonenumbers.NumberParseException:
         return False
-    return bool(phonenumbers.is_valid_number(number))
+    if phonenumbers.is_valid_number(number):
+        return True
+    groups = _GROUPS.findall(candidate.replace("(0)", " "))[1:]  # after the country code
+    return bool(phonenumbers.is_possible_number(number)) and min(map(len, groups), default=0) >= 2
 
 
 def _near(words: tuple[str, ...], check: Callable[[str], bool]) -> Callable[..., bool]:
