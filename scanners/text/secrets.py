@@ -143,7 +143,7 @@ class SecretsDetector(RuleDetector):
             ),
             rule(
                 "slack_token",
-                rf"{_START}xox[abposre]-(?:\d{{1,16}}-){{1,3}}[a-z0-9-]{{8,64}}{_END}",
+                rf"{_START}xox[abposre]-(?:\d{{1,16}}-){{1,3}}[a-z0-9-]{{1,64}}{_END}",
                 gates=("xox",),
                 validate=v,
             ),
