@@ -64,6 +64,10 @@ def deb(name: str) -> Path:
     done = subprocess.run(
         ["apt-get", "download", "-q", f"{name}={version}"], cwd=folder, capture_output=True
     )
+    if done.returncode != 0:  # no package lists yet, or a security update replaced it
+        subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
+        done = subprocess.run(["apt-get", "download", "-q", f"{name}={version}"], cwd=folder,
+                              capture_output=True)  # fmt: skip
     if done.returncode != 0:
         print(f"evals: {name}={version} not served, taking the current one", file=sys.stderr)
         subprocess.run(["apt-get", "download", "-q", name], cwd=folder, check=True,
