@@ -103,14 +103,13 @@ class Tracing(Plugin):
 
     def __init__(self, options: Options, services: Services) -> None:
         super().__init__(options, services)
-        self.provider = build_provider(
+        self.provider, self.spans = build_provider(
             options.service_name,
             options.sample_ratio,
             options.exporter,
             options.otlp_endpoint,
             options.otlp_headers,
         )
-        self.tracer = self.provider.get_tracer("sluicegate")
         self._plugin_span_min_ns = round(options.plugin_span_min * 1e9)
 
     async def on_request(self, ex: Exchange) -> Response | None:
@@ -124,15 +123,15 @@ class Tracing(Plugin):
                     carrier["tracestate"] = tracestate
                 parent = PROPAGATOR.extract(carrier)
         route = ex.route_name or "none"
-        span = self.tracer.start_span(
+        span = self.spans.start_root(
             f"{ex.method} {route}",
             parent,
-            kind=SpanKind.SERVER,
+            SpanKind.SERVER,
             # The request id is set in on_complete: request_id (after us) may replace it.
-            attributes={"http.request.method": ex.method, "url.path": ex.path, "http.route": route},
+            {"http.request.method": ex.method, "url.path": ex.path, "http.route": route},
         )
         finish = None if self.ends_in_complete else self._finish
-        ex.trace = RequestTrace(self.tracer, span, finish, self._plugin_span_min_ns)
+        ex.trace = RequestTrace(self.spans, span, finish, self._plugin_span_min_ns)
         return None
 
     def _finish(self, ex: Exchange, trace: RequestTrace) -> None:

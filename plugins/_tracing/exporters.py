@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SynchronousMultiSpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
@@ -24,6 +24,8 @@ from opentelemetry.sdk.trace.sampling import (
     Sampler,
     TraceIdRatioBased,
 )
+
+from plugins._tracing.spans import SpanFactory
 
 OTLP_MISSING = (
     'exporter = "otlp" needs the optional OTLP exporter: pip install "sluicegate[otlp]" '
@@ -49,19 +51,24 @@ def build_provider(
     exporter: str,
     endpoint: str | None,
     headers: Mapping[str, str],
-) -> TracerProvider:
+) -> tuple[TracerProvider, SpanFactory]:
+    """The plugin's provider (its processors, resource, shutdown) and the span factory that
+    records into the same processors (plugins/_tracing/spans.py says why not its tracer)."""
     # 0 and 1 need no per-trace arithmetic; a parent's decision wins either way.
     root: Sampler = (
         ALWAYS_ON if ratio >= 1 else ALWAYS_OFF if ratio <= 0 else TraceIdRatioBased(ratio)
     )
+    sampler = ParentBased(root)
+    processor = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]  # the SDK's
     provider = TracerProvider(
-        sampler=ParentBased(root),
+        sampler=sampler,
         resource=Resource.create({"service.name": service_name}),
+        active_span_processor=processor,
     )
     span_exporter = make_exporter(exporter, endpoint, headers)
     if span_exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(span_exporter))
-    return provider
+    return provider, SpanFactory.for_provider(provider, processor, sampler, "sluicegate")
 
 
 def make_exporter(

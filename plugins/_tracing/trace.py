@@ -7,7 +7,8 @@ failed, or took at least ``plugin_span_min`` — it is created after the hook re
 the hook's own start and end times, so a plugin that only set a header costs two clock
 reads instead of a span. ``attempt`` also writes the W3C ``traceparent``/``tracestate`` of its
 own span into the provider request, replacing whatever the client sent, so the provider's
-spans hang under the attempt that called it.
+spans hang under the attempt that called it. Spans are recorded by ``SpanFactory``
+(plugins/_tracing/spans.py), not the SDK's tracer: ~4 µs a span instead of ~25.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from types import TracebackType
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.context import Context
+from opentelemetry.sdk.trace import Event
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.types import AttributeValue
 
+from plugins._tracing.spans import SpanFactory, exception_attributes, finished_span
 from proxy.errors import GatewayError
 
 PROPAGATOR = TraceContextTextMapPropagator()
+_UNSET = Status(StatusCode.UNSET)
 _PROPAGATION = frozenset({"traceparent", "tracestate"})
 
 
@@ -69,43 +73,44 @@ class PluginSpan:
         tb: TracebackType | None,
     ) -> None:
         end = time_ns()
-        if exc is None and end - self.start < self.trace.plugin_span_min_ns:
-            return
         owner = self.trace
-        span = owner.tracer.start_span(
-            f"plugin {self.name}",
-            owner.context,
-            attributes={"sluicegate.plugin": self.name, "sluicegate.phase": self.phase},
-            start_time=self.start,
-        )
+        if not owner.recording or (exc is None and end - self.start < owner.plugin_span_min_ns):
+            return
+        attributes: dict[str, AttributeValue] = {
+            "sluicegate.plugin": self.name,
+            "sluicegate.phase": self.phase,
+        }
+        status = _UNSET
+        events: tuple[Event, ...] = ()
         if isinstance(exc, GatewayError):
             # A refusal is the plugin doing its job, not a failure of the span.
-            span.set_attribute("sluicegate.refused", exc.status)
-            span.set_attribute("sluicegate.refusal_type", exc.type)
+            attributes["sluicegate.refused"] = exc.status
+            attributes["sluicegate.refusal_type"] = exc.type
         elif isinstance(exc, Exception):
-            span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-        span.end(end)
+            events = (Event("exception", exception_attributes(exc), end),)
+            status = Status(StatusCode.ERROR, type(exc).__name__)
+        finished_span(owner.spans, f"plugin {self.name}", owner.span.get_span_context(),
+                      attributes, self.start, end, status, events)  # fmt: skip
 
 
 class RequestTrace:
-    """One request's server span and the context its children are opened in."""
+    """One request's server span; its children are recorded through the same factory."""
 
-    __slots__ = ("_on_finish", "context", "plugin_span_min_ns", "span", "tracer")
+    __slots__ = ("_on_finish", "plugin_span_min_ns", "recording", "span", "spans")
 
     def __init__(
         self,
-        tracer: trace.Tracer,
+        spans: SpanFactory,
         span: trace.Span,
         on_finish: Callable[[Any, RequestTrace], None] | None = None,
         plugin_span_min_ns: int = 0,
     ) -> None:
-        self.tracer = tracer
+        self.spans = spans
         self.span = span
-        self.context: Context = trace.set_span_in_context(span)
         self._on_finish = on_finish
         # An unsampled request records no spans: no plugin span is worth building.
-        self.plugin_span_min_ns = plugin_span_min_ns if span.is_recording() else 1 << 62
+        self.recording = span.is_recording()
+        self.plugin_span_min_ns = plugin_span_min_ns
 
     def finish(self, ex: Any) -> None:
         """Called once by the reporter when the exchange is complete (the seam's option)."""
@@ -124,16 +129,19 @@ class RequestTrace:
     def attempt(
         self, target: str, number: int, reason: str | None, headers: list[tuple[str, str]]
     ) -> AttemptSpan:
-        attributes: dict[str, Any] = {
-            "sluicegate.target": target,
-            "sluicegate.attempt": number,
-            "gen_ai.system": target,
-        }
-        if reason is not None:
-            attributes["sluicegate.retry_reason"] = reason
-        span = self.tracer.start_span(
-            f"attempt {target}", self.context, kind=SpanKind.CLIENT, attributes=attributes
-        )
+        parent = self.span.get_span_context()
+        span: trace.Span
+        if self.recording:
+            attributes: dict[str, AttributeValue] = {
+                "sluicegate.target": target,
+                "sluicegate.attempt": number,
+                "gen_ai.system": target,
+            }
+            if reason is not None:
+                attributes["sluicegate.retry_reason"] = reason
+            span = self.spans.start_child(f"attempt {target}", parent, SpanKind.CLIENT, attributes)
+        else:  # unsampled: a new span id all the same, so the provider's parent is unique
+            span = trace.NonRecordingSpan(self.spans.child_context(parent))
         # What TraceContextTextMapPropagator.inject writes, formatted directly (it would
         # build a Context and look the span up again, per attempt).
         context = span.get_span_context()
