@@ -29,6 +29,7 @@ from urllib.parse import unquote_plus
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.responses import Response
 
+from plugins._scan_memo import ScanMemo
 from proxy.config.types import ByteSize
 from proxy.errors import PolicyError
 from proxy.exchange import BODY_METHODS, Exchange
@@ -133,6 +134,12 @@ class InputScan(Plugin):
         thread_threshold: ByteSize = Field(
             32 * 1024, description="Texts larger than this are scanned in a worker thread."
         )
+        memo_bytes: ByteSize = Field(
+            4 * 1024 * 1024,
+            description="Remember what the scan found in texts a caller already sent (a "
+            "system prompt, the conversation so far), keyed by caller and exact text, up to "
+            "this many characters; a repeated text is then not scanned again. 0 turns it off.",
+        )
 
         @field_validator("checks")
         @classmethod
@@ -185,6 +192,8 @@ class InputScan(Plugin):
         self._fields = frozenset(options.fields)
         self._headers = tuple(h.lower() for h in options.headers)
         self._threshold = int(options.thread_threshold)
+        memo = int(options.memo_bytes)
+        self._memo = ScanMemo(memo) if memo > 0 else None
 
     async def on_request(self, ex: Exchange) -> Response | None:
         located = self._extra_texts(ex)
@@ -199,14 +208,45 @@ class InputScan(Plugin):
         if not located:
             return None
         located += joined_parts(located)
-        size = sum(len(text) for _, text in located)
         texts = [text for _, text in located]
-        if size > self._threshold:
-            result = await asyncio.to_thread(self.scanner.scan, texts)
+        if self._memo is None:
+            result = await self._scan(texts)
         else:
-            result = self.scanner.scan(texts)
+            result = await self._scan_remembered(_caller(ex), texts, self._memo)
         self._judge(ex, located, result, payload, form)
         return None
+
+    async def _scan(self, texts: list[str]) -> ScanResult:
+        if sum(len(text) for text in texts) > self._threshold:
+            return await asyncio.to_thread(self.scanner.scan, texts)
+        return self.scanner.scan(texts)
+
+    async def _scan_remembered(self, caller: str, texts: list[str], memo: ScanMemo) -> ScanResult:
+        """``scanner.scan(texts)``, with the texts this caller sent before taken from the memo.
+
+        Only when every text fits ``max_scan_bytes``: then the scanner scans each text whole
+        and on its own, so a remembered result is exactly what it would return. A request
+        past the cap is scanned as it always was (cut, and ``truncated``).
+        """
+        sizes = [_utf8_len(text) for text in texts]
+        total = sum(sizes)
+        if total > self.scanner.max_scan_bytes:
+            return await self._scan(texts)
+        scanned: list[ScannedText | None] = []
+        missing: list[int] = []
+        for index, text in enumerate(texts):
+            known = memo.get(caller, text)
+            if known is None:
+                missing.append(index)
+                scanned.append(None)
+            else:
+                scanned.append(ScannedText(index, text, *known))
+        if missing:
+            fresh = await self._scan([texts[i] for i in missing])
+            for index, done in zip(missing, fresh.texts, strict=True):
+                scanned[index] = ScannedText(index, done.original, done.normalized, done.findings)
+                memo.put(caller, done.original, (done.normalized, done.findings))
+        return ScanResult(tuple(s for s in scanned if s is not None), False, total)
 
     async def _form(self, ex: Exchange) -> _Form | None:
         """The text fields of a ``multipart/form-data`` body that ``fields`` names (an image
@@ -357,6 +397,17 @@ def _rewrite(scanner: TextScanner, full: str, scanned: ScannedText, checks: set[
     if len(scanned.original) < len(full) and full.startswith(scanned.original):
         text += full[len(scanned.original) :]
     return text
+
+
+def _caller(ex: Exchange) -> str:
+    """Whose memo entries a request may use: its identity, else its client address."""
+    identity = ex.identity
+    return f"{identity.source}:{identity.subject}" if identity is not None else ex.client_ip
+
+
+def _utf8_len(text: str) -> int:
+    """What a text counts against ``max_scan_bytes`` (the scanner counts UTF-8 bytes)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 def _top(path: str) -> str:
