@@ -126,3 +126,61 @@ def test_the_store_runs_on_uvloop(redis_url: str) -> None:
             await store.close()
 
     assert uvloop.run(scenario()) == (True, False, b"v")
+
+
+async def test_the_commands_of_one_loop_turn_leave_in_one_write(redis_url: str) -> None:
+    """Pipelining: 64 requests' scripts issued in the same turn cost one send(2), not 64."""
+    resp = client(redis_url)
+    try:
+        await resp.execute("PING")  # connected
+        conn = resp._conn
+        assert conn is not None and conn.transport is not None
+        writes: list[bytes] = []
+        real = conn.transport.write
+
+        def write(data: bytes | bytearray | memoryview) -> None:
+            writes.append(bytes(data))
+            real(data)
+
+        conn.transport.write = write  # type: ignore[method-assign]
+        script = Script("return ARGV[1]")
+        await resp.evalsha(script, [], ["warm"])  # loaded (NOSCRIPT, LOAD, retry)
+        writes.clear()
+        replies = await asyncio.gather(*(resp.evalsha(script, [], [f"r{i}"]) for i in range(64)))
+        assert replies == [f"r{i}".encode() for i in range(64)]
+        assert len(writes) == 1 and writes[0].count(b"EVALSHA") == 64
+        assert await resp.execute("ECHO", "alone") == b"alone"
+        assert len(writes) == 2
+    finally:
+        await resp.close()
+
+
+async def test_a_silent_server_fails_the_oldest_live_caller_and_every_later_one() -> None:
+    """One watchdog per connection, not a timer per command: a caller that gave up first
+    does not hide the deadline of the live one behind it."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # reads nothing, answers nothing
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    resp = client(f"redis://127.0.0.1:{port}/0", timeout=0.2)
+    try:
+        gave_up = asyncio.create_task(resp.execute("GET", "a"))
+        await asyncio.sleep(0.05)
+        gave_up.cancel()
+        live = asyncio.create_task(resp.execute("GET", "b"))
+        later = asyncio.create_task(resp.execute("GET", "c"))
+        results = await asyncio.wait_for(
+            asyncio.gather(live, later, return_exceptions=True), timeout=10
+        )
+        assert all(isinstance(r, StateUnavailable) for r in results), results
+        assert "no reply within 0.2s" in str(results[0])
+        assert gave_up.cancelled()
+    finally:
+        await resp.close()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
