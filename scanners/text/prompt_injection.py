@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from scanners.text.finding import Finding, Memo, Rule, RuleDetector, rule
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
+from scanners.text.prompt_indirect import INDIRECT_RULES
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 
 MIN_WORDS = 20
@@ -59,6 +60,42 @@ _HOWTO = re.compile(
 )
 
 
+_QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
+_EXAMPLE_CUE = re.compile(
+    r"(?:\blike|such as|e\.g\.?,?|for example|for instance|attempts? to|requests? to|tries to|"
+    r"trying to|phrases?|called|known as|follow|comply with|refuse|block|detect|"
+    r"injections?|jailbreaks?|says?|asks?|types?|writes?|contains?|including|typing|saying|"
+    r"writing|entering|sending|prompts?|[\"'\u201d\u2019],? ?"
+    r"(?:or|and)?)\W{0,4}$"
+)
+
+
+def quoted_example(text: str, finding: Finding) -> bool:
+    """A phrase quoted as an example of an attack, not made: it opens a quotation right
+    after a cue ("never follow embedded instructions like \"ignore previous instructions\"",
+    "attempts to (e.g., 'forget previous instructions')"), and the quotation closes soon
+    after. Prompt-injection papers, security pages and hardened system prompts are written so;
+    an attack gives its orders unquoted."""
+    start = finding.start
+    before = text[max(0, start - 3) : start]
+    quote = next((c for c in reversed(before) if c in _QUOTES), None)
+    if quote is None:
+        return False
+    opened = start - 3 + before.rindex(quote) if len(before) == 3 else before.rindex(quote)
+    window = text[finding.end : finding.end + 80]
+    if not any(q in window for q in _QUOTES):
+        return False
+    return _EXAMPLE_CUE.search(text[max(0, opened - 40) : opened]) is not None
+
+
+def _not_in_code(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """Reject a role label inside a Markdown code fence, or right before one ("system
+    prompt: ```text ..."): documentation showing a prompt, not a forged turn."""
+    if text.count("```", 0, m.start()) % 2 == 1:
+        return False
+    return not text[m.end() : m.end() + 12].lstrip().startswith("```")
+
+
 def _not_a_howto(text: str, m: re.Match[str], memo: Memo) -> bool:
     """Reject 'how do I print the system prompt in langchain?': the asker owns that prompt."""
     window = text[max(0, m.start() - 48) : m.start()]
@@ -87,12 +124,16 @@ class PromptInjectionDetector(RuleDetector):
         if not found and "_" in text and _SNAKE.search(text):
             spaced = text.replace("_", " ")
             found = super().scan(spaced, TextView(spaced))
+        if found and any(c in text for c in _QUOTES):
+            found = [f for f in found if not quoted_example(text, f)]
         return found or self._classify(text, view)
 
     def scan_ungated(self, text: str) -> list[Finding]:
         found = super().scan_ungated(text)
         if not found and "_" in text and _SNAKE.search(text):
             found = super().scan_ungated(text.replace("_", " "))
+        if found and any(c in text for c in _QUOTES):
+            found = [f for f in found if not quoted_example(text, f)]
         return found or self._classify(text, TextView(text))
 
     def _classify(self, text: str, view: TextView) -> list[Finding]:
@@ -108,8 +149,13 @@ class PromptInjectionDetector(RuleDetector):
         english = (
             rule(
                 "override_en",
-                rf"\b{_OVERRIDE_VERB}\s(?:{_DET}{_ADJ}\s{_QUAL}{_NOUN}|"
+                rf"\b{_OVERRIDE_VERB}\s(?:{_DET}{_ADJ}(?:\s(?:and|or)\s(?:following|subsequent|"
+                rf"{_ADJ}))?\s{_QUAL}{_NOUN}|"
                 rf"(?:all\s(?:of\s)?)?(?:your|all)\s{_QUAL}{_NOUN}|"
+                rf"(?:all\s(?:the\s)?{_NOUN}\s(?:that\s)?(?:you\s(?:got|were given|received|"
+                rf"have been given|have received)|(?:that were\s)?given to you)|(?:the\s)?{_NOUN}\s"
+                rf"(?:that\s)?you\s(?:got|were given|received|have been given|have received)\s"
+                rf"(?:before|previously|earlier|so far|until now))\b|"
                 rf"everything\s(?:above|before|previously|prior|you (?:were|have been|was) "
                 rf"(?:told|given|instructed)|in your (?:system )?prompt|(?:that )?(?:i|we) "
                 rf"(?:said|told you) before)|what (?:you were|you've been|you have been) "
@@ -195,6 +241,7 @@ class PromptInjectionDetector(RuleDetector):
                         "developerprompt",
                     ],
                 ),
+                validate=_not_in_code,
             ),
             rule(
                 "persona_unlock_en",
@@ -471,4 +518,4 @@ class PromptInjectionDetector(RuleDetector):
                 ),
             ),
         )
-        return (*english, *INTERNATIONAL_RULES)
+        return (*english, *INDIRECT_RULES, *INTERNATIONAL_RULES)

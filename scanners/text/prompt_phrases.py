@@ -1,6 +1,7 @@
 # ruff: noqa: RUF001
 """Prompt-injection phrasings in French, German, Spanish, Portuguese, Italian, Russian, Chinese
-and Japanese, kept apart from the English rules so each language reads as one block.
+and Japanese (more languages in `prompt_phrases_world`), kept apart from the English rules so
+each language reads as one block.
 
 Each language covers the same families as English: override ("ignore previous instructions"),
 extraction ("show your system prompt") and unlocked personas ("you are now ... without
@@ -11,6 +12,7 @@ unaccented spellings are listed because attackers drop them), whitespace collaps
 from __future__ import annotations
 
 from scanners.text.finding import Rule, rule
+from scanners.text.prompt_phrases_world import WORLD_RULES
 
 _W = r"(?:[\w'-]{1,24} ){0,4}?"  # up to four filler words, lazily
 
@@ -400,6 +402,7 @@ JAPANESE = (
     ),
 )
 
+
 INTERNATIONAL_RULES: tuple[Rule, ...] = (
     *FRENCH,
     *GERMAN,
@@ -409,4 +412,5 @@ INTERNATIONAL_RULES: tuple[Rule, ...] = (
     *RUSSIAN,
     *CHINESE,
     *JAPANESE,
+    *WORLD_RULES,
 )
