@@ -36,11 +36,23 @@ _CUE = re.compile(
     r"for example|an example|prevent|sanitiz\w*|saniti[sz]e|escap(?:e|es|ed|ing)|"
     r"vulnerab\w*|xss|cross-site|sql injection|injection attacks?|owasp|parameteri[sz]ed|"
     r"prepared statements?|innerhtml|dangerouslysetinnerhtml|content security policy|"
-    r"my code|this code|the following code|this snippet|tutorial|documentation)\b"
+    r"my code|this code|the following code|this snippet|tutorial|documentation|"
+    # the same questions in French, German, Spanish, Portuguese, Italian and Russian
+    r"pourquoi|comment (?:faire|puis-je|éviter|empêcher|protéger|échapper)|par exemple|"
+    r"warum|wieso|wie (?:kann|mache|verhindere|vermeide|schütze)|zum beispiel|"
+    r"por qué|cómo|por ejemplo|como (?:posso|faço|evitar|proteger)|por que|"
+    r"perché|come (?:posso|evitare|proteggere)|ad esempio|per esempio|"
+    r"почему|как (?:мне|можно|избежать|защитить|экранировать)|например|"
+    r"injection sql|inyección sql|injeção de sql|sql-injection)\b|"
+    # and in Chinese, Japanese and Korean, which put no spaces around words
+    r"为什么|如何|怎么|怎样|例如|防止|转义|なぜ|どうやって|どうすれば|防ぐ|例えば|エスケープ|"
+    r"왜|어떻게|예를|방지"
 )
 MIN_PROSE_WORDS = 5
 """Words outside the quoted matches that a question needs (a bare payload has none)."""
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+"""Chinese, Japanese and Korean characters: about two make a word where no space divides."""
 _EVASION = re.compile(
     r"%3c|%3e|%22|%27|%2f|&#|&lt;|&gt;|\\u00|\\x[0-9a-f]{2}|"
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\u200b-\u200f\u2060\ufeff]|"
@@ -88,7 +100,7 @@ def discussed(original: str, normalized: str, findings: Sequence[Finding]) -> li
     if " " not in normalized[:first]:
         return list(findings)  # the text's first word is a match: a payload first
     prose = _outside(normalized, [(f.start, f.end) for f in findings] + spans)
-    words = len(_WORDS.findall(prose))
+    words = len(_WORDS.findall(prose)) + len(_CJK.findall(prose)) // 2
     if len(findings) > max(MAX_DISCUSSED, words // WORDS_PER_EXTRA_QUOTE):
         return list(findings)  # more matches than the prose around them discusses
     if words >= MIN_PROSE_WORDS and _CUE.search(prose):

@@ -75,3 +75,29 @@ def test_a_long_page_that_quotes_a_template_s_output_passes() -> None:
 def test_a_break_out_quote_still_keeps_findings_in_long_prose() -> None:
     attack = _MEDIA_DOCS.replace("<link href", '"><script src=//evil.example/x.js></script><link')
     assert SCANNER.scan([attack]).findings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pourquoi <script>alert(1)</script> ne s'exécute pas quand je l'insère avec innerHTML ?",
+        "Wie kann ich verhindern, dass Nutzer <iframe src=x></iframe> in ihr Profil schreiben?",
+        "¿Cómo evito que ' OR 1=1 -- entre en mi consulta? Uso PHP y MySQL.",
+        "Почему <script>alert(1)</script> не выполняется, если вставить его через innerHTML?",  # noqa: RUF001
+        "为什么用 innerHTML 插入 <script>alert(1)</script> 时脚本不会执行？我该如何防止这种情况",  # noqa: RUF001
+        "innerHTMLで <script>alert(1)</script> を入れても実行されないのはなぜですか？防ぐ方法は",  # noqa: RUF001
+    ],
+)
+def test_questions_in_other_languages_pass(text: str) -> None:
+    assert SCANNER.scan([text]).findings == (), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pourquoi ça marche ? %3Cscript%3Ealert(1)%3C/script%3E",
+        "为什么 <ScRiPt>alert(1)</ScRiPt> 可以执行",
+    ],
+)
+def test_evasive_payloads_in_other_languages_stay_flagged(text: str) -> None:
+    assert SCANNER.scan([text]).findings, text
