@@ -21,6 +21,7 @@ from starlette.datastructures import MutableHeaders
 
 from proxy.errors import GatewayError, PolicyError
 from proxy.forward import client_headers
+from proxy.jsonbytes import dumps_kept
 
 if TYPE_CHECKING:
     from proxy.observe.tracing import RequestTrace
@@ -283,7 +284,7 @@ class Exchange:
     async def body(self) -> bytes:
         """The whole request body, read once (bounded by ``max_body``) and cached."""
         if self._json_dirty:
-            self._body = orjson.dumps(self._json)
+            self._body = dumps_kept(self._json)
             self._json_dirty = False
         if self._body is None:
             if self._body_stream is None and not self._body_consumed:
@@ -363,7 +364,7 @@ class Exchange:
     def body_stream(self) -> AsyncIterator[bytes]:
         """The body as chunks: the cached bytes, a replacement stream, or the client's stream."""
         if self._json_dirty:
-            return _once(orjson.dumps(self._json))
+            return _once(dumps_kept(self._json))
         if self._body is not None:
             return _once(self._body)
         if self._body_stream is not None:

@@ -16,12 +16,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from proxy.apis import ClientApi
 from proxy.config.models import UpstreamConfig
 from proxy.errors import GatewayError
 from proxy.exchange import Exchange
+from proxy.jsonbytes import dumps_kept
 from proxy.multipart import replace_field
 from proxy.observe.metrics import Metrics
 from proxy.translate import Call, Translator, Untranslatable
@@ -253,7 +252,8 @@ class UpstreamGroup:
             include_usage=isinstance(options, dict) and bool(options.get("include_usage")),
             default_max_tokens=self.providers[target].config.default_max_tokens,
         )
-        return Translated(translator, call, orjson.dumps(translator.request(payload, call)))
+        body = dumps_kept(translator.request(payload, call))
+        return Translated(translator, call, body)
 
     async def _attempts(self, ex: Exchange, out: Outbound, candidates: list[Target]) -> Lease:
         candidates, plans = self._translations(out, candidates)

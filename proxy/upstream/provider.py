@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
-
 from proxy.apis import ClientApi
 from proxy.config.models import ProviderConfig, TimeoutsConfig
+from proxy.jsonbytes import dumps_kept
 from proxy.requesttarget import quote_path
 from proxy.translate import TRANSLATORS, Translator, Untranslatable
 from proxy.upstream.client import UpstreamClient, UpstreamRequest
@@ -144,4 +143,4 @@ class Provider:
 
 def with_model(payload: dict[str, Any], model: str) -> bytes:
     """The JSON body with ``model`` replaced by the provider's name for it."""
-    return orjson.dumps({**payload, "model": model})
+    return dumps_kept({**payload, "model": model})
