@@ -19,9 +19,69 @@ tests.
 
 from __future__ import annotations
 
-from scanners.text.finding import Rule, rule
+import re
+
+from scanners.text.finding import Memo, Rule, rule
+
+_HOWTO = re.compile(
+    r"(?:how (?:do|can|should|would|to)|is there a way|what is the best way|in (?:langchain|"
+    r"llamaindex|my (?:app|code|bot|project))|example of|write (?:a|me a) )"
+)
+
+
+def not_a_howto(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """Reject 'how do I print the system prompt in langchain?': the asker owns that prompt."""
+    window = text[max(0, m.start() - 48) : m.start()]
+    return _HOWTO.search(window) is None
+
 
 INDIRECT_RULES: tuple[Rule, ...] = (
+    rule(
+        "extract_plain_en",
+        r"\b(?:show|display|print|output|reveal|dump|leak|repeat|recite|list|share|give|tell|"
+        r"write out|paste|send|copy|spell out)(?: me| us)? (?:back )?(?:all |exactly |verbatim |"
+        r"word for word )?(?:of )?(?:your (?:own |full |entire |complete |exact |current |first |"
+        r"initial |original |starting |secret |hidden |internal |confidential |underlying |"
+        r"real ){0,3}(?:instructions|prompt|directives|initiali[sz]ation|pre-?prompt)\b|"
+        r"your (?:\w+ ){0,2}(?:rules|guidelines) (?:verbatim|word for word|exactly|in full|you "
+        r"(?:were|have been) given)|(?:the |your )?(?:system|developer) (?:prompt|message|"
+        r"instructions)\b)",
+        need=(
+            [
+                "show",
+                "display",
+                "print",
+                "output",
+                "reveal",
+                "dump",
+                "leak",
+                "repeat",
+                "recite",
+                "list",
+                "share",
+                "give",
+                "tell",
+                "write",
+                "paste",
+                "send",
+                "copy",
+                "spell",
+            ],
+            [
+                "instructions",
+                "prompt",
+                "directives",
+                "initialization",
+                "initialisation",
+                "preprompt",
+                "pre",
+                "rules",
+                "guidelines",
+                "message",
+            ],
+        ),
+        validate=not_a_howto,
+    ),
     rule(
         "override_then_act_en",
         r"\b(?:ignore|disregard|forget)\s(?:the\s)?(?:(?:above|previous|preceding)\s"

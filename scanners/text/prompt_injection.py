@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from scanners.text.finding import Finding, Memo, Rule, RuleDetector, rule
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
-from scanners.text.prompt_indirect import INDIRECT_RULES
+from scanners.text.prompt_indirect import INDIRECT_RULES, not_a_howto
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 
 MIN_WORDS = 20
@@ -54,11 +54,6 @@ _UNLOCKED = (
     r"with no (?:restrictions|limits|limitations|filters|rules|guidelines|ethics|morals|"
     r"censorship|boundaries)|no longer bound|not bound by|dan\b|stan\b|dude\b)"
 )
-_HOWTO = re.compile(
-    r"(?:how (?:do|can|should|would|to)|is there a way|what is the best way|in (?:langchain|"
-    r"llamaindex|my (?:app|code|bot|project))|example of|write (?:a|me a) )"
-)
-
 
 _QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
 _EXAMPLE_CUE = re.compile(
@@ -94,12 +89,6 @@ def _not_in_code(text: str, m: re.Match[str], memo: Memo) -> bool:
     if text.count("```", 0, m.start()) % 2 == 1:
         return False
     return not text[m.end() : m.end() + 12].lstrip().startswith("```")
-
-
-def _not_a_howto(text: str, m: re.Match[str], memo: Memo) -> bool:
-    """Reject 'how do I print the system prompt in langchain?': the asker owns that prompt."""
-    window = text[max(0, m.start() - 48) : m.start()]
-    return _HOWTO.search(window) is None
 
 
 class PromptInjectionDetector(RuleDetector):
@@ -412,7 +401,7 @@ class PromptInjectionDetector(RuleDetector):
                         "*context",
                     ],
                 ),
-                validate=_not_a_howto,
+                validate=not_a_howto,
             ),
             rule(
                 "extract_indirect_en",
@@ -475,7 +464,7 @@ class PromptInjectionDetector(RuleDetector):
                         "*message",
                     ],
                 ),
-                validate=_not_a_howto,
+                validate=not_a_howto,
             ),
             rule(
                 "extract_question_en",
