@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 import orjson
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.fixtures.gateway import BOTH_ENGINES
 from tests.fixtures.upstreams import FakeProvider, one_provider_config
@@ -171,3 +172,28 @@ async def test_usage_is_read_from_json_and_streams_and_the_extra_event_is_stripp
     # 10 prompt + 5 completion (JSON) and 10 + 5 chunks for each stream.
     line = 'sluicegate_tokens_total{direction="input",model="fake-model-8b",provider="fake"}'
     assert f"{line} 30.0" in metrics
+
+
+async def test_an_answer_slower_than_the_watcher_is_not_taken_for_a_disconnect(
+    gateway_factory, fake_provider
+):
+    """A request still running after 50 ms gets a disconnect watcher reading ``receive``.
+    Granian answers that read with ``http.disconnect`` as soon as the response is sent, on a
+    connection that stays open: the request is still an answered one (2xx), not a 499."""
+    fake_provider.mode = "slow_first_byte"
+    fake_provider.first_byte_delay = 0.2
+    gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
+    async with httpx.AsyncClient(timeout=10) as client:
+        for _ in range(4):
+            response = await client.post(f"{gw.url}/v1/chat/completions", json=CHAT)
+            assert response.status_code == 200
+    await gw.settled()
+    metrics = (await gw.client.get(f"{gw.admin_url}/-/metrics")).text
+    classes = {
+        sample.labels["status_class"]: sample.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name == "sluicegate_requests"
+        for sample in family.samples
+        if sample.name == "sluicegate_requests_total"
+    }
+    assert classes == {"2xx": 4}
