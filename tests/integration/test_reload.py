@@ -154,3 +154,31 @@ async def test_sigterm_drains_in_flight_streams_then_exits_zero(
         results = await asyncio.gather(*tasks)
     assert all(lines[-1] == "data: [DONE]" for lines in results)
     assert await asyncio.to_thread(gw.process.wait, 30) == 0
+
+
+async def test_a_stream_past_shutdown_timeout_does_not_hold_the_process(
+    gateway_process_factory, fake_provider
+):
+    fake_provider.gate = asyncio.Event()  # never set: the stream never ends by itself
+    server = '[server]\nlisten = ["@LISTEN@"]\nadmin_listen = "@ADMIN@"\nshutdown_timeout = "1s"\n'
+    gw = await gateway_process_factory(server + config(fake_provider), {"default": POLICY})
+    async with httpx.AsyncClient(timeout=30) as client:
+        request = client.build_request(
+            "POST",
+            f"{gw.url}/v1/chat/completions",
+            json={
+                "model": "chat-fast",
+                "stream": True,
+                "messages": [{"role": "user", "content": "hi"}],
+            },
+        )
+        response = await client.send(request, stream=True)
+        for _ in range(200):
+            if fake_provider.in_flight == 1:
+                break
+            await asyncio.sleep(0.05)
+        gw.signal(signal.SIGTERM)
+        # stopped after shutdown_timeout, not after the stream (or the test's 30 s)
+        code = await asyncio.to_thread(gw.process.wait, 20)
+        await response.aclose()
+    assert code == 0, gw.logs()
