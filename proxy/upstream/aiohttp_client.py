@@ -149,24 +149,37 @@ class AiohttpClient:
                 f"{pool.max_wait:g} s",
                 rejected.retry_after,
             ) from None
-        lag = self.lag
-        lag.ensure_started()
-        started = lag.now()
         try:
-            response = await self._request(request)
-        except UpstreamTimeout as exc:
-            pool.release()
-            if lag.stalled_since(started) or _late(started, lag.now(), request, exc.phase):
-                raise UpstreamBusy(
-                    f"the gateway was too busy to see the provider's answer ({exc.phase})",
-                    pool.retry_after,
-                ) from None
-            raise
+            response = await self._send_timed(request)
         except BaseException:
             pool.release()
             raise
         _release_with(response, pool.release)
         return AiohttpResponse(response)
+
+    async def _send_timed(self, request: UpstreamRequest) -> aiohttp.ClientResponse:
+        """The request, with a timeout that expired during a stall of the gateway's own loop
+        answered as busy — after one more try when it was the connect: nothing reached the
+        provider then, and the stall is over (a burst's first connections to a cold pool)."""
+        lag = self.lag
+        lag.ensure_started()
+        retried = False
+        while True:
+            started = lag.now()
+            try:
+                return await self._request(request)
+            except UpstreamTimeout as exc:
+                if not (
+                    lag.stalled_since(started) or _late(started, lag.now(), request, exc.phase)
+                ):
+                    raise
+                if exc.phase == "connect" and not retried and _replayable(request):
+                    retried = True
+                    continue
+                raise UpstreamBusy(
+                    f"the gateway was too busy to see the provider's answer ({exc.phase})",
+                    self.pool.retry_after,
+                ) from None
 
     async def _request(self, request: UpstreamRequest) -> aiohttp.ClientResponse:
         session = self._session or self._create_session()
@@ -203,6 +216,10 @@ class AiohttpClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _replayable(request: UpstreamRequest) -> bool:
+    return request.body is None or isinstance(request.body, bytes)
 
 
 def _late(started: float, now: float, request: UpstreamRequest, phase: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from typing import Any
 
 import orjson
 import pytest
@@ -154,3 +155,35 @@ async def test_a_silent_provider_times_out_but_a_stalled_gateway_is_busy() -> No
     finally:
         await client.close()
         server.close()
+
+
+async def test_a_connect_lost_to_a_stall_is_tried_again_and_a_second_loss_is_busy(
+    fake_provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connect timer that expired while the loop was stalled sent nothing to the provider:
+    tried once more; lost again, the request is busy (503), never a 504."""
+    client = AiohttpClient()
+    real = client._request
+    calls: list[int] = []
+
+    async def stalled_connect(request: UpstreamRequest) -> Any:
+        calls.append(1)
+        if len(calls) <= stalls:
+            time.sleep(0.3)  # the loop stalls past the tick LoopLag expects every 50 ms
+            await asyncio.sleep(0.01)  # then the connect timer fires, after that overdue tick
+            raise UpstreamTimeout("connecting to the provider timed out", "connect")
+        return await real(request)
+
+    monkeypatch.setattr(client, "_request", stalled_connect)
+    try:
+        stalls = 1
+        response = await client.send(_chat(fake_provider, stream=False))
+        assert response.status == 200 and len(calls) == 2
+        await response.aclose()
+        calls.clear()
+        stalls = 2
+        with pytest.raises(UpstreamBusy):
+            await client.send(_chat(fake_provider, stream=False))
+        assert len(calls) == 2 and client.pool.in_flight == 0
+    finally:
+        await client.close()
