@@ -52,6 +52,19 @@ async def test_sums_are_exact_over_many_batches_and_two_ledgers(store: KeyStore)
     assert row["cost_usd"] == 100.0  # 1000 x 0.1, exact: summed as integer nano-USD
 
 
+def test_interleaved_keys_and_a_new_day_each_keep_their_own_row(store: KeyStore) -> None:
+    """The ledger reuses the previous request's key when nothing in it changed: a key, a team
+    or a day that changes, and changes back, must still land on its own row."""
+    now = [DAY]
+    ledger = SpendLedger(store, clock=lambda: now[0])
+    for key in ["k1", "k1", "k2", "k1", "k2"]:
+        ledger.record(billed(key, "search", 1, 1, 0.0))
+    now[0] = DAY + 86400
+    ledger.record(billed("k1", "search", 1, 1, 0.0))
+    counts = {(k.day, k.key_id): totals[0] for k, totals in ledger.pending.items()}
+    assert counts == {("2026-12-01", "k1"): 3, ("2026-12-01", "k2"): 2, ("2026-12-02", "k1"): 1}
+
+
 async def test_a_failed_write_keeps_the_batch(store: KeyStore, tmp_path: Path) -> None:
     ledger = SpendLedger(store, clock=lambda: DAY)
     ledger.record(billed("k1", None, 1, 1, 0.5))
