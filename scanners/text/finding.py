@@ -132,7 +132,7 @@ class RuleDetector:
             first = r.need[0]
             for w in first.words:
                 by_word.setdefault(w, []).append(i)
-            for p in first.prefixes:
+            for p, _ in first.prefixes:
                 by_head.setdefault(p[:PREFIX_LEN], []).append(i)
             for key, _ in first.subs:
                 by_char.setdefault(key, []).append(i)

@@ -9,7 +9,8 @@ have at least one atom present. A word atom (`"ignore"`) is a set lookup; an ato
 non-word character (`"<|"`, `"--"`) or a leading `*` (`"*jailbr"`: any substring) is a substring
 test guarded by a memchr for its rarest character; a trailing `*` (`"ignor*"`: some word starts
 with it) is a lookup in the set of three-letter token heads, confirmed by a binary search of
-the sorted tokens.
+the sorted tokens; `"ac0*34"` also wants that word at least 34 characters long (a fixed-length
+key's token), so ordinary words sharing the head (`act`, `skill`) never wake the rule's regex.
 Benign text usually fails the first group, so it costs one tokenisation and a few dozen hash
 lookups per text.
 
@@ -33,6 +34,7 @@ PREFIX_LEN = 3
 _HEAD = itemgetter(slice(0, PREFIX_LEN))
 
 _WORD_ATOM = re.compile(r"\w+")
+_LONG_PREFIX = re.compile(r"(\w+)\*(\d+)")
 _WORDS = re.compile(r"\w+")
 # Every ASCII character that is not `\w` becomes a space, so `split()` yields exactly the
 # maximal `\w` runs of an ASCII text (the tokens `\b` sees).
@@ -47,9 +49,10 @@ class Group:
     """Any-of: present when one of `words` is a token or one of `subs` is a substring."""
 
     words: frozenset[str]
-    prefixes: tuple[str, ...]  # some token starts with one of these
+    prefixes: tuple[tuple[str, int], ...]  # some token of >= int chars starts with str
     subs: tuple[tuple[str, str], ...]  # (rarest character, substring)
     ascii_possible: bool  # False when every atom has a non-ASCII character
+    least: int = 0  # when every atom is a prefix with a length: the shortest length
 
 
 def compile_need(need: Sequence[Sequence[str]]) -> tuple[Group, ...]:
@@ -59,13 +62,15 @@ def compile_need(need: Sequence[Sequence[str]]) -> tuple[Group, ...]:
         if not atoms:
             raise ValueError("a need group must list at least one atom")
         words: set[str] = set()
-        prefixes: list[str] = []
+        prefixes: list[tuple[str, int]] = []
         subs: list[tuple[str, str]] = []
         for atom in atoms:
-            if atom.endswith("*") and _WORD_ATOM.fullmatch(atom[:-1]):
-                if len(atom) - 1 < PREFIX_LEN or atom != atom.casefold():
+            long = _LONG_PREFIX.fullmatch(atom)
+            if long is not None or (atom.endswith("*") and _WORD_ATOM.fullmatch(atom[:-1])):
+                head = long.group(1) if long is not None else atom[:-1]
+                if len(head) < PREFIX_LEN or head != head.casefold():
                     raise ValueError(f"prefix atom {atom!r}: lowercase, >= {PREFIX_LEN} chars")
-                prefixes.append(atom[:-1])
+                prefixes.append((head, int(long.group(2)) if long is not None else 0))
                 continue
             if atom.startswith("*"):
                 atom = atom[1:]
@@ -77,8 +82,12 @@ def compile_need(need: Sequence[Sequence[str]]) -> tuple[Group, ...]:
             if not atom:
                 raise ValueError("empty need atom")
             subs.append((_rarest(atom), atom))
-        ascii_possible = any(a.isascii() for a in (*words, *prefixes, *(s for _, s in subs)))
-        groups.append(Group(frozenset(words), tuple(prefixes), tuple(subs), ascii_possible))
+        ascii_possible = any(
+            a.isascii() for a in (*words, *(p for p, _ in prefixes), *(s for _, s in subs))
+        )
+        lengths = [n for _, n in prefixes]
+        least = min(lengths) if lengths and not words and not subs and all(lengths) else 0
+        groups.append(Group(frozenset(words), tuple(prefixes), tuple(subs), ascii_possible, least))
     return tuple(groups)
 
 
@@ -92,7 +101,7 @@ def _rarest(atom: str) -> str:
 class TextView:
     """One normalised text plus what the gates ask of it, each computed at most once."""
 
-    __slots__ = ("_heads", "_sorted", "_subs", "_tokens", "is_ascii", "text")
+    __slots__ = ("_heads", "_longest", "_sorted", "_subs", "_tokens", "is_ascii", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -100,6 +109,7 @@ class TextView:
         self._tokens: frozenset[str] | None = None
         self._heads: frozenset[str] | None = None
         self._sorted: list[str] | None = None
+        self._longest = -1
         self._subs: dict[str, bool] = {}
 
     @property
@@ -120,19 +130,34 @@ class TextView:
             self._heads = frozenset(map(_HEAD, self.tokens))  # map: no Python-level loop
         return self._heads
 
-    def has_prefix(self, prefix: str) -> bool:
-        """Some token starts with `prefix`: its head is indexed; a longer prefix is then
-        confirmed by a binary search of the sorted tokens, where a substring search would
-        read the whole text (~2 µs on 4 KB, per prefix)."""
+    @property
+    def longest(self) -> int:
+        """The length of the longest token (a C-speed map, once): a group of long-token
+        prefixes fails at once on ordinary prose, without trying its atoms one by one."""
+        if self._longest < 0:
+            self._longest = max(map(len, self.tokens), default=0)
+        return self._longest
+
+    def has_prefix(self, prefix: str, least: int = 0) -> bool:
+        """Some token of at least `least` characters starts with `prefix`: its head is
+        indexed; a longer prefix or a length is then confirmed by a binary search of the
+        sorted tokens, where a substring search would read the whole text (~2 µs on 4 KB, per
+        prefix)."""
         if prefix[:PREFIX_LEN] not in self.heads:
             return False
-        if len(prefix) == PREFIX_LEN:
+        if len(prefix) == PREFIX_LEN and not least:
             return True
+        if least and self.longest < least:
+            return False
         if self._sorted is None:
             self._sorted = sorted(self.tokens)
         tokens = self._sorted
         index = bisect_left(tokens, prefix)
-        return index < len(tokens) and tokens[index].startswith(prefix)
+        while index < len(tokens) and tokens[index].startswith(prefix):
+            if len(tokens[index]) >= least:
+                return True
+            index += 1
+        return False
 
     def has(self, key: str, sub: str) -> bool:
         """`sub in text`, cached, after a memchr for `key` (a character of `sub`)."""
@@ -147,9 +172,11 @@ class TextView:
         for g in groups:
             if self.is_ascii and not g.ascii_possible:
                 return False
+            if g.least and self.longest < g.least:
+                return False
             if not g.words.isdisjoint(tokens):
                 continue
-            if any(self.has_prefix(p) for p in g.prefixes):
+            if any(self.has_prefix(p, n) for p, n in g.prefixes):
                 continue
             for key, sub in g.subs:
                 if self.has(key, sub):

@@ -149,7 +149,7 @@ class SecretsDetector(RuleDetector):
             ),
             rule(
                 "slack_webhook",
-                r"hooks\.slack\.com/services/t[a-z0-9_]{1,12}/b[a-z0-9_]{1,12}/[a-z0-9_]{4,32}",
+                r"hooks\.slack\.com/services/t[a-z0-9_]{1,12}/b[a-z0-9_]{1,12}/[a-z0-9_]{1,32}",
                 gates=("hooks.slack.com",),
                 validate=v,
             ),

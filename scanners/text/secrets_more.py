@@ -84,11 +84,19 @@ def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
         ),
         rule(
             "twilio_key",
-            rf"{_START}(?:sk|ac)[0-9a-f][0-9a-z]{{31}}{_END}",
+            rf"{_START}(?:sk|ac)[0-9a-z]{{32}}{_END}",
             # token heads, not substrings: "ac" is in half the words of any prose, and a
             # regex search for it cost ~150 µs per 4 KB; a head set lookup costs nothing.
-            # Heads of every letter (not only hex, the real SIDs' alphabet) cost +60 µs.
-            need=([f"{p}{c}*" for p in ("sk", "ac") for c in "0123456789abcdef"],),
+            # Real SIDs are hex, but loose lists (detect-secrets) allow any letter: heads of
+            # every letter wake on `act` or `skill`, so the gate also wants a 34-character
+            # token (a regex over every head of every letter cost +60 µs).
+            need=(
+                [
+                    f"{p}{c}*34"
+                    for p in ("sk", "ac")
+                    for c in "0123456789abcdefghijklmnopqrstuvwxyz"
+                ],
+            ),
             validate=_digits(4, v),
         ),
         rule(
@@ -108,7 +116,7 @@ def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
             "artifactory_token",
             rf"{_START}(?:akc[a-z0-9]{{10,}}|ap[0-9a-f][a-z0-9]{{8,}}){_END}",
             need=([f"{p}*" for p in ("akc", *(f"ap{c}" for c in "0123456789abcdef"))],),
-            validate=_digits(2, v),
+            validate=_digits(1, v),
         ),
         rule(
             "npm_auth_token",
