@@ -17,6 +17,7 @@ report can break rates down per language (`evals/heldout.py --breakdown CHECK...
 from __future__ import annotations
 
 import gzip
+import html
 import random
 import re
 import subprocess
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 from evals.sources import (
     CACHE,
@@ -100,6 +102,19 @@ _PROBE = re.compile(r"[\w@]+|[^a-z]+", re.IGNORECASE)
 English text may hold, or punctuation alone (`<>"'%;)(&+`): wfuzz sends them to provoke a
 database error, and no gateway can tell them from prose."""
 
+_NOT_SQL = re.compile(r"\(\s*[|&!]\s*\(|^\*\s*[|(]|\*\||\$\(|`|\bsleep\s+\d")
+"""wfuzz's SQL list also carries other injections: LDAP filters (`*|`, `*(|(mail=*))`) and
+shell commands (`$(sleep 50)`, `'sleep 50'`; SQL's is `sleep(50)`). Judged on the entry
+URL- and HTML-decoded, as the server would read it; they are not SQL injections and are not
+counted for that check."""
+
+
+def _sql_entry(line: str) -> bool:
+    """A SQL list entry is a SQL payload unless, decoded, it is a probe or another injection."""
+    decoded = html.unescape(unquote(line)).strip()
+    probe = len(decoded) < _MIN_PAYLOAD or _PROBE.fullmatch(decoded)
+    return not probe and not _NOT_SQL.search(decoded)
+
 
 def wfuzz_wordlists() -> Iterator[Item]:
     """wfuzz's injection lists (XSS, SQL, traversal) and 250 of each of its Unix and Windows
@@ -115,6 +130,8 @@ def wfuzz_wordlists() -> Iterator[Item]:
         for line in (root / name).read_text("latin-1").splitlines():
             line = line.strip()
             probe = len(line) < _MIN_PAYLOAD or _PROBE.fullmatch(line)
+            if check == "sql_injection" and not _sql_entry(line):
+                continue
             if not probe and not line.startswith("#"):
                 yield Item(check, "attack", line, f"wfuzz:{name}")
     rng = random.Random(14)

@@ -33,14 +33,17 @@ def _first_quote(s: str) -> int:
 
 
 class _QuoteIndex:
-    """Quote positions of one text, computed once per scan when a quote rule fires."""
+    """Quote positions of one text, per quote character, computed once per scan when a quote
+    rule fires: a `"` neither opens nor closes a `'` literal (`"' or 1 --'"`)."""
 
     def __init__(self, text: str) -> None:
-        self.positions = [q.start() for q in _QUOTE.finditer(text)]
+        self.positions: dict[str, list[int]] = {"'": [], '"': [], "`": []}
+        for q in _QUOTE.finditer(text):
+            self.positions[text[q.start()]].append(q.start())
 
-    def balanced_before(self, pos: int) -> bool:
-        """True when an even number of quotes precede `pos`."""
-        return bisect.bisect_left(self.positions, pos) % 2 == 0
+    def balanced_before(self, text: str, pos: int) -> bool:
+        """True when an even number of quotes like the one at `pos` precede it."""
+        return bisect.bisect_left(self.positions.get(text[pos], []), pos) % 2 == 0
 
 
 class SqlInjectionDetector(RuleDetector):
@@ -251,4 +254,4 @@ def _quote_opens(text: str, m: re.Match[str], memo: Memo) -> bool:
     if not isinstance(index, _QuoteIndex):
         index = _QuoteIndex(text)
         memo["sql_quotes"] = index
-    return index.balanced_before(m.start() + _first_quote(m.group(0)))
+    return index.balanced_before(text, m.start() + _first_quote(m.group(0)))
