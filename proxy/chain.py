@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from starlette.responses import Response
 
-from proxy.config.models import When
+from proxy.config.policyfile import When
 from proxy.errors import GatewayError
 from proxy.exchange import Exchange
 from proxy.plugin import Plugin, implemented_hooks

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from proxy.config.errors import ConfigError
 from proxy.config.loader import LoadedConfig, Policy
-from proxy.config.models import PolicyTest, TestExpect, TestStep
+from proxy.config.policyfile import PolicyTest, TestExpect, TestStep
 from proxy.keys.directory import KeyDirectory
 from proxy.observe.metrics import Metrics
 from proxy.plugin import Services

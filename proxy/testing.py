@@ -38,14 +38,8 @@ import orjson
 
 from proxy.chain import Chain
 from proxy.clientip import ClientIpResolver
-from proxy.config.models import (
-    PluginEntry,
-    ProviderConfig,
-    RouteConfig,
-    RouteMatch,
-    UpstreamConfig,
-    When,
-)
+from proxy.config.models import ProviderConfig, RouteConfig, RouteMatch, UpstreamConfig
+from proxy.config.policyfile import PluginEntry, When
 from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics
 from proxy.observe.report import Reporter

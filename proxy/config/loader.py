@@ -21,7 +21,8 @@ import orjson
 from pydantic import ValidationError
 
 from proxy.config.errors import ConfigError, Problem, from_validation
-from proxy.config.models import Config, PluginEntry, PolicyFile
+from proxy.config.models import Config
+from proxy.config.policyfile import PluginEntry, PolicyFile
 from proxy.plugin import Plugin, PluginLoadError, PluginOptions, Registry
 from proxy.state.registry import BACKENDS
 

@@ -10,7 +10,8 @@ import inspect
 import sys
 from typing import Any
 
-from proxy.config.models import Config, PluginEntry, PolicyFile, When
+from proxy.config.models import Config
+from proxy.config.policyfile import PluginEntry, PolicyFile, When
 from proxy.plugin import PluginLoadError, Registry
 
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -24,7 +24,8 @@ import pytest
 
 from plugins._keys import KeyEntry
 from proxy.config.loader import _interpolate, _merge
-from proxy.config.models import Config, PolicyFile
+from proxy.config.models import Config
+from proxy.config.policyfile import PolicyFile
 from proxy.plugin import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
