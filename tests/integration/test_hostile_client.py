@@ -216,6 +216,13 @@ async def test_connections_past_the_cap_are_refused_but_admin_still_answers(
             return
         over = await send_raw(limited.port, request_bytes("GET", "/v1/files/x"))
         assert over.status == 503 and over.closed and over.header("retry-after") == "1"
+        # A request the server never reads (a 32 KiB body) still gets its 503, not a reset:
+        # the refusal reads what was sent before it closes (issue 15).
+        body = b'{"model": "m", "input": "' + b"x" * 32_000 + b'"}'
+        post = request_bytes("POST", "/v1/chat/completions", JSON, body)
+        for _ in range(5):
+            refused = await send_raw(limited.port, post)
+            assert refused.status == 503 and refused.header("retry-after") == "1"
         assert (await limited.client.get(f"{limited.admin_url}/-/health")).status_code == 200
         _, writer = held.pop()
         writer.close()
