@@ -8,6 +8,8 @@ bound (``until``), never a sleep that hopes something happened.
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -54,8 +56,9 @@ FAST = (
 )
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, tries: int = 200) -> None:
-    """Poll ``check`` (bounded) until it holds; fail naming ``what`` otherwise."""
+async def until(check: Callable[[], Awaitable[bool]], what: str, tries: int = 1000) -> None:
+    """Poll ``check`` (bounded: 1,000 tries, 20 s and more on a loaded machine) until it
+    holds; fail naming ``what`` otherwise."""
     for _ in range(tries):
         if await check():
             return
@@ -206,14 +209,18 @@ async def test_all_targets_down_gives_envelopes_and_attempts_stay_within_the_bud
     breaker = "breaker = { failures = 100000, min_requests = 100000 }\n"
     gw = await gateway_factory(config(fakes, FAST + breaker), POLICY)
     requests = 300
+    started = time.monotonic()
     results = await load(gw.url, requests, 16)
+    elapsed = time.monotonic() - started
     for code, body in results:
         assert code == 502
         error = orjson.loads(body)["error"]
         assert error["type"] == "upstream_unavailable"
         assert error["request_id"]
     attempts = await metric(gw, "sluicegate_upstream_attempts_total")
-    floor = 10  # the budget's floor: 1 retry/s over its 10 s window
+    # The budget's floor: 1 retry/s, over its 10 s window and every second the run lasted
+    # past it (a loaded machine stretches the run; the bound is the budget's, not a timing).
+    floor = 10 + math.ceil(elapsed)
     assert requests <= attempts <= requests * 1.2 + floor
     assert await metric(gw, "sluicegate_retries_total") == attempts - requests
 
