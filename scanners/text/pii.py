@@ -5,11 +5,13 @@ DNI letter, the CPF digits), which is what separates a card from an order id of 
 Reserved example domains (example.com, *.test, *.invalid, *.localhost) and `git@host:` remotes are
 not personal data. Phone numbers need an international `+` prefix, the North American
 `(555) 123-4567` / `555.123.4567` shape, or a contact word just before them ("phone", "call",
-"contact", "tel", "Telefon", "teléfono", "телефон", ...: national numbers such as
-`0691 476379` are only phone numbers in such context); they are skipped right after words
-like "order" or "invoice". E-mail addresses written to dodge scrapers (`jane(at)acme(dot)com`,
-`jane [at] acme [dot] com`, `jane(at)acme.com`) count as e-mail addresses. US SSNs are
-caught with dashes or spaces, and without separators after "SSN" or "social security".
+"contact", "tel", "Telefon", "teléfono", "телефон", ...), or a national number dialled with
+its trunk `0` (`058676714`, `(0671)-483346`: 9 to 12 digits, not a counting run such as
+`0123456789`); national numbers without the `0` (`331 1986910`) count only in such context.
+All are skipped right after words like "order", "invoice" or "id". E-mail addresses written to
+dodge scrapers (`jane(at)acme(dot)com`, `jane [at] acme [dot] com`, `jane(at)acme.com`) count
+as e-mail addresses. US SSNs are caught with dashes or spaces, and without separators after
+"SSN" or "social security".
 """
 
 from __future__ import annotations
@@ -92,6 +94,18 @@ def _context_phone_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
     return _CONTACT_BEFORE.search(before) is not None and _ID_CONTEXT.search(before[-24:]) is None
 
 
+_COUNTING = "01234567890123456789"
+
+
+def _trunk_phone_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """A number dialled with a national trunk `0` (`058676714`, `(0671)-483346`): 9 to 12
+    digits, not after "order"/"id", not a run of one digit nor a count (`0123456789`)."""
+    digits = digits_only(m.group(0))
+    if not 9 <= len(digits) <= 12 or len(set(digits)) < 4 or digits in _COUNTING:
+        return False
+    return _ID_CONTEXT.search(text[max(0, m.start() - 24) : m.start()]) is None
+
+
 def _card_ok(text: str, m: re.Match[str], memo: Memo) -> bool:
     number = digits_only(m.group(0))
     return 12 <= len(number) <= 19 and card_brand_plausible(number) and luhn_valid(number)
@@ -139,6 +153,13 @@ class PiiDetector(RuleDetector):
                 r"(?<![\w+.-])\(?\d[\d ().-]{5,20}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w-])",
                 need=(_CONTACT_WORDS, _DIGIT),
                 validate=_context_phone_ok,
+            ),
+            rule(
+                "phone_national",
+                r"(?<![\w+.,/:-])\(?0[1-9]\d{0,4}\)?(?:[ .-]?\d{2,5}){1,4}(?![\w.,/:-]?\d)",
+                need=(_DIGIT,),
+                pre=r"0[1-9]\d",
+                validate=_trunk_phone_ok,
             ),
             rule(
                 "email_obfuscated",

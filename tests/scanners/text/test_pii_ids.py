@@ -53,3 +53,22 @@ def test_plus_digits_no_one_writes_as_a_phone_are_not() -> None:
 
 def test_japanese_mobile_numbers_are_phones() -> None:
     assert "phone" in rules("携帯: 090-3909-9260")
+
+
+@pytest.mark.parametrize("number", ["058676714", "(0671)-483346", "06596471382", "030 901820 12"])
+def test_national_numbers_dialled_with_the_trunk_zero_are_phones(number: str) -> None:
+    assert "phone_national" in rules(f"Datos: {number}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "f.write(b'0123456789abcdef')",  # a counting run
+        "order id: 0612345678 shipped",  # an id, not a phone
+        "offset 0000000000 in the dump",  # one digit repeated
+        "version 0.12.3456.789 released",  # dotted after a word boundary: too few digits each
+        "released 05.12.2026",  # a date: eight digits
+    ],
+)
+def test_zero_led_numbers_that_are_no_phone_are_not(text: str) -> None:
+    assert "phone_national" not in rules(text)
