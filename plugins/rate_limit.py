@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 from starlette.responses import Response
 
+from plugins._headers import encode_pairs, replace_headers
 from plugins._limits import KeyLimitsReader, KeySpec, check_key_spec, retry_after
 from proxy.config.types import Rate, RateValue
 from proxy.errors import PolicyError
@@ -250,8 +251,8 @@ class RateLimit(Plugin):
             return
         decisions = ex.state_for(self, RateState).decisions
         if decisions:
-            for name, value in rate_limit_headers(decisions).items():
-                ex.response_headers[name] = value
+            fields = rate_limit_headers(decisions)
+            replace_headers(ex.response_headers, _FIELD_NAMES, encode_pairs(fields.items()))
 
     def tiers_named(self) -> frozenset[str]:
         return frozenset(self.options.tiers)
@@ -266,6 +267,12 @@ class RateLimit(Plugin):
                 for lim in every
             },
         }  # fmt: skip
+
+
+_FIELD_NAMES = frozenset(
+    {b"ratelimit-policy", b"ratelimit", b"x-ratelimit-limit", b"x-ratelimit-remaining",
+     b"x-ratelimit-reset"}
+)  # fmt: skip
 
 
 def rate_limit_headers(decisions: Decisions) -> dict[str, str]:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from plugins._headers import encode_pairs, replace_headers
 from proxy.exchange import Exchange
 from proxy.plugin import Plugin, PluginOptions, Services
 
@@ -134,17 +135,19 @@ class SecurityHeaders(Plugin):
         ours = {k for k, _ in self._set}
         self._strip = tuple(n.lower() for n in options.strip if n.lower() not in ours)
         self._error = tuple((k.lower(), v) for k, v in options.error_headers.items())
+        # What on_response does, decided here: names to drop, pairs to append (an error
+        # header replaces a preset one of the same name), encoded once.
+        error_names = {k for k, _ in self._error}
+        on_error = [(k, v) for k, v in self._set if k not in error_names] + list(self._error)
+        self._ok = (_names([*self._strip, *ours]), encode_pairs(self._set))
+        self._failed = (
+            _names([*self._strip, *ours, *error_names]),
+            encode_pairs(on_error),
+        )
 
     async def on_response(self, ex: Exchange) -> None:
-        headers = ex.response_headers
-        for name in self._strip:
-            if name in headers:
-                del headers[name]
-        for name, value in self._set:
-            headers[name] = value
-        if ex.status >= 400:
-            for name, value in self._error:
-                headers[name] = value
+        drop, add = self._failed if ex.status >= 400 else self._ok
+        replace_headers(ex.response_headers, drop, add)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -152,3 +155,7 @@ class SecurityHeaders(Plugin):
             "sets": sorted(k for k, _ in self._set),
             "strips": list(self._strip),
         }
+
+
+def _names(names: list[str]) -> frozenset[bytes]:
+    return frozenset(n.lower().encode("latin-1") for n in names)

@@ -12,7 +12,15 @@ from plugins._limits import KeySpec
 from plugins.rate_limit import RateLimit
 from proxy.exchange import Identity
 from proxy.state import GuardedStore, MemoryStore
-from proxy.testing import FailingStore, FakeClock, Harness, TestIdentity, make_exchange
+from proxy.testing import (
+    FailingStore,
+    FakeClock,
+    FakeReply,
+    FakeUpstream,
+    Harness,
+    TestIdentity,
+    make_exchange,
+)
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
 
@@ -54,6 +62,23 @@ async def test_headers_on_every_admitted_response() -> None:
     second = await send(h)
     assert second.header("x-ratelimit-remaining") == "8"
     assert second.header("x-ratelimit-reset") == "2"
+
+
+async def test_our_fields_replace_the_provider_s_and_appear_once() -> None:
+    reply = FakeReply.json({"choices": []})
+    reply.headers += [(b"x-ratelimit-limit", b"999"), (b"ratelimit", b"provider"),
+                      (b"x-other", b"kept")]  # fmt: skip
+    store = MemoryStore(clock=FakeClock())
+    h = Harness([(TestIdentity, {}), (RateLimit, {"limit": "60/minute"})], FakeUpstream(reply),
+                store=store)  # fmt: skip
+    result = await send(h)
+    names = [name for name, _ in result.headers]
+    for name in ("ratelimit-policy", "ratelimit", "x-ratelimit-limit", "x-ratelimit-remaining",
+                 "x-ratelimit-reset"):  # fmt: skip
+        assert names.count(name) == 1, name
+    assert result.header("x-ratelimit-limit") == "1"
+    assert result.header("ratelimit") == '"default";r=0;t=1'
+    assert result.header("x-other") == "kept"
 
 
 async def test_headers_can_be_switched_off() -> None:
