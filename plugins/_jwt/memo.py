@@ -11,14 +11,15 @@ issuer, audience, required claims, claim rules, the revocation check.
 A hit counts only while the key that verified the token is still the one the key source
 returns for its ``kid`` and ``alg``: a JWKS refresh builds new key objects, so rotating a key
 out (or any refetch) makes every cached token verify afresh. Only tokens that passed every
-check are remembered; at most ``size`` of them (the oldest half is dropped when full), so an
-attacker cannot fill the memory with forgeries.
+check are remembered; at most ``size`` of them, the least recently used dropped first (a
+busy caller's token stays while one-off tokens come and go), so an attacker cannot fill the
+memory with forgeries nor push the active callers out with a burst of valid one-off tokens
+faster than one entry per token.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from plugins._jwt.keys import VerificationKey
@@ -35,7 +36,7 @@ class Verified:
 
 
 class VerifiedTokens:
-    """A bounded map of token string -> ``Verified``; ``size = 0`` remembers nothing."""
+    """A bounded LRU of token string -> ``Verified``; ``size = 0`` remembers nothing."""
 
     def __init__(self, size: int) -> None:
         if size < 0:
@@ -47,7 +48,10 @@ class VerifiedTokens:
         return len(self._entries)
 
     def get(self, token: str) -> Verified | None:
-        return self._entries.get(token)
+        found = self._entries.pop(token, None)
+        if found is not None:
+            self._entries[token] = found  # the most recently used now
+        return found
 
     def forget(self, token: str) -> None:
         self._entries.pop(token, None)
@@ -55,7 +59,7 @@ class VerifiedTokens:
     def put(self, token: str, verified: Verified) -> None:
         if self._size == 0:
             return
-        if len(self._entries) >= self._size:
-            for old in list(islice(self._entries, self._size // 2 or 1)):
-                del self._entries[old]
+        self._entries.pop(token, None)
+        while len(self._entries) >= self._size:
+            del self._entries[next(iter(self._entries))]  # the least recently used
         self._entries[token] = verified

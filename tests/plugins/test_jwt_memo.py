@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt as pyjwt
 import pytest
 
 import plugins.jwt as jwt_module
@@ -131,3 +132,49 @@ def test_memory_is_bounded() -> None:
     assert len(memo) <= 8 and memo.get("t99") is not None and memo.get("t0") is None
     with pytest.raises(ValueError):
         VerifiedTokens(-1)
+
+
+def test_memory_drops_the_least_recently_used_token() -> None:
+    memo = VerifiedTokens(3)
+    key = VerificationKey("k", object())
+    for name in ("a", "b", "c"):
+        memo.put(name, Verified("RS256", "k", key, {}))
+    assert memo.get("a") is not None  # a busy caller's token is used again
+    memo.put("d", Verified("RS256", "k", key, {}))
+    assert memo.get("a") is not None and memo.get("b") is None
+    assert len(memo) == 3
+
+
+async def test_a_token_not_yet_valid_is_checked_again_until_it_is(
+    jwt_keys: KeySet, jwks_server: JwksServer, clock: FakeClock, signatures: list[str]
+) -> None:
+    h = harness(jwks_server, clock)
+    token = jwt_keys.rsa.sign(claims(clock, nbf=int(clock.now) + 60))
+    for _ in range(2):
+        refused = await call(h, token)
+        assert [e.reason for e in refused.exchange.events] == ["not_yet_valid"]
+    clock.advance(61)
+    assert [(await call(h, token)).status for _ in range(3)] == [200] * 3
+    assert len(signatures) == 3  # twice refused (never remembered), then verified once
+    await h.close()
+
+
+async def test_a_secret_rotated_on_reload_refuses_the_remembered_token(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    """A reload builds a new plugin: its memory starts empty, so a token the old secret
+    verified is checked against the new one and refused."""
+    token = pyjwt.encode(claims(clock), "old-secret-0123456789abcdef0123456789", "HS256")
+    services = Services(store=MemoryStore(clock=clock), metrics=Metrics(), clock=clock)
+    options = {"key_env": "JWT_MEMO_SECRET", "algorithms": ["HS256"], "issuer": ISSUER}
+    monkeypatch.setenv("JWT_MEMO_SECRET", "old-secret-0123456789abcdef0123456789")
+    before = Harness([(Jwt, options)], services=services)
+    assert [(await call(before, token)).status for _ in range(2)] == [200] * 2
+    monkeypatch.setenv("JWT_MEMO_SECRET", "new-secret-0123456789abcdef0123456789")
+    after = Harness([(Jwt, options)], services=services)  # what a reload builds
+    refused = await call(after, token)
+    assert refused.status == 401
+    assert [e.reason for e in refused.exchange.events] == ["bad_signature"]
+    assert (await call(before, token)).status == 200  # the old runtime, until it retires
+    await before.close()
+    await after.close()
