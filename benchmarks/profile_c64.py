@@ -8,6 +8,7 @@ a shared machine, as for ``run.sh``.
 
     python -m benchmarks.profile_c64 [-c benchmarks/configs/core.toml] [--seconds 20]
         [--out benchmarks/results/<stamp>-profile-c64.txt]
+    python -m benchmarks.profile_c64 --system gateway-full   # a system of systems.py
 
 Needs py-spy (``pip install -e '.[profile]'``), wrk and nginx (``benchmarks/run.sh``
 installs those).
@@ -16,17 +17,20 @@ installs those).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
 
 from benchmarks import nginx_upstream
+from benchmarks.core_overhead import system_environment
 from benchmarks.payloads import BODIES
 from benchmarks.procs import ProcessGroup, free_port, pinned, wait_http, wait_tcp
 from benchmarks.profile_summary import render, summarise
@@ -34,7 +38,13 @@ from benchmarks.profile_summary import render, summarise
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def profile(config: Path, seconds: float, top: int, keep: Path | None = None) -> str:
+def profile(
+    config: Path,
+    seconds: float,
+    top: int,
+    keep: Path | None = None,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> str:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     with tempfile.TemporaryDirectory(prefix="sluicegate-prof-") as tmp_name:
         tmp = Path(tmp_name)
@@ -61,6 +71,7 @@ def profile(config: Path, seconds: float, top: int, keep: Path | None = None) ->
             wrk_argv = ["wrk", "-t1", "-c64", f"-d{seconds + 4:.0f}s"]
             wrk_argv += ["-s", str(ROOT / "benchmarks/wrk_post.lua"), url]
             env = {**os.environ, "BENCH_BODY_FILE": str(body)}
+            env["BENCH_HEADERS"] = "\n".join(f"{k.decode()}: {v.decode()}" for k, v in headers)
             wrk = subprocess.Popen(
                 pinned(1, wrk_argv), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )
@@ -92,8 +103,17 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--out", type=Path, help="also write the summary here")
     parser.add_argument("--folded", type=Path, help="keep py-spy's raw profile here")
+    parser.add_argument(
+        "--system",
+        help="a system of benchmarks/systems.py instead of -c: its config, environment, "
+        "request headers and (if it needs one) a redis-server of its own, e.g. gateway-full",
+    )
     args = parser.parse_args()
-    text = profile(args.config.resolve(), args.seconds, args.top, args.folded)
+    with contextlib.ExitStack() as stack:
+        config, headers = args.config.resolve(), []
+        if args.system:
+            config, headers = stack.enter_context(system_environment(args.system))
+        text = profile(config.resolve(), args.seconds, args.top, args.folded, headers)
     print(text)
     if args.out is not None:
         args.out.write_text(text + "\n")
