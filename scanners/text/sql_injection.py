@@ -86,6 +86,12 @@ class SqlInjectionDetector(RuleDetector):
                 rf"\s?\)?\s?(?:--|#|/\*|;|'|\"|\)|$|%|\bunion\b|\blimit\b|\border\b|{_BOOL})",
                 need=(["=", "like"], ["or", "and", "xor", "||", "&&"]),
             ),
+            # or a=a   ' or x=x--: a column compared with itself, the query's end cut off
+            rule(
+                "identifier_tautology",
+                rf"(?:^|['\"`)])\s?{_OSEP}\b(?:or|and|xor){_SEP}([a-z_]\w{{0,15}})\s?=\s?\1\s?(?:--|#|/\*|;|$)",
+                need=(["="], ["or", "and", "xor"]),
+            ),
             rule(
                 "union_select",
                 rf"\bunion{_SEP}(?:all{_SEP}|distinct{_SEP})?select{_SEP}(?:null\b|\d{{1,4}}\s?(?:,|--|#|$|from)|"
@@ -169,9 +175,12 @@ class SqlInjectionDetector(RuleDetector):
             rule(
                 "command_exec",
                 r"\bxp_cmdshell\b|\bsp_oacreate\b|\bsp_execute_external_script\b|"
+                r"[;'\"]\s?exec(?:ute)?\s(?:master\.\.)?(?:xp|sp)_\w|"
                 rf"\binto{_SEP}(?:out|dump)file{_SEP}'",
                 need=(
                     [
+                        "exec",
+                        "execute",
                         "xp_cmdshell",
                         "sp_oacreate",
                         "sp_execute_external_script",
@@ -182,7 +191,8 @@ class SqlInjectionDetector(RuleDetector):
             ),
             rule(
                 "blind_substring",
-                rf"{_BOOL}{_OSEP}\(?\s?(?:ascii|ord)\s?\(\s?(?:substring|substr|mid)\s?\(|"
+                rf"{_BOOL}{_OSEP}\(?\s?(?:ascii|ord)\s?\(\s?(?:(?:lower|upper|lcase|ucase)\s?\(\s?)?"
+                rf"(?:substring|substr|mid)\s?\(|"
                 rf"{_BOOL}{_OSEP}\(?\s?(?:substring|substr|mid)\s?\(\s?(?:@@|user|version|database|"
                 rf"\(\s?select)|{_BOOL}{_OSEP}\(?\s?\(?\s?select{_SEP}(?:count|ascii|substr|"
                 rf"substring|case|\d|null|if|1\s?from|table_name)",
@@ -214,8 +224,8 @@ class SqlInjectionDetector(RuleDetector):
             # a condition on a column the attacker guesses
             rule(
                 "quote_condition",
-                rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:\(\s?exists\b|[a-z_]\w{{0,31}}\s?"
-                rf"(?:=|like)\s?['\"])",
+                rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:\(\s?exists\b|[a-z_][\w.]{{0,31}}\s?"
+                rf"(?:(?:=|like)\s?['\"]|is(?:{_SEP}not)?{_SEP}null\b))",
                 need=(["'", '"', "`"], ["or", "and", "xor", "||", "&&"]),
                 validate=_quote_opens,
             ),

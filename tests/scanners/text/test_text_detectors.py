@@ -52,8 +52,19 @@ CASES = {
             ("' AND extractvalue(1,concat(0x7e,version()))", "error_based"),
             ("1; EXEC xp_cmdshell 'dir'", "command_exec"),
             ("1' ORDER BY 3--", "quote_order_by"),
+            ("x' AND email IS NULL; --", "quote_condition"),
+            ("' or a=a--", "identifier_tautology"),
+            ("\"' or 1 --'\"", "quote_bool_constant"),
+            (
+                "1 and ascii(lower(substring((select top 1 name from t),1,1))) > 116",
+                "blind_substring",
+            ),
+            ("'; exec sp_addlogin 'eve'", "command_exec"),
         ],
         [
+            "EXEC sp_help shows a table's columns in SQL Server",
+            "is it null or not? x is null",
+            "keep a or b=b in mind",
             "SELECT * FROM t WHERE name = 'bob' AND status = 'active'",
             "WHERE name = 'bob' -- trailing comment",
             "I don't know -- maybe",
@@ -100,13 +111,21 @@ CASES = {
         [
             (FAKE_AWS, "aws_access_key_id"),
             (FAKE_GITHUB, "github_token"),
+            ("AC" + "hglrt9rysnnzo79qd4i3ab667rzqrxhl", "twilio_key"),
+            ("https://hooks.slack.com/services/TATCYF/BMW/Ey", "slack_webhook"),
             ("-----BEGIN OPENSSH PRIVATE KEY-----", "private_key_pem"),
             (
                 "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",
                 "openrouter_key",
             ),
         ],
-        ["sk-...", "api_key='YOUR_API_KEY'", "AKIAIOSFODNN7EXAMPLE", "ghp_" + "x" * 36],
+        [
+            "sk-...",
+            "api_key='YOUR_API_KEY'",
+            "AKIAIOSFODNN7EXAMPLE",
+            "ghp_" + "x" * 36,
+            "accountability skillfully acknowledged",
+        ],
     ),
     PiiDetector: (
         [
