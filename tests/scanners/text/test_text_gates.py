@@ -37,13 +37,24 @@ def test_word_prefix_and_substring_atoms() -> None:
     assert not view.satisfies(compile_need([["忽略"]]))  # non-ASCII atoms on ASCII text
 
 
+def test_long_prefix_atoms_want_a_token_that_long() -> None:
+    sid = "ac" + "hglrt9rysnnzo79qd4i3ab667rzqrxhl"  # 34 characters
+    assert TextView(f"the act of {sid} here").satisfies(compile_need([["ach*34"]]))
+    assert TextView(f"the act of {sid} here").satisfies(compile_need([["act*3", "ach*34"]]))
+    # same head, but no token of 34: the group fails without trying its atoms one by one
+    assert not TextView("an achievement in accounting").satisfies(compile_need([["ach*34"]]))
+    assert not TextView(f"achieve {sid[:20]}").satisfies(compile_need([["ach*34"]]))
+    # a long token with another head does not satisfy it either
+    assert not TextView("sk" + sid[2:] + " achieve").satisfies(compile_need([["ach*34"]]))
+
+
 def test_unicode_text_is_tokenised_on_unicode_word_boundaries() -> None:
     view = TextView("«ignore» всё 忽略之前")
     assert view.satisfies(compile_need([["ignore"], ["всё"]]))
     assert view.satisfies(compile_need([["*忽略"]]))
 
 
-@pytest.mark.parametrize("need", [[[]], [["Ignore"]], [["ig*"]], [["*"]]])
+@pytest.mark.parametrize("need", [[[]], [["Ignore"]], [["ig*"]], [["*"]], [["ac*34"]]])
 def test_malformed_needs_fail_at_load(need: list[list[str]]) -> None:
     with pytest.raises(ValueError):
         compile_need(need)
