@@ -238,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
             running = [
                 s for s in chosen_systems if scenario.systems is None or s.name in scenario.systems
             ]
-            if scenario.systems is not None and not args.systems:
+            if scenario.systems is not None:
                 # A scenario that names its systems gets them even when the run did not
                 # choose them (e.g. gateway-many-streams, which nothing else runs).
                 running += [

@@ -275,6 +275,8 @@ SCENARIOS: list[Scenario] = [
         figures=_WRK_FIGURES,
         run=_wrk_scenario(1, body="chat_4k"),
         default=False,
+        # What it measures is input_scan's price: the scanning system beside the core.
+        systems=("direct", "floor", "gateway", "gateway-input-scan"),
     ),
     Scenario(
         name="stream_500",
