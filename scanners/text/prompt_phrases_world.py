@@ -40,9 +40,11 @@ TURKISH = (
         "override_tr",
         r"(?:önceki|onceki|yukaridaki|yukarıdaki|tüm|tum|bütün|butun|sistem|eski|mevcut|verilen|"
         r"güvenlik|guvenlik|etik|sana verilen|daha önceki) (?:[\w']{1,20} ){0,3}?(?:talimat|komut|"
-        r"kural|yönerge|yonerge|direktif|istem|mesaj|sinirlama|kisitlama|filtre|ayar)"
+        r"kural|yönerge|yonerge|direktif|istem|mesaj|sinirlama|kisitlama|filtre|ayar|yanit|"
+        r"önlem|onlem|protokol|politika|kontrol)"
         r"[\w']{0,10} (?:[\w']{1,20} ){0,2}?(?:unut|yok say|görmezden gel|gormezden gel|dikkate "
-        r"alma|umursama|kaldir|devre diş|devre dis|iptal et|çiğne|cigne|atla|uyma|bosver|boşver)",
+        r"alma|umursama|kaldir|devre diş|devre dis|iptal et|çiğne|cigne|atla|uyma|bosver|boşver|"
+        r"kapat|aş\b|as\b)",
         (
             "talimat",
             "komut",
@@ -56,7 +58,61 @@ TURKISH = (
             "kisitlama",
             "filtre",
             "ayar",
+            "yanit",
+            "önlem",
+            "onlem",
+            "protokol",
+            "politika",
+            "kontrol",
         ),
+    ),
+    # Refusal suppression ("never refuse", "you cannot refuse"), rules denied to the model in
+    # the second person ("you have no rules", "you need not follow the rules"), an unlimited
+    # persona, developer mode, and extraction of "the instructions given to you" or of the
+    # text above verbatim. Written from Turkish grammar (suffixes after stems), not from a list.
+    _tr_rule(
+        "refuse_tr",
+        r"\basla (?:hayir deme|reddetme)|(?:hiçbir|hicbir) (?:şeyi|seyi|isteği|istegi|soruyu|"
+        r"talebi|talep) (?:asla )?reddetme|\breddedemezsin|\breddetmeyeceksin|reddetmeden "
+        r"(?:yanit|cevap)|(?:kural|kisitlama|sinir|sinirlama|filtre|yasak|sansür|sansur)"
+        r"(?:lar)?(?:in|un|ün) (?:yok|olmayacak)\b|(?:kurallara|kurallarina|filtrelere|etiğe|"
+        r"etige|politikalara|yönergelere|yonergelere) (?:[\w']{1,20} )?(?:uymak zorunda "
+        r"(?:değilsin|degilsin)|uymayacaksin|bağli (?:değilsin|degilsin)|bagli degilsin)|"
+        r"(?:kuralsiz|filtresiz|kisitlamasiz|sansürsüz|sansursuz|sinirsiz|etiksiz) (?:bir )?"
+        r"(?:yapay zek|asistan|ai\b|model|karakter|sohbet botu|bot\b)",
+        (
+            "asla",
+            "hiçbir",
+            "hicbir",
+            "redded",
+            "reddet",
+            "kural",
+            "kisitlama",
+            "sinir",
+            "filtre",
+            "yasak",
+            "sansür",
+            "sansur",
+            "etiğe",
+            "etige",
+            "politika",
+            "yönerge",
+            "yonerge",
+            "etiksiz",
+        ),
+    ),
+    _tr_rule(
+        "extract_more_tr",
+        r"\bsana verilen (?:ilk |gizli |tüm |tum |bütün |butun )?(?:talimat|yönerge|yonerge|"
+        r"kural|komut|istem|prompt)[\w']{0,10} (?:[\w']{1,20} ){0,3}?(?:göster|goster|yaz|ver|"
+        r"paylaş|paylas|söyle|soyle|tekrarla|sizdir|açikla|acikla|listele|yazdir)|"
+        r"(?:sistem|system) prompt[\w']{0,6} (?:[\w']{1,20} ){0,4}?(?:göster|goster|yaz|ver|"
+        r"paylaş|paylas|söyle|soyle|tekrarla|sizdir|açikla|acikla|listele|yazdir)|"
+        r"(?:yukaridaki|yukarıdaki) (?:her şeyi|her seyi|tüm metni|tum metni|metni|metnin "
+        r"tamamini) (?:aynen|kelimesi kelimesine|oldugu gibi|olduğu gibi|eksiksiz) "
+        r"(?:tekrarla|yaz|yazdir|göster|goster)|(?:geliştirici|gelistirici) mod(?:u|una|unu)? "
+        r"(?:etkin|aktif|açik|acik|geç|gec|başlat|baslat|devrede)",
+        ("sana", "sistem", "system", "yukaridaki", "yukarıdaki", "geliştirici", "gelistirici"),
     ),
     _tr_rule(
         "override_short_tr",
