@@ -10,7 +10,10 @@ accepts, and this module refuses:
   says a server must reject them or replace them with spaces, and a proxy in front may
   have read ``Transfer-Encoding:`` as empty);
 - bare-LF line endings in the head (RFC 9112 2.2 allows accepting them, which is exactly
-  the ambiguity).
+  the ambiguity);
+- a head longer than ``[server] header_limit`` (431): h11's own limit applies only to a head
+  still incomplete in its buffer, so a whole head that arrived in one read (up to 64 KiB)
+  was parsed whatever its size.
 
 h11 has no switch for these, so its reader for a client's request head is wrapped once, at
 import (``proxy.server`` imports this module): the head is checked as bytes in h11's
@@ -36,8 +39,16 @@ _BARE_LF = re.compile(rb"(?<!\r)\n")
 _FOLD = re.compile(rb"\r\n[ \t]")
 
 
+# The longest request head accepted, in bytes: ``[server] header_limit``, set by the engine
+# that installs these readers (one value per process: every listener shares ``[server]``).
+head_limit = 16 * 1024
+
+
 def check_head(head: bytes) -> None:
-    """Refuse a request head (through its blank line) whose framing is ambiguous."""
+    """Refuse a request head (through its blank line) whose framing is ambiguous, or which
+    is longer than ``head_limit``."""
+    if len(head) > head_limit:
+        raise LocalProtocolError("request head larger than header_limit", 431)
     if _BARE_LF.search(head):
         raise LocalProtocolError("bare LF line ending in the request head")
     if _FOLD.search(head):

@@ -31,6 +31,7 @@ def hypercorn_config(server: ServerConfig) -> GatewayServerConfig:
     config.bind = [*server.listen, *([server.admin_listen] if server.admin_listen else [])]
     config.backlog = max(server.backlog, 1024)
     config.h11_max_incomplete_size = server.header_limit
+    proxy.framing.head_limit = server.header_limit  # a whole head that arrived in one read
     config.h2_max_header_list_size = server.header_limit
     config.keep_alive_timeout = server.keep_alive
     config.graceful_timeout = server.shutdown_timeout

@@ -206,6 +206,15 @@ async def test_a_head_past_header_limit_is_refused(limited, fake_provider):
     assert small.status == 200
 
 
+async def test_a_whole_head_past_header_limit_in_one_read_is_refused(limited, fake_provider):
+    # 20 KB against a 16 KiB limit, in one write: h11 alone parses a complete head whatever
+    # its size (its limit is for heads still incomplete), so the strict reader counts it.
+    head = request_bytes("GET", "/v1/files/x", {"X-Big": "a" * 20_000})
+    response = await send_raw(limited.port, head)
+    assert response.status == 431 and response.closed
+    assert not fake_provider.requests
+
+
 async def test_connections_past_the_cap_are_refused_but_admin_still_answers(
     limited, serving_engine
 ):
