@@ -62,6 +62,15 @@ class LimitedTCPServer(TCPServer):
     _deadline: float | None = None
 
     async def run(self) -> None:
+        try:
+            await self._serve()
+        except asyncio.CancelledError:
+            # The drain cancelled a connection still open past shutdown_timeout. This task is
+            # the outermost (asyncio's streams callback owns it, and on Python 3.11 it calls
+            # ``task.exception()`` on a cancelled task, logging a traceback): end it quietly.
+            return
+
+    async def _serve(self) -> None:
         config = self.config
         if isinstance(config, GatewayServerConfig):
             admin = config.admin_listener

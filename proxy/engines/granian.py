@@ -155,6 +155,12 @@ def _watched(app: App) -> Callable[[Any], Awaitable[None]]:
     async def run(watcher: Any) -> None:
         try:
             await app(watcher.scope, watcher.proto.receive, watcher.proto.send)
+        except asyncio.CancelledError:
+            # Cancelled by the drain (shutdown_timeout passed with the request still open):
+            # no application error, so no traceback in the log; the process is exiting and
+            # the connection goes with it.
+            watcher.done()
+            return
         except BaseException as exc:
             watcher.err(exc)
             return

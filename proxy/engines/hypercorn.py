@@ -16,7 +16,7 @@ from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
-import proxy.framing  # noqa: F401  (strict HTTP/1.1 request heads, installed at import)
+import proxy.framing  # strict HTTP/1.1 request heads, installed at import
 from proxy.app import Gateway
 from proxy.config.models import ServerConfig
 from proxy.engines import Listeners
