@@ -11,16 +11,42 @@ normaliser's output: casefolded, whitespace collapsed.
 
 from __future__ import annotations
 
-from scanners.text.finding import Rule, rule
+import re
+
+from scanners.text.finding import Memo, Rule, Validator, rule
 
 
-def _tr_rule(name: str, pattern: str, heads: tuple[str, ...]) -> Rule:
+def _tr_rule(
+    name: str, pattern: str, heads: tuple[str, ...], validate: Validator | None = None
+) -> Rule:
     """A Turkish rule: the normaliser folds a dotless ı to i only inside otherwise-ASCII words
     ("talimatları" -> "talimatlari", but "güvenlık" keeps it), so every i matches both. Every
     match holds a word starting with one of `heads` (suffixes vary, so heads, not words): a
     token-set lookup, where substring gates cost a search of the whole text each."""
     both = dict.fromkeys(h2 for h in heads for h2 in (h, h.replace("i", "ı")))
-    return rule(name, pattern.replace("i", "[iı]"), need=([f"{h}*" for h in both],))
+    return rule(
+        name, pattern.replace("i", "[iı]"), need=([f"{h}*" for h in both],), validate=validate
+    )
+
+
+_FIRST_PERSON = re.compile(r"(?:lar|ler)?[iıuü]m(?:[iıuüae]|da|de|dan|den)?")
+_OVERRIDE_NOUNS = (
+    "talimat", "komut", "kural", "yönerge", "yonerge", "direktif", "istem", "mesaj", "sinir",
+    "kisit", "filtre", "yanit", "önlem", "onlem", "protokol", "politika", "kontrol", "emir",
+    "emr", "yönlendirme", "yonlendirme", "ilke", "prensip", "yasak", "koruma", "denetim",
+    "sansür", "sansur", "programlama", "eğitim", "egitim",
+)  # fmt: skip
+
+
+def _not_my_own(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """Reject "önceki mesajımı dikkate alma" (ignore *my* previous message): a noun with the
+    first-person possessive (-ım, -larım, -umu ...) is the user correcting themselves, as
+    "ignore my previous instructions" is in English."""
+    for word in m.group().replace("ı", "i").split():
+        head = next((h for h in _OVERRIDE_NOUNS if word.startswith(h)), None)
+        if head is not None and _FIRST_PERSON.fullmatch(word[len(head) :].replace("i", "ı")):
+            return False
+    return True
 
 
 # Turkish is verb-final: "önceki tüm talimatları unut" (previous all instructions-ACC forget).
@@ -39,32 +65,17 @@ TURKISH = (
     _tr_rule(
         "override_tr",
         r"(?:önceki|onceki|yukaridaki|yukarıdaki|tüm|tum|bütün|butun|sistem|eski|mevcut|verilen|"
-        r"güvenlik|guvenlik|etik|sana verilen|daha önceki) (?:[\w']{1,20} ){0,3}?(?:talimat|komut|"
-        r"kural|yönerge|yonerge|direktif|istem|mesaj|sinirlama|kisitlama|filtre|ayar|yanit|"
-        r"önlem|onlem|protokol|politika|kontrol)"
-        r"[\w']{0,10} (?:[\w']{1,20} ){0,2}?(?:unut|yok say|görmezden gel|gormezden gel|dikkate "
+        r"güvenlik|guvenlik|etik|sana verilen|daha önceki|geçmiş|gecmis|ilk|orijinal|varsayilan|"
+        r"yerleşik|yerlesik|gizli|temel|bundan önceki|bundan onceki) (?:[\w']{1,20} ){0,3}?"
+        r"(?:talimat|komut|kural|yönerge|yonerge|direktif|istem|mesaj|sinir|kisit|filtre|"
+        r"yanit|önlem|onlem|protokol|politika|kontrol|emir|emr|yönlendirme|yonlendirme|ilke|"
+        r"prensip|yasak|koruma|denetim|sansür|sansur|programlama|eğitim|egitim)"
+        r"[\w']{0,10} (?:[\w']{1,20} ){0,2}?(?:unut|yok ?say|görmezden gel|gormezden gel|dikkate "
         r"alma|umursama|kaldir|devre diş|devre dis|iptal et|çiğne|cigne|atla|uyma|bosver|boşver|"
-        r"kapat|aş\b|as\b)",
-        (
-            "talimat",
-            "komut",
-            "kural",
-            "yönerge",
-            "yonerge",
-            "direktif",
-            "istem",
-            "mesaj",
-            "sinirlama",
-            "kisitlama",
-            "filtre",
-            "ayar",
-            "yanit",
-            "önlem",
-            "onlem",
-            "protokol",
-            "politika",
-            "kontrol",
-        ),
+        r"kapat|aş\b|as\b|es geç|es gec|aldirma|önemseme|onemseme|geçersiz kil|gecersiz kil|"
+        r"askiya al|hiçe say|hice say|terk et)",
+        _OVERRIDE_NOUNS,
+        _not_my_own,
     ),
     # Refusal suppression ("never refuse", "you cannot refuse"), rules denied to the model in
     # the second person ("you have no rules", "you need not follow the rules"), an unlimited
@@ -122,13 +133,15 @@ TURKISH = (
         r"kisitlama(?:lar)?(?:i)? (?:olmadan|kaldir)|güvenlik modu kapali|guvenlik modu kapali|"
         r"filtre(?:yi|leri)? kapat",
         ("talimat", "yönerge", "yonerge", "sansür", "sansur", "kisitlama", "kapal", "filtre"),
+        _not_my_own,
     ),
     _tr_rule(
         "extract_tr",
-        r"(?:sistem (?:istemi|istemini|mesaji|mesajini|talimat)|gizli talimat|ilk talimat|"
-        r"başlangiç talimat|baslangic talimat)[\w']{0,10} (?:[\w']{1,20} ){0,4}?(?:göster|goster|"
-        r"yaz|ver|paylaş|paylas|söyle|soyle|tekrarla|sizdir|açikla|acikla|listele|yazdir)",
-        ("istem", "mesaj", "talimat"),
+        r"(?:sistem|gizli|ilk|başlangiç|baslangic|orijinal|iç|ic) (?:istem|mesaj|talimat|komut|"
+        r"yönerge|yonerge|yapilandirma)[\w']{0,10} (?:[\w']{1,20} ){0,4}?(?:göster|goster|"
+        r"yaz|ver|paylaş|paylas|söyle|soyle|tekrarla|sizdir|açikla|acikla|listele|yazdir|"
+        r"ifşa et|ifsa et|aktar|kopyala|dök|dok)",
+        ("istem", "mesaj", "talimat", "komut", "yönerge", "yonerge", "yapilandirma"),
     ),
     _tr_rule(
         "persona_tr",
