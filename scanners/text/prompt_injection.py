@@ -18,6 +18,7 @@ from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
 from scanners.text.prompt_indirect import INDIRECT_RULES, not_a_howto
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
+from scanners.text.prompt_refusal import REFUSAL_RULES
 
 MIN_WORDS = 20
 """Fewest distinct words a text needs before the classifier judges it."""
@@ -507,4 +508,4 @@ class PromptInjectionDetector(RuleDetector):
                 ),
             ),
         )
-        return (*english, *INDIRECT_RULES, *INTERNATIONAL_RULES)
+        return (*english, *INDIRECT_RULES, *INTERNATIONAL_RULES, *REFUSAL_RULES)
