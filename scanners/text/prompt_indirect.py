@@ -97,13 +97,74 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"internal |confidential |underlying |real |operating |system |pre-?|base |core ){0,3}"
         r"(?:prompt|instructions|directives|pre-?prompt|system message|context window|"
         r"initiali[sz]ation)\b(?! (?:engineering|design|designs|tips|templates?|library|writing|"
-        r"skills|style|ideas|for|on|about|regarding)\b)|"
+        r"skills|style|ideas|for|on|about|regarding)\b)",
+        need=(
+            [
+                "show",
+                "display",
+                "print",
+                "output",
+                "reveal",
+                "dump",
+                "leak",
+                "repeat",
+                "recite",
+                "quote",
+                "list",
+                "share",
+                "tell",
+                "write",
+                "type",
+                "read",
+                "paste",
+                "copy",
+                "spell",
+                "summarize",
+                "summarise",
+                "describe",
+                "translate",
+                "convert",
+                "encode",
+                "return",
+                "expose",
+                "disclose",
+                "detail",
+                "state",
+            ],
+            ["your"],
+            [
+                "prompt",
+                "instructions",
+                "directives",
+                "preprompt",
+                "pre",
+                "message",
+                "context",
+                "initialization",
+                "initialisation",
+            ],
+        ),
+        validate=not_a_howto,
+        pre=r"your ",
+    ),
+    rule(
+        "extract_what_en",
         r"\bwhat (?:are|were) your (?:exact |current |initial |original |system |hidden )?"
         r"(?:instructions|prompt|directives)\b(?! (?:for|on|about|to|regarding|if|when)\b)|"
         r"\bwhat(?:'s| is| are| was| were)? (?:written )?in your (?:system |initial |hidden )?"
         r"(?:prompt|instructions|context window|system message)\b|"
         r"\b(?:first|last) \d{1,5} (?:words|lines|characters|tokens) of your (?:system )?"
-        r"(?:prompt|instructions|context)\b|"
+        r"(?:prompt|instructions|context)\b",
+        need=(
+            ["what", "first", "last"],
+            ["your"],
+            ["prompt", "instructions", "directives", "context", "message"],
+        ),
+        validate=not_a_howto,
+        pre=r"your ",
+    ),
+    rule(
+        "extract_told_en",
         r"\bwhat (?:did|do) (?:the |your )?(?:developers?|creators?|operators?|openai|anthropic|"
         r"admins?) (?:tell|instruct|ask|want) you\b|"
         r"\bwhat (?:rules|instructions|guidelines|directives) (?:were|have) you (?:been )?"
@@ -111,8 +172,8 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         r"\b(?:text|words|what) (?:came|comes|was written|is written|appears) (?:before|above) "
         r"(?:my|this|our) (?:first )?(?:message|conversation|chat|question)\b",
         need=(
+            ["what", "text", "words"],
             [
-                "your",
                 "developer",
                 "developers",
                 "creator",
@@ -123,9 +184,12 @@ INDIRECT_RULES: tuple[Rule, ...] = (
                 "anthropic",
                 "admin",
                 "admins",
-                "you",
-                "before",
-                "above",
+                "given",
+                "told",
+                "came",
+                "comes",
+                "written",
+                "appears",
             ],
         ),
         validate=not_a_howto,
