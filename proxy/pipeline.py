@@ -39,8 +39,8 @@ from proxy.requesttarget import canonical_path
 from proxy.routing import Route, RouteTable
 from proxy.upstream.breaker import is_failure
 from proxy.upstream.client import UpstreamError, UpstreamTimeout
-from proxy.upstream.group import Outbound
 from proxy.upstream.lease import Lease
+from proxy.upstream.outbound import Outbound
 from proxy.usage import UsageMeter, request_usage_event
 
 log = logging.getLogger("sluicegate.proxy")

@@ -13,17 +13,13 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from proxy.apis import ClientApi
 from proxy.config.models import UpstreamConfig
 from proxy.errors import GatewayError
 from proxy.exchange import Exchange
-from proxy.jsonbytes import dumps_kept
 from proxy.multipart import replace_field
 from proxy.observe.metrics import Metrics
-from proxy.translate import Call, Translator, Untranslatable
 from proxy.translate.response import TranslatedResponse
 from proxy.upstream.admission import AdmissionController, AdmissionRejected, compile_priority
 from proxy.upstream.balancer import CostOf, make_balancer
@@ -32,39 +28,14 @@ from proxy.upstream.client import UpstreamBusy, UpstreamError, UpstreamResponse
 from proxy.upstream.fleet import SharedBreakers
 from proxy.upstream.lease import Lease, block_on_retry_after, peek_stream_error
 from proxy.upstream.observer import GroupObserver
+from proxy.upstream.outbound import Outbound, Translated, plan_translations
+from proxy.upstream.outcomes import as_gateway_error, busy_error, error_kind, status_class
 from proxy.upstream.provider import Provider, with_model
 from proxy.upstream.quota import ProviderQuota
 from proxy.upstream.retry import RetryBudget, RetryPolicy
 from proxy.upstream.target import Target, TargetStats
 
 log = logging.getLogger("sluicegate.upstream")
-
-
-@dataclass(slots=True)
-class Outbound:
-    """What the gateway forwards, before a target is chosen."""
-
-    method: str
-    path: str
-    query: bytes
-    headers: list[tuple[str, str]]
-    body: bytes | AsyncIterator[bytes] | None
-    payload: dict[str, Any] | None
-    alias: str | None
-    retry: bool = True
-    usage_injected: bool = False
-    api: ClientApi | None = None
-    # multipart/form-data: the boundary, so the form's ``model`` field can be mapped
-    boundary: bytes | None = None
-
-
-@dataclass(slots=True)
-class Translated:
-    """A request re-spoken for one target's dialect."""
-
-    translator: Translator
-    call: Call
-    body: bytes
 
 
 class UpstreamGroup:
@@ -218,45 +189,8 @@ class UpstreamGroup:
         lease.on_done = release
         return lease
 
-    def _translations(
-        self, out: Outbound, candidates: list[Target]
-    ) -> tuple[list[Target], dict[Target, Translated]]:
-        """The candidates that can take this request, and the translated bodies of those
-        whose provider speaks another dialect. Nothing to do when every target speaks the
-        client's API (the plain path: one dict lookup per target)."""
-        plans: dict[Target, Translated] = {}
-        able: list[Target] = []
-        refusal: Untranslatable | None = None
-        for target in candidates:
-            provider = self.providers[target]
-            try:
-                translator = provider.translator(out.api)
-                if translator is not None:
-                    plans[target] = self._translate(out, target, translator)
-            except Untranslatable as error:
-                refusal = refusal or error
-                continue
-            able.append(target)
-        if not able and refusal is not None:
-            raise refusal
-        return able, plans
-
-    def _translate(self, out: Outbound, target: Target, translator: Translator) -> Translated:
-        payload = out.payload
-        if payload is None:
-            raise Untranslatable("a request body that is not a JSON object", translator.wire.name)
-        options = payload.get("stream_options")
-        call = Call(
-            model=target.serves(out.alias) if out.alias else None,
-            stream=bool(payload.get("stream")),
-            include_usage=isinstance(options, dict) and bool(options.get("include_usage")),
-            default_max_tokens=self.providers[target].config.default_max_tokens,
-        )
-        body = dumps_kept(translator.request(payload, call))
-        return Translated(translator, call, body)
-
     async def _attempts(self, ex: Exchange, out: Outbound, candidates: list[Target]) -> Lease:
-        candidates, plans = self._translations(out, candidates)
+        candidates, plans = plan_translations(out, candidates, self.providers)
         self.budget.record_request()
         replayable = not isinstance(out.body, AsyncIterator)
         max_attempts = self.retry.attempts if out.retry and replayable else 1
@@ -286,7 +220,7 @@ class UpstreamGroup:
                 await outcome.discard(success=not is_failure(failed[0], None))
                 reason, error = str(failed[0]), None
             else:
-                error, reason = outcome, _kind(outcome)
+                error, reason = outcome, error_kind(outcome)
                 if reason == "busy":
                     # The gateway's own pool is full, the provider never saw the request:
                     # another target with room may take it, this one not again (its pool
@@ -403,7 +337,7 @@ class UpstreamGroup:
             self._observer.attempt(target.provider_name, exc.kind, None)
             if span is not None:
                 span.end(None, exc.kind)
-            return _busy_error(exc)
+            return busy_error(exc)
         except UpstreamError as exc:
             target.stats.finish()
             target.stats.record(False)
@@ -417,7 +351,7 @@ class UpstreamGroup:
             )
             if span is not None:
                 span.end(None, exc.kind)
-            return _as_gateway_error(exc)
+            return as_gateway_error(exc)
         except BaseException:
             target.stats.finish()
             target.breaker.cancel(permit)
@@ -431,7 +365,7 @@ class UpstreamGroup:
         target.stats.observe_ttfb(ttfb)
         self._observer.attempt(
             target.provider_name,
-            "stream_error" if stream_error else _status_class(response.status),
+            "stream_error" if stream_error else status_class(response.status),
             ttfb,
         )
         block_on_retry_after(target.quota, response)
@@ -484,28 +418,3 @@ class UpstreamGroup:
 
     def available(self) -> bool:
         return any(t.available() for t in self.targets)
-
-
-def _status_class(status: int) -> str:
-    return "429" if status == 429 else f"{status // 100}xx"
-
-
-def _kind(error: GatewayError) -> str:
-    if error.type == "provider_busy":
-        return "busy"
-    return "timeout" if error.status == 504 else "connect"
-
-
-def _busy_error(exc: UpstreamBusy) -> GatewayError:
-    return GatewayError(
-        503,
-        "provider_busy",
-        "every connection to the provider is in use; retry later",
-        {"Retry-After": str(max(1, round(exc.retry_after)))},
-    )
-
-
-def _as_gateway_error(exc: UpstreamError) -> GatewayError:
-    if exc.kind == "timeout":
-        return GatewayError(504, "upstream_timeout", "the provider did not answer in time")
-    return GatewayError(502, "upstream_unavailable", "the provider could not be reached")

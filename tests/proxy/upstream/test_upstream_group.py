@@ -23,8 +23,9 @@ from proxy.upstream.client import (
     UpstreamRequest,
     UpstreamTimeout,
 )
-from proxy.upstream.group import Outbound, UpstreamGroup
+from proxy.upstream.group import UpstreamGroup
 from proxy.upstream.lease import Lease
+from proxy.upstream.outbound import Outbound
 from proxy.upstream.provider import Provider
 from proxy.upstream.target import Target
 
