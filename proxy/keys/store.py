@@ -207,12 +207,15 @@ class KeyStore:
         if team is not None:
             conditions.append(t.teams.c.name == team)
         if search:
-            pattern = "%" + search.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            # LIKE's wildcards are matched literally (escaped, not dropped: ids are "key_…" and a
+            # prefix may hold "_" or "-", so a search for one must keep them).
+            literal = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{literal}%"
             conditions.append(
                 or_(
-                    t.keys.c.id.ilike(pattern),
-                    t.keys.c.name.ilike(pattern),
-                    t.keys.c.prefix.ilike(pattern),
+                    t.keys.c.id.ilike(pattern, escape="\\"),
+                    t.keys.c.name.ilike(pattern, escape="\\"),
+                    t.keys.c.prefix.ilike(pattern, escape="\\"),
                 )
             )
         if status == "active":

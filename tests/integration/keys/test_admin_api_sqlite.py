@@ -47,6 +47,12 @@ async def test_team_and_key_lifecycle_on_the_proxy_path(gw: RunningGateway) -> N
         found = await admin.get(f"{api}/keys", params={"q": key["prefix"], "team": "search"})
         assert [k["id"] for k in found.json()] == [key["id"]]
         assert (await admin.get(f"{api}/keys", params={"q": "zzz-none"})).json() == []
+        # "_" and "%" are searched for, not LIKE wildcards: an id ("key_…") is found whole,
+        # and a lone wildcard matches nothing (a prefix holding "_" was once never found).
+        by_id = await admin.get(f"{api}/keys", params={"q": key["id"]})
+        assert [k["id"] for k in by_id.json()] == [key["id"]]
+        assert (await admin.get(f"{api}/keys", params={"q": "%"})).json() == []
+        assert (await admin.get(f"{api}/keys", params={"q": "k_y"})).json() == []  # not "key"
 
         ok = await chat(gw.client, gw.url, key["key"])
         assert ok.status_code == 200, ok.text
