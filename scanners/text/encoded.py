@@ -50,21 +50,12 @@ _MORSE = {
 }  # fmt: skip
 _MORSE_WORD_GAP = re.compile(r" {2,}| ?/ ?|\n")
 _TAGS = re.compile("[\U000e0020-\U000e007e]{4,}")
-REVERSED_CUES = frozenset(
-    w[::-1]
-    for w in (
-        "ignore",
-        "instructions",
-        "previous",
-        "disregard",
-        "prompt",
-        "jailbreak",
-        "system",
-        "restrictions",
-        "guidelines",
-        "forget",
-    )
-)
+# The words an override is made of; each decoder below adds the ones its own data showed.
+_CUE_WORDS = (
+    "ignore", "instructions", "previous", "disregard", "prompt", "jailbreak", "system",
+    "restrictions", "forget",
+)  # fmt: skip
+REVERSED_CUES = frozenset(w[::-1] for w in (*_CUE_WORDS, "guidelines"))
 """Words that, read backwards, say the text may be an instruction written backwards."""
 _LEET = str.maketrans("4@31!05$7", "aaeiiosst")
 _LEET_OPTIONS = {"a": "a4", "e": "e3", "i": "i1", "o": "o0", "s": "s5", "t": "t7"}
@@ -79,20 +70,7 @@ def _leet_spellings(word: str) -> set[str]:
 
 LEET_CUES = frozenset(
     spelling
-    for w in (
-        "ignore",
-        "instructions",
-        "previous",
-        "disregard",
-        "prompt",
-        "jailbreak",
-        "system",
-        "restrictions",
-        "jailbroken",
-        "unrestricted",
-        "unfiltered",
-        "forget",
-    )
+    for w in (*_CUE_WORDS, "jailbroken", "unrestricted", "unfiltered")
     for spelling in _leet_spellings(w)
 )
 """Leetspeak spellings of cue words ("1gn0r3", "pr3v10u5"): a text holding one is read again
