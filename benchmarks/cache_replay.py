@@ -26,7 +26,7 @@ import httpx
 from proxy.config.types import parse_duration
 from proxy.engines import bind
 from proxy.server import ServeOptions, build_gateway, serve_gateway
-from tests.fixtures.upstreams import free_port
+from tests.fixtures.ports import free_port
 
 CONFIG = """
 [server]

@@ -33,13 +33,14 @@ from typing import Any
 import orjson
 
 from benchmarks.payloads import BODIES, CHAT_RESPONSE
-from benchmarks.procs import ProcessGroup, free_port, wait_tcp
+from benchmarks.procs import ProcessGroup, wait_tcp
 from benchmarks.systems import by_name
 from proxy.app import Gateway
 from proxy.config.loader import load_config
 from proxy.observe.metrics import Metrics
 from proxy.runtime import Runtime
 from proxy.upstream.client import BasicResponse, RawHeaders, UpstreamRequest
+from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 _BODY = orjson.dumps(CHAT_RESPONSE)

@@ -26,10 +26,11 @@ import orjson
 from benchmarks import report, scenarios, systems, targets
 from benchmarks.nginx_upstream import command as nginx_command
 from benchmarks.payloads import BODIES
-from benchmarks.procs import Interference, ProcessGroup, free_port, wait_http, wait_tcp
+from benchmarks.procs import Interference, ProcessGroup, wait_http, wait_tcp
 from benchmarks.scenarios import Context, Figures, Scenario, Settings, Target
 from benchmarks.stats import median_figures
 from benchmarks.systems import ROOT, System
+from tests.fixtures.ports import free_port
 
 
 class Upstreams:

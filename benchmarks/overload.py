@@ -43,8 +43,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from benchmarks.procs import free_port, pinned
+from benchmarks.procs import pinned
 from benchmarks.stats import percentile
+from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BODY = json.dumps(

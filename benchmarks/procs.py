@@ -31,13 +31,6 @@ from benchmarks.stats import (
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1 (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def pinned(cpu: int | None, argv: Sequence[str]) -> list[str]:
     """argv prefixed with `taskset -c <cpu>`; taskset execs, so the pid stays the target's."""
     if cpu is None or (os.cpu_count() or 1) < 2:

@@ -32,8 +32,9 @@ import orjson
 from benchmarks import nginx_upstream
 from benchmarks.core_overhead import system_environment
 from benchmarks.payloads import BODIES
-from benchmarks.procs import ProcessGroup, free_port, pinned, wait_http, wait_tcp
+from benchmarks.procs import ProcessGroup, pinned, wait_http, wait_tcp
 from benchmarks.profile_summary import render, summarise
+from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -29,7 +29,7 @@ from tests.deploy.artifacts import (
     load_files,
     port_of,
 )
-from tests.fixtures.upstreams import free_port
+from tests.fixtures.ports import free_port
 
 STAGES = dockerfile()
 RUNTIME = final_stage(STAGES)

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from tests.deploy.artifacts import ROOT
-from tests.fixtures.upstreams import free_port
+from tests.fixtures.ports import free_port
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from sluicegate import __version__
-from tests.fixtures.upstreams import free_port
+from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "Hello"}]}

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.fixtures.redis import free_port
+from tests.fixtures.ports import free_port
 from tests.fixtures.upstreams import FakeProvider
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,7 +25,8 @@ import redis
 from proxy.cli import main
 from proxy.state.client import keyslot
 from tests.fixtures.gateway import RunningGateway, write_config
-from tests.fixtures.redis import RedisServer, free_port
+from tests.fixtures.ports import free_port
+from tests.fixtures.redis import RedisServer
 from tests.fixtures.redis_topology import Cluster, SentinelSet, self_role, wait_for
 from tests.fixtures.upstreams import FakeProvider
 from tests.integration.test_limits import Factory, config, post

@@ -17,7 +17,8 @@ import pytest
 from plugins._keys import hash_key
 from tests.fixtures.gateway import RunningGateway
 from tests.fixtures.jwks import KeySet
-from tests.fixtures.upstreams import FakeProvider, free_port
+from tests.fixtures.ports import free_port
+from tests.fixtures.upstreams import FakeProvider
 
 GOLD, FREE = "sk-gold-int-0123456789", "sk-free-int-9876543210"
 CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}

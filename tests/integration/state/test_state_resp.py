@@ -14,7 +14,8 @@ from proxy.state import StateUnavailable
 from proxy.state.redis import RedisStore
 from proxy.state.resp import ReplyError, RespClient, Script
 from proxy.state.urls import parse_state_url
-from tests.fixtures.redis import free_port, start_redis
+from tests.fixtures.ports import free_port
+from tests.fixtures.redis import start_redis
 
 
 def client(url: str, timeout: float = 1.0) -> RespClient:
