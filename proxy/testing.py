@@ -38,8 +38,9 @@ import orjson
 
 from proxy.chain import Chain
 from proxy.clientip import ClientIpResolver
-from proxy.config.models import ProviderConfig, RouteConfig, RouteMatch, UpstreamConfig
+from proxy.config.models import RouteConfig, RouteMatch
 from proxy.config.policyfile import PluginEntry, When
+from proxy.config.upstreams import ProviderConfig, UpstreamConfig
 from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics
 from proxy.observe.report import Reporter

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from proxy.config.models import Strict
+from proxy.config.types import Strict
 
 PluginMode = Literal["enforce", "monitor"]
 

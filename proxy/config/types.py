@@ -1,4 +1,5 @@
-"""Value types that config files spell as strings: durations, rates and byte sizes.
+"""Value types that config files spell as strings (durations, rates, byte sizes) and the
+base of every table (``Strict``: unknown keys are errors, values frozen).
 
 They are parsed once, when the config loads, so nothing on the request path ever
 parses "60/minute" again. Each type is a pydantic-annotated alias: a model field
@@ -12,7 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+
+
+class Strict(BaseModel):
+    """A config table: an unknown key is an error, and a loaded value never changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Literal
 from proxy.upstream.quota import Clock
 
 if TYPE_CHECKING:
-    from proxy.config.models import AdmissionConfig
+    from proxy.config.upstreams import AdmissionConfig
     from proxy.exchange import Exchange
 
 PriorityOf = Callable[["Exchange"], int]

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from proxy.config.models import UpstreamConfig
+from proxy.config.upstreams import UpstreamConfig
 from proxy.errors import GatewayError
 from proxy.exchange import Exchange
 from proxy.multipart import replace_field

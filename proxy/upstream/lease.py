@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 
 import orjson
 
-from proxy.config.models import TimeoutsConfig
+from proxy.config.upstreams import TimeoutsConfig
 from proxy.exchange import Usage
 from proxy.upstream.breaker import Permit
 from proxy.upstream.client import (

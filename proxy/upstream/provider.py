@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from proxy.apis import ClientApi
-from proxy.config.models import ProviderConfig, TimeoutsConfig
+from proxy.config.upstreams import ProviderConfig, TimeoutsConfig
 from proxy.jsonbytes import dumps_kept
 from proxy.requesttarget import quote_path
 from proxy.translate import TRANSLATORS, Translator, Untranslatable

@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from proxy.apis import client_api
-from proxy.config.models import ProviderConfig
+from proxy.config.upstreams import ProviderConfig
 from proxy.requesttarget import InvalidPath, canonical_path
 from proxy.upstream.provider import Provider
 from tests.fixtures.rawhttp import AMBIGUOUS_PATHS

@@ -15,7 +15,7 @@ from proxy.apis import ClientApi
 from proxy.upstream.client import UpstreamClient, UpstreamResponse
 
 if TYPE_CHECKING:
-    from proxy.config.models import ProviderConfig
+    from proxy.config.upstreams import ProviderConfig
 
 Dialect = Literal["openai", "anthropic"]
 OPENAI_APIS = frozenset(

@@ -203,7 +203,7 @@ def test_validation(kwargs: dict[str, float]) -> None:
 def test_the_priority_source_is_checked_and_compiled_at_load() -> None:
     from pydantic import ValidationError
 
-    from proxy.config.models import AdmissionConfig
+    from proxy.config.upstreams import AdmissionConfig
     from proxy.exchange import Identity
     from proxy.testing import make_exchange
     from proxy.upstream.admission import compile_priority

@@ -253,8 +253,8 @@ def test_the_config_the_schema_and_the_docs_name_exactly_the_registered_balancer
     # Adding a balancer is its class, a line in BALANCERS and a docs row: nothing else to edit.
     from pathlib import Path
 
-    from proxy.config.models import UpstreamConfig
     from proxy.config.schema import config_schema
+    from proxy.config.upstreams import UpstreamConfig
 
     names = set(BALANCERS)
     for name in names:

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from proxy.config.models import ProviderConfig, TargetConfig, UpstreamConfig
+from proxy.config.upstreams import ProviderConfig, TargetConfig, UpstreamConfig
 from proxy.errors import GatewayError
 from proxy.observe.metrics import Metrics
 from proxy.state import MemoryStore

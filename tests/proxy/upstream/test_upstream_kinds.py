@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from proxy.apis import BY_NAME
-from proxy.config.models import ProviderConfig, TimeoutsConfig
+from proxy.config.upstreams import ProviderConfig, TimeoutsConfig
 from proxy.translate import Untranslatable
 from proxy.upstream.kinds import KINDS
 from proxy.upstream.kinds.azure import map_content_filter
