@@ -9,7 +9,7 @@ Not a plugin (plugins never import each other): this module holds the small pure
   than sharing one bucket with every other anonymous caller.
 - ``Window`` names calendar windows (minute, hour, day, month, in UTC) for counters that
   reset, and gives the key suffix and the seconds left in the current one.
-- ``estimate_tokens`` guesses a request's tokens before the provider says (~4 chars/token).
+- (a request's token estimate before the provider says is ``plugins._estimates``.)
 - ``KeyLimits`` / ``KeyLimitsReader``: a caller's own limits from ``identity.claims["limits"]``
   (an API key's ``limits`` table, or the same claim in a JWT), which override the plugin's.
 """
@@ -27,7 +27,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from proxy.clientip import address_unit
 from proxy.config.types import RateValue
-from proxy.errors import PolicyError
 from proxy.exchange import Exchange
 from proxy.state.base import Counters
 
@@ -134,6 +133,11 @@ class KeySpec:
 
     def resolve(self, ex: Exchange) -> tuple[str, bool]:
         """(key, fell_back): the key for this request and whether a part was missing."""
+        if len(self._parts) == 1:  # the usual key: one part, present (no list, no dedupe)
+            name, part = self._parts[0]
+            value = part(ex)
+            if value is not None:
+                return f"{name}={_bounded(value)}", False
         out: list[str] = []
         fell_back = False
         for name, part in self._parts:
@@ -252,73 +256,6 @@ def settled_amount(status: int, reported: bool, actual: float, estimate: float) 
     if status == 0 or status >= 400:
         return 0.0
     return estimate
-
-
-# -- token estimates ------------------------------------------------------------------------
-
-CHARS_PER_TOKEN = 4
-
-
-def _text_chars(value: Any) -> int:
-    """Characters of text in a message content, prompt or input (strings and text parts)."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, list):
-        total = 0
-        for item in value:
-            if isinstance(item, str):
-                total += len(item)
-            elif isinstance(item, dict):
-                text = item.get("text")
-                total += len(text) if isinstance(text, str) else 0
-                # Responses input items and Anthropic tool results nest their text one level.
-                content = item.get("content")
-                total += _text_chars(content) if isinstance(content, str | list) else 0
-            elif isinstance(item, list):  # token-id arrays (embeddings, legacy completions)
-                total += len(item) * CHARS_PER_TOKEN
-        return total
-    return 0
-
-
-def estimate_input_tokens(payload: Any, raw_size: int) -> int:
-    """Input tokens of an OpenAI-style request, from its text at ~4 chars per token.
-
-    Chat and Anthropic ``messages``, Anthropic ``system``, completion ``prompt``, embedding
-    and Responses ``input`` and Responses ``instructions`` are read; a body that is not such
-    JSON is judged by its raw size (an over- rather than under-estimate).
-    """
-    if not isinstance(payload, dict):
-        return math.ceil(raw_size / CHARS_PER_TOKEN)
-    chars = 0
-    messages = payload.get("messages")
-    if isinstance(messages, list):
-        for message in messages:
-            if isinstance(message, dict):
-                chars += _text_chars(message.get("content")) + 8  # role and framing
-    chars += _text_chars(payload.get("prompt")) + _text_chars(payload.get("input"))
-    chars += _text_chars(payload.get("system")) + _text_chars(payload.get("instructions"))
-    return math.ceil(chars / CHARS_PER_TOKEN)
-
-
-def requested_output_tokens(payload: Any, default: int) -> int:
-    """The output cap the client asked for (``max_completion_tokens``/``max_tokens``, the
-    Responses API's ``max_output_tokens``)."""
-    if isinstance(payload, dict):
-        for name in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
-            value = payload.get(name)
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-                return value
-    return default
-
-
-async def request_payload(ex: Exchange) -> tuple[Any, int]:
-    """The parsed JSON body (None when it is not JSON) and the raw body size."""
-    raw = await ex.body()
-    try:
-        payload = await ex.json()
-    except PolicyError:  # not JSON: estimate from the size; the provider will judge the body
-        payload = None
-    return payload, len(raw)
 
 
 def retry_after(seconds: float) -> str:

@@ -22,14 +22,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from plugins._limits import (
-    Allowance,
-    Refusal,
-    WindowName,
-    estimate_input_tokens,
-    request_payload,
-    requested_output_tokens,
-)
+from plugins._estimates import estimate_input_tokens, request_payload, requested_output_tokens
+from plugins._limits import Allowance, Refusal, WindowName
 from plugins._reserving import ReservingLimit, ReservingOptions
 from proxy.exchange import Exchange, Usage
 from proxy.plugin import PluginOptions, Services

@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 from starlette.responses import Response
 
-from plugins._headers import encode_pairs, replace_headers
+from plugins._headers import Pairs, replace_headers
 from plugins._limits import KeyLimitsReader, KeySpec, check_key_spec, retry_after
 from proxy.config.types import Rate, RateValue
 from proxy.errors import PolicyError
@@ -84,6 +84,8 @@ class _Limiter:
     burst: int
     cost: int
     policy_item: str  # this limiter's RateLimit-Policy list member, built once
+    policy_field: bytes  # the RateLimit-Policy field when this limiter is the only one
+    state_head: str  # '"name";r=': its RateLimit list member up to the remaining count
 
 
 Decisions = list[tuple[_Limiter, GcraDecision]]
@@ -194,7 +196,8 @@ class RateLimit(Plugin):
         capacity = burst + 1
         window = max(1, math.ceil(capacity * rate.interval))
         policy = f'"{name}";q={capacity};w={window}'
-        return _Limiter(name, bucket + str(key) + ":", key, rate, burst, cost, policy)
+        return _Limiter(name, bucket + str(key) + ":", key, rate, burst, cost, policy,
+                        policy.encode("latin-1"), f'"{name}";r=')  # fmt: skip
 
     def limiters_for(self, ex: Exchange) -> list[_Limiter]:
         """The limiters that apply to this request: the tier's or main one, then the rest."""
@@ -251,8 +254,7 @@ class RateLimit(Plugin):
             return
         decisions = ex.state_for(self, RateState).decisions
         if decisions:
-            fields = rate_limit_headers(decisions)
-            replace_headers(ex.response_headers, _FIELD_NAMES, encode_pairs(fields.items()))
+            replace_headers(ex.response_headers, _FIELD_NAMES, rate_limit_fields(decisions))
 
     def tiers_named(self) -> frozenset[str]:
         return frozenset(self.options.tiers)
@@ -275,6 +277,23 @@ _FIELD_NAMES = frozenset(
 )  # fmt: skip
 
 
+def _fields(decisions: Decisions) -> tuple[str, str, int, int, int]:
+    """RateLimit-Policy, RateLimit, and the tightest limiter's limit, remaining and reset
+    (the one with the fewest requests left; on a tie, the longest wait)."""
+    policies = []
+    states = []
+    tightest: tuple[int, int, int] | None = None
+    for limiter, decision in decisions:
+        reset = decision.retry_after if not decision.allowed else decision.reset_after
+        seconds = 86400 if math.isinf(reset) else max(0, math.ceil(reset))
+        policies.append(limiter.policy_item)
+        states.append(f"{limiter.state_head}{decision.remaining};t={seconds}")
+        if tightest is None or (decision.remaining, -seconds) < (tightest[0], -tightest[1]):
+            tightest = (decision.remaining, seconds, decision.limit)
+    assert tightest is not None
+    return ", ".join(policies), ", ".join(states), tightest[2], tightest[0], tightest[1]
+
+
 def rate_limit_headers(decisions: Decisions) -> dict[str, str]:
     """The IETF draft fields (draft-ietf-httpapi-ratelimit-headers, structured-field syntax)
     for every limiter checked, and ``X-RateLimit-*`` for the tightest of them.
@@ -284,21 +303,37 @@ def rate_limit_headers(decisions: Decisions) -> dict[str, str]:
     the same sustained rate. ``r`` is what may be sent right now; ``t`` is the seconds until
     the bucket is full again, or, after a refusal, until the next request would pass.
     """
-    policies = []
-    states = []
-    tightest: tuple[int, float, int] | None = None
-    for limiter, decision in decisions:
-        reset = decision.retry_after if not decision.allowed else decision.reset_after
-        seconds = 86400 if math.isinf(reset) else max(0, math.ceil(reset))
-        policies.append(limiter.policy_item)
-        states.append(f'"{limiter.name}";r={decision.remaining};t={seconds}')
-        if tightest is None or (decision.remaining, -seconds) < (tightest[0], -tightest[1]):
-            tightest = (decision.remaining, seconds, decision.limit)
-    assert tightest is not None
+    policy, state, limit, remaining, reset = _fields(decisions)
     return {
-        "RateLimit-Policy": ", ".join(policies),
-        "RateLimit": ", ".join(states),
-        "X-RateLimit-Limit": str(tightest[2]),
-        "X-RateLimit-Remaining": str(tightest[0]),
-        "X-RateLimit-Reset": str(int(tightest[1])),
+        "RateLimit-Policy": policy,
+        "RateLimit": state,
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": str(reset),
     }
+
+
+def rate_limit_fields(decisions: Decisions) -> Pairs:
+    """``rate_limit_headers`` as the (name, value) byte pairs of a response: built straight
+    as bytes, and for one limiter (the usual entry) without the lists, the dict and a second
+    encoding pass (the response path of every request; the refusal path keeps the dict)."""
+    if len(decisions) != 1:
+        policy, state, limit, remaining, reset = _fields(decisions)
+        return (
+            (b"ratelimit-policy", policy.encode("latin-1")),
+            (b"ratelimit", state.encode("latin-1")),
+            (b"x-ratelimit-limit", b"%d" % limit),
+            (b"x-ratelimit-remaining", b"%d" % remaining),
+            (b"x-ratelimit-reset", b"%d" % reset),
+        )
+    limiter, decision = decisions[0]
+    wait = decision.retry_after if not decision.allowed else decision.reset_after
+    seconds = 86400 if math.isinf(wait) else max(0, math.ceil(wait))
+    left = decision.remaining
+    return (
+        (b"ratelimit-policy", limiter.policy_field),
+        (b"ratelimit", f"{limiter.state_head}{left};t={seconds}".encode("latin-1")),
+        (b"x-ratelimit-limit", b"%d" % decision.limit),
+        (b"x-ratelimit-remaining", b"%d" % left),
+        (b"x-ratelimit-reset", b"%d" % seconds),
+    )

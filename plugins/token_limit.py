@@ -18,14 +18,8 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from plugins._limits import (
-    Allowance,
-    Refusal,
-    WindowName,
-    estimate_input_tokens,
-    request_payload,
-    requested_output_tokens,
-)
+from plugins._estimates import estimate_input_tokens, request_payload, requested_output_tokens
+from plugins._limits import Allowance, Refusal, WindowName
 from plugins._reserving import ReservingLimit, ReservingOptions
 from proxy.exchange import Exchange
 from proxy.plugin import PluginOptions, Services

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -82,22 +82,26 @@ class GuardedStore:
         self._outages: dict[str, _Outage] = {}  # node -> its current outage
         self._last_logged: dict[str, float] = {}  # node -> when its last down line was written
         self._last_prune = float("-inf")
+        self._admit: dict[tuple[int, int], GcraDecision] = {}  # gcra's fallback per (burst, cost)
 
     async def _guard(
-        self, op: str, key: str | None, call: Callable[[], Awaitable[T]], fallback: T
+        self, op: str, key: str | None, call: Coroutine[Any, Any, T], fallback: T
     ) -> T:
+        """Await ``call`` (the backend's coroutine, not yet started) under the policy; a node
+        cooling down gets ``call`` closed unstarted and the policy at once."""
         failure: StateUnavailable
         node = ALL_NODES
         if self._down_until:
             node = ALL_NODES if key is None else self.inner.node_for(key)
             until = self._down_until.get(node)
             if until is not None and self._clock() < until:
+                call.close()
                 failure = StateUnavailable(
                     f"shared state node {node} is unavailable (cooling down)", node
                 )
                 return self._failed(op, node, failure, fallback)
         try:
-            result = await call()
+            result = await call
         except StateUnavailable as exc:
             node = exc.node
             if node == ALL_NODES and key is not None:
@@ -183,63 +187,68 @@ class GuardedStore:
         return described
 
     async def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> GcraDecision:
-        limit = burst + 1
-        fallback = GcraDecision(True, limit, max(0, limit - cost), 0.0, 0.0)
-        return await self._guard(
-            "gcra", key, lambda: self.inner.gcra(key, rate, burst, cost), fallback
-        )
+        # The permissive answer is built once per (burst, cost), not per call: a config has
+        # a handful of limiters, and this runs for every request of every one of them.
+        fallback = self._admit.get((burst, cost))
+        if fallback is None:
+            if len(self._admit) >= 1024:  # per-caller limits could make many: stay bounded
+                self._admit.clear()
+            limit = burst + 1
+            fallback = GcraDecision(True, limit, max(0, limit - cost), 0.0, 0.0)
+            self._admit[(burst, cost)] = fallback
+        return await self._guard("gcra", key, self.inner.gcra(key, rate, burst, cost), fallback)
 
     async def incr(self, key: str, amount: float, ttl: float) -> float:
-        return await self._guard("incr", key, lambda: self.inner.incr(key, amount, ttl), amount)
+        return await self._guard("incr", key, self.inner.incr(key, amount, ttl), amount)
 
     async def reserve(
         self, key: str, amount: float, limit: float, ttl: float
     ) -> tuple[bool, float]:
-        call = lambda: self.inner.reserve(key, amount, limit, ttl)  # noqa: E731
+        call = self.inner.reserve(key, amount, limit, ttl)
         return await self._guard("reserve", key, call, (True, amount))
 
     async def adjust(self, key: str, delta: float, ttl: float) -> float:
-        call = lambda: self.inner.adjust(key, delta, ttl)  # noqa: E731
+        call = self.inner.adjust(key, delta, ttl)
         return await self._guard("adjust", key, call, max(0.0, delta))
 
     async def hit(self, key: str, window: float) -> int:
-        return await self._guard("hit", key, lambda: self.inner.hit(key, window), 0)
+        return await self._guard("hit", key, self.inner.hit(key, window), 0)
 
     async def get(self, key: str) -> bytes | None:
-        return await self._guard("get", key, lambda: self.inner.get(key), None)
+        return await self._guard("get", key, self.inner.get(key), None)
 
     async def set(self, key: str, value: bytes, ttl: float | None) -> None:
-        await self._guard("set", key, lambda: self.inner.set(key, value, ttl), None)
+        await self._guard("set", key, self.inner.set(key, value, ttl), None)
 
     async def delete(self, key: str) -> None:
-        await self._guard("delete", key, lambda: self.inner.delete(key), None)
+        await self._guard("delete", key, self.inner.delete(key), None)
 
     async def take(self, key: str) -> bytes | None:
-        return await self._guard("take", key, lambda: self.inner.take(key), None)
+        return await self._guard("take", key, self.inner.take(key), None)
 
     async def ban(self, key: str, ttl: float) -> None:
-        await self._guard("ban", key, lambda: self.inner.ban(key, ttl), None)
+        await self._guard("ban", key, self.inner.ban(key, ttl), None)
 
     async def banned(self, key: str) -> float | None:
-        return await self._guard("banned", key, lambda: self.inner.banned(key), None)
+        return await self._guard("banned", key, self.inner.banned(key), None)
 
     async def bans(self, prefix: str = "") -> dict[str, float]:
-        return await self._guard("bans", None, lambda: self.inner.bans(prefix), {})
+        return await self._guard("bans", None, self.inner.bans(prefix), {})
 
     async def unban(self, key: str) -> bool:
-        return await self._guard("unban", key, lambda: self.inner.unban(key), False)
+        return await self._guard("unban", key, self.inner.unban(key), False)
 
     async def lead(self, key: str, ttl: float) -> Lease | None:
         fallback = Lease(key, _ALLOW_LEASE_TOKEN)
-        return await self._guard("lead", key, lambda: self.inner.lead(key, ttl), fallback)
+        return await self._guard("lead", key, self.inner.lead(key, ttl), fallback)
 
     async def release(self, lease: Lease) -> None:
         if lease.token == _ALLOW_LEASE_TOKEN:
             return
-        await self._guard("release", lease.key, lambda: self.inner.release(lease), None)
+        await self._guard("release", lease.key, self.inner.release(lease), None)
 
     async def wait_released(self, key: str, timeout: float) -> bool:
-        call = lambda: self.inner.wait_released(key, timeout)  # noqa: E731
+        call = self.inner.wait_released(key, timeout)
         return await self._guard("wait_released", key, call, True)
 
     def coalesce(

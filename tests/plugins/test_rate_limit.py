@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from plugins._limits import KeySpec
-from plugins.rate_limit import RateLimit
+from plugins.rate_limit import RateLimit, rate_limit_fields, rate_limit_headers
 from proxy.exchange import Identity
-from proxy.state import GuardedStore, MemoryStore
+from proxy.state import GcraDecision, GuardedStore, MemoryStore
 from proxy.testing import (
     FailingStore,
     FakeClock,
@@ -117,6 +118,34 @@ def test_key_spec_resolution_and_bounds() -> None:
     ex.identity = Identity("alice", tier="pro")
     assert KeySpec(["identity.tier", "ip"]).resolve(ex) == ("identity.tier=pro|ip=192.0.2.7", False)
     assert KeySpec(["identity.key"]).resolve(ex) == ("ip=192.0.2.7", True)
+    # one part (the fast path) reads as the general path does, bounds and fallback included
+    assert KeySpec(["identity.subject"]).resolve(ex) == ("identity.subject=alice", False)
+    assert KeySpec(["header.x-h"]).resolve(ex) == (key.split("|")[1], False)
+    assert KeySpec(["header.x-missing"]).resolve(ex) == ("ip=192.0.2.7", True)
+
+
+@pytest.mark.parametrize(
+    "decisions",
+    [
+        [GcraDecision(True, 5, 4, 0.0, 0.2)],
+        [GcraDecision(False, 5, 0, 1.5, 3.0)],
+        [GcraDecision(False, 5, 0, math.inf, 3.0)],
+        [GcraDecision(True, 5, 4, 0.0, 0.2), GcraDecision(True, 101, 7, 0.0, 9.5)],
+        [GcraDecision(True, 101, 0, 0.0, 9.5), GcraDecision(False, 5, 0, 2.0, 4.0)],
+    ],
+)
+def test_response_fields_are_the_headers_encoded(decisions: list[GcraDecision]) -> None:
+    """The bytes the response path writes (one limiter: the fast path) are exactly the
+    header dict the refusal path sends, encoded."""
+    h = harness(limit="10/second", burst=4, limits=[{"limit": "100/minute", "burst": 100}])
+    plugin = h.chain.links[1].plugin
+    assert isinstance(plugin, RateLimit)
+    limiters = plugin.limiters_for(make_exchange())
+    pairs = list(zip(limiters, decisions, strict=False))
+    expected = tuple(
+        (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(pairs).items()
+    )
+    assert rate_limit_fields(pairs) == expected
 
 
 async def test_tiers_replace_the_main_limit() -> None:

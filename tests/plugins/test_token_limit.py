@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from plugins._limits import estimate_input_tokens, window_slot
+from plugins._estimates import estimate_input_tokens
+from plugins._limits import window_slot
 from plugins.token_limit import TokenLimit
 from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics

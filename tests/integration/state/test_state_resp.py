@@ -11,6 +11,7 @@ import uvloop
 
 from proxy.config.types import Rate
 from proxy.state import StateUnavailable
+from proxy.state.client import SingleNode
 from proxy.state.redis import RedisStore
 from proxy.state.resp import ReplyError, RespClient, Script
 from proxy.state.urls import parse_state_url
@@ -185,3 +186,45 @@ async def test_a_silent_server_fails_the_oldest_live_caller_and_every_later_one(
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_connection_dropped_mid_batch_answers_every_waiting_script(
+    redis_url: str,
+) -> None:
+    """200 GCRA scripts pipelined in one write, the connection dropped before any reply is
+    read: every caller gets ``StateUnavailable`` at once (none hangs until its timeout, none
+    gets another's reply), and the next call reconnects by itself."""
+    store = RedisStore.from_url(redis_url, prefix="midbatch:", timeout=30.0)
+    rate = Rate(1_000_000, 1.0)
+    try:
+        await store.gcra("warm", rate, 10)  # connected, the script loaded
+        assert isinstance(store.client, SingleNode)
+        conn = store.client.node._conn
+        assert conn is not None and conn.transport is not None
+        calls = [asyncio.ensure_future(store.gcra(f"k{i}", rate, 10)) for i in range(200)]
+        await asyncio.sleep(0)  # the callers queue their commands
+        await asyncio.sleep(0)  # the batch leaves in one write; no reply is read yet
+        assert len(conn.waiting) == 200
+        conn.transport.abort()
+        outcomes = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 10)
+        assert all(isinstance(o, StateUnavailable) for o in outcomes), outcomes[:3]
+        after = await store.gcra("after", rate, 10)
+        assert after.allowed and after.remaining == 10
+    finally:
+        await store.close()
+
+
+async def test_a_script_flushed_under_concurrent_callers_runs_once_each(redis_url: str) -> None:
+    """``SCRIPT FLUSH`` while callers pipeline: each gets NOSCRIPT, loads the script and runs
+    it exactly once (the GCRA counter proves no call ran twice or not at all)."""
+    store = RedisStore.from_url(redis_url, prefix="flushed:", timeout=5.0)
+    admin = client(redis_url)
+    rate = Rate(1, 3600.0)  # nothing refills during the test: remaining counts the calls
+    try:
+        await store.gcra("one", rate, 99)
+        await admin.execute("SCRIPT", "FLUSH")
+        decisions = await asyncio.gather(*(store.gcra("one", rate, 99) for _ in range(50)))
+        assert sorted(d.remaining for d in decisions) == list(range(49, 99))  # 98 .. 49
+    finally:
+        await admin.close()
+        await store.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import warnings
 
 import pytest
 
@@ -108,6 +110,21 @@ async def test_cooldown_skips_the_backend_then_probes_again(clock: FakeClock) ->
     assert await store.incr("n", 1, ttl=60) == 1  # a real call: the counter starts at 1
     assert await store.incr("n", 1, ttl=60) == 2
     assert inner.calls == 3 and store.errors_total == 2
+
+
+async def test_a_call_skipped_by_the_cooldown_is_never_started(clock: FakeClock) -> None:
+    """The backend's coroutine is made before the cooldown is checked; a skipped one is
+    closed unstarted, so no 'coroutine was never awaited' warning and no backend work."""
+    store, inner, _ = guarded("allow", clock)
+    inner.down = True
+    await store.gcra("k", Rate(1, 1.0), 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        decision = await store.gcra("k", Rate(1, 1.0), 0)
+        await store.get("k")
+        gc.collect()
+    assert decision.allowed and decision.limit == 1
+    assert inner.calls == 1  # only the first call reached the backend
 
 
 async def test_successful_ping_ends_cooldown(clock: FakeClock) -> None:
