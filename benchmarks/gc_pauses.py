@@ -32,9 +32,10 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from benchmarks.procs import ProcessGroup, cpu_seconds, free_port, pinned, wait_http, wait_tcp
+from benchmarks.procs import ProcessGroup, cpu_seconds, pinned, wait_http, wait_tcp
 from benchmarks.stats import percentile
 from benchmarks.systems import CONFIGS, ROOT
+from tests.fixtures.ports import free_port
 
 # (generation, monotonic start, wall s, cpu s, collected, uncollectable)
 Event = tuple[int, float, float, float, int, int]
