@@ -118,12 +118,16 @@ class Reloader:
 
 
 # The cyclic collector's young-generation threshold while serving (CPython's default: 700).
-# Requests free their objects by reference counting, but 64 requests in flight keep a few
-# thousand young objects alive at any moment, so with 700 the collector ran every few
-# requests and scanned live objects to find no garbage: ~21 µs per request, a twentieth of
-# the gateway's CPU at 64 connections (measured with gc.callbacks, 16k requests). At 10,000
-# it ran once in 19k requests. Cyclic garbage is still collected, in larger, rarer passes.
-YOUNG_GENERATION_THRESHOLD = 10_000
+# Requests free their objects by reference counting (they make no reference cycles:
+# tests/integration/test_no_cycles.py), so an automatic collection finds almost nothing; what
+# it costs is scanning the young objects that are alive, i.e. the requests in flight. The
+# count is allocations minus frees, so it grows with the objects held by requests in flight:
+# ~70,000 for 500 streams. At 700, 64 requests in flight made it run every few requests
+# (~21 µs per request at c=64). At 10,000, 500 streams opened at once triggered ~7 young
+# and a 30-70 ms middle collection per burst (~80 ms of the ~800 ms of CPU a burst costs).
+# At 100,000 such a burst runs none (benchmarks/gc_pauses.py; issue 15's stream tail).
+# Cyclic garbage from elsewhere is still collected, in rarer passes.
+YOUNG_GENERATION_THRESHOLD = 100_000
 
 
 def settle_heap() -> None:
