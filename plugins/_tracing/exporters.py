@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace.export import (
 from opentelemetry.sdk.trace.sampling import (
     ALWAYS_OFF,
     ALWAYS_ON,
+    Decision,
     ParentBased,
     Sampler,
     TraceIdRatioBased,
@@ -68,7 +69,15 @@ def build_provider(
     span_exporter = make_exporter(exporter, endpoint, headers)
     if span_exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(span_exporter))
-    return provider, SpanFactory.for_provider(provider, processor, sampler, "sluicegate")
+    # A new trace's decision is a constant for 0 and 1: the factory need not ask per request.
+    fresh = (
+        Decision.RECORD_AND_SAMPLE
+        if root is ALWAYS_ON
+        else Decision.DROP
+        if root is ALWAYS_OFF
+        else None
+    )
+    return provider, SpanFactory.for_provider(provider, processor, sampler, "sluicegate", fresh)
 
 
 def make_exporter(

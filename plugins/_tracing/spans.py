@@ -58,7 +58,7 @@ _NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
 class SpanFactory:
     """Starts this plugin's spans and ends them into one provider's processors."""
 
-    __slots__ = ("_ids", "_random_flag", "processor", "resource", "sampler", "scope")
+    __slots__ = ("_fresh", "_ids", "_random_flag", "processor", "resource", "sampler", "scope")
 
     def __init__(
         self,
@@ -67,19 +67,25 @@ class SpanFactory:
         sampler: Sampler,
         ids: IdGenerator,
         scope: str,
+        fresh: Decision | None = None,
     ) -> None:
+        """``fresh``: the decision ``sampler`` makes for every new trace (no parent), when it
+        is a constant (``ParentBased(ALWAYS_ON)``, ``ParentBased(ALWAYS_OFF)``); such a trace
+        then skips the sampler call and its ``SamplingResult`` (~2 µs per request)."""
         self.processor: SpanProcessor = processor
         self.resource = provider.resource
         self.sampler = sampler
         self.scope = InstrumentationScope(scope)
         self._ids = ids
         self._random_flag = TraceFlags.RANDOM_TRACE_ID if ids.is_trace_id_random() else 0
+        self._fresh = fresh
 
     @classmethod
     def for_provider(cls, provider: TracerProvider, processor: SynchronousMultiSpanProcessor,
-                     sampler: Sampler, scope: str) -> SpanFactory:  # fmt: skip
+                     sampler: Sampler, scope: str, fresh: Decision | None = None,
+                     ) -> SpanFactory:  # fmt: skip
         ids = provider.id_generator if provider.id_generator is not None else RandomIdGenerator()
-        return cls(provider, processor, sampler, ids, scope)
+        return cls(provider, processor, sampler, ids, scope, fresh)
 
     def start_root(
         self,
@@ -99,19 +105,24 @@ class SpanFactory:
             remote = None
             trace_id = self._ids.generate_trace_id()
             random_flag = self._random_flag
-        result = self.sampler.should_sample(parent, trace_id, name, kind, attributes)
-        decision = result.decision
+        decision = self._fresh if parent is None else None
+        trace_state = None
+        recorded = attributes
+        if decision is None:
+            result = self.sampler.should_sample(parent, trace_id, name, kind, attributes)
+            decision = result.decision
+            trace_state = result.trace_state
+            recorded = dict(result.attributes) if result.attributes else attributes
         sampled = _SAMPLED if decision is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED
         own = SpanContext(
             trace_id,
             self._ids.generate_span_id(),
             is_remote=False,
             trace_flags=TraceFlags(sampled | random_flag),
-            trace_state=result.trace_state,
+            trace_state=trace_state,
         )
         if decision is Decision.DROP:
             return trace.NonRecordingSpan(own)
-        recorded = dict(result.attributes) if result.attributes else attributes
         return RecordedSpan(self, name, own, remote, kind, recorded, time_ns())
 
     def child_context(self, parent: SpanContext) -> SpanContext:

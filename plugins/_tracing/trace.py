@@ -30,6 +30,7 @@ from proxy.errors import GatewayError
 PROPAGATOR = TraceContextTextMapPropagator()
 _UNSET = Status(StatusCode.UNSET)
 _PROPAGATION = frozenset({"traceparent", "tracestate"})
+_PROPAGATION_LENGTHS = frozenset(len(name) for name in _PROPAGATION)
 
 
 class AttemptSpan:
@@ -145,7 +146,8 @@ class RequestTrace:
         # What TraceContextTextMapPropagator.inject writes, formatted directly (it would
         # build a Context and look the span up again, per attempt).
         context = span.get_span_context()
-        headers[:] = [(k, v) for k, v in headers if k.lower() not in _PROPAGATION]
+        if _carries_propagation(headers):  # the client's own: replaced, never forwarded
+            headers[:] = [(k, v) for k, v in headers if k.lower() not in _PROPAGATION]
         headers.append(
             (
                 "traceparent",
@@ -155,3 +157,13 @@ class RequestTrace:
         if context.trace_state:
             headers.append(("tracestate", context.trace_state.to_header()))
         return AttemptSpan(span)
+
+
+def _carries_propagation(headers: list[tuple[str, str]]) -> bool:
+    """Whether ``headers`` hold a traceparent or tracestate, in any case. Most requests carry
+    neither, so only names of their lengths (11, 10) are lowered: a plain loop over ~10
+    headers is ~3x cheaper than rebuilding the list with every name lowered (timeit)."""
+    for name, _ in headers:
+        if len(name) in _PROPAGATION_LENGTHS and name.lower() in _PROPAGATION:
+            return True
+    return False

@@ -15,6 +15,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from plugins._tracing.exporters import build_provider
 from plugins._tracing.spans import MAX_EVENTS, RecordedSpan, SpanFactory
+from plugins._tracing.trace import RequestTrace
 from plugins.tracing import Tracing
 from proxy.exchange import Exchange
 from proxy.plugin import Plugin
@@ -185,3 +186,23 @@ def test_children_share_the_trace_and_flags_of_their_parent() -> None:
     assert exported.context.span_id != context.span_id
     assert exported.context.trace_flags == context.trace_flags
     assert exported.parent == context
+
+
+def test_the_client_s_propagation_headers_are_replaced_in_any_case() -> None:
+    """``attempt`` drops a client's traceparent/tracestate whatever their case, keeps every
+    other header in order, and adds its own span's traceparent exactly once."""
+    spans, _ = factory()
+    root = spans.start_root("POST r", None, SpanKind.SERVER, {})
+    trace = RequestTrace(spans, root)
+    plain = [("content-type", "application/json"), ("X-Trace", "kept"), ("tracing", "kept")]
+    trace.attempt("p", 1, None, plain)
+    assert plain[:3] == [
+        ("content-type", "application/json"),
+        ("X-Trace", "kept"),
+        ("tracing", "kept"),
+    ]
+    sent = [("TraceParent", "00-forged"), ("a", "1"), ("TRACESTATE", "x=y"), ("b", "2")]
+    context = trace.attempt("p", 2, "retry", sent).span.get_span_context()
+    ours = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+    assert sent == [("a", "1"), ("b", "2"), ("traceparent", ours)]
+    assert [k for k, _ in plain].count("traceparent") == 1
