@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from scanners.text.gates import PREFIX_LEN, Group, TextView, compile_need
+from scanners.text.gate_plan import GatePlan
+from scanners.text.gates import Group, TextView, compile_need
 
 Memo = dict[str, object]
 """Per-scan scratch space for validators (e.g. an index built once per text, not per match)."""
@@ -116,32 +117,9 @@ class RuleDetector:
 
     def __init__(self) -> None:
         self._rules: tuple[Rule, ...] = tuple(self.build_rules())
-        # Index of the rules by the atoms of their first need group: a text makes a rule a
-        # candidate only through one of those words, a token head of one of those prefixes or
-        # the guard character of one of those substrings. One set intersection and a memchr
-        # per guard character replace a Python-level gate call per rule; that call overhead
-        # (~1 µs x ~100 rules) dominated the scan of short texts.
-        by_word: dict[str, list[int]] = {}
-        by_head: dict[str, list[int]] = {}
-        by_char: dict[str, list[int]] = {}
-        always: list[int] = []
-        for i, r in enumerate(self._rules):
-            if not r.need:
-                always.append(i)
-                continue
-            first = r.need[0]
-            for w in first.words:
-                by_word.setdefault(w, []).append(i)
-            for p, _ in first.prefixes:
-                by_head.setdefault(p[:PREFIX_LEN], []).append(i)
-            for key, _ in first.subs:
-                by_char.setdefault(key, []).append(i)
-        self._always = tuple(always)
-        self._by_word = {w: tuple(ix) for w, ix in by_word.items()}
-        self._by_head = {h: tuple(ix) for h, ix in by_head.items()}
-        self._by_char = tuple((c, tuple(ix)) for c, ix in by_char.items())
-        self._word_keys = frozenset(self._by_word)
-        self._head_keys = frozenset(self._by_head)
+        # Every rule's need groups in one plan: a text's present atoms decide all of them
+        # at once (see `GatePlan`), rather than a gate call per rule.
+        self._plan = GatePlan([r.need for r in self._rules])
 
     def build_rules(self) -> Iterable[Rule]:
         """Return the detector's compiled rules; called once, at construction."""
@@ -159,21 +137,14 @@ class RuleDetector:
         """
         if view is None or view.text is not text:
             view = TextView(text)
-        return self._run(text, [r for r in self._candidates(view) if _may_match(r, view)])
+        return self._run(
+            text, [r for r in self._candidates(view) if r.pre is None or r.pre.search(text)]
+        )
 
     def _candidates(self, view: TextView) -> list[Rule]:
-        """The rules that may pass their gates, in declaration order (a superset, never less)."""
-        picked = set(self._always)
-        text = view.text
-        for c, ix in self._by_char:
-            if c in text:  # one memchr: cheaper than a cached lookup through a method call
-                picked.update(ix)
-        for w in view.tokens & self._word_keys:
-            picked.update(self._by_word[w])
-        if self._head_keys:
-            for h in view.heads & self._head_keys:
-                picked.update(self._by_head[h])
-        return [self._rules[i] for i in sorted(picked)]
+        """The rules whose need groups pass, in declaration order (their `pre` is not run)."""
+        rules = self._rules
+        return [rules[i] for i in self._plan.passing(view)]
 
     def scan_ungated(self, text: str) -> list[Finding]:
         """Run every rule regardless of prefilters: the reference the gates must agree with."""
