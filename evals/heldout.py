@@ -30,6 +30,7 @@ if __package__ in (None, ""):
 from evals.sources import SOURCES, Item
 from evals.sources_more import MORE_SOURCES
 from evals.sources_pi import PI_SOURCES
+from evals.sources_sql import SQL_SOURCES
 from scanners.text import TextScanner
 
 CHECKS = ("xss", "sql_injection", "path_traversal", "prompt_injection", "secrets", "pii")
@@ -58,12 +59,16 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def collect() -> list[Item]:
+def collect(skip: Iterable[str] = ()) -> list[Item]:
+    """Every item of every source, deduplicated; `skip` drops whole families (`wapiti`)."""
     items: list[Item] = []
     seen: set[tuple[str, str]] = set()
-    for source in (*SOURCES, *PI_SOURCES, *MORE_SOURCES):
+    skipped = tuple(f"{name}:" for name in skip)
+    for source in (*SOURCES, *PI_SOURCES, *MORE_SOURCES, *SQL_SOURCES):
         for item in source():
             key = (item.check, item.text)
+            if item.source.startswith(skipped):
+                continue
             if item.text.strip() and key not in seen:
                 seen.add(key)
                 items.append(item)
@@ -142,10 +147,16 @@ def main(argv: list[str] | None = None) -> int:
         default=["prompt_injection"],
         help="checks whose rates are also printed per source and per language",
     )
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        help="source families to leave out (e.g. wapiti), to compare rates with and without",
+    )
     args = parser.parse_args(argv)
     if args.misses and args.split != "dev":
         parser.error("--misses shows texts: use it on --split dev only")
-    items = collect()
+    items = collect(args.skip)
     by_source: dict[str, int] = defaultdict(int)
     for item in items:
         by_source[item.source.split(":")[0]] += 1

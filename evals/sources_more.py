@@ -40,6 +40,7 @@ from evals.sources import (
 
 DEBS = {
     "wfuzz": "3.1.0-2",
+    "wapiti": "3.0.4+dfsg-2",
     "python3.11-doc": "3.11.2-6+deb12u9",
     "python-django-doc": "3:3.2.25-0+deb12u7",
     "python-sqlalchemy-doc": "1.4.46+ds1-1",

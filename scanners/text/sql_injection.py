@@ -10,40 +10,11 @@ as whitespace because they do in the SQL engines and in form encoding.
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Iterable
 
-from scanners.text.finding import Memo, Rule, RuleDetector, rule
-
-_SEP = r"(?:\s|/\*[^*]{0,64}\*/|\+){1,8}"
-_OSEP = r"(?:\s|/\*[^*]{0,64}\*/|\+){0,8}"
-_LIT = r"(?:'[^']{0,32}'?|\"[^\"]{0,32}\"?|\d{1,10}|true|false|null)"
-_OP = r"(?:=|<>|!=|<=>|>=|<=|<|>|\blike\b|\bis\b)"
-_BOOL = r"(?:\bor\b|\band\b|\bxor\b|\|\||&&)"
-# A quote that is not an apostrophe inside a word (O'Brien, don't).
-_QUOTE = re.compile(r"(?<![a-z0-9])['\"`]|['\"`](?![a-z0-9])")
-
-
-def _first_quote(s: str) -> int:
-    for i, ch in enumerate(s):
-        if ch in "'\"`":
-            return i
-    return 0
-
-
-class _QuoteIndex:
-    """Quote positions of one text, per quote character, computed once per scan when a quote
-    rule fires: a `"` neither opens nor closes a `'` literal (`"' or 1 --'"`)."""
-
-    def __init__(self, text: str) -> None:
-        self.positions: dict[str, list[int]] = {"'": [], '"': [], "`": []}
-        for q in _QUOTE.finditer(text):
-            self.positions[text[q.start()]].append(q.start())
-
-    def balanced_before(self, text: str, pos: int) -> bool:
-        """True when an even number of quotes like the one at `pos` precede it."""
-        return bisect.bisect_left(self.positions.get(text[pos], []), pos) % 2 == 0
+from scanners.text.finding import Rule, RuleDetector, rule
+from scanners.text.sql_grammar import BOOL, LIT, OP, OSEP, SEP, after_breakout, quote_opens
+from scanners.text.sql_injection_more import more_rules
 
 
 class SqlInjectionDetector(RuleDetector):
@@ -58,43 +29,43 @@ class SqlInjectionDetector(RuleDetector):
                 "quote_comment",
                 r"(?:^|[a-z0-9_)])['\"`]\s?\)?\s?(?:--(?![->])|#|/\*|;\s?--|;\x00)",
                 need=(["'", '"', "`"], ["--", "#", "/*", ";"]),
-                validate=_quote_opens,
+                validate=quote_opens,
             ),
             # x' or 'a'='a    ") or ("1"="1    ' or true--    ' and 1=2 union...
             rule(
                 "quote_tautology",
-                rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:not{_SEP})?\(?\s?{_LIT}\s?{_OP}",
+                rf"['\"`]\s?\){{0,3}}{OSEP}{BOOL}{OSEP}(?:not{SEP})?\({{0,3}}\s?{LIT}\s?\){{0,3}}\s?{OP}",
                 need=(
                     ["'", '"', "`"],
                     ["or", "and", "xor", "||", "&&"],
                     ["=", "<", ">", "like", "is"],
                 ),
-                validate=_quote_opens,
+                validate=quote_opens,
             ),
             rule(
                 "quote_bool_constant",
-                rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:true|false|not\s?false|\d{{1,10}})"
+                rf"['\"`]\s?\)?{OSEP}{BOOL}{OSEP}(?:true|false|not\s?false|\d{{1,10}})"
                 rf"\s?(?:--|#|/\*|;|$)",
                 need=(["'", '"', "`"], ["or", "and", "xor", "||", "&&"]),
-                validate=_quote_opens,
+                validate=quote_opens,
             ),
             # 1 or 1=1--   or 'x'='x'   and 2>1#
             rule(
                 "tautology",
-                rf"{_BOOL}{_OSEP}(?:not{_SEP})?\(?\s?(?:'([^']{{0,32}})'|\"([^\"]{{0,32}})\"|(\d{{1,10}}))\s?"
+                rf"{BOOL}{OSEP}(?:not{SEP})?\(?\s?(?:'([^']{{0,32}})'|\"([^\"]{{0,32}})\"|(\d{{1,10}}))\s?"
                 rf"(?:=|<=>|like)\s?\(?\s?(?:'(?:\1)'?|\"(?:\2)\"?|(?:\3)(?!\d))"
-                rf"\s?\)?\s?(?:--|#|/\*|;|'|\"|\)|$|%|\bunion\b|\blimit\b|\border\b|{_BOOL})",
+                rf"\s?\)?\s?(?:--|#|/\*|;|'|\"|\)|$|%|\bunion\b|\blimit\b|\border\b|{BOOL})",
                 need=(["=", "like"], ["or", "and", "xor", "||", "&&"]),
             ),
             # or a=a   ' or x=x--: a column compared with itself, the query's end cut off
             rule(
                 "identifier_tautology",
-                rf"(?:^|['\"`)])\s?{_OSEP}\b(?:or|and|xor){_SEP}([a-z_]\w{{0,15}})\s?=\s?\1\s?(?:--|#|/\*|;|$)",
+                rf"(?:^|['\"`)])\s?{OSEP}\b(?:or|and|xor){SEP}([a-z_]\w{{0,15}})\s?=\s?\1\s?(?:--|#|/\*|;|$)",
                 need=(["="], ["or", "and", "xor"]),
             ),
             rule(
                 "union_select",
-                rf"\bunion{_SEP}(?:all{_SEP}|distinct{_SEP})?select{_SEP}(?:null\b|\d{{1,4}}\s?(?:,|--|#|$|from)|"
+                rf"\bunion{SEP}(?:all{SEP}|distinct{SEP})?select{SEP}(?:null\b|\d{{1,4}}\s?(?:,|--|#|$|from)|"
                 rf"@@|\(\s?select|concat|group_concat|char\s?\(|0x|version\s?\(|user\s?\(|"
                 rf"database\s?\(|current_user|load_file|table_name|column_name|schema_name|"
                 rf"password|passwd|username|banner|sys\.|unhex|md5\(|sleep\()",
@@ -102,8 +73,8 @@ class SqlInjectionDetector(RuleDetector):
             ),
             rule(
                 "stacked_query",
-                rf";{_OSEP}(?:drop|delete|insert|update|shutdown|exec|execute|"
-                rf"declare|truncate|alter|create|grant|select{_SEP}pg_sleep|waitfor)\b",
+                rf";{OSEP}(?:drop|delete|insert|update|shutdown|exec|execute|"
+                rf"declare|truncate|alter|create|grant|select{SEP}pg_sleep|waitfor)\b",
                 need=(
                     [";"],
                     [
@@ -123,13 +94,13 @@ class SqlInjectionDetector(RuleDetector):
                         "waitfor",
                     ],
                 ),
-                validate=_after_breakout,
+                validate=after_breakout,
             ),
             rule(
                 "time_delay",
-                rf"(?:{_BOOL}|;|['\"`]\s?\)?){_OSEP}\(?\s?(?:select{_SEP})?(?:\(\s?select{_SEP})?"
+                rf"(?:{BOOL}|;|['\"`]\s?\)?){OSEP}\(?\s?(?:select{SEP})?(?:\(\s?select{SEP})?"
                 rf"(?:pg_sleep|sleep)\s?\(\s?\d|\bpg_sleep\s?\(\s?\d|\bbenchmark\s?\(\s?\d{{4,}}\s?,|"
-                rf"waitfor{_SEP}delay{_SEP}'|dbms_pipe\.receive_message|dbms_lock\.sleep|"
+                rf"waitfor{SEP}delay{SEP}'|dbms_pipe\.receive_message|dbms_lock\.sleep|"
                 r"\bselect\s?\(\s?sleep\s?\(\s?\d",
                 need=(["sleep", "pg_sleep", "benchmark", "delay", "*dbms_"],),
             ),
@@ -176,7 +147,7 @@ class SqlInjectionDetector(RuleDetector):
                 "command_exec",
                 r"\bxp_cmdshell\b|\bsp_oacreate\b|\bsp_execute_external_script\b|"
                 r"[;'\"]\s?exec(?:ute)?\s(?:master\.\.)?(?:xp|sp)_\w|"
-                rf"\binto{_SEP}(?:out|dump)file{_SEP}'",
+                rf"\binto{SEP}(?:out|dump)file{SEP}'",
                 need=(
                     [
                         "exec",
@@ -191,19 +162,19 @@ class SqlInjectionDetector(RuleDetector):
             ),
             rule(
                 "blind_substring",
-                rf"{_BOOL}{_OSEP}\(?\s?(?:ascii|ord)\s?\(\s?(?:(?:lower|upper|lcase|ucase)\s?\(\s?)?"
+                rf"{BOOL}{OSEP}\(?\s?(?:ascii|ord)\s?\(\s?(?:(?:lower|upper|lcase|ucase)\s?\(\s?)?"
                 rf"(?:substring|substr|mid)\s?\(|"
-                rf"{_BOOL}{_OSEP}\(?\s?(?:substring|substr|mid)\s?\(\s?(?:@@|user|version|database|"
-                rf"\(\s?select)|{_BOOL}{_OSEP}\(?\s?\(?\s?select{_SEP}(?:count|ascii|substr|"
+                rf"{BOOL}{OSEP}\(?\s?(?:substring|substr|mid)\s?\(\s?(?:@@|user|version|database|"
+                rf"\(\s?select)|{BOOL}{OSEP}\(?\s?\(?\s?select{SEP}(?:count|ascii|substr|"
                 rf"substring|case|\d|null|if|1\s?from|table_name)",
                 need=(["or", "and", "xor", "||", "&&"], ["substring", "substr", "mid", "select"]),
             ),
             rule(
                 "quote_order_by",
-                rf"(?:^|['\"`)])\s?{_OSEP}(?:order|group){_SEP}by{_SEP}\d{{1,3}}(?:\s?,\s?\d{{1,3}}){{0,16}}"
-                rf"\s?(?:--|#|/\*|;|$)",
+                rf"(?:^|['\"`)])\s?{OSEP}(?:order|group){SEP}by{SEP}\d{{1,3}}(?:\s?,\s?\d{{1,3}}){{0,16}}"
+                rf"\s?,?\s?(?:--|#|/\*|;|$)",
                 need=(["by"], ["order", "group"]),
-                validate=_quote_opens,
+                validate=quote_opens,
             ),
             rule(
                 "char_encoding",
@@ -215,24 +186,24 @@ class SqlInjectionDetector(RuleDetector):
             # ' UNION ALL SELECT   ') union select ...: a literal closed, then a union
             rule(
                 "quote_union",
-                rf"(?<![a-z0-9])['\"`]\s?\)?{_OSEP}union{_SEP}(?:all{_SEP})?select"
-                rf"(?:\s?(?:$|--|#|/\*)|{_SEP}(?:null\b|\d|@@|\(|\*))",
+                rf"(?<![a-z0-9])['\"`]\s?\)?{OSEP}union{SEP}(?:all{SEP})?select"
+                rf"(?:\s?(?:$|--|#|/\*)|{SEP}(?:null\b|\d|@@|\(|\*))",
                 need=(["union"], ["select"], ["'", '"', "`"]),
-                validate=_quote_opens,
+                validate=quote_opens,
             ),
             # ' or user like '%   ' or (exists ...   ' and name = ': a literal closed, then
             # a condition on a column the attacker guesses
             rule(
                 "quote_condition",
-                rf"['\"`]\s?\)?{_OSEP}{_BOOL}{_OSEP}(?:\(\s?exists\b|[a-z_][\w.]{{0,31}}\s?"
-                rf"(?:(?:=|like)\s?['\"]|is(?:{_SEP}not)?{_SEP}null\b))",
+                rf"['\"`]\s?\)?{OSEP}{BOOL}{OSEP}(?:\(\s?exists\b|[a-z_][\w.]{{0,31}}\s?"
+                rf"(?:(?:=|like)\s?['\"]|is(?:{SEP}not)?{SEP}null\b))",
                 need=(["'", '"', "`"], ["or", "and", "xor", "||", "&&"]),
-                validate=_quote_opens,
+                validate=quote_opens,
             ),
             # and 2=0#   or 3>2--: a constant comparison cut off by a comment
             rule(
                 "constant_comment",
-                rf"{_BOOL}{_OSEP}\d{{1,10}}\s?(?:=|<>|!=|<|>)\s?\d{{1,10}}\s?(?:--|#|/\*)",
+                rf"{BOOL}{OSEP}\d{{1,10}}\s?(?:=|<>|!=|<|>)\s?\d{{1,10}}\s?(?:--|#|/\*)",
                 need=(["or", "and", "xor", "||", "&&"], ["--", "#", "/*"]),
             ),
             # Oracle out-of-band and MSSQL probes: '||UTL_HTTP.REQUEST(   PRINT @@version
@@ -242,26 +213,5 @@ class SqlInjectionDetector(RuleDetector):
                 r"\bhttpuritype\s?\(|\bprint\s@@[a-z]",
                 need=(["*utl_", "dbms_xmlgen", "httpuritype", "*@@"],),
             ),
+            *more_rules(),
         )
-
-
-_BREAKOUT_TAIL = re.compile(r"(?:['\"`]\s?\)?|\d)\s?$")
-
-
-def _after_breakout(text: str, m: re.Match[str], memo: Memo) -> bool:
-    """A stacked query must follow a closed literal or a number: `1'; drop`, `5; drop`."""
-    return _BREAKOUT_TAIL.search(text, max(0, m.start() - 4), m.start()) is not None
-
-
-def _quote_opens(text: str, m: re.Match[str], memo: Memo) -> bool:
-    """True when the match's leading quote is unbalanced, i.e. it escapes a string literal.
-
-    `x' OR 'a'='a` starts with an odd quote: the attacker closes the application's literal.
-    `WHERE name = 'bob' -- note` reaches its comment after a balanced pair, which is ordinary SQL.
-    Apostrophes inside words are not counted. The quote index is built once per scanned text.
-    """
-    index = memo.get("sql_quotes")
-    if not isinstance(index, _QuoteIndex):
-        index = _QuoteIndex(text)
-        memo["sql_quotes"] = index
-    return index.balanced_before(text, m.start() + _first_quote(m.group(0)))
