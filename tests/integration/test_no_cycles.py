@@ -24,7 +24,24 @@ from tests.fixtures.gateway import BOTH_ENGINES, start_gateway
 from tests.fixtures.upstreams import FakeProvider, one_provider_config
 
 CHAT = {"model": "chat-fast", "messages": [{"role": "user", "content": "hi"}]}
-POLICY = '[[plugins]]\nuse = "request_id"\n'
+POLICIES = {
+    "core": '[[plugins]]\nuse = "request_id"\n',
+    # The public chain's plugins that need no outside service (jwt and rate_limit on redis
+    # were checked the same way by hand: none either).
+    "public": """
+[[plugins]]
+use = "tracing"
+sample_ratio = 1.0
+exporter = "discard"
+[[plugins]]
+use = "request_id"
+[[plugins]]
+use = "security_headers"
+[[plugins]]
+use = "input_scan"
+checks = ["xss", "sql_injection", "path_traversal", "prompt_injection", "secrets", "pii"]
+""",
+}
 REQUESTS = 30
 
 pytestmark = BOTH_ENGINES
@@ -78,16 +95,17 @@ async def one_connection_each(
     return answers
 
 
+@pytest.mark.parametrize("policy", list(POLICIES))
 def test_requests_on_fresh_connections_leave_no_cycles(
-    tmp_path: Path, serving_engine: str | None, no_collector: None
+    tmp_path: Path, serving_engine: str | None, policy: str, no_collector: None
 ) -> None:
     # uvloop, as ``proxy serve`` runs: asyncio's own selector transport holds a cycle (3.11).
-    uvloop.run(_requests_leave_no_cycles(tmp_path, serving_engine))
+    uvloop.run(_requests_leave_no_cycles(tmp_path, serving_engine, POLICIES[policy]))
 
 
-async def _requests_leave_no_cycles(directory: Path, engine: str | None) -> None:
+async def _requests_leave_no_cycles(directory: Path, engine: str | None, policy: str) -> None:
     provider = await FakeProvider().start()
-    gw = await start_gateway(directory, one_provider_config(provider), {"default": POLICY}, engine)
+    gw = await start_gateway(directory, one_provider_config(provider), {"default": policy}, engine)
     try:
         await one_connection_each(gw.port, {**CHAT, "stream": True}, 3)  # warm: pools, caches
         await gw.settled()
