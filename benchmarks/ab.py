@@ -50,8 +50,11 @@ def _without(config: Path, plugins: list[str], folder: Path) -> Path:
     return folder / config.name
 
 
-async def _concurrent(gateway: Any, body: bytes, count: int, headers: Any, clients: int) -> float:
-    """CPU µs per request with ``clients`` requests in flight at all times."""
+async def run_concurrent(
+    gateway: Any, body: bytes, count: int, headers: Any, clients: int
+) -> float:
+    """CPU µs per request with ``clients`` requests in flight at all times (here, not in
+    ``core_overhead``, so that a worker in an older tree has it too)."""
     from benchmarks.core_overhead import _scope
 
     async def one() -> None:
@@ -97,7 +100,7 @@ def worker(tree: str, system: str, config: str | None, count: int, clients: int)
                     runs = [await run(gateway, body, count, headers, time.process_time)
                             for _ in range(3)]  # fmt: skip
                 else:
-                    runs = [await _concurrent(gateway, body, count, headers, clients)
+                    runs = [await run_concurrent(gateway, body, count, headers, clients)
                             for _ in range(3)]  # fmt: skip
         return min(runs)
 
