@@ -9,6 +9,7 @@ the translators all look it up here instead of testing paths themselves.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -123,6 +124,7 @@ _BY_SUFFIX = sorted(APIS, key=lambda api: len(api.suffix), reverse=True)
 _SUFFIXES = tuple(api.suffix for api in _BY_SUFFIX)
 
 
+@functools.lru_cache(maxsize=1024)  # asked several times per request, for few distinct paths
 def client_api(path: str) -> ClientApi | None:
     """The API a path calls, None for anything else (passed through, not metered)."""
     if not path.endswith(_SUFFIXES):

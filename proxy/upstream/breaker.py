@@ -109,6 +109,9 @@ class CircuitBreaker:
         self._open_until = 0.0
         self._reopens = 0
         self._probes = 0
+        # A closed breaker's permit is the same value for every attempt of an epoch: one
+        # immutable object per epoch, not a frozen dataclass built per request.
+        self._closed_permit = Permit(0, probe=False)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -129,6 +132,8 @@ class CircuitBreaker:
     def allows(self) -> bool:
         """Peek: would ``allow()`` let an attempt through right now? (no side effects
         beyond the open -> half-open move that time has already earned)."""
+        if self._state == "closed":
+            return True
         state = self.state
         return state == "closed" or (state == "half_open" and self._probes < self.half_open)
 
@@ -144,9 +149,9 @@ class CircuitBreaker:
 
     def allow(self) -> Permit | None:
         """A permit for one attempt, or None when the breaker refuses it."""
+        if self._state == "closed":  # the hot case: nothing to move, no clock read
+            return self._closed_permit
         state = self.state
-        if state == "closed":
-            return Permit(self._epoch, probe=False)
         if state == "half_open" and self._probes < self.half_open:
             self._probes += 1
             return Permit(self._epoch, probe=True)
@@ -217,6 +222,7 @@ class CircuitBreaker:
         self._state = new
         self._epoch += 1
         self._probes = 0
+        self._closed_permit = Permit(self._epoch, probe=False)
         if new == "closed":
             self._consecutive = 0
             self._total.reset()

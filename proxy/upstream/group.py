@@ -192,7 +192,8 @@ class UpstreamGroup:
     async def _attempts(self, ex: Exchange, out: Outbound, candidates: list[Target]) -> Lease:
         candidates, plans = plan_translations(out, candidates, self.providers)
         self.budget.record_request()
-        replayable = not isinstance(out.body, AsyncIterator)
+        body = out.body  # bytes and None first: an ABC isinstance check is slow
+        replayable = body is None or isinstance(body, bytes) or not isinstance(body, AsyncIterator)
         max_attempts = self.retry.attempts if out.retry and replayable else 1
         cost_of = self._cost_of(out)
         tried: list[Target] = []
@@ -361,7 +362,8 @@ class UpstreamGroup:
             raise
         if span is not None:
             span.end(response.status, "stream_error" if stream_error else None)
-        ttfb = time.perf_counter() - started
+        first_byte_at = time.perf_counter()
+        ttfb = first_byte_at - started
         target.stats.observe_ttfb(ttfb)
         self._observer.attempt(
             target.provider_name,
@@ -369,7 +371,7 @@ class UpstreamGroup:
             ttfb,
         )
         block_on_retry_after(target.quota, response)
-        ex.first_byte_at = time.perf_counter()
+        ex.first_byte_at = first_byte_at
         return Lease(response, target, provider, permit, stream_error, usage=ex.usage)
 
     def _cost_of(self, out: Outbound) -> CostOf | None:

@@ -7,6 +7,7 @@ error shapes. This class holds what every provider has: a name, a client, models
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,6 +45,9 @@ class Provider:
         self._extra_names = {k for k, _ in self._extra} | {k for k, _ in self._auth} - {
             "authorization"
         }
+        # A URL depends only on its inputs, and a gateway asks for the same few: kept per
+        # provider (bounded: a passed-through model name is the client's text).
+        self._urls = functools.lru_cache(maxsize=1024)(self._url)
 
     @classmethod
     def build(cls, name: str, config: ProviderConfig) -> Provider:
@@ -62,6 +66,12 @@ class Provider:
         return translator
 
     def url(
+        self, path: str, query: bytes, api: ClientApi | None = None, model: str | None = None
+    ) -> str:
+        """See ``_url``; answered from the cache when asked before."""
+        return self._urls(path, query, api, model)
+
+    def _url(
         self, path: str, query: bytes, api: ClientApi | None = None, model: str | None = None
     ) -> str:
         """The provider URL for a gateway path: ``/v1/chat/completions`` -> base_url + rest.
