@@ -76,7 +76,9 @@ def responses_stream_error(status: int, type: str, message: str, request_id: str
     return b"event: error\ndata: " + orjson.dumps(event) + b"\n\n"
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: each API is one entry of ``APIS``, so identity is equality, and hashing one (a
+# cache key per request) need not hash its seven fields.
+@dataclass(frozen=True, slots=True, eq=False)
 class ClientApi:
     """One API a client may call. ``suffix`` is how its path ends (after ``/v1``)."""
 

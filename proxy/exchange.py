@@ -11,7 +11,6 @@ never ask for it streams the body straight to the provider.
 
 from __future__ import annotations
 
-import operator
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -99,12 +98,9 @@ class SecurityEvent:
 
 
 class Headers(MutableHeaders):
-    """starlette's MutableHeaders with a ``get`` that never raises (the inherited
-    ``Mapping.get`` raises and catches a KeyError for every absent name, ~1 µs, on every
-    request that asks for an optional header such as ``x-request-id``), and ``in`` and
-    ``[name] = value`` that compare names in C rather than in a Python loop: every request
-    sets its request id both ways and asks whether the response has one
-    (tests/proxy/test_fuzz_equivalence.py proves them equal to starlette's)."""
+    """starlette's MutableHeaders with a ``get`` that never raises: the
+    inherited ``Mapping.get`` raises and catches a KeyError for every absent name (~1 µs,
+    on every request that asks for an optional header such as ``x-request-id``)."""
 
     def get(self, key: str, default: Any = None) -> Any:
         name = key.lower().encode("latin-1")
@@ -112,28 +108,6 @@ class Headers(MutableHeaders):
             if header == name:
                 return value.decode("latin-1")
         return default
-
-    def __contains__(self, key: Any) -> bool:
-        return key.lower().encode("latin-1") in map(_name, self._list)
-
-    def __setitem__(self, key: str, value: str) -> None:
-        """Set ``key`` to ``value`` where its first line was (appended if absent), its
-        other lines removed: starlette's rule."""
-        name = key.lower().encode("latin-1")
-        item = (name, value.encode("latin-1"))
-        raw = self._list
-        names = list(map(_name, raw))
-        try:
-            index = names.index(name)
-        except ValueError:
-            raw.append(item)
-            return
-        raw[index] = item
-        if names.count(name) > 1:
-            raw[index + 1 :] = [line for line in raw[index + 1 :] if line[0] != name]
-
-
-_name = operator.itemgetter(0)
 
 
 class BodyTooLarge(PolicyError):

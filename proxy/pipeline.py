@@ -97,7 +97,15 @@ class Pipeline:
             if route is None:
                 raise GatewayError(404, "route_not_found", f"no route for {ex.method} {ex.path}")
             ex.route_name = route.name
-            await self._through_chain(ex, route, send)
+            chain = route.chain
+            try:
+                local: Response | GatewayError | None = await chain.run_request(ex)
+            except GatewayError as error:
+                local = error
+            if local is None:
+                await self._forward(ex, route, send)
+            else:  # answered (or refused) by a plugin, through the plugins that already ran
+                await self._answer(ex, chain, local, send)
         except GatewayError as error:
             if not ex.response_started:
                 await self._answer(ex, None, error, send)
@@ -130,18 +138,6 @@ class Pipeline:
                 # still invisible to the client, and counted as in flight so a reload or a
                 # shutdown waits for it.
                 await route.chain.run_complete(ex)
-
-    async def _through_chain(self, ex: Exchange, route: Route, send: Send) -> None:
-        chain = route.chain
-        try:
-            local = await chain.run_request(ex)
-        except GatewayError as error:
-            await self._answer(ex, chain, error, send)
-            return
-        if local is not None:
-            await self._answer(ex, chain, local, send)
-            return
-        await self._forward(ex, route, send)
 
     # -- forwarding ---------------------------------------------------------------------------
 

@@ -44,12 +44,12 @@ def _message(record: logging.LogRecord) -> str:
         return f"{record.msg!s} {record.args!r}"
 
 
-def safe_dumps(entry: dict[str, Any]) -> bytes:
-    """``entry`` as one JSON object, whatever its values hold."""
+def safe_dumps(entry: dict[str, Any], option: int = 0) -> bytes:
+    """``entry`` as one JSON object, whatever its values hold (``option``: orjson's)."""
     try:
-        return orjson.dumps(entry, default=str)
+        return orjson.dumps(entry, default=str, option=option)
     except (TypeError, ValueError):
-        return orjson.dumps(_plain(entry, 0), default=str)
+        return orjson.dumps(_plain(entry, 0), default=str, option=option)
 
 
 def _plain(value: Any, depth: int) -> Any:

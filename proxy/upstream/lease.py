@@ -65,14 +65,16 @@ class Lease:
         if self._finished:
             return
         self._finished = True
-        self.target.stats.finish()
-        if self.usage is not None and self.usage.reported and self.target.quota is not None:
-            self.target.quota.record_tokens(self.usage.total_tokens)  # tpm counts real usage
+        target = self.target
+        target.stats.finish()
+        usage = self.usage
+        if usage is not None and usage.reported and target.quota is not None:
+            target.quota.record_tokens(usage.input_tokens + usage.output_tokens)  # tpm: real use
         if success is None:
-            self.target.breaker.cancel(self.permit)
+            target.breaker.cancel(self.permit)
         else:
-            self.target.stats.record(success)
-            self.target.breaker.record(self.permit, success)
+            target.stats.record(success)
+            target.breaker.record(self.permit, success)
         if self.on_done is not None:
             self.on_done()
 
@@ -183,7 +185,8 @@ async def peek_stream_error(
 def is_event_stream(headers: RawHeaders) -> bool:
     """Whether raw response headers announce an SSE stream (the one rule for the gateway)."""
     for key, value in headers:
-        if key.lower() == b"content-type":
+        # Its length first: no lower-cased copy of every other name (every 200 asks this).
+        if len(key) == 12 and key.lower() == b"content-type":
             return value.lower().startswith(b"text/event-stream")
     return False
 

@@ -8,7 +8,11 @@ from proxy.upstream.client import UpstreamBusy, UpstreamError
 
 
 def status_class(status: int) -> str:
-    return "429" if status == 429 else f"{status // 100}xx"
+    label = _CLASSES.get(status)  # every answer labels one attempt: looked up, not formatted
+    return label if label is not None else f"{status // 100}xx"
+
+
+_CLASSES = {status: "429" if status == 429 else f"{status // 100}xx" for status in range(100, 600)}
 
 
 def error_kind(error: GatewayError) -> str:

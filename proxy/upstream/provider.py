@@ -40,6 +40,7 @@ class Provider:
         }
         self._auth = self.kind.auth
         self._extra = [(k.lower(), v) for k, v in config.headers.items()]
+        self._added = self._auth + self._extra  # appended to every request's headers
         # The client's own copies of the provider's auth headers never go upstream ("authorization"
         # is dropped for every request already, in proxy.forward).
         self._extra_names = {k for k, _ in self._extra} | {k for k, _ in self._auth} - {
@@ -107,7 +108,7 @@ class Provider:
         return UpstreamRequest(
             method=method,
             url=self.url(path, query, api, model),
-            headers=headers + self._auth + self._extra,
+            headers=headers + self._added,
             body=body,
             connect_timeout=timeouts.connect,
             first_byte_timeout=timeouts.first_byte,

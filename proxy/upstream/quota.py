@@ -141,8 +141,8 @@ class ProviderQuota:
 
     def exhausted(self) -> bool:
         """True while blocked by a 429, or at the rpm or tpm limit for the last minute."""
-        if self._clock() < self._blocked_until:
-            return True
+        if self._blocked_until != -math.inf and self._clock() < self._blocked_until:
+            return True  # (never blocked: no clock read, the balancer asks on every pick)
         if self.rpm is not None and self._requests.total() >= self.rpm:
             return True
         return self.tpm is not None and self._tokens.total() >= self.tpm

@@ -275,20 +275,3 @@ def test_headers_get_is_starlettes_without_the_keyerror(
     theirs = MutableHeaders(raw=[(k.lower(), v) for k, v in raw])
     assert ours.get(name) == theirs.get(name)
     assert ours.get(name, "fallback") == theirs.get(name, "fallback")
-
-
-@EXAMPLES
-@given(
-    raw_headers,
-    st.sampled_from(["x-request-id", "X-Request-ID", "Content-Type", "host", "x-custom"]),
-    st.sampled_from(["", "abc", "r-1"]),
-)
-def test_headers_in_and_set_are_starlettes(
-    raw: list[tuple[bytes, bytes]], name: str, value: str
-) -> None:
-    ours = Headers(raw=[(k.lower(), v) for k, v in raw])
-    theirs = MutableHeaders(raw=[(k.lower(), v) for k, v in raw])
-    assert (name in ours) == (name in theirs)
-    ours[name] = value
-    theirs[name] = value
-    assert ours.raw == theirs.raw
