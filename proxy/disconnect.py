@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from proxy.exchange import ClientDisconnected, Exchange
+from proxy.runningtask import RunningTask
 
 
 class DisconnectWatcher:
@@ -25,9 +26,14 @@ class DisconnectWatcher:
         self.after = after
         self._pending: dict[Watch, float] = {}
         self._timer: asyncio.TimerHandle | None = None
+        self.running_task = RunningTask()
 
     def watch(self, ex: Exchange) -> Watch:
-        return Watch(self, ex)
+        """Watch ``ex`` from now on; end with ``settled()`` and, when that says so,
+        ``close()`` (``async with`` does both, for callers that need no fast path)."""
+        watch = Watch(self, ex)
+        self._add(watch)
+        return watch
 
     def _add(self, watch: Watch) -> None:
         self._pending[watch] = time.monotonic()
@@ -55,13 +61,18 @@ class Watch:
     def __init__(self, watcher: DisconnectWatcher, ex: Exchange) -> None:
         self._watcher = watcher
         self._ex = ex
-        self._task = asyncio.current_task()
+        self._task = watcher.running_task()
         self._watching: asyncio.Task[None] | None = None
         self.disconnected = False
 
     async def __aenter__(self) -> Watch:
-        self._watcher._add(self)
         return self
+
+    def settled(self) -> bool:
+        """Stop watching; True when that is all (no watcher task ran): the request path
+        then owes no ``close()``, and no coroutine is made for one."""
+        self._watcher._discard(self)
+        return self._watching is None and not self.disconnected
 
     def start(self) -> bool:
         """Start watching now, if nothing else reads ``receive`` (else: try next sweep)."""
@@ -80,7 +91,12 @@ class Watch:
                 return
 
     async def __aexit__(self, kind: Any, value: Any, traceback: Any) -> bool:
-        self._watcher._discard(self)
+        self.settled()
+        return await self.close(kind)
+
+    async def close(self, kind: Any) -> bool:
+        """End the watcher task; a request cancelled because its client left (``kind`` is
+        how the request ended) raises ``ClientDisconnected`` instead."""
         if self._watching is not None and not self._watching.done():
             self._watching.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -154,7 +154,10 @@ class LimitedTCPServer(TCPServer):
                     await self._timed_out()
                     break
             try:
-                data = await asyncio.wait_for(self.reader.read(MAX_RECV), timeout)
+                if timeout is None:  # most reads: no wait_for (a coroutine per read) around it
+                    data = await self.reader.read(MAX_RECV)
+                else:
+                    data = await asyncio.wait_for(self.reader.read(MAX_RECV), timeout)
             except TimeoutError:
                 await self._timed_out()
                 break

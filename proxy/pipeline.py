@@ -152,11 +152,20 @@ class Pipeline:
             if models is not None:
                 await self._answer(ex, chain, models, send)
                 return
-            async with self._disconnects.watch(ex):
+            # ``async with watch`` spelled out: two coroutines fewer for the common request,
+            # whose client stayed and which ended before any watcher task was needed.
+            watch = self._disconnects.watch(ex)
+            try:
                 group = route.upstream
                 priority = group.priority_of(ex) if group.priority_of is not None else 0
                 lease = await group.open(ex, out, priority)
                 await self._relay(ex, chain, filters, lease, send, route, out)
+            except BaseException as exc:
+                if not watch.settled():
+                    await watch.close(type(exc))  # ClientDisconnected for a client that left
+                raise
+            if not watch.settled():
+                await watch.close(None)
         except GatewayError as error:
             if ex.response_started:
                 raise

@@ -18,6 +18,8 @@ import contextlib
 import time
 from typing import Any
 
+from proxy.runningtask import RunningTask
+
 _DISCONNECT = {"type": "http.disconnect"}
 _TIMEOUT_HEADERS = [(b"content-length", b"0"), (b"connection", b"close")]
 
@@ -30,6 +32,7 @@ class BodyDeadlines:
         self.tick = min(1.0, timeout / 4)
         self._pending: dict[TimedBody, float] = {}
         self._timer: asyncio.TimerHandle | None = None
+        self.running_task = RunningTask()
 
     def receive(self, receive: Any, send: Any) -> TimedBody:
         return TimedBody(self, receive, send)
@@ -73,7 +76,7 @@ class TimedBody:
             return _DISCONNECT
         if self._task is None:
             self._deadlines._add(self)
-        self._task = asyncio.current_task()
+        self._task = self._deadlines.running_task()
         self._reading = True
         try:
             message: dict[str, Any] = await self._receive()

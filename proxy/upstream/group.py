@@ -26,7 +26,12 @@ from proxy.upstream.balancer import CostOf, make_balancer
 from proxy.upstream.breaker import CircuitBreaker, Permit, SharedStore, is_failure
 from proxy.upstream.client import UpstreamBusy, UpstreamError, UpstreamResponse
 from proxy.upstream.fleet import SharedBreakers
-from proxy.upstream.lease import Lease, block_on_retry_after, peek_stream_error
+from proxy.upstream.lease import (
+    Lease,
+    block_on_retry_after,
+    is_event_stream,
+    peek_stream_error,
+)
 from proxy.upstream.observer import GroupObserver
 from proxy.upstream.outbound import Outbound, Translated, plan_translations
 from proxy.upstream.outcomes import as_gateway_error, busy_error, error_kind, status_class
@@ -331,7 +336,9 @@ class UpstreamGroup:
             response: UpstreamResponse = provider.kind.adapt(await provider.client.send(request))
             if translated is not None:
                 response = TranslatedResponse(response, translated.translator, translated.call)
-            stream_error, response = await peek_stream_error(response, self.config.timeouts)
+            stream_error: str | None = None
+            if response.status == 200 and is_event_stream(response.headers):  # else: no peek
+                stream_error, response = await peek_stream_error(response, self.config.timeouts)
         except UpstreamBusy as exc:
             target.stats.finish()
             target.breaker.cancel(permit)  # the provider was never asked
