@@ -3,7 +3,8 @@
 This is where the resilience units meet: it picks a target that serves the requested model,
 maps the model name and key for it, and on a retryable outcome tries a different target after
 a jittered backoff — while nothing has been sent to the client, and only within the retry
-budget, so retries never amplify an outage.
+budget, so retries never amplify an outage. One attempt, and the bookkeeping of its outcome,
+is ``proxy.upstream.attempt``.
 """
 
 from __future__ import annotations
@@ -11,31 +12,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from proxy.config.upstreams import UpstreamConfig
 from proxy.errors import GatewayError
 from proxy.exchange import Exchange
-from proxy.multipart import replace_field
 from proxy.observe.metrics import Metrics
-from proxy.translate.response import TranslatedResponse
 from proxy.upstream.admission import AdmissionController, AdmissionRejected, compile_priority
+from proxy.upstream.attempt import send_attempt
 from proxy.upstream.balancer import CostOf, make_balancer
 from proxy.upstream.breaker import CircuitBreaker, Permit, SharedStore, is_failure
-from proxy.upstream.client import UpstreamBusy, UpstreamError, UpstreamResponse
 from proxy.upstream.fleet import SharedBreakers
-from proxy.upstream.lease import (
-    Lease,
-    block_on_retry_after,
-    is_event_stream,
-    peek_stream_error,
-)
+from proxy.upstream.lease import Lease
 from proxy.upstream.observer import GroupObserver
-from proxy.upstream.outbound import Outbound, Translated, plan_translations
-from proxy.upstream.outcomes import as_gateway_error, busy_error, error_kind, status_class
-from proxy.upstream.provider import Provider, with_model
+from proxy.upstream.outbound import Outbound, plan_translations
+from proxy.upstream.outcomes import error_kind
+from proxy.upstream.provider import Provider
 from proxy.upstream.quota import ProviderQuota
 from proxy.upstream.retry import RetryBudget, RetryPolicy
 from proxy.upstream.target import Target, TargetStats
@@ -213,7 +206,17 @@ class UpstreamGroup:
                 break
             target, permit = choice
             ex.attempts = attempt
-            outcome = await self._attempt(ex, out, target, permit, reason, plans.get(target))
+            outcome = await send_attempt(
+                ex,
+                out,
+                target,
+                self.providers[target],
+                permit,
+                reason,
+                plans.get(target),
+                self.config.timeouts,
+                self._observer,
+            )
             tried.append(target)
             last = attempt == max_attempts
             if isinstance(outcome, Lease):
@@ -281,105 +284,6 @@ class UpstreamGroup:
         elif not any(t.available() for t in tried):
             return None
         return wait_for if self.budget.try_acquire_retry() else None
-
-    async def _attempt(
-        self,
-        ex: Exchange,
-        out: Outbound,
-        target: Target,
-        permit: Permit,
-        reason: str | None,
-        translated: Translated | None = None,
-    ) -> Lease | GatewayError:
-        provider = self.providers[target]
-        model = target.serves(out.alias) if out.alias else None
-        if translated is not None:
-            wire = translated.translator.wire
-            request = provider.request(
-                out.method,
-                "/v1" + wire.suffix,
-                out.query,
-                [h for h in out.headers if h[0] != "accept-encoding"],  # the body is read here
-                translated.body,
-                self.config.timeouts,
-                wire,
-                model,
-            )
-        else:
-            body = out.body
-            if model is not None and model != out.alias:
-                if out.payload is not None:
-                    body = with_model(out.payload, model)
-                elif out.boundary is not None and isinstance(body, bytes):
-                    body = replace_field(body, out.boundary, b"model", model.encode())
-            request = provider.request(
-                out.method,
-                out.path,
-                out.query,
-                out.headers,
-                body,
-                self.config.timeouts,
-                out.api,
-                model,
-            )
-        ex.target, ex.upstream_model = target.provider_name, model
-        span = (
-            ex.trace.attempt(target.provider_name, ex.attempts, reason, request.headers)
-            if ex.trace is not None
-            else None
-        )
-        target.stats.start()
-        assert target.quota is not None
-        target.quota.record_request()
-        started = time.perf_counter()
-        try:
-            response: UpstreamResponse = provider.kind.adapt(await provider.client.send(request))
-            if translated is not None:
-                response = TranslatedResponse(response, translated.translator, translated.call)
-            stream_error: str | None = None
-            if response.status == 200 and is_event_stream(response.headers):  # else: no peek
-                stream_error, response = await peek_stream_error(response, self.config.timeouts)
-        except UpstreamBusy as exc:
-            target.stats.finish()
-            target.breaker.cancel(permit)  # the provider was never asked
-            self._observer.attempt(target.provider_name, exc.kind, None)
-            if span is not None:
-                span.end(None, exc.kind)
-            return busy_error(exc)
-        except UpstreamError as exc:
-            target.stats.finish()
-            target.stats.record(False)
-            target.breaker.record(permit, False)
-            self._observer.attempt(target.provider_name, exc.kind, None)
-            log.info(
-                "attempt to %s failed: %s",
-                target.provider_name,
-                exc,
-                extra={"request_id": ex.request_id},
-            )
-            if span is not None:
-                span.end(None, exc.kind)
-            return as_gateway_error(exc)
-        except BaseException:
-            target.stats.finish()
-            target.breaker.cancel(permit)
-            self._observer.attempt(target.provider_name, "cancelled", None)
-            if span is not None:
-                span.end(None, "cancelled")
-            raise
-        if span is not None:
-            span.end(response.status, "stream_error" if stream_error else None)
-        first_byte_at = time.perf_counter()
-        ttfb = first_byte_at - started
-        target.stats.observe_ttfb(ttfb)
-        self._observer.attempt(
-            target.provider_name,
-            "stream_error" if stream_error else status_class(response.status),
-            ttfb,
-        )
-        block_on_retry_after(target.quota, response)
-        ex.first_byte_at = first_byte_at
-        return Lease(response, target, provider, permit, stream_error, usage=ex.usage)
 
     def _cost_of(self, out: Outbound) -> CostOf | None:
         if not self.balancer.needs_cost or out.alias is None:
