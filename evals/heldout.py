@@ -31,12 +31,21 @@ from evals.sources import SOURCES, Item
 from evals.sources_more import MORE_SOURCES
 from evals.sources_pi import PI_SOURCES
 from evals.sources_sql import SQL_SOURCES
-from scanners.text import TextScanner
+from scanners.text import TextScanner, operator_view
 
 CHECKS = ("xss", "sql_injection", "path_traversal", "prompt_injection", "secrets", "pii")
 DETECTION_TARGET = 0.95
 FALSE_POSITIVE_LIMIT = 0.02
 _EMAILISH = ("@", "(at)", "[at]")
+OPERATOR_SOURCES = (
+    "system_prompt",
+    "inspect_evals:prompt",
+    "scorer_prompt",
+    "promptinject:task",
+    "deepeval:bbh",
+)
+"""Benign texts that instruct a model: application system prompts and evaluation or task
+prompt templates, what an operator writes in a `system` message."""
 
 
 def split_of(text: str) -> str:
@@ -129,6 +138,25 @@ def _breakdown(rows: list[tuple[Item, bool]], key: Callable[[Item], str], title:
         )
 
 
+def _as_operator(scanner: TextScanner, benign: list[Item]) -> None:
+    """False positives on legitimate system and task prompts as user content (how the rows
+    above count them) and as the operator's own `system` message (`operator_view`, what
+    input_scan applies to the roles in `operator_roles`)."""
+    rows: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    for item in benign:
+        if any(cue in item.source for cue in OPERATOR_SOURCES):
+            scanned = scanner.scan([item.text]).texts[0]
+            rows[family(item)].append(
+                (bool(scanned.findings), bool(operator_view(scanned).findings))
+            )
+    print("  system and task prompts, false positives as user content -> as a system message:")
+    rows["all system and task prompts"] = [f for flags in list(rows.values()) for f in flags]
+    for name, flags in sorted(rows.items()):
+        user, operator = sum(u for u, _ in flags), sum(o for _, o in flags)
+        print(f"    {name:<44} benign {len(flags):>5}  {_pct(user, len(flags))} -> "
+              f"{_pct(operator, len(flags))}")  # fmt: skip
+
+
 def _pct(k: int, n: int) -> str:
     if n == 0:
         return "     -  (no data)          "
@@ -184,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             pairs += [(i, i in flagged_set) for i in benign]
             _breakdown(pairs, family, "source")
             _breakdown(pairs, language, "language")
+            _as_operator(scanner, benign)
         for label, rows in (("missed", missed), ("false positive", flagged)):
             for item in rows[: args.misses]:
                 print(f"    {label} [{item.source}] {item.text[:160]!r}")

@@ -28,12 +28,14 @@ import math
 import random
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evals.heldout import collect, split_of
+from evals.heldout import OPERATOR_SOURCES, collect, split_of
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.pi_model import MODEL_PATH, LinearModel, features
@@ -46,54 +48,58 @@ EPOCHS = 12
 RATE = 0.5
 L2 = 1e-4
 TARGET_FP = 0.015
-INSTRUCTION_SOURCES = (
-    "system_prompt",
-    "inspect_evals:prompt",
-    "scorer_prompt",
-    "promptinject:task",
-    "deepeval:bbh",
-    ":clean",
-    "agentdojo:environment",
-)
-"""Benign texts that instruct a model (system prompts, task prompts), the shape a jailbreak
-imitates, and the documents garak and AgentDojo inject into, without the injection (else the
-model learns that a whois record or a resume is an attack): few of them, so each counts
-HARD_WEIGHT times in the loss."""
+INSTRUCTION_SOURCES = (*OPERATOR_SOURCES, ":clean", "agentdojo:environment")
+"""The operator's texts (system and task prompts, the shape a jailbreak imitates; their
+out-of-fold scores also set the operator bar), and the documents garak and AgentDojo inject
+into, without the injection (else the model learns that a whois record or a resume is an
+attack): few of them, so each counts HARD_WEIGHT times in the loss."""
 HARD_WEIGHT = 8.0
 FOLDS = 3
+OPERATOR_CAP = 0.995
+"""The operator bar never rises past this: a set-up the model is that sure of is a jailbreak
+whoever sends it."""
 
 
 def words(text: str) -> frozenset[str]:
     return features(TextView(normalize(text)).tokens)
 
 
-Row = tuple[frozenset[str], int, float]
-"""(words, label, weight): 1 for an attack, 0 for benign; weight scales the row's loss."""
+class Row(NamedTuple):
+    words: frozenset[str]
+    label: int
+    """1 for an attack, 0 for benign."""
+    weight: float
+    """Scales the row's loss."""
+    operator: bool = False
+    """A legitimate system or task prompt (`OPERATOR_SOURCES`)."""
 
 
-def training_set() -> list[Row]:
-    rows: list[tuple[str, int, float]] = []
+def training_set(keep: Callable[[str], bool] | None = None) -> list[Row]:
+    """Dev rows (and the team corpus); `keep`, when given, picks a subset of texts (a fold)."""
+    rows: list[tuple[str, int, float, bool]] = []
     for item in collect():
-        if split_of(item.text) != "dev":
+        if split_of(item.text) != "dev" or (keep is not None and not keep(item.text)):
             continue
         if item.check == "prompt_injection" and item.label == "attack":
-            rows.append((item.text, 1, 1.0))
+            rows.append((item.text, 1, 1.0, False))
         elif item.check in ("*", "prompt_injection") and item.label == "benign":
             hard = any(cue in item.source for cue in INSTRUCTION_SOURCES)
-            rows.append((item.text, 0, HARD_WEIGHT if hard else 1.0))
+            operator = any(cue in item.source for cue in OPERATOR_SOURCES)
+            rows.append((item.text, 0, HARD_WEIGHT if hard else 1.0, operator))
     corpus = ROOT / "tests" / "corpus" / "prompt_injection.jsonl"
     for line in corpus.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            rows.append((row["text"], 1 if row["label"] == "malicious" else 0, 1.0))
-    data = [(words(text), label, weight) for text, label, weight in rows]
+            if keep is None or keep(row["text"]):
+                rows.append((row["text"], 1 if row["label"] == "malicious" else 0, 1.0, False))
+    data = [Row(words(text), *rest) for text, *rest in rows]
     return [row for row in data if len(row[0]) >= MIN_WORDS]  # what stage 2 judges
 
 
 def train(data: list[Row]) -> tuple[dict[str, float], float]:
-    df = Counter(w for ws, _, _ in data for w in ws)
+    df = Counter(w for row in data for w in row.words)
     vocab = {w for w, n in df.items() if n >= MIN_DOCS}
-    pos = sum(label for _, label, _ in data)
+    pos = sum(row.label for row in data)
     neg = len(data) - pos
     class_weight = {1: len(data) / (2 * pos), 0: len(data) / (2 * neg)}
     weights: dict[str, float] = dict.fromkeys(vocab, 0.0)
@@ -104,7 +110,7 @@ def train(data: list[Row]) -> tuple[dict[str, float], float]:
         rng.shuffle(order)
         rate = RATE / (1 + epoch)
         for i in order:
-            ws, label, weight = data[i]
+            ws, label, weight, _ = data[i]
             hits = [w for w in ws if w in weights]
             scale = 1 / math.sqrt(len(ws)) if ws else 0.0
             z = bias + scale * sum(weights[w] for w in hits)
@@ -127,12 +133,14 @@ def fit(data: list[Row]) -> LinearModel:
     at TARGET_FP.
     """
     out_of_fold: list[tuple[float, float]] = []
+    operator_scores: list[float] = []
     for k in range(FOLDS):
         train_part = [row for i, row in enumerate(data) if i % FOLDS != k]
         weights, bias = train(train_part)
         model = LinearModel(weights, bias, 0.5, frozenset(weights))
-        out_of_fold += [(model.score(ws), weight) for i, (ws, label, weight) in enumerate(data)
-                        if i % FOLDS == k and label == 0]  # fmt: skip
+        held = [row for i, row in enumerate(data) if i % FOLDS == k and row.label == 0]
+        out_of_fold += [(model.score(row.words), row.weight) for row in held]
+        operator_scores += [model.score(row.words) for row in held if row.operator]
     # The weighted quantile: a hard negative (a system prompt) counts HARD_WEIGHT times here
     # too, so thousands of easy documents cannot buy the threshold down past them.
     budget = TARGET_FP * sum(w for _, w in out_of_fold)
@@ -149,8 +157,11 @@ def fit(data: list[Row]) -> LinearModel:
           f"{sum(x >= threshold for x in easy) / max(1, len(easy)):.2%} of {len(easy)} texts, "
           f"{sum(x >= threshold for x in hard) / max(1, len(hard)):.2%} of {len(hard)} that "
           f"instruct a model or carry an injection elsewhere")  # fmt: skip
+    # The operator bar: above every legitimate system or task prompt's out-of-fold score.
+    operator = min(OPERATOR_CAP, max([threshold, *operator_scores]) + 1e-6)
+    print(f"operator bar {operator:.4f} (above {len(operator_scores)} system/task prompts)")
     weights, bias = train(data)
-    return LinearModel(weights, bias, threshold, frozenset(weights))
+    return LinearModel(weights, bias, threshold, frozenset(weights), operator)
 
 
 def cross_validate(data: list[Row]) -> None:
@@ -159,8 +170,8 @@ def cross_validate(data: list[Row]) -> None:
     for k in (0, 1):
         model = fit(folds[k])
         test = folds[1 - k]
-        attacks = [model.flags(ws) for ws, label, _ in test if label == 1]
-        benign = [model.flags(ws) for ws, label, _ in test if label == 0]
+        attacks = [model.flags(row.words) for row in test if row.label == 1]
+        benign = [model.flags(row.words) for row in test if row.label == 0]
         print(f"fold {k}: detection {sum(attacks) / len(attacks):.1%} of {len(attacks)}, "
               f"FP {sum(benign) / len(benign):.2%} of {len(benign)}")  # fmt: skip
 
@@ -172,8 +183,8 @@ def main() -> int:
         return 0
     model = fit(data)
     weights, bias, threshold = model.weights, model.bias, model.threshold
-    benign = [model.score(ws) for ws, label, _ in data if label == 0]
-    attacks = [model.score(ws) for ws, label, _ in data if label == 1]
+    benign = [model.score(row.words) for row in data if row.label == 0]
+    attacks = [model.score(row.words) for row in data if row.label == 1]
     caught = sum(s >= threshold for s in attacks) / len(attacks)
     fps = sum(s >= threshold for s in benign) / len(benign)
     print(
@@ -185,6 +196,7 @@ def main() -> int:
             {
                 "about": "prompt_injection stage 2; retrain: python -m evals.train_pi",
                 "bias": round(bias, 4),
+                "operator_threshold": round(model.operator_threshold, 4),
                 "threshold": round(threshold, 4),
                 "weights": weights,
             },

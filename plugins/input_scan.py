@@ -43,6 +43,7 @@ from scanners.text import (
     TextScanner,
     UnsafePattern,
     check_pattern,
+    operator_view,
     sanitize,
 )
 from scanners.text.extract import (
@@ -51,6 +52,7 @@ from scanners.text.extract import (
     extract_texts,
     joined_parts,
     part_group,
+    role_of,
     writable,
 )
 
@@ -134,6 +136,13 @@ class InputScan(Plugin):
         thread_threshold: ByteSize = Field(
             32 * 1024, description="Texts larger than this are scanned in a worker thread."
         )
+        operator_roles: list[str] = Field(
+            default_factory=lambda: ["system", "developer"],
+            description="Message roles whose text the operator wrote (and Anthropic's `system`, "
+            "the Responses API's `instructions`): prompt_injection judges it with a stricter "
+            "bar, so an application's own system prompt is not flagged. [] judges every role "
+            "alike (when clients you do not trust write the system message).",
+        )
         memo_bytes: ByteSize = Field(
             4 * 1024 * 1024,
             description="Remember what the scan found in texts a caller already sent (a "
@@ -191,6 +200,7 @@ class InputScan(Plugin):
         self._actions.update({r.name: r.action for r in options.rules})
         self._fields = frozenset(options.fields)
         self._headers = tuple(h.lower() for h in options.headers)
+        self._operator_roles = frozenset(options.operator_roles)
         self._threshold = int(options.thread_threshold)
         memo = int(options.memo_bytes)
         self._memo = ScanMemo(memo) if memo > 0 else None
@@ -307,6 +317,10 @@ class InputScan(Plugin):
             if not scanned.findings:
                 continue
             path = located[scanned.index][0]
+            if isinstance(payload, dict) and role_of(payload, path) in self._operator_roles:
+                scanned = operator_view(scanned)
+                if not scanned.findings:
+                    continue
             group = part_group(path)
             if path.endswith(JOINED):
                 hits = {(f.check, f.rule) for f in scanned.findings

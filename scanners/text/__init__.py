@@ -9,7 +9,7 @@ from scanners.text.extract import extract_texts
 from scanners.text.finding import Detector, Finding, redact_spans
 from scanners.text.normalize import normalize
 from scanners.text.regex_safety import UnsafePattern, check_pattern
-from scanners.text.scanner import CHECKS, ScannedText, ScanResult, TextScanner
+from scanners.text.scanner import CHECKS, ScannedText, ScanResult, TextScanner, operator_view
 from scanners.text.xss import sanitize
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "check_pattern",
     "extract_texts",
     "normalize",
+    "operator_view",
     "redact_spans",
     "sanitize",
 ]

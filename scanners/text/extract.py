@@ -254,6 +254,27 @@ FIELDS = tuple(_TOP_LEVEL)
 """Every top-level field read for text, in the order scanned (input_scan's ``fields``)."""
 
 _PART = re.compile(r"^(.*\.content|(?:prompt|input|system))\[\d+\](?:\.text)?$")
+_MESSAGE_TEXT = re.compile(r"^(messages|input)\[(\d+)\]\.content(?:\[\d+\](?:\.text)?|\[\*\])?$")
+_OPERATOR_FIELDS = frozenset({"system", "instructions"})
+
+
+def role_of(payload: Mapping[str, Any], path: str) -> str | None:
+    """Who wrote the text at `path`, as the API says: the `role` of the message whose content
+    it is (`messages[0].content` -> "system"), "system" for Anthropic's top-level `system` and
+    the Responses API's `instructions`, None for anything else (tool calls and results,
+    schemas, legacy prompts). A role is what the client claims, not a proof of authorship."""
+    top = path.partition(".")[0].partition("[")[0]
+    if top in _OPERATOR_FIELDS:
+        return "system"
+    m = _MESSAGE_TEXT.match(path)
+    if m is None:
+        return None
+    items = payload.get(m.group(1))
+    index = int(m.group(2))
+    if not isinstance(items, list) or index >= len(items) or not isinstance(items[index], Mapping):
+        return None
+    role = items[index].get("role")
+    return role if isinstance(role, str) else None
 
 
 def part_group(path: str) -> str:

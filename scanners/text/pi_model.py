@@ -36,12 +36,18 @@ def features(tokens: frozenset[str]) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class LinearModel:
-    """`sigmoid(bias + sum(weight[w] for w in words) / sqrt(len(words)))` >= threshold."""
+    """`sigmoid(bias + sum(weight[w] for w in words) / sqrt(len(words)))` >= threshold.
+
+    `operator_threshold` is the stricter bar for text the operator wrote (a system message):
+    chosen in training above the scores of the dev split's legitimate system and task
+    prompts, which a bag of words reads much like the role-play set-ups it was trained on.
+    """
 
     weights: dict[str, float]
     bias: float
     threshold: float
     vocabulary: frozenset[str]
+    operator_threshold: float = 1.0
 
     def score(self, tokens: frozenset[str]) -> float:
         words = features(tokens)
@@ -64,6 +70,7 @@ class LinearModel:
             float(data["bias"]),  # type: ignore[arg-type]
             float(data["threshold"]),  # type: ignore[arg-type]
             frozenset(weights),
+            float(data.get("operator_threshold", 1.0)),  # type: ignore[arg-type]
         )
 
 

@@ -8,7 +8,7 @@ thread.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from scanners.text.aligned import align
@@ -21,12 +21,20 @@ from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.path_traversal import PathTraversalDetector
 from scanners.text.pii import PiiDetector
-from scanners.text.prompt_injection import PromptInjectionDetector
+from scanners.text.prompt_injection import PromptInjectionDetector, holds_in_operator_text
 from scanners.text.secrets import SecretsDetector
 from scanners.text.sql_injection import SqlInjectionDetector
 from scanners.text.xss import XssDetector, sanitize
 
-__all__ = ["CHECKS", "ScanResult", "ScannedText", "TextAt", "TextScanner", "extract_texts"]
+__all__ = [
+    "CHECKS",
+    "ScanResult",
+    "ScannedText",
+    "TextAt",
+    "TextScanner",
+    "extract_texts",
+    "operator_view",
+]
 
 CHECKS: Mapping[str, type[Detector]] = {
     "xss": XssDetector,
@@ -37,6 +45,13 @@ CHECKS: Mapping[str, type[Detector]] = {
     "pii": PiiDetector,
 }
 """Built-in check name -> detector class; the names are the policy-file `checks` values."""
+
+OPERATOR_JUDGES: Mapping[str, Callable[[Finding], bool]] = {
+    "prompt_injection": holds_in_operator_text,
+}
+"""Check name -> whether one of its findings still counts in text the operator wrote (a
+`system`/`developer` message). Checks not named here judge every author alike: a secret or a
+card number in a system prompt is one all the same."""
 
 DEFAULT_MAX_SCAN_BYTES = 256 * 1024
 DECODE_FOR = frozenset({"prompt_injection"})
@@ -185,6 +200,17 @@ class TextScanner:
         """Extract the user texts of a request body and scan them; paths align with texts."""
         located = extract_texts(payload)
         return located, self.scan(text for _, text in located)
+
+
+def operator_view(scanned: ScannedText) -> ScannedText:
+    """`scanned` as judged when the operator wrote it: only the findings `OPERATOR_JUDGES`
+    keeps. The scan itself does not depend on who wrote a text (so a remembered scan stays
+    valid); only what its findings mean does."""
+    kept = tuple(f for f in scanned.findings
+                 if (judge := OPERATOR_JUDGES.get(f.check)) is None or judge(f))  # fmt: skip
+    if len(kept) == len(scanned.findings):
+        return scanned
+    return ScannedText(scanned.index, scanned.original, scanned.normalized, kept)
 
 
 def _utf8_len(text: str) -> int:
