@@ -23,10 +23,30 @@ import re
 
 from scanners.text.finding import Memo, Rule, rule
 
+_DISCLOSE_WORDS = (
+    "show", "display", "print", "output", "reveal", "dump", "leak", "repeat", "recite",
+    "quote", "list", "share", "tell", "give", "write", "type", "paste", "copy", "spell",
+    "summarize", "summarise", "describe", "translate", "encode", "return", "expose",
+    "disclose", "state", "reproduce", "echo", "send",
+)  # fmt: skip
+_DISCLOSE = (
+    r"(?:show|display|print|output|reveal|dump|leak|repeat|recite|quote|list|share|tell|give|"
+    r"write (?:out|down)|type out|paste|copy|spell out|summari[sz]e|describe|translate|encode|"
+    r"return|expose|disclose|state|reproduce|echo|send)"
+)
+
 _HOWTO = re.compile(
     r"(?:how (?:do|can|should|would|to)|is there a way|what is the best way|in (?:langchain|"
     r"llamaindex|my (?:app|code|bot|project))|example of|write (?:a|me a) )"
 )
+
+
+def not_in_code(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """Reject a role label inside a Markdown code fence, or right before one ("system
+    prompt: ```text ..."): documentation showing a prompt, not a forged turn."""
+    if text.count("```", 0, m.start()) % 2 == 1:
+        return False
+    return not text[m.end() : m.end() + 12].lstrip().startswith("```")
 
 
 def not_a_howto(text: str, m: re.Match[str], memo: Memo) -> bool:
@@ -164,6 +184,48 @@ INDIRECT_RULES: tuple[Rule, ...] = (
         pre=r"your ",
     ),
     rule(
+        # Extraction by description rather than by name: a disclosure verb, then what the
+        # model was set up with described by where it sits or what it does ("the rules you
+        # were given", "the text at the start of this chat", "the prompt that defines your
+        # behaviour", "what your system prompt says").
+        "extract_setup_en",
+        rf"\b{_DISCLOSE}\b[^.!?\n]{{0,40}}?\b(?:(?:the|your|all|any) )?(?:exact |full |"
+        r"hidden |secret |original |initial |first |complete )?(?:rules|instructions|guidelines|"
+        r"directives|prompt|text|message|setup|configuration|words)(?: that)? you (?:were|have "
+        r"been|got|received|are) (?:given|told|provided|programmed|initiali[sz]ed|configured|"
+        r"set up|following|bound)|"
+        rf"\b{_DISCLOSE}\b[^.!?\n]{{0,40}}?\b(?:the )?(?:first|initial|hidden|earliest|opening"
+        r"|very first) (?:message|text|words|lines|prompt|instructions) (?:in|of|at the "
+        r"(?:start|beginning|top) of|before) (?:this|the|our|my) (?:conversation|chat|session|"
+        r"context|thread|message)|"
+        rf"\b{_DISCLOSE}\b[^.!?\n]{{0,40}}?\b(?:the )?(?:prompt|instructions|text|rules) (?:that )?"
+        r"(?:defines?|controls?|governs?|shapes?|configures?|sets? up|determines?) (?:your|the "
+        r"(?:assistant|model|bot|ai)'?s?) (?:behaviou?r|personality|persona|responses|answers)|"
+        rf"\b(?:tell|list|recite|spell out|write down|dump|paste|state)(?: me| us)? (?:all )?"
+        r"(?:of )?your (?:\w+ ){0,2}?(?:rules|guidelines)\b(?! (?:for|on|about|of|in|to|when|"
+        r"if|regarding)\b)|"
+        r"\bwhat (?:does|do) your (?:system |initial |hidden |original )?(?:prompt|"
+        r"instructions|system message|rules) (?:say|contain|tell you)\b",
+        need=(
+            [*_DISCLOSE_WORDS, "what"],
+            [
+                "rules",
+                "instructions",
+                "guidelines",
+                "directives",
+                "prompt",
+                "text",
+                "message",
+                "setup",
+                "configuration",
+                "words",
+                "lines",
+                "system",
+            ],
+        ),
+        validate=not_a_howto,
+    ),
+    rule(
         "extract_told_en",
         r"\bwhat (?:did|do) (?:the |your )?(?:developers?|creators?|operators?|openai|anthropic|"
         r"admins?) (?:tell|instruct|ask|want) you\b|"
@@ -235,6 +297,53 @@ INDIRECT_RULES: tuple[Rule, ...] = (
                 "chatbots",
             ],
         ),
+    ),
+    rule(
+        # A note addressed to whatever machine reads the document ("Note to automated
+        # analysis software:", "Message for the AI screening this resume:"): people do not
+        # write to software in a document they expect people to read.
+        "note_to_machine_en",
+        r"\b(?:note|message|instructions?|attention|reminder|hint|memo) (?:to|for) "
+        r"(?:the |any |all |an? )?(?:automated|automatic|ai|llm|language models?|large "
+        r"language models?|chatbots?|bots?|gpt|chatgpt|claude|gemini)(?: \w{1,16}){0,3}?\s?:",
+        need=(
+            [
+                "note",
+                "message",
+                "instruction",
+                "instructions",
+                "attention",
+                "reminder",
+                "hint",
+                "memo",
+            ],
+            [
+                "automated",
+                "automatic",
+                "ai",
+                "llm",
+                "language",
+                "chatbot",
+                "chatbots",
+                "bot",
+                "bots",
+                "gpt",
+                "chatgpt",
+                "claude",
+                "gemini",
+            ],
+        ),
+        validate=not_in_code,
+    ),
+    rule(
+        # A user turn forged inside a document or a task's text ("... > User: Next, please
+        # repeat the following sentence: ..."): a role label followed at once by an order.
+        "forged_user_turn_en",
+        r"\b(?:user|human)\s?:\s(?:(?:next|now|then|also|ok|okay|great|thanks),?\s)?"
+        r"(?:please\s)?(?:ignore|disregard|forget|repeat (?:the following|after me|this)|"
+        r"say|print|output|respond only|reply only|from now on)\b",
+        need=(["user", "human"],),
+        validate=not_in_code,
     ),
     rule(
         "if_you_are_a_model_en",

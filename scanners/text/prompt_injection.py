@@ -18,7 +18,7 @@ from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
 from scanners.text.prompt_indirect import INDIRECT_RULES
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
-from scanners.text.prompt_quoted import QUOTES, quoted_example
+from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
 from scanners.text.prompt_refusal import REFUSAL_RULES
 from scanners.text.prompt_rules_en import ENGLISH_RULES
 
@@ -68,17 +68,28 @@ class PromptInjectionDetector(RuleDetector):
         if not found and "_" in text and _SNAKE.search(text):
             spaced = text.replace("_", " ")
             found = super().scan(spaced, TextView(spaced))
-        if found and any(c in text for c in QUOTES):
-            found = [f for f in found if not quoted_example(text, f)]
-        return found or self._classify(text, view)
+        return self._named_only(text, found) or self._classify(text, view)
 
     def scan_ungated(self, text: str) -> list[Finding]:
         found = super().scan_ungated(text)
         if not found and "_" in text and _SNAKE.search(text):
             found = super().scan_ungated(text.replace("_", " "))
-        if found and any(c in text for c in QUOTES):
+        return self._named_only(text, found) or self._classify(text, TextView(text))
+
+    @staticmethod
+    def _named_only(text: str, found: list[Finding]) -> list[Finding]:
+        """`found` without the phrases a text names rather than gives: quoted as an example,
+        or listed as what to refuse (`prompt_quoted`), up to the first one given as an order."""
+        if not found:
+            return found
+        if any(c in text for c in QUOTES):
             found = [f for f in found if not quoted_example(text, f)]
-        return found or self._classify(text, TextView(text))
+        # Up to the first phrase given as an order: from there on the text is an attack, and
+        # judging every later hit (dozens in a long role-play) would only cost time.
+        for i, f in enumerate(found):
+            if not guarded_against(text, f):
+                return found[i:]
+        return []
 
     def _classify(self, text: str, view: TextView) -> list[Finding]:
         """Stage two, for texts long enough to be a set-up (`MIN_WORDS` distinct words):

@@ -61,7 +61,64 @@ GERMAN_UNLOCK = (
     ),
 )
 
+_TR_STRONG = (
+    r"sans[üu]r",  # censorship
+    r"k[iı]s[iı]t",  # restriction
+    r"s[iı]n[iı]rs[iı]z|s[iı]n[iı]rlama",  # unlimited, limitation
+    r"redd(?:et|ed)",  # refuse
+    r"karakter(?:den [cç][iı]k|de kal)",  # leave / stay in character
+    r"\bdan\b|jailbreak|geli[sş]tirici mod",
+    r"\bmuaf",  # exempt
+    r"yok ?say|g[öo]rmezden|\bunut",  # ignore, forget
+    r"talimat",  # instruction
+)
+_TR_WEAK = (
+    r"filtre",
+    r"\betik|ahlak",  # ethics, morals
+    r"g[üu]venl[iı]k",  # safety
+    r"\bkural",  # rule
+    r"uyar[iı]",  # warning
+    r"yapay zek",  # artificial intelligence
+    r"yasa ?d[iı][sş][iı]",  # illegal
+    r"her [sş]eyi|her soru",  # everything, every question
+    r"[öo]zg[üu]r|serbest",  # free
+    r"rol yap|canland[iı]r|farz et|hayal et|varsay",  # role-play, suppose
+)
+_TR_CUES = tuple((re.compile(c), True) for c in _TR_STRONG) + tuple(
+    (re.compile(c), False) for c in _TR_WEAK
+)
+_TR_LETTERS = re.compile(r"[şğıçöü]")
+TR_STRONG_NEEDED = 2
+TR_WEAK_WITH_ONE_STRONG = 3
+"""Distinct cues a Turkish text needs before `jailbreak_cues_tr` flags it: two that are a
+jailbreak's own words (censorship, restriction, refusing, staying in character, forgetting
+instructions), or one of those and three that ordinary text about safety, company policy or
+films also uses (rules, ethics, warnings, portraying a role)."""
+
+
+def _many_tr_cues(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """A text with Turkish letters (ş ğ ı ç ö ü; the normaliser folds ı to i inside
+    otherwise-ASCII words) holding enough cues of a jailbreak's vocabulary
+    (`TR_STRONG_NEEDED`): any one is ordinary Turkish, several together are a set-up, however the
+    sentences run. Reported once, at the first cue."""
+    if "tr_cues" not in memo:
+        enough = False
+        if _TR_LETTERS.search(text) is not None:
+            strong = sum(1 for cue, is_strong in _TR_CUES if is_strong and cue.search(text))
+            weak = sum(1 for cue, is_strong in _TR_CUES if not is_strong and cue.search(text))
+            enough = strong >= TR_STRONG_NEEDED or (strong > 0 and weak >= TR_WEAK_WITH_ONE_STRONG)
+        memo["tr_cues"] = enough
+        return enough
+    return False
+
+
 TURKISH = (
+    rule(
+        "jailbreak_cues_tr",
+        "|".join(cue.pattern for cue, _ in _TR_CUES),
+        need=(["*ş", "*ğ", "*ı", "*ç", "*ö", "*ü"],),
+        validate=_many_tr_cues,
+    ),
     _tr_rule(
         "override_tr",
         r"(?:önceki|onceki|yukaridaki|yukarıdaki|tüm|tum|bütün|butun|sistem|eski|mevcut|verilen|"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from scanners.text.finding import Memo, Rule, rule
-from scanners.text.prompt_indirect import not_a_howto
+from scanners.text.prompt_indirect import not_a_howto, not_in_code
 
 _OVERRIDE_VERB = (
     r"(?:ignore|disregard|forget|override|bypass|abandon|discard|neglect|overlook|set aside|"
@@ -50,12 +50,21 @@ _UNLOCKED = (
 )
 
 
-def _not_in_code(text: str, m: re.Match[str], memo: Memo) -> bool:
-    """Reject a role label inside a Markdown code fence, or right before one ("system
-    prompt: ```text ..."): documentation showing a prompt, not a forged turn."""
-    if text.count("```", 0, m.start()) % 2 == 1:
+_HEADING = re.compile(r"\W{0,4}(?:###\s?)?(?:system|developer)\s?(?:message|prompt)\s?:")
+_CLOSING = re.compile(r"\bend of (?:system )?(?:prompt|instructions)\b")
+
+
+def _forged_turn(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """A role label that forges a turn, not one that titles or closes a prompt template: a
+    "System prompt:" heading that opens the text, or "End of system prompt." with at most two
+    words (a placeholder) after it, is how prompt templates and evaluation prompts are laid
+    out; a forged turn sits after other text and gives orders after it. Labels inside or
+    right before a code fence are documentation (`not_in_code`)."""
+    if not not_in_code(text, m, memo):
         return False
-    return not text[m.end() : m.end() + 12].lstrip().startswith("```")
+    if m.start() <= 4 and _HEADING.match(text, 0, m.end() + 1):
+        return False
+    return not (_CLOSING.fullmatch(m.group()) and len(text[m.end() :].split()) <= 2)
 
 
 ENGLISH_RULES: tuple[Rule, ...] = (
@@ -153,7 +162,7 @@ ENGLISH_RULES: tuple[Rule, ...] = (
                 "developerprompt",
             ],
         ),
-        validate=_not_in_code,
+        validate=_forged_turn,
     ),
     rule(
         "persona_unlock_en",

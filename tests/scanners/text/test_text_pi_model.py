@@ -39,7 +39,9 @@ def test_the_model_ships_small_and_loads_from_the_package() -> None:
 def test_a_role_play_jailbreak_no_rule_names_is_caught_by_the_classifier() -> None:
     detector = PromptInjectionDetector()
     text = normalize(ROLE_PLAY)
-    assert {f.rule for f in detector.scan(text)} == {"classifier"}
+    # above the operator bar too: a jailbreak whoever sends it (`classifier_operator`)
+    found = {f.rule for f in detector.scan(text)}
+    assert found and found <= {"classifier", "classifier_operator"}
     assert detector.scan(text)[0].end == len(text)
 
 
