@@ -49,6 +49,42 @@ def not_in_code(text: str, m: re.Match[str], memo: Memo) -> bool:
     return not text[m.end() : m.end() + 12].lstrip().startswith("```")
 
 
+_OVERRIDE_NOUNS = ("instructions", "directions", "directives", "guidelines", "commands",
+                   "prompts", "rules", "messages", "instruction", "prompt")  # fmt: skip
+_REAL_WORDS = frozenset({"instructor", "instructors", "director", "directors", "directory",
+                         "directories", "commander", "commanders", "guideline"})  # fmt: skip
+"""English words an edit or two from an override noun: a previous instructor is no order."""
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of `a` and `b`, or `limit + 1` once it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def _misspelt_noun(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """The word after "ignore your previous" is one of the override nouns misspelt (one edit
+    for short nouns, two for long ones), not the noun itself (the override rules read that)
+    and not another word ("ignore the previous owner")."""
+    word = m.group(1)
+    if word in _REAL_WORDS:
+        return False
+    for noun in _OVERRIDE_NOUNS:
+        limit = 2 if len(noun) >= 8 else 1
+        if word != noun and _edits(word, noun, limit) <= limit:
+            return True
+    return False
+
+
 def not_a_howto(text: str, m: re.Match[str], memo: Memo) -> bool:
     """Reject 'how do I print the system prompt in langchain?': the asker owns that prompt."""
     window = text[max(0, m.start() - 48) : m.start()]
@@ -255,6 +291,18 @@ INDIRECT_RULES: tuple[Rule, ...] = (
             ],
         ),
         validate=not_a_howto,
+    ),
+    rule(
+        # "Ignore your previous iunstructions": the override with its noun misspelt, by
+        # accident or to slip past word lists; the noun is judged by edit distance.
+        "override_misspelt_en",
+        r"\b(?:ignore|disregard|forget)\s(?:all\s|any\s)?(?:of\s)?(?:your\s|the\s|these\s)?"
+        r"(?:previous|prior|above|earlier|preceding|original|initial)\s([a-z]{4,16})\b",
+        need=(
+            ["ignore", "disregard", "forget"],
+            ["previous", "prior", "above", "earlier", "preceding", "original", "initial"],
+        ),
+        validate=_misspelt_noun,
     ),
     rule(
         "override_then_act_en",
