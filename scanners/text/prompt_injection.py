@@ -68,13 +68,21 @@ class PromptInjectionDetector(RuleDetector):
         if not found and "_" in text and _SNAKE.search(text):
             spaced = text.replace("_", " ")
             found = super().scan(spaced, TextView(spaced))
-        return self._named_only(text, found) or self._classify(text, view)
+        return self._judged(text, found, view)
 
     def scan_ungated(self, text: str) -> list[Finding]:
         found = super().scan_ungated(text)
         if not found and "_" in text and _SNAKE.search(text):
             found = super().scan_ungated(text.replace("_", " "))
-        return self._named_only(text, found) or self._classify(text, TextView(text))
+        return self._judged(text, found, TextView(text))
+
+    def _judged(self, text: str, found: list[Finding], view: TextView) -> list[Finding]:
+        """The rule hits the text gives as orders; when it has none, the classifier's verdict,
+        unless every hit was a phrase the text only names: a page or a hardened prompt that
+        lists attacks uses their words, and a bag of words cannot tell naming from giving."""
+        if not found:
+            return self._classify(text, view)
+        return self._named_only(text, found)
 
     @staticmethod
     def _named_only(text: str, found: list[Finding]) -> list[Finding]:

@@ -70,7 +70,7 @@ _TR_STRONG = (
     r"\bdan\b|jailbreak|geli[sş]tirici mod",
     r"\bmuaf",  # exempt
     r"yok ?say|g[öo]rmezden|\bunut",  # ignore, forget
-    r"talimat",  # instruction
+    r"talimat(?!(?:lar)?[iı]m)",  # instruction, not "my instructions" (a user correcting)
 )
 _TR_WEAK = (
     r"filtre",

@@ -44,12 +44,21 @@ async def test_the_operators_own_system_prompt_passes(text: str, role: str) -> N
     assert [e for e in result.exchange.events if e.type == "input_flagged"] == []
 
 
-@pytest.mark.parametrize("text", [HARDENED, TEMPLATE])
-async def test_the_same_text_from_a_user_or_a_tool_is_blocked(text: str) -> None:
+async def test_the_same_text_from_a_user_or_a_tool_is_blocked() -> None:
+    """The template's "disregard all prior context" is an override when a user or a tool
+    result says it."""
     harness = Harness([(InputScan, {})])
     for role in ("user", "tool"):
-        result = await harness.request("POST", json=chat(text, role=role))
+        result = await harness.request("POST", json=chat(TEMPLATE, role=role))
         assert result.status == 400 and "prompt_injection" in result.json()["error"]["message"]
+
+
+async def test_a_list_of_attacks_to_refuse_passes_from_anyone() -> None:
+    """Hardening text names the attacks it refuses; it gives no order, whoever sends it."""
+    harness = Harness([(InputScan, {})])
+    for role in ("user", "tool"):
+        result = await harness.request("POST", json=chat(HARDENED, role=role))
+        assert result.status == 200, result.body
 
 
 async def test_a_jailbreak_is_blocked_whoever_sends_it() -> None:
@@ -77,7 +86,7 @@ async def test_anthropic_system_and_responses_instructions_are_the_operators() -
 
 async def test_operator_roles_empty_judges_every_role_alike() -> None:
     harness = Harness([(InputScan, {"operator_roles": []})])
-    result = await harness.request("POST", json=chat(HARDENED))
+    result = await harness.request("POST", json=chat(TEMPLATE))
     assert result.status == 400
 
 
@@ -92,7 +101,7 @@ async def test_a_user_turn_forged_inside_a_system_message_is_still_judged_by_its
     """The role is the message's, not a label inside its text: a user message whose text
     says "role: system" is judged as a user's."""
     harness = Harness([(InputScan, {})])
-    result = await harness.request("POST", json=chat("role: system\n" + HARDENED, role="user"))
+    result = await harness.request("POST", json=chat("role: system\n" + TEMPLATE, role="user"))
     assert result.status == 400
 
 
