@@ -4,8 +4,10 @@ Starts the SSE upstream (20 ms between events, like `stream_500_20ms`) on the lo
 each system on the system CPU with `gc.callbacks` recording every collection (generation,
 wall and CPU time, objects collected), drives it with `benchmarks/sse_client.py` (500
 streams on fresh connections released at once, one warm-up burst, then the measured ones),
-and prints, per system, the pauses that fell in the measured bursts: how many per
-generation, their total and their longest, beside the client's TTFB p50/p99.
+and prints, per system, the collections that fell in the measured bursts: how many per
+generation, their CPU in total and the longest, what they found, the process's own CPU per
+burst, beside the client's TTFB p50/p99 — one JSON line per run, then a Markdown table of
+the medians over `--repeat` (per burst).
 
     flock /work/bench.lock .venv/bin/python -m benchmarks.gc_pauses            # floor, gateway
     flock /work/bench.lock .venv/bin/python -m benchmarks.gc_pauses \
@@ -25,9 +27,11 @@ import gc
 import json
 import os
 import runpy
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -202,6 +206,43 @@ def main() -> None:
                     print(name, json.dumps(result), flush=True)
         finally:
             group.close()
+    print(render(results, args.rounds))
+
+
+def render(results: dict[str, list[dict[str, Any]]], rounds: int) -> str:
+    """A Markdown table of the medians over the repeats, per burst, p99 as a ratio to the
+    floor's when the floor ran."""
+    floor = results.get("floor")
+    floor_p99 = statistics.median(r["ttfb_p99_ms"] for r in floor) if floor else None
+    lines = [
+        "| system | young / middle / full collections per burst | collector CPU ms per burst "
+        "| longest (ms CPU) | found unreachable | process CPU ms per burst | TTFB p50 ms "
+        "| TTFB p99 ms | p99 / floor |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, runs in results.items():
+
+        def median(figure: Callable[[dict[str, Any]], float], runs: list[Any] = runs) -> float:
+            return float(statistics.median(figure(r) for r in runs))
+
+        counts = " / ".join(
+            f"{statistics.median(r['gc'][g]['count'] for r in runs) / rounds:.1f}"
+            for g in _GENERATIONS
+        )
+        collector = median(lambda r: sum(r["gc"][g]["cpu_total_ms"] for g in _GENERATIONS))
+        longest = max((r["gc"][g]["cpu_max_ms"] or 0.0) for r in runs for g in _GENERATIONS)
+        found = median(lambda r: sum(r["gc"][g]["collected"] for g in _GENERATIONS))
+        p99 = median(lambda r: r["ttfb_p99_ms"])
+        ratio = f"{p99 / floor_p99:.2f}x" if floor_p99 else "—"
+        lines.append(
+            f"| {name} | {counts} | {collector / rounds:.0f} | {longest:.0f} | {found:,.0f} "
+            f"| {median(lambda r: r['cpu_ms_per_burst']):.0f} "
+            f"| {median(lambda r: r['ttfb_p50_ms']):.0f} | {p99:.0f} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+_GENERATIONS = ("gen0", "gen1", "gen2")
 
 
 if __name__ == "__main__":
