@@ -28,7 +28,7 @@ MODEL_PATH = Path(__file__).with_name("pi_model.json")
 def features(tokens: frozenset[str]) -> frozenset[str]:
     """The words the model sees: the text's tokens, with `a_b_c` also split at underscores
     (`ignore_all_previous_instructions` is an evasion of word-based checks)."""
-    if any("_" in t for t in tokens):
+    if "_" in "".join(tokens):  # one C-level join, not a Python loop over every word
         extra = {part for t in tokens if "_" in t for part in t.split("_") if part}
         return tokens | extra
     return tokens

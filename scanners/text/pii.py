@@ -166,7 +166,8 @@ class PiiDetector(RuleDetector):
                 r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63} ?[\[({<] ?at ?[\])}>] ?"
                 rf"[a-z0-9][a-z0-9-]{{0,62}}(?: ?{_DOT} ?[a-z0-9-]{{1,63}}){{0,6}} ?{_DOT} ?"
                 r"[a-z]{2,24}(?![a-z0-9-])",
-                need=(["at"], ["dot", "*."]),
+                # every match holds an opening bracket: text without one never runs `pre`
+                need=(["at"], ["dot", "*."], ["*[", "*(", "*{", "*<"]),
                 pre=r"[\[({<] ?at ?[\])}>]",  # the bracketed "at" first: a fast skip
             ),
             rule(
