@@ -29,8 +29,8 @@ class GatePlan:
     atoms.
     """
 
-    __slots__ = ("_ascii_chars", "_by_head", "_by_word", "_head_keys", "_needs", "_other_chars",
-                 "_word_keys")  # fmt: skip
+    __slots__ = ("_always", "_ascii_chars", "_by_head", "_by_word", "_first_bits", "_first_of",
+                 "_head_keys", "_needs", "_other_chars", "_word_keys")  # fmt: skip
 
     def __init__(self, needs: Sequence[tuple[Group, ...]]) -> None:
         by_word: dict[str, int] = {}
@@ -53,6 +53,12 @@ class GatePlan:
                 bit <<= 1
             masks.append(mask)
         self._needs = tuple(masks)
+        # A rule is a candidate only when its first group's bit (its lowest) is set: the
+        # rules are read off the set bits of a mask, in order, rather than by testing every
+        # rule (a list over ~100 rules per check cost more than the short texts' lookups).
+        self._first_of = {m & -m: i for i, m in enumerate(masks) if m}
+        self._first_bits = _or(self._first_of)
+        self._always = tuple(i for i, m in enumerate(masks) if not m)
         self._by_word = by_word
         self._word_keys = frozenset(by_word)
         # Per head and per guard character: the bits its cheap atoms set for sure (an exact
@@ -101,21 +107,32 @@ class GatePlan:
                     dear.append(cue.dear)
         needs = self._needs
         if not dear:
-            return [i for i, need in enumerate(needs) if need & mask == need]
-        maybe |= mask
-        candidates = [i for i, need in enumerate(needs) if need & maybe == need]
-        if not candidates:
-            return candidates
-        wanted = 0
-        for i in candidates:
-            wanted |= needs[i]
-        for atoms in dear:
-            for atom, least, bits in atoms:
-                if bits & wanted & ~mask and (
-                    view.has_prefix(atom, least) if least >= 0 else view.has("", atom)
-                ):
-                    mask |= bits
-        return [i for i in candidates if needs[i] & mask == needs[i]]
+            passed = [i for i in self._rules_of(mask) if needs[i] & mask == needs[i]]
+        else:
+            maybe |= mask
+            passed = [i for i in self._rules_of(maybe) if needs[i] & maybe == needs[i]]
+            wanted = 0
+            for i in passed:
+                wanted |= needs[i]
+            for atoms in dear if passed else ():
+                for atom, least, bits in atoms:
+                    if bits & wanted & ~mask and (
+                        view.has_prefix(atom, least) if least >= 0 else view.has("", atom)
+                    ):
+                        mask |= bits
+            passed = [i for i in passed if needs[i] & mask == needs[i]]
+        return sorted({*passed, *self._always}) if self._always else passed
+
+    def _rules_of(self, bits: int) -> list[int]:
+        """The rules whose first group's bit is in `bits`, in declaration order."""
+        first_of = self._first_of
+        out = []
+        bits &= self._first_bits
+        while bits:
+            low = bits & -bits
+            out.append(first_of[low])
+            bits ^= low
+        return out
 
 
 @dataclass(frozen=True, slots=True)
