@@ -14,8 +14,10 @@ from scanners.text.finding import Memo
 
 SEP = r"(?:\s|/\*[^*]{0,64}\*/|\+){1,8}"
 OSEP = r"(?:\s|/\*[^*]{0,64}\*/|\+){0,8}"
-LIT = r"(?:'[^']{0,32}'?|\"[^\"]{0,32}\"?|\d{1,10}|true|false|null)"
-OP = r"(?:=|<>|!=|<=>|>=|<=|<|>|\blike\b|\bis\b)"
+LIT = r"(?:'[^']{0,32}'?|\"[^\"]{0,32}\"?|0x[0-9a-f]{1,16}|\d{1,10}|true|false|null)"
+OP = r"(?:=|<>|!=|<=>|>=|<=|<|>|\b(?:r?like|regexp|glob|is)\b)"
+OP_WORDS = ["=", "<", ">", "like", "rlike", "regexp", "glob", "is"]
+"""Every match of `OP` holds one of these (for a rule's `need`)."""
 BOOL = r"(?:\bor\b|\band\b|\bxor\b|\|\||&&)"
 BOOL_WORDS = ["or", "and", "xor", "||", "&&"]
 QUOTES = ["'", '"', "`"]

@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scanners.text.finding import Rule, RuleDetector, rule
-from scanners.text.sql_grammar import BOOL, LIT, OP, OSEP, SEP, after_breakout, quote_opens
+from scanners.text.sql_grammar import (
+    BOOL,
+    LIT,
+    OP,
+    OP_WORDS,
+    OSEP,
+    SEP,
+    after_breakout,
+    quote_opens,
+)
 from scanners.text.sql_injection_more import more_rules
 
 
@@ -35,11 +44,7 @@ class SqlInjectionDetector(RuleDetector):
             rule(
                 "quote_tautology",
                 rf"['\"`]\s?\){{0,3}}{OSEP}{BOOL}{OSEP}(?:not{SEP})?\({{0,3}}\s?{LIT}\s?\){{0,3}}\s?{OP}",
-                need=(
-                    ["'", '"', "`"],
-                    ["or", "and", "xor", "||", "&&"],
-                    ["=", "<", ">", "like", "is"],
-                ),
+                need=(["'", '"', "`"], ["or", "and", "xor", "||", "&&"], OP_WORDS),
                 validate=quote_opens,
             ),
             rule(

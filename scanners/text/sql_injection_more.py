@@ -119,6 +119,13 @@ def more_rules() -> tuple[Rule, ...]:
             rf"={_VALUE_THEN_COMPARE}",
             need=(["=", "<", ">"], BOOL_WORDS),
         ),
+        # or true--   ) or 2>1#   and false;: a message that starts with the boolean, cut off
+        rule(
+            "probe_bool",
+            rf"^\s?\){{0,3}}\s?{BOOL}{SEP}(?:\(?\s?\d{{1,10}}\s?(?:=|<>|!=|<=|>=|<|>)\s?\d{{1,10}}|"
+            rf"true|false|not{SEP}false|\d{{1,10}})\s?(?:--|#|/\*|;)",
+            need=(["--", "#", "/*", ";"], BOOL_WORDS),
+        ),
         rule(
             "probe_union",
             rf"^\s?(?:['\"`)]\s?){{0,3}}union{SEP}(?:all{SEP}|distinct{SEP})?select\s?(?:--|#|;|$)",
@@ -131,6 +138,39 @@ def more_rules() -> tuple[Rule, ...]:
             r"(?:[-+*/%&^|]\s?['\"]|\s['\"]|--|#|;|in\s?\(|between\s)",
             need=(QUOTES, BOOL_WORDS),
             validate=quote_opens,
+        ),
+        # ' and (select 1 from t)=1   ") or ((select ...: a literal closed into a subquery
+        rule(
+            "quote_subquery",
+            rf"['\"`]\s?\){{0,3}}{SEP}{BOOL}{SEP}(?:not{SEP})?\({{1,3}}\s?select\b",
+            need=(["select"], QUOTES, BOOL_WORDS),
+            validate=quote_opens,
+        ),
+        # x' union select sum(price) from t--: after a break-out, a call, `*` or columns
+        rule(
+            "quote_union_any",
+            rf"['\"`]\s?\){{0,3}}{SEP}union{SEP}(?:all{SEP}|distinct{SEP})?\(?\s?select{SEP}"
+            rf"(?:[a-z_]{{1,30}}\s?\(|\*|[a-z_][\w.]{{0,30}}\s?(?:,|{SEP}from\b))",
+            need=(["union"], ["select"], QUOTES),
+            validate=quote_opens,
+        ),
+        # ' or gtid_subset((select ...))   and row(1,1)>(select ...)   procedure analyse(
+        rule(
+            "subquery_argument",
+            rf"['\"`]\s?\){{0,3}}{SEP}{BOOL}{OSEP}\(?\s?[a-z_]{{2,20}}\s?\(\s?\(\s?select\b",
+            need=(["select"], QUOTES, BOOL_WORDS),
+            pre=r"\(\s?\(\s?select\b",
+            validate=quote_opens,
+        ),
+        rule(
+            "row_compare",
+            rf"{BOOL}{OSEP}\(?\s?row\s?\(\s?\d{{1,10}}\s?,\s?\d{{1,10}}\s?\)\s?(?:=|<|>)",
+            need=(["row"], BOOL_WORDS),
+        ),
+        rule(
+            "procedure_analyse",
+            rf"\bprocedure{SEP}analyse\s?\(",
+            need=(["procedure"], ["analyse"]),
         ),
         # ' or 2 between 1 and 3   ") and 'b' between 'a' and 'c
         rule(
@@ -216,6 +256,19 @@ def more_rules() -> tuple[Rule, ...]:
             "hex_variable",
             rf"\b(?:set|select){SEP}@\w{{1,30}}\s?=\s?(?:cast\s?\(\s?)?0x[0-9a-f]{{8,}}",
             need=(["@"], ["set", "select"]),
+        ),
+        # exec(char(0x73656c656374...))   execute(0x7761...): a statement run from a hex blob
+        rule(
+            "hex_exec",
+            r"\bexec(?:ute)?\s?\(\s?(?:(?:n?char|cast|convert)\s?\(\s?)?0x[0-9a-f]{8,}",
+            need=(["exec", "execute"],),
+            pre=r"0x[0-9a-f]{8}",
+        ),
+        # or benchmark(__COUNT__,md5(1))   and benchmark([n],sha1(1)): a placeholder count
+        rule(
+            "benchmark_placeholder",
+            r"\bbenchmark\s?\(\s?(?:_|\[|\{|@|\$|%|:)[^,()]{0,24},\s?[a-z_0-9]{2,12}\s?\(",
+            need=(["benchmark"],),
         ),
         rule(
             "mass_drop",

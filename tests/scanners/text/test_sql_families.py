@@ -69,6 +69,20 @@ def _rules(text: str) -> set[str]:
         ("9or9=9", "glued_bool"),
         ("1 or nullif(1/0,1)", "division_by_zero"),
         ("' or login like char(37)--", "char_literal"),
+        # other comparison operators and hex literals after a break-out
+        ("' or 0x41=0x41--", "quote_tautology"),
+        ("' or 'k' rlike 'k", "quote_tautology"),
+        # a literal closed into a subquery, a union of anything, errors through subqueries
+        ("x' and (select 2 from dual)=2--", "quote_subquery"),
+        ("q' union select avg(total) from invoices--", "quote_union_any"),
+        ("' and json_keys((select version()))--", "subquery_argument"),
+        ("1 or row(3,4)>(select count(*) from t)", "row_compare"),
+        ("1 procedure analyse(1,1)", "procedure_analyse"),
+        ("q') union all (select login, pass from staff)--", "quote_union_any"),
+        ("or true--", "probe_bool"),
+        (") and 4<9#", "probe_bool"),
+        ("1;exec(char(0x73656c65637420404076657273696f6e))", "hex_exec"),
+        ("1 or benchmark(__N__,sha1(1))#", "benchmark_placeholder"),
         # blind inference and fingerprinting
         ("1 and length(database())>3", "inference_function"),
         ("1 and ascii((select 'a'))=97", "inference_function"),
@@ -102,6 +116,11 @@ def test_each_payload_family_is_flagged_by_its_rule(payload: str, rule: str) -> 
         "Students' or teachers' accounts are reviewed each term.",
         "How do I write WHERE 1 = (SELECT COUNT(*) FROM t) safely with SQLAlchemy?",
         "python -c 'print(1/0)' raises ZeroDivisionError, and so does 5/0 in a shell.",
+        "SELECT id FROM a UNION SELECT id FROM b WHERE note = 'x' AND COALESCE((SELECT 1), 0) = 1",
+        "WHERE total > 0 AND COALESCE((SELECT SUM(qty) FROM lines), 0) > 1",
+        "The phrase 'UNION SELECT' appears in the log, and 'OR 1' too.",
+        "or true, depending on the flag; the default is false.",
+        "Run EXECUTE sp_who2 to list sessions; its 0x0000 values are spids.",
     ],
 )
 def test_developer_sql_and_prose_pass(text: str) -> None:
