@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import math
 import ssl
 from collections import deque
 from dataclasses import dataclass
@@ -91,6 +92,15 @@ class Script:
         self.sha = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
+class _Sent:
+    """When one turn's write left: its commands' replies are due ``timeout`` after it."""
+
+    __slots__ = ("deadline",)
+
+    def __init__(self) -> None:
+        self.deadline = math.inf  # not written yet: nothing is late
+
+
 class _Connection(asyncio.Protocol):
     """One socket: writes commands, parses replies, resolves waiters in order.
 
@@ -98,19 +108,23 @@ class _Connection(asyncio.Protocol):
     ``flush``, scheduled once per turn): at 64 concurrent requests several GCRA scripts are
     issued per turn, and each ``send(2)`` that wakes redis cost ~30 µs of CPU on the 2-core
     bench machine. Replies need no timer each either: they come back in order, so one
-    watchdog per connection looks at the oldest live waiter's deadline (``_watch``).
+    watchdog per connection looks at the oldest live waiter's deadline (``_watch``). A
+    deadline runs from the write, not from the call: the commands of one turn share one
+    ``_Sent`` whose time the flush sets, so a turn our own loop spent busy elsewhere is not
+    charged to redis.
     """
 
     def __init__(self, node: str, timeout: float) -> None:
         self.node = node
         self.timeout = timeout
         self.reader = hiredis.Reader(replyError=ReplyError)
-        # (future, deadline on the loop's clock), oldest first
-        self.waiting: deque[tuple[asyncio.Future[Any], float]] = deque()
+        # (future, when its write left), oldest first
+        self.waiting: deque[tuple[asyncio.Future[Any], _Sent]] = deque()
         self.transport: asyncio.Transport | None = None
         self.lost = False
         self.loop = asyncio.get_running_loop()
         self._outgoing: list[bytes] = []
+        self._sent = _Sent()  # the turn's commands not written yet
         self._watchdog: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -122,20 +136,22 @@ class _Connection(asyncio.Protocol):
         ``replies`` > 1: the earlier replies (``ASKING``'s ``+OK``) are read and dropped."""
         loop = self.loop
         if not self._outgoing:
+            self._sent = _Sent()
             loop.call_soon(self._flush)
         self._outgoing.append(command)
-        deadline = loop.time() + self.timeout
+        sent = self._sent
         for _ in range(replies - 1):
-            self.waiting.append((loop.create_future(), deadline))
+            self.waiting.append((loop.create_future(), sent))
         future: asyncio.Future[Any] = loop.create_future()
-        self.waiting.append((future, deadline))
-        if self._watchdog is None:
-            self._watchdog = loop.call_at(deadline, self._watch)
+        self.waiting.append((future, sent))
         return future
 
     def _flush(self) -> None:
         outgoing = self._outgoing
         self._outgoing = []
+        deadline = self._sent.deadline = self.loop.time() + self.timeout
+        if self._watchdog is None:
+            self._watchdog = self.loop.call_at(deadline, self._watch)
         transport = self.transport
         if transport is not None and not transport.is_closing():
             transport.write(outgoing[0] if len(outgoing) == 1 else b"".join(outgoing))
@@ -145,9 +161,12 @@ class _Connection(asyncio.Protocol):
         """No reply by the oldest live waiter's deadline: fail it, and drop the connection so
         the rest fail fast too. Otherwise look again at the next deadline."""
         self._watchdog = None
-        for future, deadline in self.waiting:
+        for future, sent in self.waiting:
             if future.done():  # cancelled by its caller; its reply is still read and dropped
                 continue
+            deadline = sent.deadline
+            if deadline == math.inf:  # not written yet: the flush starts the watch again
+                return
             if self.loop.time() >= deadline:
                 message = f"redis {self.node}: TimeoutError: no reply within {self.timeout:g}s"
                 future.set_exception(StateUnavailable(message, self.node))

@@ -4,7 +4,10 @@ the right caller under pipelining and cancellation, uvloop works, errors and rec
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvloop
@@ -228,3 +231,39 @@ async def test_a_script_flushed_under_concurrent_callers_runs_once_each(redis_ur
     finally:
         await admin.close()
         await store.close()
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_a_stall_of_our_own_loop_before_the_write_is_not_charged_to_redis(
+    redis_url: str, loop: str
+) -> None:
+    """A loop busy for longer than the reply timeout (thousands of streams opening at once)
+    writes the turn's commands only after the stall: the reply timeout runs from the write.
+    Counted from the call, redis's prompt answer was a timeout, which failed the request
+    and dropped the connection under everyone else in flight (fail-open admitted requests
+    past the limit, fail-closed refused them)."""
+
+    async def scenario() -> list[Any]:
+        resp = client(redis_url, timeout=0.3)
+        try:
+            await resp.execute("PING")  # connected
+            # BLPOP holds this connection's replies for 0.15 s, inside the 0.3 s timeout.
+            calls = [asyncio.ensure_future(resp.execute("BLPOP", "nothing", "0.15"))]
+            calls += [asyncio.ensure_future(resp.execute("ECHO", f"m{i}")) for i in range(20)]
+            # Our loop stalls (as when one read hands it thousands of requests) in the turn
+            # the commands were issued, for longer than the reply timeout.
+            loop = asyncio.get_running_loop()
+            busy, wake = socket.socketpair()
+            loop.add_reader(busy, lambda: (busy.recv(1), time.sleep(0.6)))
+            wake.send(b"x")
+            try:
+                return list(await asyncio.gather(*calls))
+            finally:
+                loop.remove_reader(busy)
+                busy.close()
+                wake.close()
+        finally:
+            await resp.close()
+
+    run = uvloop.run if loop == "uvloop" else asyncio.run
+    assert run(scenario()) == [None, *(f"m{i}".encode() for i in range(20))]
