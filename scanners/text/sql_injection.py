@@ -116,6 +116,7 @@ class SqlInjectionDetector(RuleDetector):
                 r"\b(?:when|iif|elt|make_set|if|having)\s?\(?\s?\(?\s?(\d{1,10})\s?=\s?\1(?!\d)|"
                 r"\bwhere\s(\d{2,10})\s?=\s?\2(?!\d)",
                 need=(["when", "iif", "elt", "make_set", "if", "having", "where"], ["="]),
+                pre=r"=\s?\d",  # the pattern starts with \b, which re cannot skip to
             ),
             # time-based probes by heavy query: a cartesian product of catalogue tables, a huge
             # generate_series/randomblob/repeat, Oracle's user_lock.sleep, MySQL's !sleep(
