@@ -13,7 +13,7 @@ full is dropped and counted in ``dropped``), export in batches of at most 512, t
 woken once when a batch is ready and otherwise every ``schedule_delay`` (5 s) to export
 whatever waits, ``force_flush`` exporting everything queued, and ``shutdown`` exporting
 everything queued before it shuts the exporter down — no span ended before ``shutdown``
-is lost. Export runs on the worker thread, never on the event loop. The sizes and the delay
+is lost, unless an export hangs past 30 s (then shutdown gives up and logs how many). Export runs on the worker thread, never on the event loop. The sizes and the delay
 come from the SDK's ``OTEL_BSP_MAX_QUEUE_SIZE``, ``OTEL_BSP_MAX_EXPORT_BATCH_SIZE`` and
 ``OTEL_BSP_SCHEDULE_DELAY`` (milliseconds) when they are set, as they did for the SDK's.
 """
@@ -30,6 +30,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter
 
 _logger = logging.getLogger(__name__)
+SHUTDOWN_WAIT = 30.0  # seconds shutdown waits for the worker's last export (the SDK's 30 s)
 
 
 class SpanBatcher(SpanProcessor):
@@ -120,6 +121,10 @@ class SpanBatcher(SpanProcessor):
             return
         self._shutdown = True
         self._wake.set()
-        self._worker.join()
-        self._export_all()  # whatever a racing on_end appended before the flag was seen
+        self._worker.join(SHUTDOWN_WAIT)
+        if self._worker.is_alive():  # an export hangs (a collector not answering): give up
+            _logger.warning("span export still running at shutdown; %d spans not exported",
+                            len(self._queue))  # fmt: skip
+        else:
+            self._export_all()  # whatever a racing on_end appended before the flag was seen
         self.exporter.shutdown()

@@ -152,3 +152,23 @@ def test_the_discard_and_console_exporters_sit_behind_the_batcher() -> None:
     processors = provider._active_span_processor._span_processors
     assert [type(p) for p in processors] == [SpanBatcher]
     provider.shutdown()
+
+
+def test_shutdown_gives_up_on_an_export_that_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    class Hanging(Recording):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            self.exported.set()
+            release.wait(10)
+            return super().export(spans)
+
+    exporter = Hanging()
+    monkeypatch.setattr("plugins._tracing.batch.SHUTDOWN_WAIT", 0.05)
+    batcher = SpanBatcher(exporter, max_queue_size=8, max_batch_size=1, schedule_delay=LONG)
+    batcher.on_end(span(0))
+    assert exporter.exported.wait(10)  # the worker is inside the hanging export
+    batcher.on_end(span(1))
+    batcher.shutdown()  # returns although the export hangs
+    assert exporter.shut
+    release.set()
