@@ -13,7 +13,8 @@ full is dropped and counted in ``dropped``), export in batches of at most 512, t
 woken once when a batch is ready and otherwise every ``schedule_delay`` (5 s) to export
 whatever waits, ``force_flush`` exporting everything queued, and ``shutdown`` exporting
 everything queued before it shuts the exporter down — no span ended before ``shutdown``
-is lost, unless an export hangs past 30 s (then shutdown gives up and logs how many). Export runs on the worker thread, never on the event loop. The sizes and the delay
+is lost, unless an export hangs past 30 s (then shutdown gives up and logs how many).
+Export runs on the worker thread, never on the event loop. The sizes and the delay
 come from the SDK's ``OTEL_BSP_MAX_QUEUE_SIZE``, ``OTEL_BSP_MAX_EXPORT_BATCH_SIZE`` and
 ``OTEL_BSP_SCHEDULE_DELAY`` (milliseconds) when they are set, as they did for the SDK's.
 """
