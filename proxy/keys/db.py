@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,6 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _: Any) -> None:
             cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -62,6 +62,36 @@ def make_engine(url: str) -> Engine:
     # No pre-ping: it doubles the round trips of every poll; a connection broken by a server
     # restart fails one poll, SQLAlchemy drops the pool, and the next poll reconnects.
     return create_engine(url, pool_size=4, max_overflow=4)
+
+
+def _write_ahead(database: str | None) -> None:
+    """Put the SQLite file in WAL mode, once, under the file lock.
+
+    WAL is a property of the file, not of a connection. Switching to it needs the file to
+    itself and is refused at once, busy timeout or not ("database is locked"), when another
+    connection is switching too: instances or workers starting together on a new file failed
+    that way (about 1 in 25 new files opened by four engines at once). Under the lock one
+    of them switches; the
+    others find it done.
+    """
+    if not database or database == ":memory:":
+        return
+    with _file_lock(database), sqlite3.connect(database, timeout=30) as connection:
+        if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            connection.execute("PRAGMA journal_mode=WAL")
+    connection.close()
+
+
+@contextlib.contextmanager
+def _file_lock(database: str) -> Iterator[None]:
+    """An exclusive lock on a file beside the SQLite database, across processes and threads."""
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{database}.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
@@ -79,13 +109,8 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{database}.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with _file_lock(database):
+        yield
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -99,6 +124,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, to: str = "head") -> None:
     """Bring the schema to ``to`` (the newest revision by default); a no-op when it is."""
+    if engine.dialect.name == "sqlite":
+        _write_ahead(engine.url.database)
     if to == "head" and current_revision(engine) == HEAD:
         return
     from alembic import command
