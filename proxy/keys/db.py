@@ -71,8 +71,7 @@ def _write_ahead(database: str | None) -> None:
     itself and is refused at once, busy timeout or not ("database is locked"), when another
     connection is switching too: instances or workers starting together on a new file failed
     that way (about 1 in 25 new files opened by four engines at once). Under the lock one
-    of them switches; the
-    others find it done.
+    of them switches; the others find it done.
     """
     if not database or database == ":memory:":
         return
