@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SynchronousMultiSpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
     ConsoleSpanExporter,
     SpanExporter,
     SpanExportResult,
@@ -25,7 +26,6 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 
-from plugins._tracing.batch import SpanBatcher
 from plugins._tracing.spans import SpanFactory
 
 OTLP_MISSING = (
@@ -37,10 +37,9 @@ OTLP_MISSING = (
 class DiscardExporter(SpanExporter):
     """Takes every batch and drops it.
 
-    With it the spans still go through the batch processor (``SpanBatcher``: queue, worker
-    thread, batch hand-off) exactly as they would in front of a collector, so the gateway's
-    own share of tracing can be measured (benchmarks: gateway-tracing) or exercised without a
-    collector.
+    With it the spans still go through the BatchSpanProcessor (queue, worker thread, batch
+    hand-off) exactly as they would in front of a collector, so the gateway's own share of
+    tracing can be measured (benchmarks: gateway-tracing) or exercised without a collector.
     """
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
@@ -69,7 +68,7 @@ def build_provider(
     )
     span_exporter = make_exporter(exporter, endpoint, headers)
     if span_exporter is not None:
-        provider.add_span_processor(SpanBatcher.from_environment(span_exporter))
+        provider.add_span_processor(BatchSpanProcessor(span_exporter))
     # A new trace's decision is a constant for 0 and 1: the factory need not ask per request.
     fresh = (
         Decision.RECORD_AND_SAMPLE
