@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from proxy.config.types import ByteSize, Duration, Strict
+from proxy.config.types import ByteSize, Duration, Strict, registered
 from proxy.config.upstreams import ProviderConfig, UpstreamConfig
 from proxy.engines import ENGINES
 from proxy.state.urls import parse_state_url
@@ -84,9 +84,7 @@ class ServerConfig(Strict):
     @field_validator("engine")
     @classmethod
     def _engine(cls, value: str) -> str:
-        if value not in ENGINES:
-            raise ValueError(f"unknown engine {value!r}; expected one of {', '.join(ENGINES)}")
-        return value
+        return registered(value, ENGINES, "engine")
 
     @field_validator("listen")
     @classmethod

@@ -10,6 +10,7 @@ seconds, and stores a float.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -20,6 +21,14 @@ class Strict(BaseModel):
     """A config table: an unknown key is an error, and a loaded value never changes."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def registered(value: str, registry: Mapping[str, object], what: str) -> str:
+    """``value`` if it names an entry of ``registry`` (engines, provider kinds, balancers),
+    else the error a config validator raises, listing what would have been accepted."""
+    if value not in registry:
+        raise ValueError(f"unknown {what} {value!r}; expected one of {', '.join(registry)}")
+    return value
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")

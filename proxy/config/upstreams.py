@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from proxy.config.types import Duration, Strict
+from proxy.config.types import Duration, Strict, registered
 from proxy.upstream.balancer import BALANCERS
 from proxy.upstream.kinds import KINDS
 
@@ -96,9 +96,7 @@ class ProviderConfig(Strict):
     @field_validator("type")
     @classmethod
     def _known_kind(cls, value: str) -> str:
-        if value not in KINDS:
-            raise ValueError(f"unknown provider type {value!r}; expected one of {', '.join(KINDS)}")
-        return value
+        return registered(value, KINDS, "provider type")
 
     @model_validator(mode="after")
     def _kind_accepts(self) -> ProviderConfig:
@@ -186,6 +184,4 @@ class UpstreamConfig(Strict):
     @field_validator("balance")
     @classmethod
     def _known_balancer(cls, value: str) -> str:
-        if value not in BALANCERS:
-            raise ValueError(f"unknown balancer {value!r}; expected one of {', '.join(BALANCERS)}")
-        return value
+        return registered(value, BALANCERS, "balancer")
