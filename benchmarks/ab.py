@@ -7,7 +7,7 @@ extracted to a temporary directory) and this checkout — alternating them for `
 rounds, each run a fresh process, and keeps the best run of each: the least disturbed.
 
     python -m benchmarks.ab [--base main] [--system gateway-full] [-c 64] [-n 12800]
-        [--rounds 5] [--without input_scan]
+        [--rounds 5] [--without input_scan] [--body chat_4k]
 
 ``-c`` runs that many requests at once (``-c 64`` is what ``throughput_c64`` loads a worker
 with; ``-c 1`` the sequential loop of ``core_overhead``); ``--without PLUGIN`` leaves a plugin
@@ -82,7 +82,9 @@ async def run_concurrent(
     return (time.process_time() - started) / (count // clients * clients) * 1e6
 
 
-def worker(tree: str, system: str, config: str | None, count: int, clients: int) -> None:
+def worker(
+    tree: str, system: str, config: str | None, count: int, clients: int, body_name: str = "chat"
+) -> None:
     """In a fresh process, with ``tree`` first on the path: print the best of 3 runs."""
     sys.path.insert(0, tree)
     import orjson
@@ -91,7 +93,7 @@ def worker(tree: str, system: str, config: str | None, count: int, clients: int)
     from benchmarks.core_overhead import built, run, system_environment
     from benchmarks.payloads import BODIES
 
-    body = orjson.dumps(BODIES["chat"])
+    body = orjson.dumps(BODIES[body_name])
 
     async def measure() -> float:
         with system_environment(system) as (default, headers):
@@ -109,7 +111,8 @@ def worker(tree: str, system: str, config: str | None, count: int, clients: int)
 
 def _run(tree: Path, args: argparse.Namespace, config: Path | None) -> float:
     argv = [sys.executable, str(Path(__file__).resolve()), "--worker", str(tree),
-            "--system", args.system, "-n", str(args.count), "-c", str(args.clients)]  # fmt: skip
+            "--system", args.system, "-n", str(args.count), "-c", str(args.clients),
+            "--body", args.body]  # fmt: skip
     if config is not None:
         argv += ["--config", str(config)]
     for _ in range(3):  # a loaded machine can starve redis past its timeout: run again
@@ -128,11 +131,12 @@ def main() -> None:
     parser.add_argument("-c", "--clients", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--without", action="append", default=[], help="leave a plugin out")
+    parser.add_argument("--body", default="chat", help="request body (benchmarks/payloads.py)")
     parser.add_argument("--config", help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.system, args.config, args.count, args.clients)
+        worker(args.worker, args.system, args.config, args.count, args.clients, args.body)
         return
     from benchmarks.systems import by_name
 
@@ -152,7 +156,7 @@ def main() -> None:
             best["old"].append(_run(base, args, config))
             best["new"].append(_run(ROOT, args, config))
     label = f"{args.system}" + "".join(f" without {p}" for p in args.without)
-    print(f"{label}, c={args.clients}, best of {args.rounds} x 3 x {args.count}, "
+    print(f"{label}, {args.body} body, c={args.clients}, best of {args.rounds} x 3 x {args.count}, "
           f"old = {args.base}, new = this tree, CPU µs/request (interleaved)")  # fmt: skip
     for name, runs in best.items():
         print(f"{name}: best {min(runs):7.1f}   runs {' '.join(f'{r:.1f}' for r in runs)}")

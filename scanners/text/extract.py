@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -44,17 +44,33 @@ JOINED = "[*]"
 
 # Parts whose "text" is text the model reads, across the three APIs.
 _TEXT_PARTS = frozenset({"text", "input_text", "output_text", "summary_text", "refusal"})
+# Every key of an item `_item` reads besides "content"; an item with none of them (a plain
+# chat message) is done after its content. (Parsing and walking a chat body is the core's
+# and this module's share of input_scan's cost outside the scanners.)
+_ITEM_KEYS = frozenset({"name", "refusal", "arguments", "summary", "input", "output",
+                        "tool_calls", "function_call", "type"})  # fmt: skip
 _FILE_CAP = 4 * 1024 * 1024  # decoded file data scanned at most (the scanner caps it again)
 
 
-def extract_texts(payload: Mapping[str, Any]) -> list[TextAt]:
-    """Every text in a chat, completions, embeddings, responses or messages request body."""
+def extract_texts(payload: Mapping[str, Any], fields: Sequence[str] | None = None) -> list[TextAt]:
+    """Every text in a chat, completions, embeddings, responses or messages request body;
+    with ``fields`` (see ``fields_in_order``), only those under these top-level fields."""
     found: list[TextAt] = []
-    for key, extract in _TOP_LEVEL.items():
+    for key in FIELDS if fields is None else fields:
         value = payload.get(key)
         if value is not None:
-            extract(found, key, value)
+            _TOP_LEVEL[key](found, key, value)
     return found
+
+
+def fields_in_order(fields: Iterable[str]) -> tuple[str, ...]:
+    """``fields`` in the order ``extract_texts`` reads them (an unknown name is refused), so
+    a subset yields exactly the texts of the whole, filtered, in the same order."""
+    chosen = set(fields)
+    unknown = sorted(chosen - set(FIELDS))
+    if unknown:
+        raise ValueError(f"unknown fields {unknown}; expected any of {list(FIELDS)}")
+    return tuple(key for key in FIELDS if key in chosen)
 
 
 def writable(path: str) -> bool:
@@ -69,7 +85,7 @@ def _messages(found: list[TextAt], path: str, messages: Any) -> None:
     if not isinstance(messages, list):
         return
     for i, message in enumerate(messages):
-        if isinstance(message, Mapping):
+        if type(message) is dict or isinstance(message, Mapping):
             _item(found, f"{path}[{i}]", message)
 
 
@@ -77,6 +93,8 @@ def _item(found: list[TextAt], path: str, item: Mapping[str, Any]) -> None:
     """A chat message, an Anthropic message, or a Responses input item of any type."""
     if "content" in item:
         _content(found, f"{path}.content", item.get("content"))
+    if _ITEM_KEYS.isdisjoint(item):
+        return  # a plain message ({"role", "content"}): nothing else to read
     for key in ("name", "refusal", "arguments", "summary", "input"):
         value = item.get(key)
         if isinstance(value, str):
@@ -97,7 +115,8 @@ def _item(found: list[TextAt], path: str, item: Mapping[str, Any]) -> None:
                 if isinstance(call, Mapping):
                     _function(found, f"{path}.{key}[{j}].function", call.get("function"))
     _function(found, f"{path}.function_call", item.get("function_call"))
-    if item.get("type") in _TEXT_PARTS or item.get("type") in ("input_file", "file"):
+    kind = item.get("type")
+    if isinstance(kind, str) and (kind in _TEXT_PARTS or kind in ("input_file", "file")):
         _part(found, path, item)
 
 
@@ -115,7 +134,7 @@ def _content(found: list[TextAt], path: str, content: object) -> None:
         found.append((path, content))
     elif isinstance(content, list):
         for j, part in enumerate(content):
-            if isinstance(part, Mapping):
+            if type(part) is dict or isinstance(part, Mapping):
                 _part(found, f"{path}[{j}]", part)
             elif isinstance(part, str):
                 found.append((f"{path}[{j}]", part))
@@ -123,6 +142,8 @@ def _content(found: list[TextAt], path: str, content: object) -> None:
 
 def _part(found: list[TextAt], path: str, part: Mapping[str, Any]) -> None:
     kind = part.get("type")
+    if not isinstance(kind, str):
+        return  # no part type (an object or a list here would not even hash)
     if kind in _TEXT_PARTS and isinstance(part.get("text"), str):
         found.append((f"{path}.text", part["text"]))
     elif kind == "input_file":
@@ -295,6 +316,8 @@ def joined_parts(located: Sequence[TextAt]) -> list[TextAt]:
     """
     groups: dict[str, list[str]] = {}
     for path, text in located:
+        if path[-1] != "]" and not path.endswith("].text"):
+            continue  # not a part (most texts): no regex needed to say so
         m = _PART.match(path)
         if m:
             groups.setdefault(m.group(1), []).append(text)

@@ -12,7 +12,7 @@ import pytest
 
 from plugins.input_scan import InputScan
 from proxy.testing import Harness
-from scanners.text.extract import FILE, WHOLE, extract_texts
+from scanners.text.extract import FILE, WHOLE, extract_texts, fields_in_order
 
 SECRET = "ghp_8f2KxQ9mT4vR7wL1nZ3bY6cH0jD5sA2eU9pX"
 USER = {"role": "user", "content": "hi"}
@@ -124,3 +124,34 @@ async def test_pii_in_a_schema_blocks_instead_of_corrupting_it() -> None:
     )
     assert plain.status == 200  # a message can be redacted in place
     assert "bob.smith@acme-corp.io" not in harness.upstream.requests[-1].body.decode()
+
+
+ODD_TYPES: list[Any] = [["text"], {"kind": "text"}, 7, None]
+
+
+@pytest.mark.parametrize("kind", ODD_TYPES, ids=repr)
+async def test_a_part_or_item_type_that_is_not_a_string_is_read_past(kind: Any) -> None:
+    # An unhashable "type" once raised TypeError in extraction: a 500 instead of a scan.
+    harness = Harness([(InputScan, {"checks": ["secrets"]})])
+    odd_part = {"type": kind, "text": "hi"}
+    for body, status in [
+        ({"messages": [{"role": "user", "content": [odd_part]}]}, 200),
+        ({"input": [{"type": kind, "content": "hi"}]}, 200),
+        ({"messages": [{"role": "user", "content": [odd_part, {"type": "text", "text": SECRET}]}]},
+         400),
+        ({"input": [{"type": kind, "content": SECRET}]}, 400),
+    ]:  # fmt: skip
+        result = await harness.request("POST", json={"model": "m", **body})
+        assert result.status == status, body
+
+
+def test_selected_fields_give_the_same_texts_as_the_whole_filtered() -> None:
+    bodies = [{"model": "m", **body} for _, body, _ in PLACES]
+    for fields in (["messages"], ["tools", "system"], ["input", "text", "instructions"], []):
+        chosen = fields_in_order(fields)
+        for body in bodies:
+            whole = extract_texts(body)
+            expected = [(p, t) for p, t in whole if p.split(".")[0].split("[")[0] in fields]
+            assert extract_texts(body, chosen) == expected
+    with pytest.raises(ValueError, match="unknown fields"):
+        fields_in_order(["messages", "nope"])

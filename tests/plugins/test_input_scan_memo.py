@@ -1,4 +1,4 @@
-"""input_scan's memo (plugins/_scan_memo.py): a text a caller sent before is not scanned
+"""input_scan's memo (plugins/_scan/memo.py): a text a caller sent before is not scanned
 again, and the verdict is exactly the one a fresh scan gives — per caller, bounded, and out
 of the way when the size cap cuts a scan."""
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from plugins._scan_memo import ScanMemo
+from plugins._scan.memo import ScanMemo
 from plugins.input_scan import InputScan
 from proxy.testing import Harness
 from scanners.text import ScanResult
@@ -108,7 +108,7 @@ async def test_memo_bytes_zero_scans_every_time() -> None:
     for _ in range(3):
         await harness.request("POST", json=chat(TURNS[0]))
     assert len(spy.calls) == 3
-    assert plugin._memo is None
+    assert plugin._runner.memo is None
 
 
 def test_memo_drops_the_least_recently_used_past_its_bound() -> None:

@@ -23,6 +23,7 @@ kept, so one huge prompt cannot flush everyone's system prompts.
 
 from __future__ import annotations
 
+from proxy.exchange import Exchange
 from scanners.text.finding import Finding
 
 Remembered = tuple[str, tuple[Finding, ...]]
@@ -72,3 +73,9 @@ class ScanMemo:
             (old_caller, old_text), (normalized, _) = next(iter(entries.items()))
             del entries[(old_caller, old_text)]
             self._size -= len(old_text) + len(normalized)
+
+
+def caller_of(ex: Exchange) -> str:
+    """Whose memo entries a request may use: its identity, else its client address."""
+    identity = ex.identity
+    return f"{identity.source}:{identity.subject}" if identity is not None else ex.client_ip
