@@ -17,7 +17,8 @@ from starlette.responses import Response, StreamingResponse
 from proxy.apis import error_for
 from proxy.chain import ChunkFilter
 from proxy.errors import GatewayError
-from proxy.exchange import Exchange, Headers
+from proxy.exchange import Exchange
+from proxy.headers import Headers
 from proxy.upstream.client import UpstreamTimeout
 from proxy.upstream.lease import Lease
 from proxy.usage import UsageMeter

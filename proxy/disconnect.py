@@ -15,7 +15,8 @@ import contextlib
 import time
 from typing import Any
 
-from proxy.exchange import ClientDisconnected, Exchange
+from proxy.exchange import Exchange
+from proxy.requestbody import ClientDisconnected
 from proxy.runningtask import RunningTask
 
 

@@ -2,29 +2,41 @@
 
 Plugins never import each other; what one learns (who is calling, how many tokens were
 used, what looked malicious) it writes to a documented field here for the next to read:
-``identity``, ``usage`` and ``events``. ``state_for(plugin, make)`` is a plugin's private,
-typed per-request state.
+``identity``, ``usage`` and ``events`` (their types: ``proxy.records``).
+``state_for(plugin, make)`` is a plugin's private, typed per-request state.
 
-The request body is read at most once and parsed at most once, lazily: a route whose plugins
-never ask for it streams the body straight to the provider.
+The facts about the request that the core and every plugin ask about (has it a body, is it
+JSON, is it compressed) are decided here once, in one pass over the client's headers. The
+body itself (read once, parsed once, lazily) is ``proxy.requestbody``, which this class is
+built on; the header class is ``proxy.headers``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-import orjson
 from starlette.datastructures import MutableHeaders
 
-from proxy.errors import GatewayError, PolicyError
 from proxy.forward import client_headers
-from proxy.jsonbytes import dumps_kept
+from proxy.headers import Headers
+from proxy.records import Identity, SecurityEvent, Usage
+from proxy.requestbody import BodyTooLarge, ClientDisconnected, RequestBody
 
 if TYPE_CHECKING:
     from proxy.observe.tracing import RequestTrace
+
+__all__ = [
+    "BODY_METHODS",
+    "BodyTooLarge",
+    "ClientDisconnected",
+    "Exchange",
+    "Headers",
+    "Identity",
+    "SecurityEvent",
+    "Usage",
+]
 
 Scope = dict[str, Any]
 Receive = Any
@@ -40,108 +52,24 @@ _FACT_HEADERS = frozenset(
 )
 
 
-@dataclass(slots=True)
-class Identity:
-    """Who is calling, as established by an authentication plugin (jwt, api_key)."""
-
-    subject: str
-    key_id: str | None = None
-    tier: str | None = None
-    claims: dict[str, Any] = field(default_factory=dict)
-    source: str = ""
-    # The model aliases this caller may use (None: any). The core checks it once the request
-    # phase is over and the model is final, so a plugin that rewrites ``model`` later in the
-    # chain cannot get around it.
-    allowed_models: frozenset[str] | None = None
-    # The team a runtime (store) key belongs to: spend, budgets and metrics are kept per team.
-    team: str | None = None
-    # The plugin that set this identity runs in monitor mode: the core's checks on its behalf
-    # (the model allowlist) record their event and let the request through.
-    monitored: bool = False
-
-
-@dataclass(slots=True)
-class Usage:
-    """Tokens and cost of this exchange, from the provider's ``usage`` block when it has one."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost: float = 0.0
-    provider: str | None = None
-    model: str | None = None
-    # The ``model`` the provider says answered (JSON body or stream events): often a dated
-    # snapshot of the requested one ("gpt-4o" -> "gpt-4o-2024-08-06"); None if it said none.
-    response_model: str | None = None
-    reported: bool = False
-    # Prompt tokens read from / written to the provider's prompt cache (included in input).
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    # What is priced per unit where the provider reports no tokens: "images", "seconds" of
-    # audio, "characters" of speech input (docs/providers.md).
-    units: float = 0.0
-    unit: str | None = None
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-
-@dataclass(slots=True)
-class SecurityEvent:
-    """Something a policy noticed: logged as one line and counted by type after the request."""
-
-    type: str
-    plugin: str
-    reason: str
-    detail: dict[str, Any] = field(default_factory=dict)
-    monitored: bool = False
-
-
-class Headers(MutableHeaders):
-    """starlette's MutableHeaders with a ``get`` that never raises: the
-    inherited ``Mapping.get`` raises and catches a KeyError for every absent name (~1 µs,
-    on every request that asks for an optional header such as ``x-request-id``)."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        name = key.lower().encode("latin-1")
-        for header, value in self._list:
-            if header == name:
-                return value.decode("latin-1")
-        return default
-
-
-class BodyTooLarge(PolicyError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, "payload_too_large", f"request body exceeds {limit} bytes")
-
-
-class Exchange:
+class Exchange(RequestBody):
     """One request and its response as they travel through the chain and the upstream."""
 
     __slots__ = (
-        "_body",
-        "_body_consumed",
-        "_body_stream",
         "_content_encoded",
         "_content_type",
         "_has_body",
-        "_json",
-        "_json_dirty",
         "_plugin_state",
         "attempts",
-        "body_complete",
-        "body_error",
         "chain_depth",
         "client_ip",
         "events",
         "first_byte_at",
         "identity",
-        "max_body",
         "method",
         "model",
         "path",
         "query_string",
-        "receive",
         "request_headers",
         "request_id",
         "response_headers",
@@ -166,8 +94,8 @@ class Exchange:
         client_ip: str = "",
         max_body: int = 32 * 1024 * 1024,
     ) -> None:
+        RequestBody.__init__(self, receive, max_body)
         self.scope = scope
-        self.receive = receive
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self.query_string: bytes = scope.get("query_string", b"")
@@ -199,7 +127,6 @@ class Exchange:
             raw=client_headers(raw) if connection else list(raw)
         )
         self.client_ip = client_ip
-        self.max_body = max_body
         # The name of the route this request matched (None: no route matched). Plugins get the
         # name, not the route: its chain and upstream group are the core's.
         self.route_name: str | None = None
@@ -224,13 +151,6 @@ class Exchange:
         self.streaming = False
         self.started_at = time.perf_counter()
         self.first_byte_at: float | None = None
-        self._body: bytes | None = None
-        self._body_consumed = False
-        self.body_complete = False
-        self.body_error: GatewayError | None = None
-        self._body_stream: AsyncIterator[bytes] | None = None
-        self._json: Any = None
-        self._json_dirty = False
         self._plugin_state: dict[int, Any] | None = None
 
     # -- request facts (decided here once, for the core and every plugin) ----------------------
@@ -248,11 +168,6 @@ class Exchange:
         """The client's whole Content-Type, parameters included ("" when absent)."""
         value = self._content_type
         return "" if value is None else value.decode("latin-1")
-
-    @property
-    def parsed_json(self) -> Any:
-        """The body's JSON if it was already parsed (never reads or parses)."""
-        return self._json
 
     @property
     def is_json(self) -> bool:
@@ -278,130 +193,6 @@ class Exchange:
     def may_have_body(self) -> bool:
         """A body method with a body: what model routing and body checks look at."""
         return self.method in BODY_METHODS and self.has_body
-
-    # -- request body ---------------------------------------------------------------------
-
-    async def body(self) -> bytes:
-        """The whole request body, read once (bounded by ``max_body``) and cached."""
-        if self._json_dirty:
-            self._body = dumps_kept(self._json)
-            self._json_dirty = False
-        if self._body is None:
-            if self._body_stream is None and not self._body_consumed:
-                self._body = await self._read_body()
-            else:
-                self._body = await self._collect(self.body_stream())
-            self._body_stream = None
-            self.body_complete = True
-        return self._body
-
-    async def _read_body(self) -> bytes:
-        """The client's body straight from ``receive``: no generator in between, since
-        nearly every request body arrives whole in its first message."""
-        self._body_consumed = True
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnected()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                raise BodyTooLarge(self.max_body)
-            if not message.get("more_body", False):
-                if not chunks:
-                    return bytes(chunk)
-                chunks.append(chunk)
-                return b"".join(chunks)
-            chunks.append(chunk)
-
-    async def _collect(self, stream: AsyncIterator[bytes]) -> bytes:
-        chunks = []
-        size = 0
-        async for chunk in stream:
-            size += len(chunk)
-            if size > self.max_body:
-                raise BodyTooLarge(self.max_body)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    async def json(self) -> Any:
-        """The body parsed as JSON (once); a 400 envelope when it is not JSON."""
-        if self._json is None:
-            raw = self._body
-            if (
-                raw is None
-                and self._body_stream is None
-                and not (self._json_dirty or self._body_consumed)
-            ):
-                # The common first read, straight from ``receive``: what ``body`` would do,
-                # one coroutine fewer per JSON request.
-                raw = self._body = await self._read_body()
-                self.body_complete = True
-            elif raw is None or self._json_dirty:
-                raw = await self.body()
-            try:
-                self._json = orjson.loads(raw) if raw else None
-            except orjson.JSONDecodeError:
-                raise PolicyError(
-                    400, "invalid_request", "request body is not valid JSON"
-                ) from None
-        return self._json
-
-    def set_json(self, value: Any) -> None:
-        """Replace the body with ``value``; it is serialised once, when it is next needed."""
-        self._json = value
-        self._json_dirty = True
-
-    def set_body(self, body: bytes) -> None:
-        """Replace the raw body (the parsed JSON, if any, is dropped)."""
-        self._body = body
-        self._json = None
-        self._json_dirty = False
-        self._body_stream = None
-
-    def set_body_stream(self, stream: AsyncIterator[bytes]) -> None:
-        """Replace the body with a stream, e.g. a scanned upload replayed from its spool."""
-        self._body = None
-        self._json = None
-        self._json_dirty = False
-        self._body_stream = stream
-
-    @property
-    def body_loaded(self) -> bool:
-        return self._body is not None or self._json_dirty
-
-    def body_stream(self) -> AsyncIterator[bytes]:
-        """The body as chunks: the cached bytes, a replacement stream, or the client's stream."""
-        if self._json_dirty:
-            return _once(dumps_kept(self._json))
-        if self._body is not None:
-            return _once(self._body)
-        if self._body_stream is not None:
-            stream, self._body_stream = self._body_stream, None
-            return stream
-        if self._body_consumed:
-            raise RuntimeError("the request body stream was already consumed")
-        self._body_consumed = True
-        return self._receive_body()
-
-    @property
-    def receive_idle(self) -> bool:
-        """True when nothing else will read ``receive``: a disconnect watcher may take it."""
-        return self.body_complete or not self._body_consumed
-
-    async def _receive_body(self) -> AsyncIterator[bytes]:
-        while True:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnected()
-            body = message.get("body", b"")
-            if body:
-                yield body
-            if not message.get("more_body", False):
-                self.body_complete = True
-                return
 
     # -- plugin data ------------------------------------------------------------------------
 
@@ -438,11 +229,3 @@ class Exchange:
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.started_at
-
-
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    yield data
-
-
-class ClientDisconnected(Exception):
-    """The client went away; nothing more can be sent to it."""

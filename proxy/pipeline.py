@@ -31,10 +31,12 @@ from proxy.chain import Chain, ChunkFilter
 from proxy.clientip import ClientIpResolver, normalise
 from proxy.disconnect import DisconnectWatcher
 from proxy.errors import GatewayError
-from proxy.exchange import BODY_METHODS, ClientDisconnected, Exchange, Headers
+from proxy.exchange import BODY_METHODS, Exchange
 from proxy.forward import ProviderHeaders, upstream_headers
+from proxy.headers import Headers
 from proxy.multipart import boundary_of, form_field
 from proxy.observe.report import Reporter
+from proxy.requestbody import ClientDisconnected
 from proxy.requesttarget import canonical_path
 from proxy.routing import Route, RouteTable
 from proxy.upstream.breaker import is_failure

@@ -15,8 +15,9 @@ import httpx
 from pydantic import Field
 from starlette.responses import Response
 
-from proxy.exchange import Exchange, Identity
+from proxy.exchange import Exchange
 from proxy.plugin import Plugin, PluginOptions
+from proxy.records import Identity
 from proxy.state import MemoryStore, StateUnavailable
 
 

@@ -21,8 +21,9 @@ from starlette.responses import Response
 from proxy.config.loader import load_config
 from proxy.config.types import ByteSize, Duration
 from proxy.errors import GatewayError, PolicyError
-from proxy.exchange import BODY_METHODS, Exchange, Identity, SecurityEvent, Usage
+from proxy.exchange import BODY_METHODS, Exchange
 from proxy.plugin import ANY_TIER, Plugin, PluginLoadError, PluginOptions, Registry, Services
+from proxy.records import Identity, SecurityEvent, Usage
 from proxy.state import StateStore, StateUnavailable
 from sluicegate import testing
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 import orjson
 
 from proxy.config.upstreams import TimeoutsConfig
-from proxy.exchange import Usage
+from proxy.records import Usage
 from proxy.upstream.breaker import Permit
 from proxy.upstream.client import (
     BasicResponse,

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import MutableHeaders
 
-from proxy.exchange import Exchange, Headers
+from proxy.exchange import Exchange
+from proxy.headers import Headers
 from proxy.forward import (
     _NOT_FORWARDED_UP,
     _PROVIDER_ONLY,
@@ -275,3 +276,19 @@ def test_headers_get_is_starlettes_without_the_keyerror(
     theirs = MutableHeaders(raw=[(k.lower(), v) for k, v in raw])
     assert ours.get(name) == theirs.get(name)
     assert ours.get(name, "fallback") == theirs.get(name, "fallback")
+
+
+@EXAMPLES
+@given(
+    raw_headers,
+    st.sampled_from(["x-request-id", "Content-Type", "host", "x-custom", "Connection"]),
+    st.sampled_from(["", "abc", "application/json"]),
+)
+def test_headers_set_is_starlettes_in_one_pass(
+    raw: list[tuple[bytes, bytes]], name: str, value: str
+) -> None:
+    ours = Headers(raw=[(k.lower(), v) for k, v in raw])
+    theirs = MutableHeaders(raw=[(k.lower(), v) for k, v in raw])
+    ours[name] = value
+    theirs[name] = value
+    assert ours.raw == theirs.raw
