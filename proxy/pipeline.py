@@ -7,6 +7,7 @@ a plugin asks; the disconnect watcher runs only once the body is in.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
@@ -72,6 +73,10 @@ class Pipeline:
         self.reporter = reporter
         self._ids = RequestIds()
         self._disconnects = DisconnectWatcher()
+        # Requests in ``handle``, complete phase included (what a retiring runtime waits
+        # for); ``idle`` is made only when one retires, and set when the count drops to 0.
+        self.in_flight = 0
+        self.idle: asyncio.Event | None = None
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         client = scope.get("client")
@@ -82,6 +87,7 @@ class Pipeline:
             ex.client_ip = resolver.resolve(peer, resolver.field_lines(scope["headers"]))
         ex.request_id = self._ids.next()
         route: Route | None = None
+        self.in_flight += 1
         try:
             # One canonical path for routing, conditions, plugins, metering and the provider
             # URL; an ambiguous one is refused before anything judges it.
@@ -132,14 +138,19 @@ class Pipeline:
                 ex.status = 500
         finally:
             try:
-                self.reporter.completed(ex)
-            except Exception:  # reporting never costs the complete hooks (budgets, limits)
-                log.exception("reporting failed", extra={"request_id": ex.request_id})
-            if route is not None and route.chain.has_complete:
-                # After the last byte went out, in this task: cheaper than a task per request,
-                # still invisible to the client, and counted as in flight so a reload or a
-                # shutdown waits for it.
-                await route.chain.run_complete(ex)
+                try:
+                    self.reporter.completed(ex)
+                except Exception:  # reporting never costs the complete hooks (budgets, limits)
+                    log.exception("reporting failed", extra={"request_id": ex.request_id})
+                if route is not None and route.chain.has_complete:
+                    # After the last byte went out, in this task: cheaper than a task per
+                    # request, still invisible to the client, and counted as in flight so a
+                    # reload or a shutdown waits for it.
+                    await route.chain.run_complete(ex)
+            finally:
+                self.in_flight -= 1
+                if self.in_flight == 0 and self.idle is not None:
+                    self.idle.set()
 
     # -- forwarding ---------------------------------------------------------------------------
 

@@ -86,10 +86,10 @@ class Runtime:
             config.server.max_body,
             self.reporter,
         )
+        # A request's entry: the pipeline's own coroutine, no frame of the runtime's around
+        # it (the pipeline counts what is in flight).
+        self.handle = self.pipeline.handle
         self.health = self._health_checkers()
-        self.in_flight = 0
-        # Created only when the runtime retires; set when its last request is done.
-        self._idle: asyncio.Event | None = None
         self._closed = False
 
     def _model_names(self) -> frozenset[str]:
@@ -181,24 +181,21 @@ class Runtime:
         for group in self.groups.values():
             group.start()
 
-    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        self.in_flight += 1
-        try:
-            await self.pipeline.handle(scope, receive, send)
-        finally:
-            self.in_flight -= 1
-            if self.in_flight == 0 and self._idle is not None:
-                self._idle.set()
+    @property
+    def in_flight(self) -> int:
+        """Requests started on this runtime and not yet done, complete phase included."""
+        return self.pipeline.in_flight
 
     async def wait_idle(self, timeout: float) -> bool:
         """Until nothing is in flight, the complete phase included (it runs after the client
         already has its last byte). False when ``timeout`` ran out first."""
-        if self.in_flight == 0:
+        pipeline = self.pipeline
+        if pipeline.in_flight == 0:
             return True
-        if self._idle is None or self._idle.is_set():
-            self._idle = asyncio.Event()
+        if pipeline.idle is None or pipeline.idle.is_set():
+            pipeline.idle = asyncio.Event()
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            await asyncio.wait_for(pipeline.idle.wait(), timeout)
         except TimeoutError:
             return False
         return True

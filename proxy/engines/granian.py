@@ -50,7 +50,9 @@ from proxy.engines.body_deadline import BodyDeadlines
 
 log = logging.getLogger("sluicegate.granian")
 
-App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+# What serves one request: its scope and Granian's protocol object (receive, send) to the
+# app's coroutine.
+Call = Callable[[dict[str, Any], Any], Awaitable[None]]
 
 # hyper's smallest read buffer; a header_limit below it is rounded up.
 _MIN_BUFFER = 8192
@@ -66,11 +68,11 @@ class GranianEngine:
         try:
             loop = asyncio.get_running_loop()
             workers = [
-                _Worker(loop, sock, public_app(gateway, server), server, server.max_connections)
+                _Worker(loop, sock, public_call(gateway, server), server, server.max_connections)
                 for sock in listeners.public
             ]
             if listeners.admin is not None:
-                admin = admin_app(gateway)
+                admin = admin_call(gateway)
                 workers.append(_Worker(loop, listeners.admin, admin, server, _ADMIN_CONNECTIONS))
             await stop.wait()
             # Stop accepting; hyper ends each connection after its in-flight request.
@@ -85,24 +87,26 @@ class GranianEngine:
             await gateway.stop()
 
 
-def public_app(gateway: Gateway, server: ServerConfig) -> App:
+def public_call(gateway: Gateway, server: ServerConfig) -> Call:
     """The proxy: whichever runtime is current when a request starts, its body under
-    ``body_timeout``."""
+    ``body_timeout``. A plain function handing back the pipeline's coroutine, so Granian's
+    task runs the pipeline with no frame of ours in between."""
     deadlines = BodyDeadlines(server.body_timeout)
 
-    async def public(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await gateway.runtime.handle(scope, deadlines.receive(receive, send), send)
+    def public(scope: dict[str, Any], proto: Any) -> Awaitable[None]:
+        send = proto.send
+        return gateway.runtime.handle(scope, deadlines.receive(proto.receive, send), send)
 
     return public
 
 
-def admin_app(gateway: Gateway) -> App:
+def admin_call(gateway: Gateway) -> Call:
     """The admin app of the current config (rebuilt on every reload)."""
 
-    async def admin(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    def admin(scope: dict[str, Any], proto: Any) -> Awaitable[None]:
         app = gateway.admin_app
         assert app is not None  # an admin socket is bound only with an admin app
-        await app(scope, receive, send)
+        return app(scope, proto.receive, proto.send)
 
     return admin
 
@@ -114,7 +118,7 @@ class _Worker:
         self,
         loop: asyncio.AbstractEventLoop,
         sock: socket.socket,
-        app: App,
+        call: Call,
         server: ServerConfig,
         connections: int,
     ) -> None:
@@ -138,7 +142,7 @@ class _Worker:
             http2_opts=HTTP2Settings(max_headers_size=server.header_limit),
             websockets_enabled=False,
         )
-        scheduler = cast(Any, _new_cbscheduler)(loop, _watched(app), impl_asyncio=True)
+        scheduler = cast(Any, _new_cbscheduler)(loop, _watched(call), impl_asyncio=True)
         worker.serve_async(scheduler, loop, self._signal)
 
     def stop(self) -> None:
@@ -149,12 +153,12 @@ class _Worker:
             self.stopped.set_result(None)
 
 
-def _watched(app: App) -> Callable[[Any], Awaitable[None]]:
+def _watched(call: Call) -> Callable[[Any], Awaitable[None]]:
     """Granian's per-request entry: run the app, then tell the watcher how it ended."""
 
     async def run(watcher: Any) -> None:
         try:
-            await app(watcher.scope, watcher.proto.receive, watcher.proto.send)
+            await call(watcher.scope, watcher.proto)
         except asyncio.CancelledError:
             # Cancelled by the drain (shutdown_timeout passed with the request still open):
             # no application error, so no traceback in the log; the process is exiting and

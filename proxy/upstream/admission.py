@@ -95,6 +95,15 @@ class AdmissionController:
         if self._on_wait is not None:
             self._on_wait(seconds, outcome)
 
+    def try_acquire(self) -> bool:
+        """Take a free slot now if there is one (no coroutine for the common case); False
+        when the caller must ``await acquire()``."""
+        if self._in_flight < self.max_in_flight:
+            self._in_flight += 1
+            self._observe(0.0, "admitted")
+            return True
+        return False
+
     async def acquire(self, priority: int = 0) -> None:
         """Take a slot, waiting if needed; raises ``AdmissionRejected``. Pair with
         ``release()`` (or use ``admit()``)."""

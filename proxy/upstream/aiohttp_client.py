@@ -19,7 +19,7 @@ concurrent streams has. What the gateway achieves with this client is measured b
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 
@@ -140,82 +140,105 @@ class AiohttpClient:
         return timeout
 
     async def send(self, request: UpstreamRequest) -> AiohttpResponse:
+        # One frame from here to aiohttp on the common path (a free connection slot, an
+        # answer in time): every frame between the request's task and aiohttp is resumed
+        # again each time the request waits on the provider.
         pool = self.pool
+        if not pool.try_acquire():
+            try:
+                await pool.acquire()
+            except AdmissionRejected as rejected:
+                raise UpstreamBusy(
+                    f"all {pool.max_in_flight} connections to the provider stayed busy for "
+                    f"{pool.max_wait:g} s",
+                    rejected.retry_after,
+                ) from None
+        lag = self.lag
+        lag.ensure_started()
+        started = lag.now()
         try:
-            await pool.acquire()
-        except AdmissionRejected as rejected:
-            raise UpstreamBusy(
-                f"all {pool.max_in_flight} connections to the provider stayed busy for "
-                f"{pool.max_wait:g} s",
-                rejected.retry_after,
-            ) from None
-        try:
-            response = await self._send_timed(request)
+            response = await self._call(request)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            try:
+                response = await self._after_failure(request, _as_upstream_error(exc), started)
+            except BaseException:
+                pool.release()
+                raise
         except BaseException:
             pool.release()
             raise
-        _release_with(response, pool.release)
-        return AiohttpResponse(response)
-
-    async def _send_timed(self, request: UpstreamRequest) -> aiohttp.ClientResponse:
-        """The request, with a timeout that expired during a stall of the gateway's own loop
-        answered as busy — after one more try when it was the connect: nothing reached the
-        provider then, and the stall is over (a burst's first connections to a cold pool)."""
-        lag = self.lag
-        lag.ensure_started()
-        retried = False
-        while True:
-            started = lag.now()
-            try:
-                return await self._request(request)
-            except UpstreamTimeout as exc:
-                if not (
-                    lag.stalled_since(started) or _late(started, lag.now(), request, exc.phase)
-                ):
-                    raise
-                if exc.phase == "connect" and not retried and _replayable(request):
-                    retried = True
-                    continue
-                raise UpstreamBusy(
-                    f"the gateway was too busy to see the provider's answer ({exc.phase})",
-                    self.pool.retry_after,
-                ) from None
-
-    async def _request(self, request: UpstreamRequest) -> aiohttp.ClientResponse:
-        session = self._session or self._create_session()
-        timeout = self._timeout(request.connect_timeout, request.first_byte_timeout)
-        try:
-            response = await session.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                data=request.body,
-                timeout=timeout,
-                allow_redirects=False,
-                compress=None,
-            )
-        except aiohttp.ClientConnectorError as exc:
-            raise UpstreamConnectError(f"cannot connect to the provider: {exc.os_error}") from None
-        except aiohttp.ServerDisconnectedError:
-            # A kept-alive connection the provider had already closed: nothing was processed.
-            raise UpstreamConnectError("the provider closed the connection") from None
-        except aiohttp.ConnectionTimeoutError:
-            raise UpstreamTimeout("connecting to the provider timed out", "connect") from None
-        except TimeoutError:
-            raise UpstreamTimeout("the provider did not answer in time", "first_byte") from None
-        except aiohttp.ClientError as exc:
-            raise UpstreamError(f"the provider broke the protocol: {exc}") from None
         if request.idle_timeout != request.first_byte_timeout and response.connection:
             protocol = response.connection.protocol
             if protocol is not None:
                 protocol.read_timeout = request.idle_timeout
-        return response
+        _release_with(response, pool.release)
+        return AiohttpResponse(response)
+
+    async def _after_failure(
+        self, request: UpstreamRequest, error: UpstreamError, started: float
+    ) -> aiohttp.ClientResponse:
+        """The request failed: ``error``, unless it is a timeout that expired while the
+        gateway's own loop was stalled — then busy, after one more try when it was the
+        connect (nothing reached the provider then, and the stall is over: a burst's first
+        connections to a cold pool)."""
+        lag = self.lag
+        retried = False
+        while True:
+            if not isinstance(error, UpstreamTimeout) or not (
+                lag.stalled_since(started) or _late(started, lag.now(), request, error.phase)
+            ):
+                raise error
+            if error.phase == "connect" and not retried and _replayable(request):
+                retried = True
+                started = lag.now()
+                try:
+                    return await self._request(request)
+                except UpstreamError as again:
+                    error = again
+                    continue
+            raise UpstreamBusy(
+                f"the gateway was too busy to see the provider's answer ({error.phase})",
+                self.pool.retry_after,
+            )
+
+    async def _request(self, request: UpstreamRequest) -> aiohttp.ClientResponse:
+        try:
+            return await self._call(request)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _as_upstream_error(exc) from None
+
+    def _call(self, request: UpstreamRequest) -> Awaitable[aiohttp.ClientResponse]:
+        """aiohttp's request, not yet awaited (a plain function: no frame of its own)."""
+        session = self._session or self._create_session()
+        return session.request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            data=request.body,
+            timeout=self._timeout(request.connect_timeout, request.first_byte_timeout),
+            allow_redirects=False,
+            compress=None,
+        )
 
     async def close(self) -> None:
         self.lag.stop()
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _as_upstream_error(exc: aiohttp.ClientError | TimeoutError) -> UpstreamError:
+    """aiohttp's failure as the gateway's."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return UpstreamConnectError(f"cannot connect to the provider: {exc.os_error}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        # A kept-alive connection the provider had already closed: nothing was processed.
+        return UpstreamConnectError("the provider closed the connection")
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return UpstreamTimeout("connecting to the provider timed out", "connect")
+    if isinstance(exc, TimeoutError):
+        return UpstreamTimeout("the provider did not answer in time", "first_byte")
+    return UpstreamError(f"the provider broke the protocol: {exc}")
 
 
 def _replayable(request: UpstreamRequest) -> bool:

@@ -8,6 +8,7 @@ import socket
 import time
 from typing import Any
 
+import aiohttp
 import orjson
 import pytest
 
@@ -163,18 +164,19 @@ async def test_a_connect_lost_to_a_stall_is_tried_again_and_a_second_loss_is_bus
     """A connect timer that expired while the loop was stalled sent nothing to the provider:
     tried once more; lost again, the request is busy (503), never a 504."""
     client = AiohttpClient()
-    real = client._request
+    real = client._call
     calls: list[int] = []
 
-    async def stalled_connect(request: UpstreamRequest) -> Any:
-        calls.append(1)
-        if len(calls) <= stalls:
-            time.sleep(0.3)  # the loop stalls past the tick LoopLag expects every 50 ms
-            await asyncio.sleep(0.01)  # then the connect timer fires, after that overdue tick
-            raise UpstreamTimeout("connecting to the provider timed out", "connect")
-        return await real(request)
+    async def stall() -> Any:
+        time.sleep(0.3)  # the loop stalls past the tick LoopLag expects every 50 ms
+        await asyncio.sleep(0.01)  # then the connect timer fires, after that overdue tick
+        raise aiohttp.ConnectionTimeoutError("Connection timeout to host")
 
-    monkeypatch.setattr(client, "_request", stalled_connect)
+    def stalled_connect(request: UpstreamRequest) -> Any:
+        calls.append(1)
+        return stall() if len(calls) <= stalls else real(request)
+
+    monkeypatch.setattr(client, "_call", stalled_connect)
     try:
         stalls = 1
         response = await client.send(_chat(fake_provider, stream=False))

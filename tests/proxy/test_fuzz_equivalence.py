@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from starlette.datastructures import MutableHeaders
 
 from proxy.exchange import Exchange
-from proxy.headers import Headers
 from proxy.forward import (
     _NOT_FORWARDED_UP,
     _PROVIDER_ONLY,
@@ -29,6 +28,7 @@ from proxy.forward import (
     _private_cache_control,
     upstream_headers,
 )
+from proxy.headers import Headers
 from proxy.requesttarget import _SAFE, InvalidPath, _slow, canonical_path, quote_path
 from proxy.upstream.retry import parse_retry_after
 

@@ -6,6 +6,7 @@ breakers, quotas and leases are the real ones.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
@@ -352,5 +353,30 @@ async def test_a_full_provider_pool_fails_over_to_a_target_with_room() -> None:
     group, _clients = make_group({"a": busy, "b": always(OK)})
     lease = await send(group)
     assert lease.target.provider_name == "b" and lease.response.status == 200
+    await lease.close(True)
+    assert by_name(group, "a").breaker.state == "closed"
+
+
+async def test_a_one_target_group_keeps_its_breaker_retries_and_half_open_probe() -> None:
+    # The one-candidate path skips the balancer, not the breaker: failures open it, an open
+    # breaker answers 503 without asking the provider, and after open_for one probe goes.
+    replies = [refuse, refuse, always(OK)]
+    group, clients = make_group(
+        {"a": lambda request, body: replies.pop(0)(request, body)},
+        retry={"attempts": 2, "backoff": 0, "max_backoff": 0},
+        breaker={"failures": 2, "open_for": 0.05, "half_open": 1},
+    )
+    with pytest.raises(GatewayError) as refused:
+        await send(group)  # refused, retried on the same target, refused again
+    assert refused.value.status == 502
+    assert len(clients["a"].requests) == 2
+    assert by_name(group, "a").breaker.state == "open"
+    with pytest.raises(GatewayError) as shed:
+        await send(group)
+    assert shed.value.status == 503 and shed.value.headers["Retry-After"] == "1"
+    assert len(clients["a"].requests) == 2  # the open breaker kept it from the provider
+    await asyncio.sleep(0.06)
+    lease = await send(group)
+    assert lease.response.status == 200
     await lease.close(True)
     assert by_name(group, "a").breaker.state == "closed"
