@@ -9,6 +9,15 @@ unfinished body registers its deadline in one dict per listener; one sweeper wak
 answers ``408`` with ``Connection: close`` (hyper then closes the connection, whose body was
 never finished) and tells the app the client is gone. A request costs a dict insert and
 delete; a body that arrives whole is done on its first read.
+
+Done on its first read because this wrapper also ends the body where its Content-Length
+says: Granian hands a body over as a chunk with ``more_body`` set and then, on a second
+``receive``, an empty last message — a second future resolved from a Rust thread, ~13 µs
+of CPU per request at 64 connections (measured with a bare app, one read 38-45 against two
+53-56 µs per request). When the bytes read reach the declared length (and no
+Transfer-Encoding overrides it) the chunk is handed on as the last one; hyper has already
+read the whole body by then, so the connection is kept alive as before. The empty message
+stays queued for whoever reads next (the disconnect watcher skips it).
 """
 
 from __future__ import annotations
@@ -34,8 +43,8 @@ class BodyDeadlines:
         self._timer: asyncio.TimerHandle | None = None
         self.running_task = RunningTask()
 
-    def receive(self, receive: Any, send: Any) -> TimedBody:
-        return TimedBody(self, receive, send)
+    def receive(self, scope: dict[str, Any], receive: Any, send: Any) -> TimedBody:
+        return TimedBody(self, scope, receive, send)
 
     def _add(self, body: TimedBody) -> None:
         self._pending[body] = time.monotonic() + self.timeout
@@ -58,12 +67,28 @@ class BodyDeadlines:
 class TimedBody:
     """``receive`` for one request, its body reads under the deadline."""
 
-    __slots__ = ("_deadlines", "_done", "_expired", "_reading", "_receive", "_send", "_task")
+    __slots__ = (
+        "_deadlines",
+        "_done",
+        "_expected",
+        "_expired",
+        "_read",
+        "_reading",
+        "_receive",
+        "_scope",
+        "_send",
+        "_task",
+    )
 
-    def __init__(self, deadlines: BodyDeadlines, receive: Any, send: Any) -> None:
+    def __init__(
+        self, deadlines: BodyDeadlines, scope: dict[str, Any], receive: Any, send: Any
+    ) -> None:
         self._deadlines = deadlines
+        self._scope = scope
         self._receive = receive
         self._send = send
+        self._read = 0
+        self._expected: int | None = None  # the declared length, once a chunk asks for it
         self._done = False
         self._expired = False
         self._reading = False
@@ -89,9 +114,16 @@ class TimedBody:
             return _DISCONNECT
         finally:
             self._reading = False
-        if not message.get("more_body", False):
-            self._done = True
-            self._deadlines._discard(self)
+        if message.get("more_body", False):
+            if self._expected is None:
+                self._expected = declared_length(self._scope["headers"])
+            body = message.get("body", b"")
+            self._read += len(body)
+            if self._read != self._expected:
+                return message
+            message = {"type": "http.request", "body": body, "more_body": False}
+        self._done = True
+        self._deadlines._discard(self)
         return message
 
     def expire(self) -> bool:
@@ -109,3 +141,18 @@ class TimedBody:
             start = {"type": "http.response.start", "status": 408, "headers": _TIMEOUT_HEADERS}
             await self._send(start)
             await self._send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def declared_length(headers: list[tuple[bytes, bytes]]) -> int:
+    """The body length a request's head declares; -1 when it declares none, or when a
+    Transfer-Encoding makes hyper read it chunked instead (RFC 9112 6.1)."""
+    length = -1
+    for name, value in headers:
+        if name == b"content-length":
+            try:
+                length = int(value)
+            except ValueError:
+                return -1
+        elif name == b"transfer-encoding":
+            return -1
+    return length

@@ -95,7 +95,7 @@ def public_call(gateway: Gateway, server: ServerConfig) -> Call:
 
     def public(scope: dict[str, Any], proto: Any) -> Awaitable[None]:
         send = proto.send
-        return gateway.runtime.handle(scope, deadlines.receive(proto.receive, send), send)
+        return gateway.runtime.handle(scope, deadlines.receive(scope, proto.receive, send), send)
 
     return public
 

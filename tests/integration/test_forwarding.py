@@ -197,3 +197,44 @@ async def test_an_answer_slower_than_the_watcher_is_not_taken_for_a_disconnect(
         if sample.name == "sluicegate_requests_total"
     }
     assert classes == {"2xx": 4}
+
+
+async def test_bodies_of_every_framing_are_read_whole_on_one_kept_alive_connection(
+    gateway_factory, fake_provider
+):
+    """Under Granian a body ends where its Content-Length says, without waiting for the
+    server's empty last message: the provider gets every byte, and the connection is kept
+    alive for the next request whether that body was sized, chunked, or in several pieces."""
+    gw = await gateway_factory(config_for(fake_provider), {"default": POLICY})
+    host, port = gw.url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    body = orjson.dumps({**CHAT, "messages": [{"role": "user", "content": "x" * 3000}]})
+    head = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n"
+    )
+    sized = f"{head}content-length: {len(body)}\r\n\r\n".encode() + body
+    chunked = f"{head}transfer-encoding: chunked\r\n\r\n{len(body):x}\r\n".encode()
+    chunked += body + b"\r\n0\r\n\r\n"
+    try:
+        for request in (sized, chunked, sized):
+            writer.write(request)
+            await writer.drain()
+            status = await asyncio.wait_for(reader.readline(), 10)
+            assert status.startswith(b"HTTP/1.1 200"), status
+            length = 0
+            while (line := await reader.readline()) != b"\r\n":
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+        # The same body in pieces: the head and half, then the rest after a pause.
+        writer.write(sized[: len(sized) - 1500])
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(sized[len(sized) - 1500 :])
+        status = await asyncio.wait_for(reader.readline(), 10)
+        assert status.startswith(b"HTTP/1.1 200"), status
+    finally:
+        writer.close()
+    sent = orjson.loads(body)["messages"]
+    assert [r.json()["messages"] for r in fake_provider.requests] == [sent] * 4
