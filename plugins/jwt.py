@@ -15,42 +15,36 @@ Revocation: ``POST /-/jwt/revoke {"jti": ..., "exp": ...}`` on the admin listene
 instance remembers a "not revoked" answer for ``revocation_cache`` (default 1 s), so a
 revocation reaches other instances within that time and the revoking one at once
 (``plugins/_jwt/revocation.py``); tokens without a ``jti`` cost no store lookup at all.
+
+This module holds the options and the order of the checks; reading the token and building
+the identity is ``plugins/_jwt/caller.py``, the admin endpoints ``plugins/_jwt/admin.py``,
+the checks themselves ``plugins/_jwt/verify.py``.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, NoReturn, Self
 
-import orjson
 from pydantic import Field, field_validator, model_validator
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import Response
+from starlette.routing import BaseRoute
 
+from plugins._jwt.admin import revocation_routes
+from plugins._jwt.caller import cookie, forward_claims, header_token, identity_of
 from plugins._jwt.claim_rules import ClaimRule
 from plugins._jwt.jwks import JwksCache
-from plugins._jwt.keys import VerificationKey, check_algorithms, check_key_for, load_key
+from plugins._jwt.keys import VerificationKey, check_algorithms, static_key
 from plugins._jwt.memo import Verified, VerifiedTokens
 from plugins._jwt.revocation import Denylist
-from plugins._jwt.verify import (
-    MISSING,
-    ClaimPolicy,
-    TokenRejected,
-    claim_value,
-    read_header,
-    verify_signature,
-)
+from plugins._jwt.verify import ClaimPolicy, TokenRejected, read_header, verify_signature
 from proxy.allowlist import check_model
 from proxy.config.types import Duration
 from proxy.errors import PolicyError
-from proxy.exchange import Exchange, Identity
+from proxy.exchange import Exchange
 from proxy.plugin import ANY_TIER, Plugin, PluginOptions, Services
 
 _INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 _MISSING = {"WWW-Authenticate": "Bearer"}
-_MAX_JTI = 256
 
 
 class Jwt(Plugin):
@@ -173,7 +167,7 @@ class Jwt(Plugin):
                 log=services.log,
             )
         else:
-            self._static = _static_key(o)
+            self._static = static_key(o.key_env, o.key_file, o.algorithms)
         self._claims = ClaimPolicy(
             issuers=_set_of(o.issuer),
             audiences=_set_of(o.audience),
@@ -206,8 +200,10 @@ class Jwt(Plugin):
             claims = await self._verify(token)
         except TokenRejected as rejected:
             self._fail(ex, rejected.reason, rejected.detail)
-        ex.identity = self._identity(ex, claims)
-        self._forward_claims(ex, claims)
+        o = self.options
+        ex.identity = identity_of(claims, o.subject_claim, o.tier_claim, o.key_id_claim,
+                                  o.models_claim, self.monitoring)  # fmt: skip
+        forward_claims(ex, self._forward, claims)
         if ex.identity.allowed_models is not None:
             await check_model(ex, ex.identity.allowed_models, "jwt", self.monitoring)
         return None
@@ -215,14 +211,9 @@ class Jwt(Plugin):
     def _token(self, ex: Exchange) -> str | None:
         value = ex.request_headers.get(self._header)
         if value is not None:
-            if not self._bearer:
-                return value.strip() or None
-            scheme, _, credentials = value.strip().partition(" ")
-            if scheme.lower() == "bearer" and credentials.strip():
-                return credentials.strip()
-            return None
+            return header_token(value, self._bearer)
         if self.options.token_cookie:
-            return _cookie(ex.request_headers.get("cookie"), self.options.token_cookie)
+            return cookie(ex.request_headers.get("cookie"), self.options.token_cookie)
         return None
 
     async def _verify(self, token: str) -> dict[str, Any]:
@@ -262,38 +253,10 @@ class Jwt(Plugin):
             raise PolicyError(401, "unauthorized", "a bearer token is required", _MISSING)
         raise PolicyError(401, "unauthorized", "invalid bearer token", _INVALID)
 
-    def _identity(self, ex: Exchange, claims: dict[str, Any]) -> Identity:
-        o = self.options
-        tier = claims.get(o.tier_claim) if o.tier_claim else None
-        key_id = claims.get(o.key_id_claim) if o.key_id_claim else None
-        models = claims.get(o.models_claim) if o.models_claim else None
-        allowed = (
-            frozenset(m for m in models if isinstance(m, str)) if isinstance(models, list) else None
-        )
-        return Identity(
-            subject=claims[o.subject_claim],
-            key_id=key_id if isinstance(key_id, str) else None,
-            tier=str(tier) if isinstance(tier, str | int) and not isinstance(tier, bool) else None,
-            claims=claims,
-            source="jwt",
-            allowed_models=allowed,
-            monitored=self.monitoring,
-        )
-
-    def _forward_claims(self, ex: Exchange, claims: dict[str, Any]) -> None:
-        for claim, header in self._forward:
-            value = claim_value(claims, claim)
-            text = None if value is MISSING else _header_text(value)
-            if text is not None:
-                ex.request_headers[header] = text
-
     # -- revocation ----------------------------------------------------------------------
 
     def admin_routes(self) -> list[BaseRoute]:
-        return [
-            Route("/-/jwt/revoke", self._revoke, methods=["POST"]),
-            Route("/-/jwt/revoked/{jti}", self._is_revoked, methods=["GET"]),
-        ]
+        return revocation_routes(self.revoke, self._denylist)
 
     async def revoke(self, jti: str, exp: float | None = None) -> float:
         """Deny ``jti`` until ``exp`` (+ leeway); returns the seconds it stays denied."""
@@ -304,24 +267,6 @@ class Jwt(Plugin):
         if ttl > 0:
             await self._denylist.revoke(jti, ttl)
         return max(ttl, 0.0)
-
-    async def _revoke(self, request: Request) -> Response:
-        try:
-            body = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
-            return _bad("body must be JSON")
-        jti = body.get("jti") if isinstance(body, dict) else None
-        exp = body.get("exp") if isinstance(body, dict) else None
-        if not isinstance(jti, str) or not 0 < len(jti) <= _MAX_JTI:
-            return _bad(f'"jti" must be a string of 1..{_MAX_JTI} characters')
-        if exp is not None and (isinstance(exp, bool) or not isinstance(exp, int | float)):
-            return _bad('"exp" must be a number (seconds since the epoch)')
-        ttl = await self.revoke(jti, exp)
-        return JSONResponse({"jti": jti, "revoked": ttl > 0, "ttl": round(ttl, 3)})
-
-    async def _is_revoked(self, request: Request) -> Response:
-        jti = request.path_params["jti"]
-        return JSONResponse({"jti": jti, "revoked": await self._denylist.is_listed(jti)})
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -352,52 +297,7 @@ class Jwt(Plugin):
             await self._jwks.close()
 
 
-def _static_key(o: Jwt.Options) -> VerificationKey:
-    if o.key_env:
-        raw = os.environ.get(o.key_env)
-        if raw is None:
-            raise ValueError(f"key_env: environment variable {o.key_env} is not set")
-        data = raw.encode()
-    else:
-        assert o.key_file is not None
-        try:
-            data = Path(o.key_file).read_bytes()
-        except OSError as exc:
-            raise ValueError(f"key_file: cannot read {o.key_file}: {exc.strerror}") from None
-    key = load_key(data, private=False)
-    for alg in o.algorithms:
-        check_key_for(alg, key)
-    return VerificationKey(None, key)
-
-
 def _set_of(value: str | list[str] | None) -> frozenset[str] | None:
     if value is None:
         return None
     return frozenset([value] if isinstance(value, str) else value)
-
-
-def _cookie(header: str | None, name: str) -> str | None:
-    if not header:
-        return None
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name and value:
-            return value.strip('"')
-    return None
-
-
-def _header_text(value: Any) -> str | None:
-    if value is None or (isinstance(value, dict) and not value):
-        return None
-    if isinstance(value, str):
-        text = value
-    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-        text = ",".join(value)
-    else:
-        text = orjson.dumps(value).decode()
-    # a claim must never be able to start a new header line
-    return None if any(c in text for c in "\r\n\x00") else text
-
-
-def _bad(message: str) -> Response:
-    return JSONResponse({"error": message}, 400)

@@ -10,7 +10,9 @@ check is explicit so it does not depend on them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -155,3 +157,23 @@ class VerificationKey:
         if self.alg is not None and self.alg != alg:
             return False
         return fits(alg, self.key)
+
+
+def static_key(key_env: str | None, key_file: str | None, algorithms: list[str]) -> VerificationKey:
+    """The one key of ``key_env`` (an env var's value) or ``key_file``, checked against every
+    algorithm of the allowlist; a ``ValueError`` naming the option when it cannot be read."""
+    if key_env:
+        raw = os.environ.get(key_env)
+        if raw is None:
+            raise ValueError(f"key_env: environment variable {key_env} is not set")
+        data = raw.encode()
+    else:
+        assert key_file is not None
+        try:
+            data = Path(key_file).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"key_file: cannot read {key_file}: {exc.strerror}") from None
+    key = load_key(data, private=False)
+    for alg in algorithms:
+        check_key_for(alg, key)
+    return VerificationKey(None, key)

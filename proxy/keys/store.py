@@ -1,9 +1,11 @@
-"""The system of record: teams, keys, audit and spend, one transaction per change.
+"""The system of record: teams and keys, one transaction per change.
 
 Every method is synchronous and runs in a worker thread (see ``db.py`` for why). Each
 change writes its row, its audit entry and a bump of the ``revision`` counter in one
-transaction: either all of it is there or none, and every instance polling the counter
-learns of the change at its next poll.
+transaction (``audit.py``): either all of it is there or none, and every instance polling
+the counter learns of the change at its next poll. The directory's read of every usable
+key is ``snapshot.py``'s, the spend aggregates ``spend.py``'s; ``KeyStore`` is the one
+object the admin API, the CLI and the ledger hold, so it hands those on.
 """
 
 from __future__ import annotations
@@ -12,43 +14,21 @@ import hashlib
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from proxy.keys import audit
 from proxy.keys import tables as t
 from proxy.keys.errors import AdminError, conflict, not_found
 from proxy.keys.models import KeyCreate, KeyRotate, KeyUpdate, TeamCreate, TeamUpdate
 from proxy.keys.rows import iso, key_out, team_out
+from proxy.keys.snapshot import KeyRow, snapshot
 from proxy.keys.spend import SpendKey, add_spend, spend_report
 
 SECRET_PREFIX = "sg-"
 PREFIX_SHOWN = 10
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRow:
-    """One usable key as the in-process directory needs it (from ``snapshot``)."""
-
-    id: str
-    hash: str
-    previous_hash: str | None
-    previous_expires_at: float | None
-    team: str | None
-    tier: str | None
-    models: tuple[str, ...] | None
-    rpm: int | None
-    tpm: int | None
-    budget_usd: float | None
-    budget_period: str
-    expires_at: float | None
-    team_budget_usd: float | None
-    team_budget_period: str
-    team_rpm: int | None
-    team_tpm: int | None
-    team_models: tuple[str, ...] | None
 
 
 class KeyStore:
@@ -61,25 +41,10 @@ class KeyStore:
     def _audit(
         self, c: Connection, actor: str, action: str, kind: str, ident: str, detail: Any
     ) -> None:
-        c.execute(
-            t.audit.insert().values(
-                at=self.clock(),
-                actor=actor,
-                action=action,
-                target_type=kind,
-                target_id=ident,
-                detail=detail,
-            )
-        )
-        c.execute(
-            update(t.revision).where(t.revision.c.id == 1).values(value=t.revision.c.value + 1)
-        )
+        audit.record(c, self.clock(), actor, action, kind, ident, detail)
 
     def revision(self) -> int:
-        with self.engine.connect() as c:
-            return int(
-                c.execute(select(t.revision.c.value).where(t.revision.c.id == 1)).scalar_one()
-            )
+        return audit.revision(self.engine)
 
     def _team_id(self, c: Connection, name: str | None, field: str = "team") -> int | None:
         if name is None:
@@ -308,75 +273,14 @@ class KeyStore:
 
     def snapshot(self) -> list[KeyRow]:
         """Every key that is not revoked, with its team's settings (the directory's source)."""
-        query = (
-            select(
-                t.keys,
-                t.teams.c.name.label("team_name"),
-                t.teams.c.budget_usd.label("team_budget_usd"),
-                t.teams.c.budget_period.label("team_budget_period"),
-                t.teams.c.rpm.label("team_rpm"),
-                t.teams.c.tpm.label("team_tpm"),
-                t.teams.c.models.label("team_models"),
-            )
-            .select_from(t.keys.outerjoin(t.teams, t.keys.c.team_id == t.teams.c.id))
-            .where(t.keys.c.revoked_at.is_(None))
-        )
-        with self.engine.connect() as c:
-            return [
-                KeyRow(
-                    r["id"],
-                    r["hash"],
-                    r["previous_hash"],
-                    r["previous_expires_at"],
-                    r["team_name"],
-                    r["tier"],
-                    _models(r["models"]),
-                    r["rpm"],
-                    r["tpm"],
-                    r["budget_usd"],
-                    r["budget_period"],
-                    r["expires_at"],
-                    r["team_budget_usd"],
-                    r["team_budget_period"] or "month",
-                    r["team_rpm"],
-                    r["team_tpm"],
-                    _models(r["team_models"]),
-                )
-                for r in c.execute(query).mappings()
-            ]
+        return snapshot(self.engine)
 
     # -- audit ------------------------------------------------------------------------------
 
     def list_audit(
         self, target: str | None, action: str | None, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        conditions = []
-        if target is not None:
-            conditions.append(t.audit.c.target_id == target)
-        if action is not None:
-            conditions.append(t.audit.c.action == action)
-        where = and_(*conditions) if conditions else and_(True)
-        with self.engine.connect() as c:
-            total = c.execute(select(func.count()).select_from(t.audit).where(where)).scalar_one()
-            rows = c.execute(
-                select(t.audit)
-                .where(where)
-                .order_by(t.audit.c.id.desc())
-                .limit(limit)
-                .offset(offset)
-            ).mappings()
-            return [
-                {
-                    "id": r["id"],
-                    "at": iso(r["at"]),
-                    "actor": r["actor"],
-                    "action": r["action"],
-                    "target_type": r["target_type"],
-                    "target_id": r["target_id"],
-                    "detail": r["detail"],
-                }
-                for r in rows
-            ], int(total)
+        return audit.list_entries(self.engine, target, action, limit, offset)
 
     # -- spend (the aggregate queries live in spend.py) ----------------------------------
 
@@ -396,10 +300,6 @@ class KeyStore:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _models(value: Any) -> tuple[str, ...] | None:
-    return tuple(value) if isinstance(value, list) else None
 
 
 def _key_query() -> Any:
