@@ -40,7 +40,7 @@ from plugins._jwt.verify import ClaimPolicy, TokenRejected, read_header, verify_
 from proxy.allowlist import check_model
 from proxy.config.types import Duration
 from proxy.errors import PolicyError
-from proxy.exchange import Exchange
+from proxy.exchange import Exchange, Identity
 from proxy.plugin import ANY_TIER, Plugin, PluginOptions, Services
 
 _INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -197,12 +197,10 @@ class Jwt(Plugin):
             self._fail(ex, "missing_token", {})
         assert token is not None
         try:
-            claims = await self._verify(token)
+            ex.identity = await self._verify(token)
         except TokenRejected as rejected:
             self._fail(ex, rejected.reason, rejected.detail)
-        o = self.options
-        ex.identity = identity_of(claims, o.subject_claim, o.tier_claim, o.key_id_claim,
-                                  o.models_claim, self.monitoring)  # fmt: skip
+        claims = ex.identity.claims
         forward_claims(ex, self._forward, claims)
         if ex.identity.allowed_models is not None:
             await check_model(ex, ex.identity.allowed_models, "jwt", self.monitoring)
@@ -216,33 +214,43 @@ class Jwt(Plugin):
             return cookie(ex.request_headers.get("cookie"), self.options.token_cookie)
         return None
 
-    async def _verify(self, token: str) -> dict[str, Any]:
+    async def _verify(self, token: str) -> Identity:
+        """The caller ``token`` names, with a copy of its claims of its own (later plugins
+        may change them); ``TokenRejected`` when any check fails."""
         if len(token) > self.options.max_token_bytes:
             raise TokenRejected("oversized", size=len(token))
         known = self._verified.get(token)
-        fresh = False
-        if known is not None and await self._key_for(known.kid, known.alg) is known.key:
-            claims = dict(known.claims)  # a copy: later plugins may not alter the cached one
-        else:
-            alg, kid = read_header(token, self._algorithms)
-            key = await self._key_for(kid, alg)
-            if key is None:
-                raise TokenRejected("unknown_key", kid=(kid or "")[:64], alg=alg)
-            claims = verify_signature(token, alg, key)
-            known = Verified(alg, kid, key, claims)
-            fresh = True
-        now = self.services.clock()
-        self._claims.check(claims, now)
-        subject = claims.get(self.options.subject_claim)
+        if known is not None and known.identity is not None:
+            jwks = self._jwks
+            key = self._static if jwks is None else await jwks.find(known.kid, known.alg)
+            if key is known.key:  # the memory's hit: only what can change is checked again
+                claims = dict(known.claims)
+                self._claims.check_times(claims, self.services.clock())
+                await self._check_revoked(claims)
+                return _with_claims(known.identity, claims)
+        alg, kid = read_header(token, self._algorithms)
+        key = await self._key_for(kid, alg)
+        if key is None:
+            raise TokenRejected("unknown_key", kid=(kid or "")[:64], alg=alg)
+        claims = verify_signature(token, alg, key)
+        self._claims.check(claims, self.services.clock())
+        o = self.options
+        subject = claims.get(o.subject_claim)
         if not isinstance(subject, str) or not subject:
-            raise TokenRejected("missing_claim", claim=self.options.subject_claim)
+            raise TokenRejected("missing_claim", claim=o.subject_claim)
+        await self._check_revoked(claims)
+        identity = identity_of(claims, o.subject_claim, o.tier_claim, o.key_id_claim,
+                               o.models_claim, self.monitoring)  # fmt: skip
+        # Passed every check: remember a private copy of its claims, and who they name.
+        kept = dict(claims)
+        self._verified.put(token, Verified(alg, kid, key, kept, _with_claims(identity, kept)))
+        return identity
+
+    async def _check_revoked(self, claims: dict[str, Any]) -> None:
         if self.options.revocation:
             jti = claims.get("jti")
             if isinstance(jti, str) and await self._denylist.revoked(jti):
                 raise TokenRejected("revoked")
-        if fresh:  # passed every check: remember a private copy of its claims
-            self._verified.put(token, Verified(known.alg, known.kid, known.key, dict(claims)))
-        return claims
 
     async def _key_for(self, kid: str | None, alg: str) -> VerificationKey | None:
         return self._static if self._jwks is None else await self._jwks.find(kid, alg)
@@ -295,6 +303,21 @@ class Jwt(Plugin):
     async def close(self) -> None:
         if self._jwks is not None:
             await self._jwks.close()
+
+
+def _with_claims(identity: Identity, claims: dict[str, Any]) -> Identity:
+    """``identity`` with ``claims`` instead of its own (a new object: the chain may change
+    the one it gets)."""
+    return Identity(
+        subject=identity.subject,
+        key_id=identity.key_id,
+        tier=identity.tier,
+        claims=claims,
+        source=identity.source,
+        allowed_models=identity.allowed_models,
+        team=identity.team,
+        monitored=identity.monitored,
+    )
 
 
 def _set_of(value: str | list[str] | None) -> frozenset[str] | None:

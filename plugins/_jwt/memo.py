@@ -4,9 +4,12 @@ token on every request pays for the signature check once.
 Why: with PyJWT, decoding and checking an HS256 token costs ~45 us of CPU per request (its
 base64 segment validation alone is a per-character Python loop); RS256/ES256 cost more. A
 token is an exact byte string, so "this string verified under this key object" stays true:
-a hit skips only the header parsing and the signature check. Everything that depends on the
-time or on shared state still runs on every request: ``exp``/``nbf``/``iat`` with leeway,
-issuer, audience, required claims, claim rules, the revocation check.
+a hit skips the header parsing, the signature check, and what the signed claims alone decide
+under the plugin's options (issuer, audience, required claims, claim rules, the subject and
+the identity's fields: a reload builds a new plugin with an empty memory). Everything that
+depends on the time or on shared state still runs on every request: ``exp``/``nbf``/``iat``
+with leeway, and the revocation check. (A hit costs ~3 µs less than re-checking every claim
+and re-reading the identity; the signature check it skips ~45 µs.)
 
 A hit counts only while the key that verified the token is still the one the key source
 returns for its ``kid`` and ``alg``: a JWKS refresh builds new key objects, so rotating a key
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugins._jwt.keys import VerificationKey
+from proxy.exchange import Identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,9 @@ class Verified:
     kid: str | None
     key: VerificationKey
     claims: dict[str, Any]
+    # The caller the claims name (its ``claims`` the remembered copy); each hit gets a new
+    # Identity with the same fields and a copy of its own.
+    identity: Identity | None = None
 
 
 class VerifiedTokens:

@@ -9,10 +9,12 @@ attempt, a span per plugin that did work), so that was ~100 µs per request, mor
 the whole core.
 
 Here a span is a ``RecordedSpan``: a plain dict of attributes, a list of events and a
-status, turned into the SDK's own ``ReadableSpan`` at ``end`` and given to the provider's
-span processors' ``on_end`` — the same object, the same processors (batch, simple,
-in-memory, OTLP) the SDK would have fed, so exporters and tests see the spans they always
-saw. What it keeps from the SDK, exactly:
+status, which is itself a subclass of the SDK's ``ReadableSpan`` (as the SDK's own ``Span``
+is) and is given, once ended, to the provider's span processors' ``on_end`` — the same
+processors (batch, simple, in-memory, OTLP) the SDK would have fed, so exporters and tests
+see the spans they always saw. Nothing is copied at ``end``; a child's ``SpanContext`` is
+built without re-checking what its parent's already proved. What it keeps from the SDK,
+exactly:
 
 - ids from the provider's id generator, trace flags as the SDK sets them (``sampled``, and
   W3C level 2's ``random-trace-id`` for a new random trace id), the parent's ``tracestate``;
@@ -50,6 +52,8 @@ from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, Trace
 from opentelemetry.util.types import Attributes, AttributeValue
 
 MAX_EVENTS = 128  # the SDK's default span limit
+_context_tuple = tuple.__new__
+_SPAN_ID_MAX = 2**64 - 1
 _UNSET = Status(StatusCode.UNSET)
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
@@ -126,14 +130,15 @@ class SpanFactory:
         return RecordedSpan(self, name, own, remote, kind, recorded, time_ns())
 
     def child_context(self, parent: SpanContext) -> SpanContext:
-        """A new span's context in ``parent``'s trace (same flags and tracestate)."""
-        return SpanContext(
-            parent.trace_id,
-            self._ids.generate_span_id(),
-            is_remote=False,
-            trace_flags=parent.trace_flags,
-            trace_state=parent.trace_state,
-        )
+        """A new span's context in ``parent``'s trace (same flags and tracestate).
+
+        Built as the tuple ``SpanContext.__new__`` would build, without its range checks:
+        the trace id is the parent's (``parent.is_valid`` says whether it is in range) and
+        the span id's range check is the one ``__new__`` makes (the SDK's generator never
+        returns 0, so it always passes); ~1 µs less per span."""
+        span_id = self._ids.generate_span_id()
+        valid = parent[5] and 0 < span_id <= _SPAN_ID_MAX
+        return _context_tuple(SpanContext, (parent[0], span_id, False, parent[3], parent[4], valid))
 
     def start_child(
         self,
@@ -157,22 +162,19 @@ class SpanFactory:
         self.processor.on_end(span)
 
 
-class RecordedSpan(trace.Span):
-    """A recording span of this plugin: the API's ``Span``, cheap to build, exported on
-    ``end`` as a ``ReadableSpan``."""
+class RecordedSpan(trace.Span, ReadableSpan):
+    """A recording span of this plugin: the API's ``Span`` while it runs and, once ended,
+    the SDK's ``ReadableSpan`` the processors get — the same object, as the SDK's own
+    ``Span`` is both. Ending it hands ``self`` over instead of copying its fields into a new
+    ``ReadableSpan`` (~1.5 µs per span); nothing changes after the end (every setter checks
+    it), so what an exporter reads later is what was ended."""
 
-    __slots__ = (
-        "_attributes",
-        "_context",
-        "_end_time",
-        "_events",
-        "_factory",
-        "_kind",
-        "_name",
-        "_parent",
-        "_start_time",
-        "_status",
-    )
+    # What every span of this plugin has in common: no links, no deprecated scope info.
+    _links: tuple[trace.Link, ...] = ()
+    _instrumentation_info = None
+    # Narrower than ReadableSpan's: this plugin's spans always have a context and a dict.
+    _context: SpanContext
+    _attributes: dict[str, AttributeValue]
 
     def __init__(
         self,
@@ -185,6 +187,8 @@ class RecordedSpan(trace.Span):
         start_time: int,
     ) -> None:
         self._factory = factory
+        self._resource = factory.resource
+        self._instrumentation_scope = factory.scope
         self._name = name
         self._context = context
         self._parent = parent
@@ -247,24 +251,7 @@ class RecordedSpan(trace.Span):
         if self._end_time is not None:
             return
         self._end_time = end_time if end_time is not None else time_ns()
-        factory = self._factory
-        factory.emit(
-            ReadableSpan(
-                self._name,
-                self._context,
-                self._parent,
-                factory.resource,
-                self._attributes,
-                tuple(self._events),
-                (),
-                self._kind,
-                None,
-                self._status,
-                self._start_time,
-                self._end_time,
-                factory.scope,
-            )
-        )
+        self._factory.emit(self)
 
     def __exit__(
         self,
@@ -301,21 +288,11 @@ def finished_span(
     events: Sequence[Event] = (),
 ) -> None:
     """Export a span whose start and end are already known (a plugin hook, timed around
-    it): no live span is built at all."""
-    factory.emit(
-        ReadableSpan(
-            name,
-            factory.child_context(parent),
-            parent,
-            factory.resource,
-            attributes,
-            tuple(events),
-            (),
-            SpanKind.INTERNAL,
-            None,
-            status,
-            start_time,
-            end_time,
-            factory.scope,
-        )
-    )
+    it): built ended, never live."""
+    span = RecordedSpan(factory, name, factory.child_context(parent), parent,
+                        SpanKind.INTERNAL, attributes, start_time)  # fmt: skip
+    span._status = status
+    if events:
+        span._events.extend(events)
+    span._end_time = end_time
+    factory.emit(span)

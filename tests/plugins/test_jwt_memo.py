@@ -178,3 +178,52 @@ async def test_a_secret_rotated_on_reload_refuses_the_remembered_token(
     assert (await call(before, token)).status == 200  # the old runtime, until it retires
     await before.close()
     await after.close()
+
+
+async def test_a_remembered_token_names_the_same_caller_each_time(
+    jwt_keys: KeySet, jwks_server: JwksServer, clock: FakeClock, signatures: list[str]
+) -> None:
+    """A hit skips reading the identity again: subject, tier, key id and models are the
+    first request's, each request gets an Identity and claims of its own."""
+    h = harness(jwks_server, clock)
+    token = jwt_keys.rsa.sign(
+        claims(clock, tier=3, client_id="app-7", models=["chat-fast", 42, "chat-slow"])
+    )
+    identities = []
+    for _ in range(3):
+        result = await call(h, token)
+        assert result.status == 200
+        assert result.exchange.identity is not None
+        identities.append(result.exchange.identity)
+    assert signatures == ["RS256"]
+    for identity in identities:
+        assert (identity.subject, identity.tier, identity.key_id, identity.source) == (
+            "user-1",
+            "3",
+            "app-7",
+            "jwt",
+        )
+        assert identity.allowed_models == frozenset({"chat-fast", "chat-slow"})
+    assert len({id(i) for i in identities}) == 3
+    assert len({id(i.claims) for i in identities}) == 3
+    refused = await h.request(
+        "POST", headers={"Authorization": f"Bearer {token}"}, json={**CHAT, "model": "other"}
+    )
+    assert refused.status == 403  # the remembered allowlist is enforced as the first one was
+    await h.close()
+
+
+async def test_a_remembered_token_is_refused_once_its_jti_is_revoked(
+    jwt_keys: KeySet, jwks_server: JwksServer, clock: FakeClock, signatures: list[str]
+) -> None:
+    h = harness(jwks_server, clock, revocation_cache="0s")
+    token = jwt_keys.rsa.sign(claims(clock, jti="t-1"))
+    assert [(await call(h, token)).status for _ in range(2)] == [200] * 2
+    plugin = h.chain.plugins[0]
+    assert isinstance(plugin, Jwt)
+    await plugin.revoke("t-1", exp=clock.now + 300)
+    refused = await call(h, token)
+    assert refused.status == 401
+    assert [e.reason for e in refused.exchange.events] == ["revoked"]
+    assert signatures == ["RS256"]  # refused on the memory's path, not re-verified
+    await h.close()

@@ -206,3 +206,32 @@ def test_the_client_s_propagation_headers_are_replaced_in_any_case() -> None:
     ours = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
     assert sent == [("a", "1"), ("b", "2"), ("traceparent", ours)]
     assert [k for k, _ in plain].count("traceparent") == 1
+
+
+def test_an_ended_span_reads_as_the_sdk_s_readable_span() -> None:
+    """The span handed to the processors is the recorded one itself: it must answer every
+    ``ReadableSpan`` question an exporter asks, with the provider's resource and scope."""
+    spans, exporter = factory()
+    root = spans.start_root("root", None, SpanKind.SERVER, {"http.route": "r"})
+    child = spans.start_child("child", root.get_span_context(), SpanKind.CLIENT, {"n": 1})
+    child.add_event("retry", {"attempt": 2})
+    child.set_status(Status(StatusCode.ERROR, "boom"))
+    child.end()
+    root.end()
+    exported_child, exported_root = exporter.get_finished_spans()
+    assert exported_child is child and isinstance(exported_child, ReadableSpan)
+    assert exported_child.resource.attributes["service.name"] == "test"
+    assert exported_child.instrumentation_scope is not None
+    assert exported_child.instrumentation_scope.name == "sluicegate"
+    assert exported_child.links == () and exported_child.dropped_links == 0
+    assert [e.name for e in exported_child.events] == ["retry"]
+    assert exported_child.status.description == "boom"
+    assert exported_child.kind is SpanKind.CLIENT
+    assert exported_child.parent == exported_root.context
+    assert exported_child.context is not None and exported_child.context.is_valid
+    assert not exported_child.context.is_remote
+    assert exported_child.start_time is not None and exported_child.end_time is not None
+    assert exported_child.start_time <= exported_child.end_time
+    described = json.loads(exported_child.to_json())
+    assert described["attributes"] == {"n": 1}
+    assert described["parent_id"] == f"0x{root.get_span_context().span_id:016x}"
