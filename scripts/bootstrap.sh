@@ -7,7 +7,8 @@
 #                                  kubectl (Debian's kubernetes-client: `kubectl kustomize`),
 #                                  podman, runc, debootstrap (deploy/container/build-local.sh
 #                                  builds and runs the image without Docker),
-#                                  chromium (the console's browser tests; never `playwright install`)
+#                                  chromium (the console's browser tests; never `playwright install`),
+#                                  valgrind (benchmarks/instructions.py: instructions per request)
 # Idempotent: what is already there is not installed again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,7 @@ if [ "$want_system" = 1 ]; then
   command -v kubectl >/dev/null || missing+=(kubernetes-client)
   for tool in podman runc debootstrap curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v valgrind >/dev/null || missing+=(valgrind)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing ${missing[*]}"
     as_root apt-get update -qq
