@@ -123,14 +123,26 @@ def _run(tree: Path, args: argparse.Namespace, config: Path | None) -> float:
     raise SystemExit(f"{tree}: no result\n{done.stderr[-2000:]}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def tree_options(parser: argparse.ArgumentParser, count: int) -> None:
+    """The options every two-tree comparison takes (``ab``, ``instructions``)."""
     parser.add_argument("--base", default="main", help="git revision of the old tree")
     parser.add_argument("--system", default="gateway-full")
-    parser.add_argument("-n", "--count", type=int, default=12800)
+    parser.add_argument("-n", "--count", type=int, default=count)
     parser.add_argument("-c", "--clients", type=int, default=64)
-    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--without", action="append", default=[], help="leave a plugin out")
+
+
+def extract(revision: str, folder: Path) -> None:
+    """The tree of git ``revision`` of this checkout, written into ``folder``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision],
+                             check=True, capture_output=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    tree_options(parser, 12800)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--body", default="chat", help="request body (benchmarks/payloads.py)")
     parser.add_argument("--config", help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -143,9 +155,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sluicegate-ab-") as tmp:
         base = Path(tmp) / "base"
         base.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.base],
-                                 check=True, capture_output=True).stdout  # fmt: skip
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        extract(args.base, base)
         config = None
         if args.without:
             system = by_name(args.system)

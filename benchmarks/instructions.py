@@ -131,12 +131,10 @@ def count(tree: Path, args: argparse.Namespace) -> float:
 
 
 def main() -> None:
+    from benchmarks.ab import extract, tree_options
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base", default="main", help="git revision of the old tree")
-    parser.add_argument("--system", default="gateway-full")
-    parser.add_argument("-n", "--count", type=int, default=256)
-    parser.add_argument("-c", "--clients", type=int, default=64)
-    parser.add_argument("--without", action="append", default=[], help="leave a plugin out")
+    tree_options(parser, 256)
     parser.add_argument("--plugin-span-min", default="0s", help="tracing's plugin_span_min")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--sync", help=argparse.SUPPRESS)
@@ -146,9 +144,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="sluicegate-instr-base-") as tmp:
         base = Path(tmp)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.base],
-                                 check=True, capture_output=True).stdout  # fmt: skip
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        extract(args.base, base)
         old = count(base, args)
     new = count(ROOT, args)
     label = args.system + "".join(f" without {plugin}" for plugin in args.without)
