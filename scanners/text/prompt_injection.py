@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from scanners.text.finding import Finding, Rule, RuleDetector
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
+from scanners.text.prompt_directives import DIRECTIVE_RULES
 from scanners.text.prompt_indirect import INDIRECT_RULES
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
@@ -113,7 +114,13 @@ class PromptInjectionDetector(RuleDetector):
         return [Finding(self.name, "classifier_operator" if sure else "classifier", 0, len(text))]
 
     def build_rules(self) -> Iterable[Rule]:
-        return (*ENGLISH_RULES, *INDIRECT_RULES, *INTERNATIONAL_RULES, *REFUSAL_RULES)
+        return (
+            *ENGLISH_RULES,
+            *INDIRECT_RULES,
+            *DIRECTIVE_RULES,
+            *INTERNATIONAL_RULES,
+            *REFUSAL_RULES,
+        )
 
 
 def holds_in_operator_text(finding: Finding) -> bool:

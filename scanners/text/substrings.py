@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from threading import Lock
 
 from ahocorasick_rs import AhoCorasick, Implementation
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SubstringIndex:
@@ -45,6 +48,10 @@ class SubstringIndex:
                     frozenset(atoms),
                 )
         automaton, atoms, known = built
+        if not text.isascii() and _SURROGATE.search(text):
+            # The automaton takes UTF-8, which has no lone surrogates; the normaliser makes
+            # them from `\ud800`, `%ud800` escapes. No atom holds one, so a stand-in is exact.
+            text = _SURROGATE.sub("\ufffd", text)
         found = automaton.find_matches_as_indexes(text, overlapping=True)
         return frozenset([atoms[i] for i, _, _ in found]), known
 
