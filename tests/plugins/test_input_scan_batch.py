@@ -1,0 +1,91 @@
+"""input_scan scans the requests that reach their scan in one turn of the event loop back to
+back (plugins/_scan/running.py): each still gets exactly its own findings and verdict, a
+request that leaves while queued costs no scan, and one request's scan error stays its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from plugins._scan.running import ScanRunner
+from plugins.input_scan import InputScan
+from proxy.testing import Harness
+from scanners.text import ScanResult, TextScanner
+from tests.plugins.test_input_scan import ATTACKS, chat
+
+
+async def test_concurrent_requests_are_scanned_together_and_judged_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    harness = Harness([(InputScan, {})])
+    scanner = harness.chain.plugins[0].scanner  # type: ignore[attr-defined]
+    original = scanner.scan
+    forwarded_at_scan: list[int] = []
+
+    def spy(texts: Any) -> Any:
+        forwarded_at_scan.append(len(harness.upstream.requests))
+        return original(texts)
+
+    monkeypatch.setattr(scanner, "scan", spy)
+    attacks = list(ATTACKS.values())
+    bodies = [chat(attacks[i % len(attacks)] if i % 2 else f"ordinary question {i}")
+              for i in range(12)]  # fmt: skip
+    results = await asyncio.gather(*(harness.request("POST", json=b) for b in bodies))
+    statuses = [r.status for r in results]
+    # pii redacts by default; every other check blocks.
+    assert statuses == [200 if i % 2 == 0 or attacks[i % len(attacks)] == ATTACKS["pii"] else 400
+                        for i in range(12)]  # fmt: skip
+    assert forwarded_at_scan == [0] * 12  # all scanned in one batch, before any was forwarded
+    flagged = [sorted(e.detail["check"] for e in r.exchange.events if e.type == "input_flagged")
+               for r in results]  # fmt: skip
+    assert all(flagged[i] == [] for i in range(0, 12, 2))
+    assert all(flagged[i] for i in range(1, 12, 2))
+    pii = ATTACKS["pii"]
+    assert all(pii not in r.body.decode() for r in harness.upstream.requests)
+
+
+class Spy(TextScanner):
+    def __init__(self, fail_on: str | None = None) -> None:
+        super().__init__(["secrets"])
+        self.calls: list[list[str]] = []
+        self.fail_on = fail_on
+
+    def scan(self, texts: Iterable[str]) -> ScanResult:
+        texts = list(texts)
+        self.calls.append(texts)
+        if self.fail_on in texts:
+            raise RuntimeError("scanner bug")
+        return super().scan(texts)
+
+
+async def test_a_request_cancelled_while_queued_is_not_scanned() -> None:
+    scanner = Spy()
+    runner = ScanRunner(scanner, 32 * 1024, None)
+    tasks = [asyncio.create_task(runner.scan([f"text {i}"])) for i in range(3)]
+    await asyncio.sleep(0)  # each task queues its texts; the flush is the next turn
+    tasks[1].cancel()
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(done[1], asyncio.CancelledError)
+    assert [r.texts[0].original for r in done if isinstance(r, ScanResult)] == ["text 0", "text 2"]
+    assert scanner.calls == [["text 0"], ["text 2"]]
+
+
+async def test_a_scan_error_is_only_its_own_requests() -> None:
+    scanner = Spy(fail_on="boom")
+    runner = ScanRunner(scanner, 32 * 1024, None)
+    done = await asyncio.gather(
+        runner.scan(["fine"]), runner.scan(["boom"]), runner.scan(["also fine"]),
+        return_exceptions=True,
+    )  # fmt: skip
+    assert isinstance(done[1], RuntimeError)
+    assert [r.texts[0].original for r in (done[0], done[2])] == ["fine", "also fine"]  # type: ignore[union-attr]
+
+
+def test_one_runner_serves_successive_event_loops() -> None:
+    runner = ScanRunner(Spy(), 32 * 1024, None)
+    for _ in range(2):
+        result = asyncio.run(runner.scan(["ghp_8f2KxQ9mT4vR7wL1nZ3bY6cH0jD5sA2eU9pX"]))
+        assert result.checks_hit == {"secrets"}
