@@ -6,6 +6,8 @@ A change to the scanners is judged against its base in the same run: ``--base``'
 ``scanners/`` is unpacked (``git archive``) into a temporary folder, then a fresh process of
 each tree measures, round after round, alternating, the p50 of ``TextScanner.scan`` on
 
+- the benchmark's short chat body (``payloads.CHAT_REQUEST``: a system sentence and a user
+  sentence, what most chat requests look like), all six: the fixed cost per text;
 - the benchmark's 4 KB chat body (``payloads.CHAT_REQUEST_4K``: eight sentences of prose
   repeated, 89 distinct words), each check alone and all six;
 - 4 KB slices of this repository's docs (real prose with code, markup, paths and TOML: many
@@ -60,17 +62,19 @@ def _p50_us(fn: Callable[[], object], rounds: int) -> float:
 
 def worker(rounds: int, docs: list[str]) -> dict[str, float]:
     """The p50s of the tree this process imported ``scanners`` from."""
-    from benchmarks.payloads import CHAT_REQUEST_4K
+    from benchmarks.payloads import CHAT_REQUEST, CHAT_REQUEST_4K
     from scanners.text import TextScanner
     from scanners.text.extract import extract_texts
     from scanners.text.scanner import CHECKS
 
     chat = [text for _, text in extract_texts(CHAT_REQUEST_4K)]
+    short = [text for _, text in extract_texts(CHAT_REQUEST)]
     out: dict[str, float] = {}
+    every = TextScanner(list(CHECKS))
+    out["chat short: all six"] = _p50_us(lambda: every.scan(short), rounds)
     for check in CHECKS:
         one = TextScanner([check])
         out[f"chat 4k: {check}"] = _p50_us(lambda s=one: s.scan(chat), rounds)  # type: ignore[misc]
-    every = TextScanner(list(CHECKS))
     out["chat 4k: all six"] = _p50_us(lambda: every.scan(chat), rounds)
     if docs:
         per = [_p50_us(lambda d=d: every.scan([d]), max(50, rounds // 4)) for d in docs]  # type: ignore[misc]
@@ -78,21 +82,15 @@ def worker(rounds: int, docs: list[str]) -> dict[str, float]:
     return out
 
 
-def unpack(ref: str, into: Path) -> Path:
-    """``ref``'s scanners and benchmark payloads, extracted from git into ``into``."""
+def unpack(
+    ref: str,
+    into: Path,
+    paths: tuple[str, ...] = ("scanners", "benchmarks/payloads.py", "benchmarks/__init__.py"),
+) -> Path:
+    """``ref``'s ``paths`` (by default its scanners and benchmark payloads), extracted from git
+    into ``into``."""
     archive = subprocess.run(
-        [
-            "git",
-            "-C",
-            str(ROOT),
-            "archive",
-            ref,
-            "scanners",
-            "benchmarks/payloads.py",
-            "benchmarks/__init__.py",
-        ],
-        check=True,
-        capture_output=True,
+        ["git", "-C", str(ROOT), "archive", ref, *paths], check=True, capture_output=True
     ).stdout
     path = into / "tree.tar"
     path.write_bytes(archive)

@@ -137,14 +137,23 @@ class RuleDetector:
         """
         if view is None or view.text is not text:
             view = TextView(text)
-        return self._run(
-            text, [r for r in self._candidates(view) if r.pre is None or r.pre.search(text)]
-        )
+        run = [r for r in self._candidates(view) if r.pre is None or r.pre.search(text)]
+        return self._run(text, run) if run else []
+
+    @property
+    def plan(self) -> GatePlan:
+        """Every rule's need groups in one plan (a scanner joins its detectors' plans)."""
+        return self._plan
 
     def _candidates(self, view: TextView) -> list[Rule]:
-        """The rules whose need groups pass, in declaration order (their `pre` is not run)."""
+        """The rules whose need groups pass, in declaration order (their `pre` is not run):
+        as a `JointPlan` decided them for `view`, else by this detector's own plan."""
+        decided = view.decided
+        passing = decided.get(self._plan) if decided is not None else None
+        if passing is None:
+            passing = self._plan.passing(view)
         rules = self._rules
-        return [rules[i] for i in self._plan.passing(view)]
+        return [rules[i] for i in passing]
 
     def scan_ungated(self, text: str) -> list[Finding]:
         """Run every rule regardless of prefilters: the reference the gates must agree with."""

@@ -1,14 +1,43 @@
-"""`GatePlan`: every rule of a detector gated in one pass over a text's atoms (see `gates`)."""
+"""`GatePlan`: every rule of a detector gated in one pass over a text's atoms (see `gates`);
+`JointPlan`: the plans of all a scanner's detectors decided as one, once per text.
+
+Why joint: each check used to decide its own plan per text, so a text paid six word
+intersections, six head intersections and six loops over guard characters (93 memchr calls
+for 50 distinct characters), plus the calls around them: on the two-sentence benchmark chat
+body `GatePlan.passing` was ~60 % of all six checks' cost (cProfile). One plan over every
+rule of every check pays each once. Substring atoms are no longer assumed present from a
+guard character and confirmed later: a guard that is a letter is in any prose, so 4 KB of
+prose woke ~26 atoms and every rule that needed them; one Aho-Corasick pass (`substrings`,
+~12 µs on 4 KB, shared with `encoded`) decides them all exactly, one-character atoms are a
+memchr each (a short text: one set intersection with its characters).
+
+Measured (`python -m benchmarks.scan_ab --base main`, interleaved, shared machine; results in
+`benchmarks/results/`): all six checks on the short chat body 65.7 -> 27.4 µs p50, on the
+4 KB body 183 -> 127 µs; instructions per scan (callgrind) 709k -> 283k and 2.01M -> 1.51M.
+What remains on 4 KB of prose is mostly the text's word set (`TextView.tokens`, ~35 % of
+the instructions: splitting and hashing ~700 words), which the classifier needs too.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 
 from scanners.text.gates import PREFIX_LEN, Group, TextView
+from scanners.text.substrings import SUBSTRINGS
 
 _HEAD = itemgetter(slice(0, PREFIX_LEN))
+SHORT_TEXT = 160
+"""Up to this many characters, a text's substring atoms are decided exactly and at once: the
+one-character ones by one C-level intersection with the text's characters (~15 ns a
+character, where a memchr per guard character cost ~40 ns of Python each, ~50 of them), the
+longer ones from the text's Aho-Corasick pass (~1 µs on a sentence), so no guard is taken
+as its atom and no rule is weighed twice."""
+Atoms = tuple[tuple[str, int, int], ...]
+"""Dear atoms: (a prefix longer than its head, or with a least length; that length; bits)."""
+Cue = tuple[int, int, Atoms]
+"""What one present token head tells `GatePlan.passing`: the bits its exact three-letter
+prefixes set for sure, the bits its dear prefixes may set, and those dear prefixes."""
 
 
 class GatePlan:
@@ -20,25 +49,24 @@ class GatePlan:
     the text holds rather than of a Python call per rule and per group (with ~80
     prompt-injection rules the calls, not the lookups, were most of a scan of ordinary text).
 
-    Cheap atoms are decided first: words (one set intersection with the tokens), three-letter
-    prefixes (one with the token heads), one-character substrings (a memchr each). Dearer ones
-    (a longer substring: the text's Aho-Corasick pass; a longer prefix: a binary search of the
-    sorted tokens) are first assumed present when their guard is (the substring's guard
-    character, the prefix's head); only if some rule could then pass are they decided, and
-    only those that such a rule still needs. Ordinary prose usually stops after the cheap
-    atoms.
+    Words are one set intersection with the tokens, three-letter prefixes one with the token
+    heads, substrings exact (see the module docstring). A longer prefix (or one with a least
+    length) is first assumed present when its head is; only if some rule could then pass is
+    it decided (a binary search of the sorted tokens), and only if such a rule still needs it.
     """
 
-    __slots__ = ("_always", "_ascii_chars", "_by_head", "_by_word", "_first_bits", "_first_of",
-                 "_head_keys", "_needs", "_other_chars", "_word_keys")  # fmt: skip
+    __slots__ = ("_always", "_by_head", "_by_sub", "_by_word", "_first_bits", "_first_of",
+                 "_head_keys", "_masks", "_single", "_single_keys", "_singles", "_sub_keys",
+                 "_word_keys", "needs")  # fmt: skip
 
     def __init__(self, needs: Sequence[tuple[Group, ...]]) -> None:
+        self.needs = tuple(needs)
         by_word: dict[str, int] = {}
         by_head: dict[str, dict[tuple[str, int], int]] = {}
-        by_char: dict[str, dict[str, int]] = {}
+        by_sub: dict[str, int] = {}
         masks: list[int] = []
         bit = 1
-        for groups in needs:
+        for groups in self.needs:
             mask = 0
             for g in groups:
                 for w in g.words:
@@ -46,13 +74,12 @@ class GatePlan:
                 for p in g.prefixes:
                     heads = by_head.setdefault(_HEAD(p[0]), {})
                     heads[p] = heads.get(p, 0) | bit
-                for key, sub in g.subs:
-                    subs = by_char.setdefault(key, {})
-                    subs[sub] = subs.get(sub, 0) | bit
+                for _, sub in g.subs:
+                    by_sub[sub] = by_sub.get(sub, 0) | bit
                 mask |= bit
                 bit <<= 1
             masks.append(mask)
-        self._needs = tuple(masks)
+        self._masks = tuple(masks)
         # A rule is a candidate only when its first group's bit (its lowest) is set: the
         # rules are read off the set bits of a mask, in order, rather than by testing every
         # rule (a list over ~100 rules per check cost more than the short texts' lookups).
@@ -61,25 +88,27 @@ class GatePlan:
         self._always = tuple(i for i, m in enumerate(masks) if not m)
         self._by_word = by_word
         self._word_keys = frozenset(by_word)
-        # Per head and per guard character: the bits its cheap atoms set for sure (an exact
-        # three-letter prefix, the one-character substring), the bits its dear atoms may
-        # set, and those atoms as (atom, least length or -1 for a substring, bits).
         self._by_head = {
-            h: _Cue.of(
-                {(p, n): b for (p, n), b in ps.items() if len(p) == PREFIX_LEN and not n},
+            h: _cue(
+                _or(b for (p, n), b in ps.items() if len(p) == PREFIX_LEN and not n),
                 [(p, n, b) for (p, n), b in ps.items() if len(p) > PREFIX_LEN or n],
             )
             for h, ps in by_head.items()
         }
         self._head_keys = frozenset(by_head)
-        chars = [
-            (c, _Cue.of({c: subs[c]} if c in subs else {},
-                        [(sub, -1, b) for sub, b in subs.items() if sub != c]))
-            for c, subs in by_char.items()
-        ]  # fmt: skip
-        # A non-ASCII guard can never be in an ASCII text: those are skipped at once.
-        self._ascii_chars = tuple(cue for cue in chars if cue[0].isascii())
-        self._other_chars = tuple(cue for cue in chars if not cue[0].isascii())
+        # Substring atoms are decided exactly, never assumed from a guard: the one-character
+        # ones by a memchr each (or, in a short text, one intersection with its characters),
+        # the longer ones all at once by the text's Aho-Corasick pass.
+        single = {sub: b for sub, b in by_sub.items() if len(sub) == 1}
+        for sub in by_sub:
+            SUBSTRINGS.add(sub)  # compile_need did, unless a Group was built by hand
+        self._single = single
+        self._single_keys = frozenset(single)
+        # A non-ASCII character can never be in an ASCII text: those come last, skipped at once.
+        ordered = sorted(single.items(), key=lambda kv: not kv[0].isascii())
+        self._singles = (tuple(kv for kv in ordered if kv[0].isascii()), tuple(ordered))
+        self._by_sub = {sub: b for sub, b in by_sub.items() if len(sub) > 1}
+        self._sub_keys = frozenset(self._by_sub)
 
     def passing(self, view: TextView) -> list[int]:
         """Indexes of the rules whose every need group has an atom in `view`, in order."""
@@ -87,65 +116,105 @@ class GatePlan:
         by_word = self._by_word
         for w in view.tokens & self._word_keys:
             mask |= by_word[w]
-        maybe = 0
-        dear: list[tuple[tuple[str, int, int], ...]] = []
+        text = view.text
+        if len(text) <= SHORT_TEXT:
+            single = self._single
+            for c in self._single_keys.intersection(text):
+                mask |= single[c]
+        else:
+            for c, bits in self._singles[0 if view.is_ascii else 1]:
+                if c in text:  # one memchr
+                    mask |= bits
+        if self._sub_keys:
+            by_sub = self._by_sub
+            for sub in view.substrings & self._sub_keys:
+                mask |= by_sub[sub]
         if self._head_keys:
+            maybe = 0
+            dear: list[Atoms] = []
             by_head = self._by_head
             for h in view.heads & self._head_keys:
-                cue = by_head[h]
-                mask |= cue.sure
-                if cue.dear:
-                    maybe |= cue.maybe
-                    dear.append(cue.dear)
-        text = view.text
-        for c, cue in self._ascii_chars if view.is_ascii else (*self._ascii_chars,
-                                                                *self._other_chars):  # fmt: skip
-            if c in text:  # one memchr
-                mask |= cue.sure
-                if cue.dear:
-                    maybe |= cue.maybe
-                    dear.append(cue.dear)
-        needs = self._needs
-        if not dear:
-            passed = [i for i in self._rules_of(mask) if needs[i] & mask == needs[i]]
-        else:
-            maybe |= mask
-            passed = [i for i in self._rules_of(maybe) if needs[i] & maybe == needs[i]]
-            wanted = 0
-            for i in passed:
-                wanted |= needs[i]
-            for atoms in dear if passed else ():
-                for atom, least, bits in atoms:
-                    if bits & wanted & ~mask and (
-                        view.has_prefix(atom, least) if least >= 0 else view.has("", atom)
-                    ):
-                        mask |= bits
-            passed = [i for i in passed if needs[i] & mask == needs[i]]
-        return sorted({*passed, *self._always}) if self._always else passed
-
-    def _rules_of(self, bits: int) -> list[int]:
-        """The rules whose first group's bit is in `bits`, in declaration order."""
+                sure, may, atoms = by_head[h]
+                mask |= sure
+                if atoms:
+                    maybe |= may
+                    dear.append(atoms)
+            if dear:
+                mask = self._settle(view, mask, maybe | mask, dear)
+        masks = self._masks
         first_of = self._first_of
-        out = []
-        bits &= self._first_bits
+        passed = []
+        bits = mask & self._first_bits
         while bits:
             low = bits & -bits
-            out.append(first_of[low])
+            i = first_of[low]
+            if masks[i] & mask == masks[i]:
+                passed.append(i)
             bits ^= low
-        return out
+        return sorted({*passed, *self._always}) if self._always else passed
+
+    def _settle(self, view: TextView, mask: int, maybe: int, dear: list[Atoms]) -> int:
+        """`mask` plus the bits of the longer prefixes present that a rule possible under
+        `maybe` (every such prefix taken as present when its head is) still needs; the
+        others are never looked up."""
+        masks = self._masks
+        first_of = self._first_of
+        wanted = 0
+        bits = maybe & self._first_bits
+        while bits:
+            low = bits & -bits
+            need = masks[first_of[low]]
+            if need & maybe == need:
+                wanted |= need
+            bits ^= low
+        wanted &= ~mask
+        if wanted:
+            for atoms in dear:
+                for prefix, least, bits in atoms:
+                    if bits & wanted & ~mask and view.has_prefix(prefix, least):
+                        mask |= bits
+        return mask
 
 
-@dataclass(frozen=True, slots=True)
-class _Cue:
-    """What one present token head or guard character tells `GatePlan.passing`."""
+class JointPlan:
+    """The `GatePlan`s of several detectors decided as one plan, once per text.
 
-    sure: int
-    maybe: int
-    dear: tuple[tuple[str, int, int], ...]
+    `TextScanner` builds one at config load over its detectors' plans and calls `decide` on
+    each text's view; a detector then reads its passing rules off the view (`decided`)
+    instead of running its own plan. A view nobody decided (a detector called on its own, a
+    decoded run, a rescan) falls back to the detector's own plan, which decides the same.
 
-    @classmethod
-    def of(cls, sure: Mapping[object, int], dear: Sequence[tuple[str, int, int]]) -> _Cue:
-        return cls(_or(sure.values()), _or(b for _, _, b in dear), tuple(dear))
+    The plans' rules keep their order: bit by bit, the joint plan is the plans one after
+    the other, so reading a plan's rules off the joint result keeps declaration order.
+    """
+
+    __slots__ = ("_empty", "_owner", "_plan", "plans")
+
+    def __init__(self, plans: Iterable[GatePlan]) -> None:
+        self.plans = tuple(dict.fromkeys(plans))
+        self._plan = GatePlan([need for p in self.plans for need in p.needs])
+        self._owner = tuple((p, i) for p in self.plans for i in range(len(p.needs)))
+        self._empty: dict[object, Sequence[int]] = {p: () for p in self.plans}
+
+    def decide(self, view: TextView) -> None:
+        """Store on `view` each plan's passing rules (`view.decided[plan]`)."""
+        decided = self._empty.copy()
+        passing = self._plan.passing(view)
+        if passing:
+            found: dict[object, list[int]] = {}
+            owner = self._owner
+            for i in passing:
+                plan, j = owner[i]
+                if plan in found:
+                    found[plan].append(j)
+                else:
+                    found[plan] = [j]
+            decided.update(found)
+        view.decided = decided
+
+
+def _cue(sure: int, dear: Sequence[tuple[str, int, int]]) -> Cue:
+    return sure, _or(b for _, _, b in dear), tuple(dear)
 
 
 def _or(bits: Iterable[int]) -> int:

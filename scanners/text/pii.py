@@ -158,7 +158,7 @@ class PiiDetector(RuleDetector):
                 "phone_national",
                 r"(?<![\w+.,/:-])\(?0[1-9]\d{0,4}\)?(?:[ .-]?\d{2,5}){1,4}(?![\w.,/:-]?\d)",
                 need=(_DIGIT,),
-                pre=r"0[1-9]\d",
+                pre=r"0[1-9]",  # "08-346 596 47": a separator may follow the trunk digit
                 validate=_trunk_phone_ok,
             ),
             rule(

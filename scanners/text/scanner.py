@@ -16,7 +16,8 @@ from scanners.text.custom import CustomRules
 from scanners.text.discussion import CONTEXT_FILTERS
 from scanners.text.encoded import encoded_findings
 from scanners.text.extract import TextAt, extract_texts
-from scanners.text.finding import Detector, Finding, replace_spans
+from scanners.text.finding import Detector, Finding, RuleDetector, replace_spans
+from scanners.text.gate_plan import JointPlan
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.path_traversal import PathTraversalDetector
@@ -112,6 +113,13 @@ class TextScanner:
             *(CHECKS[c]() for c in dict.fromkeys(checks)),
             *custom,
         )
+        # Every rule detector's gates decided in one plan per text (see `JointPlan`).
+        self._joint = JointPlan(d.plan for d in self._detectors if isinstance(d, RuleDetector))
+        # Per detector, looked up once here rather than per text: whether it also reads
+        # encoded runs, and its context filter.
+        self._steps = tuple(
+            (d, d.name in DECODE_FOR, CONTEXT_FILTERS.get(d.name)) for d in self._detectors
+        )
 
     @property
     def check_names(self) -> tuple[str, ...]:
@@ -187,13 +195,15 @@ class TextScanner:
         `DECODE_FOR` that found nothing also reads base64/hex/ROT13 runs decoded (`encoded`)."""
         normalized = normalize(text)
         view = TextView(normalized)  # one tokenisation shared by every check's gates
+        self._joint.decide(view)
         found: list[Finding] = []
-        for d in self._detectors:
+        for d, decode, context in self._steps:
             hits = d.scan(normalized, view)
-            if not hits and d.name in DECODE_FOR:
+            if not hits:
+                if not decode:
+                    continue
                 hits = encoded_findings(d, text, normalized, view)
-            context = CONTEXT_FILTERS.get(d.name) if hits else None
-            found += context(text, normalized, hits) if context is not None else hits
+            found += context(text, normalized, hits) if context is not None and hits else hits
         return normalized, tuple(found)
 
     def scan_payload(self, payload: Mapping[str, object]) -> tuple[list[TextAt], ScanResult]:

@@ -107,7 +107,8 @@ class SqlInjectionDetector(RuleDetector):
                 rf"(?:pg_sleep|sleep)\s?\(\s?\d|\bpg_sleep\s?\(\s?\d|\bbenchmark\s?\(\s?\d{{4,}}\s?,|"
                 rf"waitfor{SEP}delay{SEP}'|dbms_pipe\.receive_message|dbms_lock\.sleep|"
                 r"\bselect\s?\(\s?sleep\s?\(\s?\d",
-                need=(["sleep", "pg_sleep", "benchmark", "delay", "*dbms_"],),
+                # every branch holds a "(" but waitfor's (a quote) and dbms_'s
+                need=(["sleep", "pg_sleep", "benchmark", "delay", "*dbms_"], ["(", "'", "*dbms_"]),
             ),
             # CASE WHEN 4821=4821 THEN   IIF(4821=4821,1,1/0)   ELT(4821=4821,1)   WHERE 4821=4821
             # (sqlmap's boolean and error probes; a bare WHERE 1=1 is a query-builder idiom)

@@ -268,7 +268,7 @@ def more_rules() -> tuple[Rule, ...]:
         rule(
             "benchmark_placeholder",
             r"\bbenchmark\s?\(\s?(?:_|\[|\{|@|\$|%|:)[^,()]{0,24},\s?[a-z_0-9]{2,12}\s?\(",
-            need=(["benchmark"],),
+            need=(["benchmark"], ["("], [","]),
         ),
         rule(
             "mass_drop",

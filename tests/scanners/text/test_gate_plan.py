@@ -1,6 +1,7 @@
 """The combined gate pass decides exactly what the per-rule gates decide (issue 14's cost work).
 
-`GatePlan.passing` (every rule's need groups at once, from the atoms a text holds) and
+`GatePlan.passing` (every rule's need groups at once, from the atoms a text holds),
+`JointPlan.decide` (all six checks' plans as one) and
 `TextView.has` (every substring atom from one Aho-Corasick pass) are checked against a
 reference written out here in plain Python — tokens by `re.findall(r"\\w+")`, substrings by
 `in` — on random texts that hypothesis builds from the rules' own atoms, near misses of them
@@ -16,11 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanners.text import normalize
+from scanners.text.gate_plan import SHORT_TEXT, JointPlan
 from scanners.text.gates import Group, TextView, compile_need
 from scanners.text.scanner import CHECKS
 from scanners.text.substrings import SUBSTRINGS
 
 DETECTORS = {name: cls() for name, cls in CHECKS.items()}
+JOINT = JointPlan(d.plan for d in DETECTORS.values())  # type: ignore[attr-defined]
 EXAMPLES = settings(max_examples=150, deadline=None, database=None)
 FEW = settings(max_examples=60, deadline=None, database=None)
 
@@ -61,11 +64,37 @@ def _reference(text: str, groups: tuple[Group, ...]) -> bool:
 @EXAMPLES
 @given(texts)
 def test_plan_passes_exactly_the_rules_whose_groups_all_hold(text: str) -> None:
-    view = TextView(text)
-    for name, detector in DETECTORS.items():
-        rules = detector.rules  # type: ignore[attr-defined]
-        expected = [i for i, r in enumerate(rules) if _reference(text, r.need)]
-        assert detector._plan.passing(view) == expected, (name, text)  # type: ignore[attr-defined]
+    for sample in (text, _long(text)):
+        view = TextView(sample)
+        for name, detector in DETECTORS.items():
+            rules = detector.rules  # type: ignore[attr-defined]
+            expected = [i for i, r in enumerate(rules) if _reference(sample, r.need)]
+            assert detector.plan.passing(view) == expected, (name, sample)  # type: ignore[attr-defined]
+
+
+def _long(text: str) -> str:
+    """`text` repeated past `SHORT_TEXT`: the plan's other path (guard characters)."""
+    return (text + " ") * (1 + SHORT_TEXT // (len(text) + 1))
+
+
+@EXAMPLES
+@given(texts)
+def test_joint_plan_decides_what_each_detector_plan_decides(text: str) -> None:
+    """One plan over all six checks (what `TextScanner` runs per text) passes, per check,
+    exactly the rules that check's own plan passes; short texts and long ones take different
+    paths through the plan (exact substrings vs guard characters), so both are built."""
+    for sample in (text, _long(text)):
+        view = TextView(sample)
+        JOINT.decide(view)
+        assert view.decided is not None
+        for name, detector in DETECTORS.items():
+            plan = detector.plan  # type: ignore[attr-defined]
+            expected = plan.passing(TextView(sample))
+            assert list(view.decided[plan]) == expected, (name, sample)
+            assert [r.name for r in detector._candidates(view)] == [  # type: ignore[attr-defined]
+                detector.rules[i].name  # type: ignore[attr-defined]
+                for i in expected
+            ]
 
 
 @EXAMPLES
