@@ -19,9 +19,11 @@ concurrent streams has. What the gateway achieves with this client is measured b
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 import aiohttp
+from aiohttp import hdrs
+from multidict import CIMultiDict, istr
 
 from proxy.upstream.admission import AdmissionController, AdmissionRejected
 from proxy.upstream.client import (
@@ -37,6 +39,23 @@ from proxy.upstream.looplag import LoopLag
 # aiohttp would add these on its own; a proxy must send only what the client and the
 # provider config say.
 _SKIP_AUTO_HEADERS = frozenset({"User-Agent", "Accept-Encoding", "Content-Type"})
+
+
+class _ProxyRequest(aiohttp.ClientRequest):
+    """aiohttp's request with its automatic headers decided once, not per request.
+
+    For every request aiohttp's own ``update_auto_headers`` sorts the skip list into a new
+    multidict, copies the request's headers and extends the copy, to add at most an
+    ``Accept: */*`` here: ~2 % of the worker's CPU at 64 connections (py-spy, Granian),
+    about a fifth of building the request. The skip list is the session's, built once; what
+    is left to decide is whether the client sent an Accept (else ``*/*``, as before).
+    """
+
+    _skip_auto_headers = CIMultiDict((istr(name), None) for name in sorted(_SKIP_AUTO_HEADERS))
+
+    def update_auto_headers(self, skip_auto_headers: Iterable[str] | None) -> None:
+        if hdrs.ACCEPT not in self.headers:
+            self.headers[hdrs.ACCEPT] = "*/*"
 
 
 class AiohttpResponse:
@@ -64,7 +83,10 @@ class AiohttpResponse:
         if self._pending:
             chunk, self._pending = self._pending, b""
             return chunk
-        chunk = await self._read()
+        try:  # ``_read`` spelled out: no frame of its own while it waits for the provider
+            chunk = await self._response.content.readany()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _read_error(exc) from None
         if not chunk:
             raise StopAsyncIteration
         return chunk
@@ -81,12 +103,8 @@ class AiohttpResponse:
     async def _read(self) -> bytes:
         try:
             return await self._response.content.readany()
-        except TimeoutError:
-            raise UpstreamTimeout(
-                "no data from the provider within the idle timeout", "idle"
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise UpstreamError(f"the provider broke off the response: {exc}") from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _read_error(exc) from None
 
     async def aclose(self) -> None:
         # release() keeps the connection when the body was read to the end, and closes it
@@ -123,6 +141,7 @@ class AiohttpClient:
             auto_decompress=False,
             skip_auto_headers=_SKIP_AUTO_HEADERS,
             cookie_jar=aiohttp.DummyCookieJar(),
+            request_class=_ProxyRequest,
             read_bufsize=2**16,
         )
         return self._session
@@ -225,6 +244,13 @@ class AiohttpClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _read_error(exc: TimeoutError | aiohttp.ClientError) -> UpstreamError:
+    """A failure reading the provider's body, as the gateway's."""
+    if isinstance(exc, TimeoutError):
+        return UpstreamTimeout("no data from the provider within the idle timeout", "idle")
+    return UpstreamError(f"the provider broke off the response: {exc}")
 
 
 def _as_upstream_error(exc: aiohttp.ClientError | TimeoutError) -> UpstreamError:

@@ -189,3 +189,26 @@ async def test_a_connect_lost_to_a_stall_is_tried_again_and_a_second_loss_is_bus
         assert len(calls) == 2 and client.pool.in_flight == 0
     finally:
         await client.close()
+
+
+async def test_the_provider_gets_the_given_headers_and_no_automatic_ones(
+    fake_provider: FakeProvider,
+) -> None:
+    """Nothing of aiohttp's own reaches the provider (no User-Agent, Accept-Encoding or a
+    Content-Type of its choosing) but the framing and ``Accept: */*`` when none was sent."""
+    client = AiohttpClient()
+    try:
+        for given in ([("content-type", "application/json")], [("accept", "text/plain")], []):
+            chat = _chat(fake_provider, stream=False)
+            request = UpstreamRequest(chat.method, chat.url, given, chat.body)
+            response = await client.send(request)
+            await response.aclose()
+    finally:
+        await client.close()
+    seen = [{k.lower(): v for k, v in r.headers.items()} for r in fake_provider.requests]
+    assert [sorted(headers) for headers in seen] == [
+        ["accept", "content-length", "content-type", "host"],
+        ["accept", "content-length", "host"],
+        ["accept", "content-length", "host"],
+    ]
+    assert [headers["accept"] for headers in seen] == ["*/*", "text/plain", "*/*"]
