@@ -20,7 +20,7 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import Event
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
@@ -97,7 +97,7 @@ class PluginSpan:
 class RequestTrace:
     """One request's server span; its children are recorded through the same factory."""
 
-    __slots__ = ("_on_finish", "plugin_span_min_ns", "recording", "span", "spans")
+    __slots__ = ("_on_finish", "_prefix", "plugin_span_min_ns", "recording", "span", "spans")
 
     def __init__(
         self,
@@ -112,6 +112,14 @@ class RequestTrace:
         # An unsampled request records no spans: no plugin span is worth building.
         self.recording = span.is_recording()
         self.plugin_span_min_ns = plugin_span_min_ns
+        self._prefix = ""  # "00-<trace id>-" of every traceparent sent, formatted once
+
+    def _traceparent_prefix(self) -> str:
+        """``00-`` and the trace id in hex: the same for every attempt and the access line."""
+        prefix = self._prefix
+        if not prefix:
+            prefix = self._prefix = f"00-{self.span.get_span_context()[0]:032x}-"
+        return prefix
 
     def finish(self, ex: Any) -> None:
         """Called once by the reporter when the exchange is complete (the seam's option)."""
@@ -121,8 +129,9 @@ class RequestTrace:
     @property
     def trace_id(self) -> str | None:
         """The W3C trace id (32 hex digits) when this request is sampled, for the access log."""
-        context = self.span.get_span_context()
-        return format(context.trace_id, "032x") if context.trace_flags.sampled else None
+        if not self.span.get_span_context()[3] & TraceFlags.SAMPLED:
+            return None
+        return self._traceparent_prefix()[3:35]
 
     def plugin(self, name: str, phase: str) -> PluginSpan:
         return PluginSpan(self, name, phase)
@@ -144,18 +153,16 @@ class RequestTrace:
         else:  # unsampled: a new span id all the same, so the provider's parent is unique
             span = trace.NonRecordingSpan(self.spans.child_context(parent))
         # What TraceContextTextMapPropagator.inject writes, formatted directly (it would
-        # build a Context and look the span up again, per attempt).
+        # build a Context and look the span up again, per attempt); the context's fields by
+        # index (its properties are a Python call each), the trace id's part formatted once.
         context = span.get_span_context()
         if _carries_propagation(headers):  # the client's own: replaced, never forwarded
             headers[:] = [(k, v) for k, v in headers if k.lower() not in _PROPAGATION]
-        headers.append(
-            (
-                "traceparent",
-                f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}",
-            )
-        )
-        if context.trace_state:
-            headers.append(("tracestate", context.trace_state.to_header()))
+        traceparent = f"{self._traceparent_prefix()}{context[1]:016x}-{context[3]:02x}"
+        headers.append(("traceparent", traceparent))
+        state = context[4]
+        if state:
+            headers.append(("tracestate", state.to_header()))
         return AttemptSpan(span)
 
 

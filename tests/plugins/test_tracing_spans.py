@@ -235,3 +235,43 @@ def test_an_ended_span_reads_as_the_sdk_s_readable_span() -> None:
     described = json.loads(exported_child.to_json())
     assert described["attributes"] == {"n": 1}
     assert described["parent_id"] == f"0x{root.get_span_context().span_id:016x}"
+
+
+def test_every_attempt_s_traceparent_and_the_access_line_share_one_trace_id() -> None:
+    """The trace id's part of the W3C header is formatted once per request: two attempts and
+    the access line's ``trace_id`` must still name the request's trace, each attempt its own
+    span, with the flags and the parent's tracestate as ``TraceContextTextMapPropagator``
+    writes them; an unsampled request logs no trace id but still propagates one."""
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    spans, _ = factory()
+    remote = TraceContextTextMapPropagator().extract(
+        {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01", "tracestate": "vendor=abc"}
+    )
+    for parent, flags in ((remote, "01"), (None, "03")):  # a new random id: W3C level 2's bit
+        root = spans.start_root("POST r", parent, SpanKind.SERVER, {})
+        trace = RequestTrace(spans, root)
+        sent = []
+        for number in (1, 2):
+            headers: list[tuple[str, str]] = []
+            trace.attempt("p", number, None, headers)
+            sent.append(dict(headers))
+        expected = f"{root.get_span_context().trace_id:032x}"
+        assert trace.trace_id == expected
+        if parent is remote:
+            assert expected == TRACE_ID
+            assert [h["tracestate"] for h in sent] == ["vendor=abc", "vendor=abc"]
+        parts = [h["traceparent"].split("-") for h in sent]
+        assert [p[0] for p in parts] == ["00", "00"]
+        assert [p[1] for p in parts] == [expected, expected]
+        assert [p[3] for p in parts] == [flags, flags]
+        assert parts[0][2] != parts[1][2] and all(len(p[2]) == 16 for p in parts)
+    unsampled_spans = build_provider("test", 0.0, "none", None, {})[1]
+    root = unsampled_spans.start_root("POST r", None, SpanKind.SERVER, {})
+    trace = RequestTrace(unsampled_spans, root)
+    headers = []
+    trace.attempt("p", 1, None, headers)
+    assert trace.trace_id is None
+    version, trace_hex, _, unsampled_flags = dict(headers)["traceparent"].split("-")
+    assert (version, unsampled_flags) == ("00", "02")
+    assert trace_hex == f"{root.get_span_context().trace_id:032x}"
