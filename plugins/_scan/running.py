@@ -5,15 +5,16 @@ that reached their scan in the same turn of the event loop, or in a worker threa
 Why a batch: in a chain the scanners cost ~1.5-2x what the same scan costs repeated in a
 loop (``python -m benchmarks.scan_in_chain``: 114-169 against 70-80 µs of CPU on the chat
 body), because the rest of each request evicts their working set — compiled rules, gate
-tables, the classifier's weights — and the next scan fetches it again. So a request does
-not scan the moment it arrives: it queues its texts and awaits; the first one of a loop turn
-schedules one flush for the next turn, which scans every queued request back to back while
-that working set is warm. Under load (64 requests in flight, in process) that took the full
-public chain from 355 to 304 µs of CPU per request (``benchmarks.ab``, new/old 0.86); a lone
-request pays one loop hop (~2-3 µs; 4 KB at c=1: new/old 1.00)
-(``benchmarks/results/2026-12-06-222500-ab-input_scan-batch.txt``). The scans are
-the same calls on the same texts, so every finding is what an immediate scan would give, and
-a request never waits for more than its own turn's batch.
+tables, the classifier's weights — and the next scan fetches it again. So the first scan of
+a loop turn runs at once, and every later request that reaches its scan in the same turn
+queues its texts and awaits: one flush in the next turn scans them back to back while that
+working set is warm. Under load (64 requests in flight, in process) batching took the full
+public chain from 355 to 304 µs of CPU per request (``benchmarks.ab``, new/old 0.86;
+``benchmarks/results/2026-12-06-222500-ab-input_scan-batch.txt``). A lone request (c=1)
+never waits a turn — a wait cost ~51,700 instructions per request in the pure-Python loop
+(``benchmarks.instructions``, ~15 µs) — it pays one ``call_soon`` to learn when its turn
+ended. The scans are the same calls on the same texts, so every finding is what an
+immediate scan would give, and a request never waits for more than its own turn's batch.
 
 The thread hop is for large bodies only: one ``asyncio.to_thread`` round trip costs ~55 µs of
 CPU and ~95 µs of wall time here (a no-op function, 3,000 calls), a third to a half of
@@ -34,7 +35,7 @@ _Waiting = tuple[list[str], "asyncio.Future[ScanResult]"]
 class ScanRunner:
     """The plugin's scanner with its thread threshold and (optional) memo, fixed at load."""
 
-    __slots__ = ("_loop", "_waiting", "memo", "scanner", "threshold")
+    __slots__ = ("_busy", "_loop", "_waiting", "memo", "scanner", "threshold")
 
     def __init__(self, scanner: TextScanner, threshold: int, memo: ScanMemo | None) -> None:
         self.scanner = scanner
@@ -42,6 +43,7 @@ class ScanRunner:
         self.memo = memo
         self._waiting: list[_Waiting] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._busy = False  # a scan already ran in this turn of the loop
 
     async def scan(self, texts: list[str], caller: str | None = None) -> ScanResult:
         """``scanner.scan(texts)``; with a memo and a ``caller``, a text this caller sent
@@ -54,15 +56,23 @@ class ScanRunner:
         if sum(map(len, texts)) > self.threshold:
             return await asyncio.to_thread(self.scanner.scan, texts)
         loop = asyncio.get_running_loop()
+        if loop is not self._loop and not self._waiting:
+            self._loop, self._busy = loop, False  # a new loop (tests): start afresh
+        if not self._busy or loop is not self._loop:
+            # The turn's first scan runs now (no hop for a lone request); later ones queue.
+            if loop is self._loop:
+                self._busy = True
+                loop.call_soon(self._turn_ended)
+            return self.scanner.scan(texts)
         waiting = self._waiting
         if not waiting:
-            self._loop = loop
             loop.call_soon(self._flush)
-        elif loop is not self._loop:  # one plugin driven from two loops (tests): no batch
-            return self.scanner.scan(texts)
         future: asyncio.Future[ScanResult] = loop.create_future()
         waiting.append((texts, future))
         return await future
+
+    def _turn_ended(self) -> None:
+        self._busy = False
 
     def _flush(self) -> None:
         """Scan every request queued since the last flush, in arrival order."""
