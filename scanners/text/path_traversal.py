@@ -70,9 +70,17 @@ class PathTraversalDetector(RuleDetector):
                 r"(?:\.{3,8}[\\/]{1,2}|\.\.[\\/]{2}|\.\.;[\\/]|\.\.\\/|\.\./\./|\.\.\./\.\.){2,}|"
                 r"(?:\.\.[\\/]){1,32}\.\.;|\.\.[\\/]\.\.[\\/]?\x00",
                 gates=_CLIMB_GATES,
+                # every match holds ".." then ".", two separators, ";", "\/", "/./" or a NUL
+                # climb: a literal to skip to where the pattern (a repeat first) is not
+                pre=r"\.\.(?:\.|[\\/]{2}|;|/\./|[\\/]\.\.[\\/]?\x00)",
             ),
             # %5c..%5c..%5c..  \..\..\..\..: the climb written separator-first
-            rule("reversed_climb", r"(?:%?[\\/]\.\.){4,}", gates=("..",)),
+            rule(
+                "reversed_climb",
+                r"(?:%?[\\/]\.\.){4,}",
+                gates=("..",),
+                pre=r"[\\/]\.\.%?[\\/]\.\.%?[\\/]\.\.%?[\\/]\.\.",  # four climbs in a row
+            ),
             # ./\/././\/.//etc/passwd  .\\./.\\./boot.ini: dot-and-slash runs that some
             # servers fold into a climb, ending at a system file
             rule(

@@ -18,7 +18,11 @@ LIT = r"(?:'[^']{0,32}'?|\"[^\"]{0,32}\"?|0x[0-9a-f]{1,16}|\d{1,10}|true|false|n
 OP = r"(?:=|<>|!=|<=>|>=|<=|<|>|\b(?:r?like|regexp|glob|is)\b)"
 OP_WORDS = ["=", "<", ">", "like", "rlike", "regexp", "glob", "is"]
 """Every match of `OP` holds one of these (for a rule's `need`)."""
-BOOL = r"(?:\bor\b|\band\b|\bxor\b|\|\||&&)"
+# Each branch starts with a literal, so `re` skips to the text's o, a, x, | and & at C speed: a
+# rule led by `\bor\b|...` (a word boundary first) was tried at every position of the text,
+# ~1 ms per 4 KB of documentation for each of nine rules. `o(?<!\wo)` is `\bo`: the character
+# before the o is not a word character.
+BOOL = r"(?:o(?<!\wo)r\b|a(?<!\wa)nd\b|x(?<!\wx)or\b|\|\||&&)"
 BOOL_WORDS = ["or", "and", "xor", "||", "&&"]
 QUOTES = ["'", '"', "`"]
 # A quote that is not an apostrophe inside a word (O'Brien, don't).

@@ -123,12 +123,14 @@ class SqlInjectionDetector(RuleDetector):
             # generate_series/randomblob/repeat, Oracle's user_lock.sleep, MySQL's !sleep(
             rule(
                 "heavy_query",
-                r"\bcount\s?\(\s?\*\s?\)\s?from\s[\w.$]{1,40}(?:\sas)?\s\w{1,10}\s?,\s?"
+                # every branch starts with a literal (`c(?<!\wc)ount` is `\bcount`), so `re`
+                # skips to candidates at C speed instead of trying each position of the text
+                r"c(?<!\wc)ount\s?\(\s?\*\s?\)\s?from\s[\w.$]{1,40}(?:\sas)?\s\w{1,10}\s?,\s?"
                 r"[\w.$]{1,40}(?:\sas)?\s\w{1,10}\s?,|"
-                r"\bgenerate_series\s?\(\s?\d{1,10}\s?,\s?\d{6,12}\s?\)|"
-                r"\brandomblob\s?\(\s?\d{6,12}|\brepeat\s?\([^;]{0,60}?,\s?\d{6,12}\s?\)|"
-                r"\buser_lock\.sleep\s?\(|!sleep\s?\(\s?\d|\bnumbers\s?\(\s?\d{6,12}\s?\)|"
-                r"\bsysmaster:sys\w{1,20}",
+                r"g(?<!\wg)enerate_series\s?\(\s?\d{1,10}\s?,\s?\d{6,12}\s?\)|"
+                r"r(?<!\wr)andomblob\s?\(\s?\d{6,12}|r(?<!\wr)epeat\s?\([^;]{0,60}?,\s?\d{6,12}\s?\)|"
+                r"u(?<!\wu)ser_lock\.sleep\s?\(|!sleep\s?\(\s?\d|n(?<!\wn)umbers\s?\(\s?\d{6,12}\s?\)|"
+                r"s(?<!\ws)ysmaster:sys\w{1,20}",
                 need=(
                     [
                         "count",
