@@ -1,0 +1,234 @@
+"""Socket A/B: gateway configs and source trees side by side under wrk, rounds interleaved.
+
+``benchmarks.ab`` compares two trees in process, where the stack under the gateway (Hypercorn,
+h11, aiohttp, the kernel's sockets) is not measured; ``run.sh`` measures through sockets but
+one system after another, minutes apart, and this VM's neighbours move a system by up to 1.5x
+between such runs. This runs several variants (a config in a tree: this checkout, a git
+revision or a directory) through the real socket path — gateway pinned to CPU 0, nginx and
+``wrk -t1 -c64`` on CPU 1, as ``throughput_c64`` — one after another within each round, so
+that every round compares them under the same load, and prints per run what the worker spent
+per request, read from ``/proc/<pid>``: CPU µs, minor page faults, voluntary and involuntary
+context switches, and what other processes used meanwhile (% of a core).
+
+    python -m benchmarks.socket_ab --run core=benchmarks/configs/core.toml \\
+        --run scan=benchmarks/configs/input_scan.toml [--run old=benchmarks/configs/core.toml@main]
+        [--rounds 3] [--seconds 8] [--warmup 2] [-c 64] [--body chat] [--strace]
+
+``NAME=CONFIG`` reads CONFIG from this checkout; ``NAME=CONFIG@REV`` from git revision REV of
+it (extracted once), ``NAME=CONFIG@/some/dir`` from another tree. CONFIG may also be an
+absolute path (a one-off config beside its ``policies/``), run with the variant's tree.
+``--strace`` adds, after the rounds, one short ``strace -c -f`` run per variant: syscalls per
+request (strace slows the worker, so those runs give no CPU figure). Take
+``flock /work/bench.lock`` around it on a shared machine, and quote per-round ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from benchmarks import nginx_upstream
+from benchmarks.ab import extract
+from benchmarks.payloads import BODIES
+from benchmarks.procs import Interference, ProcessGroup, Started, pinned, wait_http, wait_tcp
+from benchmarks.stats import parse_wrk
+from tests.fixtures.ports import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+_FINE = ("minflt", "vol_cs", "invol_cs")
+_STRACE_TOTAL = re.compile(r"^100\.00\s+\S+\s+\S+\s+(\d+)\s+(?:\d+\s+)?total$", re.MULTILINE)
+_STRACE_ROW = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    tree: Path
+    config: Path
+
+
+@dataclass(frozen=True)
+class Counters:
+    """What /proc says the worker spent so far."""
+
+    cpu: float  # seconds, user + system
+    minflt: int
+    voluntary: int
+    involuntary: int
+
+    @classmethod
+    def of(cls, pid: int) -> Counters:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+        switches = dict(re.findall(r"^(\w+_ctxt_switches):\s+(\d+)$", status, re.MULTILINE))
+        return cls(
+            (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"),
+            int(fields[7]),
+            int(switches["voluntary_ctxt_switches"]),
+            int(switches["nonvoluntary_ctxt_switches"]),
+        )
+
+    @classmethod
+    def of_self(cls) -> Counters:
+        return cls.of(os.getpid())
+
+
+def parse_variant(spec: str, trees: dict[str, Path], tmp: Path) -> Variant:
+    name, sep, rest = spec.partition("=")
+    if not sep or not name or not rest:
+        raise SystemExit(f"--run {spec!r}: expected NAME=CONFIG[@REV|@DIR]")
+    config, _, where = rest.partition("@")
+    tree = ROOT
+    if where:
+        if Path(where).is_dir():
+            tree = Path(where).resolve()
+        elif where not in trees:
+            folder = tmp / f"tree-{len(trees)}"
+            folder.mkdir()
+            extract(where, folder)
+            trees[where] = folder
+            tree = folder
+        else:
+            tree = trees[where]
+    path = Path(config) if Path(config).is_absolute() else tree / config
+    if not path.is_file():
+        raise SystemExit(f"--run {spec!r}: no config at {path}")
+    return Variant(name, tree, path)
+
+
+def _python_path() -> list[str]:
+    """The caller's PYTHONPATH, after the variant's tree (e.g. a bisect plugin's folder)."""
+    return [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+
+
+@contextlib.contextmanager
+def gateway(group: ProcessGroup, variant: Variant, upstream: int) -> Iterator[tuple[Started, str]]:
+    port, admin = free_port(), free_port()
+    env = {
+        "BENCH_LISTEN": f"127.0.0.1:{port}",
+        "BENCH_ADMIN_LISTEN": f"127.0.0.1:{admin}",
+        "BENCH_UPSTREAM_URL": f"http://127.0.0.1:{upstream}/v1",
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(variant.tree), os.environ.get("PYTHONPATH")])
+        ),
+    }
+    argv = [sys.executable, "-m", "proxy", "serve", "-c", str(variant.config)]
+    proc = group.start(f"gw-{variant.name}", argv, cpu=0, cwd=variant.tree, env=env)
+    try:
+        wait_http(proc, f"http://127.0.0.1:{admin}/-/health")
+        yield proc, f"http://127.0.0.1:{port}/v1/chat/completions"
+    finally:
+        group.stop(proc)
+
+
+def wrk(url: str, seconds: float, clients: int, env: dict[str, str]) -> str:
+    argv = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "-s",
+            str(ROOT / "benchmarks" / "wrk_post.lua"), url]  # fmt: skip
+    done = subprocess.run(pinned(1, argv), env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def measure(group: ProcessGroup, variant: Variant, upstream: int, args: argparse.Namespace,
+            env: dict[str, str]) -> dict[str, float]:  # fmt: skip
+    with gateway(group, variant, upstream) as (proc, url):
+        wrk(url, args.warmup, args.clients, env)
+        other = Interference(group)
+        before = Counters.of(proc.pid)
+        other.start()
+        result = parse_wrk(wrk(url, args.seconds, args.clients, env))
+        after = Counters.of(proc.pid)
+        foreign = other.foreign_core_pct()
+    if result.errors or not result.requests:
+        raise SystemExit(f"{variant.name}: {result.errors} errors in {result.requests} requests")
+    n = result.requests
+    return {
+        "cpu_us": (after.cpu - before.cpu) / n * 1e6,
+        "req_s": n / result.duration_s,
+        "p50_ms": result.p50_ms,
+        "p99_ms": result.p99_ms,
+        "minflt": (after.minflt - before.minflt) / n,
+        "vol_cs": (after.voluntary - before.voluntary) / n,
+        "invol_cs": (after.involuntary - before.involuntary) / n,
+        "other_pct": foreign,
+    }
+
+
+def syscalls(group: ProcessGroup, variant: Variant, upstream: int, args: argparse.Namespace,
+             env: dict[str, str]) -> str:  # fmt: skip
+    """One run under ``strace -c -f``: syscalls per request, the top ten by count."""
+    with gateway(group, variant, upstream) as (proc, url):
+        wrk(url, args.warmup, args.clients, env)
+        out = group.log_dir / f"strace-{variant.name}.txt"
+        tracer = subprocess.Popen(["strace", "-c", "-f", "-o", str(out), "-p", str(proc.pid)],
+                                  stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(0.5)
+        result = parse_wrk(wrk(url, args.seconds, args.clients, env))
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(10)
+    text = out.read_text()
+    n = max(result.requests, 1)
+    total = _STRACE_TOTAL.search(text)
+    rows = sorted(((int(c), name) for c, name in _STRACE_ROW.findall(text) if name != "total"),
+                  reverse=True)  # fmt: skip
+    top = ", ".join(f"{name} {count / n:.2f}" for count, name in rows[:10])
+    per = int(total.group(1)) / n if total else float("nan")
+    return f"{variant.name:12} {per:6.2f} syscalls/req ({n} requests): {top}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--run", action="append", required=True, help="NAME=CONFIG[@REV|@DIR]")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("-c", "--clients", type=int, default=64)
+    parser.add_argument("--body", default="chat", help="request body (benchmarks/payloads.py)")
+    parser.add_argument("--strace", action="store_true", help="also count syscalls per request")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sluicegate-sab-") as tmp_name:
+        tmp = Path(tmp_name)
+        trees: dict[str, Path] = {}
+        variants = [parse_variant(spec, trees, tmp) for spec in args.run]
+        body = tmp / "body.json"
+        body.write_bytes(orjson.dumps(BODIES[args.body]))
+        env = {**os.environ, "BENCH_BODY_FILE": str(body), "BENCH_HEADERS": ""}
+        group = ProcessGroup(tmp)
+        try:
+            upstream = free_port()
+            nginx = group.start("nginx", nginx_upstream.command(tmp, upstream), cpu=1, cwd=tmp)
+            wait_tcp(nginx, upstream)
+            table: dict[str, list[dict[str, float]]] = {v.name: [] for v in variants}
+            for round_no in range(1, args.rounds + 1):
+                for variant in variants:
+                    figures = measure(group, variant, upstream, args, env)
+                    table[variant.name].append(figures)
+                    print(f"round {round_no} {variant.name:12} " + "  ".join(
+                        f"{key} {value:.3f}" if key in _FINE else f"{key} {value:.1f}"
+                        for key, value in figures.items()), flush=True)  # fmt: skip
+            first = variants[0].name
+            for variant in variants[1:]:
+                pairs = zip(table[first], table[variant.name], strict=True)
+                ratios = [b["cpu_us"] / a["cpu_us"] for a, b in pairs]
+                print(f"CPU per request {variant.name}/{first} by round: "
+                      + " ".join(f"{r:.2f}" for r in ratios), flush=True)  # fmt: skip
+            if args.strace:
+                for variant in variants:
+                    print(syscalls(group, variant, upstream, args, env), flush=True)
+        finally:
+            group.close()
+
+
+if __name__ == "__main__":
+    main()
