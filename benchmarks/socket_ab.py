@@ -13,12 +13,16 @@ context switches, and what other processes used meanwhile (% of a core).
     python -m benchmarks.socket_ab --run core=benchmarks/configs/core.toml \\
         --run scan=benchmarks/configs/input_scan.toml [--run old=benchmarks/configs/core.toml@main]
         [--rounds 3] [--seconds 8] [--warmup 2] [-c 64] [--body chat] [--strace]
+        [--cachesim [--cachesim-seconds 60] [--keep DIR]]
 
 ``NAME=CONFIG`` reads CONFIG from this checkout; ``NAME=CONFIG@REV`` from git revision REV of
 it (extracted once), ``NAME=CONFIG@/some/dir`` from another tree. CONFIG may also be an
 absolute path (a one-off config beside its ``policies/``), run with the variant's tree.
 ``--strace`` adds, after the rounds, one short ``strace -c -f`` run per variant: syscalls per
-request (strace slows the worker, so those runs give no CPU figure). Take
+request (strace slows the worker, so those runs give no CPU figure). ``--cachesim`` adds one
+run per variant under callgrind with this machine's L1 and L2 simulated: instructions and
+cache misses per request, figures a busy machine cannot move (``--rounds 0`` for only
+those; ``--keep`` keeps the profiles for ``callgrind_annotate``). Take
 ``flock /work/bench.lock`` around it on a shared machine, and quote per-round ratios.
 """
 
@@ -28,12 +32,13 @@ import argparse
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +53,11 @@ from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 _FINE = ("minflt", "vol_cs", "invol_cs")
+_CALLGRIND_SUMMARY = re.compile(r"^==\d+== (\w[\w ]*?\w)\s*:\s+([\d,]+)", re.MULTILINE)
+# valgrind's summary lines at exit, and the per-request names printed for them.
+_CALLGRIND_EVENTS = (("I refs", "instr"), ("I1 misses", "i1_miss"), ("LLi misses", "lli_miss"),
+                     ("D refs", "data"), ("D1 misses", "d1_miss"), ("LLd misses", "lld_miss"),
+                     ("LL misses", "ll_miss"))  # fmt: skip
 _STRACE_TOTAL = re.compile(r"^100\.00\s+\S+\s+\S+\s+(\d+)\s+(?:\d+\s+)?total$", re.MULTILINE)
 _STRACE_ROW = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", re.MULTILINE)
 
@@ -114,27 +124,28 @@ def _python_path() -> list[str]:
 
 
 @contextlib.contextmanager
-def gateway(group: ProcessGroup, variant: Variant, upstream: int) -> Iterator[tuple[Started, str]]:
+def gateway(
+    group: ProcessGroup, variant: Variant, upstream: int, prefix: Sequence[str] = ()
+) -> Iterator[tuple[Started, str]]:
     port, admin = free_port(), free_port()
     env = {
         "BENCH_LISTEN": f"127.0.0.1:{port}",
         "BENCH_ADMIN_LISTEN": f"127.0.0.1:{admin}",
         "BENCH_UPSTREAM_URL": f"http://127.0.0.1:{upstream}/v1",
-        "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(variant.tree), os.environ.get("PYTHONPATH")])
-        ),
+        "PYTHONPATH": os.pathsep.join([str(variant.tree), *_python_path()]),
+        "PYTHONHASHSEED": "0",
     }
-    argv = [sys.executable, "-m", "proxy", "serve", "-c", str(variant.config)]
+    argv = [*prefix, sys.executable, "-m", "proxy", "serve", "-c", str(variant.config)]
     proc = group.start(f"gw-{variant.name}", argv, cpu=0, cwd=variant.tree, env=env)
     try:
-        wait_http(proc, f"http://127.0.0.1:{admin}/-/health")
+        wait_http(proc, f"http://127.0.0.1:{admin}/-/health", timeout=600 if prefix else 30)
         yield proc, f"http://127.0.0.1:{port}/v1/chat/completions"
     finally:
         group.stop(proc)
 
 
-def wrk(url: str, seconds: float, clients: int, env: dict[str, str]) -> str:
-    argv = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "-s",
+def wrk(url: str, seconds: float, clients: int, env: dict[str, str], timeout: int = 2) -> str:
+    argv = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", f"--timeout={timeout}s", "-s",
             str(ROOT / "benchmarks" / "wrk_post.lua"), url]  # fmt: skip
     done = subprocess.run(pinned(1, argv), env=env, capture_output=True, text=True, check=True)
     return done.stdout
@@ -187,6 +198,48 @@ def syscalls(group: ProcessGroup, variant: Variant, upstream: int, args: argpars
     return f"{variant.name:12} {per:6.2f} syscalls/req ({n} requests): {top}"
 
 
+def cachesim(group: ProcessGroup, variant: Variant, upstream: int, args: argparse.Namespace,
+             env: dict[str, str]) -> dict[str, float]:  # fmt: skip
+    """One run of the worker under callgrind with this machine's caches simulated (L1 32 KiB,
+    and the core's own 1 MiB L2 as the last level): instructions and misses per request over
+    the requests of a ``wrk`` window after a warm-up (counted from the access log, the window
+    opened and closed with the gateway idle, so no request is counted in part). Deterministic
+    where CPU time is not, so a difference in work (instructions) can be told from one in how
+    it ran (misses); the kernel's share is not simulated."""
+    control = shutil.which("callgrind_control")
+    if shutil.which("valgrind") is None or control is None:
+        raise SystemExit("--cachesim needs valgrind: apt-get install valgrind")
+    out = group.log_dir / f"callgrind-{variant.name}.out"
+    prefix = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--cache-sim=yes",
+              "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,8,64",
+              f"--callgrind-out-file={out}"]  # fmt: skip
+    timeout = 120
+    with gateway(group, variant, upstream, prefix) as (proc, url):
+        wrk(url, args.cachesim_seconds / 3, args.clients, env, timeout)
+        time.sleep(5)  # the warm-up's last requests answered and their access lines flushed
+        before = _served(proc.log)
+        subprocess.run([control, "-i", "on", str(proc.pid)], check=True, capture_output=True)
+        wrk(url, args.cachesim_seconds, args.clients, env, timeout)
+        time.sleep(5)  # every request of the window done, even those wrk stopped waiting for
+        subprocess.run([control, "-i", "off", str(proc.pid)], check=True, capture_output=True)
+        served = _served(proc.log) - before
+        log = proc.log
+    if args.keep is not None:
+        shutil.copyfile(out, args.keep / out.name)
+    summary = _CALLGRIND_SUMMARY.findall(log.read_text(errors="replace"))
+    totals = {" ".join(label.split()): int(value.replace(",", "")) for label, value in summary}
+    n = max(served, 1)
+    figures = {"requests": float(served)}
+    for label, key in _CALLGRIND_EVENTS:
+        figures[key] = totals.get(label, 0) / n
+    return figures
+
+
+def _served(log: Path) -> int:
+    """Requests the gateway answered so far: its access lines in its log."""
+    return log.read_text(errors="replace").count('"type":"access"')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", action="append", required=True, help="NAME=CONFIG[@REV|@DIR]")
@@ -196,6 +249,13 @@ def main() -> None:
     parser.add_argument("-c", "--clients", type=int, default=64)
     parser.add_argument("--body", default="chat", help="request body (benchmarks/payloads.py)")
     parser.add_argument("--strace", action="store_true", help="also count syscalls per request")
+    parser.add_argument(
+        "--cachesim",
+        action="store_true",
+        help="also one run per variant under callgrind with the caches simulated",
+    )
+    parser.add_argument("--cachesim-seconds", type=float, default=60.0)
+    parser.add_argument("--keep", type=Path, help="keep the callgrind profiles in this folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sluicegate-sab-") as tmp_name:
         tmp = Path(tmp_name)
@@ -218,7 +278,7 @@ def main() -> None:
                         f"{key} {value:.3f}" if key in _FINE else f"{key} {value:.1f}"
                         for key, value in figures.items()), flush=True)  # fmt: skip
             first = variants[0].name
-            for variant in variants[1:]:
+            for variant in variants[1:] if args.rounds else ():
                 pairs = zip(table[first], table[variant.name], strict=True)
                 ratios = [b["cpu_us"] / a["cpu_us"] for a, b in pairs]
                 print(f"CPU per request {variant.name}/{first} by round: "
@@ -226,6 +286,11 @@ def main() -> None:
             if args.strace:
                 for variant in variants:
                     print(syscalls(group, variant, upstream, args, env), flush=True)
+            if args.cachesim:
+                for variant in variants:
+                    figures = cachesim(group, variant, upstream, args, env)
+                    shown = "  ".join(f"{key} {value:,.0f}" for key, value in figures.items())
+                    print(f"cachesim {variant.name:12} {shown}", flush=True)
         finally:
             group.close()
 
