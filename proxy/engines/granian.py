@@ -13,7 +13,9 @@ lists the differences for operators):
 
 - ``head_timeout`` is hyper's ``header_read_timeout``: it also bounds a kept-alive
   connection's idle time before its next request (so it replaces ``keep_alive``), and a
-  slow head is closed without a 408.
+  slow head is closed without a 408. hyper starts no timer before a connection's first
+  24 bytes, so ``proxy.engines.silent_connections`` closes a new connection that sends
+  none (or only the start of the HTTP/2 preface) within ``head_timeout``.
 - ``header_limit`` is hyper's HTTP/1.1 read buffer (431 past it) and the HTTP/2 header
   list size.
 - ``max_connections`` is Granian's ``backpressure`` (per listener): past it, new
@@ -47,6 +49,7 @@ from proxy.app import Gateway
 from proxy.config.models import ServerConfig
 from proxy.engines import Listeners
 from proxy.engines.body_deadline import BodyDeadlines
+from proxy.engines.silent_connections import SilentConnections
 
 log = logging.getLogger("sluicegate.granian")
 
@@ -65,6 +68,8 @@ class GranianEngine:
         self, gateway: Gateway, server: ServerConfig, listeners: Listeners, stop: asyncio.Event
     ) -> None:
         await gateway.start()
+        silent = SilentConnections(listeners.public, server.head_timeout)
+        silent.start()
         try:
             loop = asyncio.get_running_loop()
             workers = [
@@ -84,6 +89,7 @@ class GranianEngine:
             if pending:
                 log.warning("requests still in flight after %ss; stopping", server.shutdown_timeout)
         finally:
+            silent.stop()
             await gateway.stop()
 
 

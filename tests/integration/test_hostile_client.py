@@ -215,9 +215,65 @@ async def test_a_whole_head_past_header_limit_in_one_read_is_refused(limited, fa
     assert not fake_provider.requests
 
 
-async def test_connections_past_the_cap_are_refused_but_admin_still_answers(
-    limited, serving_engine
-):
+async def _closed_unanswered_or_408(reader: asyncio.StreamReader) -> bool:
+    """Read until the server closes (at most 10 s): True when it closed with nothing said
+    or with a 408 (Hypercorn answers a started head; hyper and idle closes say nothing)."""
+    said = b""
+    try:
+        async with asyncio.timeout(10):
+            while chunk := await reader.read(4096):
+                said += chunk
+    except TimeoutError:
+        return False
+    except ConnectionError:
+        pass
+    return said == b"" or said.startswith(b"HTTP/1.1 408")
+
+
+async def test_silent_connections_are_closed_and_free_their_places(gateway_factory, fake_provider):
+    """A connection that sends nothing, or stops inside the HTTP/2 preface, is closed:
+    Hypercorn after ``keep_alive`` / ``head_timeout``; Granian held them until the client
+    left (hyper-util reads the protocol version with no timer), so ``max_connections`` of
+    them locked the listener (proxy/engines/silent_connections.py)."""
+    config = '[server]\nlisten = ["@LISTEN@"]\nadmin_listen = "@ADMIN@"\n' + LIMITS
+    config += 'keep_alive = "1s"\n'
+    gw = await gateway_factory(config + one_provider_config(fake_provider), {"default": POLICY})
+    held = [await asyncio.open_connection("127.0.0.1", gw.port) for _ in range(3)]
+    try:
+        held[2][1].write(b"PRI * HTTP/2.0\r\n")
+        for reader, _ in held:
+            assert await _closed_unanswered_or_408(reader)
+        response = await send_raw(
+            gw.port, request_bytes("POST", "/v1/chat/completions", JSON, BODY)
+        )
+        assert response.status == 200
+    finally:
+        for _, writer in held:
+            writer.close()
+    assert len(fake_provider.requests) == 1
+
+
+async def test_a_request_slower_than_head_timeout_is_not_cut(limited, fake_provider):
+    """The silent-connection guard judges bytes, not time alone: a request the provider
+    takes longer than ``head_timeout`` to answer completes."""
+    fake_provider.mode = "slow_first_byte"
+    fake_provider.first_byte_delay = 2.5
+    response = await send_raw(
+        limited.port, request_bytes("POST", "/v1/chat/completions", JSON, BODY)
+    )
+    assert response.status == 200
+
+
+@pytest.fixture
+async def capped(gateway_factory, fake_provider):
+    """Three connections at most, with timeouts long enough that held ones stay open."""
+    config = '[server]\nlisten = ["@LISTEN@"]\nadmin_listen = "@ADMIN@"\n'
+    config += 'head_timeout = "60s"\nkeep_alive = "60s"\nmax_connections = 3\n'
+    return await gateway_factory(config + one_provider_config(fake_provider), {"default": POLICY})
+
+
+async def test_connections_past_the_cap_are_refused_but_admin_still_answers(capped, serving_engine):
+    limited = capped
     held = [await asyncio.open_connection("127.0.0.1", limited.port) for _ in range(3)]
     try:
         if serving_engine == "granian":
