@@ -197,7 +197,8 @@ class Jwt(Plugin):
             self._fail(ex, "missing_token", {})
         assert token is not None
         try:
-            ex.identity = await self._verify(token)
+            # A remembered token under the static key needs no await (the usual request).
+            ex.identity = self._remembered(token) or await self._verify(token)
         except TokenRejected as rejected:
             self._fail(ex, rejected.reason, rejected.detail)
         claims = ex.identity.claims
@@ -213,6 +214,20 @@ class Jwt(Plugin):
         if self.options.token_cookie:
             return cookie(ex.request_headers.get("cookie"), self.options.token_cookie)
         return None
+
+    def _remembered(self, token: str) -> Identity | None:
+        """The memory's hit for a static key and a token without a revocation lookup to
+        make, checked as ``_verify`` checks a hit, without a coroutine; None: ask ``_verify``."""
+        if self._jwks is not None or len(token) > self.options.max_token_bytes:
+            return None
+        known = self._verified.get(token)
+        if known is None or known.identity is None or known.key is not self._static:
+            return None
+        if self.options.revocation and isinstance(known.claims.get("jti"), str):
+            return None
+        claims = dict(known.claims)
+        self._claims.check_times(claims, self.services.clock())
+        return _with_claims(known.identity, claims)
 
     async def _verify(self, token: str) -> Identity:
         """The caller ``token`` names, with a copy of its claims of its own (later plugins

@@ -190,6 +190,7 @@ class RateLimit(Plugin):
         self._key = key
         self._read_limits = KeyLimitsReader() if options.key_limits else None
         self._per_key: dict[tuple[Rate, int], _Limiter] = {}
+        self._default = [self._main, *self._extra] if self._main is not None else self._extra
 
     def _build(self, name: str, key: KeySpec, rate: Rate, burst: int, cost: int) -> _Limiter:
         bucket = f"rate_limit:{self.options.name}:{name}:{rate.count:g}/{rate.period:g}+{burst}:"
@@ -201,10 +202,16 @@ class RateLimit(Plugin):
 
     def limiters_for(self, ex: Exchange) -> list[_Limiter]:
         """The limiters that apply to this request: the tier's or main one, then the rest."""
-        tier = ex.identity.tier if ex.identity else None
-        main = self._tiers.get(tier, self._main) if tier is not None else self._main
-        if self._read_limits is not None and ex.identity is not None:
-            main = self._caller_limiter(ex, main)
+        identity = ex.identity
+        main = self._main
+        if identity is not None:
+            tier = identity.tier
+            if tier is not None and self._tiers:
+                main = self._tiers.get(tier, main)
+            if self._read_limits is not None and "limits" in identity.claims:
+                main = self._caller_limiter(ex, main)
+        if main is self._main:  # the usual request: the list built at load (only read)
+            return self._default
         return [main, *self._extra] if main is not None else list(self._extra)
 
     def _caller_limiter(self, ex: Exchange, main: _Limiter | None) -> _Limiter | None:

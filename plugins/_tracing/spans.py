@@ -49,11 +49,14 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import Decision, Sampler
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from opentelemetry.util.types import Attributes, AttributeValue
 
 MAX_EVENTS = 128  # the SDK's default span limit
 _context_tuple = tuple.__new__
 _SPAN_ID_MAX = 2**64 - 1
+_TRACE_ID_MAX = 2**128 - 1
+_NO_STATE = DEFAULT_TRACE_STATE  # what SpanContext.__new__ puts for no tracestate
 _UNSET = Status(StatusCode.UNSET)
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
@@ -62,7 +65,8 @@ _NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
 class SpanFactory:
     """Starts this plugin's spans and ends them into one provider's processors."""
 
-    __slots__ = ("_fresh", "_ids", "_random_flag", "processor", "resource", "sampler", "scope")
+    __slots__ = ("_fresh", "_fresh_flags", "_ids", "_multi", "_random_flag", "processor",
+                 "resource", "sampler", "scope")  # fmt: skip
 
     def __init__(
         self,
@@ -77,12 +81,16 @@ class SpanFactory:
         is a constant (``ParentBased(ALWAYS_ON)``, ``ParentBased(ALWAYS_OFF)``); such a trace
         then skips the sampler call and its ``SamplingResult`` (~2 µs per request)."""
         self.processor: SpanProcessor = processor
+        self._multi = processor
         self.resource = provider.resource
         self.sampler = sampler
         self.scope = InstrumentationScope(scope)
         self._ids = ids
         self._random_flag = TraceFlags.RANDOM_TRACE_ID if ids.is_trace_id_random() else 0
         self._fresh = fresh
+        # A new trace's flags when the decision is a constant: built once, not per request.
+        sampled = _SAMPLED if fresh is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED
+        self._fresh_flags = TraceFlags(sampled | self._random_flag)
 
     @classmethod
     def for_provider(cls, provider: TracerProvider, processor: SynchronousMultiSpanProcessor,
@@ -101,6 +109,9 @@ class SpanFactory:
         """The request's server span, under the span in ``parent`` (the client's, extracted
         from its ``traceparent``) when there is a valid one; the sampler decides whether it
         records, asked exactly as the SDK's tracer asks it."""
+        fresh = self._fresh
+        if parent is None and fresh is not None:
+            return self._start_fresh(name, kind, attributes, fresh)
         remote = trace.get_current_span(parent).get_span_context() if parent else None
         if remote is not None and remote.is_valid:
             trace_id = remote.trace_id
@@ -128,6 +139,27 @@ class SpanFactory:
         if decision is Decision.DROP:
             return trace.NonRecordingSpan(own)
         return RecordedSpan(self, name, own, remote, kind, recorded, time_ns())
+
+    def _start_fresh(
+        self,
+        name: str,
+        kind: SpanKind,
+        attributes: dict[str, AttributeValue],
+        decision: Decision,
+    ) -> RecordedSpan | trace.NonRecordingSpan:
+        """A new trace whose sampling decision is a constant (the usual request): its
+        context built as the tuple ``SpanContext.__new__`` builds, with the same range
+        checks, and flags formed once at load (~1.5 µs less per request)."""
+        ids = self._ids
+        trace_id = ids.generate_trace_id()
+        span_id = ids.generate_span_id()
+        valid = 0 < trace_id <= _TRACE_ID_MAX and 0 < span_id <= _SPAN_ID_MAX
+        own = _context_tuple(
+            SpanContext, (trace_id, span_id, False, self._fresh_flags, _NO_STATE, valid)
+        )
+        if decision is Decision.DROP:
+            return trace.NonRecordingSpan(own)
+        return RecordedSpan(self, name, own, None, kind, attributes, time_ns())
 
     def child_context(self, parent: SpanContext) -> SpanContext:
         """A new span's context in ``parent``'s trace (same flags and tracestate).
@@ -159,7 +191,11 @@ class SpanFactory:
         )
 
     def emit(self, span: ReadableSpan) -> None:
-        self.processor.on_end(span)
+        # What ``SynchronousMultiSpanProcessor.on_end`` does, one call fewer per span: its
+        # tuple is replaced (never changed) when the provider gets another processor, so
+        # reading it here sees every processor added since, as the SDK's own loop does.
+        for processor in self._multi._span_processors:
+            processor.on_end(span)
 
 
 class RecordedSpan(trace.Span, ReadableSpan):
@@ -175,6 +211,11 @@ class RecordedSpan(trace.Span, ReadableSpan):
     # Narrower than ReadableSpan's: this plugin's spans always have a context and a dict.
     _context: SpanContext
     _attributes: dict[str, AttributeValue]
+    # Until set on the span: most spans never get an event, a status or (while live) an end,
+    # so these are not written per span (a list, ``_UNSET``, ``None``).
+    _events: Sequence[Event] = ()
+    _status: Status = _UNSET
+    _end_time: int | None = None
 
     def __init__(
         self,
@@ -194,10 +235,7 @@ class RecordedSpan(trace.Span, ReadableSpan):
         self._parent = parent
         self._kind = kind
         self._attributes = attributes
-        self._events: list[Event] = []
-        self._status = _UNSET
         self._start_time = start_time
-        self._end_time: int | None = None
 
     def get_span_context(self) -> SpanContext:
         return self._context
@@ -218,9 +256,12 @@ class RecordedSpan(trace.Span, ReadableSpan):
     ) -> None:
         if self._end_time is not None:
             return
-        if len(self._events) >= MAX_EVENTS:
+        events = self._events
+        if len(events) >= MAX_EVENTS:
             return
-        self._events.append(Event(name, dict(attributes or {}), timestamp or time_ns()))
+        if not isinstance(events, list):  # the first event: the span's own list
+            self._events = events = []
+        events.append(Event(name, dict(attributes or {}), timestamp or time_ns()))
 
     def add_link(self, context: SpanContext, attributes: Attributes = None) -> None:
         return None  # this plugin's spans carry no links
@@ -291,8 +332,9 @@ def finished_span(
     it): built ended, never live."""
     span = RecordedSpan(factory, name, factory.child_context(parent), parent,
                         SpanKind.INTERNAL, attributes, start_time)  # fmt: skip
-    span._status = status
+    if status is not _UNSET:
+        span._status = status
     if events:
-        span._events.extend(events)
+        span._events = list(events)
     span._end_time = end_time
     factory.emit(span)

@@ -1,21 +1,20 @@
 """The ``RequestTrace`` the tracing plugin puts on ``ex.trace``: spans for plugins and attempts.
 
-The core calls ``plugin()`` around each later plugin's request hook and ``attempt()`` for
-every upstream attempt (proxy/observe/tracing.py is the seam); both open children of the
-request's server span. A plugin span is recorded for a hook that did work: it refused,
-failed, or took at least ``plugin_span_min`` — it is created after the hook returned, with
-the hook's own start and end times, so a plugin that only set a header costs two clock
-reads instead of a span. ``attempt`` also writes the W3C ``traceparent``/``tracestate`` of its
-own span into the provider request, replacing whatever the client sent, so the provider's
-spans hang under the attempt that called it. Spans are recorded by ``SpanFactory``
-(plugins/_tracing/spans.py), not the SDK's tracer: ~4 µs a span instead of ~25.
+The chain times each later plugin's request hook and calls ``plugin_hook()`` for one that
+did work — it refused, failed, or took at least ``plugin_span_min`` — and the upstream group
+calls ``attempt()`` for every upstream attempt (proxy/observe/tracing.py is the seam); both
+record children of the request's server span. A plugin span is built after its hook
+returned, with the hook's own start and end times, so a plugin that only set a header costs
+two clock reads in the chain and nothing here. ``attempt`` also writes the W3C
+``traceparent``/``tracestate`` of its own span into the provider request, replacing whatever
+the client sent, so the provider's spans hang under the attempt that called it. Spans are
+recorded by ``SpanFactory`` (plugins/_tracing/spans.py), not the SDK's tracer: ~4 µs a span
+instead of ~25.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from time import time_ns
-from types import TracebackType
 from typing import Any
 
 from opentelemetry import trace
@@ -31,6 +30,7 @@ PROPAGATOR = TraceContextTextMapPropagator()
 _UNSET = Status(StatusCode.UNSET)
 _PROPAGATION = frozenset({"traceparent", "tracestate"})
 _PROPAGATION_LENGTHS = frozenset(len(name) for name in _PROPAGATION)
+_NEVER = 2**62  # ns: no hook runs this long (an unsampled trace reports none by time)
 
 
 class AttemptSpan:
@@ -52,52 +52,11 @@ class AttemptSpan:
         span.end()
 
 
-class PluginSpan:
-    """Times one plugin hook; records its span on exit if the hook did work."""
-
-    __slots__ = ("name", "phase", "start", "trace")
-
-    def __init__(self, trace: RequestTrace, name: str, phase: str) -> None:
-        self.trace = trace
-        self.name = name
-        self.phase = phase
-        self.start = 0
-
-    def __enter__(self) -> PluginSpan:
-        self.start = time_ns()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        end = time_ns()
-        owner = self.trace
-        if not owner.recording or (exc is None and end - self.start < owner.plugin_span_min_ns):
-            return
-        attributes: dict[str, AttributeValue] = {
-            "sluicegate.plugin": self.name,
-            "sluicegate.phase": self.phase,
-        }
-        status = _UNSET
-        events: tuple[Event, ...] = ()
-        if isinstance(exc, GatewayError):
-            # A refusal is the plugin doing its job, not a failure of the span.
-            attributes["sluicegate.refused"] = exc.status
-            attributes["sluicegate.refusal_type"] = exc.type
-        elif isinstance(exc, Exception):
-            events = (Event("exception", exception_attributes(exc), end),)
-            status = Status(StatusCode.ERROR, type(exc).__name__)
-        finished_span(owner.spans, f"plugin {self.name}", owner.span.get_span_context(),
-                      attributes, self.start, end, status, events)  # fmt: skip
-
-
 class RequestTrace:
     """One request's server span; its children are recorded through the same factory."""
 
-    __slots__ = ("_on_finish", "_prefix", "plugin_span_min_ns", "recording", "span", "spans")
+    __slots__ = ("_context", "_on_finish", "_prefix", "plugin_span_min_ns", "recording",
+                 "span", "spans")  # fmt: skip
 
     def __init__(
         self,
@@ -108,17 +67,19 @@ class RequestTrace:
     ) -> None:
         self.spans = spans
         self.span = span
+        self._context = span.get_span_context()  # every child's parent: read once
         self._on_finish = on_finish
-        # An unsampled request records no spans: no plugin span is worth building.
+        # An unsampled request records no spans: no plugin span is worth building, so the
+        # chain is never asked to report a hook that only took its time.
         self.recording = span.is_recording()
-        self.plugin_span_min_ns = plugin_span_min_ns
+        self.plugin_span_min_ns = plugin_span_min_ns if self.recording else _NEVER
         self._prefix = ""  # "00-<trace id>-" of every traceparent sent, formatted once
 
     def _traceparent_prefix(self) -> str:
         """``00-`` and the trace id in hex: the same for every attempt and the access line."""
         prefix = self._prefix
         if not prefix:
-            prefix = self._prefix = f"00-{self.span.get_span_context()[0]:032x}-"
+            prefix = self._prefix = f"00-{self._context[0]:032x}-"
         return prefix
 
     def finish(self, ex: Any) -> None:
@@ -129,17 +90,37 @@ class RequestTrace:
     @property
     def trace_id(self) -> str | None:
         """The W3C trace id (32 hex digits) when this request is sampled, for the access log."""
-        if not self.span.get_span_context()[3] & TraceFlags.SAMPLED:
+        if not self._context[3] & TraceFlags.SAMPLED:
             return None
         return self._traceparent_prefix()[3:35]
 
-    def plugin(self, name: str, phase: str) -> PluginSpan:
-        return PluginSpan(self, name, phase)
+    def plugin_hook(
+        self, name: str, phase: str, start_ns: int, end_ns: int, error: BaseException | None
+    ) -> None:
+        """A hook that did work (the chain timed it): its span, built ended, with the hook's
+        own start and end."""
+        if not self.recording:
+            return
+        attributes: dict[str, AttributeValue] = {
+            "sluicegate.plugin": name,
+            "sluicegate.phase": phase,
+        }
+        status = _UNSET
+        events: tuple[Event, ...] = ()
+        if isinstance(error, GatewayError):
+            # A refusal is the plugin doing its job, not a failure of the span.
+            attributes["sluicegate.refused"] = error.status
+            attributes["sluicegate.refusal_type"] = error.type
+        elif isinstance(error, Exception):
+            events = (Event("exception", exception_attributes(error), end_ns),)
+            status = Status(StatusCode.ERROR, type(error).__name__)
+        finished_span(self.spans, f"plugin {name}", self._context, attributes, start_ns,
+                      end_ns, status, events)  # fmt: skip
 
     def attempt(
         self, target: str, number: int, reason: str | None, headers: list[tuple[str, str]]
     ) -> AttemptSpan:
-        parent = self.span.get_span_context()
+        parent = self._context
         span: trace.Span
         if self.recording:
             attributes: dict[str, AttributeValue] = {

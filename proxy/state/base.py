@@ -16,7 +16,7 @@ import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from proxy.config.types import Rate
 from proxy.errors import GatewayError
@@ -46,9 +46,11 @@ class StateUnavailable(GatewayError):
         """The node that failed (``host:port``), so cooldowns and metrics can name it."""
 
 
-@dataclass(frozen=True, slots=True)
-class GcraDecision:
+class GcraDecision(NamedTuple):
     """The verdict of one GCRA call, with what the IETF ``RateLimit`` headers need.
+
+    A named tuple (immutable, read by name): one is made per limiter per request, and a
+    frozen dataclass's ``__init__`` pays an ``object.__setattr__`` call per field.
 
     ``limit`` is the bucket capacity, ``burst + 1``: how many cost-1 requests a fresh key may
     make at the same instant. ``remaining`` is how many more cost-1 requests would be admitted

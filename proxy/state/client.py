@@ -15,6 +15,7 @@ command did not run (``MOVED``, ``ASK``, ``TRYAGAIN``, ``NOSCRIPT``) are followe
 from __future__ import annotations
 
 import binascii
+from collections.abc import Coroutine
 from typing import Any, Protocol
 
 from proxy.state.base import StateUnavailable
@@ -85,21 +86,17 @@ class SingleNode:
     kind = "single"
 
     def __init__(self, url: StateUrl) -> None:
-        self.node = RespClient(url.node)
+        # A redirect here means the URL names a cluster node: the connection turns it into a
+        # ``StateUnavailable`` itself, so these calls need no frame of their own.
+        self.node = RespClient(url.node, redirected=redirected)
         self.name = url.node.name
         self._role = "primary"
 
-    async def command(self, key: str, *args: Any) -> Any:
-        try:
-            return await self.node.execute(*args)
-        except ReplyError as exc:
-            raise redirected(exc, self.name) from None
+    def command(self, key: str, *args: Any) -> Coroutine[Any, Any, Any]:
+        return self.node.execute(*args)
 
-    async def evalsha(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        try:
-            return await self.node.evalsha(script, keys, args)
-        except ReplyError as exc:
-            raise redirected(exc, self.name) from None
+    def evalsha(self, script: Script, keys: list[str], args: list[Any]) -> Coroutine[Any, Any, Any]:
+        return self.node.evalsha(script, keys, args)
 
     def node_for(self, key: str) -> str:
         return self.name

@@ -103,18 +103,26 @@ class GuardedStore:
         try:
             result = await call
         except StateUnavailable as exc:
-            node = exc.node
-            if node == ALL_NODES and key is not None:
-                node = self.inner.node_for(key)
-            self._down_until[node] = self._clock() + self._cooldown
-            self._went_down(node, exc)
-            return self._failed(op, node, exc, fallback)
+            return self._unavailable(op, key, exc, fallback)
         if self._outages:
-            if key is not None:
-                self._recovered(self.inner.node_for(key))
-            self._recovered(ALL_NODES)  # any answer ends a "no node answered" outage
-            self._forget_replaced()
+            self._answered(key)
         return result
+
+    def _unavailable(self, op: str, key: str | None, exc: StateUnavailable, fallback: T) -> T:
+        """The backend raised: start the node's cooldown, then apply the policy."""
+        node = exc.node
+        if node == ALL_NODES and key is not None:
+            node = self.inner.node_for(key)
+        self._down_until[node] = self._clock() + self._cooldown
+        self._went_down(node, exc)
+        return self._failed(op, node, exc, fallback)
+
+    def _answered(self, key: str | None) -> None:
+        """The backend answered while some outage is open: end what the answer disproves."""
+        if key is not None:
+            self._recovered(self.inner.node_for(key))
+        self._recovered(ALL_NODES)  # any answer ends a "no node answered" outage
+        self._forget_replaced()
 
     def _failed(self, op: str, node: str, failure: StateUnavailable, fallback: T) -> T:
         self.errors_total += 1
@@ -196,7 +204,18 @@ class GuardedStore:
             limit = burst + 1
             fallback = GcraDecision(True, limit, max(0, limit - cost), 0.0, 0.0)
             self._admit[(burst, cost)] = fallback
-        return await self._guard("gcra", key, self.inner.gcra(key, rate, burst, cost), fallback)
+        if self._down_until:  # some node is cooling down: the general path
+            return await self._guard("gcra", key, self.inner.gcra(key, rate, burst, cost),
+                                     fallback)  # fmt: skip
+        # ``_guard`` inlined: every limiter of every request comes here, and each coroutine
+        # frame between the plugin and the reply's future is resumed again when it arrives.
+        try:
+            result = await self.inner.gcra(key, rate, burst, cost)
+        except StateUnavailable as exc:
+            return self._unavailable("gcra", key, exc, fallback)
+        if self._outages:
+            self._answered(key)
+        return result
 
     async def incr(self, key: str, amount: float, ttl: float) -> float:
         return await self._guard("incr", key, self.inner.incr(key, amount, ttl), amount)

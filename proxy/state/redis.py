@@ -115,7 +115,8 @@ class RedisStore:
         self._adjust = Script(lua.ADJUST)
         self._hit = Script(lua.HIT)
         self._release = Script(lua.RELEASE)
-        self._intervals: dict[float, str] = {}  # rate interval (s) -> script argument (us)
+        # (rate, burst, cost) -> the GCRA script's arguments, checked and formatted once
+        self._gcra_args: dict[tuple[Rate, int, int], list[Any]] = {}
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "sluicegate:", timeout: float = 0.5) -> RedisStore:
@@ -137,16 +138,20 @@ class RedisStore:
         return self.client.topology()
 
     async def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> GcraDecision:
-        check_gcra_args(rate, burst, cost)
-        interval = self._intervals.get(rate.interval)
-        if interval is None:  # a handful of distinct rates per config: format each once
-            interval = self._intervals[rate.interval] = repr(rate.interval * _US)
-        allowed, remaining, retry, reset = await self._run(
-            self._gcra, [self.key("rl", key)], [interval, burst, cost]
+        args = self._gcra_args.get((rate, burst, cost))
+        if args is None:  # a handful of limiters per config: check and format each once
+            check_gcra_args(rate, burst, cost)
+            if len(self._gcra_args) >= 1024:  # per-caller limits could make many
+                self._gcra_args.clear()
+            args = self._gcra_args[(rate, burst, cost)] = [repr(rate.interval * _US), burst, cost]
+        check_key(key)
+        allowed, remaining, retry, reset = await self.client.evalsha(
+            self._gcra, [f"{self.prefix}rl:{{{key}}}"], args
         )
-        retry_after = NEVER if retry == b"-1" else _float(retry) / _US
+        # float() reads the scripts' "%.17g" replies as bytes, as it reads numbers.
+        retry_after = NEVER if retry == b"-1" else float(retry) / _US
         return GcraDecision(
-            bool(allowed), burst + 1, int(remaining), retry_after, max(0.0, _float(reset) / _US)
+            bool(allowed), burst + 1, int(remaining), retry_after, max(0.0, float(reset) / _US)
         )
 
     async def incr(self, key: str, amount: float, ttl: float) -> float:

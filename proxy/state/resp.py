@@ -35,6 +35,7 @@ import hashlib
 import math
 import ssl
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -209,8 +210,15 @@ class _Connection(asyncio.Protocol):
 class RespClient:
     """``await client.execute("GET", key)``: one command, one reply (bytes, int, list...)."""
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        redirected: Callable[[ReplyError, str], StateUnavailable] | None = None,
+    ) -> None:
+        """``redirected``: for a client that follows no redirects (one node), what a
+        ``MOVED``/``ASK`` becomes; without it they are raised for the cluster client."""
         self.endpoint = endpoint
+        self._redirected = redirected
         self._conn: _Connection | None = None
         self._opening: asyncio.Task[_Connection] | None = None
         self._closed = False
@@ -281,6 +289,8 @@ class RespClient:
         if isinstance(reply, ReplyError):
             text = str(reply)
             if text.startswith(_FOLLOWED_REPLIES):
+                if self._redirected is not None:
+                    raise self._redirected(reply, self.endpoint.name)
                 raise reply
             node = self.endpoint.name
             raise NodeUnavailable(f"redis {node}: {text}", node, text.split(" ", 1)[0])

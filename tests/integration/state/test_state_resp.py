@@ -267,3 +267,32 @@ def test_a_stall_of_our_own_loop_before_the_write_is_not_charged_to_redis(
 
     run = uvloop.run if loop == "uvloop" else asyncio.run
     assert run(scenario()) == [None, *(f"m{i}".encode() for i in range(20))]
+
+
+@pytest.mark.parametrize("redirect", [b"MOVED", b"ASK", b"NOSCRIPT"])
+async def test_a_one_node_url_on_a_redirecting_node_fails_as_unavailable(
+    redirect: bytes,
+) -> None:
+    """A one-node URL follows no redirect: ``MOVED``/``ASK`` (a cluster node behind a plain
+    URL) and a script that will not load become a ``StateUnavailable`` that tells the operator
+    what to write, on the script path and the plain-command path alike — never the raw
+    ``ReplyError`` only the cluster client follows (the client's calls have no frame of their
+    own to catch it in)."""
+    from tests.fixtures.redis_topology import ScriptedRedis
+
+    def answer(command: list[bytes]) -> bytes:
+        if command[0].upper() == b"SCRIPT":
+            return b"$40\r\n" + b"0" * 40 + b"\r\n"
+        return b"-" + redirect + b" 1234 127.0.0.1:1\r\n"
+
+    async with ScriptedRedis(answer) as fake:
+        node = SingleNode(parse_state_url(f"redis://127.0.0.1:{fake.port}", 1.0))
+        store = RedisStore(node)
+        try:
+            for call in (store.gcra("k", Rate(1, 1.0), 0), store.get("k")):
+                with pytest.raises(StateUnavailable) as raised:
+                    await call
+                assert "redis+cluster://" in str(raised.value)
+                assert raised.value.node == f"127.0.0.1:{fake.port}"
+        finally:
+            await store.close()
