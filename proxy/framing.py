@@ -13,7 +13,12 @@ accepts, and this module refuses:
   the ambiguity);
 - a head longer than ``[server] header_limit`` (431): h11's own limit applies only to a head
   still incomplete in its buffer, so a whole head that arrived in one read (up to 64 KiB)
-  was parsed whatever its size.
+  was parsed whatever its size;
+- bare-LF line endings and obs-folds in a chunked body's trailer section, held to the
+  head's rules (h11 takes ``\n`` for a line end there while it wants ``\r\n`` after each
+  chunk, so ``0\r\nX: 1\n\r\n`` ended the message for h11 and not for a strict front
+  proxy). h11 shares its chunked reader between roles, so the few off-path calls made
+  with httpx refuse such trailers from a server too.
 
 h11 has no switch for these, so its reader for a client's request head is wrapped once, at
 import (``proxy.server`` imports this module): the head is checked as bytes in h11's
@@ -29,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 import h11
-from h11._readers import READERS
+from h11._readers import READERS, ChunkedReader
 from h11._receivebuffer import ReceiveBuffer
 from h11._util import LocalProtocolError
 
@@ -44,15 +49,15 @@ _FOLD = re.compile(rb"\r\n[ \t]")
 head_limit = 16 * 1024
 
 
-def check_head(head: bytes) -> None:
+def check_head(head: bytes, what: str = "request head") -> None:
     """Refuse a request head (through its blank line) whose framing is ambiguous, or which
     is longer than ``head_limit``."""
     if len(head) > head_limit:
-        raise LocalProtocolError("request head larger than header_limit", 431)
+        raise LocalProtocolError(f"{what} larger than header_limit", 431)
     if _BARE_LF.search(head):
-        raise LocalProtocolError("bare LF line ending in the request head")
+        raise LocalProtocolError(f"bare LF line ending in the {what}")
     if _FOLD.search(head):
-        raise LocalProtocolError("obs-folded header line")
+        raise LocalProtocolError(f"obs-folded line in the {what}")
 
 
 def _check_request(request: h11.Request) -> None:
@@ -76,11 +81,30 @@ def _strict(reader: Callable[[ReceiveBuffer], Any]) -> Callable[[ReceiveBuffer],
     return read_head
 
 
+class StrictChunkedReader(ChunkedReader):
+    """h11's chunked body reader, its trailer section checked like a head before h11
+    splits it into lines."""
+
+    def __call__(self, buf: ReceiveBuffer) -> Any:
+        if self._reading_trailer:
+            data = buf._data
+            if data[:1] == b"\n":
+                raise LocalProtocolError("bare LF line ending in the trailer section")
+            if data[:2] != b"\r\n":  # not an empty trailer section
+                end = _HEAD_END.search(data)
+                if end is not None:
+                    check_head(bytes(data[: end.end()]), "trailer section")
+        return super().__call__(buf)
+
+
 def install() -> None:
-    """Make h11's request-head reader strict (once per process)."""
+    """Make h11's request-head and chunked-body readers strict (once per process)."""
     current = READERS[_KEY]
     if callable(current) and not getattr(current, "strict", False):
         READERS[_KEY] = _strict(current)
+    bodies = READERS[h11.SEND_BODY]
+    assert isinstance(bodies, dict)
+    bodies["chunked"] = StrictChunkedReader
 
 
 install()

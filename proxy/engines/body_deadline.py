@@ -18,6 +18,11 @@ of CPU per request at 64 connections (measured with a bare app, one read 38-45 a
 Transfer-Encoding overrides it) the chunk is handed on as the last one; hyper has already
 read the whole body by then, so the connection is kept alive as before. The empty message
 stays queued for whoever reads next (the disconnect watcher skips it).
+
+A body hyper cannot read — chunked framing with a bare-LF line ending or a size that is
+not hex — reaches the app as ``http.disconnect``, like a client that left; the app then
+answered nothing and Granian sent ``500``. The wrapper answers ``400`` with ``Connection:
+close`` instead (sent nowhere when the client did leave), as Hypercorn (h11) does.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 from proxy.runningtask import RunningTask
 
 _DISCONNECT = {"type": "http.disconnect"}
-_TIMEOUT_HEADERS = [(b"content-length", b"0"), (b"connection", b"close")]
+_CLOSE_HEADERS = [(b"content-length", b"0"), (b"connection", b"close")]
 
 
 class BodyDeadlines:
@@ -110,7 +115,7 @@ class TimedBody:
                 raise
             if self._task is not None:
                 self._task.uncancel()
-            await self._answer_timeout()
+            await self._answer(408)
             return _DISCONNECT
         finally:
             self._reading = False
@@ -124,6 +129,8 @@ class TimedBody:
             message = {"type": "http.request", "body": body, "more_body": False}
         self._done = True
         self._deadlines._discard(self)
+        if message["type"] != "http.request":
+            await self._answer(400)  # a body hyper could not read, or a client that left
         return message
 
     def expire(self) -> bool:
@@ -134,11 +141,11 @@ class TimedBody:
         self._task.cancel()
         return True
 
-    async def _answer_timeout(self) -> None:
+    async def _answer(self, status: int) -> None:
         # The app answers nothing while it is still reading the body; if it had, the
         # server refuses a second status line and the connection is simply closed.
         with contextlib.suppress(Exception):
-            start = {"type": "http.response.start", "status": 408, "headers": _TIMEOUT_HEADERS}
+            start = {"type": "http.response.start", "status": status, "headers": _CLOSE_HEADERS}
             await self._send(start)
             await self._send({"type": "http.response.body", "body": b"", "more_body": False})
 

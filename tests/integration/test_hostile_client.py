@@ -177,6 +177,47 @@ async def limited(gateway_factory, fake_provider):
     return await gateway_factory(config + one_provider_config(fake_provider), {"default": POLICY})
 
 
+def _chunked(
+    *, size_end: bytes = b"\r\n", data_end: bytes = b"\r\n", last: bytes = b"0\r\n\r\n"
+) -> bytes:
+    head = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    return head + b"%x" % len(BODY) + size_end + BODY + data_end + last
+
+
+# The body's own framing lines: (Hypercorn, Granian). h11 wants CRLF after a chunk size and
+# a chunk but took a bare LF in the trailer section (proxy/framing.py now refuses it); hyper
+# refuses bare LF in chunk lines (which Granian hands the app as a disconnect: it answered
+# 500, now 400, proxy/engines/body_deadline.py) and waits for a CRLF to end the trailers.
+CHUNK_FRAMING = {
+    "bare LF ending a chunk-size line": (_chunked(size_end=b"\n"), 400, 400),
+    "bare LF after a chunk's data": (_chunked(data_end=b"\n"), 400, 400),
+    "bare LF ending the last chunk": (_chunked(last=b"0\n\n"), 408, 400),
+    "bare LF in the trailer section": (_chunked(last=b"0\r\nX-T: 1\n\r\n"), 400, 408),
+    "bare LF ending an empty trailer section": (_chunked(last=b"0\r\n\n"), 400, 408),
+}
+
+
+async def test_a_chunked_body_with_crlf_framing_is_forwarded(limited, fake_provider):
+    response = await send_raw(limited.port, _chunked(last=b"0\r\nX-T: 1\r\n\r\n"))
+    assert response.status == 200
+    forwarded = orjson.loads(fake_provider.requests[-1].body)
+    assert forwarded["messages"] == orjson.loads(BODY)["messages"]
+
+
+@pytest.mark.parametrize("name", list(CHUNK_FRAMING))
+async def test_bare_lf_in_chunked_framing_is_refused(limited, fake_provider, serving_engine, name):
+    """400 where the server can tell, 408 (body_timeout) where it waits for a CRLF that
+    never comes; never 500, never forwarded, the connection closed either way."""
+    raw, hypercorn, granian = CHUNK_FRAMING[name]
+    response = await send_raw(limited.port, raw)
+    assert response.status == (granian if serving_engine == "granian" else hypercorn)
+    assert response.closed
+    assert not fake_provider.requests
+
+
 async def test_a_trickled_head_is_cut_off(limited, fake_provider, serving_engine):
     """L7: heads trickled a byte at a time were held for the whole keep-alive (75 s)."""
     head = b"POST /v1/chat/completions HTTP/1.1\r\n"

@@ -75,3 +75,29 @@ def test_declared_length_reads_content_length_unless_transfer_encoding_overrides
     assert declared_length([(b"transfer-encoding", b"chunked"), (b"content-length", b"4")]) == -1
     assert declared_length([(b"content-length", b"")]) == -1
     assert declared_length([]) == -1
+
+
+async def test_a_body_the_server_could_not_read_is_answered_400_and_reported_as_gone() -> None:
+    """Granian hands a malformed chunked body to the app as ``http.disconnect``; answered
+    nothing, Granian itself sent 500."""
+    queue: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b"hel", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return queue.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    deadlines = BodyDeadlines(30.0)
+    body = deadlines.receive({"type": "http", "headers": []}, receive, send)
+    assert (await body())["more_body"]
+    assert not sent
+    assert await body() == {"type": "http.disconnect"}
+    assert sent[0]["status"] == 400
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    assert not deadlines._pending
