@@ -7,11 +7,15 @@ extracted to a temporary directory) and this checkout — alternating them for `
 rounds, each run a fresh process, and keeps the best run of each: the least disturbed.
 
     python -m benchmarks.ab [--base main] [--system gateway-full] [-c 64] [-n 12800]
-        [--rounds 5] [--without input_scan] [--body chat_4k]
+        [--rounds 5] [--without input_scan] [--body chat_4k] [--upstream nginx]
 
 ``-c`` runs that many requests at once (``-c 64`` is what ``throughput_c64`` loads a worker
 with; ``-c 1`` the sequential loop of ``core_overhead``); ``--without PLUGIN`` leaves a plugin
 out of the system's policy in both trees (e.g. to measure the rest of the chain).
+``--upstream nginx`` keeps the providers' real client (aiohttp) and points it at an nginx
+this run starts, answering what ``core_overhead``'s fixed upstream answers: the figure then
+includes aiohttp's per-request work (~40 % of a worker under Granian), which the default
+in-process upstream leaves out, and the socket calls — not the server's side of them.
 A system that needs redis gets a redis-server of its own per run. Quote the ratio.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -26,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +88,48 @@ async def run_concurrent(
     return (time.process_time() - started) / (count // clients * clients) * 1e6
 
 
+def real_upstream(url: str | None) -> None:
+    """With ``url``: the gateways ``core_overhead.built`` makes (in the tree on the path) keep
+    the production client, sending to ``url`` (the bench configs read BENCH_UPSTREAM_URL),
+    instead of the upstream that answers in process. Call it inside ``system_environment``."""
+    if url is None:
+        return
+    from benchmarks import core_overhead
+    from proxy.upstream.aiohttp_client import AiohttpClient
+
+    os.environ["BENCH_UPSTREAM_URL"] = url
+    core_overhead.FixedUpstream = lambda: AiohttpClient(max_connections=1000)  # type: ignore[assignment,misc,return-value]
+
+
+@contextlib.contextmanager
+def nginx_upstream(kind: str) -> Iterator[str | None]:
+    """``--upstream``: ``local`` (in process, no URL) or ``nginx`` (started here, on the load
+    CPU where there is one; its URL)."""
+    if kind == "local":
+        yield None
+        return
+    from benchmarks import nginx_upstream as nginx
+    from benchmarks.procs import ProcessGroup, wait_tcp
+    from tests.fixtures.ports import free_port
+
+    with tempfile.TemporaryDirectory(prefix="sluicegate-ab-nginx-") as tmp:
+        group = ProcessGroup(Path(tmp))
+        try:
+            port = free_port()
+            wait_tcp(group.start("nginx", nginx.command(Path(tmp), port), cpu=1, cwd=tmp), port)
+            yield f"http://127.0.0.1:{port}/v1"
+        finally:
+            group.close()
+
+
 def worker(
-    tree: str, system: str, config: str | None, count: int, clients: int, body_name: str = "chat"
+    tree: str,
+    system: str,
+    config: str | None,
+    count: int,
+    clients: int,
+    body_name: str = "chat",
+    upstream_url: str | None = None,
 ) -> None:
     """In a fresh process, with ``tree`` first on the path: print the best of 3 runs."""
     sys.path.insert(0, tree)
@@ -97,6 +143,7 @@ def worker(
 
     async def measure() -> float:
         with system_environment(system) as (default, headers):
+            real_upstream(upstream_url)
             async with built(Path(config) if config else default, body, headers) as gateway:
                 if clients == 1:
                     runs = [await run(gateway, body, count, headers, time.process_time)
@@ -113,6 +160,8 @@ def _run(tree: Path, args: argparse.Namespace, config: Path | None) -> float:
     argv = [sys.executable, str(Path(__file__).resolve()), "--worker", str(tree),
             "--system", args.system, "-n", str(args.count), "-c", str(args.clients),
             "--body", args.body]  # fmt: skip
+    if args.upstream_url is not None:
+        argv += ["--upstream-url", args.upstream_url]
     if config is not None:
         argv += ["--config", str(config)]
     for _ in range(3):  # a loaded machine can starve redis past its timeout: run again
@@ -132,6 +181,18 @@ def tree_options(parser: argparse.ArgumentParser, count: int) -> None:
     parser.add_argument("--without", action="append", default=[], help="leave a plugin out")
 
 
+def upstream_options(parser: argparse.ArgumentParser) -> None:
+    """``--upstream`` (``ab``, ``instructions``; apart from ``tree_options``, which an older
+    tree's worker parses with its own copy)."""
+    parser.add_argument(
+        "--upstream",
+        choices=("local", "nginx"),
+        default="local",
+        help="local: answered in process; nginx: the real client (aiohttp) to a local nginx",
+    )
+    parser.add_argument("--upstream-url", help=argparse.SUPPRESS)
+
+
 def extract(revision: str, folder: Path) -> None:
     """The tree of git ``revision`` of this checkout, written into ``folder``."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision],
@@ -142,17 +203,22 @@ def extract(revision: str, folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     tree_options(parser, 12800)
+    upstream_options(parser)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--body", default="chat", help="request body (benchmarks/payloads.py)")
     parser.add_argument("--config", help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.system, args.config, args.count, args.clients, args.body)
+        worker(args.worker, args.system, args.config, args.count, args.clients, args.body,
+               args.upstream_url)  # fmt: skip
         return
     from benchmarks.systems import by_name
 
-    with tempfile.TemporaryDirectory(prefix="sluicegate-ab-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="sluicegate-ab-") as tmp,
+        nginx_upstream(args.upstream) as args.upstream_url,
+    ):
         base = Path(tmp) / "base"
         base.mkdir()
         extract(args.base, base)
@@ -166,6 +232,7 @@ def main() -> None:
             best["old"].append(_run(base, args, config))
             best["new"].append(_run(ROOT, args, config))
     label = f"{args.system}" + "".join(f" without {p}" for p in args.without)
+    label += ", aiohttp to nginx" if args.upstream == "nginx" else ""
     print(f"{label}, {args.body} body, c={args.clients}, best of {args.rounds} x 3 x {args.count}, "
           f"old = {args.base}, new = this tree, CPU µs/request (interleaved)")  # fmt: skip
     for name, runs in best.items():

@@ -11,13 +11,15 @@ request for ``--base`` and this tree. Two runs of one tree agree to within 1 %; 
 machine ~3,000-3,500 instructions are one µs of CPU (a ratio, not a clock).
 
     python -m benchmarks.instructions [--base main] [--system gateway-full] [-n 256] [-c 64]
-        [--without input_scan] [--plugin-span-min 0s]
+        [--without input_scan] [--plugin-span-min 0s] [--upstream nginx]
 
 Under valgrind everything runs ~50x slower, so every plugin hook outlasts the tracing
 plugin's ``plugin_span_min`` and gets a span; ``--plugin-span-min`` sets it for both trees
 (default ``0s``: every hook spanned, the same in every run; a native run under load spans
 only the hooks that waited, such as ``rate_limit``'s). A system without ``tracing`` is left
-as it is. Needs valgrind (``apt-get install valgrind``); one tree takes ~1-2 minutes.
+as it is. ``--upstream nginx`` (as in ``ab``) keeps the real aiohttp client, sending to a
+local nginx: aiohttp's instructions are counted too (not the kernel's, nor nginx's). Needs
+valgrind (``apt-get install valgrind``); one tree takes ~1-2 minutes.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import asyncio
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -36,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 _COLLECTED = re.compile(r"Collected : (\d+)")
 _TRACING = 'use = "tracing"'
+# This tree's ``ab`` (its upstream options), whichever tree a worker has on its path.
+_AB = runpy.run_path(str(Path(__file__).with_name("ab.py")))
 
 
 def configured(config: Path, without: list[str], span_min: str, folder: Path) -> Path:
@@ -89,6 +94,7 @@ def worker(args: argparse.Namespace) -> None:
         system_environment(args.system) as (default, headers),
         tempfile.TemporaryDirectory() as tmp,
     ):
+        _AB["real_upstream"](args.upstream_url)
         config = configured(default, args.without, args.plugin_span_min, Path(tmp) / "config")
         asyncio.run(measure(config, headers))
 
@@ -105,7 +111,8 @@ def count(tree: Path, args: argparse.Namespace) -> float:
                 sys.executable, str(Path(__file__).resolve()), "--worker", str(tree),
                 "--sync", str(sync), "--system", args.system, "-n", str(args.count),
                 "-c", str(args.clients), "--plugin-span-min", args.plugin_span_min,
-                *(f"--without={plugin}" for plugin in args.without)]  # fmt: skip
+                *(f"--without={plugin}" for plugin in args.without),
+                *(["--upstream-url", args.upstream_url] if args.upstream_url else [])]  # fmt: skip
         env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)}
         log = (sync / "valgrind.log").open("wb")
         process = subprocess.Popen(argv, cwd=tree, env=env, stdout=log, stderr=log)
@@ -135,6 +142,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     tree_options(parser, 256)
+    _AB["upstream_options"](parser)
     parser.add_argument("--plugin-span-min", default="0s", help="tracing's plugin_span_min")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--sync", help=argparse.SUPPRESS)
@@ -142,12 +150,16 @@ def main() -> None:
     if args.worker:
         worker(args)
         return
-    with tempfile.TemporaryDirectory(prefix="sluicegate-instr-base-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="sluicegate-instr-base-") as tmp,
+        _AB["nginx_upstream"](args.upstream) as args.upstream_url,
+    ):
         base = Path(tmp)
         extract(args.base, base)
         old = count(base, args)
-    new = count(ROOT, args)
+        new = count(ROOT, args)
     label = args.system + "".join(f" without {plugin}" for plugin in args.without)
+    label += ", aiohttp to nginx" if args.upstream == "nginx" else ""
     print(f"{label}, c={args.clients}, {args.count} requests, plugin_span_min "
           f"{args.plugin_span_min}: instructions per request (valgrind)")  # fmt: skip
     print(f"old ({args.base}): {old:,.0f}")
