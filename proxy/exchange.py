@@ -104,7 +104,7 @@ class Exchange(RequestBody):
         raw = scope["headers"]
         content_type: bytes | None = None
         has_body: bool | None = None
-        encoded = connection = False
+        encoded = connection = chunked = False
         for key, value in raw:
             if key in _FACT_HEADERS:
                 if key == b"content-type":
@@ -113,13 +113,18 @@ class Exchange(RequestBody):
                 elif key == b"content-length":
                     if has_body is None:
                         has_body = value.strip() != b"0"
+                        if value.isdigit():
+                            self.declared_length = int(value)
                 elif key == b"transfer-encoding":
+                    chunked = True
                     if has_body is None:
                         has_body = True
                 elif key == b"content-encoding":
                     encoded = encoded or value.strip().lower() not in (b"", b"identity")
                 else:
                     connection = True
+        if chunked:  # RFC 9112 6.1: the body is framed by its chunks, not by a length
+            self.declared_length = -1
         self._content_type = content_type
         self._has_body = bool(has_body)
         self._content_encoded = encoded

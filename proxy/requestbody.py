@@ -40,6 +40,7 @@ class RequestBody:
         "_json_dirty",
         "body_complete",
         "body_error",
+        "declared_length",
         "max_body",
         "receive",
     )
@@ -55,6 +56,9 @@ class RequestBody:
         self._body_stream: AsyncIterator[bytes] | None = None
         self._json: Any = None
         self._json_dirty = False
+        # The Content-Length the head declared (-1: none, or a Transfer-Encoding that
+        # overrides it); set by ``Exchange`` from its one pass over the headers.
+        self.declared_length = -1
 
     @property
     def parsed_json(self) -> Any:
@@ -77,7 +81,14 @@ class RequestBody:
 
     async def _read_body(self) -> bytes:
         """The client's body straight from ``receive``: no generator in between, since
-        nearly every request body arrives whole in its first message."""
+        nearly every request body arrives whole in its first message.
+
+        It ends where the declared Content-Length says, without waiting for the empty last
+        message the server sends after the data (Hypercorn queues it separately; under
+        Granian it is a second future resolved from a Rust thread, which
+        ``proxy.engines.body_deadline`` spares already): the server has framed the body by
+        its length, so nothing more can follow. The empty message stays queued for
+        whoever reads next (the disconnect watcher skips it)."""
         self._body_consumed = True
         chunks: list[bytes] = []
         size = 0
@@ -89,7 +100,7 @@ class RequestBody:
             size += len(chunk)
             if size > self.max_body:
                 raise BodyTooLarge(self.max_body)
-            if not message.get("more_body", False):
+            if not message.get("more_body", False) or size == self.declared_length:
                 if not chunks:
                     return bytes(chunk)
                 chunks.append(chunk)

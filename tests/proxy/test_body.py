@@ -12,8 +12,13 @@ from proxy.exchange import BodyTooLarge, ClientDisconnected, Exchange
 from proxy.usage import UsageMeter
 
 
-def _exchange(messages: list[dict[str, Any]], max_body: int = 1024) -> Exchange:
-    scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions", "headers": []}
+def _exchange(
+    messages: list[dict[str, Any]],
+    max_body: int = 1024,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> Exchange:
+    scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions"}
+    scope["headers"] = headers or []
     queue = list(messages)
 
     async def receive() -> dict[str, Any]:
@@ -31,6 +36,27 @@ async def test_a_body_in_several_messages_is_joined_in_order() -> None:
     assert await ex.body() == b'{"a":1}'
     assert await ex.json() == {"a": 1}
     assert ex.body_complete and ex.receive_idle
+
+
+@pytest.mark.parametrize("read", ["body", "json"])
+async def test_a_body_ends_where_its_content_length_says(read: str) -> None:
+    """The server's empty last message is not waited for (it stays queued, unread), once
+    the bytes reach the declared length; a chunked body (a Transfer-Encoding overrides any
+    length) and a body without a length still end with the server's last message."""
+    end = _part(b"", False)
+    sized = [(b"content-length", b"7")]
+    ex = _exchange([_part(b'{"a":', True), _part(b"1}", True), end], headers=sized)
+    assert (await ex.body() if read == "body" else await ex.json()) in (b'{"a":1}', {"a": 1})
+    assert ex.body_complete and ex.receive_idle
+    assert await ex.receive() is end  # left for the disconnect watcher, which skips it
+    chunked = [(b"transfer-encoding", b"chunked"), (b"content-length", b"7")]
+    for headers in (chunked, [(b"content-length", b"7"), (b"transfer-encoding", b"chunked")], []):
+        ex = _exchange([_part(b'{"a":1}', True), end], headers=headers)
+        assert await ex.body() == b'{"a":1}'
+        with pytest.raises(IndexError):  # the last message was read
+            await ex.receive()
+    empty = _exchange([_part(b"", True), end], headers=[(b"content-length", b"0")])
+    assert await empty.body() == b"" and await empty.receive() is end
 
 
 async def test_a_body_over_the_limit_is_refused_while_it_arrives() -> None:
