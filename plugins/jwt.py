@@ -225,9 +225,8 @@ class Jwt(Plugin):
             return None
         if self.options.revocation and isinstance(known.claims.get("jti"), str):
             return None
-        claims = dict(known.claims)
-        self._claims.check_times(claims, self.services.clock())
-        return _with_claims(known.identity, claims)
+        self._claims.check_read_times(known.times, self.services.clock())
+        return _with_claims(known.identity, dict(known.claims))
 
     async def _verify(self, token: str) -> Identity:
         """The caller ``token`` names, with a copy of its claims of its own (later plugins
@@ -239,8 +238,8 @@ class Jwt(Plugin):
             jwks = self._jwks
             key = self._static if jwks is None else await jwks.find(known.kid, known.alg)
             if key is known.key:  # the memory's hit: only what can change is checked again
+                self._claims.check_read_times(known.times, self.services.clock())
                 claims = dict(known.claims)
-                self._claims.check_times(claims, self.services.clock())
                 await self._check_revoked(claims)
                 return _with_claims(known.identity, claims)
         alg, kid = read_header(token, self._algorithms)
@@ -248,7 +247,7 @@ class Jwt(Plugin):
         if key is None:
             raise TokenRejected("unknown_key", kid=(kid or "")[:64], alg=alg)
         claims = verify_signature(token, alg, key)
-        self._claims.check(claims, self.services.clock())
+        times = self._claims.check(claims, self.services.clock())
         o = self.options
         subject = claims.get(o.subject_claim)
         if not isinstance(subject, str) or not subject:
@@ -258,7 +257,9 @@ class Jwt(Plugin):
                                o.models_claim, self.monitoring)  # fmt: skip
         # Passed every check: remember a private copy of its claims, and who they name.
         kept = dict(claims)
-        self._verified.put(token, Verified(alg, kid, key, kept, _with_claims(identity, kept)))
+        self._verified.put(
+            token, Verified(alg, kid, key, kept, _with_claims(identity, kept), times)
+        )
         return identity
 
     async def _check_revoked(self, claims: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugins._jwt.keys import VerificationKey
+from plugins._jwt.verify import Times
 from proxy.exchange import Identity
 
 
@@ -40,6 +41,9 @@ class Verified:
     # The caller the claims name (its ``claims`` the remembered copy); each hit gets a new
     # Identity with the same fields and a copy of its own.
     identity: Identity | None = None
+    # ``exp``, ``nbf``, ``iat`` as read (and proved numbers) at the first request: a hit
+    # compares them with the clock without reading the claims again.
+    times: Times = (None, None, None)
 
 
 class VerifiedTokens:

@@ -120,6 +120,10 @@ def verify_signature(token: str, alg: str, key: VerificationKey) -> dict[str, An
     return payload
 
 
+Times = tuple[float | None, float | None, float | None]
+"""A token's ``exp``, ``nbf`` and ``iat``, read and proved numbers (or absent)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimPolicy:
     """What the claims of a correctly signed token must satisfy."""
@@ -131,9 +135,11 @@ class ClaimPolicy:
     required: tuple[str, ...]
     rules: tuple[ClaimCheck, ...]
 
-    def check(self, claims: dict[str, Any], now: float) -> None:
-        self.check_times(claims, now)
+    def check(self, claims: dict[str, Any], now: float) -> Times:
+        """Every check; ``exp``, ``nbf`` and ``iat`` as read (see ``check_times``)."""
+        times = self.check_times(claims, now)
         self.check_content(claims)
+        return times
 
     def check_content(self, claims: dict[str, Any]) -> None:
         """What does not depend on the time: issuer, audience, required claims, rules. For
@@ -155,18 +161,23 @@ class ClaimPolicy:
             if not rule.passes(claims):
                 raise TokenRejected("claim_rule_failed", claim=rule.claim)
 
-    def check_times(self, claims: dict[str, Any], now: float) -> None:
-        """``exp``, ``nbf`` and ``iat`` against ``now``, with the leeway: every request."""
-        exp = _number(claims, "exp")
+    def check_times(self, claims: dict[str, Any], now: float) -> Times:
+        """``exp``, ``nbf`` and ``iat`` against ``now``, with the leeway; the three as read
+        (a remembered token's hits check them with ``check_read_times``)."""
+        times = (_number(claims, "exp"), _number(claims, "nbf"), _number(claims, "iat"))
+        self.check_read_times(times, now)
+        return times
+
+    def check_read_times(self, times: Times, now: float) -> None:
+        """``check_times`` for times already read: every request of a remembered token."""
+        exp, nbf, iat = times
         if exp is None:
             if self.require_exp:
                 raise TokenRejected("missing_claim", claim="exp")
         elif now > exp + self.leeway:
             raise TokenRejected("expired")
-        nbf = _number(claims, "nbf")
         if nbf is not None and now < nbf - self.leeway:
             raise TokenRejected("not_yet_valid")
-        iat = _number(claims, "iat")
         if iat is not None and iat > now + self.leeway:
             raise TokenRejected("issued_in_future")
 

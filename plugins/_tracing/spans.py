@@ -35,6 +35,7 @@ import traceback
 from collections.abc import Mapping, Sequence
 from time import time_ns
 from types import TracebackType
+from typing import cast
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -216,6 +217,10 @@ class RecordedSpan(trace.Span, ReadableSpan):
     _events: Sequence[Event] = ()
     _status: Status = _UNSET
     _end_time: int | None = None
+    # ``context`` as a plain attribute, set with ``_context``: ReadableSpan's is a property (a
+    # Python call), and the batch processor reads it twice for every span it is given. A
+    # class-level value is needed so the instance's own wins over the base's property.
+    context: SpanContext = cast(SpanContext, None)
 
     def __init__(
         self,
@@ -231,7 +236,7 @@ class RecordedSpan(trace.Span, ReadableSpan):
         self._resource = factory.resource
         self._instrumentation_scope = factory.scope
         self._name = name
-        self._context = context
+        self._context = self.context = context
         self._parent = parent
         self._kind = kind
         self._attributes = attributes

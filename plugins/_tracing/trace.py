@@ -21,6 +21,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import Event
 from opentelemetry.trace import SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from opentelemetry.util.types import AttributeValue
 
 from plugins._tracing.spans import SpanFactory, exception_attributes, finished_span
@@ -30,6 +31,9 @@ PROPAGATOR = TraceContextTextMapPropagator()
 _UNSET = Status(StatusCode.UNSET)
 _PROPAGATION = frozenset({"traceparent", "tracestate"})
 _PROPAGATION_LENGTHS = frozenset(len(name) for name in _PROPAGATION)
+_FLAGS = tuple(f"{flags:02x}" for flags in range(256))  # trace flags as a traceparent writes them
+_NO_STATE = DEFAULT_TRACE_STATE
+_TRACE_ID_MAX = 2**128 - 1
 _NEVER = 2**62  # ns: no hook runs this long (an unsampled trace reports none by time)
 
 
@@ -79,7 +83,12 @@ class RequestTrace:
         """``00-`` and the trace id in hex: the same for every attempt and the access line."""
         prefix = self._prefix
         if not prefix:
-            prefix = self._prefix = f"00-{self._context[0]:032x}-"
+            trace_id = self._context[0]
+            # to_bytes().hex(): ~0.6x the time of formatting a 128-bit int with :032x (an id
+            # out of range, which only a custom id generator could make, is formatted as is)
+            digits = (trace_id.to_bytes(16, "big").hex() if 0 <= trace_id <= _TRACE_ID_MAX
+                      else f"{trace_id:032x}")  # fmt: skip
+            prefix = self._prefix = f"00-{digits}-"
         return prefix
 
     def finish(self, ex: Any) -> None:
@@ -107,7 +116,9 @@ class RequestTrace:
         }
         status = _UNSET
         events: tuple[Event, ...] = ()
-        if isinstance(error, GatewayError):
+        if error is None:  # the usual: it ran long
+            pass
+        elif isinstance(error, GatewayError):
             # A refusal is the plugin doing its job, not a failure of the span.
             attributes["sluicegate.refused"] = error.status
             attributes["sluicegate.refusal_type"] = error.type
@@ -139,10 +150,10 @@ class RequestTrace:
         context = span.get_span_context()
         if _carries_propagation(headers):  # the client's own: replaced, never forwarded
             headers[:] = [(k, v) for k, v in headers if k.lower() not in _PROPAGATION]
-        traceparent = f"{self._traceparent_prefix()}{context[1]:016x}-{context[3]:02x}"
+        traceparent = f"{self._traceparent_prefix()}{context[1]:016x}-{_FLAGS[context[3]]}"
         headers.append(("traceparent", traceparent))
         state = context[4]
-        if state:
+        if state is not _NO_STATE and state:  # a new trace has none (its len is a Python call)
             headers.append(("tracestate", state.to_header()))
         return AttemptSpan(span)
 

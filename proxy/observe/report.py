@@ -201,9 +201,12 @@ class Reporter:
 
     def _write_access(self, ex: Exchange) -> None:
         assert self.access_log is not None
-        # A full disk or a closed stdout must not fail requests.
-        with contextlib.suppress(OSError, ValueError):
+        # A full disk or a closed stdout must not fail requests. (try, not contextlib.suppress:
+        # that is three Python calls per request.)
+        try:
             self.access_log.write(ex)
+        except (OSError, ValueError):
+            return
 
     @staticmethod
     def _finish_trace(ex: Exchange) -> None:

@@ -116,7 +116,7 @@ class RedisStore:
         self._hit = Script(lua.HIT)
         self._release = Script(lua.RELEASE)
         # (rate, burst, cost) -> the GCRA script's arguments, checked and formatted once
-        self._gcra_args: dict[tuple[Rate, int, int], list[Any]] = {}
+        self._gcra_args: dict[tuple[float, float, int, int], list[Any]] = {}
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "sluicegate:", timeout: float = 0.5) -> RedisStore:
@@ -138,13 +138,16 @@ class RedisStore:
         return self.client.topology()
 
     async def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> GcraDecision:
-        args = self._gcra_args.get((rate, burst, cost))
+        # Keyed by the rate's fields: a Rate's own hash is a Python call (a dataclass's).
+        limiter = (rate.count, rate.period, burst, cost)
+        args = self._gcra_args.get(limiter)
         if args is None:  # a handful of limiters per config: check and format each once
             check_gcra_args(rate, burst, cost)
             if len(self._gcra_args) >= 1024:  # per-caller limits could make many
                 self._gcra_args.clear()
-            args = self._gcra_args[(rate, burst, cost)] = [repr(rate.interval * _US), burst, cost]
-        check_key(key)
+            args = self._gcra_args[limiter] = [repr(rate.interval * _US), burst, cost]
+        if not key:
+            check_key(key)  # raises
         allowed, remaining, retry, reset = await self.client.evalsha(
             self._gcra, [f"{self.prefix}rl:{{{key}}}"], args
         )

@@ -141,8 +141,9 @@ class _Connection(asyncio.Protocol):
             loop.call_soon(self._flush)
         self._outgoing.append(command)
         sent = self._sent
-        for _ in range(replies - 1):
-            self.waiting.append((loop.create_future(), sent))
+        if replies > 1:
+            for _ in range(replies - 1):
+                self.waiting.append((loop.create_future(), sent))
         future: asyncio.Future[Any] = loop.create_future()
         self.waiting.append((future, sent))
         return future

@@ -227,3 +227,41 @@ async def test_a_remembered_token_is_refused_once_its_jti_is_revoked(
     assert [e.reason for e in refused.exchange.events] == ["revoked"]
     assert signatures == ["RS256"]  # refused on the memory's path, not re-verified
     await h.close()
+
+
+SECRET = "static-secret-0123456789abcdef0123456789"
+
+
+@pytest.mark.parametrize("jti", [None, "t-9"])
+async def test_a_static_key_s_remembered_token_is_checked_like_any_hit(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock, signatures: list[str], jti: str | None
+) -> None:
+    """Under a static key a hit is answered without a coroutine (``Jwt._remembered``); it
+    must still expire, honour a remembered ``nbf``, give each request claims of its own, and
+    (with a ``jti``) still ask the denylist."""
+    monkeypatch.setenv("JWT_MEMO_SECRET", SECRET)
+    services = Services(store=MemoryStore(clock=clock), metrics=Metrics(), clock=clock)
+    options = {"key_env": "JWT_MEMO_SECRET", "algorithms": ["HS256"], "issuer": ISSUER,
+               "leeway": "0s", "revocation_cache": "0s"}  # fmt: skip
+    h = Harness([(Jwt, options)], services=services)
+    extra = {} if jti is None else {"jti": jti}
+    token = pyjwt.encode(claims(clock, **extra), SECRET, "HS256")
+    results = [await call(h, token) for _ in range(3)]
+    assert [r.status for r in results] == [200] * 3
+    assert signatures == ["HS256"]  # verified once, remembered after
+    identities = [r.exchange.identity for r in results]
+    assert len({id(i.claims) for i in identities if i is not None}) == 3
+    if jti is not None:
+        plugin = h.chain.plugins[0]
+        assert isinstance(plugin, Jwt)
+        await plugin.revoke(jti, exp=clock.now + 300)
+        assert [e.reason for e in (await call(h, token)).exchange.events] == ["revoked"]
+    clock.advance(301)
+    refused = await call(h, token)
+    assert refused.status == 401
+    assert [e.reason for e in refused.exchange.events] == ["expired"]  # times come first
+    later = pyjwt.encode(claims(clock, nbf=int(clock.now) + 60), SECRET, "HS256")
+    assert [e.reason for e in (await call(h, later)).exchange.events] == ["not_yet_valid"]
+    clock.advance(61)
+    assert [(await call(h, later)).status for _ in range(2)] == [200, 200]
+    await h.close()
