@@ -13,10 +13,13 @@ context switches, and what other processes used meanwhile (% of a core).
     python -m benchmarks.socket_ab --run core=benchmarks/configs/core.toml \\
         --run scan=benchmarks/configs/input_scan.toml [--run old=benchmarks/configs/core.toml@main]
         [--rounds 3] [--seconds 8] [--warmup 2] [-c 64] [--body chat] [--strace]
-        [--cachesim [--cachesim-seconds 60] [--keep DIR]]
+        [--cachesim [--cachesim-each 8] [--keep DIR]]
 
 ``NAME=CONFIG`` reads CONFIG from this checkout; ``NAME=CONFIG@REV`` from git revision REV of
-it (extracted once), ``NAME=CONFIG@/some/dir`` from another tree. CONFIG may also be an
+it (extracted once), ``NAME=CONFIG@/some/dir`` from another tree; ``NAME=system:gateway-full``
+runs a system of ``benchmarks/systems.py`` with its environment, request headers and (when it
+needs one) a redis-server of its own, ``NAME=system:gateway-full~input_scan`` the same without
+that plugin. CONFIG may also be an
 absolute path (a one-off config beside its ``policies/``), run with the variant's tree.
 ``--strace`` adds, after the rounds, one short ``strace -c -f`` run per variant: syscalls per
 request (strace slows the worker, so those runs give no CPU figure). ``--cachesim`` adds one
@@ -29,6 +32,7 @@ those; ``--keep`` keeps the profiles for ``callgrind_annotate``). Take
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
 import re
@@ -39,16 +43,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import orjson
 
 from benchmarks import nginx_upstream
-from benchmarks.ab import extract
+from benchmarks.ab import _without, extract
+from benchmarks.core_overhead import system_environment
 from benchmarks.payloads import BODIES
 from benchmarks.procs import Interference, ProcessGroup, Started, pinned, wait_http, wait_tcp
 from benchmarks.stats import parse_wrk
+from benchmarks.systems import by_name
 from tests.fixtures.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +73,9 @@ class Variant:
     name: str
     tree: Path
     config: Path
+    system: str | None = None  # a system of benchmarks/systems.py: its env, headers, redis
+    without: tuple[str, ...] = ()  # plugins left out of the system's policy
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,8 +107,17 @@ class Counters:
 def parse_variant(spec: str, trees: dict[str, Path], tmp: Path) -> Variant:
     name, sep, rest = spec.partition("=")
     if not sep or not name or not rest:
-        raise SystemExit(f"--run {spec!r}: expected NAME=CONFIG[@REV|@DIR]")
+        raise SystemExit(f"--run {spec!r}: expected NAME=CONFIG[@REV|@DIR] or NAME=system:SYSTEM")
     config, _, where = rest.partition("@")
+    system = config.removeprefix("system:") if config.startswith("system:") else None
+    without: tuple[str, ...] = ()
+    if system is not None:
+        system, *left_out = system.split("~")
+        without = tuple(left_out)
+        argv = by_name(system).argv
+        if "-c" not in argv:
+            raise SystemExit(f"--run {spec!r}: {system} is not a gateway system")
+        config = str(Path(argv[argv.index("-c") + 1]).relative_to(ROOT))
     tree = ROOT
     if where:
         if Path(where).is_dir():
@@ -115,7 +133,7 @@ def parse_variant(spec: str, trees: dict[str, Path], tmp: Path) -> Variant:
     path = Path(config) if Path(config).is_absolute() else tree / config
     if not path.is_file():
         raise SystemExit(f"--run {spec!r}: no config at {path}")
-    return Variant(name, tree, path)
+    return Variant(name, tree, path, system, without)
 
 
 def _python_path() -> list[str]:
@@ -153,6 +171,7 @@ def wrk(url: str, seconds: float, clients: int, env: dict[str, str], timeout: in
 
 def measure(group: ProcessGroup, variant: Variant, upstream: int, args: argparse.Namespace,
             env: dict[str, str]) -> dict[str, float]:  # fmt: skip
+    env = {**env, "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in variant.headers)}
     with gateway(group, variant, upstream) as (proc, url):
         wrk(url, args.warmup, args.clients, env)
         other = Interference(group)
@@ -179,6 +198,7 @@ def measure(group: ProcessGroup, variant: Variant, upstream: int, args: argparse
 def syscalls(group: ProcessGroup, variant: Variant, upstream: int, args: argparse.Namespace,
              env: dict[str, str]) -> str:  # fmt: skip
     """One run under ``strace -c -f``: syscalls per request, the top ten by count."""
+    env = {**env, "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in variant.headers)}
     with gateway(group, variant, upstream) as (proc, url):
         wrk(url, args.warmup, args.clients, env)
         out = group.log_dir / f"strace-{variant.name}.txt"
@@ -202,8 +222,8 @@ def cachesim(group: ProcessGroup, variant: Variant, upstream: int, args: argpars
              env: dict[str, str]) -> dict[str, float]:  # fmt: skip
     """One run of the worker under callgrind with this machine's caches simulated (L1 32 KiB,
     and the core's own 1 MiB L2 as the last level): instructions and misses per request over
-    the requests of a ``wrk`` window after a warm-up (counted from the access log, the window
-    opened and closed with the gateway idle, so no request is counted in part). Deterministic
+    ``--cachesim-each`` requests on each of ``-c`` connections after a warm-up, the window
+    opened and closed with the gateway idle, so no request is counted in part. Deterministic
     where CPU time is not, so a difference in work (instructions) can be told from one in how
     it ran (misses); the kernel's share is not simulated."""
     control = shutil.which("callgrind_control")
@@ -213,36 +233,68 @@ def cachesim(group: ProcessGroup, variant: Variant, upstream: int, args: argpars
     prefix = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--cache-sim=yes",
               "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,8,64",
               f"--callgrind-out-file={out}"]  # fmt: skip
-    timeout = 120
+    body = orjson.dumps(BODIES[args.body])
     with gateway(group, variant, upstream, prefix) as (proc, url):
-        wrk(url, args.cachesim_seconds / 3, args.clients, env, timeout)
-        time.sleep(5)  # the warm-up's last requests answered and their access lines flushed
-        before = _served(proc.log)
+        port = int(url.split(":")[2].split("/")[0])
+        # Warm-up; under valgrind a cold pool's first connects may be shed (503).
+        asyncio.run(drive(port, body, args.clients, 3, variant.headers))
         subprocess.run([control, "-i", "on", str(proc.pid)], check=True, capture_output=True)
-        wrk(url, args.cachesim_seconds, args.clients, env, timeout)
-        time.sleep(5)  # every request of the window done, even those wrk stopped waiting for
+        failed = asyncio.run(drive(port, body, args.clients, args.cachesim_each, variant.headers))
         subprocess.run([control, "-i", "off", str(proc.pid)], check=True, capture_output=True)
-        served = _served(proc.log) - before
+        served = args.clients * args.cachesim_each
         log = proc.log
     if args.keep is not None:
         shutil.copyfile(out, args.keep / out.name)
+        shutil.copyfile(log, args.keep / f"{out.stem}.log")
+    if failed > served // 100:  # a few shed when valgrind's loop lags: counted, shown
+        raise SystemExit(f"{variant.name}: {failed} answers were not 200 under valgrind")
     summary = _CALLGRIND_SUMMARY.findall(log.read_text(errors="replace"))
     totals = {" ".join(label.split()): int(value.replace(",", "")) for label, value in summary}
     n = max(served, 1)
-    figures = {"requests": float(served)}
+    figures = {"requests": float(served), "not_200": float(failed)}
     for label, key in _CALLGRIND_EVENTS:
         figures[key] = totals.get(label, 0) / n
     return figures
 
 
-def _served(log: Path) -> int:
-    """Requests the gateway answered so far: its access lines in its log."""
-    return log.read_text(errors="replace").count('"type":"access"')
+async def drive(
+    port: int, body: bytes, clients: int, each: int, headers: Sequence[tuple[str, str]] = ()
+) -> int:
+    """``clients`` connections, each sending ``each`` requests one after another (wrk's
+    closed loop with an exact count, so a measured window holds only whole requests); the
+    number of answers that were not 200."""
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n")  # fmt: skip
+    request = head.encode() + body
+
+    async def client() -> int:
+        failed = 0
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for _ in range(each):
+                writer.write(request)
+                status, _, rest = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+                length = re.search(rb"(?im)^content-length:\s*(\d+)", rest)
+                if length is None:
+                    raise SystemExit(f"an answer without Content-Length: {status!r} {rest!r}")
+                await reader.readexactly(int(length.group(1)))
+                failed += not status.startswith(b"HTTP/1.1 200")
+        finally:
+            writer.close()
+        return failed
+
+    return sum(await asyncio.gather(*(client() for _ in range(clients))))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run", action="append", required=True, help="NAME=CONFIG[@REV|@DIR]")
+    parser.add_argument(
+        "--run",
+        action="append",
+        required=True,
+        help="NAME=CONFIG[@REV|@DIR] or NAME=system:SYSTEM[@REV|@DIR]",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -254,13 +306,29 @@ def main() -> None:
         action="store_true",
         help="also one run per variant under callgrind with the caches simulated",
     )
-    parser.add_argument("--cachesim-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--cachesim-each",
+        type=int,
+        default=8,
+        help="requests per connection in the measured --cachesim window",
+    )
     parser.add_argument("--keep", type=Path, help="keep the callgrind profiles in this folder")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sluicegate-sab-") as tmp_name:
+    with (
+        tempfile.TemporaryDirectory(prefix="sluicegate-sab-") as tmp_name,
+        contextlib.ExitStack() as systems,
+    ):
         tmp = Path(tmp_name)
         trees: dict[str, Path] = {}
         variants = [parse_variant(spec, trees, tmp) for spec in args.run]
+        for i, variant in enumerate(variants):
+            if variant.system is not None:  # its environment (and redis) for the whole run
+                _, raw = systems.enter_context(system_environment(variant.system))
+                headers = tuple((k.decode(), v.decode()) for k, v in raw)
+                config = variant.config
+                if variant.without:
+                    config = _without(config, list(variant.without), tmp / f"config-{i}")
+                variants[i] = replace(variant, config=config, headers=headers)
         body = tmp / "body.json"
         body.write_bytes(orjson.dumps(BODIES[args.body]))
         env = {**os.environ, "BENCH_BODY_FILE": str(body), "BENCH_HEADERS": ""}
