@@ -78,6 +78,37 @@ def leave_one_out(config: Path, workdir: Path) -> list[Variant]:
     return variants
 
 
+# What ``--tracing`` changes in the tracing entry, and what the difference then measures.
+_TRACING_SPLIT = (
+    ("tracing: exporter none", 'exporter = "none"', "the batch processor's hand-off"),
+    ("tracing: no plugin spans", 'plugin_span_min = "1h"', "plugin spans"),
+)
+
+
+def tracing_split(config: Path, workdir: Path) -> list[Variant]:
+    """``config`` with its tracing entry's exporter set to "none" (spans are built and dropped
+    at ``end``: the difference is what the batch processor costs, holding spans until their
+    batch exports), and with no plugin spans (only hooks that refused or failed get one)."""
+    policies = sorted((config.parent / "policies").glob("*.toml"))
+    policy = next(p for p in policies if f'policy = "{p.stem}"' in config.read_text())
+    head, entries = plugin_blocks(policy.read_text())
+    variants = []
+    for index, (name, setting, _) in enumerate(_TRACING_SPLIT):
+        folder = workdir / f"tracing-{index}"
+        (folder / "policies").mkdir(parents=True)
+        shutil.copy(config, folder / config.name)
+        kept = []
+        for use, text in entries:
+            if use == "tracing":
+                lines = [line for line in text.splitlines(keepends=True)
+                         if not line.startswith(setting.split(" ")[0] + " ")]  # fmt: skip
+                text = "".join(lines).rstrip("\n") + f"\n{setting}\n\n"
+            kept.append(text)
+        (folder / "policies" / policy.name).write_text(head + "".join(kept))
+        variants.append(Variant(name, folder / config.name))
+    return variants
+
+
 async def compare(
     variants: Sequence[Variant],
     body: bytes,
@@ -121,6 +152,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--body", choices=sorted(BODIES), default="chat", help="request body")
     parser.add_argument("-c", "--clients", type=int, default=1, help="requests in flight")
+    parser.add_argument(
+        "--tracing",
+        action="store_true",
+        help="also split tracing's cost: its batch processor, its plugin spans",
+    )
     args = parser.parse_args()
     body = orjson.dumps(BODIES[args.body])
     core_system = by_name("gateway")
@@ -130,6 +166,8 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
     ):
         variants = [Variant("core", core_config), *leave_one_out(config, Path(tmp))]
+        if args.tracing:
+            variants += tracing_split(config, Path(tmp))
         best = asyncio.run(compare(variants, body, headers, args.count, args.rounds, args.clients))
     core = best.pop("core")
     print(f"{args.system} ({args.body}, c={args.clients}, best of {args.rounds} x {args.count}, "
