@@ -62,10 +62,15 @@ def plugin_blocks(policy: str) -> tuple[str, list[tuple[str, str]]]:
     return head, entries
 
 
+def policy_of(config: Path) -> Path:
+    """The policy file of ``config``'s (single) route."""
+    policies = sorted((config.parent / "policies").glob("*.toml"))
+    return next(p for p in policies if f'policy = "{p.stem}"' in config.read_text())
+
+
 def leave_one_out(config: Path, workdir: Path) -> list[Variant]:
     """``config`` as it is, then once without each plugin of its (single) route's policy."""
-    policies = sorted((config.parent / "policies").glob("*.toml"))
-    policy = next(p for p in policies if f'policy = "{p.stem}"' in config.read_text())
+    policy = policy_of(config)
     head, entries = plugin_blocks(policy.read_text())
     variants = [Variant("full chain", config)]
     for index, (use, _) in enumerate(entries):
@@ -89,8 +94,7 @@ def tracing_split(config: Path, workdir: Path) -> list[Variant]:
     """``config`` with its tracing entry's exporter set to "none" (spans are built and dropped
     at ``end``: the difference is what the batch processor costs, holding spans until their
     batch exports), and with no plugin spans (only hooks that refused or failed get one)."""
-    policies = sorted((config.parent / "policies").glob("*.toml"))
-    policy = next(p for p in policies if f'policy = "{p.stem}"' in config.read_text())
+    policy = policy_of(config)
     head, entries = plugin_blocks(policy.read_text())
     variants = []
     for index, (name, setting, _) in enumerate(_TRACING_SPLIT):
