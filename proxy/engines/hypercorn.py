@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Sockets
-from hypercorn.utils import wrap_app
 
 import proxy.framing  # strict HTTP/1.1 request heads, installed at import
 from proxy.app import Gateway
 from proxy.config.models import ServerConfig
 from proxy.engines import Listeners
 from proxy.listener import GatewayServerConfig
+
+Scope = dict[str, Any]
 
 
 def hypercorn_config(server: ServerConfig) -> GatewayServerConfig:
@@ -42,6 +45,23 @@ def hypercorn_config(server: ServerConfig) -> GatewayServerConfig:
     return config
 
 
+def hypercorn_app(gateway: Gateway) -> Callable[..., Awaitable[None]]:
+    """The app as Hypercorn calls it (with its ``sync_spawn`` and ``call_soon``): a plain
+    function handing back the pipeline's coroutine for a proxied request, as Granian's
+    entry does, so no frame of its own (nor ``wrap_app``'s, nor ``Gateway.__call__``'s) sits
+    between the request's task and the pipeline, resumed again at every wait. Admin
+    requests, lifespan and websockets take ``Gateway.__call__`` as before."""
+
+    def app(scope: Scope, receive: Any, send: Any, *_: Any) -> Awaitable[None]:
+        if scope["type"] == "http":
+            admin, listener = gateway.admin_app, gateway.admin_listener
+            if admin is None or listener is None or not listener.accepts(scope["server"]):
+                return gateway.runtime.handle(scope, receive, send)
+        return gateway(scope, receive, send)
+
+    return app
+
+
 class HypercornEngine:
     async def serve(
         self, gateway: Gateway, server: ServerConfig, listeners: Listeners, stop: asyncio.Event
@@ -50,7 +70,7 @@ class HypercornEngine:
         config.admin_listener = gateway.admin_listener  # the admin socket's bound address
         sockets = Sockets(secure_sockets=[], insecure_sockets=listeners.all(), quic_sockets=[])
         await worker_serve(
-            wrap_app(gateway, config.wsgi_max_body_size, "asgi"),  # type: ignore[arg-type]
+            hypercorn_app(gateway),  # type: ignore[arg-type]
             config,
             sockets=sockets,
             shutdown_trigger=stop.wait,
