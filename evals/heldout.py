@@ -32,6 +32,7 @@ from evals.sources_more import MORE_SOURCES
 from evals.sources_pi import PI_SOURCES
 from evals.sources_redteam import REDTEAM_SOURCES
 from evals.sources_sql import SQL_SOURCES
+from evals.sources_userprompts import USER_PROMPT_SOURCES
 from scanners.text import TextScanner, operator_view
 
 CHECKS = ("xss", "sql_injection", "path_traversal", "prompt_injection", "secrets", "pii")
@@ -75,7 +76,14 @@ def collect(skip: Iterable[str] = ()) -> list[Item]:
     items: list[Item] = []
     seen: set[tuple[str, str]] = set()
     skipped = tuple(f"{name}:" for name in skip)
-    for source in (*SOURCES, *PI_SOURCES, *MORE_SOURCES, *SQL_SOURCES, *REDTEAM_SOURCES):
+    for source in (
+        *SOURCES,
+        *PI_SOURCES,
+        *MORE_SOURCES,
+        *SQL_SOURCES,
+        *REDTEAM_SOURCES,
+        *USER_PROMPT_SOURCES,
+    ):
         for item in source():
             key = (item.check, item.text)
             if item.source.startswith(skipped):

