@@ -21,8 +21,16 @@ has no connection cap at all.
 
 A slow head or body gets ``408`` (when nothing was answered yet) and the connection is
 closed. A body the gateway never reads cannot hold a connection either: Hypercorn closes a
-connection whose request body was left unread once the response is over. HTTP/2 streams are
-bounded by ``keep_alive`` and flow control instead.
+connection whose request body was left unread once the response is over. HTTP/2 bodies are
+timed where the app reads them (``proxy.engines.hypercorn``), since these reads cannot tell
+one stream from another.
+
+An HTTP/2 connection that opens no stream was held for good: Hypercorn's h11 protocol marks
+the connection busy on the preface's ``PRI * HTTP/2.0`` line before handing it to the h2
+protocol, which marks it idle only when a stream closes, so its ``keep_alive`` timer never
+ran again. The read that completed a head checks for that (an attribute test per request)
+and marks such a connection idle: ``keep_alive`` closes it when silent, ``head_timeout``
+when it sends frames but no request.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ import hypercorn.asyncio.run as hypercorn_run
 from hypercorn.asyncio.tcp_server import MAX_RECV, TCPServer
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.events import Closed, Event, RawData, Updated
+from hypercorn.protocol.h2 import H2Protocol
 from hypercorn.protocol.h11 import H11Protocol
 
 from proxy.app import AdminListener
@@ -85,6 +94,7 @@ class LimitedTCPServer(TCPServer):
 
     _limits: GatewayServerConfig | None = None
     _in_request = False
+    _check_h2 = False
     _deadline: float | None = None
 
     async def run(self) -> None:
@@ -171,6 +181,7 @@ class LimitedTCPServer(TCPServer):
             # A head is complete (not idle): its body's clock starts. A response is over
             # (idle): the next head's clock starts with its first byte.
             self._in_request = not event.idle
+            self._check_h2 = not event.idle
             body = self._limits.body_timeout
             self._deadline = time.monotonic() + body if not event.idle and body else None
         await super().protocol_send(event)
@@ -206,6 +217,11 @@ class LimitedTCPServer(TCPServer):
             if data and not self._in_request and self._deadline is None and limits.head_timeout:
                 self._deadline = time.monotonic() + limits.head_timeout
             await self.protocol.handle(RawData(data))
+            if self._check_h2:  # the read that completed a head: was it HTTP/2's preface?
+                self._check_h2 = False
+                protocol = self.protocol.protocol
+                if isinstance(protocol, H2Protocol) and protocol.idle:
+                    await self.protocol_send(Updated(idle=True))
         await self.protocol.handle(Closed())
         # The keep-alive timer would otherwise hold this connection's task (and its place
         # under the cap) for the rest of ``keep_alive`` after the client is gone.

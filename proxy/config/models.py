@@ -62,7 +62,8 @@ class ServerConfig(Strict):
     body_timeout: Duration = Field(
         60.0,
         gt=0,
-        description="From the end of the head, an HTTP/1.1 request body must arrive within this.",
+        description="From the end of the head, a request body (HTTP/1.1, or an HTTP/2 "
+        "stream's) must arrive within this (408).",
     )
     max_connections: int = Field(
         4096,

@@ -1,5 +1,7 @@
-"""``body_timeout`` under Granian: hyper bounds a request head (``header_read_timeout``) but
-not its body, so a client could announce a body and trickle it, or go silent, holding a
+"""``body_timeout`` under Granian, and for HTTP/2 bodies under Hypercorn: hyper bounds a
+request head (``header_read_timeout``) but not its body, and Hypercorn's guard
+(``proxy.listener``) times the socket's reads, which cannot tell one HTTP/2 stream from
+another; so a client could announce a body and trickle it, or go silent, holding a
 connection (and a place under ``max_connections``) for as long as it likes.
 
 The deadline is kept where the app reads the body, in ``receive``, the way
@@ -36,6 +38,9 @@ from proxy.runningtask import RunningTask
 
 _DISCONNECT = {"type": "http.disconnect"}
 _CLOSE_HEADERS = [(b"content-length", b"0"), (b"connection", b"close")]
+# HTTP/2 forbids connection-specific fields (h2 refuses to send them, RFC 9113 8.2.2): the
+# answer ends the stream, and the connection carries on with its other streams.
+_H2_HEADERS = [(b"content-length", b"0")]
 
 
 class BodyDeadlines:
@@ -145,7 +150,9 @@ class TimedBody:
         # The app answers nothing while it is still reading the body; if it had, the
         # server refuses a second status line and the connection is simply closed.
         with contextlib.suppress(Exception):
-            start = {"type": "http.response.start", "status": status, "headers": _CLOSE_HEADERS}
+            h2 = self._scope.get("http_version") == "2"
+            headers = _H2_HEADERS if h2 else _CLOSE_HEADERS
+            start = {"type": "http.response.start", "status": status, "headers": headers}
             await self._send(start)
             await self._send({"type": "http.response.body", "body": b"", "more_body": False})
 

@@ -2,7 +2,8 @@
 
 The listen backlog, header limits, keep-alive and drain timeout come from ``[server]``; the
 connection guards (head and body timeouts, the connection cap: ``proxy.listener``) and the
-strict HTTP/1.1 heads (``proxy.framing``) are installed into Hypercorn at import. The admin
+strict HTTP/1.1 heads (``proxy.framing``) are installed into Hypercorn at import; HTTP/2
+request bodies are timed where the app reads them (``hypercorn_app``). The admin
 app is served by the same server on its own socket, chosen by the listening socket's
 address (``AdminListener``).
 """
@@ -21,6 +22,7 @@ import proxy.framing  # strict HTTP/1.1 request heads, installed at import
 from proxy.app import Gateway
 from proxy.config.models import ServerConfig
 from proxy.engines import Listeners
+from proxy.engines.body_deadline import BodyDeadlines
 from proxy.listener import GatewayServerConfig
 
 Scope = dict[str, Any]
@@ -45,17 +47,26 @@ def hypercorn_config(server: ServerConfig) -> GatewayServerConfig:
     return config
 
 
-def hypercorn_app(gateway: Gateway) -> Callable[..., Awaitable[None]]:
+def hypercorn_app(gateway: Gateway, server: ServerConfig) -> Callable[..., Awaitable[None]]:
     """The app as Hypercorn calls it (with its ``sync_spawn`` and ``call_soon``): a plain
     function handing back the pipeline's coroutine for a proxied request, as Granian's
     entry does, so no frame of its own (nor ``wrap_app``'s, nor ``Gateway.__call__``'s) sits
     between the request's task and the pipeline, resumed again at every wait. Admin
-    requests, lifespan and websockets take ``Gateway.__call__`` as before."""
+    requests, lifespan and websockets take ``Gateway.__call__`` as before.
+
+    A proxied HTTP/2 request's body is read under ``body_timeout`` here: ``proxy.listener``
+    times an HTTP/1.1 body on the socket's reads, which cannot tell one HTTP/2 stream from
+    another, so an h2 stream that declared a body and stalled was held until the client
+    gave up. The sweeper Granian uses keeps it (``proxy.engines.body_deadline``: ``408`` on
+    the stream, no timer per request); an HTTP/1.1 request pays one dict lookup."""
+    deadlines = BodyDeadlines(server.body_timeout)
 
     def app(scope: Scope, receive: Any, send: Any, *_: Any) -> Awaitable[None]:
         if scope["type"] == "http":
             admin, listener = gateway.admin_app, gateway.admin_listener
             if admin is None or listener is None or not listener.accepts(scope["server"]):
+                if scope["http_version"] == "2":
+                    receive = deadlines.receive(scope, receive, send)
                 return gateway.runtime.handle(scope, receive, send)
         return gateway(scope, receive, send)
 
@@ -70,7 +81,7 @@ class HypercornEngine:
         config.admin_listener = gateway.admin_listener  # the admin socket's bound address
         sockets = Sockets(secure_sockets=[], insecure_sockets=listeners.all(), quic_sockets=[])
         await worker_serve(
-            hypercorn_app(gateway),  # type: ignore[arg-type]
+            hypercorn_app(gateway, server),  # type: ignore[arg-type]
             config,
             sockets=sockets,
             shutdown_trigger=stop.wait,
