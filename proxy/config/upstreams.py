@@ -31,11 +31,22 @@ class Pricing(Strict):
 
 
 class HealthCheckConfig(Strict):
-    path: str = Field("/models", description="Path under base_url to probe with GET.")
-    interval: Duration = 10.0
-    timeout: Duration = 2.0
-    healthy_threshold: int = Field(2, ge=1)
-    unhealthy_threshold: int = Field(3, ge=1)
+    path: str = Field("/models", description="Path under base_url to probe with GET ('/...').")
+    interval: Duration = Field(10.0, gt=0, description="Time between two probes.")
+    timeout: Duration = Field(2.0, gt=0, description="Longest wait for a probe's answer.")
+    healthy_threshold: int = Field(
+        2, ge=1, description="Good probes in a row that mark an unhealthy provider healthy."
+    )
+    unhealthy_threshold: int = Field(
+        3, ge=1, description="Failed probes in a row that mark a healthy provider unhealthy."
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _rooted(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f'must start with "/" (it is appended to base_url), got {value!r}')
+        return value
 
 
 class ProviderConfig(Strict):

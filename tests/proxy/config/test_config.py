@@ -152,6 +152,24 @@ MISTAKES = [
     ),
     ("TOML syntax error", BASE + "\n[broken\n", POLICY, ["config.toml: invalid TOML", "line"]),
     (
+        "health probe path not under base_url",
+        BASE.replace('type = "mock"', 'type = "mock"\nhealth = { path = "models" }'),
+        POLICY,
+        ['config.toml: providers.mock.health.path: must start with "/"'],
+    ),
+    (
+        "health probe every 0 s",
+        BASE.replace('type = "mock"', 'type = "mock"\nhealth = { interval = "0s" }'),
+        POLICY,
+        ["config.toml: providers.mock.health.interval: expected greater than 0"],
+    ),
+    (
+        "unknown health key",
+        BASE.replace('type = "mock"', 'type = "mock"\nhealth = { treshold = 2 }'),
+        POLICY,
+        ["config.toml: providers.mock.health.treshold: unknown key", "unhealthy_threshold"],
+    ),
+    (
         "redis without url",
         "[state]\nbackend = 'redis'\n" + BASE,
         POLICY,
