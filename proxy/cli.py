@@ -27,6 +27,9 @@ from proxy.scaffold import (
     resolve_config,
 )
 
+# The admin API's OpenAPI document in docs/schema/ (``sluicegate schema``).
+ADMIN_OPENAPI = "admin-api.openapi.json"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -82,7 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("policy", nargs="?", help="policy name (default: every policy used)")
     test = command("test", "Run the [[tests]] of the policies against the mock provider.", _test)
     test.add_argument("policy", nargs="*", help="policy names (default: every policy used)")
-    schema = command("schema", "Write the JSON Schemas of config.toml and policy files.", _schema)
+    schema = command(
+        "schema",
+        "Write the JSON Schemas of config.toml and policy files, and the admin API's OpenAPI.",
+        _schema,
+    )
     schema.add_argument("--out", default="docs/schema", help="output folder")
     keys_cli.register(commands)
     init = commands.add_parser(
@@ -256,12 +263,20 @@ def _test(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     from proxy.config.schema import config_schema, policy_schema
+    from proxy.keys.openapi import openapi_document
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.schema.json").write_text(json.dumps(config_schema(), indent=2) + "\n")
-    (out / "policy.schema.json").write_text(json.dumps(policy_schema(), indent=2) + "\n")
-    print(f"wrote {out / 'config.schema.json'} and {out / 'policy.schema.json'}")
+    documents = {
+        "config.schema.json": config_schema(),
+        "policy.schema.json": policy_schema(),
+        # The admin API's OpenAPI document: served behind admin_token at /-/openapi.json,
+        # written here so clients can be generated without the token (docs/admin-api.md).
+        ADMIN_OPENAPI: openapi_document(),
+    }
+    for name, document in documents.items():
+        (out / name).write_text(json.dumps(document, indent=2) + "\n")
+    print("wrote " + ", ".join(str(out / name) for name in documents))
     return 0
 
 

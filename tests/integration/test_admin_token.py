@@ -30,7 +30,9 @@ async def test_admin_routes_need_the_token_and_probes_do_not(
         admin = gw.admin_url
         assert (await client.get(f"{admin}/-/health")).status_code == 200
         assert (await client.get(f"{admin}/-/ready")).status_code == 200
-        for method, path in [("GET", "/-/status"), ("GET", "/-/metrics"), ("POST", "/-/reload")]:
+        behind = [("GET", "/-/status"), ("GET", "/-/metrics"), ("POST", "/-/reload")]
+        behind.append(("GET", "/-/openapi.json"))  # a decision: docs/admin-api.md
+        for method, path in behind:
             refused = await client.request(method, f"{admin}{path}")
             assert refused.status_code == 401, path
             assert refused.json()["error"]["type"] == "unauthorized"
@@ -40,6 +42,8 @@ async def test_admin_routes_need_the_token_and_probes_do_not(
         status = await client.get(f"{admin}/-/status", headers=good)
         assert status.status_code == 200 and TOKEN not in status.text
         assert (await client.get(f"{admin}/-/metrics", headers=good)).status_code == 200
+        spec = await client.get(f"{admin}/-/openapi.json", headers=good)
+        assert spec.status_code == 200 and spec.json()["openapi"] == "3.1.0"
 
 
 async def test_a_reload_rotates_the_token(gateway_factory, fake_provider: FakeProvider) -> None:
