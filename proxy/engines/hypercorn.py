@@ -1,9 +1,10 @@
 """Serving under Hypercorn (the default engine), driven programmatically.
 
 The listen backlog, header limits, keep-alive and drain timeout come from ``[server]``; the
-connection guards (head and body timeouts, the connection cap: ``proxy.listener``) and the
-strict HTTP/1.1 heads (``proxy.framing``) are installed into Hypercorn at import; HTTP/2
-request bodies are timed where the app reads them (``hypercorn_app``). The admin
+connection guards (head and body timeouts, the connection cap: ``proxy.listener``), the
+strict HTTP/1.1 heads (``proxy.framing``) and the response heads validated once
+(``proxy.engines.h11_heads``) are installed into Hypercorn at import; HTTP/2 request bodies
+are timed where the app reads them (``hypercorn_app``). The admin
 app is served by the same server on its own socket, chosen by the listening socket's
 address (``AdminListener``).
 """
@@ -18,6 +19,7 @@ from typing import Any
 from hypercorn.asyncio.run import worker_serve
 from hypercorn.config import Sockets
 
+import proxy.engines.h11_heads  # response heads validated once, installed at import
 import proxy.framing  # strict HTTP/1.1 request heads, installed at import
 from proxy.app import Gateway
 from proxy.config.models import ServerConfig
