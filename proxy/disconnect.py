@@ -4,17 +4,18 @@ Hypercorn reports a vanished client only through ``receive``, so something must 
 — which can start only once nothing else reads ``receive`` (the body is in). A watcher task
 per request would cost more than the rest of the gateway's work on a fast call, and a timer
 per request was measurable too (tens of µs of event-loop work per request at 64 connections). So one
-sweeper per pipeline wakes every ``after`` seconds and starts a watcher task only for the
-requests still running by then: a fast request costs one dict insert and one delete.
+sweeper per pipeline (``proxy.deadlines.DeadlineSweeper``, the keep-alive's and the body
+deadline's) wakes every ``after`` seconds and starts a watcher task only for the requests
+still running by then: a fast request costs one dict insert and one delete.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any
 
+from proxy.deadlines import DeadlineSweeper
 from proxy.exchange import Exchange
 from proxy.requestbody import ClientDisconnected
 from proxy.runningtask import RunningTask
@@ -25,8 +26,9 @@ class DisconnectWatcher:
 
     def __init__(self, after: float = 0.05) -> None:
         self.after = after
-        self._pending: dict[Watch, float] = {}
-        self._timer: asyncio.TimerHandle | None = None
+        self._pending: DeadlineSweeper[Watch] = DeadlineSweeper(after, after, Watch.start)
+        self._add = self._pending.add
+        self._discard = self._pending.discard
         self.running_task = RunningTask()
 
     def watch(self, ex: Exchange) -> Watch:
@@ -35,23 +37,6 @@ class DisconnectWatcher:
         watch = Watch(self, ex)
         self._add(watch)
         return watch
-
-    def _add(self, watch: Watch) -> None:
-        self._pending[watch] = time.monotonic()
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.after, self._sweep)
-
-    def _discard(self, watch: Watch) -> None:
-        self._pending.pop(watch, None)
-
-    def _sweep(self) -> None:
-        self._timer = None
-        due = time.monotonic() - self.after
-        for watch, since in list(self._pending.items()):
-            if since <= due and watch.start():
-                del self._pending[watch]
-        if self._pending:
-            self._timer = asyncio.get_running_loop().call_later(self.after, self._sweep)
 
 
 class Watch:

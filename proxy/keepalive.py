@@ -8,10 +8,11 @@ connections that was ~4 % of the worker's CPU (py-spy: ``AsyncioSingleTask``,
 ``_idle_timeout``, ``wait_for``; ``benchmarks/results/2026-12-07-*-profile-c64-*``), the same
 shape of cost ``proxy.disconnect`` and ``proxy.engines.body_deadline`` avoid for their timers.
 
-Here a connection going idle costs a dict insert, a request starting a delete; one timer per
-server wakes every ``tick`` (a quarter of ``keep_alive``, at most 1 s) while connections are
-idle and closes those idle past their deadline, the way Hypercorn's timer does
-(``_initiate_server_close``). One task per server waits for the shutdown and closes every
+Here a connection going idle costs a dict insert, a request starting a delete; one
+``proxy.deadlines.DeadlineSweeper`` per server (the one the body deadline and the disconnect
+watcher use) wakes every ``tick`` (a quarter of ``keep_alive``, at most 1 s) while
+connections are idle and closes those idle past their deadline, the way Hypercorn's timer
+does (``_initiate_server_close``). One task per server waits for the shutdown and closes every
 idle connection then, and a connection that goes idle after it is closed at once — as
 Hypercorn's ``wait_for`` on the already-set event did.
 """
@@ -19,11 +20,12 @@ Hypercorn's ``wait_for`` on the already-set event did.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from hypercorn.asyncio.worker_context import AsyncioSingleTask
+
+from proxy.deadlines import DeadlineSweeper
 
 
 class IdleConnection(Protocol):
@@ -39,8 +41,10 @@ class IdleConnections:
     def __init__(self, keep_alive: float) -> None:
         self.keep_alive = keep_alive
         self.tick = min(1.0, keep_alive / 4)
-        self._idle: dict[IdleConnection, float] = {}
-        self._timer: asyncio.TimerHandle | None = None
+        self._idle: DeadlineSweeper[IdleConnection] = DeadlineSweeper(
+            keep_alive, self.tick, _close_idle
+        )
+        self.busy = self._idle.discard  # a request started on the connection
         self._shutdown: asyncio.Task[None] | None = None
         self._terminated = False
 
@@ -52,38 +56,25 @@ class IdleConnections:
     async def _on_shutdown(self, terminated: Callable[[], Awaitable[Any]]) -> None:
         await terminated()
         self._terminated = True
-        idle, self._idle = self._idle, {}
-        for connection in idle:
+        for connection in self._idle.drain():
             connection.close_idle()
 
     def idle(self, connection: IdleConnection) -> None:
         if self._terminated:
             connection.close_idle()
             return
-        self._idle[connection] = time.monotonic() + self.keep_alive
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.tick, self._sweep)
-
-    def busy(self, connection: IdleConnection) -> None:
-        self._idle.pop(connection, None)
-
-    def _sweep(self) -> None:
-        self._timer = None
-        now = time.monotonic()
-        expired = [c for c, deadline in self._idle.items() if deadline <= now]
-        for connection in expired:
-            del self._idle[connection]
-            connection.close_idle()
-        if self._idle:
-            self._timer = asyncio.get_running_loop().call_later(self.tick, self._sweep)
+        self._idle.add(connection)
 
     def close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._idle.close()
         if self._shutdown is not None:
             self._shutdown.cancel()
             self._shutdown = None
+
+
+def _close_idle(connection: IdleConnection) -> bool:
+    connection.close_idle()
+    return True
 
 
 class SweptIdleTask(AsyncioSingleTask):

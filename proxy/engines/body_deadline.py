@@ -6,8 +6,9 @@ connection (and a place under ``max_connections``) for as long as it likes.
 
 The deadline is kept where the app reads the body, in ``receive``, the way
 ``proxy.disconnect`` watches for vanished clients: no timer per request. A read of an
-unfinished body registers its deadline in one dict per listener; one sweeper wakes every
-``tick`` while reads are pending and cancels those past their deadline. A cancelled read
+unfinished body registers its deadline with one ``proxy.deadlines.DeadlineSweeper`` per
+listener, which wakes every ``tick`` while reads are pending and cancels those past their
+deadline. A cancelled read
 answers ``408`` with ``Connection: close`` (hyper then closes the connection, whose body was
 never finished) and tells the app the client is gone. A request costs a dict insert and
 delete; a body that arrives whole is done on its first read.
@@ -31,9 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any
 
+from proxy.deadlines import DeadlineSweeper
 from proxy.runningtask import RunningTask
 
 _DISCONNECT = {"type": "http.disconnect"}
@@ -49,29 +50,15 @@ class BodyDeadlines:
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self.tick = min(1.0, timeout / 4)
-        self._pending: dict[TimedBody, float] = {}
-        self._timer: asyncio.TimerHandle | None = None
+        self._pending: DeadlineSweeper[TimedBody] = DeadlineSweeper(
+            timeout, self.tick, TimedBody.expire
+        )
+        self._add = self._pending.add
+        self._discard = self._pending.discard
         self.running_task = RunningTask()
 
     def receive(self, scope: dict[str, Any], receive: Any, send: Any) -> TimedBody:
         return TimedBody(self, scope, receive, send)
-
-    def _add(self, body: TimedBody) -> None:
-        self._pending[body] = time.monotonic() + self.timeout
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.tick, self._sweep)
-
-    def _discard(self, body: TimedBody) -> None:
-        self._pending.pop(body, None)
-
-    def _sweep(self) -> None:
-        self._timer = None
-        now = time.monotonic()
-        for body, deadline in list(self._pending.items()):
-            if deadline <= now and body.expire():
-                del self._pending[body]
-        if self._pending:
-            self._timer = asyncio.get_running_loop().call_later(self.tick, self._sweep)
 
 
 class TimedBody:
