@@ -50,6 +50,7 @@ from hypercorn.protocol.h2 import H2Protocol
 from hypercorn.protocol.h11 import H11Protocol
 
 from proxy.app import AdminListener
+from proxy.engines.h1 import HttptoolsProtocol
 from proxy.keepalive import STOPPED, IdleConnections, SweptIdleTask
 
 _BUSY = (
@@ -66,6 +67,7 @@ class GatewayServerConfig(HypercornConfig):
     body_timeout: float | None = None
     max_connections: int | None = None
     admin_listener: AdminListener | None = None
+    http1_protocol: type[H11Protocol] | None = None  # [server] http1's (None: h11's)
     _idle: IdleConnections | None = None
     _date = (0, b"")  # the second and its Date value
 
@@ -188,6 +190,8 @@ class LimitedTCPServer(TCPServer):
 
     def _reading_body(self) -> bool:
         protocol = self.protocol.protocol
+        if isinstance(protocol, HttptoolsProtocol):
+            return protocol.reading_body()
         return (
             isinstance(protocol, H11Protocol) and protocol.connection.their_state is h11.SEND_BODY
         )
@@ -230,7 +234,10 @@ class LimitedTCPServer(TCPServer):
     async def _timed_out(self) -> None:
         """A head or body too slow: 408 when nothing was answered yet, then close."""
         protocol = self.protocol.protocol
-        if isinstance(protocol, H11Protocol) and protocol.connection.our_state in (
+        if isinstance(protocol, HttptoolsProtocol):
+            if protocol.answered_nothing():
+                await self._answer_and_close(_TIMEOUT)
+        elif isinstance(protocol, H11Protocol) and protocol.connection.our_state in (
             h11.IDLE,
             h11.SEND_RESPONSE,
         ):

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from proxy.config.types import ByteSize, Duration, Strict, registered
 from proxy.config.upstreams import ProviderConfig, UpstreamConfig
-from proxy.engines import ENGINES
+from proxy.engines import ENGINES, HTTP1
 from proxy.state.urls import parse_state_url
 
 Network = IPv4Network | IPv6Network
@@ -36,6 +36,12 @@ class ServerConfig(Strict):
         description='The HTTP server: "hypercorn" (pure Python, the default) or "granian" '
         "(Rust, faster; docs/deploy.md lists what differs).",
         json_schema_extra={"enum": list(ENGINES)},
+    )
+    http1: str = Field(
+        "h11",
+        description='Under Hypercorn, the HTTP/1.1 parser and writer: "h11" (pure Python) or '
+        '"httptools" (llhttp, C; the same bytes on the wire, docs/deploy.md lists what differs).',
+        json_schema_extra={"enum": list(HTTP1)},
     )
     workers: int = Field(1, ge=1, le=256, description="Worker processes.")
     trusted_proxies: list[Network] = Field(
@@ -86,6 +92,11 @@ class ServerConfig(Strict):
     @classmethod
     def _engine(cls, value: str) -> str:
         return registered(value, ENGINES, "engine")
+
+    @field_validator("http1")
+    @classmethod
+    def _http1(cls, value: str) -> str:
+        return registered(value, HTTP1, "http1")
 
     @field_validator("listen")
     @classmethod

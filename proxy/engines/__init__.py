@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from hypercorn.protocol.h11 import H11Protocol
+
     from proxy.app import Gateway
     from proxy.config.models import ServerConfig
 
@@ -68,6 +70,23 @@ def _granian() -> Engine:
 
 # name -> starter; the keys are the values `[server] engine` accepts.
 ENGINES: dict[str, Callable[[], Engine]] = {"hypercorn": _hypercorn, "granian": _granian}
+
+
+def _h11() -> type[H11Protocol]:
+    from proxy.engines.h11_heads import GatewayH11Protocol
+
+    return GatewayH11Protocol
+
+
+def _httptools() -> type[H11Protocol]:
+    from proxy.engines.h1 import HttptoolsProtocol
+
+    return HttptoolsProtocol
+
+
+# name -> Hypercorn's HTTP/1.1 protocol class; the keys are the values `[server] http1`
+# accepts (Granian parses HTTP/1.1 in Rust whatever this says).
+HTTP1: dict[str, Callable[[], type[H11Protocol]]] = {"h11": _h11, "httptools": _httptools}
 
 
 def engine(name: str) -> Engine:

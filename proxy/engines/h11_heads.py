@@ -37,7 +37,6 @@ from typing import Any
 
 import h11
 import h11._connection as h11_connection
-import hypercorn.protocol as hypercorn_protocol
 from h11._headers import CONTENT_LENGTH_MAX_DIGITS, Headers, normalize_and_validate
 from hypercorn.protocol.events import Event as StreamEvent
 from hypercorn.protocol.events import Response
@@ -75,7 +74,7 @@ def response(status_code: int, headers: list[tuple[bytes, bytes]]) -> h11.Respon
     except (TypeError, ValueError):  # not pairs of bytes: h11's own code converts or refuses
         valid = False
     if valid:
-        if b"transfer-encoding" not in lowered and _plain_length(lowered, values):
+        if b"transfer-encoding" not in lowered and plain_length(lowered, values):
             items = list(zip(names, lowered, values, strict=True))
             return h11.Response(status_code=status_code, headers=Headers(items))
         return h11.Response(
@@ -84,7 +83,7 @@ def response(status_code: int, headers: list[tuple[bytes, bytes]]) -> h11.Respon
     return h11.Response(status_code=status_code, headers=headers)
 
 
-def _plain_length(lowered: list[bytes], values: tuple[bytes, ...]) -> bool:
+def plain_length(lowered: list[bytes], values: tuple[bytes, ...]) -> bool:
     """No Content-Length, or one that h11's normalisation leaves as it is."""
     count = lowered.count(b"content-length")
     if count == 0:
@@ -95,7 +94,7 @@ def _plain_length(lowered: list[bytes], values: tuple[bytes, ...]) -> bool:
     return value.isdigit() and len(value) <= CONTENT_LENGTH_MAX_DIGITS
 
 
-def _set_comma_header(headers: Headers, name: bytes, new_values: list[bytes]) -> Headers:
+def set_comma_header(headers: Headers, name: bytes, new_values: list[bytes]) -> Headers:
     """h11's ``set_comma_header`` for headers it has already validated."""
     new_headers = [(raw, value) for raw, found, value in headers._full_items if found != name]
     new_headers.extend((name.title(), value) for value in new_values)
@@ -117,11 +116,10 @@ class GatewayH11Protocol(H11Protocol):
 
 
 def install() -> None:
-    """Serve HTTP/1.1 through ``GatewayH11Protocol``; h11 stops re-validating (once)."""
-    target: Any = hypercorn_protocol
-    target.H11Protocol = GatewayH11Protocol
+    """h11 stops re-validating the heads it rewrites (once); ``proxy.engines.hypercorn``
+    serves HTTP/1.1 through ``GatewayH11Protocol`` when ``[server] http1 = "h11"``."""
     h11_target: Any = h11_connection
-    h11_target.set_comma_header = _set_comma_header
+    h11_target.set_comma_header = set_comma_header
 
 
 install()

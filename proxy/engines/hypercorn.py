@@ -16,15 +16,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import hypercorn.protocol as hypercorn_protocol
 from hypercorn.asyncio.run import worker_serve
-from hypercorn.config import Sockets
+from hypercorn.config import Config, Sockets
+from hypercorn.protocol.h11 import H11Protocol
 
 import proxy.engines.h11_heads  # response heads validated once, installed at import
 import proxy.framing  # strict HTTP/1.1 request heads, installed at import
 from proxy.app import Gateway
 from proxy.config.models import ServerConfig
-from proxy.engines import Listeners
+from proxy.engines import HTTP1, Listeners
 from proxy.engines.body_deadline import BodyDeadlines
+from proxy.engines.h11_heads import GatewayH11Protocol
 from proxy.listener import GatewayServerConfig
 
 Scope = dict[str, Any]
@@ -46,7 +49,21 @@ def hypercorn_config(server: ServerConfig) -> GatewayServerConfig:
     config.accesslog = None
     config.errorlog = logging.getLogger("sluicegate.hypercorn")
     config.workers = server.workers
+    config.http1_protocol = HTTP1[server.http1]()
     return config
+
+
+def http1_protocol(app: Any, config: Config, *args: Any) -> H11Protocol:
+    """Hypercorn's ``ProtocolWrapper`` builds its HTTP/1.1 protocol here (installed at
+    import in place of ``H11Protocol``): the class ``[server] http1`` names, h11's
+    (``GatewayH11Protocol``) for a config that names none."""
+    chosen = config.http1_protocol if isinstance(config, GatewayServerConfig) else None
+    return (chosen or GatewayH11Protocol)(app, config, *args)
+
+
+def install() -> None:
+    target: Any = hypercorn_protocol
+    target.H11Protocol = http1_protocol
 
 
 def hypercorn_app(gateway: Gateway, server: ServerConfig) -> Callable[..., Awaitable[None]]:
@@ -88,3 +105,6 @@ class HypercornEngine:
             sockets=sockets,
             shutdown_trigger=stop.wait,
         )
+
+
+install()

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import h11
-import hypercorn.protocol
 import pytest
 from h11._headers import _field_name_re, _field_value_re
 from hypercorn.asyncio.run import worker_serve
@@ -22,7 +21,8 @@ from hypercorn.config import Sockets
 from hypercorn.utils import wrap_app
 
 from proxy.config.models import ServerConfig
-from proxy.engines.h11_heads import GatewayH11Protocol, response, valid_headers
+from proxy.engines import HTTP1
+from proxy.engines.h11_heads import response, valid_headers
 from proxy.engines.hypercorn import hypercorn_config
 
 TIMEOUT = 10.0
@@ -59,13 +59,15 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.body", "body": b""})
 
 
-@pytest.fixture
-async def port() -> AsyncIterator[int]:
+@pytest.fixture(params=list(HTTP1))
+async def port(request: pytest.FixtureRequest) -> AsyncIterator[int]:
+    """Served through each HTTP/1.1 protocol (``[server] http1``): the same bytes."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     sock.setblocking(False)
-    config = hypercorn_config(ServerConfig(listen=["127.0.0.1:0"], admin_listen=None))
+    server = ServerConfig(listen=["127.0.0.1:0"], admin_listen=None, http1=request.param)
+    config = hypercorn_config(server)
     stop = asyncio.Event()
     sockets = Sockets(secure_sockets=[], insecure_sockets=[sock], quic_sockets=[])
     task = asyncio.create_task(
@@ -153,7 +155,6 @@ async def test_response_heads_are_byte_for_byte_h11s(
 
 
 async def test_keep_alive_answers_every_request_on_one_connection(port: int) -> None:
-    assert hypercorn.protocol.H11Protocol is GatewayH11Protocol  # these heads went through it
     keep = b"GET /cl HTTP/1.1\r\nhost: t\r\n\r\nGET /stream HTTP/1.1\r\nhost: t\r\n\r\n"
     data = await exchange(port, keep + get("/204"))
     assert data == (
