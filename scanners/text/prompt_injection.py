@@ -17,6 +17,7 @@ from scanners.text.finding import Finding, Rule, RuleDetector
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
 from scanners.text.prompt_directives import DIRECTIVE_RULES
+from scanners.text.prompt_extraction import EXTRACTION_RULES
 from scanners.text.prompt_indirect import INDIRECT_RULES
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
@@ -116,6 +117,7 @@ class PromptInjectionDetector(RuleDetector):
     def build_rules(self) -> Iterable[Rule]:
         return (
             *ENGLISH_RULES,
+            *EXTRACTION_RULES,
             *INDIRECT_RULES,
             *DIRECTIVE_RULES,
             *INTERNATIONAL_RULES,

@@ -1,7 +1,7 @@
-# ruff: noqa: RUF001
 """Prompt-injection phrasings in French, German, Spanish, Portuguese, Italian, Russian, Chinese
-and Japanese (more languages in `prompt_phrases_world`), kept apart from the English rules so
-each language reads as one block.
+and Japanese (the last three in `prompt_phrases_scripts`, more languages in
+`prompt_phrases_world`), kept apart from the English rules so each language reads as one
+block.
 
 Each language covers the same families as English: override ("ignore previous instructions"),
 extraction ("show your system prompt") and unlocked personas ("you are now ... without
@@ -12,9 +12,10 @@ unaccented spellings are listed because attackers drop them), whitespace collaps
 from __future__ import annotations
 
 from scanners.text.finding import Rule, rule
+from scanners.text.prompt_phrases_scripts import CHINESE, FILLER, JAPANESE, RUSSIAN
 from scanners.text.prompt_phrases_world import WORLD_RULES
 
-_W = r"(?:[\w'-]{1,24} ){0,4}?"  # up to four filler words, lazily
+_W = FILLER
 
 FRENCH = (
     rule(
@@ -331,74 +332,6 @@ ITALIAN = (
                 "modalit*",
             ),
         ),
-    ),
-)
-
-RUSSIAN = (
-    rule(
-        "override_ru",
-        r"(?:игнорируй|игнорируйте|проигнорируй|проигнорируйте|забудь|забудьте|не обращай "
-        r"внимания на|не обращайте внимания на|отбрось|отбросьте|отмени|отмените|не следуй|не "
-        r"следуйте) (?:(?:все|всё|bce|свои|твои|ваши|предыдущие|прежние|прошлые|вышеуказанные|"
-        r"вышеприведенные|изначальные|исходные|системные|эти|данные тебе|полученные) ){1,3}"
-        r"(?:\w{1,24} )?(?:инструкции|инструкций|указания|указаний|правила|правил|команды|"
-        r"установки|"
-        r"ограничения|промпт|директивы)",
-        gates=("игнор", "забуд", "внимания", "отброс", "отмен", "следу"),
-    ),
-    rule(
-        "extract_ru",
-        r"(?:покажи|покажите|выведи|выведите|раскрой|раскройте|расскажи|повтори|повторите|напиши|"
-        r"скажи|дай|какой у тебя|какие у тебя)(?: мне)? (?:(?:свой|твой|ваш|свои|твои|ваши|весь|"
-        r"полный|системный|исходный|скрытый|изначальный|первоначальный) ){1,3}(?:\w{1,24} )?"
-        r"(?:промпт|инструкции|сообщение|указания|подсказку)",
-        gates=("промпт", "инструкци", "сообщение", "указания", "подсказк"),
-    ),
-    rule(
-        "persona_ru",
-        rf"(?:теперь ты|отныне ты|ты теперь|с этого момента ты|представь,? что ты|притворись|"
-        rf"веди себя как|отвечай|говори|действуй) {_W}(?:без (?:каких-либо |всяких |любых |"
-        rf"каких либо )?(?:ограничений|правил|фильтров|цензуры|этики|морали)|dan\b|злой|"
-        rf"свободен от)|режим (?:dan|без ограничений)",
-        gates=("ты", "притворись", "веди", "отвечай", "говори", "действуй", "режим"),
-    ),
-)
-
-CHINESE = (
-    rule(
-        "override_zh",
-        r"(?:忽略|无视|忽视|不要理会|不要遵守|不再遵守|忘记|忘掉|抛开|放弃|跳过)(?:掉)?(?:你的|您的|"
-        r"之前|以上|上面|前面|先前|此前|所有|全部|一切|的|你|原来|原有|原始|系统|给你|收到){1,6}"
-        r"(?:的)?(?:指令|指示|说明|规则|提示词|提示|设定|限制|要求|命令|约束)",
-        gates=("忽略", "无视", "忽视", "理会", "遵守", "忘记", "忘掉", "抛开", "放弃", "跳过"),
-    ),
-    rule(
-        "extract_zh",
-        r"(?:显示|展示|告诉我|输出|打印|重复|透露|泄露|给我看|说出|写出|列出)(?:一下)?(?:你的|您的|你|"
-        r"完整的|全部的){0,3}(?:系统提示词?|系统指令|系统消息|系统设定|初始指令|原始指令|隐藏指令|初始提示|"
-        r"提示词)",
-        gates=("提示", "指令", "系统"),
-    ),
-    rule(
-        "persona_zh",
-        r"(?:你现在是|从现在开始|从现在起|你将扮演|扮演|假装你是|假装|你是一个)[^。.!?]{0,24}?"
-        r"(?:没有任何限制|不受任何限制|没有限制|不受限制|无限制|无视(?:所有)?规则|不受(?:任何)?约束|"
-        r"没有(?:任何)?(?:道德|伦理)|dan\b|邪恶)|(?:越狱模式|dan模式|无限制模式|越狱)",
-        gates=("现在", "扮演", "假装", "你是", "模式", "越狱"),
-    ),
-)
-
-JAPANESE = (
-    rule(
-        "override_ja",
-        r"(?:以前の|前の|上記の|これまでの|すべての|全ての|元の|システムの)(?:すべての|全ての)?"
-        r"(?:指示|命令|ルール|制約|プロンプト)を(?:すべて|全て)?(?:無視|忘れ)",
-        gates=("無視", "忘れ"),
-    ),
-    rule(
-        "extract_ja",
-        r"(?:システムプロンプト|初期指示|隠された指示)を(?:表示|教えて|見せて|出力|繰り返)",
-        gates=("プロンプト", "指示"),
     ),
 )
 

@@ -2,11 +2,11 @@
 
 Instruction override ("ignore all previous instructions"), forged system turns
 (`<|im_start|>system`, "### system override:"), unrestricted personas ("you are now an
-unfiltered AI"), named jailbreaks ("developer mode enabled", "DAN"), guardrail bypass
-("disable your safety filters") and system-prompt extraction (direct, indirect and as a
-question). Patterns are written for the normaliser's output (casefolded, whitespace
-collapsed); each rule's `need` keeps its regex from running on text that cannot match
-(`gates`). Other languages: `prompt_phrases`, `prompt_phrases_world`; documents and tool
+unfiltered AI"), named jailbreaks ("developer mode enabled", "DAN") and guardrail bypass
+("disable your safety filters"). Patterns are written for the normaliser's output
+(casefolded, whitespace collapsed); each rule's `need` keeps its regex from running on text
+that cannot match (`gates`). System-prompt extraction: `prompt_extraction`; other languages:
+`prompt_phrases`, `prompt_phrases_scripts`, `prompt_phrases_world`; documents and tool
 results: `prompt_indirect`; refusal suppression: `prompt_refusal`.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from scanners.text.finding import Memo, Rule, rule
-from scanners.text.prompt_indirect import not_a_howto, not_in_code
+from scanners.text.prompt_indirect import not_in_code
 
 _OVERRIDE_VERB = (
     r"(?:ignore|disregard|forget|override|bypass|abandon|discard|neglect|overlook|set aside|"
@@ -282,160 +282,6 @@ ENGLISH_RULES: tuple[Rule, ...] = (
                 "openai",
                 "anthropic",
             ],
-        ),
-    ),
-    rule(
-        "extract_prompt_en",
-        r"\b(?:reveal|show|print|display|repeat|output|tell|give|share|leak|dump|write out|"
-        r"expose|disclose|spell out|paste|recite|list|return|echo|provide|send|copy)"
-        r"(?: me| us)? (?:back )?(?:all |exactly |verbatim |word for word )?(?:of )?"
-        r"(?:your|the|its|this (?:ai|bot|assistant|model)'?s?) "
-        r"(?:full |entire |complete |exact |"
-        r"original |initial |hidden |secret |internal |confidential |underlying |first |"
-        r"current |real |actual |raw |verbatim ){0,4}(?:system|developer|initial|"
-        r"hidden|secret|"
-        r"original|internal|pre-?|confidential|starting) ?(?:prompt|instructions|"
-        r"message|directives|configuration|guidelines|rules|context)",
-        need=(
-            [
-                "reveal",
-                "show",
-                "print",
-                "display",
-                "repeat",
-                "output",
-                "tell",
-                "give",
-                "share",
-                "leak",
-                "dump",
-                "write",
-                "expose",
-                "disclose",
-                "spell",
-                "paste",
-                "recite",
-                "list",
-                "return",
-                "echo",
-                "provide",
-                "send",
-                "copy",
-            ],
-            [
-                "*prompt",
-                "*instructions",
-                "*message",
-                "*directives",
-                "*configuration",
-                "*guidelines",
-                "*rules",
-                "*context",
-            ],
-        ),
-        validate=not_a_howto,
-    ),
-    rule(
-        "extract_indirect_en",
-        r"\b(?:encode|translate|summari[sz]e|paraphrase|rewrite|convert|spell)\b"
-        r"[^.!?\n]{0,40}\b(?:your|the) (?:system|initial|original|hidden|secret|internal) "
-        r"(?:prompt|instructions|message|configuration)|"
-        r"\b(?:start|begin|complete|continue|finish)\b[^.!?\n]{0,40}['\"](?:my (?:system )?"
-        r"(?:instructions|prompt) (?:are|is)|i was (?:instructed|told|programmed) to|"
-        r"the system prompt is|my system prompt)|"
-        r"\b(?:maintenance|debug|diagnostic|god|admin|administrator|sudo|root|developer) "
-        r"(?:mode|override)\b[^\n]{0,60}\b(?:display|show|reveal|print|output|dump)\b"
-        r"[^\n]{0,40}\b(?:configuration|prompt|instructions)|"
-        r"\bopposite of your (?:system )?instructions|"
-        r"\brepeat (?:back )?(?:all (?:of )?)?the (?:above|preceding|initial|hidden) "
-        r"(?:text|instructions|prompt)|"
-        r"\bdeveloper[ \\_]{0,2}mode ?[:=] ?(?:enabled|on|activated|true)\b",
-        need=(
-            [
-                "repeat",
-                "encode",
-                "translate",
-                "summarize",
-                "summarise",
-                "paraphrase",
-                "rewrite",
-                "convert",
-                "spell",
-                "start",
-                "begin",
-                "complete",
-                "continue",
-                "finish",
-                "maintenance",
-                "debug",
-                "diagnostic",
-                "god",
-                "admin",
-                "administrator",
-                "sudo",
-                "root",
-                "developer",
-                "opposite",
-            ],
-            [
-                "*prompt",
-                "*text",
-                "*message",
-                "*enabled",
-                "*activated",
-                "*true",
-                "*: on",
-                "*:on",
-                "*= on",
-                "*=on",
-                "*instructions",
-                "*instructed",
-                "*told",
-                "*programmed",
-                "*configuration",
-                "*message",
-            ],
-        ),
-        validate=not_a_howto,
-    ),
-    rule(
-        "extract_question_en",
-        r"\bwhat (?:is|are|was|were) (?:your|the) "
-        r"(?:exact |full |original |initial |hidden |"
-        r"secret ){0,4}(?:system prompt|initial instructions|original instructions|hidden "
-        r"instructions|secret instructions|instructions you were given)"
-        r"(?! in\b| for\b| of\b)|"
-        r"\bwhat (?:were|are|have) you (?:been )?(?:told|instructed|programmed) "
-        r"(?:before|to "
-        r"(?:do|say|hide|not say)|at the (?:start|beginning)|initially|prior)|"
-        r"\b(?:repeat|print|output|copy|recite|return|reproduce) (?:back )?(?:everything|"
-        r"all|the (?:text|words|content|lines|instructions|messages?|conversation)) "
-        r"(?:(?:written |written |that (?:appears|came|is) )?(?:above|before this|"
-        r"preceding|prior to (?:this|my message)|verbatim|from the (?:start|beginning)|"
-        r"starting with|in your context))|"
-        r"\b(?:tell|show|give|reveal|print|repeat|list|share)(?: me| us)? "
-        r"(?:the |your |all (?:of )?(?:the |your )?)?"
-        r"(?:exact |full |complete |original |initial |first ){0,4}"
-        r"(?:instructions|rules|guidelines|prompt|directives) (?:that )?you (?:were|have "
-        r"been|got) (?:given|told|provided|programmed)",
-        need=(
-            [
-                "what",
-                "repeat",
-                "print",
-                "output",
-                "copy",
-                "recite",
-                "return",
-                "reproduce",
-                "tell",
-                "show",
-                "give",
-                "reveal",
-                "list",
-                "share",
-            ],
-            ["your", "the", "you", "everything", "all"],
         ),
     ),
 )
