@@ -67,8 +67,10 @@ def build_provider(
         active_span_processor=processor,
     )
     span_exporter = make_exporter(exporter, endpoint, headers)
+    batch = None
     if span_exporter is not None:
-        provider.add_span_processor(BatchSpanProcessor(span_exporter))
+        batch = BatchSpanProcessor(span_exporter)
+        provider.add_span_processor(batch)
     # A new trace's decision is a constant for 0 and 1: the factory need not ask per request.
     fresh = (
         Decision.RECORD_AND_SAMPLE
@@ -77,7 +79,10 @@ def build_provider(
         if root is ALWAYS_OFF
         else None
     )
-    return provider, SpanFactory.for_provider(provider, processor, sampler, "sluicegate", fresh)
+    spans = SpanFactory.for_provider(provider, processor, sampler, "sluicegate", fresh)
+    if batch is not None:
+        spans.batched(batch)
+    return provider, spans
 
 
 def make_exporter(

@@ -1,0 +1,180 @@
+"""The tracing plugin's hand-off to its BatchSpanProcessor (plugins/_tracing/spans.py): spans
+queued directly on the SDK's batch queue must leave it as the SDK's own path would send them
+— same spans, same order, same batches, the same drop and shutdown rules — and the ids drawn
+without the SDK's generator call must be the ones it would draw. The first test fails loudly
+when the SDK's internals this relies on move (pyproject.toml pins the SDK's minor)."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import random
+import threading
+import time
+from importlib.metadata import version
+
+import pytest
+from opentelemetry.sdk._shared_internal import BatchProcessor
+from opentelemetry.sdk.trace import ReadableSpan, SynchronousMultiSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.trace import SpanKind, TraceFlags
+
+from plugins._tracing.exporters import build_provider
+from plugins._tracing.spans import RecordedSpan, SpanFactory
+
+
+def batched(
+    batch_size: int = 4, queue_size: int = 64, fast: bool = True
+) -> tuple[SpanFactory, BatchSpanProcessor, InMemorySpanExporter]:
+    """A factory whose only processor is a batch processor (a long schedule delay: it exports
+    when a batch is full or when flushed), on the fast path or the SDK's."""
+    provider, spans = build_provider("test", 1.0, "none", None, {})
+    exporter = InMemorySpanExporter()
+    batch = BatchSpanProcessor(
+        exporter,
+        max_queue_size=queue_size,
+        schedule_delay_millis=600_000,
+        max_export_batch_size=batch_size,
+    )
+    provider.add_span_processor(batch)
+    if fast:
+        spans.batched(batch)
+    return spans, batch, exporter
+
+
+def stop(batch: BatchSpanProcessor) -> None:
+    batch.shutdown()  # type: ignore[no-untyped-call]  # the SDK's
+
+
+def ended(spans: SpanFactory, name: str) -> RecordedSpan:
+    span = spans.start_root(name, None, SpanKind.SERVER, {"n": name})
+    assert isinstance(span, RecordedSpan)
+    span.end()
+    return span
+
+
+def exported_after(exporter: InMemorySpanExporter, count: int) -> list[str]:
+    """The exported spans' names once ``count`` arrived (the worker thread exports them)."""
+    for _ in range(500):  # bounded: the worker wakes at once for a full batch
+        if len(exporter.get_finished_spans()) >= count:
+            break
+        time.sleep(0.01)
+    return [span.name for span in exporter.get_finished_spans()]
+
+
+def test_the_sdk_internals_the_hand_off_reads_are_where_it_expects_them() -> None:
+    assert version("opentelemetry-sdk").startswith("1.45."), "re-check plugins/_tracing/spans.py"
+    assert version("opentelemetry-api").startswith("1.45.")
+    processor = BatchSpanProcessor(InMemorySpanExporter(), max_queue_size=8,
+                                   max_export_batch_size=4)  # fmt: skip
+    try:
+        inner = processor._batch_processor
+        assert isinstance(inner, BatchProcessor)
+        assert isinstance(inner._queue, collections.deque) and inner._queue.maxlen == 8
+        assert (inner._max_queue_size, inner._max_export_batch_size) == (8, 4)
+        assert inner._shutdown is False
+        assert isinstance(inner._worker_awaken, threading.Event)
+    finally:
+        stop(processor)
+    multi = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]
+    before = multi._span_processors
+    multi.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    assert isinstance(multi._span_processors, tuple) and multi._span_processors is not before
+    # ReadableSpan's properties read the fields RecordedSpan sets.
+    spans, _, _ = batched()
+    span = ended(spans, "s")
+    assert span.attributes == {"n": "s"} and span.events == () and span.links == ()
+    assert span.end_time is not None and span.start_time is not None
+    assert span.resource is spans.resource and span.instrumentation_scope is spans.scope
+
+
+def test_spans_leave_the_fast_path_in_the_batches_the_sdk_path_makes() -> None:
+    got = []
+    for fast in (True, False):
+        spans, batch, exporter = batched(batch_size=4, fast=fast)
+        queued = [ended(spans, f"s{i}") for i in range(3)]
+        assert exporter.get_finished_spans() == ()  # no batch yet: the worker still sleeps
+        assert list(batch._batch_processor._queue) == queued[::-1]
+        ended(spans, "s3")  # a full batch wakes the worker
+        first = exported_after(exporter, 4)
+        ended(spans, "s4")
+        assert batch.force_flush()
+        got.append((first, [span.name for span in exporter.get_finished_spans()]))
+        stop(batch)
+    assert got[0] == got[1]
+    assert got[0] == (["s0", "s1", "s2", "s3"], ["s0", "s1", "s2", "s3", "s4"])
+
+
+def test_the_same_span_objects_reach_the_exporter() -> None:
+    spans, batch, exporter = batched(batch_size=64)
+    span = ended(spans, "one")
+    assert batch.force_flush()
+    (exported,) = exporter.get_finished_spans()
+    assert exported is span and isinstance(exported, ReadableSpan)
+    assert exported.to_json() == span.to_json()
+    stop(batch)
+
+
+def test_a_full_queue_drops_with_the_sdk_s_warning(caplog: pytest.LogCaptureFixture) -> None:
+    spans, batch, exporter = batched(batch_size=2, queue_size=2)
+    inner = batch._batch_processor
+    with inner._export_lock:  # the worker cannot drain meanwhile
+        ended(spans, "a")
+        second = ended(spans, "b")
+        with caplog.at_level(logging.WARNING):
+            third = ended(spans, "c")
+        assert "Queue full" in caplog.text
+        assert list(inner._queue) == [third, second]  # the oldest pushed out, as the SDK does
+    assert exported_after(exporter, 2) == ["b", "c"]
+    stop(batch)
+
+
+def test_after_shutdown_nothing_is_queued() -> None:
+    spans, batch, exporter = batched()
+    stop(batch)
+    ended(spans, "late")
+    assert len(batch._batch_processor._queue) == 0
+    assert exporter.get_finished_spans() == ()
+
+
+def test_another_processor_takes_every_span_past_the_fast_path() -> None:
+    spans, batch, batched_exporter = batched(batch_size=64)
+    simple = InMemorySpanExporter()
+    spans._multi.add_span_processor(SimpleSpanProcessor(simple))
+    ended(spans, "both")
+    assert [s.name for s in simple.get_finished_spans()] == ["both"]
+    assert batch.force_flush()
+    assert [s.name for s in batched_exporter.get_finished_spans()] == ["both"]
+    stop(batch)
+
+
+def test_ids_are_the_ones_the_sdk_generator_draws() -> None:
+    spans, batch, _ = batched()
+    generator = RandomIdGenerator()
+    random.seed(1234)
+    span = spans.start_root("r", None, SpanKind.SERVER, {})
+    child = spans.child_context(span.get_span_context())
+    random.seed(1234)
+    assert span.get_span_context().trace_id == generator.generate_trace_id()
+    assert span.get_span_context().span_id == generator.generate_span_id()
+    assert child.span_id == generator.generate_span_id()
+    assert child.trace_id == span.get_span_context().trace_id
+    assert child.trace_flags == span.get_span_context().trace_flags
+    assert span.get_span_context().trace_flags == TraceFlags(
+        TraceFlags.SAMPLED | TraceFlags.RANDOM_TRACE_ID
+    )
+    stop(batch)
+
+
+def test_a_zero_draw_is_drawn_again_as_the_sdk_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    spans, batch, _ = batched()
+    draws = iter([0, 7, 0, 0, 9])
+    monkeypatch.setattr(random, "getrandbits", lambda bits: next(draws))
+    monkeypatch.setattr(spans, "_bits", random.getrandbits)
+    span = spans.start_root("r", None, SpanKind.SERVER, {})
+    context = span.get_span_context()
+    assert (context.trace_id, context.span_id) == (7, 9)  # 0 redrawn by the SDK's generator
+    assert context.is_valid
+    stop(batch)
