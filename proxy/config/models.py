@@ -38,9 +38,10 @@ class ServerConfig(Strict):
         json_schema_extra={"enum": list(ENGINES)},
     )
     http1: str = Field(
-        "h11",
-        description='Under Hypercorn, the HTTP/1.1 parser and writer: "h11" (pure Python) or '
-        '"httptools" (llhttp, C; the same bytes on the wire, docs/deploy.md lists what differs).',
+        "httptools",
+        description='Under Hypercorn, the HTTP/1.1 parser and writer: "httptools" (llhttp, C, '
+        'the default) or "h11" (pure Python); the same bytes on the wire, docs/deploy.md lists '
+        "what differs).",
         json_schema_extra={"enum": list(HTTP1)},
     )
     workers: int = Field(1, ge=1, le=256, description="Worker processes.")

@@ -7,7 +7,8 @@ engine-independent part of ``proxy.server``. Engines are imported only when chos
 deployment on Hypercorn never loads Granian's Rust extension, and the config can name the
 registry's keys without importing either server.
 
-- ``hypercorn`` (the default): pure Python, h11/h2; the connection guards of
+- ``hypercorn`` (the default): Python, h2, and HTTP/1.1 parsed by llhttp
+  (``proxy.engines.h1``) or h11 (``[server] http1``); the connection guards of
   ``proxy.listener`` and the strict heads of ``proxy.framing`` are its own code.
 - ``granian``: a Rust HTTP stack (hyper) calling the same ASGI app; measured 1.73x the
   Hypercorn floor's requests per second at 64 connections, bare (issue 15).

@@ -174,6 +174,8 @@ class HttptoolsProtocol(H11Protocol):
             await self._serve_events()
         elif isinstance(event, Closed):
             self._release()
+            self._gone = True
+            await self.can_read.set()  # a request waiting behind the one in flight is dropped
             if self.stream is not None:
                 await self._close_stream()
 
@@ -215,6 +217,13 @@ class HttptoolsProtocol(H11Protocol):
                 self._keep_alive = not close
                 if framing == 0:
                     self._response_done = True
+                elif framing > 0:
+                    # Held for the first body chunk, both in one write (ASGI lets a server
+                    # wait for a body message before it starts the response): the same
+                    # bytes, one send and one drain fewer. A streamed (chunked) head goes
+                    # out at once, as before.
+                    self._held = head
+                    return
                 await self.send(RawData(data=head))
             else:
                 headers = list(chain(event.headers, config.response_headers("h11")))
@@ -232,6 +241,15 @@ class HttptoolsProtocol(H11Protocol):
 
     # -- the response body ---------------------------------------------------------------
 
+    _gone = False  # the connection has closed: queued requests are not served
+
+    _held = b""  # a response head not written yet: it goes out with the first body chunk
+
+    async def _flush(self) -> None:
+        if self._held:
+            head, self._held = self._held, b""
+            await self.send(RawData(data=head))
+
     async def _send_body(self, data: bytes) -> None:
         framing = self._framing
         if framing == CHUNKED:
@@ -242,8 +260,11 @@ class HttptoolsProtocol(H11Protocol):
         else:
             if len(data) > framing:
                 self._keep_alive = False
+                await self._flush()  # h11 had written the head
                 raise h11.LocalProtocolError("Too much data for declared Content-Length")
             self._framing = framing - len(data)
+            if self._held:
+                data, self._held = self._held + data, b""
             await self.send(RawData(data=data))
 
     async def _end_body(self) -> None:
@@ -255,13 +276,14 @@ class HttptoolsProtocol(H11Protocol):
             self._response_done = True
         else:
             self._keep_alive = False
+            await self._flush()
             raise h11.LocalProtocolError("Too little data for declared Content-Length")
 
     # -- the cycle -----------------------------------------------------------------------
 
     async def _serve_events(self) -> None:
         events = self._events
-        while events and not self._closing:
+        while events and not self._closing and not self._gone:
             kind, payload = events[0]
             if self._message is not None and (
                 kind is _REQUEST or (kind is _ERROR and payload[1])  # type: ignore[index]
@@ -272,8 +294,19 @@ class HttptoolsProtocol(H11Protocol):
                 continue
             events.popleft()
             if kind is _BODY:
-                if self.stream is not None:
-                    await self.stream.handle(Body(stream_id=STREAM_ID, data=payload))  # type: ignore[arg-type]
+                stream = self.stream
+                if events and events[0][0] is _END and isinstance(stream, HTTPStream):
+                    # The rest of the body is here whole: one message with its end, not
+                    # Hypercorn's chunk and then an empty last message (a queue put and a
+                    # receive fewer for the app).
+                    events.popleft()
+                    self._request_done = True
+                    if not stream.closed:
+                        await stream.app_put(
+                            {"type": "http.request", "body": payload, "more_body": False}  # type: ignore[typeddict-item]
+                        )
+                elif stream is not None:
+                    await stream.handle(Body(stream_id=STREAM_ID, data=payload))  # type: ignore[arg-type]
             elif kind is _END:
                 self._request_done = True
                 if self.stream is not None:
@@ -362,6 +395,7 @@ class HttptoolsProtocol(H11Protocol):
         await self.send(Closed())
 
     async def _maybe_recycle(self) -> None:
+        await self._flush()  # an app that ended after its response's start, before a body
         await self._close_stream()
         if (
             not self.context.terminated.is_set()

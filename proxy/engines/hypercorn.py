@@ -1,9 +1,12 @@
 """Serving under Hypercorn (the default engine), driven programmatically.
 
 The listen backlog, header limits, keep-alive and drain timeout come from ``[server]``; the
-connection guards (head and body timeouts, the connection cap: ``proxy.listener``), the
-strict HTTP/1.1 heads (``proxy.framing``) and the response heads validated once
-(``proxy.engines.h11_heads``) are installed into Hypercorn at import; HTTP/2 request bodies
+connection guards (head and body timeouts, the connection cap: ``proxy.listener``) and the
+HTTP/1.1 protocol ``[server] http1`` names (``http1_protocol``: llhttp, ``proxy.engines.h1``,
+by default; or h11 with the strict heads of ``proxy.framing`` and the response heads
+validated once of ``proxy.engines.h11_heads``) are installed into Hypercorn at import.
+llhttp cut the core's instructions per request through sockets from 1,541,660 to 1,062,194
+(``benchmarks/results/2026-12-07-040000-h1-httptools-cachesim.txt``). HTTP/2 request bodies
 are timed where the app reads them (``hypercorn_app``). The admin
 app is served by the same server on its own socket, chosen by the listening socket's
 address (``AdminListener``).

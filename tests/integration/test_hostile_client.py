@@ -187,14 +187,15 @@ def _chunked(
     return head + b"%x" % len(BODY) + size_end + BODY + data_end + last
 
 
-# The body's own framing lines: (Hypercorn, Granian). h11 wants CRLF after a chunk size and
-# a chunk but took a bare LF in the trailer section (proxy/framing.py now refuses it); hyper
+# The body's own framing lines: (Hypercorn, Granian). llhttp (Hypercorn's default HTTP/1.1
+# parser) wants CRLF everywhere (h11 took a bare LF in the trailer section, which
+# proxy/framing.py refuses, and waited on `0\n\n` until body_timeout: 408); hyper
 # refuses bare LF in chunk lines (which Granian hands the app as a disconnect: it answered
 # 500, now 400, proxy/engines/body_deadline.py) and waits for a CRLF to end the trailers.
 CHUNK_FRAMING = {
     "bare LF ending a chunk-size line": (_chunked(size_end=b"\n"), 400, 400),
     "bare LF after a chunk's data": (_chunked(data_end=b"\n"), 400, 400),
-    "bare LF ending the last chunk": (_chunked(last=b"0\n\n"), 408, 400),
+    "bare LF ending the last chunk": (_chunked(last=b"0\n\n"), 400, 400),
     "bare LF in the trailer section": (_chunked(last=b"0\r\nX-T: 1\n\r\n"), 400, 408),
     "bare LF ending an empty trailer section": (_chunked(last=b"0\r\n\n"), 400, 408),
 }

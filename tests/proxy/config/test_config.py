@@ -76,6 +76,12 @@ MISTAKES = [
         ],
     ),
     (
+        "unknown http1 parser",
+        "[server]\nhttp1 = 'picohttp'\n" + BASE,
+        POLICY,
+        ["config.toml: server.http1: unknown http1 'picohttp'; expected one of h11, httptools"],
+    ),
+    (
         "bad duration",
         BASE.replace(
             'targets = [{ provider = "mock" }]',

@@ -24,6 +24,7 @@ import proxy.framing
 from proxy.config.models import ServerConfig
 from proxy.engines.h1 import HttptoolsProtocol
 from proxy.engines.h1_heads import _h11_head, response_head
+from proxy.engines.h11_heads import GatewayH11Protocol
 from proxy.engines.hypercorn import hypercorn_config
 
 TIMEOUT = 10.0
@@ -56,6 +57,15 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         "body": b"".join(chunks).decode("latin-1"),
     }
     body = orjson.dumps(seen)
+    if scope["path"] == "/start-only":  # a head, then the app ends (its body never sent)
+        headers = [(b"content-length", b"2")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        return
+    if scope["path"] == "/too-much":  # more than the declared length: the send raises
+        headers = [(b"content-length", b"2")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"abc"})
+        return
     if scope["path"] == "/stream":
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": body[:5], "more_body": True})
@@ -157,6 +167,8 @@ SAME: dict[str, bytes | list[bytes]] = {
         "POST", "/", "Expect: 100-continue\r\nContent-Length: 2\r\n", b"ok", v="1.0"
     ),
     "head": req("HEAD", "/", CLOSE),
+    "an app that sends a head and no body": req(target="/start-only") + LAST,
+    "an app that sends more than its Content-Length": req(target="/too-much") + LAST,
     "head streamed": req("HEAD", "/stream", CLOSE),
     "streamed": req(target="/stream") + LAST,
     "HTTP/1.0": req(v="1.0"),
@@ -225,10 +237,9 @@ async def test_the_same_bytes_as_h11(serve: Serve, name: str) -> None:
     assert theirs  # every case is answered (or refused) by both
 
 
-def test_the_protocol_serves_through_hypercorn() -> None:
-    config = hypercorn_config(ServerConfig(http1="httptools"))
-    assert config.http1_protocol is HttptoolsProtocol
-    assert hypercorn_config(ServerConfig()).http1_protocol is not HttptoolsProtocol
+def test_the_protocol_serves_through_hypercorn_by_default() -> None:
+    assert hypercorn_config(ServerConfig()).http1_protocol is HttptoolsProtocol
+    assert hypercorn_config(ServerConfig(http1="h11")).http1_protocol is GatewayH11Protocol
 
 
 # Where llhttp and h11 part (docs/deploy.md#http11-parsers): request -> the status served
