@@ -39,7 +39,7 @@ from proxy.observe.metrics import Metrics
 from proxy.runtime import Runtime
 from proxy.state import create_store
 from proxy.state.lua import GCRA
-from proxy.state.resp import Script
+from proxy.state.packing import Script
 from tests.fixtures.redis import start_redis
 from tests.fixtures.redis_topology import Cluster
 

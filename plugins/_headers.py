@@ -10,10 +10,12 @@ lower-case byte names starlette keeps, and the new pairs are encoded once where 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 from starlette.datastructures import MutableHeaders
 
 Pairs = tuple[tuple[bytes, bytes], ...]
+_name = itemgetter(0)
 
 
 def encode_pairs(headers: Iterable[tuple[str, str]]) -> Pairs:
@@ -27,5 +29,8 @@ def replace_headers(
     """Remove every header named in ``drop``, then append ``add`` (whose names must be in
     ``drop``, so each ends up exactly once): ``headers[name] = value`` for all, in one pass."""
     raw = headers.raw  # starlette's own list: changed in place
-    raw[:] = [pair for pair in raw if pair[0] not in drop]
+    # Usually none of them is there: asked in C (~3.7 k instructions less than the filter
+    # over ~15 headers, for each of the chain's three callers per response).
+    if not drop.isdisjoint(map(_name, raw)):
+        raw[:] = [pair for pair in raw if pair[0] not in drop]
     raw.extend(add)

@@ -122,6 +122,8 @@ class KeySpec:
             )
             for name in self.spec
         ]
+        self._one = self._parts[0][1] if len(self._parts) == 1 else None
+        self._one_head = f"{self.spec[0]}="
 
     def _ip(self, ex: Exchange) -> str | None:
         """The client's address, an IPv6 one as its /ipv6_prefix network: rotating addresses
@@ -130,6 +132,15 @@ class KeySpec:
 
     def __str__(self) -> str:
         return "+".join(self.spec)
+
+    def key(self, ex: Exchange) -> str:
+        """``resolve(ex)``'s key alone: the usual key (one part, present, short) without the
+        tuple, the f-string and the bounding call (every request of ``rate_limit``)."""
+        if self._one is not None:
+            value = self._one(ex)
+            if value is not None and len(value) <= _MAX_PART:
+                return self._one_head + value
+        return self.resolve(ex)[0]
 
     def resolve(self, ex: Exchange) -> tuple[str, bool]:
         """(key, fell_back): the key for this request and whether a part was missing."""

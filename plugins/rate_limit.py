@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -86,14 +86,13 @@ class _Limiter:
     policy_item: str  # this limiter's RateLimit-Policy list member, built once
     policy_field: bytes  # the RateLimit-Policy field when this limiter is the only one
     state_head: str  # '"name";r=': its RateLimit list member up to the remaining count
+    state_field: bytes  # state_head encoded: the RateLimit field when it is the only one
+    capacity: int  # burst + 1, every decision's limit
+    limit_field: bytes  # the capacity, formatted once for X-RateLimit-Limit
 
 
 Decisions = list[tuple[_Limiter, GcraDecision]]
-
-
-@dataclass(slots=True)
-class RateState:
-    decisions: Decisions = field(default_factory=list)  # for the RateLimit-* headers
+"""A request's state (for the RateLimit-* headers): a bare list, made without a frame."""
 
 
 class RateLimit(Plugin):
@@ -197,8 +196,10 @@ class RateLimit(Plugin):
         capacity = burst + 1
         window = max(1, math.ceil(capacity * rate.interval))
         policy = f'"{name}";q={capacity};w={window}'
+        head = f'"{name}";r='
         return _Limiter(name, bucket + str(key) + ":", key, rate, burst, cost, policy,
-                        policy.encode("latin-1"), f'"{name}";r=')  # fmt: skip
+                        policy.encode("latin-1"), head, head.encode("latin-1"), capacity,
+                        b"%d" % capacity)  # fmt: skip
 
     def limiters_for(self, ex: Exchange) -> list[_Limiter]:
         """The limiters that apply to this request: the tier's or main one, then the rest."""
@@ -233,12 +234,11 @@ class RateLimit(Plugin):
         return limiter
 
     async def on_request(self, ex: Exchange) -> Response | None:
-        decisions = ex.state_for(self, RateState).decisions
+        decisions: Decisions = ex.state_for(self, list)
         store = self.services.store
         for limiter in self.limiters_for(ex):
-            key, _ = limiter.key.resolve(ex)
-            decision = await store.gcra(limiter.bucket + key, limiter.rate, limiter.burst,
-                                        limiter.cost)  # fmt: skip
+            key = limiter.bucket + limiter.key.key(ex)
+            decision = await store.gcra(key, limiter.rate, limiter.burst, limiter.cost)
             decisions.append((limiter, decision))
             if not decision.allowed:
                 self._refuse(ex, limiter, decision, decisions)
@@ -259,7 +259,7 @@ class RateLimit(Plugin):
     async def on_response(self, ex: Exchange) -> None:
         if not self.options.headers:
             return
-        decisions = ex.state_for(self, RateState).decisions
+        decisions: Decisions = ex.state_for(self, list)
         if decisions:
             replace_headers(ex.response_headers, _FIELD_NAMES, rate_limit_fields(decisions))
 
@@ -335,12 +335,13 @@ def rate_limit_fields(decisions: Decisions) -> Pairs:
         )
     limiter, decision = decisions[0]
     wait = decision.retry_after if not decision.allowed else decision.reset_after
-    seconds = 86400 if math.isinf(wait) else max(0, math.ceil(wait))
-    left = decision.remaining
+    seconds = b"86400" if math.isinf(wait) else b"%d" % max(0, math.ceil(wait))
+    left = b"%d" % decision.remaining
+    limit = decision.limit
     return (
         (b"ratelimit-policy", limiter.policy_field),
-        (b"ratelimit", f"{limiter.state_head}{left};t={seconds}".encode("latin-1")),
-        (b"x-ratelimit-limit", b"%d" % decision.limit),
-        (b"x-ratelimit-remaining", b"%d" % left),
-        (b"x-ratelimit-reset", b"%d" % seconds),
+        (b"ratelimit", limiter.state_field + left + b";t=" + seconds),
+        (b"x-ratelimit-limit", limiter.limit_field if limit == limiter.capacity else b"%d" % limit),
+        (b"x-ratelimit-remaining", left),
+        (b"x-ratelimit-reset", seconds),
     )

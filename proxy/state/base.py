@@ -13,7 +13,7 @@ Keys are plain strings chosen by the caller (namespace them by plugin, e.g.
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, runtime_checkable
@@ -98,8 +98,9 @@ def check_key(key: str) -> None:
 class Limiter(Protocol):
     """The rate-limiting slice: ``rate_limit``, provider rpm/tpm."""
 
-    async def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> GcraDecision:
-        """Admit or refuse ``cost`` units against a GCRA bucket of ``rate`` with ``burst``."""
+    def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> Awaitable[GcraDecision]:
+        """Admit or refuse ``cost`` units against a GCRA bucket of ``rate`` with ``burst``
+        (an awaitable, not necessarily a coroutine: redis's is the connection's future)."""
         ...
 
 

@@ -15,11 +15,12 @@ command did not run (``MOVED``, ``ASK``, ``TRYAGAIN``, ``NOSCRIPT``) are followe
 from __future__ import annotations
 
 import binascii
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any, Protocol
 
 from proxy.state.base import StateUnavailable
-from proxy.state.resp import ReplyError, RespClient, Script
+from proxy.state.packing import Script
+from proxy.state.resp import Convert, ReplyError, RespClient
 from proxy.state.urls import StateUrl
 
 SLOTS = 16384
@@ -44,8 +45,11 @@ class RedisClient(Protocol):
         """Run ``args`` (a one-key command on ``key``) on the node that owns ``key``."""
         ...
 
-    async def evalsha(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        """Run ``script`` where ``keys`` live (they share one hash slot)."""
+    def evalsha(
+        self, script: Script, key: str, command: bytes, convert: Convert | None = None
+    ) -> Awaitable[Any]:
+        """Run ``command`` (``script``'s packed ``EVALSHA``) where ``key`` lives (its other
+        keys share ``key``'s hash slot); its reply ``convert``-ed as it is read."""
         ...
 
     def node_for(self, key: str) -> str:
@@ -95,8 +99,10 @@ class SingleNode:
     def command(self, key: str, *args: Any) -> Coroutine[Any, Any, Any]:
         return self.node.execute(*args)
 
-    def evalsha(self, script: Script, keys: list[str], args: list[Any]) -> Coroutine[Any, Any, Any]:
-        return self.node.evalsha(script, keys, args)
+    def evalsha(
+        self, script: Script, key: str, command: bytes, convert: Convert | None = None
+    ) -> Awaitable[Any]:
+        return self.node.evalsha(script, command, convert)
 
     def node_for(self, key: str) -> str:
         return self.name

@@ -25,7 +25,8 @@ from typing import Any
 
 from proxy.state.base import StateUnavailable
 from proxy.state.client import SLOTS, keyslot
-from proxy.state.resp import NodeUnavailable, ReplyError, RespClient, Script
+from proxy.state.packing import Script
+from proxy.state.resp import Convert, NodeUnavailable, ReplyError, RespClient
 from proxy.state.urls import StateUrl
 
 MAX_REDIRECTS = 5
@@ -68,11 +69,13 @@ class ClusterClient:
 
         return await self._run(keyslot(key), send)
 
-    async def evalsha(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        async def send(node: RespClient, asking: bool) -> Any:
-            return await node.evalsha(script, keys, args, asking=asking)
+    async def evalsha(
+        self, script: Script, key: str, command: bytes, convert: Convert | None = None
+    ) -> Any:
+        def send(node: RespClient, asking: bool) -> Awaitable[Any]:
+            return node.evalsha(script, command, convert, asking=asking)
 
-        return await self._run(keyslot(keys[0]), send)
+        return await self._run(keyslot(key), send)
 
     async def _run(self, slot: int, send: Send) -> Any:
         owner = self._owners[slot]

@@ -89,17 +89,11 @@ class GuardedStore:
     ) -> T:
         """Await ``call`` (the backend's coroutine, not yet started) under the policy; a node
         cooling down gets ``call`` closed unstarted and the policy at once."""
-        failure: StateUnavailable
-        node = ALL_NODES
         if self._down_until:
-            node = ALL_NODES if key is None else self.inner.node_for(key)
-            until = self._down_until.get(node)
-            if until is not None and self._clock() < until:
+            cooling = self._cooling(key)
+            if cooling is not None:
                 call.close()
-                failure = StateUnavailable(
-                    f"shared state node {node} is unavailable (cooling down)", node
-                )
-                return self._failed(op, node, failure, fallback)
+                return self._failed(op, cooling.node, cooling, fallback)
         try:
             result = await call
         except StateUnavailable as exc:
@@ -107,6 +101,14 @@ class GuardedStore:
         if self._outages:
             self._answered(key)
         return result
+
+    def _cooling(self, key: str | None) -> StateUnavailable | None:
+        """The failure to answer with while ``key``'s node cools down (None: ask it)."""
+        node = ALL_NODES if key is None else self.inner.node_for(key)
+        until = self._down_until.get(node)
+        if until is not None and self._clock() < until:
+            return StateUnavailable(f"shared state node {node} is unavailable (cooling down)", node)
+        return None
 
     def _unavailable(self, op: str, key: str | None, exc: StateUnavailable, fallback: T) -> T:
         """The backend raised: start the node's cooldown, then apply the policy."""
@@ -195,8 +197,24 @@ class GuardedStore:
         return described
 
     async def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> GcraDecision:
-        # The permissive answer is built once per (burst, cost), not per call: a config has
-        # a handful of limiters, and this runs for every request of every one of them.
+        if self._down_until:  # some node is cooling down: it is not asked
+            cooling = self._cooling(key)
+            if cooling is not None:
+                return self._failed("gcra", cooling.node, cooling, self._admitted(burst, cost))
+        # ``_guard`` inlined: every limiter of every request comes here, and each coroutine
+        # frame between the plugin and the reply's future is resumed again when it arrives
+        # (this is the only one: redis's ``gcra`` is the connection's future).
+        try:
+            result = await self.inner.gcra(key, rate, burst, cost)
+        except StateUnavailable as exc:
+            return self._unavailable("gcra", key, exc, self._admitted(burst, cost))
+        if self._outages:
+            self._answered(key)
+        return result
+
+    def _admitted(self, burst: int, cost: int) -> GcraDecision:
+        """gcra's permissive answer, built once per (burst, cost) and only when needed: a
+        config has a handful of limiters."""
         fallback = self._admit.get((burst, cost))
         if fallback is None:
             if len(self._admit) >= 1024:  # per-caller limits could make many: stay bounded
@@ -204,18 +222,7 @@ class GuardedStore:
             limit = burst + 1
             fallback = GcraDecision(True, limit, max(0, limit - cost), 0.0, 0.0)
             self._admit[(burst, cost)] = fallback
-        if self._down_until:  # some node is cooling down: the general path
-            return await self._guard("gcra", key, self.inner.gcra(key, rate, burst, cost),
-                                     fallback)  # fmt: skip
-        # ``_guard`` inlined: every limiter of every request comes here, and each coroutine
-        # frame between the plugin and the reply's future is resumed again when it arrives.
-        try:
-            result = await self.inner.gcra(key, rate, burst, cost)
-        except StateUnavailable as exc:
-            return self._unavailable("gcra", key, exc, fallback)
-        if self._outages:
-            self._answered(key)
-        return result
+        return fallback
 
     async def incr(self, key: str, amount: float, ttl: float) -> float:
         return await self._guard("incr", key, self.inner.incr(key, amount, ttl), amount)

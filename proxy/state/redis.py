@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -44,7 +44,7 @@ from proxy.state.base import (
 )
 from proxy.state.client import RedisClient, SingleNode
 from proxy.state.cluster import ClusterClient
-from proxy.state.resp import Script
+from proxy.state.packing import Script
 from proxy.state.sentinel import SentinelClient
 from proxy.state.urls import StateUrl, TopologyKind, parse_state_url
 
@@ -56,6 +56,7 @@ CLIENTS: dict[TopologyKind, Callable[[StateUrl], RedisClient]] = {
 """Topology kind -> the client that speaks it."""
 
 _US = 1_000_000.0
+_PACKED_KEYS = 4096  # (limiter, caller) GCRA commands kept packed: ~2 MiB at most
 
 
 def _ms(seconds: float) -> int:
@@ -65,6 +66,36 @@ def _ms(seconds: float) -> int:
 
 def _float(raw: Any) -> float:
     return float(raw.decode() if isinstance(raw, bytes) else raw)
+
+
+class _GcraCall:
+    """One limiter's GCRA script call, packed once per caller (a bounded memo of each
+    caller's key and command: the usual call is a dict lookup, no formatting), its reply
+    read into a ``GcraDecision`` by the connection as it arrives (no frame of the store's
+    in between)."""
+
+    __slots__ = ("_command", "commands", "limit")
+
+    def __init__(self, script: Script, args: list[Any], limit: int) -> None:
+        self._command = script.on_one_key(args).command
+        self.commands: dict[str, tuple[str, bytes]] = {}  # caller key -> (redis key, command)
+        self.limit = limit
+
+    def pack(self, prefix: str, key: str) -> tuple[str, bytes]:
+        check_key(key)
+        name = f"{prefix}rl:{{{key}}}"
+        command = self.commands[key] = (name, self._command(name))
+        return command
+
+    def decision(self, reply: list[Any]) -> GcraDecision:
+        allowed, remaining, retry, reset = reply
+        # float() reads the script's "%.17g" replies as bytes, as it reads numbers.
+        retry_after = 0.0 if retry == b"0" else NEVER if retry == b"-1" else float(retry) / _US
+        # tuple.__new__ is GcraDecision's own __new__ without its Python frame
+        return tuple.__new__(
+            GcraDecision,
+            (bool(allowed), self.limit, int(remaining), retry_after, max(0.0, float(reset) / _US)),
+        )
 
 
 def _glob_escape(text: str) -> str:
@@ -115,8 +146,9 @@ class RedisStore:
         self._adjust = Script(lua.ADJUST)
         self._hit = Script(lua.HIT)
         self._release = Script(lua.RELEASE)
-        # (rate, burst, cost) -> the GCRA script's arguments, checked and formatted once
-        self._gcra_args: dict[tuple[float, float, int, int], list[Any]] = {}
+        # (rate, burst, cost) -> the GCRA script's call, checked and packed once
+        self._gcra_calls: dict[tuple[float, float, int, int], _GcraCall] = {}
+        self._packed = 0  # callers' commands the calls keep packed, in all
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "sluicegate:", timeout: float = 0.5) -> RedisStore:
@@ -128,8 +160,8 @@ class RedisStore:
         check_key(key)
         return f"{self.prefix}{kind}:{{{key}}}"
 
-    def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        return self.client.evalsha(script, keys, args)
+    def _run(self, script: Script, keys: list[str], args: list[Any]) -> Awaitable[Any]:
+        return self.client.evalsha(script, keys[0], script.command(keys, args))
 
     def node_for(self, key: str) -> str:
         return self.client.node_for(f"{{{key}}}")
@@ -137,25 +169,30 @@ class RedisStore:
     def topology(self) -> dict[str, Any]:
         return self.client.topology()
 
-    async def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> GcraDecision:
+    def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> Awaitable[GcraDecision]:
         # Keyed by the rate's fields: a Rate's own hash is a Python call (a dataclass's).
-        limiter = (rate.count, rate.period, burst, cost)
-        args = self._gcra_args.get(limiter)
-        if args is None:  # a handful of limiters per config: check and format each once
-            check_gcra_args(rate, burst, cost)
-            if len(self._gcra_args) >= 1024:  # per-caller limits could make many
-                self._gcra_args.clear()
-            args = self._gcra_args[limiter] = [repr(rate.interval * _US), burst, cost]
-        if not key:
-            check_key(key)  # raises
-        allowed, remaining, retry, reset = await self.client.evalsha(
-            self._gcra, [f"{self.prefix}rl:{{{key}}}"], args
-        )
-        # float() reads the scripts' "%.17g" replies as bytes, as it reads numbers.
-        retry_after = NEVER if retry == b"-1" else float(retry) / _US
-        return GcraDecision(
-            bool(allowed), burst + 1, int(remaining), retry_after, max(0.0, float(reset) / _US)
-        )
+        call = self._gcra_calls.get((rate.count, rate.period, burst, cost))
+        if call is None:  # a handful of limiters per config: check and pack each once
+            call = self._gcra_call(rate, burst, cost)
+        command = call.commands.get(key)
+        if command is None:  # a caller's first call (since the memos were last cleared)
+            self._packed += 1
+            if self._packed > _PACKED_KEYS:  # bounded across every limiter
+                for each in self._gcra_calls.values():
+                    each.commands.clear()
+                self._packed = 1
+            command = call.pack(self.prefix, key)
+        # Not a coroutine: the connection's future, the decision made as the reply is read.
+        return self.client.evalsha(self._gcra, command[0], command[1], call.decision)
+
+    def _gcra_call(self, rate: Rate, burst: int, cost: int) -> _GcraCall:
+        check_gcra_args(rate, burst, cost)
+        if len(self._gcra_calls) >= 1024:  # per-caller limits could make many
+            self._gcra_calls.clear()
+            self._packed = 0
+        call = _GcraCall(self._gcra, [repr(rate.interval * _US), burst, cost], burst + 1)
+        self._gcra_calls[(rate.count, rate.period, burst, cost)] = call
+        return call
 
     async def incr(self, key: str, amount: float, ttl: float) -> float:
         raw = await self._run(self._incr, [self.key("n", key)], [repr(float(amount)), _ms(ttl)])

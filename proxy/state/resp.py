@@ -31,20 +31,22 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import math
 import ssl
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
 import hiredis
 
 from proxy.state.base import StateUnavailable
+from proxy.state.packing import Script, pack
 
 _FOLLOWED_REPLIES = ("NOSCRIPT", "MOVED ", "ASK ")
-_ASKING = hiredis.pack_command(("ASKING",))
+
+
+_ASKING = pack("ASKING")
 
 
 class ReplyError(Exception):
@@ -61,6 +63,18 @@ class NodeUnavailable(StateUnavailable):
     def __init__(self, message: str, node: str, code: str) -> None:
         super().__init__(message, node)
         self.code = code
+
+
+def error(
+    reply: ReplyError, node: str, redirected: Callable[[ReplyError, str], StateUnavailable] | None
+) -> Exception:
+    """What an error reply raises: ``NOSCRIPT``, ``MOVED`` and ``ASK`` the reply itself, for
+    the layer that follows them (``redirected``, for a client that follows no redirects,
+    says what they become instead); any other a ``NodeUnavailable``."""
+    text = str(reply)
+    if text.startswith(_FOLLOWED_REPLIES):
+        return reply if redirected is None else redirected(reply, node)
+    return NodeUnavailable(f"redis {node}: {text}", node, text.split(" ", 1)[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +97,6 @@ class Endpoint:
         return self.path if self.path is not None else f"{self.host}:{self.port}"
 
 
-class Script:
-    """A Lua script known by its SHA1, run with ``RespClient.evalsha``."""
-
-    __slots__ = ("sha", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.sha = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
-
-
 class _Sent:
     """When one turn's write left: its commands' replies are due ``timeout`` after it."""
 
@@ -100,6 +104,24 @@ class _Sent:
 
     def __init__(self) -> None:
         self.deadline = math.inf  # not written yet: nothing is late
+
+
+Convert = Callable[[Any], Any]
+"""What a caller makes of its reply, run as the reply is read (a script's decision)."""
+
+
+def _dropped(reply: Any) -> None:
+    """The ``convert`` of ``ASKING``'s reply: read and dropped, whatever it says (a node not
+    in cluster mode refuses it, and runs the command that follows all the same)."""
+
+
+def _checked(reply: Any) -> None:
+    """The ``convert`` of ``SCRIPT LOAD``'s reply before a resent script call: dropped,
+    unless it is an error (the caller's then)."""
+
+
+# A script call's resend on NOSCRIPT: the script, the bytes written, the replies they get.
+_Retry = tuple[Script, bytes, int]
 
 
 class _Connection(asyncio.Protocol):
@@ -113,14 +135,27 @@ class _Connection(asyncio.Protocol):
     deadline runs from the write, not from the call: the commands of one turn share one
     ``_Sent`` whose time the flush sets, so a turn our own loop spent busy elsewhere is not
     charged to redis.
+
+    A reply is settled where it is read, in one pass over everything one read brought: an
+    error reply becomes the caller's exception here, a script's reply its answer
+    (``convert``), and a ``NOSCRIPT`` for a script call queues ``SCRIPT LOAD`` and the same
+    call again, on the caller's future — so the caller awaits one future, with no coroutine
+    of the client's between it and the reply, and its task is woken once.
     """
 
-    def __init__(self, node: str, timeout: float) -> None:
+    def __init__(
+        self,
+        node: str,
+        timeout: float,
+        redirected: Callable[[ReplyError, str], StateUnavailable] | None = None,
+    ) -> None:
         self.node = node
         self.timeout = timeout
+        self.redirected = redirected
         self.reader = hiredis.Reader(replyError=ReplyError)
-        # (future, when its write left), oldest first
-        self.waiting: deque[tuple[asyncio.Future[Any], _Sent]] = deque()
+        # (future, when its write left, its convert, its resend on NOSCRIPT), oldest first
+        self.waiting: deque[tuple[asyncio.Future[Any], _Sent, Convert | None, _Retry | None]]
+        self.waiting = deque()
         self.transport: asyncio.Transport | None = None
         self.lost = False
         self.loop = asyncio.get_running_loop()
@@ -132,20 +167,29 @@ class _Connection(asyncio.Protocol):
         # uvloop's transports are not asyncio.Transport subclasses, only duck-typed ones
         self.transport = cast(asyncio.Transport, transport)
 
-    def queue(self, command: bytes, replies: int = 1) -> asyncio.Future[Any]:
-        """Send ``command`` (with the turn's other commands); the future of its last reply.
-        ``replies`` > 1: the earlier replies (``ASKING``'s ``+OK``) are read and dropped."""
+    def queue(
+        self,
+        command: bytes,
+        replies: int = 1,
+        convert: Convert | None = None,
+        retry: _Retry | None = None,
+        future: asyncio.Future[Any] | None = None,
+    ) -> asyncio.Future[Any]:
+        """Send ``command`` (with the turn's other commands); the future of its last reply,
+        ``convert``-ed. ``replies`` > 1: the earlier ones (``ASKING``'s ``+OK``) are read
+        and dropped. ``retry``: a script call, sent again once on NOSCRIPT."""
         loop = self.loop
         if not self._outgoing:
             self._sent = _Sent()
             loop.call_soon(self._flush)
         self._outgoing.append(command)
         sent = self._sent
+        if future is None:
+            future = loop.create_future()
         if replies > 1:
             for _ in range(replies - 1):
-                self.waiting.append((loop.create_future(), sent))
-        future: asyncio.Future[Any] = loop.create_future()
-        self.waiting.append((future, sent))
+                self.waiting.append((future, sent, _dropped, None))
+        self.waiting.append((future, sent, convert, retry))
         return future
 
     def _flush(self) -> None:
@@ -163,7 +207,7 @@ class _Connection(asyncio.Protocol):
         """No reply by the oldest live waiter's deadline: fail it, and drop the connection so
         the rest fail fast too. Otherwise look again at the next deadline."""
         self._watchdog = None
-        for future, sent in self.waiting:
+        for future, sent, _, _ in self.waiting:
             if future.done():  # cancelled by its caller; its reply is still read and dropped
                 continue
             deadline = sent.deadline
@@ -185,9 +229,39 @@ class _Connection(asyncio.Protocol):
             if not waiting:  # a reply nobody asked for: the stream is out of step
                 self.abort()
                 return
-            future, _ = waiting.popleft()
-            if not future.done():
+            future, _, convert, retry = waiting.popleft()
+            if future.done():  # cancelled by its caller, or failed by an earlier reply
+                continue
+            if reply.__class__ is ReplyError:
+                if convert is not _dropped:
+                    self._error(future, reply, convert, retry)
+            elif convert is None:
                 future.set_result(reply)
+            elif convert is not _dropped and convert is not _checked:
+                try:
+                    future.set_result(convert(reply))
+                except Exception as exc:  # a reply of another shape: not ours to 500 on
+                    message = f"redis {self.node}: unexpected reply {reply!r:.80} ({exc!r})"
+                    future.set_exception(StateUnavailable(message, self.node))
+
+    def _error(
+        self,
+        future: asyncio.Future[Any],
+        reply: ReplyError,
+        convert: Convert | None,
+        retry: _Retry | None,
+    ) -> None:
+        """An error reply: a script call's first NOSCRIPT loads the script and sends the
+        call again (NOSCRIPT proves it did not run, so it cannot count twice); any other
+        error fails the caller as ``error`` says."""
+        text = str(reply)
+        if retry is not None and text.startswith("NOSCRIPT"):
+            script, command, replies = retry
+            load = pack("SCRIPT", "LOAD", script.text)
+            self.queue(load, 1, _checked, None, future)
+            self.queue(command, replies, convert, None, future)
+            return
+        future.set_exception(error(reply, self.node, self.redirected))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
@@ -198,7 +272,7 @@ class _Connection(asyncio.Protocol):
             f"redis {self.node}: ConnectionError: connection lost ({exc or 'closed'})", self.node
         )
         while self.waiting:
-            future, _ = self.waiting.popleft()
+            future, *_ = self.waiting.popleft()
             if not future.done():
                 future.set_exception(failure)
 
@@ -228,36 +302,46 @@ class RespClient:
         conn = self._conn
         if conn is None or conn.lost:
             conn = await self._connect()
-        return self._check(await self._submit(conn, args))
+        return await self._submit(conn, hiredis.pack_command(args))  # type: ignore[arg-type]
 
     async def asking(self, *args: Any) -> Any:
         """``ASKING`` and ``args`` in one write, so nothing lands between them (Cluster ASK)."""
         conn = self._conn
         if conn is None or conn.lost:
             conn = await self._connect()
-        return self._check(await self._submit(conn, args, asking=True))
+        return await self._submit(conn, _ASKING + pack(*args), 2)  # ASKING's +OK dropped
 
-    async def evalsha(
-        self, script: Script, keys: list[str], args: list[Any], *, asking: bool = False
-    ) -> Any:
-        """Run ``script`` by SHA; on NOSCRIPT (a restart, SCRIPT FLUSH) load it and retry once.
+    def evalsha(
+        self,
+        script: Script,
+        command: bytes,
+        convert: Convert | None = None,
+        *,
+        asking: bool = False,
+    ) -> Awaitable[Any]:
+        """Run ``command``, ``script``'s packed ``EVALSHA``; its reply ``convert``-ed.
 
-        NOSCRIPT means the script did not run, so the retry can never count twice. The usual
-        call is one frame: the command goes straight to the connection and its reply is
-        checked here (every GCRA of ``rate_limit`` comes this way).
+        On NOSCRIPT (a restart, SCRIPT FLUSH, a failover) the connection loads the script
+        and sends the call again, once: NOSCRIPT means the script did not run, so the
+        retry can never count twice. Connected, the call is one future, no coroutine: every
+        GCRA of ``rate_limit`` comes this way.
         """
+        replies = 1
+        if asking:  # ASKING's +OK is read and dropped; nothing can land between the two
+            command, replies = _ASKING + command, 2
         conn = self._conn
         if conn is None or conn.lost:
-            conn = await self._connect()
-        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
-        reply = await self._submit(conn, command, asking)
-        if not isinstance(reply, ReplyError):
-            return reply
-        if not str(reply).startswith("NOSCRIPT"):
-            return self._check(reply)
-        await self.execute("SCRIPT", "LOAD", script.text)
-        run = self.asking if asking else self.execute
-        return await run(*command)
+            return self._connect_and_submit(command, replies, convert, script)
+        transport = conn.transport
+        if transport is None or transport.is_closing():  # fails it, as ``_submit`` says
+            return self._submit(conn, command, replies, convert)
+        return conn.queue(command, replies, convert, (script, command, replies))
+
+    async def _connect_and_submit(
+        self, command: bytes, replies: int, convert: Convert | None, script: Script
+    ) -> Any:
+        conn = await self._connect()
+        return await self._submit(conn, command, replies, convert, (script, command, replies))
 
     async def scan(self, match: str, limit: int) -> list[bytes]:
         """Keys matching ``match``, at most ``limit`` (``SCAN`` pages of 1,000, bounded)."""
@@ -272,30 +356,22 @@ class RespClient:
 
     @staticmethod
     def _submit(
-        conn: _Connection, args: tuple[Any, ...], asking: bool = False
+        conn: _Connection,
+        command: bytes,
+        replies: int = 1,
+        convert: Convert | None = None,
+        retry: _Retry | None = None,
     ) -> asyncio.Future[Any]:
-        """Queue ``args`` on ``conn``; the future of its reply (a plain function: awaiting
+        """Queue ``command`` on ``conn``; the future of its reply (a plain function: awaiting
         the future directly spares a coroutine frame per command)."""
         transport = conn.transport
         if transport is None or transport.is_closing():
             conn.lost = True
-            raise StateUnavailable(
-                f"redis {conn.node}: ConnectionError: connection closed", conn.node
-            )
-        if asking:  # ASKING's +OK is read and dropped; nothing can land between the two
-            return conn.queue(_ASKING + hiredis.pack_command(args), replies=2)
-        return conn.queue(hiredis.pack_command(args))
-
-    def _check(self, reply: Any) -> Any:
-        if isinstance(reply, ReplyError):
-            text = str(reply)
-            if text.startswith(_FOLLOWED_REPLIES):
-                if self._redirected is not None:
-                    raise self._redirected(reply, self.endpoint.name)
-                raise reply
-            node = self.endpoint.name
-            raise NodeUnavailable(f"redis {node}: {text}", node, text.split(" ", 1)[0])
-        return reply
+            closed = conn.loop.create_future()
+            message = f"redis {conn.node}: ConnectionError: connection closed"
+            closed.set_exception(StateUnavailable(message, conn.node))
+            return closed
+        return conn.queue(command, replies, convert, retry)
 
     async def _connect(self) -> _Connection:
         if self._closed:
@@ -312,7 +388,7 @@ class RespClient:
         e = self.endpoint
         node = e.name
         loop = asyncio.get_running_loop()
-        make = functools.partial(_Connection, node, e.timeout)
+        make = functools.partial(_Connection, node, e.timeout, self._redirected)
         try:
             async with asyncio.timeout(e.connect_timeout):
                 if e.path is not None:
@@ -323,9 +399,9 @@ class RespClient:
                 try:
                     if e.password is not None:
                         auth = (e.username, e.password) if e.username else (e.password,)
-                        self._check(await self._submit(conn, ("AUTH", *auth)))
+                        await self._submit(conn, pack("AUTH", *auth))
                     if e.db:
-                        self._check(await self._submit(conn, ("SELECT", e.db)))
+                        await self._submit(conn, pack("SELECT", e.db))
                 except BaseException:
                     conn.abort()
                     raise

@@ -19,7 +19,8 @@ from typing import Any
 
 from proxy.state.base import StateUnavailable
 from proxy.state.client import redirected
-from proxy.state.resp import Endpoint, ReplyError, RespClient, Script
+from proxy.state.packing import Script
+from proxy.state.resp import Convert, Endpoint, ReplyError, RespClient
 from proxy.state.urls import StateUrl
 
 
@@ -107,8 +108,10 @@ class SentinelClient:
     async def command(self, key: str, *args: Any) -> Any:
         return await self._call(lambda node: node.execute(*args))
 
-    async def evalsha(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        return await self._call(lambda node: node.evalsha(script, keys, args))
+    async def evalsha(
+        self, script: Script, key: str, command: bytes, convert: Convert | None = None
+    ) -> Any:
+        return await self._call(lambda node: node.evalsha(script, command, convert))
 
     def node_for(self, key: str) -> str:
         return "*" if self._primary is None else self._primary.endpoint.name

@@ -122,12 +122,17 @@ def test_key_spec_resolution_and_bounds() -> None:
     assert KeySpec(["identity.subject"]).resolve(ex) == ("identity.subject=alice", False)
     assert KeySpec(["header.x-h"]).resolve(ex) == (key.split("|")[1], False)
     assert KeySpec(["header.x-missing"]).resolve(ex) == ("ip=192.0.2.7", True)
+    # key() (rate_limit's path) is resolve's key, on its fast path and off it
+    for parts in (["identity.subject"], ["header.x-h"], ["header.x-missing"], ["ip"],
+                  ["identity.tier", "ip"], ["identity.key"]):  # fmt: skip
+        assert KeySpec(parts).key(ex) == KeySpec(parts).resolve(ex)[0]
 
 
 @pytest.mark.parametrize(
     "decisions",
     [
         [GcraDecision(True, 5, 4, 0.0, 0.2)],
+        [GcraDecision(True, 7, 4, 0.0, 0.2)],  # a limit other than the limiter's capacity
         [GcraDecision(False, 5, 0, 1.5, 3.0)],
         [GcraDecision(False, 5, 0, math.inf, 3.0)],
         [GcraDecision(True, 5, 4, 0.0, 0.2), GcraDecision(True, 101, 7, 0.0, 9.5)],

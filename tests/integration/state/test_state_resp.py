@@ -15,8 +15,9 @@ import uvloop
 from proxy.config.types import Rate
 from proxy.state import StateUnavailable
 from proxy.state.client import SingleNode
+from proxy.state.packing import Script
 from proxy.state.redis import RedisStore
-from proxy.state.resp import ReplyError, RespClient, Script
+from proxy.state.resp import ReplyError, RespClient
 from proxy.state.urls import parse_state_url
 from tests.fixtures.ports import free_port
 from tests.fixtures.redis import start_redis
@@ -61,7 +62,7 @@ async def test_error_replies_raise_and_the_connection_stays_usable(redis_url: st
         with pytest.raises(ReplyError, match="NOSCRIPT"):
             await resp.execute("EVALSHA", "0" * 40, 0)
         script = Script("return ARGV[1]")
-        assert await resp.evalsha(script, [], ["loaded once"]) == b"loaded once"
+        assert await resp.evalsha(script, script.command([], ["loaded once"])) == b"loaded once"
         assert await resp.execute("ECHO", "ok") == b"ok"
     finally:
         await resp.close()
@@ -149,9 +150,11 @@ async def test_the_commands_of_one_loop_turn_leave_in_one_write(redis_url: str) 
 
         conn.transport.write = write  # type: ignore[method-assign]
         script = Script("return ARGV[1]")
-        await resp.evalsha(script, [], ["warm"])  # loaded (NOSCRIPT, LOAD, retry)
+        await resp.evalsha(script, script.command([], ["warm"]))  # loaded (NOSCRIPT, LOAD, retry)
         writes.clear()
-        replies = await asyncio.gather(*(resp.evalsha(script, [], [f"r{i}"]) for i in range(64)))
+        replies = await asyncio.gather(
+            *(resp.evalsha(script, script.command([], [f"r{i}"])) for i in range(64))
+        )
         assert replies == [f"r{i}".encode() for i in range(64)]
         assert len(writes) == 1 and writes[0].count(b"EVALSHA") == 64
         assert await resp.execute("ECHO", "alone") == b"alone"
