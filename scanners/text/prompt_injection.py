@@ -23,6 +23,7 @@ from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
 from scanners.text.prompt_refusal import REFUSAL_RULES
 from scanners.text.prompt_rules_en import ENGLISH_RULES
+from scanners.text.prompt_unlocks import UNLOCK_RULES
 
 MIN_WORDS = 20
 """Fewest distinct words a text needs before the classifier judges it."""
@@ -122,6 +123,7 @@ class PromptInjectionDetector(RuleDetector):
             *DIRECTIVE_RULES,
             *INTERNATIONAL_RULES,
             *REFUSAL_RULES,
+            *UNLOCK_RULES,
         )
 
 
