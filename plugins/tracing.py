@@ -28,6 +28,7 @@ from starlette.responses import Response
 
 from plugins._tracing.content import completion_text, prompt_text
 from plugins._tracing.exporters import build_provider
+from plugins._tracing.spans import RecordedSpan
 from plugins._tracing.trace import PROPAGATOR, RequestTrace
 from proxy.config.types import ByteSize, Duration
 from proxy.errors import PolicyError
@@ -143,7 +144,12 @@ class Tracing(Plugin):
             span.end()  # even when annotating failed: an unended span is never exported
 
     def _annotate(self, ex: Exchange, span: Any) -> None:
-        span.set_attributes(self._attributes(ex))
+        if isinstance(span, RecordedSpan):  # its own dict, filled in place (no copy, no call)
+            self._add_attributes(ex, span._attributes)
+        else:
+            attributes: dict[str, Any] = {}
+            self._add_attributes(ex, attributes)
+            span.set_attributes(attributes)
         for event in ex.events:
             span.add_event(
                 "sluicegate.security_event",
@@ -153,12 +159,11 @@ class Tracing(Plugin):
             span.set_status(Status(StatusCode.ERROR))
 
     @staticmethod
-    def _attributes(ex: Exchange) -> dict[str, Any]:
-        attributes: dict[str, Any] = {
-            "http.response.status_code": ex.status,
-            "sluicegate.request_id": ex.request_id,
-            "sluicegate.attempts": ex.attempts,
-        }
+    def _add_attributes(ex: Exchange, attributes: dict[str, Any]) -> None:
+        """What is known once the exchange is complete, added to ``attributes``."""
+        attributes["http.response.status_code"] = ex.status
+        attributes["sluicegate.request_id"] = ex.request_id
+        attributes["sluicegate.attempts"] = ex.attempts
         for suffix, operation in _OPERATIONS:
             if ex.path.endswith(suffix):
                 attributes["gen_ai.operation.name"] = operation
@@ -177,7 +182,6 @@ class Tracing(Plugin):
             attributes["gen_ai.usage.output_tokens"] = ex.usage.output_tokens
         if ex.status >= 400:
             attributes["error.type"] = str(ex.status)
-        return attributes
 
     async def _record_content(self, ex: Exchange) -> None:
         limit = self.options.content_max_bytes

@@ -301,10 +301,10 @@ async def test_a_failing_finish_is_logged_and_never_fails_the_request(
 ) -> None:
     h, exporter = traced()
 
-    def broken(ex: Exchange) -> dict[str, Any]:
+    def broken(ex: Exchange, attributes: dict[str, Any]) -> None:
         raise RuntimeError("attribute bug")
 
-    monkeypatch.setattr(h.chain.plugins[0], "_attributes", broken)
+    monkeypatch.setattr(h.chain.plugins[0], "_add_attributes", broken)
     result = await h.request("POST", json=body())
     assert result.status == 200 and result.json()["id"] == "chatcmpl-test"
     assert "trace finish failed" in caplog.text
