@@ -63,10 +63,7 @@ _VERSIONS = {"1.1": False, "1.0": True}  # version -> an HTTP/1.0 client
 
 
 class _Refused(Exception):
-    """Raised from a parser callback: the request is refused with ``status``."""
-
-    def __init__(self, status: int) -> None:
-        self.status = status
+    """Raised from a parser callback: the request is refused (``_refused`` says how)."""
 
 
 class _Stop(Exception):
@@ -455,7 +452,7 @@ class HttptoolsProtocol(H11Protocol):
     def _refuse(self, status: int) -> NoReturn:
         """Refuse the request being parsed with ``status`` (from a callback)."""
         self._refused = status
-        raise _Refused(status)
+        raise _Refused
 
     def _refuse_parsed(self, status: int) -> None:
         self._broken = True

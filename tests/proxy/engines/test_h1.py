@@ -289,3 +289,28 @@ def test_the_joined_heads_are_h11s() -> None:
                     for keep_alive in (False, True):
                         case = (status, headers, method, http_10, keep_alive)
                         assert response_head(*case) == _h11_head(*case), case
+
+
+async def _upgrade(port: int, raw: bytes) -> tuple[bytes, bytes]:
+    """The 101 head and the frame header of the server's first HTTP/2 frame."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(raw)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+        frame = await asyncio.wait_for(reader.readexactly(9), TIMEOUT)
+    finally:
+        writer.close()
+    return DATE.sub(b"date: D\r\n", head), frame
+
+
+@pytest.mark.parametrize("connection", ["Connection: Upgrade, HTTP2-Settings\r\n", ""])
+async def test_an_h2c_upgrade_is_h11s(serve: Serve, connection: str) -> None:
+    """``Upgrade: h2c`` on a request without a body: 101, then Hypercorn's HTTP/2 (its
+    SETTINGS frame), with or without ``Connection: upgrade`` (Hypercorn looks only at
+    ``Upgrade``)."""
+    raw = req(headers=f"{connection}Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n")
+    theirs = await _upgrade(await serve("h11"), raw)
+    ours = await _upgrade(await serve("httptools"), raw)
+    assert ours == theirs
+    assert ours[0].startswith(b"HTTP/1.1 101 \r\n")
+    assert ours[1][3] == 0x4  # a SETTINGS frame
