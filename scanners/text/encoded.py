@@ -78,6 +78,7 @@ LEET_CUES = frozenset(
 )
 """Leetspeak spellings of cue words ("1gn0r3", "pr3v10u5"): a text holding one is read again
 with digits as the letters they stand for."""
+_WORD_CUES = REVERSED_CUES | LEET_CUES
 
 
 def _printable(data: bytes) -> str | None:
@@ -130,25 +131,33 @@ def _morse(run: str) -> str:
     return " ".join("".join(_MORSE.get(code, "") for code in w.split()) for w in words)
 
 
+def _named_cue(original: str, view: TextView) -> bool:
+    """Whether the text names ROT13, holds a Morse-like run or carries tag characters."""
+    if view.indexed:
+        if not view.substrings.isdisjoint(_ROT13_WORDS):
+            return True
+    elif "rot" in view.text and any(c in view.text for c in _ROT13_WORDS):
+        return True
+    if "-" in original and (".-" in original or "-." in original):
+        return True
+    return not original.isascii() and _TAGS.search(original) is not None
+
+
 def encoded_findings(
     detector: Detector, original: str, normalized: str, view: TextView
 ) -> list[Finding]:
     """`detector`'s findings on what the encoded runs of `original` decode to."""
-    # Every cue at C speed, most from what the gates already computed: the ROT13 words from
-    # the text's Aho-Corasick pass when it ran (a short text's always does), else behind one
-    # search for "rot" (their common start: the pass itself is ~10 µs on 4 KB); Morse only
-    # behind a memchr for '-', the longest word from the view. A case-insensitive regex
+    # Every cue at C speed, most from what the gates already computed: the cue words (read
+    # backwards or in leetspeak) one set test against the text's words, the longest word
+    # from the view, the ROT13 words from the text's Aho-Corasick pass when it ran (a short
+    # text's always does), else behind one search for "rot" (their common start: the pass
+    # itself is ~10 µs on 4 KB); Morse only behind a memchr for '-'. A case-insensitive regex
     # search of 4 KB cost ~70 µs; three plain substring searches of 4 KB cost ~12.
-    if view.indexed:
-        cue = not view.substrings.isdisjoint(_ROT13_WORDS)
-    else:
-        cue = "rot" in view.text and any(c in view.text for c in _ROT13_WORDS)
-    cue = cue or ("-" in original and (".-" in original or "-." in original))
-    cue = cue or (not original.isascii() and _TAGS.search(original) is not None)
-    backwards = not view.tokens.isdisjoint(REVERSED_CUES)
-    leet = not view.tokens.isdisjoint(LEET_CUES)
-    if not (cue or backwards or leet) and view.longest < MIN_RUN:
+    tokens = view.tokens
+    if tokens.isdisjoint(_WORD_CUES) and view.longest < MIN_RUN and not _named_cue(original, view):
         return []
+    backwards = not tokens.isdisjoint(REVERSED_CUES)
+    leet = not tokens.isdisjoint(LEET_CUES)
     out: list[Finding] = []
     runs = list(hidden_texts(original))
     if backwards:

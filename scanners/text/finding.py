@@ -137,7 +137,14 @@ class RuleDetector:
         """
         if view is None or view.text is not text:
             view = TextView(text)
-        run = [r for r in self._candidates(view) if r.pre is None or r.pre.search(text)]
+        return self.scan_decided(text, view, self._passing(view))
+
+    def scan_decided(self, text: str, view: TextView, passing: Sequence[int]) -> list[Finding]:
+        """`scan` when the rules whose gates pass on `view` are known: `passing`, their indexes
+        in declaration order, as a `JointPlan` decided them (the scanner's path). Rules whose
+        `pre` finds nothing are skipped."""
+        rules = self._rules
+        run = [r for i in passing if (r := rules[i]).pre is None or r.pre.search(text)]
         return self._run(text, run) if run else []
 
     @property
@@ -145,15 +152,18 @@ class RuleDetector:
         """Every rule's need groups in one plan (a scanner joins its detectors' plans)."""
         return self._plan
 
-    def _candidates(self, view: TextView) -> list[Rule]:
-        """The rules whose need groups pass, in declaration order (their `pre` is not run):
-        as a `JointPlan` decided them for `view`, else by this detector's own plan."""
+    def _passing(self, view: TextView) -> Sequence[int]:
+        """Indexes of the rules whose need groups pass, in declaration order: as a
+        `JointPlan` decided them for `view`, else by this detector's own plan."""
         decided = view.decided
-        passing = decided.get(self._plan) if decided is not None else None
-        if passing is None:
-            passing = self._plan.passing(view)
+        if decided is None or self._plan not in view.decided_for:
+            return self._plan.passing(view)
+        return decided.get(self._plan, ())
+
+    def _candidates(self, view: TextView) -> list[Rule]:
+        """The rules whose need groups pass, in declaration order (their `pre` is not run)."""
         rules = self._rules
-        return [rules[i] for i in passing]
+        return [rules[i] for i in self._passing(view)]
 
     def scan_ungated(self, text: str) -> list[Finding]:
         """Run every rule regardless of prefilters: the reference the gates must agree with."""

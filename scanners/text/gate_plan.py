@@ -9,7 +9,7 @@ rule of every check pays each once. Substring atoms are no longer assumed presen
 guard character and confirmed later: a guard that is a letter is in any prose, so 4 KB of
 prose woke ~26 atoms and every rule that needed them; one Aho-Corasick pass (`substrings`,
 ~12 µs on 4 KB, shared with `encoded`) decides them all exactly, one-character atoms are a
-memchr each (a short text: one set intersection with its characters).
+memchr each (in a short text, `substrings.SHORT_TEXT`, the same pass finds them too).
 
 Measured (`python -m benchmarks.scan_ab --base main`, interleaved, shared machine; results in
 `benchmarks/results/`): all six checks on the short chat body 65.7 -> 27.4 µs p50, on the
@@ -20,19 +20,13 @@ the instructions: splitting and hashing ~700 words), which the classifier needs 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from operator import itemgetter
 
 from scanners.text.gates import PREFIX_LEN, Group, TextView
-from scanners.text.substrings import SUBSTRINGS
+from scanners.text.substrings import SHORT_TEXT, SUBSTRINGS
 
 _HEAD = itemgetter(slice(0, PREFIX_LEN))
-SHORT_TEXT = 160
-"""Up to this many characters, a text's substring atoms are decided exactly and at once: the
-one-character ones by one C-level intersection with the text's characters (~15 ns a
-character, where a memchr per guard character cost ~40 ns of Python each, ~50 of them), the
-longer ones from the text's Aho-Corasick pass (~1 µs on a sentence), so no guard is taken
-as its atom and no rule is weighed twice."""
 Atoms = tuple[tuple[str, int, int], ...]
 """Dear atoms: (a prefix longer than its head, or with a least length; that length; bits)."""
 Cue = tuple[int, int, Atoms]
@@ -55,9 +49,9 @@ class GatePlan:
     it decided (a binary search of the sorted tokens), and only if such a rule still needs it.
     """
 
-    __slots__ = ("_always", "_by_head", "_by_sub", "_by_word", "_first_bits", "_first_of",
-                 "_head_keys", "_masks", "_single", "_single_keys", "_singles", "_sub_keys",
-                 "_word_keys", "needs")  # fmt: skip
+    __slots__ = ("_always", "_by_head", "_by_sub", "_by_word", "_first_at", "_first_bits",
+                 "_first_of", "_head_keys", "_masks", "_singles", "_sub_keys", "_word_keys",
+                 "needs")  # fmt: skip
 
     def __init__(self, needs: Sequence[tuple[Group, ...]]) -> None:
         self.needs = tuple(needs)
@@ -85,6 +79,12 @@ class GatePlan:
         # rule (a list over ~100 rules per check cost more than the short texts' lookups).
         self._first_of = {m & -m: i for i, m in enumerate(masks) if m}
         self._first_bits = _or(self._first_of)
+        # The same, indexed by the first bit's position (`int.bit_length`), so the loop over
+        # a mask's candidates never hashes a several-hundred-bit int.
+        first_at = [-1] * (self._first_bits.bit_length() + 1)
+        for low, i in self._first_of.items():
+            first_at[low.bit_length()] = i
+        self._first_at = tuple(first_at)
         self._always = tuple(i for i, m in enumerate(masks) if not m)
         self._by_word = by_word
         self._word_keys = frozenset(by_word)
@@ -96,19 +96,17 @@ class GatePlan:
             for h, ps in by_head.items()
         }
         self._head_keys = frozenset(by_head)
-        # Substring atoms are decided exactly, never assumed from a guard: the one-character
-        # ones by a memchr each (or, in a short text, one intersection with its characters),
-        # the longer ones all at once by the text's Aho-Corasick pass.
-        single = {sub: b for sub, b in by_sub.items() if len(sub) == 1}
+        # Substring atoms are decided exactly, never assumed from a guard: all of them by the
+        # text's Aho-Corasick pass in a short text, the longer ones so in any text, and in a
+        # longer text the one-character ones by a memchr each.
         for sub in by_sub:
             SUBSTRINGS.add(sub)  # compile_need did, unless a Group was built by hand
-        self._single = single
-        self._single_keys = frozenset(single)
+        single = {sub: b for sub, b in by_sub.items() if len(sub) == 1}
         # A non-ASCII character can never be in an ASCII text: those come last, skipped at once.
         ordered = sorted(single.items(), key=lambda kv: not kv[0].isascii())
         self._singles = (tuple(kv for kv in ordered if kv[0].isascii()), tuple(ordered))
-        self._by_sub = {sub: b for sub, b in by_sub.items() if len(sub) > 1}
-        self._sub_keys = frozenset(self._by_sub)
+        self._by_sub = by_sub
+        self._sub_keys = frozenset(by_sub)
 
     def passing(self, view: TextView) -> list[int]:
         """Indexes of the rules whose every need group has an atom in `view`, in order."""
@@ -117,11 +115,7 @@ class GatePlan:
         for w in view.tokens & self._word_keys:
             mask |= by_word[w]
         text = view.text
-        if len(text) <= SHORT_TEXT:
-            single = self._single
-            for c in self._single_keys.intersection(text):
-                mask |= single[c]
-        else:
+        if len(text) > SHORT_TEXT:  # else the Aho-Corasick pass finds them (`SHORT_TEXT`)
             for c, bits in self._singles[0 if view.is_ascii else 1]:
                 if c in text:  # one memchr
                     mask |= bits
@@ -142,15 +136,17 @@ class GatePlan:
             if dear:
                 mask = self._settle(view, mask, maybe | mask, dear)
         masks = self._masks
-        first_of = self._first_of
+        first_at = self._first_at
         passed = []
         bits = mask & self._first_bits
-        while bits:
-            low = bits & -bits
-            i = first_of[low]
-            if masks[i] & mask == masks[i]:
+        while bits:  # from the highest candidate down: no int is hashed or negated
+            at = bits.bit_length()
+            i = first_at[at]
+            need = masks[i]
+            if need & mask == need:
                 passed.append(i)
-            bits ^= low
+            bits ^= 1 << (at - 1)
+        passed.reverse()
         return sorted({*passed, *self._always}) if self._always else passed
 
     def _settle(self, view: TextView, mask: int, maybe: int, dear: list[Atoms]) -> int:
@@ -188,20 +184,20 @@ class JointPlan:
     the other, so reading a plan's rules off the joint result keeps declaration order.
     """
 
-    __slots__ = ("_empty", "_owner", "_plan", "plans")
+    __slots__ = ("_covers", "_owner", "_plan", "plans")
 
     def __init__(self, plans: Iterable[GatePlan]) -> None:
         self.plans = tuple(dict.fromkeys(plans))
         self._plan = GatePlan([need for p in self.plans for need in p.needs])
         self._owner = tuple((p, i) for p in self.plans for i in range(len(p.needs)))
-        self._empty: dict[object, Sequence[int]] = {p: () for p in self.plans}
+        self._covers = frozenset(self.plans)
 
-    def decide(self, view: TextView) -> None:
-        """Store on `view` each plan's passing rules (`view.decided[plan]`)."""
-        decided = self._empty.copy()
+    def decide(self, view: TextView) -> Mapping[object, Sequence[int]]:
+        """Each plan's passing rules, for the plans that have any (a detector whose plan is
+        not among them cannot find anything); also kept on `view` (`TextView.decided`)."""
+        found: dict[object, list[int]] = {}
         passing = self._plan.passing(view)
         if passing:
-            found: dict[object, list[int]] = {}
             owner = self._owner
             for i in passing:
                 plan, j = owner[i]
@@ -209,8 +205,9 @@ class JointPlan:
                     found[plan].append(j)
                 else:
                     found[plan] = [j]
-            decided.update(found)
-        view.decided = decided
+        view.decided = found
+        view.decided_for = self._covers
+        return found
 
 
 def _cue(sure: int, dear: Sequence[tuple[str, int, int]]) -> Cue:

@@ -138,7 +138,11 @@ def _rarest(atom: str) -> str:
 
 
 class TextView:
-    """One normalised text plus what the gates ask of it, each computed at most once."""
+    """One normalised text plus what the gates ask of it, each computed at most once.
+
+    The word set (`tokens`) is built at once: every scan reads it (the gates' words, the
+    classifier, the encoded-run cues), so a lazy property only added a call per read.
+    """
 
     __slots__ = (
         "_heads",
@@ -146,34 +150,31 @@ class TextView:
         "_longest",
         "_present",
         "_sorted",
-        "_tokens",
         "decided",
+        "decided_for",
         "is_ascii",
         "text",
+        "tokens",
     )
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.is_ascii = text.isascii()
-        self._tokens: frozenset[str] | None = None
+        self.is_ascii = ascii = text.isascii()
+        # The distinct maximal `\w` runs of the text.
+        self.tokens: frozenset[str] = (
+            frozenset(text.encode("ascii").translate(_NON_WORD_TO_SPACE).decode("ascii").split())
+            if ascii
+            else frozenset(_WORDS.findall(text))
+        )
         self._heads: frozenset[str] | None = None
         self._sorted: list[str] | None = None
         self._longest = -1
         self._present: frozenset[str] | None = None
         self._known: frozenset[str] = frozenset()
-        # Each detector plan's passing rules, when a `JointPlan` decided them for this text.
+        # When a `JointPlan` decided this text: the passing rules of each plan that has any,
+        # and every plan it decided (a plan among them and not in `decided` passes none).
         self.decided: Mapping[object, Sequence[int]] | None = None
-
-    @property
-    def tokens(self) -> frozenset[str]:
-        """The distinct maximal `\\w` runs of the text."""
-        if self._tokens is None:
-            if self.is_ascii:
-                spaced = self.text.encode("ascii").translate(_NON_WORD_TO_SPACE)
-                self._tokens = frozenset(spaced.decode("ascii").split())
-            else:
-                self._tokens = frozenset(_WORDS.findall(self.text))
-        return self._tokens
+        self.decided_for: frozenset[object] = frozenset()
 
     @property
     def heads(self) -> frozenset[str]:

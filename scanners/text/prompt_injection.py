@@ -11,7 +11,7 @@ instructions, make it shorter") and how-to questions about system prompts are no
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from scanners.text.finding import Finding, Rule, RuleDetector
 from scanners.text.gates import TextView
@@ -58,16 +58,14 @@ class PromptInjectionDetector(RuleDetector):
         super().__init__()
         self.model = model if model is not None else load_model()
 
-    def scan(self, text: str, view: TextView | None = None) -> list[Finding]:
+    def scan_decided(self, text: str, view: TextView, passing: Sequence[int]) -> list[Finding]:
         """Rules first; then, when no rule hit, the classifier over the text's words.
 
         Words joined by underscores (`ignore_all_previous_instructions`) are read as
         separate words by both stages: the rules rescan a copy with `_` as spaces (same
         length, so spans still fit). A classifier hit spans the whole text.
         """
-        if view is None or view.text is not text:
-            view = TextView(text)
-        found = super().scan(text, view)
+        found = super().scan_decided(text, view, passing) if passing else []
         if not found and "_" in text and _SNAKE.search(text):
             spaced = text.replace("_", " ")
             found = super().scan(spaced, TextView(spaced))
