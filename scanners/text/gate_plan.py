@@ -127,7 +127,9 @@ class GatePlan:
             maybe = 0
             dear: list[Atoms] = []
             by_head = self._by_head
-            for h in view.heads & self._head_keys:
+            # Only the heads a rule names are made into a set (the text's own head set, built
+            # for `TextView.has_prefix`, is never needed here).
+            for h in self._head_keys.intersection(map(_HEAD, view.tokens)):
                 sure, may, atoms = by_head[h]
                 mask |= sure
                 if atoms:
@@ -167,7 +169,7 @@ class GatePlan:
         if wanted:
             for atoms in dear:
                 for prefix, least, bits in atoms:
-                    if bits & wanted & ~mask and view.has_prefix(prefix, least):
+                    if bits & wanted & ~mask and view.has_prefix_of_head(prefix, least):
                         mask |= bits
         return mask
 

@@ -211,6 +211,10 @@ class TextView:
         prefix)."""
         if prefix[:PREFIX_LEN] not in self.heads:
             return False
+        return self.has_prefix_of_head(prefix, least)
+
+    def has_prefix_of_head(self, prefix: str, least: int = 0) -> bool:
+        """`has_prefix` for a prefix whose head the caller knows to be present."""
         if len(prefix) == PREFIX_LEN and not least:
             return True
         if least and self.longest < least:

@@ -197,7 +197,7 @@ class TextScanner:
             if budget <= 0:
                 truncated = truncated or any(items[index:])
                 break
-            size = _utf8_len(text)
+            size = len(text) if text.isascii() else _utf8_len(text)
             if size > budget:
                 text = _cut(text, budget)
                 size = budget

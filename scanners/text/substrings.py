@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from threading import Lock
 
 from ahocorasick_rs import AhoCorasick, Implementation
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_INDEX = itemgetter(0)
 SHORT_TEXT = 160
 """Up to this many characters, a text's one-character atoms are found by the same pass as
 the longer ones (its few extra matches cost less than a separate look at its characters:
@@ -74,7 +76,7 @@ class SubstringIndex:
             text = _SURROGATE.sub("\ufffd", text)
         automaton = short if len(text) <= SHORT_TEXT else longer
         found = automaton.find_matches_as_indexes(text, overlapping=True)
-        return frozenset([atoms[i] for i, _, _ in found]), known
+        return frozenset(map(atoms.__getitem__, map(_INDEX, found))), known
 
 
 SUBSTRINGS = SubstringIndex()
