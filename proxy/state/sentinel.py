@@ -99,11 +99,20 @@ class SentinelClient:
         try:
             return await send(primary)
         except StateUnavailable:
-            self._stale = True
+            self._failed(primary)
             raise
         except ReplyError as exc:
-            self._stale = True
+            self._failed(primary)
             raise redirected(exc, primary.endpoint.name) from None
+
+    def _failed(self, primary: RespClient) -> None:
+        """Mark the primary stale, unless the call that failed went to one already replaced:
+        a command sent to the old primary before a failover can answer ``READONLY`` (or see
+        its connection closed) after the gateway has followed to the new one, and must not
+        send every call after it back to the sentinels (answered 503 for
+        ``rediscover_interval``) while the new primary is fine."""
+        if primary is self._primary:
+            self._stale = True
 
     async def command(self, key: str, *args: Any) -> Any:
         return await self._call(lambda node: node.execute(*args))
