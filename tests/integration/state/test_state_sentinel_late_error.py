@@ -5,11 +5,16 @@ client has already followed the sentinels to the new primary. That reply concern
 the client no longer writes to: marking the *current* primary stale for it sent every
 following call back to the sentinels, answered 503 for ``rediscover_interval`` while the new
 primary was fine (seen as a rare 503 after the switch in ``test_fleet``'s planned failover).
+
+The failover here runs on a Sentinel set of its own, so the session's set sees only the
+failovers its own tests make.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +29,20 @@ from tests.fixtures.redis_topology import SentinelSet, self_role, wait_for
 FOLLOW_ATTEMPTS = 200  # 10 ms apart: the sentinels name the new primary within a few seconds
 
 
+@pytest.fixture
+def own_sentinel(tmp_path: Path) -> Iterator[SentinelSet]:
+    sentinels = SentinelSet(tmp_path)
+    try:
+        yield sentinels.start()
+    finally:
+        sentinels.stop()
+
+
 async def test_a_late_error_from_the_old_primary_keeps_the_new_one(
-    sentinel_url: str, redis_sentinel: SentinelSet
+    own_sentinel: SentinelSet,
 ) -> None:
-    client = SentinelClient(parse_state_url(sentinel_url), rediscover_interval=0.0)
+    redis_sentinel = own_sentinel
+    client = SentinelClient(parse_state_url(redis_sentinel.url), rediscover_interval=0.0)
     try:
         await client.command("k", "SET", "k", "before")
         gate = asyncio.Event()
