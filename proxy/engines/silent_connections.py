@@ -120,7 +120,6 @@ class SilentConnections:
             closed += shut
             seen[inode] = accepted
         self._seen = seen
-        self.closed += closed
         return closed
 
     def _judge(
@@ -158,6 +157,7 @@ class SilentConnections:
                 accepted = now - idle
             if now - accepted < self.timeout:
                 return accepted, False
+            self.closed += 1  # counted before the peer can read the EOF
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             return None, True
