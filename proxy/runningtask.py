@@ -6,14 +6,26 @@ the 2-core VM (and ~2 % of a granian worker's samples at 64 connections, where t
 ran per request: the disconnect watcher's and the body deadline's). ``current_task(loop)``
 skips that check, so the loop is remembered, with the thread that ran it: in one thread
 at most one loop runs at a time, and a remembered loop that is not the one running now
-has no current task, so the answer then comes from asyncio itself.
+has no current task, so the answer then comes from asyncio itself. On 3.11
+``current_task(loop)`` is itself a Python function reading one dict; the dict is read here
+directly (a frame fewer, two calls per request under Granian).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+from collections.abc import Callable
 from typing import Any
+
+if sys.version_info < (3, 12):
+    # What ``asyncio.current_task(loop)`` reads on 3.11: the running task by loop.
+    _current: Callable[[asyncio.AbstractEventLoop], asyncio.Task[Any] | None] = (
+        asyncio.tasks._current_tasks.get  # type: ignore[attr-defined]
+    )
+else:  # in C from 3.12
+    _current = asyncio.current_task
 
 
 class RunningTask:
@@ -28,7 +40,7 @@ class RunningTask:
     def __call__(self) -> asyncio.Task[Any] | None:
         loop = self._loop
         if loop is not None and self._thread == threading.get_ident():
-            task = asyncio.current_task(loop)
+            task = _current(loop)
             if task is not None:
                 return task
         self._loop = loop = asyncio.get_running_loop()

@@ -91,11 +91,16 @@ class AiohttpResponse:
 
     async def aclose(self) -> None:
         # release() keeps the connection when the body was read to the end, and closes it
-        # otherwise (aiohttp cannot reuse a half-read connection).
-        if self._response.content.at_eof():
-            self._response.release()
+        # otherwise (aiohttp cannot reuse a half-read connection). A body read to its end
+        # already gave the connection back (aiohttp's end-of-body callback): nothing is left
+        # to release, and release() would only mark the finished stream as closed.
+        response = self._response
+        if response.closed:
+            return
+        if response.content.at_eof():
+            response.release()
         else:
-            self._response.close()
+            response.close()
 
 
 class AiohttpClient:

@@ -42,7 +42,7 @@ from aiohttp.client_exceptions import (
     NonHttpUrlClientError,
     ServerDisconnectedError,
 )
-from aiohttp.client_reqrep import ClientRequest, ClientResponse
+from aiohttp.client_reqrep import ClientRequest, ClientResponse, ConnectionKey
 from aiohttp.connector import Connection
 from aiohttp.helpers import TimerNoop
 from aiohttp.http import HttpVersion11
@@ -51,6 +51,7 @@ from aiohttp.payload import AsyncIterablePayload, BytesPayload
 from multidict import CIMultiDict
 from yarl import URL
 
+from proxy.upstream.aiohttp_protocol import ProxyResponseHandler, ResponseParams
 from proxy.upstream.client import UpstreamRequest
 
 # RFC 9112 9.3.1: a request the provider may see twice (aiohttp's own list).
@@ -63,8 +64,11 @@ _NO_TRACES: list[Any] = []
 
 
 @functools.lru_cache(maxsize=1024)
-def provider_url(url: str) -> URL:
-    """The provider URL parsed once (``Provider.url`` hands out a few distinct strings)."""
+def provider_url(url: str) -> tuple[URL, ConnectionKey]:
+    """The provider URL parsed once (``Provider.url`` hands out a few distinct strings), and
+    the key of the connector's pool it goes to: ``ClientRequest.connection_key`` for a
+    request with aiohttp's default ``ssl`` and no proxy (a property building the key anew
+    for every request)."""
     try:
         parsed = URL(url)
     except ValueError as exc:
@@ -73,7 +77,10 @@ def provider_url(url: str) -> URL:
         raise NonHttpUrlClientError(url)
     if not parsed.raw_host or parsed.raw_user or parsed.raw_password:
         raise InvalidUrlClientError(url)  # credentials go in headers, not in the URL
-    return parsed
+    key = ConnectionKey(
+        parsed.raw_host, parsed.port, parsed.scheme == "https", True, None, None, None
+    )
+    return parsed, key
 
 
 class ProxyRequest(ClientRequest):
@@ -87,10 +94,15 @@ class ProxyRequest(ClientRequest):
     none on a method with a body), ``Transfer-Encoding: chunked`` for a stream.
     """
 
+    # aiohttp's property builds the pool's key anew for each request; here it is the one
+    # ``provider_url`` made for the URL (a plain attribute shadowing the property).
+    connection_key: ConnectionKey = None  # type: ignore[assignment]
+
     def __init__(
         self,
         method: str,
         url: URL,
+        key: ConnectionKey,
         headers: list[tuple[str, str]],
         body: bytes | AsyncIterator[bytes] | None,
         session: aiohttp.ClientSession,
@@ -98,6 +110,7 @@ class ProxyRequest(ClientRequest):
     ) -> None:
         self._session = session
         self.original_url = self.url = url
+        self.connection_key = key
         self.method = method
         self.compress = None
         self.loop = loop
@@ -193,9 +206,17 @@ class Sender:
         self.session = session
         self.connector = connector
         self.loop = session._loop
-        self._read_bufsize = read_bufsize
-        self._ceil_threshold = connector._timeout_ceil_threshold
-        self._limits = (session._max_line_size, session._max_field_size, session._max_headers)
+        # The connector's connections are ``ProxyResponseHandler``s (one read timer per
+        # connection, the parser kept across its responses); set before the first connect.
+        connector._factory = functools.partial(ProxyResponseHandler, loop=self.loop)  # type: ignore[assignment]
+        self._params: ResponseParams = (
+            read_bufsize,
+            connector._timeout_ceil_threshold,
+            _TIMER,
+            session._max_line_size,
+            session._max_field_size,
+            session._max_headers,
+        )
 
     async def send(
         self, request: UpstreamRequest, timeout: aiohttp.ClientTimeout
@@ -204,32 +225,20 @@ class Sender:
         the head; the errors it raises are the ones ``_request`` raises."""
         if self.session.closed:
             raise RuntimeError("Session is closed")
-        url = provider_url(request.url)
+        url, key = provider_url(request.url)
         method = request.method
         retry = method in _IDEMPOTENT
         body = request.body
-        max_line, max_field, max_headers = self._limits
         while True:
-            req = ProxyRequest(method, url, request.headers, body, self.session, self.loop)
+            req = ProxyRequest(method, url, key, request.headers, body, self.session, self.loop)
             try:
                 try:
                     conn = await self.connector.connect(req, traces=_NO_TRACES, timeout=timeout)
                 except TimeoutError as exc:
                     raise ConnectionTimeoutError(f"Connection timeout to host {url}") from exc
                 protocol = conn.protocol
-                assert protocol is not None
-                protocol.set_response_params(
-                    timer=_TIMER,
-                    skip_payload=method == "HEAD",
-                    read_until_eof=True,
-                    auto_decompress=False,
-                    read_timeout=timeout.sock_read,
-                    read_bufsize=self._read_bufsize,
-                    timeout_ceil_threshold=self._ceil_threshold,
-                    max_line_size=max_line,
-                    max_field_size=max_field,
-                    max_headers=max_headers,
-                )
+                assert isinstance(protocol, ProxyResponseHandler)
+                protocol.prepare(self._params, method == "HEAD", timeout.sock_read)
                 try:
                     resp = await req.send(conn)
                     try:
