@@ -12,7 +12,6 @@ import pytest
 
 from tests.fixtures.upstreams import FakeProvider
 from tests.integration.test_resilience import (
-    FAST,
     POLICY,
     Factory,
     chat,
@@ -90,6 +89,11 @@ async def test_idle_and_total_timeouts_end_a_stream_with_an_sse_error_event(
 
 # -- admission ---------------------------------------------------------------------------------
 
+# A held stream (the fake's gate, after its first event) must outlast every step of the test
+# however loaded the machine: with test_resilience's FAST (idle 300 ms) the holder was cut
+# while the test was still queueing, its slot freed and bronze-1 admitted before gold came.
+HELD = NO_RETRY + 'timeouts = { connect = "5s", first_byte = "60s", idle = "60s" }\n'
+
 
 async def test_admission_serves_higher_priority_first_and_sheds_a_full_queue(
     gateway_factory: Any, fake_provider_factory: Factory
@@ -100,7 +104,7 @@ async def test_admission_serves_higher_priority_first_and_sheds_a_full_queue(
         'admission = { max_in_flight = 1, queue = 3, max_wait = "10s", '
         'priority = "header.x-tier", priorities = { gold = 10 } }\n'
     )
-    gw = await gateway_factory(config({"a": fake}, FAST + admission), POLICY)
+    gw = await gateway_factory(config({"a": fake}, HELD + admission), POLICY)
 
     async def queued(n: int) -> bool:
         status = await gw.status()
@@ -129,7 +133,7 @@ async def test_admission_answers_503_when_max_wait_passes(
     fake = await fake_provider_factory(name="a")
     fake.gate = asyncio.Event()
     admission = 'admission = { max_in_flight = 1, queue = 5, max_wait = "200ms" }\n'
-    gw = await gateway_factory(config({"a": fake}, FAST + admission), POLICY)
+    gw = await gateway_factory(config({"a": fake}, HELD + admission), POLICY)
     holder = asyncio.create_task(stream_text(gw.client, gw.url))
     await until(lambda: asyncio.sleep(0, len(fake.requests) == 1), "the holder to be upstream")
     late = await chat(gw.client, gw.url)
