@@ -162,6 +162,7 @@ async def test_usage_is_read_from_json_and_streams_and_the_extra_event_is_stripp
             f"{gw.url}/v1/chat/completions",
             json={**CHAT, "stream": True, "stream_options": {"include_usage": True}},
         )
+        await gw.settled()  # tokens are counted after the last byte, in the complete phase
         metrics = (await client.get(f"{gw.admin_url}/-/metrics")).text
     assert plain.status_code == streamed.status_code == asked.status_code == 200
     # The gateway asked the provider for usage on the client's behalf ...
