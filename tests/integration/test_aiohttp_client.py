@@ -127,28 +127,34 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _silent_provider() -> tuple[asyncio.Server, str]:
-    """A provider that takes the request and never answers."""
+async def _silent_provider() -> tuple[asyncio.Server, str, asyncio.Event]:
+    """A provider that takes the request and never answers; the event is set once a
+    request has reached it."""
+    asked = asyncio.Event()
 
     async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(65536)
+        asked.set()
         await asyncio.sleep(30)
 
     server = await asyncio.start_server(hold, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    return server, f"http://127.0.0.1:{port}/v1/models"
+    return server, f"http://127.0.0.1:{port}/v1/models", asked
 
 
 async def test_a_silent_provider_times_out_but_a_stalled_gateway_is_busy() -> None:
-    server, url = await _silent_provider()
+    server, url, asked = await _silent_provider()
     client = AiohttpClient()
     request = UpstreamRequest("GET", url, [], None, first_byte_timeout=0.3)
     try:
         with pytest.raises(UpstreamTimeout) as silent:
             await client.send(request)  # the loop ran freely: the provider's fault, a 504
         assert silent.value.kind == "timeout" and not isinstance(silent.value, UpstreamBusy)
+        asked.clear()
         waiting = asyncio.create_task(client.send(request))
-        await asyncio.sleep(0.05)
+        # Its first-byte timer runs once the request is out (not after a fixed 50 ms, which
+        # a loaded machine may not give the connect): then the stall overtakes the timer.
+        await asyncio.wait_for(asked.wait(), 30)
         time.sleep(0.6)  # the loop stalls past the first-byte timer (a burst of new streams)
         with pytest.raises(UpstreamBusy) as stalled:
             await waiting
