@@ -169,9 +169,12 @@ async def test_breaker_opens_at_its_threshold_and_closes_after_recovery(
 ) -> None:
     fakes = await three(fake_provider_factory)
     fakes["a"].mode = "500"
+    # open_for must outlast the checks of the open state below (three requests, a status,
+    # two scrapes, a request skipping a): 300 ms did not on a loaded machine, where a turned
+    # half-open and the skipped request became a probe. The wait for half-open is a poll.
     upstream = FAST + (
         'balance = "failover"\n'
-        'breaker = { failures = 3, min_requests = 100, open_for = "300ms", half_open = 1 }\n'
+        'breaker = { failures = 3, min_requests = 100, open_for = "2s", half_open = 1 }\n'
     )
     gw = await gateway_factory(config(fakes, upstream), POLICY)
     for _ in range(3):
