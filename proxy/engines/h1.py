@@ -23,6 +23,15 @@ docs/deploy.md lists these.
 Requests are answered in order: llhttp parses what arrives into a queue of events, and a
 request waits in it until the one before has been answered (h11's ``PAUSED``), with no
 read from the socket meanwhile, so a pipelining client is held to one response at a time.
+
+A response that is over before its request's body came in whole (a plugin refused on the
+head: 401, 403, 429) keeps the connection: the rest of the body is read and dropped (up to
+``DRAIN_LIMIT`` bytes, within ``body_timeout``), then the next request is served. Closing at
+once, as Hypercorn's h11 protocol does, closed a connection the response had not said
+``close`` on, with the client's body unread: the kernel answers that with a reset, which can
+destroy the response before the client reads it, and a client that already pooled the
+connection sent its next request into it (a client ``ReadError`` under load, when the head
+and the body arrived in two reads: tests/integration/test_keepalive.py).
 """
 
 from __future__ import annotations
@@ -60,6 +69,10 @@ _PRI = b"PRI * HTTP/2.0\r\n\r\n"
 
 # The parser of a connection that has ended (it parses nothing, refers to nothing).
 _SPENT = httptools.HttpRequestParser(object())
+
+# The most of a request body read and dropped after its response to keep the connection;
+# past it the connection is closed (a large upload refused on its head is not read whole).
+DRAIN_LIMIT = 64 * 1024
 
 
 class HttptoolsProtocol(RequestParsing, H11Protocol):
@@ -197,6 +210,9 @@ class HttptoolsProtocol(RequestParsing, H11Protocol):
 
     _gone = False  # the connection has closed: queued requests are not served
 
+    _draining = False  # the response is over, the rest of the request body is dropped
+    _drained = 0  # bytes of it dropped so far
+
     _held = b""  # a response head not written yet: it goes out with the first body chunk
 
     async def _flush(self) -> None:
@@ -247,7 +263,9 @@ class HttptoolsProtocol(RequestParsing, H11Protocol):
                 await self.can_read.wait()
                 continue
             events.popleft()
-            if kind is BODY:
+            if self._draining:
+                await self._drain(kind, payload)
+            elif kind is BODY:
                 stream = self.stream
                 if events and events[0][0] is END and isinstance(stream, HTTPStream):
                     # The rest of the body is here whole: one message with its end, not
@@ -351,23 +369,51 @@ class HttptoolsProtocol(RequestParsing, H11Protocol):
     async def _maybe_recycle(self) -> None:
         await self._flush()  # an app that ended after its response's start, before a body
         await self._close_stream()
-        if (
+        if not self._reusable():
+            await self._close()
+        elif self._request_done:
+            await self._next_cycle()
+        else:  # answered before the body was in: read the rest of it first (module doc)
+            self._draining = True
+            self._drained = 0
+
+    def _reusable(self) -> bool:
+        return (
             not self.context.terminated.is_set()
             and self._keep_alive
             and self._response_done
             and self._message is not None
             and not self._message.upgrade  # h11 never recycles a websocket's connection
-            and self._request_done
             and not self._closing
-        ):
-            self._message = None
-            await self.can_read.set()
-            await self.send(Updated(idle=True))
-        else:
-            self._closing = True
-            self._message = None
-            await self.can_read.set()
-            await self.send(Closed())
+            and not self._gone
+        )
+
+    async def _drain(self, kind: int, payload: object) -> None:
+        """An event of a request whose response is over: its body is dropped; at its end
+        the connection serves the next request, past ``DRAIN_LIMIT`` it is closed."""
+        if kind is BODY:
+            self._drained += len(payload)  # type: ignore[arg-type]
+            if self._drained > DRAIN_LIMIT:
+                self._draining = False
+                await self._close()
+        elif kind is END:
+            self._draining = False
+            self._request_done = True
+            await (self._next_cycle() if self._reusable() else self._close())
+        else:  # a malformed rest of the body: nothing more is answered on this connection
+            self._draining = False
+            await self._close()
+
+    async def _next_cycle(self) -> None:
+        self._message = None
+        await self.can_read.set()
+        await self.send(Updated(idle=True))
+
+    async def _close(self) -> None:
+        self._closing = True
+        self._message = None
+        await self.can_read.set()
+        await self.send(Closed())
 
     async def _close_stream(self) -> None:
         if self.stream is not None:
