@@ -247,17 +247,19 @@ def test_a_stall_of_our_own_loop_before_the_write_is_not_charged_to_redis(
     past the limit, fail-closed refused them)."""
 
     async def scenario() -> list[Any]:
-        resp = client(redis_url, timeout=0.3)
+        resp = client(redis_url, timeout=0.5)
         try:
             await resp.execute("PING")  # connected
-            # BLPOP holds this connection's replies for 0.15 s, inside the 0.3 s timeout.
+            # BLPOP holds this connection's replies for 0.15 s (~0.2 s: redis checks its
+            # blocking timeouts 10 times a second), inside the 0.5 s timeout with room for
+            # a loaded machine (0.3 s left 0.1 s for redis to be scheduled).
             calls = [asyncio.ensure_future(resp.execute("BLPOP", "nothing", "0.15"))]
             calls += [asyncio.ensure_future(resp.execute("ECHO", f"m{i}")) for i in range(20)]
             # Our loop stalls (as when one read hands it thousands of requests) in the turn
             # the commands were issued, for longer than the reply timeout.
             loop = asyncio.get_running_loop()
             busy, wake = socket.socketpair()
-            loop.add_reader(busy, lambda: (busy.recv(1), time.sleep(0.6)))
+            loop.add_reader(busy, lambda: (busy.recv(1), time.sleep(0.7)))
             wake.send(b"x")
             try:
                 return list(await asyncio.gather(*calls))
