@@ -118,7 +118,7 @@ class TimedBody:
             self._read += len(body)
             if self._read != self._expected:
                 return message
-            message = {"type": "http.request", "body": body, "more_body": False}
+            message["more_body"] = False  # Granian's own new dict, read by nobody else
         self._done = True
         self._deadlines._discard(self)
         if message["type"] != "http.request":
@@ -147,6 +147,17 @@ class TimedBody:
 def declared_length(headers: list[tuple[bytes, bytes]]) -> int:
     """The body length a request's head declares; -1 when it declares none, or when a
     Transfer-Encoding makes hyper read it chunked instead (RFC 9112 6.1)."""
+    fields = dict(headers)
+    if len(fields) == len(headers):  # no name twice (nearly always): two lookups in C
+        if b"transfer-encoding" in fields:
+            return -1
+        value = fields.get(b"content-length")
+        if value is None:
+            return -1
+        try:
+            return int(value)
+        except ValueError:
+            return -1
     length = -1
     for name, value in headers:
         if name == b"content-length":

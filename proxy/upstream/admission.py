@@ -100,7 +100,8 @@ class AdmissionController:
         when the caller must ``await acquire()``."""
         if self._in_flight < self.max_in_flight:
             self._in_flight += 1
-            self._observe(0.0, "admitted")
+            if self._on_wait is not None:  # ``_observe``, inline: once per provider call
+                self._on_wait(0.0, "admitted")
             return True
         return False
 

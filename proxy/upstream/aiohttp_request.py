@@ -27,12 +27,12 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
-from aiohttp import hdrs
+from aiohttp import ClientResponseError, hdrs
 from aiohttp.client_exceptions import (
-    ClientConnectionResetError,
     ClientConnectorCertificateError,
     ClientConnectorError,
     ClientConnectorSSLError,
@@ -44,9 +44,14 @@ from aiohttp.client_exceptions import (
 )
 from aiohttp.client_reqrep import ClientRequest, ClientResponse, ConnectionKey
 from aiohttp.connector import Connection
-from aiohttp.helpers import TimerNoop
+from aiohttp.helpers import TimerNoop, set_result
 from aiohttp.http import HttpVersion11
-from aiohttp.http_writer import StreamWriter, _serialize_headers
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.http_writer import (
+    MIN_PAYLOAD_FOR_WRITELINES,
+    SKIP_WRITELINES,
+    _serialize_headers,
+)
 from aiohttp.payload import AsyncIterablePayload, BytesPayload
 from multidict import CIMultiDict
 from yarl import URL
@@ -97,6 +102,22 @@ class ProxyRequest(ClientRequest):
     # aiohttp's property builds the pool's key anew for each request; here it is the one
     # ``provider_url`` made for the URL (a plain attribute shadowing the property).
     connection_key: ConnectionKey = None  # type: ignore[assignment]
+    # What ``ClientRequest.__init__`` sets on every request and a proxy never changes: read
+    # from the class instead of set per request.
+    compress = None
+    length = None
+    response_class = ClientResponse
+    _timer = _TIMER
+    _ssl = True
+    server_hostname = None
+    version = HttpVersion11
+    auth = None
+    proxy = None
+    proxy_auth = None
+    proxy_headers = None
+    _traces = _NO_TRACES
+    chunked = None
+    _bytes: bytes | None = None  # a body sent with the head (``send``)
 
     def __init__(
         self,
@@ -112,19 +133,7 @@ class ProxyRequest(ClientRequest):
         self.original_url = self.url = url
         self.connection_key = key
         self.method = method
-        self.compress = None
         self.loop = loop
-        self.length = None
-        self.response_class = ClientResponse
-        self._timer = _TIMER
-        self._ssl = True
-        self.server_hostname = None
-        self.version = HttpVersion11
-        self.auth = None
-        self.proxy = None
-        self.proxy_auth = None
-        self.proxy_headers = None
-        self._traces = _NO_TRACES
         host = url.host_port_subcomponent
         assert host is not None  # checked by provider_url
         fields: CIMultiDict[str] = CIMultiDict([(hdrs.HOST, host), *headers])
@@ -134,9 +143,6 @@ class ProxyRequest(ClientRequest):
         if hdrs.ACCEPT not in fields:
             fields[hdrs.ACCEPT] = "*/*"
         self.headers = fields
-        self._bytes: bytes | None = None
-        self._body = None
-        self.chunked = None
         if body is None:
             if method not in _NO_BODY_METHODS and hdrs.CONTENT_LENGTH not in fields:
                 fields[hdrs.CONTENT_LENGTH] = "0"
@@ -155,31 +161,38 @@ class ProxyRequest(ClientRequest):
             self._continue = loop.create_future()
 
     async def send(self, conn: Connection) -> ClientResponse:
-        """The head and a small body in one write, without a writer task; anything else as
-        aiohttp sends it."""
+        """As aiohttp sends a request: from a writer task (what ``sent_with_head`` leaves)."""
+        if self._bytes is not None:
+            self._body = BytesPayload(self._bytes, content_type=None)
+        return await super().send(conn)
+
+    def sent_with_head(self, conn: Connection) -> ClientResponse | None:
+        """The head and a small body in one write, without a writer task or a coroutine;
+        None when the request must go as aiohttp sends it (``send``): a streamed or larger
+        body, one waiting for ``100 Continue``, or a connection that is not taking writes."""
         data = self._bytes
         protocol = conn.protocol
         assert protocol is not None
         if (
             self._body is not None
             or self._continue is not None
-            or protocol.writing_paused
+            or protocol._paused  # ``writing_paused``
             or (data is not None and len(data) > _WRITE_LIMIT)
         ):
-            if data is not None:
-                self._body = BytesPayload(data, content_type=None)
-            return await super().send(conn)
-        writer = StreamWriter(protocol, self.loop)
+            return None
         head = _serialize_headers(f"{self.method} {self.url.raw_path_qs} HTTP/1.1", self.headers)
-        try:
-            if data:
-                writer._writelines((head, data))
-            else:
-                writer._write(head)
-        except ClientConnectionResetError as exc:
+        # ``StreamWriter._writelines``, without a writer object: the same one write.
+        transport = protocol.transport
+        if transport is None or transport.is_closing():
             # As aiohttp's writer task reports it: on the response read, as ClientOSError.
-            raise ClientOSError(exc.errno, f"Can not write request body for {self.url!s}") from exc
-        writer._eof = True
+            raise ClientOSError(None, f"Can not write request body for {self.url!s}")
+        if data:
+            if SKIP_WRITELINES or len(head) + len(data) < MIN_PAYLOAD_FOR_WRITELINES:
+                transport.write(head + data)
+            else:
+                transport.writelines((head, data))
+        else:
+            transport.write(head)
         protocol.start_timeout()
         self.response = ClientResponse(
             self.method,
@@ -191,7 +204,8 @@ class ProxyRequest(ClientRequest):
             traces=_NO_TRACES,
             loop=self.loop,
             session=self._session,
-            stream_writer=writer,
+            # all a sent request's writer is asked for (``ClientResponse.__init__``)
+            stream_writer=SimpleNamespace(output_size=len(head) + len(data or b"")),  # type: ignore[arg-type]
         )
         return self.response
 
@@ -223,7 +237,8 @@ class Sender:
     ) -> ClientResponse:
         """``ClientSession._request`` for one proxied request: connect (or reuse), send, read
         the head; the errors it raises are the ones ``_request`` raises."""
-        if self.session.closed:
+        connector = self.connector
+        if connector._closed:  # ``session.closed``: its connector is closed with it
             raise RuntimeError("Session is closed")
         url, key = provider_url(request.url)
         method = request.method
@@ -232,17 +247,51 @@ class Sender:
         while True:
             req = ProxyRequest(method, url, key, request.headers, body, self.session, self.loop)
             try:
-                try:
-                    conn = await self.connector.connect(req, traces=_NO_TRACES, timeout=timeout)
-                except TimeoutError as exc:
-                    raise ConnectionTimeoutError(f"Connection timeout to host {url}") from exc
+                # A kept-alive connection straight from the pool (``connect`` asks the pool
+                # first too), else ``connect`` for a new one under the connect timeout.
+                conn = await connector._get(key, _NO_TRACES)  # type: ignore[assignment]
+                if conn is None:
+                    try:
+                        conn = await connector.connect(req, traces=_NO_TRACES, timeout=timeout)
+                    except TimeoutError as exc:
+                        raise ConnectionTimeoutError(f"Connection timeout to host {url}") from exc
                 protocol = conn.protocol
                 assert isinstance(protocol, ProxyResponseHandler)
                 protocol.prepare(self._params, method == "HEAD", timeout.sock_read)
                 try:
-                    resp = await req.send(conn)
+                    resp = req.sent_with_head(conn) or await req.send(conn)
                     try:
-                        await resp.start(conn)
+                        # ``ClientResponse.start``, spelled out: no frame of its own to resume
+                        # when the provider's head arrives.
+                        resp._closed = False
+                        resp._protocol = protocol
+                        resp._connection = conn
+                        while True:
+                            try:
+                                message, payload = await protocol.read()
+                            except HttpProcessingError as exc:
+                                raise ClientResponseError(
+                                    resp.request_info,
+                                    resp.history,
+                                    status=exc.code,
+                                    message=exc.message,
+                                    headers=exc.headers,
+                                ) from exc
+                            code = message.code
+                            if code < 100 or code > 199 or code == 101:
+                                break
+                            if resp._continue is not None:
+                                set_result(resp._continue, True)
+                                resp._continue = None
+                        payload.on_eof(resp._response_eof)
+                        resp.version = message.version
+                        resp.status = code
+                        resp.reason = message.reason
+                        resp._headers = message.headers
+                        resp._raw_headers = message.raw_headers
+                        resp.content = payload
+                        if cookies := message.headers.getall(hdrs.SET_COOKIE, ()):
+                            resp._raw_cookie_headers = tuple(cookies)
                     except BaseException:
                         resp.close()
                         raise

@@ -77,6 +77,38 @@ def test_declared_length_reads_content_length_unless_transfer_encoding_overrides
     assert declared_length([]) == -1
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"host", b"x"), (b"content-length", b"42"), (b"content-type", b"application/json")],
+        [(b"content-length", b"4"), (b"transfer-encoding", b"chunked")],
+        [(b"content-length", b"x4"), (b"transfer-encoding", b"chunked")],
+        [(b"content-length", b" 7 ")],
+        [(b"content-length", b"7"), (b"content-length", b"7")],
+        [(b"content-length", b"x"), (b"content-length", b"7")],
+        [(b"content-length", b"7"), (b"content-length", b"x")],
+        [(b"accept", b"a"), (b"accept", b"b"), (b"content-length", b"9")],
+        [(b"host", b"x")],
+    ],
+)
+def test_declared_length_is_the_one_pass_rule_with_or_without_repeated_names(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """The lookup in a dict (no name repeated) answers what the pass over every field does."""
+    length = -1
+    for name, value in headers:  # the rule, spelled out
+        if name == b"content-length":
+            try:
+                length = int(value)
+            except ValueError:
+                length = -1
+                break
+        elif name == b"transfer-encoding":
+            length = -1
+            break
+    assert declared_length(headers) == length
+
+
 async def test_a_body_the_server_could_not_read_is_answered_400_and_reported_as_gone() -> None:
     """Granian hands a malformed chunked body to the app as ``http.disconnect``; answered
     nothing, Granian itself sent 500."""
