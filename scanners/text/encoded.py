@@ -13,9 +13,10 @@ backwards text only when a word of the text is a reversed cue ("snoitcurtsni", o
 intersection with the word set), leetspeak likewise ("1gn0r3"); tag characters
 (U+E0020-E007E, which the normaliser drops as invisible) only in non-ASCII texts.
 
-Cost: nothing for ordinary prose (a run needs a 24+ character word first, which the gates'
-view already knows, plus a memchr and two set intersections); decoding and one more scan only
-for texts that have such a run.
+Cost: nothing for ordinary prose (a run needs a 24+ character word first, one regex search of
+a short text's word form or the word set's longest word; the cue words are keys of the
+text's one pass, `atoms`; plus a memchr); decoding and one more scan only for texts that
+have such a run.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ import codecs
 import re
 from collections.abc import Iterator
 
+from scanners.text.atoms import ATOMS, word_key
 from scanners.text.finding import Detector, Finding
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
-from scanners.text.substrings import SUBSTRINGS
 
 MIN_RUN = 24
 """Shortest encoded run decoded (18 bytes of base64: about three words)."""
@@ -37,9 +38,7 @@ MAX_RUNS = 8
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{24,65536}={0,2}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,32768}(?![0-9A-Fa-f])")
 _ROT13_CUE = re.compile(r"\brot[ -]?13\b|\bcaesar\b", re.IGNORECASE)
-_ROT13_WORDS = ("rot13", "rot-13", "rot 13")
-for _cue in _ROT13_WORDS:
-    SUBSTRINGS.add(_cue)  # found by the text's one Aho-Corasick pass, like the gates' atoms
+_ROT13_WORDS = frozenset(("rot13", "rot-13", "rot 13"))
 _LETTERS = re.compile(r"[A-Za-z]{2,}")
 _MORSE_RUN = re.compile(r"(?:[.\-]{1,7}(?: {1,3}| ?/ ?|\n)){6,}[.\-]{1,7}")
 _MORSE = {
@@ -78,7 +77,11 @@ LEET_CUES = frozenset(
 )
 """Leetspeak spellings of cue words ("1gn0r3", "pr3v10u5"): a text holding one is read again
 with digits as the letters they stand for."""
-_WORD_CUES = REVERSED_CUES | LEET_CUES
+_REVERSED_KEYS = frozenset(map(word_key, REVERSED_CUES))
+_LEET_KEYS = frozenset(map(word_key, LEET_CUES))
+_CUE_KEYS = _REVERSED_KEYS | _LEET_KEYS | _ROT13_WORDS
+for _key in _CUE_KEYS:
+    ATOMS.add(_key)  # found by the text's one pass, like the gates' atoms
 
 
 def _printable(data: bytes) -> str | None:
@@ -131,33 +134,25 @@ def _morse(run: str) -> str:
     return " ".join("".join(_MORSE.get(code, "") for code in w.split()) for w in words)
 
 
-def _named_cue(original: str, view: TextView) -> bool:
-    """Whether the text names ROT13, holds a Morse-like run or carries tag characters."""
-    if view.indexed:
-        if not view.substrings.isdisjoint(_ROT13_WORDS):
-            return True
-    elif "rot" in view.text and any(c in view.text for c in _ROT13_WORDS):
-        return True
-    if "-" in original and (".-" in original or "-." in original):
-        return True
-    return not original.isascii() and _TAGS.search(original) is not None
-
-
 def encoded_findings(
     detector: Detector, original: str, normalized: str, view: TextView
 ) -> list[Finding]:
     """`detector`'s findings on what the encoded runs of `original` decode to."""
-    # Every cue at C speed, most from what the gates already computed: the cue words (read
-    # backwards or in leetspeak) one set test against the text's words, the longest word
-    # from the view, the ROT13 words from the text's Aho-Corasick pass when it ran (a short
-    # text's always does), else behind one search for "rot" (their common start: the pass
-    # itself is ~10 µs on 4 KB); Morse only behind a memchr for '-'. A case-insensitive regex
-    # search of 4 KB cost ~70 µs; three plain substring searches of 4 KB cost ~12.
-    tokens = view.tokens
-    if tokens.isdisjoint(_WORD_CUES) and view.longest < MIN_RUN and not _named_cue(original, view):
+    # Every cue at C speed, from the text's one pass (`TextView.atoms`): a cue word read
+    # backwards or in leetspeak, a ROT13 name; a word of `MIN_RUN` characters (a regex search
+    # in a short text, the word set's longest word in a long one); Morse only behind a memchr
+    # for '-'; tag characters only in a non-ASCII text. A case-insensitive regex search of
+    # 4 KB cost ~70 µs; three plain substring searches of 4 KB cost ~12.
+    atoms = view.atoms
+    if (
+        atoms.isdisjoint(_CUE_KEYS)
+        and not view.has_token_of(MIN_RUN)
+        and not ("-" in original and (".-" in original or "-." in original))
+        and (original.isascii() or _TAGS.search(original) is None)
+    ):
         return []
-    backwards = not tokens.isdisjoint(REVERSED_CUES)
-    leet = not tokens.isdisjoint(LEET_CUES)
+    backwards = not atoms.isdisjoint(_REVERSED_KEYS)
+    leet = not atoms.isdisjoint(_LEET_KEYS)
     out: list[Finding] = []
     runs = list(hidden_texts(original))
     if backwards:

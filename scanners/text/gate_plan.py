@@ -21,157 +21,84 @@ the instructions: splitting and hashing ~700 words), which the classifier needs 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from operator import itemgetter
 
-from scanners.text.gates import PREFIX_LEN, Group, TextView
-from scanners.text.substrings import SHORT_TEXT, SUBSTRINGS
-
-_HEAD = itemgetter(slice(0, PREFIX_LEN))
-Atoms = tuple[tuple[str, int, int], ...]
-"""Dear atoms: (a prefix longer than its head, or with a least length; that length; bits)."""
-Cue = tuple[int, int, Atoms]
-"""What one present token head tells `GatePlan.passing`: the bits its exact three-letter
-prefixes set for sure, the bits its dear prefixes may set, and those dear prefixes."""
+from scanners.text.atoms import ATOMS
+from scanners.text.gates import Group, TextView
 
 
 class GatePlan:
     """All the need groups of a detector's rules, evaluated together: one pass per text.
 
-    Each (rule, group) pair is one bit. Each atom maps to the bits of the groups it satisfies;
-    a text's mask is the OR of its present atoms' bits, and a rule passes when all its bits
-    are set: exactly `TextView.satisfies(rule.need)` for every rule, at the cost of the atoms
-    the text holds rather than of a Python call per rule and per group (with ~80
+    The atoms a text holds are the keys its one pass found (`TextView.atoms`). A rule is a
+    candidate only when an atom of its first group is present: the rules each key can start
+    are looked up for the keys the text holds (one set intersection; ordinary prose starts
+    a handful), and only those rules' other groups are tested, each one `isdisjoint` with
+    the text's keys. Exactly `TextView.satisfies(rule.need)` for every rule, at the cost of
+    the atoms the text holds rather than of a Python call per rule and per group (with ~80
     prompt-injection rules the calls, not the lookups, were most of a scan of ordinary text).
 
-    Words are one set intersection with the tokens, three-letter prefixes one with the token
-    heads, substrings exact (see the module docstring). A longer prefix (or one with a least
-    length) is first assumed present when its head is; only if some rule could then pass is
-    it decided (a binary search of the sorted tokens), and only if such a rule still needs it.
+    A long-token prefix (`"ac0*34"`) is taken as present when its key (some word starts with
+    it) is; only once every group of a rule holds so is its length confirmed (`_confirmed`).
     """
 
-    __slots__ = ("_always", "_by_head", "_by_sub", "_by_word", "_first_at", "_first_bits",
-                 "_first_of", "_head_keys", "_masks", "_singles", "_sub_keys", "_word_keys",
-                 "needs")  # fmt: skip
+    __slots__ = ("_always", "_dear_rules", "_first", "_first_keys", "_rest", "needs")
 
     def __init__(self, needs: Sequence[tuple[Group, ...]]) -> None:
         self.needs = tuple(needs)
-        by_word: dict[str, int] = {}
-        by_head: dict[str, dict[tuple[str, int], int]] = {}
-        by_sub: dict[str, int] = {}
-        masks: list[int] = []
-        bit = 1
-        for groups in self.needs:
-            mask = 0
+        first: dict[str, list[int]] = {}
+        for i, groups in enumerate(self.needs):
             for g in groups:
-                for w in g.words:
-                    by_word[w] = by_word.get(w, 0) | bit
-                for p in g.prefixes:
-                    heads = by_head.setdefault(_HEAD(p[0]), {})
-                    heads[p] = heads.get(p, 0) | bit
-                for _, sub in g.subs:
-                    by_sub[sub] = by_sub.get(sub, 0) | bit
-                mask |= bit
-                bit <<= 1
-            masks.append(mask)
-        self._masks = tuple(masks)
-        # A rule is a candidate only when its first group's bit (its lowest) is set: the
-        # rules are read off the set bits of a mask, in order, rather than by testing every
-        # rule (a list over ~100 rules per check cost more than the short texts' lookups).
-        self._first_of = {m & -m: i for i, m in enumerate(masks) if m}
-        self._first_bits = _or(self._first_of)
-        # The same, indexed by the first bit's position (`int.bit_length`), so the loop over
-        # a mask's candidates never hashes a several-hundred-bit int.
-        first_at = [-1] * (self._first_bits.bit_length() + 1)
-        for low, i in self._first_of.items():
-            first_at[low.bit_length()] = i
-        self._first_at = tuple(first_at)
-        self._always = tuple(i for i, m in enumerate(masks) if not m)
-        self._by_word = by_word
-        self._word_keys = frozenset(by_word)
-        self._by_head = {
-            h: _cue(
-                _or(b for (p, n), b in ps.items() if len(p) == PREFIX_LEN and not n),
-                [(p, n, b) for (p, n), b in ps.items() if len(p) > PREFIX_LEN or n],
-            )
-            for h, ps in by_head.items()
-        }
-        self._head_keys = frozenset(by_head)
-        # Substring atoms are decided exactly, never assumed from a guard: all of them by the
-        # text's Aho-Corasick pass in a short text, the longer ones so in any text, and in a
-        # longer text the one-character ones by a memchr each.
-        for sub in by_sub:
-            SUBSTRINGS.add(sub)  # compile_need did, unless a Group was built by hand
-        single = {sub: b for sub, b in by_sub.items() if len(sub) == 1}
-        # A non-ASCII character can never be in an ASCII text: those come last, skipped at once.
-        ordered = sorted(single.items(), key=lambda kv: not kv[0].isascii())
-        self._singles = (tuple(kv for kv in ordered if kv[0].isascii()), tuple(ordered))
-        self._by_sub = by_sub
-        self._sub_keys = frozenset(by_sub)
+                for key in g.maybe:
+                    ATOMS.add(key)  # `group_of` did, unless a Group was built by hand
+            if groups:
+                for key in groups[0].maybe:
+                    first.setdefault(key, []).append(i)
+        self._first = {key: tuple(rules) for key, rules in first.items()}
+        self._first_keys = frozenset(first)
+        # Each rule's groups after the first (a rule is only tried when its first holds).
+        self._rest = tuple(tuple(g.maybe for g in groups[1:]) for groups in self.needs)
+        self._always = tuple(i for i, groups in enumerate(self.needs) if not groups)
+        self._dear_rules = frozenset(
+            i for i, groups in enumerate(self.needs) if any(g.dear for g in groups)
+        )
 
     def passing(self, view: TextView) -> list[int]:
         """Indexes of the rules whose every need group has an atom in `view`, in order."""
-        mask = 0
-        by_word = self._by_word
-        for w in view.tokens & self._word_keys:
-            mask |= by_word[w]
-        text = view.text
-        if len(text) > SHORT_TEXT:  # else the Aho-Corasick pass finds them (`SHORT_TEXT`)
-            for c, bits in self._singles[0 if view.is_ascii else 1]:
-                if c in text:  # one memchr
-                    mask |= bits
-        if self._sub_keys:
-            by_sub = self._by_sub
-            for sub in view.substrings & self._sub_keys:
-                mask |= by_sub[sub]
-        if self._head_keys:
-            maybe = 0
-            dear: list[Atoms] = []
-            by_head = self._by_head
-            # Only the heads a rule names are made into a set (the text's own head set, built
-            # for `TextView.has_prefix`, is never needed here).
-            for h in self._head_keys.intersection(map(_HEAD, view.tokens)):
-                sure, may, atoms = by_head[h]
-                mask |= sure
-                if atoms:
-                    maybe |= may
-                    dear.append(atoms)
-            if dear:
-                mask = self._settle(view, mask, maybe | mask, dear)
-        masks = self._masks
-        first_at = self._first_at
+        atoms = view.atoms
+        starts = self._first_keys.intersection(atoms)
+        if not starts:
+            return list(self._always)
+        first = self._first
+        rest = self._rest
         passed = []
-        bits = mask & self._first_bits
-        while bits:  # from the highest candidate down: no int is hashed or negated
-            at = bits.bit_length()
-            i = first_at[at]
-            need = masks[i]
-            if need & mask == need:
-                passed.append(i)
-            bits ^= 1 << (at - 1)
-        passed.reverse()
-        return sorted({*passed, *self._always}) if self._always else passed
+        for key in starts:  # plain loops: a comprehension is one more call per text
+            for i in first[key]:
+                for keys in rest[i]:
+                    if keys.isdisjoint(atoms):
+                        break
+                else:
+                    passed.append(i)
+        if len(starts) > 1:  # each key's rules are in order, and a rule may follow two
+            passed = sorted(set(passed))
+        if self._dear_rules and not self._dear_rules.isdisjoint(passed):
+            needs = self.needs
+            passed = [i for i in passed if _confirmed(view, atoms, needs[i])]
+        if self._always:
+            passed = sorted({*passed, *self._always})
+        return passed
 
-    def _settle(self, view: TextView, mask: int, maybe: int, dear: list[Atoms]) -> int:
-        """`mask` plus the bits of the longer prefixes present that a rule possible under
-        `maybe` (every such prefix taken as present when its head is) still needs; the
-        others are never looked up."""
-        masks = self._masks
-        first_of = self._first_of
-        wanted = 0
-        bits = maybe & self._first_bits
-        while bits:
-            low = bits & -bits
-            need = masks[first_of[low]]
-            if need & maybe == need:
-                wanted |= need
-            bits ^= low
-        wanted &= ~mask
-        if wanted:
-            for atoms in dear:
-                for prefix, least, bits in atoms:
-                    if bits & wanted & ~mask and view.has_prefix_of_head(prefix, least):
-                        mask |= bits
-        return mask
+
+def _confirmed(view: TextView, atoms: frozenset[str], groups: tuple[Group, ...]) -> bool:
+    """Whether every group that only a long-token prefix's key satisfied has a word that
+    long (`TextView.has_prefix`); the others were decided by their keys."""
+    for g in groups:
+        if (
+            g.dear
+            and g.keys.isdisjoint(atoms)
+            and not any(k in atoms and view.has_prefix(p, n) for k, p, n in g.dear)
+        ):
+            return False
+    return True
 
 
 class JointPlan:
@@ -210,14 +137,3 @@ class JointPlan:
         view.decided = found
         view.decided_for = self._covers
         return found
-
-
-def _cue(sure: int, dear: Sequence[tuple[str, int, int]]) -> Cue:
-    return sure, _or(b for _, _, b in dear), tuple(dear)
-
-
-def _or(bits: Iterable[int]) -> int:
-    out = 0
-    for b in bits:
-        out |= b
-    return out

@@ -3,23 +3,19 @@
 Python's `re` has no multi-pattern engine, so a rule that starts with an alternation
 (`\\b(?:ignore|disregard|...)`) is tried at every position of the text, and even a plain
 `"ignore" in text` costs ~2.5 µs on 4 KB. Across ~50 rules that was most of a 1 ms scan of an
-ordinary chat message. Instead each text is split into its set of words once (one C-speed
-`translate` + `split`), and each rule declares `need`: groups of atoms, every group of which must
-have at least one atom present. A word atom (`"ignore"`) is a set lookup; an atom with a
-non-word character (`"<|"`, `"--"`) or a leading `*` (`"*jailbr"`: any substring) is a substring
-test guarded by a memchr for its rarest character; a trailing `*` (`"ignor*"`: some word starts
-with it) is a lookup in the set of three-letter token heads, confirmed by a binary search of
-the sorted tokens; `"ac0*34"` also wants that word at least 34 characters long (a fixed-length
-key's token), so ordinary words sharing the head (`act`, `skill`) never wake the rule's regex.
-Benign text usually fails the first group, so it costs one tokenisation and a few dozen hash
-lookups per text.
+ordinary chat message. Instead each rule declares `need`: groups of atoms, every group of
+which must have at least one atom present. A word atom (`"ignore"`) must be a whole word of
+the text (a maximal run of `\\w`); an atom with a non-word character (`"<|"`, `"--"`) or a
+leading `*` (`"*jailbr"`) any substring; a trailing `*` (`"ignor*"`) some word starting with
+it; `"ac0*34"` also wants that word at least 34 characters long (a fixed-length key's token),
+so ordinary words sharing the head (`act`, `skill`) never wake the rule's regex.
 
-All of a detector's rules are decided together (`GatePlan`), and a scanner decides all its
-detectors' plans as one per text (`JointPlan`): each (rule, group) is a bit, each present
-atom sets its bits; every substring atom of two or more characters is found by one
-Aho-Corasick pass over the text (`SubstringIndex`), shared by all checks. On the 4 KB
-benchmark body the six checks went from ~270 to ~210 µs (`python -m benchmarks.scan_ab`)
-with a plan per check, to ~127 with one joint plan; the property tests in
+Every atom of every rule is found by one Aho-Corasick pass over the text and its word form
+(`atoms`: words, word starts and substrings alike, ~3k instructions on a sentence); only a
+long-token prefix is then confirmed against the text's tokens, and only when a rule could
+pass with it. All of a detector's rules are decided together (`GatePlan`), and a scanner
+decides all its detectors' plans as one per text (`JointPlan`): each (rule, group) is a bit,
+each present atom sets its bits. The property tests in
 `tests/scanners/text/test_gate_plan.py` hold the plans to a plain-Python reference, and
 `python -m evals.same_findings` holds the gated scan to the ungated one on every eval text.
 
@@ -35,44 +31,28 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from operator import itemgetter
+from dataclasses import dataclass
+from functools import cache
 
-from scanners.text.substrings import SUBSTRINGS
+from scanners.text.atoms import ATOMS, SEP, SHORT_TEXT, prefix_key, word_form, word_key
 
 PREFIX_LEN = 3
-"""Token prefixes are indexed at this length; a prefix atom must be at least this long."""
-_HEAD = itemgetter(slice(0, PREFIX_LEN))
+"""The shortest prefix atom."""
 
 _WORD_ATOM = re.compile(r"\w+")
 _LONG_PREFIX = re.compile(r"(\w+)\*(\d+)")
-_WORDS = re.compile(r"\w+")
-# Every ASCII character that is not `\w` becomes a space, so `split()` yields exactly the
-# maximal `\w` runs of an ASCII text (the tokens `\b` sees). A bytes table: `bytes.translate`
-# is a C table lookup per byte, where `str.translate` with a dict looks each distinct
-# character up in the dict first (~1 µs on a sentence, against ~0.2).
-_NON_WORD_TO_SPACE = bytes(
-    c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256)
-)
-# Characters tried first when guarding a substring atom: rare in prose, so the memchr usually
-# fails and the full substring search is skipped.
-_RARE_FIRST = "<>|[]{}\\`~^=#*;@$%&\"'/+_:()!?-.,0123456789qzxjkvwyfbgpmucdlhrsnioate"
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Any-of: present when one of `words` is a token or one of `subs` is a substring."""
+    """Any-of: present when one of its atoms is (`keys`, as `atoms` finds them)."""
 
     words: frozenset[str]
     prefixes: tuple[tuple[str, int], ...]  # some token of >= int chars starts with str
-    subs: tuple[tuple[str, str], ...]  # (rarest character, substring)
-    ascii_possible: bool  # False when every atom has a non-ASCII character
-    least: int = 0  # when every atom is a prefix with a length: the shortest length
-    # `prefixes` by their PREFIX_LEN head: a text's head set is intersected with `heads` at C
-    # speed, and only the prefixes of heads it holds are tried (a group of 47 Turkish stems
-    # cost ~20 µs per 4 KB of English tried one by one; now one set operation).
-    heads: frozenset[str] = frozenset()
-    by_head: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict, compare=False)
+    subs: tuple[str, ...]
+    keys: frozenset[str]  # every atom but the long-token prefixes, as `atoms` keys
+    dear: tuple[tuple[str, str, int], ...]  # (key, prefix, least) of the long-token prefixes
+    maybe: frozenset[str]  # `keys` and the long-token prefixes' keys: one may be present
 
 
 def compile_need(need: Sequence[Sequence[str]]) -> tuple[Group, ...]:
@@ -83,7 +63,7 @@ def compile_need(need: Sequence[Sequence[str]]) -> tuple[Group, ...]:
             raise ValueError("a need group must list at least one atom")
         words: set[str] = set()
         prefixes: list[tuple[str, int]] = []
-        subs: list[tuple[str, str]] = []
+        subs: list[str] = []
         for atom in atoms:
             long = _LONG_PREFIX.fullmatch(atom)
             if long is not None or (atom.endswith("*") and _WORD_ATOM.fullmatch(atom[:-1])):
@@ -101,123 +81,106 @@ def compile_need(need: Sequence[Sequence[str]]) -> tuple[Group, ...]:
                 continue
             if not atom:
                 raise ValueError("empty need atom")
-            subs.append((_rarest(atom), atom))
-            SUBSTRINGS.add(atom)
-        ascii_possible = any(
-            a.isascii() for a in (*words, *(p for p, _ in prefixes), *(s for _, s in subs))
-        )
-        lengths = [n for _, n in prefixes]
-        least = min(lengths) if lengths and not words and not subs and all(lengths) else 0
-        by_head: dict[str, list[tuple[str, int]]] = {}
-        for prefix in prefixes:
-            by_head.setdefault(_HEAD(prefix[0]), []).append(prefix)
-        groups.append(
-            Group(
-                frozenset(words),
-                tuple(prefixes),
-                tuple(subs),
-                ascii_possible,
-                least,
-                frozenset(by_head),
-                {head: tuple(ps) for head, ps in by_head.items()},
-            )
-        )
+            subs.append(atom)
+        groups.append(group_of(frozenset(words), tuple(prefixes), tuple(subs)))
     return tuple(groups)
 
 
-def _rarest(atom: str) -> str:
-    """The atom's guard character: a non-ASCII one when it has one (absent from every ASCII
-    text, which is nearly every chat message), else the rarest in prose."""
-    for ch in atom:
-        if not ch.isascii():
-            return ch
-    for ch in _RARE_FIRST:
-        if ch in atom:
-            return ch
-    return atom[0]
+def group_of(
+    words: frozenset[str], prefixes: tuple[tuple[str, int], ...], subs: tuple[str, ...]
+) -> Group:
+    """The group of these atoms, each registered with the one pass (`atoms.ATOMS`)."""
+    keys = {
+        *map(word_key, words),
+        *(prefix_key(p) for p, least in prefixes if not least),
+        *subs,
+    }
+    dear = tuple((prefix_key(p), p, least) for p, least in prefixes if least)
+    for key in (*keys, *(k for k, _, _ in dear)):
+        ATOMS.add(key)
+    maybe = frozenset((*keys, *(k for k, _, _ in dear)))
+    return Group(words, prefixes, subs, frozenset(keys), dear, maybe)
 
 
 class TextView:
     """One normalised text plus what the gates ask of it, each computed at most once.
 
-    The word set (`tokens`) is built at once: every scan reads it (the gates' words, the
-    classifier, the encoded-run cues), so a lazy property only added a call per read.
+    The one pass (`atoms`) is what every scan reads; the word set (`tokens`) only the
+    classifier and a long-token prefix need, so it is built on first use.
     """
 
     __slots__ = (
-        "_heads",
-        "_known",
+        "_atoms",
+        "_generation",
         "_longest",
-        "_present",
         "_sorted",
+        "_tokens",
         "decided",
         "decided_for",
         "is_ascii",
         "text",
-        "tokens",
+        "words",
     )
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.is_ascii = ascii = text.isascii()
-        # The distinct maximal `\w` runs of the text.
-        self.tokens: frozenset[str] = (
-            frozenset(text.encode("ascii").translate(_NON_WORD_TO_SPACE).decode("ascii").split())
-            if ascii
-            else frozenset(_WORDS.findall(text))
-        )
-        self._heads: frozenset[str] | None = None
+        self.words = word_form(text, ascii)
+        self._atoms: frozenset[str] = frozenset()
+        self._generation = -1
+        self._tokens: frozenset[str] | None = None
         self._sorted: list[str] | None = None
         self._longest = -1
-        self._present: frozenset[str] | None = None
-        self._known: frozenset[str] = frozenset()
         # When a `JointPlan` decided this text: the passing rules of each plan that has any,
         # and every plan it decided (a plan among them and not in `decided` passes none).
         self.decided: Mapping[object, Sequence[int]] | None = None
         self.decided_for: frozenset[object] = frozenset()
 
     @property
-    def heads(self) -> frozenset[str]:
-        """The first PREFIX_LEN characters of every token (shorter tokens stand for
-        themselves, and can never equal a head that long)."""
-        if self._heads is None:
-            self._heads = frozenset(map(_HEAD, self.tokens))  # map: no Python-level loop
-        return self._heads
+    def tokens(self) -> frozenset[str]:
+        """The distinct maximal `\\w` runs of the text."""
+        if self._tokens is None:
+            self._tokens = frozenset(self.words.split())
+        return self._tokens
+
+    @property
+    def atoms(self) -> frozenset[str]:
+        """The keys of every atom the text holds: its one Aho-Corasick pass (`atoms`), run
+        again only if a key was registered since."""
+        if self._generation != ATOMS.generation:
+            self._generation = ATOMS.generation
+            self._atoms = ATOMS.present(self.text, self.words, self.is_ascii)
+        return self._atoms
+
+    def fewer_words_than(self, count: int) -> bool:
+        """Whether the text has fewer than `count` distinct words; without building the word
+        set when its separators alone bound the number of words below `count` (each word
+        of the word form lies between two)."""
+        if self._tokens is None and self.words.count(SEP) - 1 < count:
+            return True
+        return len(self.tokens) < count
 
     @property
     def longest(self) -> int:
-        """The length of the longest token (a C-speed map, once): a group of long-token
-        prefixes fails at once on ordinary prose, without trying its atoms one by one."""
+        """The length of the longest token."""
         if self._longest < 0:
             self._longest = max(map(len, self.tokens), default=0)
         return self._longest
 
-    @property
-    def substrings(self) -> frozenset[str]:
-        """The atoms of `SUBSTRINGS` the text holds (its one Aho-Corasick pass)."""
-        if self._present is None:
-            self._present, self._known = SUBSTRINGS.present(self.text)
-        return self._present
-
-    @property
-    def indexed(self) -> bool:
-        """Whether the text's Aho-Corasick pass (`has`) already ran."""
-        return self._present is not None
+    def has_token_of(self, length: int) -> bool:
+        """Some token is at least `length` characters long: in a short text whose word set
+        was not needed, one regex search of the word form (from `SEP` to `SEP`) instead."""
+        if len(self.text) < length:
+            return False
+        if self._tokens is None and len(self.text) <= SHORT_TEXT:
+            return _run_of(length).search(self.words) is not None
+        return self.longest >= length
 
     def has_prefix(self, prefix: str, least: int = 0) -> bool:
-        """Some token of at least `least` characters starts with `prefix`: its head is
-        indexed; a longer prefix or a length is then confirmed by a binary search of the
-        sorted tokens, where a substring search would read the whole text (~2 µs on 4 KB, per
-        prefix)."""
-        if prefix[:PREFIX_LEN] not in self.heads:
-            return False
-        return self.has_prefix_of_head(prefix, least)
-
-    def has_prefix_of_head(self, prefix: str, least: int = 0) -> bool:
-        """`has_prefix` for a prefix whose head the caller knows to be present."""
-        if len(prefix) == PREFIX_LEN and not least:
-            return True
-        if least and self.longest < least:
+        """Some token of at least `least` characters starts with `prefix`: a binary search
+        of the sorted tokens, where a substring search would read the whole text (~2 µs on
+        4 KB, per prefix)."""
+        if least and not self.has_token_of(least):
             return False
         if self._sorted is None:
             self._sorted = sorted(self.tokens)
@@ -229,48 +192,18 @@ class TextView:
             index += 1
         return False
 
-    def has(self, key: str, sub: str) -> bool:
-        """`sub in text`: a memchr for `key` (a character of `sub`, or "" when already
-        checked) first; then, for an atom
-        of several characters, the one Aho-Corasick pass of `SUBSTRINGS` over the text."""
-        if key and key not in self.text:
-            return False
-        if len(sub) == 1:
-            return True
-        if self._present is None:
-            self._present, self._known = SUBSTRINGS.present(self.text)
-        if sub in self._known:
-            return sub in self._present
-        return sub in self.text  # an atom never compiled by compile_need
-
-    def _has_any_prefix(self, group: Group) -> bool:
-        """Some prefix atom of `group` is present; only heads the text holds are tried."""
-        heads = self.heads
-        if group.heads.isdisjoint(heads):
-            return False
-        for head in group.heads & heads:
-            for prefix, least in group.by_head[head]:
-                if len(prefix) == PREFIX_LEN and not least:
-                    return True
-                if self.has_prefix(prefix, least):
-                    return True
-        return False
-
     def satisfies(self, groups: tuple[Group, ...]) -> bool:
         """True when every group has an atom present: the rule's regex may match."""
-        tokens = self.tokens
+        atoms = self.atoms
         for g in groups:
-            if self.is_ascii and not g.ascii_possible:
-                return False
-            if g.least and self.longest < g.least:
-                return False
-            if not g.words.isdisjoint(tokens):
+            if not g.keys.isdisjoint(atoms):
                 continue
-            if g.prefixes and self._has_any_prefix(g):
+            if any(k in atoms and self.has_prefix(p, n) for k, p, n in g.dear):
                 continue
-            for key, sub in g.subs:
-                if self.has(key, sub):
-                    break
-            else:
-                return False
+            return False
         return True
+
+
+@cache
+def _run_of(length: int) -> re.Pattern[str]:
+    return re.compile(f"{SEP}[^{SEP}]{{{length}}}")

@@ -105,10 +105,9 @@ class PromptInjectionDetector(RuleDetector):
         """Stage two, for texts long enough to be a set-up (`MIN_WORDS` distinct words):
         short directives are the rules' domain, and on a handful of words a bag-of-words
         model mistakes "stay in character as Sherlock" for a jailbreak."""
-        tokens = view.tokens
-        if len(tokens) < MIN_WORDS:
+        if view.fewer_words_than(MIN_WORDS):
             return []
-        score = self.model.score(tokens)
+        score = self.model.score(view.tokens)
         if score < self.model.threshold:
             return []
         sure = score >= self.model.operator_threshold

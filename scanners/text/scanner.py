@@ -101,6 +101,9 @@ class ScanResult:
 
 
 _FINDINGS = attrgetter("findings")
+Step = tuple[Detector, RuleDetector | None, object, bool, Callable[..., list[Finding]] | None]
+"""(detector, itself as a rule detector or None, its plan, whether it reads encoded runs,
+its context filter)."""
 
 
 class TextScanner:
@@ -137,6 +140,21 @@ class TextScanner:
             for d in self._detectors
             for rules in (d if isinstance(d, RuleDetector) else None,)
         )  # fmt: skip
+        # The steps a text needs, by the plans with a passing rule (`JointPlan.decide`'s
+        # keys, in order): at most one entry per subset of the plans, so a text pays one
+        # dict lookup instead of a test per detector.
+        self._chosen: dict[tuple[object, ...], tuple[Step, ...]] = {}
+
+    def _choose(self, plans: tuple[object, ...]) -> tuple[Step, ...]:
+        """The detectors to run on a text whose passing rules are in `plans`: every one
+        that is more than its gated rules, reads encoded runs, or has a rule passing."""
+        chosen = tuple(
+            (d, rules, plan, decode, context)
+            for d, rules, plan, only, decode, context in self._steps
+            if rules is None or not only or decode or plan in plans
+        )
+        self._chosen[plans] = chosen
+        return chosen
 
     @property
     def check_names(self) -> tuple[str, ...]:
@@ -211,25 +229,23 @@ class TextScanner:
         their context (`discussion`): a question quoting markup is not an attack. A check in
         `DECODE_FOR` that found nothing also reads base64/hex/ROT13 runs decoded (`encoded`)."""
         normalized = normalize(text)
-        view = TextView(normalized)  # one tokenisation shared by every check's gates
+        view = TextView(normalized)  # one pass over the text shared by every check's gates
         possible = self._joint.decide(view)
+        plans = tuple(possible)
+        steps = self._chosen.get(plans) or self._choose(plans)
         found: list[Finding] = []
-        for d, rules, plan, only, decode, context in self._steps:
+        for d, rules, plan, decode, context in steps:
             if rules is None:
                 hits = d.scan(normalized, view)
             else:
-                passing = possible.get(plan, ())
-                if passing or not only:
-                    hits = rules.scan_decided(normalized, view, passing)
-                elif decode:
-                    hits = []
-                else:
-                    continue  # no rule passed its gates: `rules.scan` would return []
+                hits = rules.scan_decided(normalized, view, possible.get(plan, ()))
             if not hits:
                 if not decode:
                     continue
                 hits = encoded_findings(d, text, normalized, view)
-            found += context(text, normalized, hits) if context is not None and hits else hits
+                if not hits:
+                    continue
+            found += context(text, normalized, hits) if context is not None else hits
         return normalized, tuple(found)
 
     def scan_payload(self, payload: Mapping[str, object]) -> tuple[list[TextAt], ScanResult]:

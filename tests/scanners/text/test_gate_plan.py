@@ -1,40 +1,36 @@
 """The combined gate pass decides exactly what the per-rule gates decide (issue 14's cost work).
 
 `GatePlan.passing` (every rule's need groups at once, from the atoms a text holds),
-`JointPlan.decide` (all six checks' plans as one) and
-`TextView.has` (every substring atom from one Aho-Corasick pass) are checked against a
-reference written out here in plain Python — tokens by `re.findall(r"\\w+")`, substrings by
-`in` — on random texts that hypothesis builds from the rules' own atoms, near misses of them
-(a prefix one letter short, an atom glued into a longer word) and separators. A plan that
-ever dropped a rule its gates pass would let an attack through unscanned.
+`JointPlan.decide` (all six checks' plans as one) and `TextView.atoms` (every word, word
+start and substring atom from one Aho-Corasick pass) are checked against a reference written
+out here in plain Python — tokens by `re.findall(r"\\w+")`, substrings by `in` — on random
+texts that hypothesis builds from the rules' own atoms, near misses of them (a prefix one
+letter short, an atom glued into a longer word) and separators. A plan that ever dropped a
+rule its gates pass would let an attack through unscanned.
 """
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanners.text import normalize
-from scanners.text.gate_plan import SHORT_TEXT, JointPlan
+from scanners.text.atoms import SHORT_TEXT, prefix_key, word_key
+from scanners.text.gate_plan import JointPlan
 from scanners.text.gates import Group, TextView, compile_need
 from scanners.text.scanner import CHECKS
-from scanners.text.substrings import SUBSTRINGS
 
 DETECTORS = {name: cls() for name, cls in CHECKS.items()}
 JOINT = JointPlan(d.plan for d in DETECTORS.values())  # type: ignore[attr-defined]
 EXAMPLES = settings(max_examples=150, deadline=None, database=None)
 FEW = settings(max_examples=60, deadline=None, database=None)
 
+_GROUPS = [g for d in DETECTORS.values() for r in d.rules for g in r.need]  # type: ignore[attr-defined]
 _ATOMS = sorted(
-    {
-        atom
-        for d in DETECTORS.values()
-        for r in d.rules  # type: ignore[attr-defined]
-        for g in r.need
-        for atom in (*g.words, *(p for p, _ in g.prefixes), *(s for _, s in g.subs))
-    }
+    {atom for g in _GROUPS for atom in (*g.words, *(p for p, _ in g.prefixes), *g.subs)}
 )
 _FRAGMENTS = st.one_of(
     st.sampled_from(_ATOMS),
@@ -55,7 +51,7 @@ def _reference(text: str, groups: tuple[Group, ...]) -> bool:
             continue
         if any(t.startswith(p) and len(t) >= n for p, n in g.prefixes for t in tokens):
             continue
-        if any(s in text for _, s in g.subs):
+        if any(s in text for s in g.subs):
             continue
         return False
     return True
@@ -73,7 +69,8 @@ def test_plan_passes_exactly_the_rules_whose_groups_all_hold(text: str) -> None:
 
 
 def _long(text: str) -> str:
-    """`text` repeated past `SHORT_TEXT`: the plan's other path (guard characters)."""
+    """`text` repeated past `SHORT_TEXT`: the pass's other path (one-character atoms by
+    memchr)."""
     return (text + " ") * (1 + SHORT_TEXT // (len(text) + 1))
 
 
@@ -82,7 +79,8 @@ def _long(text: str) -> str:
 def test_joint_plan_decides_what_each_detector_plan_decides(text: str) -> None:
     """One plan over all six checks (what `TextScanner` runs per text) passes, per check,
     exactly the rules that check's own plan passes; short texts and long ones take different
-    paths through the plan (exact substrings vs guard characters), so both are built."""
+    paths through the pass (one-character atoms by the automaton or by memchr), so both are
+    built."""
     for sample in (text, _long(text)):
         view = TextView(sample)
         JOINT.decide(view)
@@ -100,10 +98,20 @@ def test_joint_plan_decides_what_each_detector_plan_decides(text: str) -> None:
 
 @EXAMPLES
 @given(texts, st.lists(st.sampled_from(_ATOMS), min_size=1, max_size=8))
-def test_substring_atoms_from_one_pass_equal_plain_search(text: str, extra: list[str]) -> None:
-    view = TextView(text + " " + "".join(extra))
-    for atom in SUBSTRINGS._atoms:
-        assert view.has("", atom) == (atom in view.text), atom
+def test_one_pass_finds_exactly_the_atoms_present(text: str, extra: list[str]) -> None:
+    """Every word, word start and substring atom of every rule: reported by the one pass
+    exactly when plain Python finds it in the text."""
+    for sample in (text + " " + "".join(extra), _long(text + " " + "".join(extra))):
+        view = TextView(sample)
+        tokens = set(re.findall(r"\w+", sample))
+        for g in _GROUPS:
+            for w in g.words:
+                assert (word_key(w) in view.atoms) == (w in tokens), (w, sample)
+            for p, _ in g.prefixes:
+                expected = any(t.startswith(p) for t in tokens)
+                assert (prefix_key(p) in view.atoms) == expected, (p, sample)
+            for sub in g.subs:
+                assert (sub in view.atoms) == (sub in sample), (sub, sample)
 
 
 @FEW
@@ -115,15 +123,30 @@ def test_gated_scan_equals_ungated_scan_on_random_texts(text: str) -> None:
 
 
 def test_an_atom_compiled_later_is_found_by_the_pass() -> None:
-    """A custom rule's atom (compiled after the first pass was built) is searched too."""
-    TextView("warm the index up").has("", "sk-")
+    """A rule compiled after the automaton was built (and after a view's pass ran) brings
+    its atoms into the pass: the view's pass runs again."""
+    early = TextView("text with zq-late-atom inside")
+    assert "sk-" not in early.atoms
     groups = compile_need([["*zq-late-atom"]])
+    assert early.satisfies(groups)
     assert TextView("text with zq-late-atom inside").satisfies(groups)
     assert not TextView("text with zq-late-ato inside").satisfies(groups)
 
 
+def test_a_raw_text_holding_the_separator_is_tokenised_on_it() -> None:
+    """`atoms.SEP` marks word boundaries in the word form; a text that holds it (never a
+    normalised one) is split there as `\\w+` splits it, and finds what plain search finds."""
+    view = TextView("x\x1fignore\x1fy <|im_start|>")
+    assert view.tokens == {"x", "ignore", "y", "im_start"}
+    assert view.satisfies(compile_need([["ignore"], ["<|"]]))
+    assert not view.satisfies(compile_need([["ignor"]]))
+
+
+def test_atoms_may_not_hold_the_separator() -> None:
+    with pytest.raises(ValueError, match="U\\+001F"):
+        compile_need([["*a\x1fb"]])
+
+
 def test_non_ascii_atoms_never_wake_on_ascii_text() -> None:
-    """A non-ASCII atom's guard is one of its non-ASCII characters, absent from ASCII text."""
-    (group,) = compile_need([["*phớt"]])
-    ((key, _),) = group.subs
-    assert not key.isascii()
+    assert not TextView("phot qua the text").satisfies(compile_need([["*phớt"]]))
+    assert TextView("phớt lờ").satisfies(compile_need([["*phớt"]]))

@@ -1,0 +1,144 @@
+"""One Aho-Corasick pass over a text for every atom of the rules' gates (see `gates`): its
+words, the starts of its words and its substrings, all at once.
+
+Why one pass: deciding a short text's gates took three looks at it, each with its own
+constant cost: its word set (`translate` + `split` + a frozenset, ~13k instructions for a
+49-character sentence), the three-letter heads of its words (a slice per word and a second
+set), and an Aho-Corasick pass for the substring atoms, plus the Python calls that joined
+them; on the benchmark's two-sentence chat body the six checks cost ~160k instructions per
+scan, ~70k of it this fixed part (`python -m benchmarks.scan_instructions`). Now the
+automaton knows every atom in one form that a single pass over one haystack reports:
+
+- a substring atom `s` as itself, found in the text;
+- a word atom `w` as `SEP + w + SEP`, and a prefix atom `p` as `SEP + p`, found in the
+  text's *word form*: a copy with every character that is not `\\w` replaced by `SEP` (one
+  C-speed `bytes.translate` for ASCII), so `SEP` marks exactly the token boundaries `\\b`
+  sees.
+
+The haystack is the text followed by its word form, which starts and ends with `SEP`.
+`SEP` (U+001F) is a control character that the normaliser always removes and that no atom
+may hold (`add` refuses one). A substring atom found in the word form (only one made of word
+characters can be) is in the text anyway; a word or prefix key found in the text half of a
+raw text holding `SEP` (one never normalised) is there because `SEP`, not being `\\w`, ends
+a word there too: the keys found are exactly the atoms present.
+
+Keys found come back as the automaton's own stored strings (`find_matches_as_strings`), so
+a plan maps them to its bits with dict lookups on cached hashes.
+"""
+
+from __future__ import annotations
+
+import re
+from threading import Lock
+
+from ahocorasick_rs import AhoCorasick, Implementation
+
+SEP = "\x1f"
+"""Token boundary in the word form; `str.split()` treats it as whitespace."""
+SHORT_TEXT = 160
+"""Up to this many characters, a text's one-character atoms are found by the same pass as
+the longer ones (its few extra matches cost less than a separate look at its characters); a
+longer text, where `.` and `,` match hundreds of times, tests each one-character atom with a
+memchr instead (`GatePlan.passing`)."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NON_WORD = re.compile(r"\W+")
+# Every ASCII byte that is not `\w` becomes SEP, so `split()` yields exactly the maximal `\w`
+# runs of an ASCII text (the tokens `\b` sees). `bytes.translate` is a C table lookup per
+# byte, where `str.translate` with a dict looks each distinct character up in the dict first.
+_NON_WORD_TO_SEP = bytes(
+    c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else ord(SEP) for c in range(256)
+)
+
+
+def word_key(word: str) -> str:
+    """The key under which a whole-word atom is found."""
+    return SEP + word + SEP
+
+
+def prefix_key(prefix: str) -> str:
+    """The key under which "some word starts with `prefix`" is found."""
+    return SEP + prefix
+
+
+def word_form(text: str, is_ascii: bool) -> str:
+    """`text` with every run of characters that are not `\\w` replaced by `SEP`, and `SEP`
+    at both ends: every word lies between two `SEP`s, and `split()` yields the words."""
+    if is_ascii:
+        return f"{SEP}{text.encode('ascii').translate(_NON_WORD_TO_SEP).decode('ascii')}{SEP}"
+    return f"{SEP}{_NON_WORD.sub(SEP, text)}{SEP}"
+
+
+def searchable(text: str) -> str:
+    """`text` as the automaton may read it (UTF-8): a lone surrogate (the normaliser makes
+    them from `\\ud800`, `%ud800` escapes) becomes U+FFFD. No atom holds a surrogate, so
+    the stand-in is exact."""
+    if _SURROGATE.search(text):
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+Built = tuple[AhoCorasick, AhoCorasick, tuple[str, ...], tuple[str, ...]]
+"""(automaton for a long text, for a short one, ASCII one-character keys, all of them)."""
+
+
+class AtomIndex:
+    """Every key any plan or cue registered, found in a text by one Aho-Corasick pass
+    (`ahocorasick_rs`, C speed, overlapping matches, so every key present is reported). The
+    automata are rebuilt when a key registered later (a rule compiled after the first scan)
+    is new; `generation` counts the keys, so a view found before one was added is found
+    again (`TextView.atoms_for`)."""
+
+    def __init__(self) -> None:
+        self._longer: list[str] = []
+        self._singles: list[str] = []
+        self._known: set[str] = set()
+        self._built: Built | None = None
+        self._lock = Lock()
+        self.generation = 0
+
+    def add(self, key: str) -> int:
+        """Register `key`; returns the generation that knows it."""
+        if key not in self._known:
+            if not key.strip(SEP) or SEP in key.strip(SEP):
+                raise ValueError(f"atom {key!r} is empty or holds the control character U+001F")
+            with self._lock:
+                if key not in self._known:
+                    (self._longer if len(key) > 1 else self._singles).append(key)
+                    self._known.add(key)
+                    self._built = None
+                    self.generation += 1
+        return self.generation
+
+    def _build(self) -> Built:
+        with self._lock:
+            longer = list(self._longer)
+            singles = sorted(self._singles, key=lambda c: not c.isascii())
+            built = self._built = (
+                AhoCorasick(longer, implementation=Implementation.DFA, store_patterns=True),
+                AhoCorasick(
+                    [*longer, *singles], implementation=Implementation.DFA, store_patterns=True
+                ),
+                tuple(c for c in singles if c.isascii()),
+                tuple(singles),
+            )
+        return built
+
+    def present(self, text: str, words: str, is_ascii: bool) -> frozenset[str]:
+        """The keys found in `text`, whose word form (`word_form`) is `words`: one pass of
+        the automaton over both; in a text longer than `SHORT_TEXT` characters the
+        one-character keys are a memchr each instead (`filter` at C speed)."""
+        built = self._built
+        if built is None:
+            built = self._build()
+        if not is_ascii:
+            text = searchable(text)
+        if len(text) <= SHORT_TEXT:
+            return frozenset(built[1].find_matches_as_strings(text + words, overlapping=True))
+        found = built[0].find_matches_as_strings(text + words, overlapping=True)
+        singles = built[2] if is_ascii else built[3]
+        return frozenset(found).union(filter(text.__contains__, singles))
+
+
+ATOMS = AtomIndex()
+"""The process-wide index of gate atoms and cues (they are few, and shared by every scanner)."""
