@@ -310,7 +310,8 @@ class Pipeline:
         finally:
             if meter is not None:
                 settle_usage(ex, meter, lease)
-        await lease.close(success)
+        if not lease.closed_now(success):
+            await lease.close(success)
 
     @staticmethod
     async def _end_broken_stream(ex: Exchange, exc: Exception, send: Send) -> None:

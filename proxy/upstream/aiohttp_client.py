@@ -22,6 +22,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
+from aiohttp.streams import StreamReader
 
 from proxy.upstream.admission import AdmissionController, AdmissionRejected
 from proxy.upstream.aiohttp_request import Sender
@@ -66,8 +67,14 @@ class AiohttpResponse:
         if self._pending:
             chunk, self._pending = self._pending, b""
             return chunk
-        try:  # ``_read`` spelled out: no frame of its own while it waits for the provider
-            chunk = await self._response.content.readany()
+        content = self._response.content
+        try:
+            if content.__class__ is StreamReader and content._buffer and not content._exception:
+                # ``readany`` without its coroutine: the bytes are here already (a JSON
+                # answer usually arrives whole, with its head)
+                chunk = content._read_nowait(-1)
+            else:  # ``_read`` spelled out: no frame of its own while it waits
+                chunk = await content.readany()
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _read_error(exc) from None
         if not chunk:
@@ -77,6 +84,10 @@ class AiohttpResponse:
     def body_done(self) -> bool:
         """Whether the whole body has been handed out (the next read would end it)."""
         return not self._pending and self._response.content.at_eof()
+
+    def released(self) -> bool:
+        """The body's end gave the connection back (aiohttp's end-of-body callback)."""
+        return self._response.closed
 
     async def peek(self) -> bytes:
         """Read the first chunk now; iteration still starts with it."""

@@ -27,7 +27,7 @@ class UpstreamRequest:
 
 
 class UpstreamResponse(Protocol):
-    """A provider's answer: status, headers, the body in chunks — and two abilities a client
+    """A provider's answer: status, headers, the body in chunks — and three abilities a client
     may or may not have, declared here so the core calls them directly (``BasicResponse``
     gives a client without them the answers that mean "cannot")."""
 
@@ -53,14 +53,23 @@ class UpstreamResponse(Protocol):
         read itself); None when the client cannot put a chunk back."""
         ...
 
+    def released(self) -> bool:
+        """True when ``aclose`` has nothing left to do (the body was read to its end and the
+        connection went back by itself): the core then makes no coroutine for it. A client
+        that cannot tell answers False."""
+        ...
+
 
 class BasicResponse:
     """Base of a response without the optional abilities: it cannot tell when its body is
-    done, and cannot put a chunk back."""
+    done or released, and cannot put a chunk back."""
 
     __slots__ = ()
 
     def body_done(self) -> bool:
+        return False
+
+    def released(self) -> bool:
         return False
 
     async def peek(self) -> bytes | None:

@@ -90,6 +90,14 @@ class Lease:
             return None
         return status, retry_after(self.response)
 
+    def closed_now(self, success: bool | None) -> bool:
+        """``close`` without a coroutine, when the response has nothing left to release
+        (True); False: ``await close(success)`` is still owed."""
+        if not self.response.released():
+            return False
+        self.finish(success)
+        return True
+
     async def close(self, success: bool | None) -> None:
         try:
             await self.response.aclose()

@@ -172,3 +172,21 @@ def test_the_pool_key_is_aiohttps_own() -> None:
         parsed, key = provider_url(url)
         request = ClientRequest("POST", parsed, loop=asyncio.new_event_loop())
         assert key == request.connection_key
+
+
+async def test_a_body_read_to_its_end_is_released_and_a_half_read_one_is_not(
+    provider: Provider,
+) -> None:
+    """``released()`` lets the core skip ``aclose``: true only once the connection went back."""
+    client = AiohttpClient()
+    try:
+        whole = await client.send(_request(provider.url("/fast")))
+        assert [chunk async for chunk in whole.chunks()] == [b"hello"]
+        assert whole.released() and client.pool.in_flight == 0
+        half = await client.send(_request(provider.url("/big")))
+        await anext(half.chunks())
+        assert not half.released() and client.pool.in_flight == 1
+        await half.aclose()  # a half-read connection is closed, not reused
+        assert half.released() and client.pool.in_flight == 0
+    finally:
+        await client.close()
