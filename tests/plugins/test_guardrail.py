@@ -29,8 +29,24 @@ def chat(text: str) -> dict[str, Any]:
     return {"model": "m", "messages": [{"role": "user", "content": text}]}
 
 
-def guard(fake: FakeGuardrails, kind: str, **options: Any) -> Harness:
-    return Harness([(Guardrail, {"kind": kind, "url": fake.url(PATHS[kind]), **options})])
+# Every harness a test makes is closed after it: an open one left its guardrail client's
+# sockets to the cyclic collector, whose ResourceWarning then surfaced in whichever later
+# test collected them (test_state_guard's never-awaited check, in a shuffled order).
+_made: list[Harness] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_harnesses() -> AsyncIterator[None]:
+    yield
+    while _made:
+        await _made.pop().close()
+
+
+def guard(fake: FakeGuardrails | None, kind: str, **options: Any) -> Harness:
+    url = fake.url(PATHS[kind]) if fake is not None else options.pop("url")
+    harness = Harness([(Guardrail, {"kind": kind, "url": url, **options})])
+    _made.append(harness)
+    return harness
 
 
 @pytest.mark.parametrize("kind", ["openai_moderation", "llama_guard"])
@@ -83,8 +99,7 @@ async def test_failures_fail_closed_by_default_and_open_when_told(
 
 
 async def test_an_unreachable_service_is_a_failure_too() -> None:
-    h = Harness([(Guardrail, {"kind": "presidio", "url": "http://127.0.0.1:9/analyze",
-                              "on_error": "deny", "timeout": "500ms"})])  # fmt: skip
+    h = guard(None, "presidio", url="http://127.0.0.1:9/analyze", on_error="deny", timeout="500ms")
     assert (await h.request("POST", json=chat("hi"))).status == 503
 
 
