@@ -13,7 +13,8 @@ tree, one process each under valgrind's callgrind scans, after a warm-up, ``-n``
 - the first of this repository's 4 KB docs slices (``scan_ab.doc_slices``: prose with code),
 
 all six checks, with instrumentation on only around each loop (``callgrind_control``), and
-prints instructions per scan. Two runs of one tree agree to well under 1 %. Needs valgrind
+prints instructions per scan; then the 4 KB chat body once per check, that check alone (one
+cost figure per check). Two runs of one tree agree to well under 1 %. Needs valgrind
 (``apt-get install valgrind``); each tree takes a minute or two.
 """
 
@@ -31,7 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BODIES = ("chat short", "chat 4k", "docs 4k")
+CHECKS = ("xss", "sql_injection", "path_traversal", "prompt_injection", "secrets", "pii")
+BODIES = ("chat short", "chat 4k", "docs 4k", *(f"chat 4k: {check}" for check in CHECKS))
 
 
 def worker(count: int, docs: list[str], sync: Path) -> None:
@@ -40,16 +42,17 @@ def worker(count: int, docs: list[str], sync: Path) -> None:
     from benchmarks.payloads import CHAT_REQUEST, CHAT_REQUEST_4K
     from scanners.text import TextScanner
     from scanners.text.extract import extract_texts
-    from scanners.text.scanner import CHECKS
 
-    scanner = TextScanner(list(CHECKS))
-    bodies = {
-        "chat short": [text for _, text in extract_texts(CHAT_REQUEST)],
-        "chat 4k": [text for _, text in extract_texts(CHAT_REQUEST_4K)],
-        "docs 4k": docs[:1],
+    every = TextScanner(list(CHECKS))
+    chat_4k = [text for _, text in extract_texts(CHAT_REQUEST_4K)]
+    cases = {
+        "chat short": (every, [text for _, text in extract_texts(CHAT_REQUEST)]),
+        "chat 4k": (every, chat_4k),
+        "docs 4k": (every, docs[:1]),
+        **{f"chat 4k: {check}": (TextScanner([check]), chat_4k) for check in CHECKS},
     }
     for name in BODIES:
-        texts = bodies[name]
+        scanner, texts = cases[name]
         for _ in range(20):
             scanner.scan(texts)
         _signal(sync, f"{name}.ready", f"{name}.go")
@@ -145,10 +148,11 @@ def main() -> None:
         docs_file.write_text(json.dumps(doc_slices()))
         old = count(base, args.n, docs_file)
         new = count(ROOT, args.n, docs_file)
-    print(f"instructions per TextScanner.scan, all six checks, {args.n} scans (callgrind)")
-    print(f"{'what':<12} {args.base:>14} {'this tree':>14} {'ratio':>7}")
+    print(f"instructions per TextScanner.scan, {args.n} scans (callgrind): all six checks on")
+    print("each body, then each check alone on the 4 KB chat body")
+    print(f"{'what':<26} {args.base:>14} {'this tree':>14} {'ratio':>7}")
     for name in BODIES:
-        print(f"{name:<12} {old[name]:>14,.0f} {new[name]:>14,.0f} {new[name] / old[name]:>7.3f}")
+        print(f"{name:<26} {old[name]:>14,.0f} {new[name]:>14,.0f} {new[name] / old[name]:>7.3f}")
 
 
 if __name__ == "__main__":

@@ -13,9 +13,14 @@ automaton knows every atom in one form that a single pass over one haystack repo
 - a word atom `w` as `SEP + w + SEP`, and a prefix atom `p` as `SEP + p`, found in the
   text's *word form*: a copy with every character that is not `\\w` replaced by `SEP` (one
   C-speed `bytes.translate` for ASCII), so `SEP` marks exactly the token boundaries `\\b`
-  sees.
+  sees;
+- "a word of 24 or more characters" as `LONG`, found in an ASCII text's *shape*.
 
-The haystack is the text followed by its word form, which starts and ends with `SEP`.
+The haystack is the text followed by its word form, which starts and ends with `SEP`, and
+its shape. Measured (`python -m benchmarks.scan_instructions`, docs/input-scanning.md
+"Cost"): the two-sentence chat body's six checks went from ~160k to ~87k instructions per
+scan, the 4 KB prose body from ~1.36M to ~1.18M.
+
 `SEP` (U+001F) is a control character that the normaliser always removes and that no atom
 may hold (`add` refuses one). A substring atom found in the word form (only one made of word
 characters can be) is in the text anyway; a word or prefix key found in the text half of a
@@ -23,7 +28,7 @@ raw text holding `SEP` (one never normalised) is there because `SEP`, not being 
 a word there too: the keys found are exactly the atoms present.
 
 Keys found come back as the automaton's own stored strings (`find_matches_as_strings`), so
-a plan maps them to its bits with dict lookups on cached hashes.
+the plans' set operations on them use cached hashes.
 """
 
 from __future__ import annotations
@@ -41,14 +46,26 @@ the longer ones (its few extra matches cost less than a separate look at its cha
 longer text, where `.` and `,` match hundreds of times, tests each one-character atom with a
 memchr instead (`GatePlan.passing`)."""
 
+MARK = "\x1e"
+"""Stands for every word character in the text's *shape* (see `LONG`)."""
+LONG_WORD = 24
+LONG = SEP + MARK * LONG_WORD
+"""The key found when the text has a word of `LONG_WORD` or more characters: the haystack of
+an ASCII text ends with its shape, a copy with every word character `MARK` and every other
+`SEP`, where a long word is `LONG` (on 4 KB ~35k instructions less than a regex search of
+the word form); in a non-ASCII text such a search decides it. The encoded-run cue asks it of
+every text, and a rule's `~24` atom is this key."""
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NON_WORD = re.compile(r"\W+")
+_LONG_RUN = re.compile(f"{SEP}[^{SEP}]{{{LONG_WORD}}}")
 # Every ASCII byte that is not `\w` becomes SEP, so `split()` yields exactly the maximal `\w`
 # runs of an ASCII text (the tokens `\b` sees). `bytes.translate` is a C table lookup per
 # byte, where `str.translate` with a dict looks each distinct character up in the dict first.
-_NON_WORD_TO_SEP = bytes(
+NON_WORD_TO_SEP = bytes(
     c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else ord(SEP) for c in range(256)
 )
+_SHAPE = bytes(ord(MARK) if c != ord(SEP) else c for c in NON_WORD_TO_SEP)
 
 
 def word_key(word: str) -> str:
@@ -65,7 +82,7 @@ def word_form(text: str, is_ascii: bool) -> str:
     """`text` with every run of characters that are not `\\w` replaced by `SEP`, and `SEP`
     at both ends: every word lies between two `SEP`s, and `split()` yields the words."""
     if is_ascii:
-        return f"{SEP}{text.encode('ascii').translate(_NON_WORD_TO_SEP).decode('ascii')}{SEP}"
+        return f"{SEP}{text.encode('ascii').translate(NON_WORD_TO_SEP).decode('ascii')}{SEP}"
     return f"{SEP}{_NON_WORD.sub(SEP, text)}{SEP}"
 
 
@@ -87,12 +104,12 @@ class AtomIndex:
     (`ahocorasick_rs`, C speed, overlapping matches, so every key present is reported). The
     automata are rebuilt when a key registered later (a rule compiled after the first scan)
     is new; `generation` counts the keys, so a view found before one was added is found
-    again (`TextView.atoms_for`)."""
+    again (`TextView.atoms`)."""
 
     def __init__(self) -> None:
-        self._longer: list[str] = []
+        self._longer: list[str] = [LONG]
         self._singles: list[str] = []
-        self._known: set[str] = set()
+        self._known: set[str] = {LONG}
         self._built: Built | None = None
         self._lock = Lock()
         self.generation = 0
@@ -100,8 +117,8 @@ class AtomIndex:
     def add(self, key: str) -> int:
         """Register `key`; returns the generation that knows it."""
         if key not in self._known:
-            if not key.strip(SEP) or SEP in key.strip(SEP):
-                raise ValueError(f"atom {key!r} is empty or holds the control character U+001F")
+            if key != LONG and (not key.strip(SEP) or SEP in key.strip(SEP) or MARK in key):
+                raise ValueError(f"atom {key!r} is empty or holds a control character")
             with self._lock:
                 if key not in self._known:
                     (self._longer if len(key) > 1 else self._singles).append(key)
@@ -126,18 +143,27 @@ class AtomIndex:
 
     def present(self, text: str, words: str, is_ascii: bool) -> frozenset[str]:
         """The keys found in `text`, whose word form (`word_form`) is `words`: one pass of
-        the automaton over both; in a text longer than `SHORT_TEXT` characters the
-        one-character keys are a memchr each instead (`filter` at C speed)."""
+        the automaton over both (and an ASCII text's shape, for `LONG`); in a text longer
+        than `SHORT_TEXT` characters the one-character keys are a memchr each instead
+        (`filter` at C speed)."""
         built = self._built
         if built is None:
             built = self._build()
-        if not is_ascii:
+        short = len(text) <= SHORT_TEXT
+        automaton = built[1] if short else built[0]
+        if is_ascii:
+            shape = text.encode("ascii").translate(_SHAPE).decode("ascii")
+            found = frozenset(
+                automaton.find_matches_as_strings(text + words + shape, overlapping=True)
+            )
+        else:
             text = searchable(text)
-        if len(text) <= SHORT_TEXT:
-            return frozenset(built[1].find_matches_as_strings(text + words, overlapping=True))
-        found = built[0].find_matches_as_strings(text + words, overlapping=True)
-        singles = built[2] if is_ascii else built[3]
-        return frozenset(found).union(filter(text.__contains__, singles))
+            found = frozenset(automaton.find_matches_as_strings(text + words, overlapping=True))
+            if _LONG_RUN.search(words):
+                found |= {LONG}
+        if short:
+            return found
+        return found.union(filter(text.__contains__, built[2] if is_ascii else built[3]))
 
 
 ATOMS = AtomIndex()

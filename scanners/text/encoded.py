@@ -13,10 +13,9 @@ backwards text only when a word of the text is a reversed cue ("snoitcurtsni", o
 intersection with the word set), leetspeak likewise ("1gn0r3"); tag characters
 (U+E0020-E007E, which the normaliser drops as invisible) only in non-ASCII texts.
 
-Cost: nothing for ordinary prose (a run needs a 24+ character word first, one regex search of
-a short text's word form or the word set's longest word; the cue words are keys of the
-text's one pass, `atoms`; plus a memchr); decoding and one more scan only for texts that
-have such a run.
+Cost: nothing for ordinary prose (a run needs a 24+ character word first: `atoms.LONG`, a key
+of the text's one pass like the cue words and the ROT13 names, so one set test answers them
+all, plus a memchr); decoding and one more scan only for texts that have such a run.
 """
 
 from __future__ import annotations
@@ -27,13 +26,14 @@ import codecs
 import re
 from collections.abc import Iterator
 
-from scanners.text.atoms import ATOMS, word_key
+from scanners.text.atoms import ATOMS, LONG, LONG_WORD, word_key
 from scanners.text.finding import Detector, Finding
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 
-MIN_RUN = 24
-"""Shortest encoded run decoded (18 bytes of base64: about three words)."""
+MIN_RUN = LONG_WORD
+"""Shortest encoded run decoded (24 characters, 18 bytes of base64: about three words): a
+text has one only if the one pass found a word this long (`atoms.LONG`)."""
 MAX_RUNS = 8
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{24,65536}={0,2}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,32768}(?![0-9A-Fa-f])")
@@ -79,7 +79,7 @@ LEET_CUES = frozenset(
 with digits as the letters they stand for."""
 _REVERSED_KEYS = frozenset(map(word_key, REVERSED_CUES))
 _LEET_KEYS = frozenset(map(word_key, LEET_CUES))
-_CUE_KEYS = _REVERSED_KEYS | _LEET_KEYS | _ROT13_WORDS
+_CUE_KEYS = _REVERSED_KEYS | _LEET_KEYS | _ROT13_WORDS | {LONG}
 for _key in _CUE_KEYS:
     ATOMS.add(_key)  # found by the text's one pass, like the gates' atoms
 
@@ -138,15 +138,14 @@ def encoded_findings(
     detector: Detector, original: str, normalized: str, view: TextView
 ) -> list[Finding]:
     """`detector`'s findings on what the encoded runs of `original` decode to."""
-    # Every cue at C speed, from the text's one pass (`TextView.atoms`): a cue word read
-    # backwards or in leetspeak, a ROT13 name; a word of `MIN_RUN` characters (a regex search
-    # in a short text, the word set's longest word in a long one); Morse only behind a memchr
-    # for '-'; tag characters only in a non-ASCII text. A case-insensitive regex search of
-    # 4 KB cost ~70 µs; three plain substring searches of 4 KB cost ~12.
+    # Every cue at C speed, most from the text's one pass (`TextView.atoms`: a cue word read
+    # backwards or in leetspeak, a ROT13 name, a word of `MIN_RUN` characters: one
+    # `isdisjoint`); Morse only behind a memchr for '-'; tag characters only in a non-ASCII
+    # text. A case-insensitive regex search of 4 KB cost ~70 µs; three plain substring
+    # searches of 4 KB cost ~12.
     atoms = view.atoms
     if (
         atoms.isdisjoint(_CUE_KEYS)
-        and not view.has_token_of(MIN_RUN)
         and not ("-" in original and (".-" in original or "-." in original))
         and (original.isascii() or _TAGS.search(original) is None)
     ):

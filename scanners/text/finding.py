@@ -68,11 +68,13 @@ def rule(
     """Compile one rule; patterns are written for casefolded, whitespace-collapsed text.
 
     `need` lists groups of atoms (whole words, or substrings when they hold a non-word
-    character or start with `*`); every group must have an atom in the text. `gates` is the
-    older spelling of one more group of substrings, any of which must be present. `pre` is a
-    regex that must find something in every match of `pattern` and that starts with a
-    literal or a character class, so `re` skips to candidates at C speed; use it when the
-    rule itself starts with something `re` cannot skip to (a lookbehind, a wide alternation).
+    character or start with `*`; `pre*` a word start, `pre*N` that of a word of N or more
+    characters, `~24` any word of 24 or more); every group must have an atom in the text.
+    `gates` is the older spelling of one more group of substrings, any of which must be
+    present. `pre` is a regex that must find something in every match of `pattern` and that
+    starts with a literal or a character class, so `re` skips to candidates at C speed; use
+    it when the rule itself starts with something `re` cannot skip to (a lookbehind, a wide
+    alternation).
     """
     groups = [*need, *([["*" + g for g in gates]] if gates else [])]
     prefilter = re.compile(pre) if pre is not None else None

@@ -41,7 +41,7 @@ class GatePlan:
     it) is; only once every group of a rule holds so is its length confirmed (`_confirmed`).
     """
 
-    __slots__ = ("_always", "_dear_rules", "_first", "_first_keys", "_rest", "needs")
+    __slots__ = ("_always", "_dear_rules", "_first", "_first_keys", "needs")
 
     def __init__(self, needs: Sequence[tuple[Group, ...]]) -> None:
         self.needs = tuple(needs)
@@ -53,10 +53,13 @@ class GatePlan:
             if groups:
                 for key in groups[0].maybe:
                     first.setdefault(key, []).append(i)
-        self._first = {key: tuple(rules) for key, rules in first.items()}
+        # Per key, the rules it starts, each with its groups after the first (a rule is only
+        # tried when its first holds).
+        self._first = {
+            key: tuple((i, tuple(g.maybe for g in self.needs[i][1:])) for i in rules)
+            for key, rules in first.items()
+        }
         self._first_keys = frozenset(first)
-        # Each rule's groups after the first (a rule is only tried when its first holds).
-        self._rest = tuple(tuple(g.maybe for g in groups[1:]) for groups in self.needs)
         self._always = tuple(i for i, groups in enumerate(self.needs) if not groups)
         self._dear_rules = frozenset(
             i for i, groups in enumerate(self.needs) if any(g.dear for g in groups)
@@ -69,18 +72,17 @@ class GatePlan:
         if not starts:
             return list(self._always)
         first = self._first
-        rest = self._rest
         passed = []
         for key in starts:  # plain loops: a comprehension is one more call per text
-            for i in first[key]:
-                for keys in rest[i]:
+            for i, rest in first[key]:
+                for keys in rest:
                     if keys.isdisjoint(atoms):
                         break
                 else:
                     passed.append(i)
-        if len(starts) > 1:  # each key's rules are in order, and a rule may follow two
-            passed = sorted(set(passed))
-        if self._dear_rules and not self._dear_rules.isdisjoint(passed):
+        if len(starts) > 1 and len(passed) > 1:  # each key's rules are in order; a rule
+            passed = sorted(set(passed))  # may follow two keys
+        if passed and self._dear_rules and not self._dear_rules.isdisjoint(passed):
             needs = self.needs
             passed = [i for i in passed if _confirmed(view, atoms, needs[i])]
         if self._always:

@@ -8,7 +8,8 @@ which must have at least one atom present. A word atom (`"ignore"`) must be a wh
 the text (a maximal run of `\\w`); an atom with a non-word character (`"<|"`, `"--"`) or a
 leading `*` (`"*jailbr"`) any substring; a trailing `*` (`"ignor*"`) some word starting with
 it; `"ac0*34"` also wants that word at least 34 characters long (a fixed-length key's token),
-so ordinary words sharing the head (`act`, `skill`) never wake the rule's regex.
+so ordinary words sharing the head (`act`, `skill`) never wake the rule's regex; `"~24"` is
+any word of 24 or more characters (how every long token starts: a key, a hash, base64).
 
 Every atom of every rule is found by one Aho-Corasick pass over the text and its word form
 (`atoms`: words, word starts and substrings alike, ~3k instructions on a sentence); only a
@@ -34,7 +35,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from scanners.text.atoms import ATOMS, SEP, SHORT_TEXT, prefix_key, word_form, word_key
+from scanners.text.atoms import (
+    ATOMS,
+    LONG,
+    LONG_WORD,
+    NON_WORD_TO_SEP,
+    SEP,
+    prefix_key,
+    word_form,
+    word_key,
+)
 
 PREFIX_LEN = 3
 """The shortest prefix atom."""
@@ -53,6 +63,7 @@ class Group:
     keys: frozenset[str]  # every atom but the long-token prefixes, as `atoms` keys
     dear: tuple[tuple[str, str, int], ...]  # (key, prefix, least) of the long-token prefixes
     maybe: frozenset[str]  # `keys` and the long-token prefixes' keys: one may be present
+    long_word: bool = False  # `~24`: or a word of `atoms.LONG_WORD` or more characters
 
 
 def compile_need(need: Sequence[Sequence[str]]) -> tuple[Group, ...]:
@@ -64,7 +75,11 @@ def compile_need(need: Sequence[Sequence[str]]) -> tuple[Group, ...]:
         words: set[str] = set()
         prefixes: list[tuple[str, int]] = []
         subs: list[str] = []
+        long_word = False
         for atom in atoms:
+            if atom == f"~{LONG_WORD}":
+                long_word = True
+                continue
             long = _LONG_PREFIX.fullmatch(atom)
             if long is not None or (atom.endswith("*") and _WORD_ATOM.fullmatch(atom[:-1])):
                 head = long.group(1) if long is not None else atom[:-1]
@@ -82,24 +97,28 @@ def compile_need(need: Sequence[Sequence[str]]) -> tuple[Group, ...]:
             if not atom:
                 raise ValueError("empty need atom")
             subs.append(atom)
-        groups.append(group_of(frozenset(words), tuple(prefixes), tuple(subs)))
+        groups.append(group_of(frozenset(words), tuple(prefixes), tuple(subs), long_word))
     return tuple(groups)
 
 
 def group_of(
-    words: frozenset[str], prefixes: tuple[tuple[str, int], ...], subs: tuple[str, ...]
+    words: frozenset[str],
+    prefixes: tuple[tuple[str, int], ...],
+    subs: tuple[str, ...],
+    long_word: bool = False,
 ) -> Group:
     """The group of these atoms, each registered with the one pass (`atoms.ATOMS`)."""
     keys = {
         *map(word_key, words),
         *(prefix_key(p) for p, least in prefixes if not least),
         *subs,
+        *((LONG,) if long_word else ()),
     }
     dear = tuple((prefix_key(p), p, least) for p, least in prefixes if least)
     for key in (*keys, *(k for k, _, _ in dear)):
         ATOMS.add(key)
     maybe = frozenset((*keys, *(k for k, _, _ in dear)))
-    return Group(words, prefixes, subs, frozenset(keys), dear, maybe)
+    return Group(words, prefixes, subs, frozenset(keys), dear, maybe, long_word)
 
 
 class TextView:
@@ -123,18 +142,22 @@ class TextView:
     )
 
     def __init__(self, text: str) -> None:
+        # Only what every scan reads is set here; `_atoms` is set with `_generation`,
+        # `_sorted` and `_longest` on first use, `decided_for` with `decided`.
         self.text = text
         self.is_ascii = ascii = text.isascii()
-        self.words = word_form(text, ascii)
-        self._atoms: frozenset[str] = frozenset()
+        # `atoms.word_form`, written out for the ASCII text nearly every scan reads
+        self.words = (
+            f"{SEP}{text.encode('ascii').translate(NON_WORD_TO_SEP).decode('ascii')}{SEP}"
+            if ascii
+            else word_form(text, False)
+        )
         self._generation = -1
         self._tokens: frozenset[str] | None = None
-        self._sorted: list[str] | None = None
-        self._longest = -1
         # When a `JointPlan` decided this text: the passing rules of each plan that has any,
         # and every plan it decided (a plan among them and not in `decided` passes none).
         self.decided: Mapping[object, Sequence[int]] | None = None
-        self.decided_for: frozenset[object] = frozenset()
+        self.decided_for: frozenset[object]  # set with `decided`
 
     @property
     def tokens(self) -> frozenset[str]:
@@ -163,18 +186,26 @@ class TextView:
     @property
     def longest(self) -> int:
         """The length of the longest token."""
-        if self._longest < 0:
-            self._longest = max(map(len, self.tokens), default=0)
-        return self._longest
+        longest: int = getattr(self, "_longest", -1)
+        if longest < 0:
+            longest = self._longest = max(map(len, self.tokens), default=0)
+        return longest
 
     def has_token_of(self, length: int) -> bool:
-        """Some token is at least `length` characters long: in a short text whose word set
-        was not needed, one regex search of the word form (from `SEP` to `SEP`) instead."""
+        """Some token is at least `length` characters long: no when the one pass found no
+        word of `atoms.LONG_WORD`; else the word set's longest word when the set was built
+        anyway (it costs ~500k instructions on 4 KB), else one regex search of the word
+        form, from `SEP` to `SEP`."""
         if len(self.text) < length:
             return False
-        if self._tokens is None and len(self.text) <= SHORT_TEXT:
-            return _run_of(length).search(self.words) is not None
-        return self.longest >= length
+        if length >= LONG_WORD:
+            if LONG not in self.atoms:
+                return False
+            if length == LONG_WORD:
+                return True
+        if self._tokens is not None:
+            return self.longest >= length
+        return _run_of(length).search(self.words) is not None
 
     def has_prefix(self, prefix: str, least: int = 0) -> bool:
         """Some token of at least `least` characters starts with `prefix`: a binary search
@@ -182,9 +213,9 @@ class TextView:
         4 KB, per prefix)."""
         if least and not self.has_token_of(least):
             return False
-        if self._sorted is None:
-            self._sorted = sorted(self.tokens)
-        tokens = self._sorted
+        tokens: list[str] | None = getattr(self, "_sorted", None)
+        if tokens is None:
+            tokens = self._sorted = sorted(self.tokens)
         index = bisect_left(tokens, prefix)
         while index < len(tokens) and tokens[index].startswith(prefix):
             if len(tokens[index]) >= least:

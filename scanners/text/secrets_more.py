@@ -102,6 +102,9 @@ def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
         rule(
             "discord_bot_token",
             rf"{_START}[mno][a-z0-9_-]{{23,27}}\.[a-z0-9_-]{{6}}\.[a-z0-9_-]{{27,40}}{_END}",
+            # its first part (24-28 characters of [a-z0-9_-], then a dot) holds a dash or is
+            # a word of 24 or more: ordinary sentences, which all hold a dot, skip the rule
+            need=(["-", "~24"],),
             gates=(".",),
             pre=r"\.[a-z0-9_-]{6}\.[a-z0-9_-]{27}",
             validate=v,

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanners.text import normalize
-from scanners.text.atoms import SHORT_TEXT, prefix_key, word_key
+from scanners.text.atoms import LONG, LONG_WORD, SHORT_TEXT, prefix_key, word_key
 from scanners.text.gate_plan import JointPlan
 from scanners.text.gates import Group, TextView, compile_need
 from scanners.text.scanner import CHECKS
@@ -52,6 +52,8 @@ def _reference(text: str, groups: tuple[Group, ...]) -> bool:
         if any(t.startswith(p) and len(t) >= n for p, n in g.prefixes for t in tokens):
             continue
         if any(s in text for s in g.subs):
+            continue
+        if g.long_word and any(len(t) >= LONG_WORD for t in tokens):
             continue
         return False
     return True
@@ -112,6 +114,8 @@ def test_one_pass_finds_exactly_the_atoms_present(text: str, extra: list[str]) -
                 assert (prefix_key(p) in view.atoms) == expected, (p, sample)
             for sub in g.subs:
                 assert (sub in view.atoms) == (sub in sample), (sub, sample)
+        long_word = any(len(t) >= LONG_WORD for t in tokens)
+        assert (LONG in view.atoms) == long_word, sample
 
 
 @FEW
@@ -143,8 +147,26 @@ def test_a_raw_text_holding_the_separator_is_tokenised_on_it() -> None:
 
 
 def test_atoms_may_not_hold_the_separator() -> None:
-    with pytest.raises(ValueError, match="U\\+001F"):
+    with pytest.raises(ValueError, match="control character"):
         compile_need([["*a\x1fb"]])
+
+
+def test_a_long_word_atom_wants_a_word_of_24_characters() -> None:
+    """`~24`: some word of 24 or more characters, in ASCII text (its shape) or not (a regex
+    search of its word form); a longer run split by a dash is no such word."""
+    (group,) = compile_need([["~24"]])
+    for text, expected in [
+        ("a " + "b" * 23 + " c", False),
+        ("a " + "b" * 24 + " c", True),
+        ("é " + "b" * 24, True),
+        ("é " + "b" * 23, False),
+        ("-".join(["b" * 12] * 4), False),
+        ("x_" * 12, True),
+    ]:
+        view = TextView(text)
+        assert view.satisfies((group,)) == expected, text
+        assert view.has_token_of(24) == expected, text
+        assert view.has_token_of(30) == (expected and len(text) > 30 and "-" not in text), text
 
 
 def test_non_ascii_atoms_never_wake_on_ascii_text() -> None:
