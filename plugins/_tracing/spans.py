@@ -8,9 +8,11 @@ checks, two ``BoundedList``s, the ``on_start`` round, a second ``ReadableSpan`` 
 attempt, a span per plugin that did work), so that was ~100 µs per request, more than
 the whole core.
 
-Here a span is a ``RecordedSpan``: a plain dict of attributes, a list of events and a
-status, which is itself a subclass of the SDK's ``ReadableSpan`` (as the SDK's own ``Span``
-is) and is given, once ended, to the provider's span processors' ``on_end`` — the same
+Here a span is a ``RecordedSpan`` (plugins/_tracing/recorded.py; a plugin hook that only
+ran long becomes an ``EndedSpan``, one tuple: plugins/_tracing/ended.py): a plain dict of
+attributes, a list of events and a status, which is itself a subclass of the SDK's
+``ReadableSpan`` (as the SDK's own ``Span`` is) and is given, once ended, to the provider's
+span processors' ``on_end`` — the same
 processors (batch, simple, in-memory, OTLP) the SDK would have fed, so exporters and tests
 see the spans they always saw. Nothing is copied at ``end``; a child's ``SpanContext`` is
 built without re-checking what its parent's already proved. What it keeps from the SDK,
@@ -37,18 +39,13 @@ bool, int or float) and the SDK's self-metrics.
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Mapping, Sequence
 from random import getrandbits
 from time import time_ns
-from types import TracebackType
-from typing import cast
 
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk._shared_internal import BatchProcessor
 from opentelemetry.sdk.trace import (
-    Event,
     ReadableSpan,
     SpanProcessor,
     SynchronousMultiSpanProcessor,
@@ -60,10 +57,14 @@ from opentelemetry.sdk.trace.sampling import Decision, Sampler
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
-from opentelemetry.util.types import Attributes, AttributeValue
+from opentelemetry.util.types import AttributeValue
 
-MAX_EVENTS = 128  # the SDK's default span limit
+from plugins._tracing.ended import EndedSpan
+from plugins._tracing.recorded import MAX_EVENTS, RecordedSpan
+
+__all__ = ["MAX_EVENTS", "RecordedSpan", "SpanFactory"]
 _context_tuple = tuple.__new__
+_ended_tuple = tuple.__new__
 _SPAN_ID_MAX = 2**64 - 1
 _TRACE_ID_MAX = 2**128 - 1
 _NO_STATE = DEFAULT_TRACE_STATE  # what SpanContext.__new__ puts for no tracestate
@@ -95,7 +96,7 @@ class SpanFactory:
         self._multi = processor
         self.resource = provider.resource
         self.sampler = sampler
-        self.scope = InstrumentationScope(scope)
+        self.scope = InstrumentationScope(scope, "", "")  # as the SDK tracer's: "" not None
         self._ids = ids
         # The SDK's default generator is ``random.getrandbits`` redrawn on 0: called here
         # directly (one Python call fewer per id); any other generator is asked as it is.
@@ -214,6 +215,28 @@ class SpanFactory:
             time_ns() if start_time is None else start_time,
         )
 
+    def ended(
+        self,
+        name: str,
+        parent: SpanContext,
+        attributes: dict[str, AttributeValue],
+        start_time: int,
+        end_time: int,
+    ) -> None:
+        """Export an INTERNAL child of ``parent`` that ran from ``start_time`` to ``end_time``
+        (a plugin hook that ran long), built ended as an ``EndedSpan`` in one C call
+        (plugins/_tracing/ended.py says why); ``child_context`` written out here (a call
+        fewer per span)."""
+        bits = self._bits
+        span_id = (bits(64) if bits is not None else 0) or self._ids.generate_span_id()
+        valid = parent[5] and 0 < span_id <= _SPAN_ID_MAX
+        context = _context_tuple(
+            SpanContext, (parent[0], span_id, False, parent[3], parent[4], valid)
+        )
+        span = _ended_tuple(EndedSpan, (name, context, parent, attributes, start_time, end_time,
+                                        self.resource, self.scope))  # fmt: skip
+        self.emit(span)
+
     def batched(self, processor: BatchSpanProcessor) -> None:
         """``processor`` (added to the provider last) is its only one: while it stays so, a
         span is queued on it here directly when its queue has room.
@@ -252,149 +275,3 @@ class SpanFactory:
                 return
         for processor in processors:
             processor.on_end(span)
-
-
-class RecordedSpan(trace.Span, ReadableSpan):
-    """A recording span of this plugin: the API's ``Span`` while it runs and, once ended,
-    the SDK's ``ReadableSpan`` the processors get — the same object, as the SDK's own
-    ``Span`` is both. Ending it hands ``self`` over instead of copying its fields into a new
-    ``ReadableSpan`` (~1.5 µs per span); nothing changes after the end (every setter checks
-    it), so what an exporter reads later is what was ended."""
-
-    # What every span of this plugin has in common: no links, no deprecated scope info.
-    _links: tuple[trace.Link, ...] = ()
-    _instrumentation_info = None
-    # Narrower than ReadableSpan's: this plugin's spans always have a context and a dict.
-    _context: SpanContext
-    _attributes: dict[str, AttributeValue]
-    # Until set on the span: most spans never get an event, a status or (while live) an end,
-    # so these are not written per span (a list, ``_UNSET``, ``None``).
-    _events: Sequence[Event] = ()
-    _status: Status = _UNSET
-    _end_time: int | None = None
-    # ``context`` as a plain attribute, set with ``_context``: ReadableSpan's is a property (a
-    # Python call), and the batch processor reads it twice for every span it is given. A
-    # class-level value is needed so the instance's own wins over the base's property.
-    context: SpanContext = cast(SpanContext, None)
-
-    def __init__(
-        self,
-        factory: SpanFactory,
-        name: str,
-        context: SpanContext,
-        parent: SpanContext | None,
-        kind: SpanKind,
-        attributes: dict[str, AttributeValue],
-        start_time: int,
-    ) -> None:
-        self._factory = factory
-        self._resource = factory.resource
-        self._instrumentation_scope = factory.scope
-        self._name = name
-        self._context = self.context = context
-        self._parent = parent
-        self._kind = kind
-        self._attributes = attributes
-        self._start_time = start_time
-
-    def get_span_context(self) -> SpanContext:
-        return self._context
-
-    def is_recording(self) -> bool:
-        return self._end_time is None
-
-    def set_attribute(self, key: str, value: AttributeValue) -> None:
-        if self._end_time is None:
-            self._attributes[key] = value
-
-    def set_attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
-        if self._end_time is None:
-            self._attributes.update(attributes)
-
-    def add_event(
-        self, name: str, attributes: Attributes = None, timestamp: int | None = None
-    ) -> None:
-        if self._end_time is not None:
-            return
-        events = self._events
-        if len(events) >= MAX_EVENTS:
-            return
-        if not isinstance(events, list):  # the first event: the span's own list
-            self._events = events = []
-        events.append(Event(name, dict(attributes or {}), timestamp or time_ns()))
-
-    def add_link(self, context: SpanContext, attributes: Attributes = None) -> None:
-        return None  # this plugin's spans carry no links
-
-    def update_name(self, name: str) -> None:
-        if self._end_time is None:
-            self._name = name
-
-    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
-        if self._end_time is not None or self._status.status_code is StatusCode.OK:
-            return  # an ended span is final, and so is OK (the SDK's rule)
-        if isinstance(status, StatusCode):
-            status = Status(status, description)
-        if status.status_code is not StatusCode.UNSET:
-            self._status = status
-
-    def record_exception(
-        self,
-        exception: BaseException,
-        attributes: Attributes = None,
-        timestamp: int | None = None,
-        escaped: bool = False,
-    ) -> None:
-        self.add_event("exception", exception_attributes(exception, attributes, escaped),
-                       timestamp)  # fmt: skip
-
-    def end(self, end_time: int | None = None) -> None:
-        if self._end_time is not None:
-            return
-        self._end_time = end_time if end_time is not None else time_ns()
-        self._factory.emit(self)
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        self.end()
-
-
-def exception_attributes(
-    exception: BaseException, extra: Attributes = None, escaped: bool = False
-) -> dict[str, AttributeValue]:
-    """What the SDK's ``record_exception`` puts on its ``exception`` event."""
-    attributes: dict[str, AttributeValue] = {
-        "exception.type": type(exception).__qualname__,
-        "exception.message": str(exception),
-        "exception.stacktrace": "".join(traceback.format_exception(exception)),
-        "exception.escaped": str(escaped),
-    }
-    if extra:
-        attributes.update(extra)
-    return attributes
-
-
-def finished_span(
-    factory: SpanFactory,
-    name: str,
-    parent: SpanContext,
-    attributes: dict[str, AttributeValue],
-    start_time: int,
-    end_time: int,
-    status: Status = _UNSET,
-    events: Sequence[Event] = (),
-) -> None:
-    """Export a span whose start and end are already known (a plugin hook, timed around
-    it): built ended, never live."""
-    span = RecordedSpan(factory, name, factory.child_context(parent), parent,
-                        SpanKind.INTERNAL, attributes, start_time)  # fmt: skip
-    if status is not _UNSET:
-        span._status = status
-    if events:
-        span._events = list(events)
-    span._end_time = end_time
-    factory.emit(span)

@@ -25,12 +25,8 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from opentelemetry.util.types import AttributeValue
 
-from plugins._tracing.spans import (
-    RecordedSpan,
-    SpanFactory,
-    exception_attributes,
-    finished_span,
-)
+from plugins._tracing.recorded import exception_attributes, finished_span
+from plugins._tracing.spans import RecordedSpan, SpanFactory
 from proxy.errors import GatewayError
 
 PROPAGATOR = TraceContextTextMapPropagator()
@@ -126,11 +122,12 @@ class RequestTrace:
             "sluicegate.plugin": name,
             "sluicegate.phase": phase,
         }
+        if error is None:  # the usual: it ran long, a span built ended in one call
+            self.spans.ended(f"plugin {name}", self._context, attributes, start_ns, end_ns)
+            return
         status = _UNSET
         events: tuple[Event, ...] = ()
-        if error is None:  # the usual: it ran long
-            pass
-        elif isinstance(error, GatewayError):
+        if isinstance(error, GatewayError):
             # A refusal is the plugin doing its job, not a failure of the span.
             attributes["sluicegate.refused"] = error.status
             attributes["sluicegate.refusal_type"] = error.type

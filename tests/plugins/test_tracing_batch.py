@@ -14,13 +14,15 @@ import time
 from importlib.metadata import version
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk._shared_internal import BatchProcessor
 from opentelemetry.sdk.trace import ReadableSpan, SynchronousMultiSpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
 from opentelemetry.trace import SpanKind, TraceFlags
 
+from plugins._tracing.ended import EndedSpan
 from plugins._tracing.exporters import build_provider
 from plugins._tracing.spans import RecordedSpan, SpanFactory
 
@@ -177,4 +179,76 @@ def test_a_zero_draw_is_drawn_again_as_the_sdk_does(monkeypatch: pytest.MonkeyPa
     context = span.get_span_context()
     assert (context.trace_id, context.span_id) == (7, 9)  # 0 redrawn by the SDK's generator
     assert context.is_valid
+    stop(batch)
+
+
+class FixedIds(IdGenerator):
+    """Hands out the same ids to the SDK's tracer and to the factory, in turn."""
+
+    def __init__(self) -> None:
+        self.next_span = 0x1234
+
+    def generate_span_id(self) -> int:
+        self.next_span += 1
+        return self.next_span
+
+    def generate_trace_id(self) -> int:
+        return 0x4BF92F3577B34DA6A3CE929D0E0E4736
+
+
+def exported_fields(span: ReadableSpan) -> dict[str, object]:
+    """Everything an exporter reads of a span (what the OTLP encoder and to_json read)."""
+    scope = span.instrumentation_scope
+    assert scope is not None
+    return {
+        "name": span.name,
+        "context": span.context,
+        "flags": span.context.trace_flags if span.context else None,
+        "state": span.context.trace_state.to_header() if span.context else None,
+        "parent": span.parent,
+        "kind": span.kind,
+        "times": (span.start_time, span.end_time),
+        "attributes": dict(span.attributes or {}),
+        "events": span.events,
+        "links": span.links,
+        "status": (span.status.status_code, span.status.description),
+        "resource": (dict(span.resource.attributes), span.resource.schema_url),
+        "scope": (scope.name, scope.version, scope.schema_url, scope.attributes),
+        "dropped": (span.dropped_attributes, span.dropped_events, span.dropped_links),
+        "json": span.to_json(),
+    }
+
+
+def test_a_span_built_ended_exports_as_the_sdk_s_own_span() -> None:
+    """A plugin hook's span (``SpanFactory.ended``, one tuple) against the SDK tracer's span
+    for the same parent, ids, name, attributes and times: every field an exporter reads is
+    the same, and both leave the batch processor in the same batch."""
+    ids = FixedIds()
+    provider, spans = build_provider("test", 1.0, "none", None, {})
+    provider.id_generator = ids
+    spans._ids, spans._bits = ids, None
+    exporter = InMemorySpanExporter()
+    batch = BatchSpanProcessor(exporter, schedule_delay_millis=600_000)
+    provider.add_span_processor(batch)
+    spans.batched(batch)
+    root = spans.start_root("POST r", None, SpanKind.SERVER, {})
+    parent = root.get_span_context()
+    attributes = {"sluicegate.plugin": "jwt", "sluicegate.phase": "request"}
+    ids.next_span = 0x99
+    spans.ended("plugin jwt", parent, dict(attributes), 1_000, 2_000)
+    ids.next_span = 0x99
+    sdk = provider.get_tracer("sluicegate").start_span(
+        "plugin jwt",
+        trace.set_span_in_context(trace.NonRecordingSpan(parent)),
+        SpanKind.INTERNAL,
+        dict(attributes),
+        start_time=1_000,
+    )
+    sdk.end(2_000)
+    assert batch.force_flush()
+    ours, theirs = exporter.get_finished_spans()
+    assert isinstance(ours, EndedSpan) and not isinstance(theirs, EndedSpan)
+    assert exported_fields(ours) == exported_fields(theirs)
+    assert ours.context.span_id == 0x9A and ours.parent is parent
+    assert ours != theirs and ours == ours and len({ours, theirs}) == 2  # spans, not tuples
     stop(batch)
