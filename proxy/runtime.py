@@ -228,6 +228,7 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
+        self.reporter.flush()  # the access lines still in the log's buffer
         for checker in self.health:
             await checker.stop()
         for group in self.groups.values():

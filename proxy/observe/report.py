@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import random
 import sys
@@ -43,8 +44,11 @@ class AccessLog:
     # write(2) per request would cost more than building the line.
     FLUSH_AFTER = 0.2
 
+    # The buffer of a line stream that came without one (see ``_buffered``).
+    BUFFER = 1 << 16
+
     def __init__(self, stream: IO[bytes] | None = None, sample: float = 1.0) -> None:
-        self._stream = stream or sys.stdout.buffer
+        self._stream = _buffered(stream or sys.stdout.buffer)
         self._sample = sample
         self._flush_pending = False
 
@@ -112,6 +116,23 @@ class AccessLog:
         self._flush_pending = False
         with contextlib.suppress(OSError, ValueError):
             self._stream.flush()
+
+
+def _buffered(stream: IO[bytes]) -> IO[bytes]:
+    """``stream``, or a buffer of the access log's own over its descriptor when it has none.
+
+    Under ``PYTHONUNBUFFERED=1`` (the image sets it, as most Python images do, so that
+    logging reaches ``docker logs`` at once) ``sys.stdout.buffer`` is the raw ``FileIO``:
+    every line was then a write(2) of its own, and the 200 ms batches above never formed.
+    The buffer sits on a ``FileIO`` of its own (``closefd=False``), so closing it when a
+    reloaded runtime's log goes away leaves stdout and its descriptor open."""
+    if not isinstance(stream, io.RawIOBase):
+        return stream
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # a raw stream with no descriptor: buffer it as it is
+        return io.BufferedWriter(stream, AccessLog.BUFFER)
+    return io.BufferedWriter(io.FileIO(fd, "wb", closefd=False), AccessLog.BUFFER)
 
 
 class Reporter:

@@ -92,3 +92,30 @@ def test_times_are_the_milliseconds_round_gives(monkeypatch: pytest.MonkeyPatch)
         line = line_of(ex, now, monkeypatch)
         assert line["duration_ms"] == round((now - started) * 1000, 3)
         assert line["ttfb_ms"] == round((first_byte - started) * 1000, 3)
+
+
+def test_a_raw_stream_gets_a_buffer_and_stays_open(tmp_path: Any) -> None:
+    """Under PYTHONUNBUFFERED=1 (the image's setting) stdout's byte stream is the raw FileIO:
+    the log buffers lines itself and writes them per flush, not a write(2) per line, and
+    dropping the log (a reloaded runtime's) leaves the stream open."""
+    import asyncio
+    import gc
+
+    path = tmp_path / "access.log"
+    with open(path, "wb", buffering=0) as raw:
+        assert isinstance(raw, io.RawIOBase)
+
+        async def three_lines() -> int:
+            log = AccessLog(raw)
+            for _ in range(3):
+                log.write(make_exchange())
+            before = path.stat().st_size
+            log.flush()
+            return before
+
+        assert asyncio.run(three_lines()) == 0  # held in the buffer until the flush
+        assert len(path.read_bytes().splitlines()) == 3
+        gc.collect()
+        assert not raw.closed
+        raw.write(b"still open\n")
+    assert path.read_bytes().endswith(b"still open\n")
