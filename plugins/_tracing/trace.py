@@ -15,6 +15,7 @@ instead of ~25.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from time import time_ns
 from typing import Any
 
@@ -32,7 +33,10 @@ from proxy.errors import GatewayError
 PROPAGATOR = TraceContextTextMapPropagator()
 _UNSET = Status(StatusCode.UNSET)
 _PROPAGATION = frozenset({"traceparent", "tracestate"})
-_PROPAGATION_LENGTHS = frozenset(len(name) for name in _PROPAGATION)
+_name = itemgetter(0)
+_new_attempt = object.__new__
+_CLIENT = SpanKind.CLIENT  # an enum member read is ~1 k instructions
+_SAMPLED = int(TraceFlags.SAMPLED)
 _FLAGS = tuple(f"{flags:02x}" for flags in range(256))  # trace flags as a traceparent writes them
 _NO_STATE = DEFAULT_TRACE_STATE
 _TRACE_ID_MAX = 2**128 - 1
@@ -49,9 +53,10 @@ class AttemptSpan:
         span = self.span
         if status is not None and error is None and status < 500 and type(span) is RecordedSpan:
             # The usual answer: one attribute and the end, without the setters' calls.
-            if span._end_time is None:
+            if span._end_time is None:  # what span.end() does, written out (a call fewer)
                 span._attributes["http.response.status_code"] = status
-            span.end()
+                span._end_time = time_ns()
+                span._factory.emit(span)
             return
         if status is not None:
             span.set_attribute("http.response.status_code", status)
@@ -79,11 +84,16 @@ class RequestTrace:
     ) -> None:
         self.spans = spans
         self.span = span
-        self._context = span.get_span_context()  # every child's parent: read once
         self._on_finish = on_finish
-        # An unsampled request records no spans: no plugin span is worth building, so the
-        # chain is never asked to report a hook that only took its time.
-        self.recording = span.is_recording()
+        # Every child's parent: read once. An unsampled request records no spans: no plugin
+        # span is worth building, so the chain is never asked to report a hook that only
+        # took its time. (A RecordedSpan's fields read directly: two calls fewer.)
+        if type(span) is RecordedSpan:
+            self._context = span._context
+            self.recording = span._end_time is None
+        else:
+            self._context = span.get_span_context()
+            self.recording = span.is_recording()
         self.plugin_span_min_ns = plugin_span_min_ns if self.recording else _NEVER
         self._prefix = ""  # "00-<trace id>-" of every traceparent sent, formatted once
 
@@ -107,9 +117,9 @@ class RequestTrace:
     @property
     def trace_id(self) -> str | None:
         """The W3C trace id (32 hex digits) when this request is sampled, for the access log."""
-        if not self._context[3] & TraceFlags.SAMPLED:
+        if not self._context[3] & _SAMPLED:
             return None
-        return self._traceparent_prefix()[3:35]
+        return (self._prefix or self._traceparent_prefix())[3:35]
 
     def plugin_hook(
         self, name: str, phase: str, start_ns: int, end_ns: int, error: BaseException | None
@@ -142,6 +152,8 @@ class RequestTrace:
     ) -> AttemptSpan:
         parent = self._context
         span: trace.Span
+        spans = self.spans
+        context = spans.child_context(parent)
         if self.recording:
             attributes: dict[str, AttributeValue] = {
                 "sluicegate.target": target,
@@ -150,30 +162,30 @@ class RequestTrace:
             }
             if reason is not None:
                 attributes["sluicegate.retry_reason"] = reason
-            spans = self.spans
-            span = RecordedSpan(spans, f"attempt {target}", spans.child_context(parent), parent,
-                                SpanKind.CLIENT, attributes, time_ns())  # fmt: skip
+            span = RecordedSpan(spans, f"attempt {target}", context, parent, _CLIENT, attributes,
+                                time_ns())  # fmt: skip
         else:  # unsampled: a new span id all the same, so the provider's parent is unique
-            span = trace.NonRecordingSpan(self.spans.child_context(parent))
+            span = trace.NonRecordingSpan(context)
         # What TraceContextTextMapPropagator.inject writes, formatted directly (it would
         # build a Context and look the span up again, per attempt); the context's fields by
         # index (its properties are a Python call each), the trace id's part formatted once.
-        context = span.get_span_context()
         if _carries_propagation(headers):  # the client's own: replaced, never forwarded
             headers[:] = [(k, v) for k, v in headers if k.lower() not in _PROPAGATION]
-        traceparent = f"{self._traceparent_prefix()}{context[1]:016x}-{_FLAGS[context[3]]}"
-        headers.append(("traceparent", traceparent))
+        prefix = self._prefix or self._traceparent_prefix()
+        headers.append(("traceparent", f"{prefix}{context[1]:016x}-{_FLAGS[context[3]]}"))
         state = context[4]
         if state is not _NO_STATE and state:  # a new trace has none (its len is a Python call)
             headers.append(("tracestate", state.to_header()))
-        return AttemptSpan(span)
+        attempt = _new_attempt(AttemptSpan)  # no __init__ call: one field
+        attempt.span = span
+        return attempt
 
 
 def _carries_propagation(headers: list[tuple[str, str]]) -> bool:
     """Whether ``headers`` hold a traceparent or tracestate, in any case. Most requests carry
-    neither, so only names of their lengths (11, 10) are lowered: a plain loop over ~10
-    headers is ~3x cheaper than rebuilding the list with every name lowered (timeit)."""
-    for name, _ in headers:
-        if len(name) in _PROPAGATION_LENGTHS and name.lower() in _PROPAGATION:
-            return True
-    return False
+    neither: the names are joined and searched for ``trace`` in C (~1 k instructions for six
+    headers, against ~3 k for a Python loop over them), and only a hit is looked at name by
+    name."""
+    if "trace" not in "\n".join(map(_name, headers)).lower():
+        return False
+    return any(name.lower() in _PROPAGATION for name, _ in headers)

@@ -205,8 +205,12 @@ class Reporter:
                 step(ex)
             except Exception:
                 log.exception("reporting step %s failed", step.__name__, extra=_ids(ex))
-        if ex.trace is not None:
-            self._finish_trace(ex)
+        trace = ex.trace
+        if trace is not None:  # _finish_trace, written out (a call fewer per traced request)
+            try:
+                trace.finish(ex)
+            except Exception:  # a tracer's failure is logged, never the request's
+                log.exception("trace finish failed", extra=_ids(ex))
 
     def _count(self, ex: Exchange) -> None:
         route_name = ex.route_name or "none"
@@ -239,16 +243,6 @@ class Reporter:
             self.access_log.write(ex)
         except (OSError, ValueError):
             return
-
-    @staticmethod
-    def _finish_trace(ex: Exchange) -> None:
-        """Let a trace that can close itself do so now (proxy/observe/tracing.py)."""
-        if ex.trace is None:
-            return
-        try:
-            ex.trace.finish(ex)
-        except Exception:  # a tracer's failure is logged, never the request's
-            log.exception("trace finish failed", extra=_ids(ex))
 
     def _security_event(self, ex: Exchange, event: Any) -> None:
         self.metrics.security_events.labels(
