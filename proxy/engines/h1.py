@@ -24,14 +24,8 @@ Requests are answered in order: llhttp parses what arrives into a queue of event
 request waits in it until the one before has been answered (h11's ``PAUSED``), with no
 read from the socket meanwhile, so a pipelining client is held to one response at a time.
 
-A response that is over before its request's body came in whole (a plugin refused on the
-head: 401, 403, 429) keeps the connection: the rest of the body is read and dropped (up to
-``DRAIN_LIMIT`` bytes, within ``body_timeout``), then the next request is served. Closing at
-once, as Hypercorn's h11 protocol does, closed a connection the response had not said
-``close`` on, with the client's body unread: the kernel answers that with a reset, which can
-destroy the response before the client reads it, and a client that already pooled the
-connection sent its next request into it (a client ``ReadError`` under load, when the head
-and the body arrived in two reads: tests/integration/test_keepalive.py).
+The end of each cycle — the connection kept, a refused request's body drained, or closed —
+is ``proxy.engines.h1_cycle``'s mixin.
 """
 
 from __future__ import annotations
@@ -62,6 +56,7 @@ from hypercorn.protocol.http_stream import HTTPStream
 from hypercorn.protocol.ws_stream import WSStream
 from hypercorn.typing import AppWrapper, ConnectionState, TaskGroup, WorkerContext
 
+from proxy.engines.h1_cycle import ConnectionCycle
 from proxy.engines.h1_heads import CHUNKED, UNTIL_CLOSE, informational_head, response_head
 from proxy.engines.h1_parse import BODY, END, ERROR, REQUEST, STREAM_ID, Message, RequestParsing
 
@@ -70,12 +65,7 @@ _PRI = b"PRI * HTTP/2.0\r\n\r\n"
 # The parser of a connection that has ended (it parses nothing, refers to nothing).
 _SPENT = httptools.HttpRequestParser(object())
 
-# The most of a request body read and dropped after its response to keep the connection;
-# past it the connection is closed (a large upload refused on its head is not read whole).
-DRAIN_LIMIT = 64 * 1024
-
-
-class HttptoolsProtocol(RequestParsing, H11Protocol):
+class HttptoolsProtocol(RequestParsing, ConnectionCycle, H11Protocol):
     """Hypercorn's HTTP/1.1 protocol (its interface and events), parsed by llhttp."""
 
     def __init__(
@@ -207,11 +197,6 @@ class HttptoolsProtocol(RequestParsing, H11Protocol):
             await self._maybe_recycle()
 
     # -- the response body ---------------------------------------------------------------
-
-    _gone = False  # the connection has closed: queued requests are not served
-
-    _draining = False  # the response is over, the rest of the request body is dropped
-    _drained = 0  # bytes of it dropped so far
 
     _held = b""  # a response head not written yet: it goes out with the first body chunk
 
@@ -376,46 +361,3 @@ class HttptoolsProtocol(RequestParsing, H11Protocol):
         else:  # answered before the body was in: read the rest of it first (module doc)
             self._draining = True
             self._drained = 0
-
-    def _reusable(self) -> bool:
-        return (
-            not self.context.terminated.is_set()
-            and self._keep_alive
-            and self._response_done
-            and self._message is not None
-            and not self._message.upgrade  # h11 never recycles a websocket's connection
-            and not self._closing
-            and not self._gone
-        )
-
-    async def _drain(self, kind: int, payload: object) -> None:
-        """An event of a request whose response is over: its body is dropped; at its end
-        the connection serves the next request, past ``DRAIN_LIMIT`` it is closed."""
-        if kind is BODY:
-            self._drained += len(payload)  # type: ignore[arg-type]
-            if self._drained > DRAIN_LIMIT:
-                self._draining = False
-                await self._close()
-        elif kind is END:
-            self._draining = False
-            self._request_done = True
-            await (self._next_cycle() if self._reusable() else self._close())
-        else:  # a malformed rest of the body: nothing more is answered on this connection
-            self._draining = False
-            await self._close()
-
-    async def _next_cycle(self) -> None:
-        self._message = None
-        await self.can_read.set()
-        await self.send(Updated(idle=True))
-
-    async def _close(self) -> None:
-        self._closing = True
-        self._message = None
-        await self.can_read.set()
-        await self.send(Closed())
-
-    async def _close_stream(self) -> None:
-        if self.stream is not None:
-            await self.stream.handle(StreamClosed(stream_id=STREAM_ID))
-            self.stream = None

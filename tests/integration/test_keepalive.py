@@ -2,7 +2,7 @@
 request: an idle connection is closed after ``keep_alive``, a busy one never is, and a
 shutdown closes idle connections at once instead of waiting for them. A request answered
 before its body came in keeps its connection: the rest of the body is read and dropped
-(``proxy.engines.h1``), up to ``DRAIN_LIMIT``."""
+(``proxy.engines.h1_cycle``), up to ``DRAIN_LIMIT``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import asyncio
 
 import orjson
 
-from proxy.engines.h1 import DRAIN_LIMIT
+from proxy.engines.h1_cycle import DRAIN_LIMIT
 from tests.fixtures.rawhttp import read_response, request_bytes, until_closed
 from tests.fixtures.upstreams import one_provider_config
 
