@@ -65,6 +65,7 @@ _PRI = b"PRI * HTTP/2.0\r\n\r\n"
 # The parser of a connection that has ended (it parses nothing, refers to nothing).
 _SPENT = httptools.HttpRequestParser(object())
 
+
 class HttptoolsProtocol(RequestParsing, ConnectionCycle, H11Protocol):
     """Hypercorn's HTTP/1.1 protocol (its interface and events), parsed by llhttp."""
 
