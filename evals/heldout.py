@@ -30,8 +30,10 @@ if __package__ in (None, ""):
 from evals.sources import SOURCES, Item
 from evals.sources_bastion import BASTION_SOURCES
 from evals.sources_kits import KIT_SOURCES
+from evals.sources_lists import LIST_SOURCES
 from evals.sources_more import MORE_SOURCES
 from evals.sources_pi import PI_SOURCES
+from evals.sources_rag import RAG_SOURCES
 from evals.sources_redteam import REDTEAM_SOURCES
 from evals.sources_sql import SQL_SOURCES
 from evals.sources_userprompts import USER_PROMPT_SOURCES
@@ -87,6 +89,8 @@ def collect(skip: Iterable[str] = ()) -> list[Item]:
         *USER_PROMPT_SOURCES,
         *BASTION_SOURCES,
         *KIT_SOURCES,
+        *RAG_SOURCES,
+        *LIST_SOURCES,
     ):
         for item in source():
             key = (item.check, item.text)

