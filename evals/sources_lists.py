@@ -1,4 +1,4 @@
-"""Short injection phrases from three guardrail test lists (issue 14, sixth round).
+"""Short injection phrases from four guardrail test lists (issue 14, sixth round).
 
 Like the fifth round's kits (`evals/sources_kits.py`), each ships a hand-written list of its
 own, in its own words, and mostly short texts:
@@ -26,6 +26,10 @@ own, in its own words, and mostly short texts:
   prompt extraction, injection and manipulation, logic and context, agentic attacks); its
   harmful-content, compliance (copyright, competitor) and technical (SQL, SSRF: other checks)
   tasks are not taken.
+- `promptgate==0.5.0` (MIT), a Japanese prompt-injection detector: the attack exemplars its
+  embedding detector compares against (`promptgate/detectors/embedding.py`,
+  `_ATTACK_EXEMPLARS`, read with `ast`): direct injection, jailbreak, data exfiltration,
+  prompt leaking and indirect injection, in English and Japanese, plain and reworded.
 
 Read from the pinned wheels with `yaml.safe_load` and plain text, never installed; every item
 goes to dev or held-out by its own SHA-256 (`evals.heldout.split_of`). Short texts: their dev
@@ -41,8 +45,10 @@ import yaml  # type: ignore[import-untyped]
 
 from evals.sources import PINS, Item, read
 from evals.sources_kits import _calls
+from evals.sources_pi import _literal_module
 
-PINS.update({"promptwl": "0.3.2", "agentic-redteam": "1.0.0", "jailbreak-arena": "0.1.1"})
+PINS.update({"promptwl": "0.3.2", "agentic-redteam": "1.0.0", "jailbreak-arena": "0.1.1",
+             "promptgate": "0.5.0"})  # fmt: skip
 
 PI = "prompt_injection"
 _WORDLISTS = (
@@ -100,4 +106,14 @@ def jailbreak_arena_seeds() -> Iterator[Item]:
                 yield Item(PI, "attack", str(text), f"jailbreak_arena:{kw.get('attack_type')}")
 
 
-LIST_SOURCES = (promptwl_phrases, agentic_redteam_suites, jailbreak_arena_seeds)
+def promptgate_exemplars() -> Iterator[Item]:
+    """promptgate's attack exemplars, by category; Japanese ones tagged by their script."""
+    module = _literal_module(read("promptgate", "promptgate/detectors/embedding.py"))
+    for category, texts in module["_ATTACK_EXEMPLARS"].items():
+        for text in texts:
+            lang = "ja" if any("\u3040" <= ch <= "\u9fff" for ch in text) else "en"
+            yield Item(PI, "attack", str(text), f"promptgate:{category}:lang={lang}")
+
+
+LIST_SOURCES = (promptwl_phrases, agentic_redteam_suites, jailbreak_arena_seeds,
+                promptgate_exemplars)  # fmt: skip
