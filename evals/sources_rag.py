@@ -40,6 +40,7 @@ from collections.abc import Iterator
 
 import yaml  # type: ignore[import-untyped]
 
+import evals.sources_pi  # noqa: F401  (pins inspect-evals, whose AgentThreatBench data is read here)
 from evals.sources import PINS, Item, read, wheel
 
 PINS["raginject"] = "0.12.0"
