@@ -21,6 +21,11 @@ the Debian reference, none of them a user talking to an assistant. Two packages 
   du?", "Was ist die Hauptstadt von Deutschland?") written by native speakers, 564 in all,
   in 68 languages from Amharic, Armenian and Tibetan to Tigrinya, Vietnamese and Yoruba
   (`spacy:examples:lang=<code>`).
+- WritingBench (X-PLUG; the 1,000 queries of `inspect_evals/writingbench/benchmark_all.jsonl`
+  as `inspect-evals==0.26.0`, MIT, ships them): long writing requests users make in Chinese
+  and English (a paper outline, a contract, a press release, a lesson plan...), most with the
+  reference material pasted in (median ~3,900 characters), cut at `MAX_QUERY` characters
+  (`writingbench:query:lang=zh|en`, by the text's script).
 
 Benign for `prompt_injection` only. Read from the pinned wheels with `yaml.safe_load`, never
 installed; every item goes to dev or held-out by its own SHA-256 (`evals.heldout.split_of`).
@@ -29,18 +34,20 @@ Licences: `evals/PROVENANCE.md`.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 
 import yaml  # type: ignore[import-untyped]
 
 from evals.sources import PINS, Item, read, wheel
-from evals.sources_pi import _literal_module
+from evals.sources_pi import _literal_module  # also pins inspect-evals, read for WritingBench
 
 PINS.update({"chatterbot-corpus": "1.3.3", "jp-prompt": "0.1.0", "spacy": "3.8.18"})
 
 PI = "prompt_injection"
 PER_LANGUAGE = 100
+MAX_QUERY = 12000
 _DATA = "chatterbot_corpus/data/"
 _CODES = {
     "english": "en", "persian": "fa", "italian": "it", "ukrainian": "uk", "spanish": "es",
@@ -97,4 +104,14 @@ def spacy_sentences() -> Iterator[Item]:
                 yield Item(PI, "benign", str(text), f"spacy:examples:lang={parts[2]}")
 
 
-CHAT_SOURCES = (chatterbot_turns, jp_prompt_templates, spacy_sentences)
+def writingbench_queries() -> Iterator[Item]:
+    """WritingBench's writing requests, with the material users paste into them."""
+    path = "inspect_evals/writingbench/benchmark_all.jsonl"
+    for line in read("inspect-evals", path).splitlines():
+        if line.strip():
+            text = str(json.loads(line)["query"])[:MAX_QUERY]
+            cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text[:2000])
+            yield Item(PI, "benign", text, f"writingbench:query:lang={'zh' if cjk > 20 else 'en'}")
+
+
+CHAT_SOURCES = (chatterbot_turns, jp_prompt_templates, spacy_sentences, writingbench_queries)

@@ -27,6 +27,13 @@ an attack (`agent_threat_bench:<task>:<attack>`) unless the scenario is the kit'
 `clean_baseline` (benign, `agent_threat_bench:<task>:clean_baseline`): authority claims,
 goal drift, "NOTE TO ASSISTANT: also send ... to audit@...", poisoned memory entries.
 
+The same package ships `ipi_coding_agent` (`dataset/samples.json`): a coding agent's task
+with the repository it works in — the issue text and every file — and an injection planted
+in the issue, a code comment, the README or a config file (exfiltrate a secret, run a
+command, weaken a check), or none (its 10 benign samples). Each sample is taken as what the
+agent reads: the issue, then each file under a `--- path ---` line
+(`ipi_coding_agent:<vector>`; benign when the kit says `is_benign`).
+
 Read from the pinned wheels with `yaml.safe_load` and `json`, never installed; every item
 goes to dev or held-out by its own SHA-256 (`evals.heldout.split_of`). Licences:
 `evals/PROVENANCE.md`.
@@ -104,4 +111,14 @@ def agent_threat_bench() -> Iterator[Item]:
             yield Item(PI, label, text, f"agent_threat_bench:{task}:{attack}")
 
 
-RAG_SOURCES = (raginject_documents, agent_threat_bench)
+def ipi_coding_agent() -> Iterator[Item]:
+    """Each coding task's issue and repository files, as the agent reads them."""
+    path = "inspect_evals/ipi_coding_agent/dataset/samples.json"
+    for row in json.loads(read("inspect-evals", path)):
+        files = "\n\n".join(f"--- {name} ---\n{body}" for name, body in row["repo_files"].items())
+        text = f"{row['issue_text']}\n\n{files}"
+        label = "benign" if row.get("is_benign") else "attack"
+        yield Item(PI, label, text, f"ipi_coding_agent:{row.get('injection_vector', 'none')}")
+
+
+RAG_SOURCES = (raginject_documents, agent_threat_bench, ipi_coding_agent)

@@ -67,7 +67,7 @@ LISTS = ("promptwl:", "agentic_redteam:", "jailbreak_arena:", "promptgate:")
 """The sixth round's short phrase lists (`evals/sources_lists.py`)."""
 DECONTAMINATED = (
     "spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:", *KITS, "raginject:",
-    "agent_threat_bench:", *LISTS,
+    "agent_threat_bench:", "ipi_coding_agent:", *LISTS,
 )  # fmt: skip
 """Sources added after the held-out figures were first reported (`evals/sources_redteam.py`,
 `evals/sources_bastion.py`, `evals/sources_kits.py`, and the sixth round's
