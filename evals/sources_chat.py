@@ -26,6 +26,11 @@ the Debian reference, none of them a user talking to an assistant. Two packages 
   and English (a paper outline, a contract, a press release, a lesson plan...), most with the
   reference material pasted in (median ~3,900 characters), cut at `MAX_QUERY` characters
   (`writingbench:query:lang=zh|en`, by the text's script).
+- PersistBench (`inspect_evals/persistbench/benchmark_samples/*.jsonl`, same package): 500
+  questions users ask an assistant with memory (`persistbench:query`), and the stored
+  memories handed to the model with each ("User strongly believes ...", "The user's sister is
+  lactose intolerant"), as its `formatted_memories` writes them into the system prompt
+  (`persistbench:memories`): the benign side of a memory-poisoning injection.
 
 Benign for `prompt_injection` only. Read from the pinned wheels with `yaml.safe_load`, never
 installed; every item goes to dev or held-out by its own SHA-256 (`evals.heldout.split_of`).
@@ -114,4 +119,19 @@ def writingbench_queries() -> Iterator[Item]:
             yield Item(PI, "benign", text, f"writingbench:query:lang={'zh' if cjk > 20 else 'en'}")
 
 
-CHAT_SOURCES = (chatterbot_turns, jp_prompt_templates, spacy_sentences, writingbench_queries)
+def persistbench_samples() -> Iterator[Item]:
+    """PersistBench's questions, and the memories given with each in a `<memories>` block."""
+    root = "inspect_evals/persistbench/benchmark_samples/"
+    for name in sorted(wheel("inspect-evals").namelist()):
+        if name.startswith(root) and name.endswith(".jsonl"):
+            for line in read("inspect-evals", name).splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    yield Item(PI, "benign", str(row["query"]), "persistbench:query")
+                    memories = "\n".join(f"- {m}" for m in row.get("memories", []))
+                    text = f"<memories>\n{memories}\n</memories>"
+                    yield Item(PI, "benign", text, "persistbench:memories")
+
+
+CHAT_SOURCES = (chatterbot_turns, jp_prompt_templates, spacy_sentences, writingbench_queries,
+                persistbench_samples)  # fmt: skip
