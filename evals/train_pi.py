@@ -63,7 +63,7 @@ C = 3.0
 TARGET_FP = 0.03
 KITS = ("hermes:", "nullsec:", "jbmini:", "giskard:", "deepteam:", "jbb:")
 """The fifth round's kits (`evals/sources_kits.py`)."""
-LISTS = ("promptwl:", "agentic_redteam:", "jailbreak_arena:", "promptgate:")
+LISTS = ("promptwl:", "agentic_redteam:", "jailbreak_arena:", "promptgate:", "langkit:")
 """The sixth round's short phrase lists (`evals/sources_lists.py`)."""
 DECONTAMINATED = (
     "spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:", *KITS, "raginject:",
