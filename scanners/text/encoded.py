@@ -30,6 +30,7 @@ from scanners.text.atoms import ATOMS, LONG, LONG_WORD, word_key
 from scanners.text.finding import Detector, Finding
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
+from scanners.text.obfuscated import FOLD_KEYS, folded_texts, printable
 
 MIN_RUN = LONG_WORD
 """Shortest encoded run decoded (24 characters, 18 bytes of base64: about three words): a
@@ -39,7 +40,6 @@ _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{24,65536}={0,2}(?![A-Za
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){12,32768}(?![0-9A-Fa-f])")
 _ROT13_CUE = re.compile(r"\brot[ -]?13\b|\bcaesar\b", re.IGNORECASE)
 _ROT13_WORDS = frozenset(("rot13", "rot-13", "rot 13"))
-_LETTERS = re.compile(r"[A-Za-z]{2,}")
 _MORSE_RUN = re.compile(r"(?:[.\-]{1,7}(?: {1,3}| ?/ ?|\n)){6,}[.\-]{1,7}")
 _MORSE = {
     ".-": "a", "-...": "b", "-.-.": "c", "-..": "d", ".": "e", "..-.": "f", "--.": "g",
@@ -84,16 +84,6 @@ for _key in _CUE_KEYS:
     ATOMS.add(_key)  # found by the text's one pass, like the gates' atoms
 
 
-def _printable(data: bytes) -> str | None:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if not text or sum(ch.isprintable() or ch.isspace() for ch in text) < 0.95 * len(text):
-        return None
-    return text if len(_LETTERS.findall(text)) >= 3 else None
-
-
 def hidden_texts(original: str) -> Iterator[tuple[str, str]]:
     """(encoded run as written, its decoded text) for each run that decodes to prose."""
     found = 0
@@ -107,7 +97,7 @@ def hidden_texts(original: str) -> Iterator[tuple[str, str]]:
             )
         except (binascii.Error, ValueError):
             continue
-        text = _printable(data)
+        text = printable(data)
         if text is not None:
             yield run, text
             found += 1
@@ -116,7 +106,7 @@ def hidden_texts(original: str) -> Iterator[tuple[str, str]]:
     for m in _HEX.finditer(original):
         digits = re.sub(r"[ :]", "", m.group(0))
         if len(digits) % 2 == 0:
-            text = _printable(bytes.fromhex(digits))
+            text = printable(bytes.fromhex(digits))
             if text is not None:
                 yield m.group(0), text
     if _ROT13_CUE.search(original):
@@ -144,20 +134,20 @@ def encoded_findings(
     # text. A case-insensitive regex search of 4 KB cost ~70 µs; three plain substring
     # searches of 4 KB cost ~12.
     atoms = view.atoms
-    if (
-        atoms.isdisjoint(_CUE_KEYS)
-        and not ("-" in original and (".-" in original or "-." in original))
-        and (original.isascii() or _TAGS.search(original) is None)
-    ):
+    encoded = (
+        not atoms.isdisjoint(_CUE_KEYS)
+        or ("-" in original and (".-" in original or "-." in original))
+        or (not original.isascii() and _TAGS.search(original) is not None)
+    )
+    if not encoded and atoms.isdisjoint(FOLD_KEYS):
         return []
-    backwards = not atoms.isdisjoint(_REVERSED_KEYS)
-    leet = not atoms.isdisjoint(_LEET_KEYS)
     out: list[Finding] = []
-    runs = list(hidden_texts(original))
-    if backwards:
+    runs = list(hidden_texts(original)) if encoded else []
+    if not atoms.isdisjoint(_REVERSED_KEYS):
         runs.append((original, original[::-1]))
-    if leet:
+    if not atoms.isdisjoint(_LEET_KEYS):
         runs.append((original, original.translate(_LEET)))
+    runs += folded_texts(original, normalized, atoms)
     for run, decoded in runs:
         clear = normalize(decoded)
         hits = detector.scan(clear, TextView(clear))

@@ -16,11 +16,13 @@ from collections.abc import Iterable, Sequence
 from scanners.text.finding import Finding, Rule, RuleDetector
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
+from scanners.text.prompt_canary import CANARY_RULES
 from scanners.text.prompt_directives import DIRECTIVE_RULES
 from scanners.text.prompt_extraction import EXTRACTION_RULES
 from scanners.text.prompt_indirect import INDIRECT_RULES
 from scanners.text.prompt_orders import ORDER_RULES
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
+from scanners.text.prompt_planted import PLANTED_RULES
 from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
 from scanners.text.prompt_refusal import REFUSAL_RULES
 from scanners.text.prompt_rules_en import ENGLISH_RULES
@@ -124,6 +126,8 @@ class PromptInjectionDetector(RuleDetector):
             *REFUSAL_RULES,
             *UNLOCK_RULES,
             *ORDER_RULES,
+            *PLANTED_RULES,
+            *CANARY_RULES,
         )
 
 
