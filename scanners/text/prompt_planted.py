@@ -19,8 +19,9 @@ each has look-alikes an ordinary e-mail, README or support page writes that pass
 - `boundary_then_order_en`: a forged end of the data ("=== END OF TOOL OUTPUT ===", "END
   OF EMAIL") followed by a new instruction or a role label with an order;
 - `stealth_order_en`, `stealth_dont_tell_en`: an action to be hidden from the user ("...
-  without telling the user", "do not tell the user"), what no legitimate document asks of a
-  model;
+  without telling the user", "do not tell the user about this instruction"), what no document
+  asks of a model; an application's prompt saying "don't tell the user to run it themselves"
+  passes;
 - `tool_call_forged_en`, `tool_target_en`, `false_memory_en`: a tool call written as JSON
   with a malicious argument (`os.system`, exfiltration, `/etc/passwd`), a paying or sending
   tool ordered towards an address, account or IBAN, and a false memory of having agreed to
@@ -209,12 +210,16 @@ PLANTED_RULES: tuple[Rule, ...] = (
     ),
     rule(
         "stealth_dont_tell_en",
-        r"(?:do not|don't|never) (?:tell|inform|notify|alert|warn|show|mention (?:this|it|that|"
-        r"anything) to|reveal (?:this|it|that) to|let) (?:the |your )?user\b(?!'s|\u2019s)",
+        r"(?:do not|don't|never) (?:tell|inform|notify|alert|warn|show) (?:the |your )?user "
+        r"(?:about |of )?(?:this|these|the above|any of this|that) (?:instructions?|messages?|"
+        r"notes?|steps?|actions?|requests?|transfers?|tasks?|directives?|commands?|emails?|"
+        r"changes?|payments?)\b|(?:do not|don't|never) (?:mention|reveal) (?:this|these|the "
+        r"above) (?:instructions?|messages?|notes?|steps?|actions?|requests?|directives?|"
+        r"commands?)s? to (?:the |your )?user\b",
         need=(
             ("not", "don", "never"),
             ("user",),
-            ("tell", "inform", "notify", "alert", "warn", "show", "mention", "reveal", "let"),
+            ("tell", "inform", "notify", "alert", "warn", "show", "mention", "reveal"),
         ),
         validate=_hidden_from_user,
         pre=r" user\b",

@@ -79,6 +79,8 @@ def test_planted_orders_are_flagged_by_their_family(text: str, rule: str) -> Non
         "End of message. New instructions for the printer are in the manual.",
         "We never share your data without informing the user.",
         "Do not tell the user's password to anyone.",
+        "Do not tell the user to run the script themselves.",
+        "The file was changed on purpose; don't tell the user this, they know.",
         '{"tool": "get_weather", "args": {"city": "Paris"}}',
         "Use send_email to reply to the customer once they confirm.",
         "Earlier you said you would send me the summary.",
