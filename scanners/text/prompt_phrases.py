@@ -12,6 +12,10 @@ unaccented spellings are listed because attackers drop them), whitespace collaps
 from __future__ import annotations
 
 from scanners.text.finding import Rule, rule
+from scanners.text.prompt_phrases_asia import ASIA_RULES
+from scanners.text.prompt_phrases_europe import EUROPE_RULES
+from scanners.text.prompt_phrases_europe_more import EUROPE_MORE_RULES
+from scanners.text.prompt_phrases_forget import FORGET_RULES
 from scanners.text.prompt_phrases_scripts import CHINESE, FILLER, JAPANESE, RUSSIAN
 from scanners.text.prompt_phrases_world import WORLD_RULES
 
@@ -29,7 +33,8 @@ FRENCH = (
         r"directives?|"
         r"ordres|prompts?|indications|restrictions|limites) (?:précédentes?|precedentes?|"
         r"antérieures?|anterieures?|ci-dessus|initiales?|d'avant|du syst[eè]me|syst[eè]me|"
-        r"d'origine|de s[ée]curit[ée]))",
+        r"d'origine|de s[ée]curit[ée]|qu'on (?:t'|vous )a (?:données|donnees)|qui "
+        r"(?:t'|vous )ont été (?:données|donnees)|que tu as (?:reçues|recues)))",
         need=(
             (
                 "ignor*",
@@ -48,7 +53,7 @@ FRENCH = (
         "extract_fr",
         r"\b(?:révèle|revele|révélez|revelez|montre|montrez|affiche|affichez|donne|donnez|"
         r"répète|repete|répétez|repetez|dis|dites|écris|ecris|écrivez|imprime|imprimez|"
-        r"quel(?:le)? (?:est|sont))(?:-moi|-nous| moi| nous)? (?:ton|votre|le|tes|vos|les) "
+        r"quel(?:le)?s? (?:est|sont))(?:-moi|-nous| moi| nous)? (?:ton|votre|le|tes|vos|les) "
         r"(?:\w{1,24} )?(?:prompt|instructions?|consignes|message|directives) (?:syst[eè]me|"
         r"initia(?:l|les|ux)|cach[ée]e?s?|secr[eè]te?s?|d'origine|de d[ée]part|"
         r"du syst[eè]me|system)",
@@ -112,7 +117,8 @@ GERMAN = (
     rule(
         "extract_de",
         r"\b(?:zeig|zeige|zeigen sie|gib|geben sie|nenne|nennen sie|verrate|verraten sie|"
-        r"wiederhole|wiederholen sie|drucke|schreibe|gib aus|was (?:ist|sind|war|waren))"
+        r"wiederhole|wiederholen sie|drucke|schreibe|gib aus|was (?:ist|sind|war|waren)|"
+        r"wie (?:lautet|lauten|lautete|heisst))"
         r"(?: mir| uns)? "
         r"(?:bitte )?(?:deinen|ihren|den|deine|ihre|die|dein|ihr|"
         r"das) (?:\w{1,24} )?(?:system-?prompt|"
@@ -198,7 +204,7 @@ SPANISH = (
         rf"\b(?:ahora eres|a partir de ahora(?: eres| serás| seras)?|desde ahora eres|actúa|"
         rf"actua|finge|compórtate|comportate|responde|contesta|habla|serás|seras) {_W}(?:sin "
         rf"(?:ninguna |ningún |ningun |ningunas |tipo de |ningún tipo de )?(?:restricciones|"
-        rf"restricción|restriccion|límites|limites|filtros|censura|reglas|ética|etica)|dan\b|"
+        rf"restricción|restriccion|l[íi]mites?|filtros?|censura|reglas?|ética|etica)|dan\b|"
         rf"malvad[oa]|sin ética|sin etica)|\bmodo (?:dan|sin restricciones|sin filtros)\b",
         need=(
             (
@@ -243,7 +249,7 @@ PORTUGUESE = (
     rule(
         "extract_pt",
         r"\b(?:revele|revela|mostre|mostra|me mostre|diga|diga-me|imprima|repita|me dê|me de|"
-        r"escreva|qual é|qual e|quais são|quais sao)(?: me)? (?:o seu|seu|o|as|suas|o teu|teu|"
+        r"escreva|qual é|qual e|quais são|quais sao)(?:-me| me)? (?:o seu|seu|o|as|suas|o teu|teu|"
         r"tuas|sua|a sua) (?:\w{1,24} )?(?:prompt|instruções|instrucoes|mensagem) (?:do sistema|de "
         r"sistema|inicia(?:l|is)|origina(?:l|is)|ocult[ao]s?|secret[ao]s?)",
         need=(
@@ -346,4 +352,8 @@ INTERNATIONAL_RULES: tuple[Rule, ...] = (
     *CHINESE,
     *JAPANESE,
     *WORLD_RULES,
+    *EUROPE_RULES,
+    *EUROPE_MORE_RULES,
+    *FORGET_RULES,
+    *ASIA_RULES,
 )

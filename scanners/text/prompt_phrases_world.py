@@ -204,7 +204,7 @@ TURKISH = (
         "persona_tr",
         r"(?:sen artik|artik sen|bundan (?:sonra|böyle|boyle)|şu andan itibaren|su andan itibaren|"
         r"gibi davran|rol yap|farz et)[^.!?\n]{0,80}?(?:kisitlama|sinirlama|sansür|sansur|kural|"
-        r"filtre|etik)[\w']{0,8} (?:olmadan|yok|tanima|tanimayan|uygulama|uygulamaz|takmaz|"
+        r"filtre|etik)[\w']{0,8} (?:olmadan|olmayan|yok|tanima|tanimayan|uygulama|uygulamaz|takmaz|"
         r"muaf)|\b(?:dan|jailbreak) mod",
         ("artik", "bundan", "itibaren", "davran", "rol", "farz", "dan", "jailbreak"),
     ),
