@@ -18,19 +18,32 @@ signs are not `\\w`, so whole-word atoms would split their words.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
-from scanners.text.finding import Rule, rule
+from scanners.text.finding import Memo, Rule, Validator, rule
 
 
-def _nfkc_rule(name: str, pattern: str, gates: Sequence[str]) -> Rule:
+def _nfkc_rule(
+    name: str, pattern: str, gates: Sequence[str], validate: Validator | None = None
+) -> Rule:
     """A rule whose pattern and substring gates are in the normaliser's form (NFKC)."""
     return rule(
         name,
         unicodedata.normalize("NFKC", pattern),
         gates=[unicodedata.normalize("NFKC", g) for g in gates],
+        validate=validate,
     )
+
+
+_TRADITIONAL_ONLY = frozenset("無視會記拋棄過說規則詞設約統給來")
+
+
+def _traditional(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """Only a match holding a character simplified Chinese writes otherwise: the simplified
+    forms are `override_zh`'s, and one text should not be reported twice for one phrase."""
+    return not _TRADITIONAL_ONLY.isdisjoint(m.group())
 
 
 def _fa(pattern: str) -> str:
@@ -125,10 +138,11 @@ THAI = (
 TRADITIONAL_CHINESE = (
     _nfkc_rule(
         "override_zh_hant",
-        r"(?:忽略|無視|忽視|不要理會|不要遵守|不再遵守|忘記|忘掉|拋開|放棄|跳過)(?:掉)?(?:你的|您的|"
+        r"(?:忽略|無視|忽視|不要理會|不要遵守|不再遵守|忘記|忘掉|拋開|放棄|跳過)(?:掉)?(?!的)(?:你的|您的|"
         r"之前|以上|上面|前面|先前|此前|所有|全部|一切|的|你|原來|原有|原始|系統|給你|收到){1,6}"
         r"(?:的)?(?:指令|指示|說明|規則|提示詞|提示|設定|限制|要求|命令|約束)",
         ("忽略", "無視", "忽視", "理會", "遵守", "忘記", "忘掉", "拋開", "放棄", "跳過"),
+        _traditional,
     ),
     _nfkc_rule(
         "forget_all_zh",
@@ -217,8 +231,8 @@ SOUTH_ASIA_PERSONA = (
         r"sekarang adalah|menjadi|akan menjadi|sekarang)|berpura-pura(?:lah)?|bertindak(?:lah)?|"
         r"berperan(?:lah)?|jawab(?:lah)?)\b[^.!?\n]{0,60}?\btanpa (?:ada )?(?:batasan|batas|sensor|"
         r"filter|aturan|etika|moral|larangan)\b|\b(?:kamu|anda) (?:tidak|tak) (?:lagi )?(?:punya|"
-        r"memiliki) (?:batasan|aturan|filter|sensor)(?: apa pun| apapun)? lagi\b|\bmode dan\b",
-        need=(["tanpa", "lagi", "mode"],),
+        r"memiliki) (?:batasan|aturan|filter|sensor)(?: apa pun| apapun)? lagi\b",
+        need=(["tanpa", "lagi"],),
     ),
     rule(
         "persona_vi",

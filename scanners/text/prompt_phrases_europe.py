@@ -161,7 +161,7 @@ CZECH = (
             r"\b(?:už|teď) (?:nemáš|nemáte) (?:žádná |žádné )?(?:omezení|pravidla|filtry|"
             r"cenzuru|zábrany)|\b(?:nemáš|nemáte) už (?:žádná |žádné )?(?:omezení|pravidla|"
             r"filtry|cenzuru|zábrany)|\bnikdy (?:neodmítej|neodmítejte|neodmítneš) (?:žádnou|"
-            r"žádný|nic)|\brežim (?:dan|bez omezení)\b"
+            r"žádný|nic)|\brežim bez omezení\b"
         ),
         need=(["bez", "nem*", "nikdy", "režim", "rezim"],),
     ),
