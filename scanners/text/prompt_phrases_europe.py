@@ -318,7 +318,7 @@ HUNGARIAN = (
         r"erk[öo]lcs|megk[öo]t[ée]s)\w* (?:nélkül|nelkul)|\bnincsenek? (?:t[öo]bb[ée] |m[áa]r |"
         r"most )?(?:szab[áa]ly|korl[áa]t|korl[áa]toz[áa]s|sz[űu]r[őo])\w*(?:id|od|ed)\b|"
         r"\bsoha ne utas[íi]ts vissza\b|\bdan m[óo]d(?:ban|ba|ot)\b|\bfejleszt[őo]i m[óo]d",
-        need=(["nélkül*", "nelkul*", "nincs*", "soha", "mód*", "mod*"],),
+        need=(["nélkül*", "nelkul*", "nincs*", "soha", "dan", "fejleszt*"],),
     ),
 )
 
