@@ -30,7 +30,7 @@ from scanners.text.atoms import ATOMS, LONG, LONG_WORD, word_key
 from scanners.text.finding import Detector, Finding
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
-from scanners.text.obfuscated import FOLD_KEYS, folded_texts, printable
+from scanners.text.obfuscated import FOLD_KEYS, folded_texts, junk_inside_words, printable
 
 MIN_RUN = LONG_WORD
 """Shortest encoded run decoded (24 characters, 18 bytes of base64: about three words): a
@@ -139,7 +139,7 @@ def encoded_findings(
         or ("-" in original and (".-" in original or "-." in original))
         or (not original.isascii() and _TAGS.search(original) is not None)
     )
-    if not encoded and atoms.isdisjoint(FOLD_KEYS):
+    if not encoded and atoms.isdisjoint(FOLD_KEYS) and not junk_inside_words(normalized):
         return []
     out: list[Finding] = []
     runs = list(hidden_texts(original)) if encoded else []

@@ -35,7 +35,7 @@ _OUT_ANY = r"(?:" + _OUT[3:-1] + r"|repl(?:y|ies)|messages?|reports?|reviews?|tr
 _EVERY = r"(?:every|each|all|any)\s(?:(?:of\s)?(?:your|the)\s)?(?:future\s|subsequent\s|later\s)?"
 _ADD = (
     r"(?:end|start|begin|prefix|suffix|sign|finish|close|conclude|append|add|include|insert|put|"
-    r"output|print|mention|write|tag)"
+    r"output|print|mention|write|tag|cite|quote|state)"
 )
 _CODE_NOUN = (
     r"(?:(?:exact|following|secret|tracking|reference|session|verification|confirmation|"
@@ -46,7 +46,7 @@ _CODE_NOUN = (
 _ADD_WORDS = (
     "end", "start", "begin", "prefix", "suffix", "sign", "finish", "close", "conclude",
     "append", "add", "include", "insert", "put", "output", "print", "mention",
-    "write", "tag",
+    "write", "tag", "cite", "quote", "state",
 )  # fmt: skip
 _ADDED_WORDS = (
     "included", "added", "appended", "shown", "mentioned", "placed", "inserted",
@@ -66,9 +66,14 @@ _REPLY_WORLD = (
     "resumen", "resúmenes", "risposta", "risposte", "riassunto", "riassunti",
     "resposta", "respostas", "resumo", "resumos",
 )  # fmt: skip
+_MUST_VERBS = (
+    "cite", "include", "mention", "contain", "end", "start", "begin", "say", "state",
+    "reference", "quote", "append", "add",
+)  # fmt: skip
 _EVERY_WORDS = ("every", "each", "all", "any", "your")
 _ADD_RE = re.compile(r"\b" + _ADD + r"\b")
 _CODE_RE = re.compile(r"(?<![\w-])" + _CODE + r"(?![\w-])")
+_ADD_THEN_CODE = re.compile(r"\b" + _ADD + r"\b[^.!?]{0,20}?(?<![\w-])" + _CODE)
 _ADD_CODE_RE = re.compile(r"\b" + _ADD + r"\s(?:the\s)?(?:" + _CODE_NOUN + r")?" + _CODE)
 _MODEL_OUT = re.compile(_OUT + r"$")
 _CODE_PRE = r"[-_{][a-z0-9_ ]*[\d}]|\d[a-z0-9]*[-_]"
@@ -91,6 +96,8 @@ def _code_ordered(text: str, m: re.Match[str], memo: Memo) -> bool:
     told to quote in their replies ("include your ticket number INC-1 in all replies") is
     neither."""
     before, after = sentence(text, m)
+    if _ADD_THEN_CODE.search(after) is not None:
+        return True  # "in your answer, always cite: <code>"
     if _ADD_RE.search(before) is None:
         return False
     if _CODE_RE.search(after) is not None:
@@ -99,12 +106,49 @@ def _code_ordered(text: str, m: re.Match[str], memo: Memo) -> bool:
     return model_out and _ADD_CODE_RE.search(before) is not None
 
 
+def word_start(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """The match starts a word: the pattern leaves `\\b` out so `re` can skip to the
+    characters an alternation of literals starts with."""
+    return m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")
+
+
+def _code_after(text: str, m: re.Match[str], memo: Memo) -> bool:
+    """A marker code within the next `reach` characters ("must cite the reference code X")."""
+    return _CODE_RE.search(text, m.end(), m.end() + 120) is not None
+
+
+def _word_then_code(text: str, m: re.Match[str], memo: Memo) -> bool:
+    return word_start(text, m, memo) and _code_after(text, m, memo)
+
+
 def _code_before(text: str, m: re.Match[str], memo: Memo) -> bool:
     """A marker code earlier in the same sentence ("the code X-1 must be included in ...")."""
     return _CODE_RE.search(sentence(text, m)[0]) is not None
 
 
 CANARY_RULES: tuple[Rule, ...] = (
+    rule(
+        "canary_doc_must_en",
+        r"(?:any|every|each|all) (?:answers?|responses?|repl(?:y|ies)|summar(?:y|ies)|outputs?)"
+        r"(?: that| which)? (?:drawing on|based on|using|citing|referencing|derived from|"
+        r"generated from|that uses|about|concerning|mentioning|referring to|drawn from) (?:this|"
+        r"these) \w+\b[^.!?]{0,30}?\b(?:must|should|shall|has to|is required to|needs to) "
+        r"(?:always )?(?:cite|include|mention|contain|end with|start with|begin with|say|state|"
+        r"reference|quote|append|add)\b",
+        need=(("any", "every", "each", "all"), _MUST_VERBS),
+        validate=_word_then_code,
+        pre=_CODE_PRE,
+    ),
+    rule(
+        "canary_order_cjk",
+        r"(?:回复|回答|答复|响应|摘要|总结|返信|応答|要約)[^\u3002\uff01\uff1f!?]{0,30}?(?:必须|务必|一定要|必ず)"
+        r"[^\u3002\uff01\uff1f!?]{0,12}?(?:附上|加上|包含|注明|添加|带上|附加|付け|記載|含め|追加|付与)",
+        need=(
+            ("*必须", "*务必", "*一定要", "*必ず"),
+            ("*回复", "*回答", "*答复", "*响应", "*摘要", "*总结", "*返信", "*応答", "*要約"),
+        ),
+        validate=_code_after,
+    ),
     rule(
         "canary_order_en",
         r"(?:every|each|all|any|your) (?:(?:of )?(?:your|the) )?(?:future |subsequent |later )?"

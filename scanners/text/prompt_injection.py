@@ -17,6 +17,7 @@ from scanners.text.finding import Finding, Rule, RuleDetector
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
 from scanners.text.prompt_canary import CANARY_RULES
+from scanners.text.prompt_carriers import CARRIER_RULES
 from scanners.text.prompt_directives import DIRECTIVE_RULES
 from scanners.text.prompt_extraction import EXTRACTION_RULES
 from scanners.text.prompt_indirect import INDIRECT_RULES
@@ -128,6 +129,7 @@ class PromptInjectionDetector(RuleDetector):
             *ORDER_RULES,
             *PLANTED_RULES,
             *CANARY_RULES,
+            *CARRIER_RULES,
         )
 
 

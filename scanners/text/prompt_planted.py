@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 
 from scanners.text.finding import Memo, Rule, rule
-from scanners.text.prompt_canary import sentence
+from scanners.text.prompt_canary import sentence, word_start
 from scanners.text.prompt_indirect import not_in_code
 
 _MODEL = (
@@ -56,12 +56,12 @@ _HIJACK = (
     r"inform|follow|answer|reply|respond|help)|instead|(?:respond|reply|answer) only|only "
     r"(?:respond|reply|answer|say|output)|you (?:must|are (?:now|required|instructed|ordered)|"
     r"should now|will now)|your (?:new|real|actual|true) (?:task|instructions?|goal|job|"
-    r"purpose)|new (?:task|instructions?)|from now on)\b"
+    r"purpose|objective)|new (?:task|instructions?|objective|goal)|from now on)\b"
 )
 _TARGET = (
     r"(?:https?://|www\.|[\w.+-]+@[\w-]+\.[a-z]|\bapi[ _-]?keys?\b|\bpasswords?\b|"
     r"\bcredentials\b|\bsecrets?\b|\btokens?\b|\bthe user'?s?\b|\bsystem prompt\b|"
-    r"\bconversation\b|\bchat history\b)"
+    r"\bconversation\b|\bchat history\b|\ba copy\b)"
 )
 _ACT = (
     r"(?:send|forward|email|e-mail|post|upload|transmit|exfiltrate|leak|share|visit|navigate|"
@@ -77,7 +77,7 @@ _MALICE = (
 
 _TARGET_ATOMS = (
     "*://", "www", "*@", "api", "password", "passwords", "credentials", "secret", "secrets",
-    "token", "tokens", "user", "conversation", "history", "ignore", "disregard",
+    "token", "tokens", "user", "conversation", "history", "copy", "ignore", "disregard",
     "forget", "stop",
 )  # fmt: skip
 _NEW_OR_ROLE = (
@@ -92,11 +92,6 @@ _MALICE_ATOMS = (
 )  # fmt: skip
 
 
-def _word_start(text: str, m: re.Match[str], memo: Memo) -> bool:
-    """The match starts a word (the pattern leaves `\\b` out so `re` skips to candidates)."""
-    return m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")
-
-
 _VOCATIVE = re.compile(
     r"(?:^|[.!?:;>*#\-]\s?|\b(?:attention|dear|hey|hello|hi|note|notice|warning|important|"
     r"urgent|reminder|psa)\W{0,3})(?:to |for )?(?:the |any |all |an? )?$"
@@ -106,7 +101,7 @@ _VOCATIVE = re.compile(
 def _addressed(text: str, m: re.Match[str], memo: Memo) -> bool:
     """The model's name opens a sentence or follows a greeting ("Attention AI:", "Dear
     assistant,"), outside code fences: a vocative, not a mention."""
-    if not _word_start(text, m, memo):
+    if not word_start(text, m, memo):
         return False
     return _VOCATIVE.search(text[max(0, m.start() - 24) : m.start()]) is not None and not_in_code(
         text, m, memo
@@ -143,7 +138,36 @@ _TOOL_NAME = (
 )
 """A snake_case name holding a sending or paying word, as a `pre` led by the literal `_`."""
 
+_NAMED_MODEL = (
+    r"(?:ai|llm|ai assistant|assistant|chatbot|ai agent|ai model|language model|large language "
+    r"model|gpt|chatgpt|claude|gemini|copilot)"
+)
+"""A model named as such; a bare "agent:" or "model:" in a comment is a metadata label."""
+_LABEL = r"(?:instructions?|directives?|notes?|override|prompt|message|commands?)"
+_READING = (
+    "reading", "processing", "summarizing", "summarising", "parsing", "handling", "ingesting",
+    "retrieving", "citing", "using", "indexing", "answering",
+)  # fmt: skip
+_KEY_MODELS = ("assistant", "ai", "llm", "model", "agent", "bot", "chatbot", "gpt")
+_READERS = r"(?:ai )?(?:assistants?|ais|models?|agents?|llms?|chatbots?|language models?|bots?)"
+
 PLANTED_RULES: tuple[Rule, ...] = (
+    rule(
+        "readers_must_en",
+        r"(?:all|any|every|each) " + _READERS + r"(?: that are| which are| who are)? "
+        r"(?:reading|processing|summari[sz]ing|parsing|handling|ingesting|retrieving|citing|"
+        r"using|indexing|answering from) (?:this|these)\b[^.!?]{0,40}?\b(?:must|should|are "
+        r"(?:required|instructed|asked) to|shall|need to|have to) (?!be\b|have been\b)",
+        need=(("all", "any", "every", "each"), _READING, _MODEL_WORDS),
+        validate=word_start,
+    ),
+    rule(
+        "model_directive_key_en",
+        r"[\"']_?(?:assistant|ai|llm|model|agent|bot|chatbot|gpt)[_-](?:directives?|instructions?|"
+        r"notes?|override|prompt|commands?|task|orders?)[\"']\s?:",
+        need=(tuple(f"*{w}{sep}" for w in _KEY_MODELS for sep in "_-"),),
+        pre=r"[\"']\s?:",
+    ),
     rule(
         "read_this_then_act_en",
         r"(?:when|once|while|as soon as|before) (?:you |the (?:ai|assistant|model|agent|"
@@ -161,7 +185,7 @@ PLANTED_RULES: tuple[Rule, ...] = (
             ("this", "these", "following", "it", "user"),
             _TARGET_ATOMS,
         ),
-        validate=_word_start,
+        validate=word_start,
     ),
     rule(
         "vocative_model_en",
@@ -176,10 +200,15 @@ PLANTED_RULES: tuple[Rule, ...] = (
     rule(
         "hidden_comment_to_model_en",
         r"<!--\s?(?:(?:note|message|instructions?|hint|reminder) (?:to|for) )?(?:the |any |all )?"
-        + _MODEL
-        + r"s?(?: (?:reading|processing|summari[sz]ing|parsing|reviewing) this"
-        r"[^:,>]{0,30})?\s?[:,]|<!--\s?(?:hidden |secret |important |new |real )?(?:instructions?"
-        r"|prompt|system prompt|directives?)\s?(?:for|to) (?:the |any )?" + _MODEL + r"s?\b",
+        r"(?:"
+        + _NAMED_MODEL
+        + r"s?(?:[-_ ]"
+        + _LABEL
+        + r")?|(?:agent|model|bot)s?[-_ ]"
+        + _LABEL
+        + r")(?: (?:reading|processing|summari[sz]ing|parsing|reviewing) this[^:,>]{0,30})?"
+        r"\s?[:,]|<!--\s?(?:hidden |secret |important |new |real )?(?:instructions?|prompt|"
+        r"system prompt|directives?)\s?(?:for|to) (?:the |any )?" + _MODEL + r"s?\b",
         need=(("<!--",), _MODEL_WORDS),
     ),
     rule(
