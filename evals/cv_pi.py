@@ -61,6 +61,7 @@ GRID = (
     *(Recipe(floor=floor) for floor in (0.35, 0.4)),
     *(Recipe(package_balance=power) for power in (0.5, 1.0)),
     *(Recipe(features=name) for name in FEATURES if name != "words"),
+    *(Recipe(short_fp=fp) for fp in (0.005, 0.01, 0.02)),
 )
 """The variants `--cv --grid` compares; `--cv --grid 10 14` runs only those (0-based)."""
 
@@ -97,6 +98,8 @@ def cross_validate(data: list[Row], recipe: Recipe = SHIPPED, verbose: bool = Tr
                     score = model.score(row.words) if row.judged else 0.0
                     flagged[i] = ruled[i][0] or score >= model.threshold
                     as_system[i] = ruled[i][1] or score >= model.operator_threshold
+                    if row.short and model.short:  # never as a system message
+                        flagged[i] |= model.short.score(row.words) >= model.short.threshold
         _report(f"{recipe} folds by {how}", data, flagged, as_system, verbose)
 
 
@@ -121,6 +124,9 @@ def _report(
     rates = [f"{name} {sum(flagged[i] for i in rows) / len(rows):.0%}"
              for name, rows in sorted(packages.items())]  # fmt: skip
     print("    detection per package: " + ", ".join(rates))
+    short = [i for i, row in enumerate(data) if row.short]
+    print(f"    short texts: detection {rate([i for i in short if data[i].label], flagged)}, "
+          f"FP {rate([i for i in short if not data[i].label], flagged)}")  # fmt: skip
     if verbose:
         by_family: dict[tuple[str, int], list[int]] = {}
         for i, row in enumerate(data):

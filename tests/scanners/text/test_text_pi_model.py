@@ -1,9 +1,11 @@
 """Stage two of prompt_injection: the shipped classifier loads from the package, judges only
-texts long enough to be a set-up, and catches a role-play jailbreak no phrase rule names."""
+texts long enough to be a set-up (shorter ones only when a short texts' model is given), and
+catches a role-play jailbreak no phrase rule names."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from scanners.text import TextScanner
 from scanners.text.gates import TextView
@@ -63,7 +65,7 @@ def test_a_role_prompt_without_a_jailbreak_passes() -> None:
     assert PromptInjectionDetector().scan(normalize(ROLE_PROMPT)) == []
 
 
-def test_short_texts_never_reach_the_classifier() -> None:
+def test_short_texts_never_reach_the_long_texts_model() -> None:
     always = LinearModel({"sherlock": 100.0}, 0.0, 0.5, frozenset({"sherlock"}))
     detector = PromptInjectionDetector(model=always)
     short = normalize("Stay in character as Sherlock for this mystery game.")
@@ -91,3 +93,13 @@ def test_the_underscore_rescan_runs_the_rules_only_and_the_classifier_judges_the
     spaced = text.replace("_", " ")
     assert detector.scan(spaced) != []  # the spaced copy alone would be flagged
     assert detector.scan(text) == detector.scan_ungated(text) == []
+
+
+def test_the_short_texts_model_judges_only_short_texts_of_enough_words() -> None:
+    always = LinearModel({"sherlock": 100.0}, 0.0, 0.5, frozenset({"sherlock"}))
+    never = LinearModel({}, -100.0, 0.5, frozenset())
+    detector = PromptInjectionDetector(model=replace(never, short=always))
+    assert [f.rule for f in detector.scan("stay in character as sherlock")] == ["classifier_short"]
+    assert detector.scan("sherlock now") == []  # under SHORT_MIN_WORDS
+    long_text = "sherlock " + " ".join(f"w{i}" for i in range(MIN_WORDS))
+    assert detector.scan(long_text) == []  # the long texts' model's (which never flags)
