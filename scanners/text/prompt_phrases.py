@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from scanners.text.finding import Rule, rule
 from scanners.text.prompt_phrases_asia import ASIA_RULES
+from scanners.text.prompt_phrases_comply import COMPLY_RULES
 from scanners.text.prompt_phrases_europe import EUROPE_RULES
 from scanners.text.prompt_phrases_europe_more import EUROPE_MORE_RULES
 from scanners.text.prompt_phrases_forget import FORGET_RULES
@@ -356,4 +357,5 @@ INTERNATIONAL_RULES: tuple[Rule, ...] = (
     *EUROPE_MORE_RULES,
     *FORGET_RULES,
     *ASIA_RULES,
+    *COMPLY_RULES,
 )
