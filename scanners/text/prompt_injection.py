@@ -18,6 +18,9 @@ from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
 from scanners.text.prompt_canary import CANARY_RULES
 from scanners.text.prompt_carriers import CARRIER_RULES
+from scanners.text.prompt_direct import DIRECT_RULES
+from scanners.text.prompt_direct_leak import LEAK_RULES
+from scanners.text.prompt_direct_persona import PERSONA_RULES
 from scanners.text.prompt_directives import DIRECTIVE_RULES
 from scanners.text.prompt_extraction import EXTRACTION_RULES
 from scanners.text.prompt_indirect import INDIRECT_RULES
@@ -141,6 +144,9 @@ class PromptInjectionDetector(RuleDetector):
             *PLANTED_RULES,
             *CANARY_RULES,
             *CARRIER_RULES,
+            *DIRECT_RULES,
+            *PERSONA_RULES,
+            *LEAK_RULES,
         )
 
 

@@ -32,8 +32,8 @@ _ADJ = (
     r"developer|ethical|moral|content)"
 )
 _QUAL = (
-    r"(?:(?:ai|model|assistant|system|safety|content|ethical|openai|anthropic|chatgpt|"
-    r"security)\s){0,2}"
+    r"(?:(?:ai|model|assistant|system|safety|content|ethical|ethics|moral|morals|openai|"
+    r"anthropic|chatgpt|security)\s){0,2}"
 )
 _NOUN = (
     r"(?:instructions?|prompts?|directions?|directives?|rules?|guidelines?|commands?|context|"
@@ -167,7 +167,7 @@ ENGLISH_RULES: tuple[Rule, ...] = (
     rule(
         "persona_unlock_en",
         rf"\b(?:you are|you're|you will be|you'll be|you are going to be|become|"
-        rf"act(?:ing)? as|behave as|behave like|respond as|answer as|pretend (?:to be|"
+        rf"act(?:ing)? as|behave as|behave like|respond as|answer as|pretend(?:ing)? (?:to be|"
         rf"you are|you're|that you are)|roleplay as|role-play as|play the role of|"
         rf"simulate|from now on,? you)\s(?:now\s)?(?:an?\s|the\s)?"
         rf"(?:[a-z0-9'-]{{1,24}}[,.;:]?\s){{0,8}}?{_UNLOCKED}",
@@ -181,6 +181,7 @@ ENGLISH_RULES: tuple[Rule, ...] = (
                 "respond",
                 "answer",
                 "pretend",
+                "pretending",
                 "roleplay",
                 "role",
                 "simulate",
@@ -212,7 +213,8 @@ ENGLISH_RULES: tuple[Rule, ...] = (
     rule(
         "jailbreak_phrase_en",
         r"\b(?:do anything now|developer mode (?:enabled|activated|output|responses?)|"
-        r"(?:enable|activate|enter|switch to) (?:dan|jailbreak|god|unrestricted) mode|"
+        r"(?:enable|activate|enter|switch to) (?:dan|jailbreak|god|unrestricted|unfiltered|"
+        r"uncensored|jailbroken) mode|"
         r"dan mode|jailbreak mode|god mode enabled|you (?:have been|are) "
         r"jailbroken|stay in character (?:no matter what|at all times|even if)|"
         r"(?:without|ignoring|no) (?:any )?(?:ethical|moral|safety) (?:guidelines|"
@@ -222,8 +224,9 @@ ENGLISH_RULES: tuple[Rule, ...] = (
         r"(?:rules|guidelines|policies|restrictions|openai|anthropic|content polic|"
         r"ethic|filters|training)|hypothetical response: the way to|anti-dan|"
         r"opposite mode|evil confidant|aim stands for|"
-        r"answer (?:every|all|any) (?:question|prompt|request)s? without (?:any )?"
-        r"(?:refusing|refusal|restrictions|filters|censorship|warnings))",
+        r"(?:answers?|repl(?:y|ies) to|responds? to) (?:every|all|any) (?:question|prompt|"
+        r"request)s? without (?:any )?"
+        r"(?:refusing|refusal|restrictions?|filters|censorship|warnings))",
         need=(
             [
                 "anything",
@@ -232,6 +235,8 @@ ENGLISH_RULES: tuple[Rule, ...] = (
                 "jailbreak",
                 "god",
                 "unrestricted",
+                "unfiltered",
+                "uncensored",
                 "*jailbroken",
                 "character",
                 "ethical",
