@@ -31,7 +31,18 @@ patterns match the normaliser's output (casefolded, whitespace collapsed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import product
+
 from scanners.text.finding import Rule, rule
+
+
+def phrases(*parts: Sequence[str]) -> tuple[str, ...]:
+    """Substring atoms (`*a b`) for every phrase made of one item of each part, in order: a
+    gate group that passes only where one of a rule's key phrases is, not merely its words (a
+    page about AI gateways holds "previous", "instructions" and "deprecated" everywhere)."""
+    return tuple("*" + "".join(p) for p in product(*parts))
+
 
 _PRIOR = r"(?:previous|prior|earlier|original|old|initial|existing|former|above|preceding)"
 _ORDERS = (
@@ -48,6 +59,10 @@ _VOIDED = (
     r"suspended|withdrawn|no longer (?:apply|applies|valid|in effect|in force|binding|active)|"
     r"(?:do|does) not apply (?:anymore|any more|any longer)|don't apply (?:anymore|any more))"
 )
+_PRIOR_WORDS = (
+    "previous", "prior", "earlier", "original", "old", "initial", "existing", "former", "above",
+    "preceding", "core",
+)  # fmt: skip
 _VOID_WORDS = (
     "void", "null", "cancelled", "canceled", "revoked", "overridden", "superseded", "rescinded",
     "lifted", "suspended", "withdrawn", "longer", "apply", "deprecated", "obsolete", "invalid",
@@ -55,6 +70,10 @@ _VOID_WORDS = (
 _NEED_OVERRIDE_VOID = (
     _ORDER_WORDS,
     _VOID_WORDS,
+    (
+        *phrases(("your ",), (*_PRIOR_WORDS, *_ORDER_WORDS, "system", "safety", "content", "ai")),
+        *phrases(_PRIOR_WORDS, (" ",), (*_ORDER_WORDS, "system", "safety", "content")),
+    ),
 )  # fmt: skip
 _NEED_NEW_ORDERS = (
     (
@@ -72,6 +91,16 @@ _NEED_NEW_ORDERS = (
         "mission", "prompt", "programming", "purpose", "rules", "task", "role", "job", "goal",
         "guidelines", "commands", "command", "training", "request", "restrictions",
     ),
+    (
+        *phrases(("your ",), ("new ", "real ", "true ", "actual ")),
+        *phrases(("new ",), ("instruction", "directive", "orders", "rules", "system prompt")),
+        "*new command", "*system prompt you ", "*system prompt that you ",
+        *phrases(("replace ", "override ", "supersede ", "overrides ", "supersedes ",
+                  "precedence over ", "priority over "), ("your ", "the user")),
+        *phrases(("reset ", "overwrite ", "rewrite ", "reprogram "), ("your ",)),
+        "*only follow", "*follow only", "*only obey", "*obey only", "*only listen to",
+        "*listen to only",
+    ),
 )  # fmt: skip
 _NEED_ROLE_HIJACK = (
     (
@@ -84,7 +113,12 @@ _NEED_ROLE_HIJACK = (
         "ai", "assistant", "chatbot", "model", "llm", "chatgpt", "claude", "gpt", "gemini",
         "copilot",
     ),
+    (
+        "*you are no longer", "*you're no longer", "*you are not ", "*you're not ",
+        "*forget that you", "*forget you are", "*forget you're",
+    ),
 )  # fmt: skip
+_SESSIONS = ("conversation", "session", "chat", "dialogue", "context")
 _NEED_CONTEXT_RESET = (
     (
         "end", "ended", "ends", "reset", "terminated", "over", "cleared", "closed", "restarted",
@@ -92,6 +126,14 @@ _NEED_CONTEXT_RESET = (
     ),
     (
         "conversation", "session", "chat", "dialogue", "context", "reprogramming",
+    ),
+    (
+        *phrases(("end of ",), ("the ", ""), ("previous ", ""), _SESSIONS),
+        *phrases(("conversation ", "session ", "chat ", "context "), (
+            "ended", "ends", "reset", "terminated", "over", "cleared", "closed", "restarted",
+            "wiped",
+        )),
+        "reprogramming",
     ),
 )  # fmt: skip
 _NEED_OVERRIDE_MARKER = (
@@ -103,6 +145,13 @@ _NEED_OVERRIDE_MARKER = (
         "admin", "administrator", "root", "sudo", "master", "emergency", "priority", "operator",
         "god", "system", "developer", "unrestricted*", "unfiltered*", "uncensored*", "jailbr*",
         "evil*", "amoral*",
+    ),
+    (
+        *phrases(("admin", "administrator", "root", "sudo", "master", "emergency", "priority",
+                  "operator", "god"), (" override",)),
+        *phrases(("admin ", "system ", "developer ", "root ", "sudo "),
+                 ("override", "command", "instruction", "directive")),
+        *phrases(("role", "persona"), ("=", ":", " =", " :")),
     ),
 )  # fmt: skip
 _NEED_OVERRIDE_ABOVE = (
@@ -182,8 +231,8 @@ DIRECT_RULES: tuple[Rule, ...] = (
         r"(?:take|takes|have|has|get|gets) (?:\w+ )?(?:precedence|priority)\b|"
         r"\b(?:and |which |that |it |this (?:message |note |text )?|page |image |file |"
         r"caption |footer |document |screenshot )(?:overrides?|supersedes?|"
-        r"takes? precedence over|takes? priority over) (?:all |any )?(?:of )?(?:your|the "
-        r"user'?s?) (?:(?:previous|prior|original|current|existing|system|safety|core) )?"
+        r"takes? precedence over|takes? priority over) (?:your|the user'?s?) (?:(?:previous|"
+        r"prior|original|current|existing|system|safety|core) )?"
         r"(?:instructions|training|programming|rules|guidelines|system prompt|directives|"
         r"request|orders|task|restrictions)\b(?! (?:headers?|body|data|param\w*|url|method|"
         r"timeouts?|objects?|payload|ids?|fields?|path|settings|config\w*|options?|values?)\b)",

@@ -19,6 +19,7 @@ sixth round; see `prompt_direct` for how the families were found).
 from __future__ import annotations
 
 from scanners.text.finding import Rule, rule
+from scanners.text.prompt_direct import phrases
 from scanners.text.prompt_extraction import not_a_howto
 
 _DISCLOSE = (
@@ -59,6 +60,24 @@ _NEED_EXTRACT_DESCRIBED = (
         "conversation", "chat", "session", "dialogue", "thread", "system", "hidden", "initial",
         "original", "developer", "setup", "startup",
     ),
+    (
+        *phrases(("above ", "before ", "preceding ", "prior to "), ("this ", "our ", "the "),
+                 ("conversation", "chat", "session", "dialogue", "thread")),
+        *phrases(("to ",), ("configure", "set up", "setup", "program", "instruct", "initiali",
+                            "prime", "create", "define", "guide", "control", "shape",
+                            "customi"), (" you",)),
+        *phrases(("copy", "transcript", "version", "text", "reproduction", "dump", "listing"),
+                 (" of your ", " of the ")),
+        "*you received", "*you got", "*you were given", "*you were fed", "*you were shown",
+        "*you saw", "*you were sent", "*you were provided",
+        *phrases((" under", " by", " within", " with"), (" which you ",)),
+        *phrases(("your ", "your own "), ("operational", "runtime", "hidden", "secret",
+                                        "underlying", "initial")),
+        "secrecy", "confidentiality", "disclosure", "nondisclosure", "nda",
+        *phrases(("you ",), ("not allowed", "forbidden", "prohibited", "not permitted",
+                             "not supposed", "told not", "instructed not", "programmed not")),
+        "*between your ",
+    ),
 )  # fmt: skip
 _NEED_MEMORY_ORDER = (
     (
@@ -67,6 +86,12 @@ _NEED_MEMORY_ORDER = (
     (
         "preapproved", "pre", "skip", "without", "ignore", "override", "bypass", "disable",
         "treat", "consider", "never",
+    ),
+    (
+        *phrases(("to ", "in ", "into ", "as "), ("your ", ""),
+                 ("long-term ", "long term ", "permanent ", "persistent ", "core ", "global ", ""),
+                 ("memory",)),
+        "*persist this ",
     ),
 )  # fmt: skip
 _NEED_EVADE_FILTER = (
@@ -79,6 +104,21 @@ _NEED_EVADE_FILTER = (
         "detectors", "refusal", "follow", "execute", "obey", "carry", "comply", "act", "check",
         "checks", "do", "real", "true", "hidden", "secret",
     ),
+    (
+        *phrases((" won't ", " will not ", " can't ", " cannot ", " doesn't ", " does not ",
+                  " don't ", " do not ", " wouldn't ", " would not ", " couldn't ",
+                  " could not ", " fail to ", " fails to "),
+                 ("catch", "detect", "notice", "flag", "see", "block", "understand", "recogni",
+                  "trigger", "pick up", "find")),
+        *phrases(("avoid ", "evade ", "bypass ", "get past ", "slip past ", "fool ", "trick ",
+                  "circumvent ", "dodge ", "get around "),
+                 ("your ", "the ai", "the model", "the assistant", "the chatbot", "the guardrail",
+                  "the refusal", "any guardrail", "any refusal", "guardrail", "refusal")),
+        *phrases(("and ", "then "), ("follow", "execute", "act on", "do what", "obey",
+                                     "carry out", "comply with")),
+        *phrases(("real ", "true ", "hidden ", "secret "),
+                 ("instruction", "command", "order", "directive", "request")),
+    ),
 )  # fmt: skip
 
 LEAK_RULES: tuple[Rule, ...] = (
@@ -89,7 +129,7 @@ LEAK_RULES: tuple[Rule, ...] = (
         r"to) (?:this|our|the) (?:conversation|chat|session|dialogue|thread)\b|"
         r"\b(?:text|instructions|prompt|message|words|rules|settings|configuration|directives|"
         r"guidelines|information)(?: that| which)? (?:was|were|has been|have been|is|are) "
-        r"(?:used|written|given|provided|loaded|fed|supplied|entered) (?:to|for) (?:configure|"
+        r"(?:used|written|given|provided|loaded|fed|supplied|entered) to (?:configure|"
         r"set up|setup|program|instruct|initiali[sz]e|prime|create|define|guide|control|shape|"
         r"customi[sz]e) you\b|"
         r"\b(?:verbatim|exact|full|complete|word[- ]for[- ]word|literal|raw|unedited|"

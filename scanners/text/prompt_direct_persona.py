@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 from scanners.text.finding import Memo, Rule, rule
+from scanners.text.prompt_direct import phrases
 
 _LIMITS = (
     r"(?:rules|restrictions|limits|limitations|filters|guidelines|ethics|morals|content "
@@ -106,12 +107,17 @@ _COMPLY = (
 )
 _NEED_PERSONA_AI_UNBOUND = (
     (
-        "ai", "assistant", "chatbot", "bot", "model", "llm", "character", "persona", "i",
+        "ai", "assistant", "chatbot", "bot", "model", "llm", "character", "persona", "*a.i.",
     ),
     (
         *_LIMIT_WORDS, "refusal", "refusals", "refusing", "always", "broken", "free", "bound",
         "unbound", "laws", "information", "knowledge", "obey", "obeys", "comply", "complies",
         "fulfil", "fulfils", "fulfill", "fulfills", "says",
+    ),
+    phrases(
+        ("ai", "a.i.", "assistant", "chatbot", "bot", "model", "llm", "character", "persona",
+         "system", "version"),
+        (" that", " which", " who", " whose", " from", " in", " with"),
     ),
 )  # fmt: skip
 _NEED_FICTION_UNLOCK = (
@@ -121,6 +127,14 @@ _NEED_FICTION_UNLOCK = (
     ),
     (
         *_LIMIT_WORDS, "laws", "anything", "nothing", "everything", "whatever", "training",
+    ),
+    (
+        *phrases(("don't ", "do not ", "doesn't ", "does not ", "no longer ", "won't ",
+                  "will not ", "cannot ", "can't ", "didn't ", "did not ", "never "),
+                 ("apply", "exist", "matter", "count")),
+        "*anything is ", "*anything goes", "*nothing is off", "*there are no ",
+        *phrases(("say ", "answer ", "write ", "tell me "), ("anything", "everything", "whatever")),
+        *phrases(("you had ", "you have ", "you were ", "you are "), ("no ", "without")),
     ),
 )  # fmt: skip
 _NEED_AUTHORITY_CLAIM = (
@@ -136,6 +150,21 @@ _NEED_AUTHORITY_CLAIM = (
         "trainers", "openai", "anthropic", "administrators", "system", "verified", "authorized",
         "authorised", "sanctioned", "approved", "official", "legitimate", "certified",
         "authenticated", "officer", "supervisor", "preapproved", "pre", "privileged",
+    ),
+    (
+        "*i have ", "*i hold ", "*i possess ", "*i now have ", "*i've got ", "*i got ",
+        *phrases(("i am ", "i'm ", "as "), ("your ", "the ", "an authori", "a authori")),
+        *phrases(("this ", "my "), ("account ", "user ", "session ", "profile ")),
+        *phrases(("from your ", "from the "), ("creator", "developer", "maker", "admin",
+                                              "operator", "owner", "programmer", "trainer",
+                                              "openai", "anthropic")),
+        *phrases(("this is a ", "this is an "), ("verified", "authori", "sanctioned",
+                                                 "certified", "authenticated")),
+        "authorized", "authorised", "approved", "sanctioned", "cleared", "permitted",
+        "granted", "signed",
+        *phrases(("you ",), ("confirmed ", "agreed ", "acknowledged ", "verified ", "said ",
+                             "granted ", "established ")),
+        *phrases(("treat ", "consider ", "regard ", "handle "), ("all ", "every ", "each ", "my ")),
     ),
 )  # fmt: skip
 _NEED_REFUSE_ALWAYS = (
@@ -158,6 +187,12 @@ _NEED_DUAL_RESPONSE = (
         "unfiltered", "uncensored", "unrestricted", "jailbroken", "jailbreak", "unmoderated",
         "no", "without", "filtered", "censored", "restricted", "moderated",
     ),
+    phrases(
+        ("two ", "2 ", "dual "),
+        ("different ", "separate ", "distinct ", ""),
+        ("ai", "responses", "answers", "personalities", "personas", "versions", "modes",
+         "outputs", "replies", "characters", "entities", "bots", "assistants"),
+    ),
 )  # fmt: skip
 _NEED_UNLOCK_OFF = (
     (
@@ -171,6 +206,12 @@ _NEED_UNLOCK_OFF = (
         "constraints", "restrictions", "filters", "guardrails", "safeguards", "systems",
         "features", "mechanisms", "measures", "protocols", "guidelines", "rules", "limits",
         "checks",
+    ),
+    phrases(
+        (" are ", " have been ", " were ", " is ", " has been "),
+        ("now ", "hereby ", "officially ", "temporarily ", ""),
+        ("disabled", "deactivated", "lifted", "removed", "suspended", "turned off",
+         "switched off", "offline", "bypassed"),
     ),
 )  # fmt: skip
 
