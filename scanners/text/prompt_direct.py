@@ -77,11 +77,6 @@ _NEED_OVERRIDE_VOID = (
 )  # fmt: skip
 _NEED_NEW_ORDERS = (
     (
-        "your", "you", "these", "this", "the", "my", "and", "which", "that", "it", "new",
-        "should", "must", "will", "shall", "page", "image", "file", "caption", "footer",
-        "document", "screenshot",
-    ),
-    (
         "new", "real", "true", "actual", "updated", "revised", "reset", "replace", "overwrite",
         "rewrite", "reprogram", "now", "henceforth", "only", "override", "overrides",
         "supersede", "supersedes", "precedence", "priority", "system",
@@ -103,9 +98,6 @@ _NEED_NEW_ORDERS = (
     ),
 )  # fmt: skip
 _NEED_ROLE_HIJACK = (
-    (
-        "you", "re",
-    ),
     (
         "longer", "anymore", "any", "forget",
     ),
@@ -166,9 +158,6 @@ _NEED_OVERRIDE_DROP = (
     (
         "drop", "scrap", "ditch", "dismiss", "toss", "trash", "scratch", "nix", "abandon",
         "discard",
-    ),
-    (
-        "what", "everything", "all", "your", "the",
     ),
     (
         "told", "instructed", "given", "taught", "programmed", "gave", "instructions",

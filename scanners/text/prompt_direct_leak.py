@@ -27,23 +27,12 @@ _DISCLOSE = (
     r"write out|type out|paste|copy|spell out|describe|explain|detail|return|expose|disclose|"
     r"reproduce|echo|send|provide|walk me through)"
 )
-_DISCLOSE_WORDS = (
-    "show", "display", "print", "output", "reveal", "dump", "leak", "repeat", "recite",
-    "quote", "list", "share", "tell", "give", "write", "type", "paste", "copy", "spell",
-    "describe", "explain", "detail", "return", "expose", "disclose", "reproduce", "echo",
-    "send", "provide", "walk", "what",
-)  # fmt: skip
 _FILTER = (
     r"(?:(?:the |your |any )?(?:content |safety |moderation |ai |chat )?(?:filters?|"
     r"moderation|moderators?|censors?|classifiers?|guardrails?|safety (?:systems?|checks?)|"
     r"detectors?)(?: systems?)?)"
 )
 _NEED_EXTRACT_DESCRIBED = (
-    (
-        *_DISCLOSE_WORDS, "text", "instructions", "prompt", "message", "words", "rules",
-        "settings", "configuration", "directives", "guidelines", "information", "input",
-        "between", "programming", "system",
-    ),
     (
         "conversation", "chat", "session", "dialogue", "thread", "configure", "set", "setup",
         "program", "instruct", "initialize", "initialise", "prime", "create", "define", "guide",
@@ -54,11 +43,6 @@ _NEED_EXTRACT_DESCRIBED = (
         "disclosure", "nondisclosure", "nda", "text", "dump", "allowed", "forbidden",
         "prohibited", "permitted", "supposed", "told", "instructed", "programmed", "delimiters",
         "tags",
-    ),
-    (
-        "you", "your", "secrecy", "confidentiality", "disclosure", "nondisclosure", "nda",
-        "conversation", "chat", "session", "dialogue", "thread", "system", "hidden", "initial",
-        "original", "developer", "setup", "startup",
     ),
     (
         *phrases(("above ", "before ", "preceding ", "prior to "), ("this ", "our ", "the "),
@@ -95,9 +79,6 @@ _NEED_MEMORY_ORDER = (
     ),
 )  # fmt: skip
 _NEED_EVADE_FILTER = (
-    (
-        "so", "to", "translate", "unscramble", "transliterate", "the",
-    ),
     (
         "filter", "filters", "moderation", "moderator", "moderators", "censor", "censors",
         "classifier", "classifiers", "guardrail", "guardrails", "safety", "detector",

@@ -107,9 +107,6 @@ _COMPLY = (
 )
 _NEED_PERSONA_AI_UNBOUND = (
     (
-        "ai", "assistant", "chatbot", "bot", "model", "llm", "character", "persona", "*a.i.",
-    ),
-    (
         *_LIMIT_WORDS, "refusal", "refusals", "refusing", "always", "broken", "free", "bound",
         "unbound", "laws", "information", "knowledge", "obey", "obeys", "comply", "complies",
         "fulfil", "fulfils", "fulfill", "fulfills", "says",
@@ -121,10 +118,6 @@ _NEED_PERSONA_AI_UNBOUND = (
     ),
 )  # fmt: skip
 _NEED_FICTION_UNLOCK = (
-    (
-        "this", "it", "we", "since", "because", "if", "where", "imagine", "suppose", "pretend",
-        "assume",
-    ),
     (
         *_LIMIT_WORDS, "laws", "anything", "nothing", "everything", "whatever", "training",
     ),
@@ -138,10 +131,6 @@ _NEED_FICTION_UNLOCK = (
     ),
 )  # fmt: skip
 _NEED_AUTHORITY_CLAIM = (
-    (
-        "i", "this", "my", "your", "the", "you", "comes", "come", "coming", "sent", "is", "as",
-        "an",
-    ),
     (
         "root", "admin", "administrator", "sudo", "superuser", "developer", "god", "override",
         "master", "elevated", "special", "unrestricted", "authority", "permission", "clearance",
@@ -169,20 +158,14 @@ _NEED_AUTHORITY_CLAIM = (
 )  # fmt: skip
 _NEED_REFUSE_ALWAYS = (
     (
-        "never", "must", "have", "need", "required", "obligated", "obliged",
+        "*never ", "*you must ", "*you have to ", "*you need to ", "*you are required to ",
+        "*you are obligated to ", "*you are obliged to ",
     ),
     (
         "refuse", "decline", "reject", "say", "help", "assist", "comply", "obey",
     ),
-    (
-        "request", "question", "prompt", "order", "command", "task", "instruction", "always",
-        "answer", "everything", "anything", "requests", "whatever",
-    ),
 )  # fmt: skip
 _NEED_DUAL_RESPONSE = (
-    (
-        "two", "2", "dual",
-    ),
     (
         "unfiltered", "uncensored", "unrestricted", "jailbroken", "jailbreak", "unmoderated",
         "no", "without", "filtered", "censored", "restricted", "moderated",
@@ -195,9 +178,6 @@ _NEED_DUAL_RESPONSE = (
     ),
 )  # fmt: skip
 _NEED_UNLOCK_OFF = (
-    (
-        "all", "your", "the",
-    ),
     (
         "disabled", "deactivated", "lifted", "removed", "suspended", "off", "offline",
         "bypassed",
