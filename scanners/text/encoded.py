@@ -30,7 +30,13 @@ from scanners.text.atoms import ATOMS, LONG, LONG_WORD, word_key
 from scanners.text.finding import Detector, Finding
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
-from scanners.text.obfuscated import FOLD_KEYS, folded_texts, junk_inside_words, printable
+from scanners.text.obfuscated import (
+    FOLD_KEYS,
+    decoded_texts,
+    junk_inside_words,
+    printable,
+    rewritten_texts,
+)
 
 MIN_RUN = LONG_WORD
 """Shortest encoded run decoded (24 characters, 18 bytes of base64: about three words): a
@@ -147,10 +153,13 @@ def encoded_findings(
         runs.append((original, original[::-1]))
     if not atoms.isdisjoint(_LEET_KEYS):
         runs.append((original, original.translate(_LEET)))
-    runs += folded_texts(original, normalized, atoms)
-    for run, decoded in runs:
+    runs += decoded_texts(original, atoms)
+    rewritten = list(rewritten_texts(original, normalized, atoms))
+    for i, (run, decoded) in enumerate([*runs, *rewritten]):
         clear = normalize(decoded)
         hits = detector.scan(clear, TextView(clear))
+        if i >= len(runs):  # a rewriting: its rules only (`obfuscated.rewritten_texts`)
+            hits = [h for h in hits if not h.rule.startswith("classifier")]
         if hits:
             where = normalized.find(normalize(run)) if run is not original else 0
             start = max(where, 0)

@@ -18,8 +18,10 @@ text's one Aho-Corasick pass (`atoms`), so ordinary prose pays one set test:
 - words in reverse order or first letters of lines ("read it backwards", "the first letter of
   each line"): cue, those words.
 
-The folded text is scanned by `prompt_injection` like any message (`encoded.encoded_findings`);
-a hit is reported as `encoded:<rule>`. Examples and look-alikes that stay quiet are in
+A decoded text (binary, decimal, base32, base85) is scanned by `prompt_injection` like any
+message; a rewritten one (the other folds) by its rules only, since it shows the same words
+again and the classifier has judged them (`encoded.encoded_findings`). A hit is reported as
+`encoded:<rule>`. Examples and look-alikes that stay quiet are in
 `tests/scanners/text/test_pi_obfuscated.py`.
 """
 
@@ -257,17 +259,9 @@ def _first_letters(original: str) -> Iterator[tuple[str, str]]:
         yield original, _joined("".join(w[0] for w in words if w[0].isalpha()))
 
 
-def folded_texts(
-    original: str, normalized: str, atoms: frozenset[str]
-) -> Iterator[tuple[str, str]]:
-    """(run as written, its folded text) for each obfuscation whose cue `atoms` holds."""
-    if junk_inside_words(normalized):
-        yield normalized, _dejunked(normalized)
-    spaced = atoms & SPACED_KEYS
-    if spaced:
-        yield from _spaced(normalized, spaced)
-    if not atoms.isdisjoint(_MARKUP_KEYS):
-        yield from _unmarked(normalized)
+def decoded_texts(original: str, atoms: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """(run as written, its decoded text) for each encoding whose cue `atoms` holds: new
+    content, judged by the whole check like base64."""
     if not atoms.isdisjoint(_BINARY_KEYS):
         yield from _binary(original)
     if not atoms.isdisjoint(_DECIMAL_KEYS):
@@ -276,6 +270,21 @@ def folded_texts(
         yield from _base32(original)
     if not atoms.isdisjoint(_B85_KEYS):
         yield from _base85(original)
+
+
+def rewritten_texts(
+    original: str, normalized: str, atoms: frozenset[str]
+) -> Iterator[tuple[str, str]]:
+    """(run, its rewritten text) for each rewriting whose cue `atoms` holds. A rewriting shows
+    the same words again (or a window of them), so only the rules judge it: the classifier's
+    verdict on the text itself stands, and a window's bag of words is not a new message."""
+    if junk_inside_words(normalized):
+        yield normalized, _dejunked(normalized)
+    spaced = atoms & SPACED_KEYS
+    if spaced:
+        yield from _spaced(normalized, spaced)
+    if not atoms.isdisjoint(_MARKUP_KEYS):
+        yield from _unmarked(normalized)
     if "+" in original and not atoms.isdisjoint(_SPLIT_KEYS):
         yield from _split_payload(original)
     if len(normalized) <= MAX_REWRITTEN and not atoms.isdisjoint(_REVERSE_KEYS):

@@ -29,6 +29,7 @@ from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 from scanners.text.prompt_planted import PLANTED_RULES
 from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
 from scanners.text.prompt_refusal import REFUSAL_RULES
+from scanners.text.prompt_repo import REPO_RULES
 from scanners.text.prompt_rules_en import ENGLISH_RULES
 from scanners.text.prompt_unlocks import UNLOCK_RULES
 
@@ -147,6 +148,7 @@ class PromptInjectionDetector(RuleDetector):
             *DIRECT_RULES,
             *PERSONA_RULES,
             *LEAK_RULES,
+            *REPO_RULES,
         )
 
 
