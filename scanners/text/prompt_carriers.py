@@ -12,11 +12,13 @@ pass are in `tests/scanners/text/test_pi_carriers.py`:
   a manual that "contains the instructions for assembly" passes;
 - `task_replaced_en`: something that "overrides the user's request", "should replace your
   current task", "supersedes your previous instructions" or "overrides your training": only
-  a text addressed to the model speaks of its task and its training;
+  a text addressed to the model speaks of its task and its training; "overrides the user's
+  request headers" (a noun after the noun) passes;
 - `translate_and_obey_en`: translate, unscramble or transliterate something and then follow,
   execute or obey it (the decode-and-obey family of `prompt_orders` for another language or an
   anagram; "decode ... and follow it" is left to `encoded`, whose finding also counts in a
-  system message); "translate this and then summarise it" passes;
+  system message); "translate this and then summarise it" passes, and so does a speaker
+  asking about their own task ("should I translate the recipe and then follow it?");
 - `answer_replaced_en`: reply with a quoted string "instead of answering", "regardless of the
   question" or after "disregard the passage above": the answer swapped for the attacker's
   text; "reply with 'yes' or 'no'" passes.
@@ -28,6 +30,14 @@ from __future__ import annotations
 
 from scanners.text.finding import Rule, rule
 from scanners.text.prompt_canary import word_start
+
+_NOT_A_THING = (
+    r"(?! (?:headers?|body|bodies|param(?:eter)?s?|fields?|urls?|ids?|types?|timeouts?|limits?|"
+    r"size|method|logs?|handlers?|schemas?|formats?|strings?|data|paths?|flags?|options?|"
+    r"settings?|config|values?|queues?|count|rates?|cache|hooks?|templates?)\b)"
+)
+"""What may not follow the noun of `task_replaced_en`: "overrides the user's request
+headers" is about an HTTP request, not the model's task."""
 
 _CARRIER = (
     r"(?:image|photo|picture|screenshot|pdf|file|document|attachment|caption|alt[- ]?text|exif"
@@ -74,7 +84,7 @@ CARRIER_RULES: tuple[Rule, ...] = (
         r"over|invalidates?|cancels?) (?:the user'?s?|your(?: current| original| previous| "
         r"existing| prior| initial)?|all (?:previous|prior|other|earlier)) (?:request|task|"
         r"instructions?|question|prompt|goal|objective|guidelines|rules|training|programming|"
-        r"directives?|system prompt)s?\b",
+        r"directives?|system prompt)s?\b" + _NOT_A_THING,
         need=(
             (
                 "overrides",
@@ -116,7 +126,7 @@ CARRIER_RULES: tuple[Rule, ...] = (
     ),
     rule(
         "translate_and_obey_en",
-        r"(?:translate|unscramble|transliterate|interpret)\b"
+        r"(?<!\bi )(?<!\bwe )(?:translate|unscramble|transliterate|interpret)\b"
         r"[^.!?]{0,60}?\b(?:and|then)\b[^.!?]{0,20}?\b(?:follow|execute|obey|comply with|"
         r"carry out|act on|do what|do as) (?:it|them|that|this|the (?:instructions?|commands?|"
         r"orders?)|what it says|as it says|its instructions?|the meaning)\b|the (?:real|true|"
