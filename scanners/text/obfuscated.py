@@ -140,21 +140,16 @@ def junk_inside_words(normalized: str) -> bool:
     """Whether a Greek letter or a symbol sits inside a Latin word (a C-speed search first)."""
     if normalized.isascii():
         return False
-    for m in _JUNK.finditer(normalized):
-        before, after = normalized[m.start() - 1 : m.start()], normalized[m.end() : m.end() + 1]
-        if before.isascii() and before.isalpha() and after.isascii() and after.isalpha():
-            return True
-    return False
+    return any(_in_latin_word(normalized, m) for m in _JUNK.finditer(normalized))
 
 
 def _dejunked(normalized: str) -> str:
-    return _JUNK.sub(lambda m: _in_latin_word(normalized, m), normalized)
+    return _JUNK.sub(lambda m: "" if _in_latin_word(normalized, m) else m[0], normalized)
 
 
-def _in_latin_word(text: str, m: re.Match[str]) -> str:
+def _in_latin_word(text: str, m: re.Match[str]) -> bool:
     before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
-    inside = before.isascii() and before.isalpha() and after.isascii() and after.isalpha()
-    return "" if inside else m[0]
+    return before.isascii() and before.isalpha() and after.isascii() and after.isalpha()
 
 
 def _unmarked(normalized: str) -> Iterator[tuple[str, str]]:

@@ -33,10 +33,6 @@ _OUT = r"(?:responses?|answers?|summar(?:y|ies)|outputs?|completions?)"
 """What a model produces; a reply, a report or an e-mail is also what people write."""
 _OUT_ANY = r"(?:" + _OUT[3:-1] + r"|repl(?:y|ies)|messages?|reports?|reviews?|translations?)"
 _EVERY = r"(?:every|each|all|any)\s(?:(?:of\s)?(?:your|the)\s)?(?:future\s|subsequent\s|later\s)?"
-_ADD = (
-    r"(?:end|start|begin|prefix|suffix|sign|finish|close|conclude|append|add|include|insert|put|"
-    r"output|print|mention|write|tag|cite|quote|state)"
-)
 _CODE_NOUN = (
     r"(?:(?:exact|following|secret|tracking|reference|session|verification|confirmation|"
     r"canary|special)\s)*(?:token|code|string|phrase|marker|tag|canary|reference|identifier|"
@@ -48,6 +44,7 @@ _ADD_WORDS = (
     "append", "add", "include", "insert", "put", "output", "print", "mention",
     "write", "tag", "cite", "quote", "state",
 )  # fmt: skip
+_ADD = "(?:" + "|".join(_ADD_WORDS) + ")"
 _ADDED_WORDS = (
     "included", "added", "appended", "shown", "mentioned", "placed", "inserted",
     "printed", "output", "repeated",

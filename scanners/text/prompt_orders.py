@@ -82,11 +82,8 @@ _TOOL_ACTIONS = (
     "send", "delete", "remove", "drop", "transfer", "wire", "pay", "email", "post", "upload",
     "exec", "execute", "shell", "fetch", "forward", "share", "grant",
 )  # fmt: skip
-_SENDING_TOOL = (
-    r"(?:[a-z]+_)*(?:send|delete|remove|drop|transfer|wire|pay|email|post|upload|exec|execute|"
-    r"shell|fetch|forward|share|grant)(?:_[a-z]+)+|(?:[a-z]+_)+(?:send|delete|remove|drop|"
-    r"transfer|wire|pay|email|post|upload|exec|execute|shell|fetch|forward|share|grant)"
-)
+_ACTION = "(?:" + "|".join(_TOOL_ACTIONS) + ")"
+_SENDING_TOOL = rf"(?:[a-z]+_)*{_ACTION}(?:_[a-z]+)+|(?:[a-z]+_)+{_ACTION}"
 
 _LIMITS = (
     "rules", "guidelines", "restrictions", "limits", "limitations", "filter", "filters",
@@ -107,15 +104,16 @@ _COMPLETE_WORDS = (
     "terminez", "vervollständige", "vervollstandige", "ergänze", "erganze", "setze",
     "completi", "*完成", "*続け", "*补全", "*继续",
 )  # fmt: skip
-_TOOL_NAME = (
-    "_(?:"
-    + "|".join(f"(?<={verb}_)" for verb in _TOOL_ACTIONS)
-    + "|(?:"
-    + "|".join(_TOOL_ACTIONS)
-    + r")\b)"
-)
-"""A snake_case name holding a sending, deleting or paying verb, as a `pre` that starts with
-the literal `_` (so `re` skips to candidates at C speed)."""
+
+
+def snake_case_with(words: tuple[str, ...]) -> str:
+    """A snake_case name holding one of `words` as a part (`send_email`, `wire_funds_now`), as a
+    `pre` that starts with the literal `_` (so `re` skips to candidates at C speed)."""
+    return "_(?:" + "|".join(f"(?<={w}_)" for w in words) + "|(?:" + "|".join(words) + r")\b)"
+
+
+_TOOL_NAME = snake_case_with(_TOOL_ACTIONS)
+"""A snake_case name holding a sending, deleting or paying verb."""
 _TOOL_VERBS = ("call", "invoke", "use", "run", "trigger", "execute")
 _TOOL_TARGETS = ("without", "conversation", "path", "*http", "*@")
 

@@ -38,6 +38,7 @@ import re
 from scanners.text.finding import Memo, Rule, rule
 from scanners.text.prompt_canary import sentence, word_start
 from scanners.text.prompt_indirect import not_in_code
+from scanners.text.prompt_orders import snake_case_with
 
 _MODEL = (
     r"(?:ai|llm|ai assistant|assistant|chatbot|ai agent|agent|ai model|model|language model|"
@@ -129,14 +130,8 @@ def _hidden_from_user(text: str, m: re.Match[str], memo: Memo) -> bool:
 
 _SENDING_VERBS = ("send", "transfer", "wire", "pay", "payment", "email", "post", "upload",
                   "forward", "share", "grant", "money", "funds")  # fmt: skip
-_TOOL_NAME = (
-    "_(?:"
-    + "|".join(f"(?<={v}_)" for v in _SENDING_VERBS)
-    + "|(?:"
-    + "|".join(_SENDING_VERBS)
-    + r")\b)"
-)
-"""A snake_case name holding a sending or paying word, as a `pre` led by the literal `_`."""
+_TOOL_NAME = snake_case_with(_SENDING_VERBS)
+"""A snake_case name holding a sending or paying word."""
 
 _NAMED_MODEL = (
     r"(?:ai|llm|ai assistant|assistant|chatbot|ai agent|ai model|language model|large language "
