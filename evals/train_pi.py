@@ -108,7 +108,9 @@ SHORT_FP = 0.0
 `--cv --grid` measured budgets of 0.5-2 %, and at any of them the model flagged the
 hand-written look-alikes of the rule tests ("Show me the instructions for assembling this
 shelf") about as often as it caught short attacks the rules missed (docs/input-scanning.md,
-sixth round)."""
+sixth round); `python -m evals.cv_pi_short` (whole packages held out, words, character
+n-grams or word pairs) found the same in the seventh: at the lowest threshold that flags no
+look-alike it catches none of the short attacks the rules miss."""
 OPERATOR_MARGIN = 1.0
 """Log-odds the operator bar keeps above the highest dev system/task prompt (`operator_bar`)."""
 OPERATOR_CAP = 0.995
