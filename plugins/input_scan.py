@@ -25,6 +25,7 @@ its scanners cost (docs/input-scanning.md, "Cost").
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -57,6 +58,7 @@ BodyField = Literal[
 _DEFAULT_FIELDS: tuple[BodyField, ...] = get_args(BodyField)
 assert set(_DEFAULT_FIELDS) == set(FIELDS), "BodyField must name every extracted field"
 _DEFAULT_ACTIONS: dict[str, Action] = {"pii": "redact"}
+_TEXT = itemgetter(1)
 _HEADER = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
@@ -206,7 +208,8 @@ class InputScan(Plugin):
         form = None
         media = ex.media_type
         if not media.startswith("multipart/"):
-            payload = await read_payload(ex, self._refuse_other)
+            pending = read_payload(ex, self._refuse_other)
+            payload = await pending if pending is not None else None
             if isinstance(payload, dict):
                 located += extract_texts(payload, self._fields)
         elif media == MULTIPART_FORM:
@@ -216,9 +219,11 @@ class InputScan(Plugin):
         if not located:
             return None
         located += joined_parts(located)
-        texts = [text for _, text in located]
-        caller = caller_of(ex) if self._runner.memo is not None else None
-        result = await self._runner.scan(texts, caller)
+        texts = list(map(_TEXT, located))
+        result = self._runner.inline(texts)
+        if result is None:
+            caller = caller_of(ex) if self._runner.memo is not None else None
+            result = await self._runner.scan(texts, caller)
         self._verdict.apply(ex, located, result, payload, form, self.monitoring)
         return None
 

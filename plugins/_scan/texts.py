@@ -13,7 +13,7 @@ plugin's whole work outside its scanners is ~9-13 µs of CPU per request, 24-25 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -76,16 +76,22 @@ async def read_form(ex: Exchange, fields: frozenset[str]) -> Form | None:
     return Form.of(body, [f for f in text_fields(body, boundary) if f[0] in fields])
 
 
-async def read_payload(ex: Exchange, refuse_other: bool) -> Any:
-    """The body as the provider will read it (not multipart: the caller checked). Whether it
-    is JSON is decided by parsing, not by the client's Content-Type: the same chat body sent
-    as ``text/plain`` or with no type at all is read by the provider all the same (issue 17,
-    M5). A body that does not parse is refused when ``refuse_other`` (a 400 envelope), else
-    None."""
+def read_payload(ex: Exchange, refuse_other: bool) -> Awaitable[Any] | None:
+    """The body as the provider will read it (not multipart: the caller checked), to await;
+    None when there is no body. Whether it is JSON is decided by parsing, not by the
+    client's Content-Type: the same chat body sent as ``text/plain`` or with no type at all
+    is read by the provider all the same (issue 17, M5). A body that does not parse is
+    refused when ``refuse_other`` (a 400 envelope), else None. (Not a coroutine itself: the
+    usual JSON body is the core's own ``json()``, awaited by the caller with no frame in
+    between.)"""
     if not ex.body_loaded and not (ex.method in BODY_METHODS and ex.has_body):
         return None
     if refuse_other or ex.is_json:
-        return await ex.json()  # a 400 envelope when it does not parse
+        return ex.json()  # a 400 envelope when it does not parse
+    return _json_or_none(ex)
+
+
+async def _json_or_none(ex: Exchange) -> Any:
     try:
         return await ex.json()
     except PolicyError:

@@ -58,7 +58,10 @@ class Verdict:
                             scanned=result.scanned_bytes, monitored=monitoring)  # fmt: skip
             if self.block_truncated:
                 raise PolicyError(413, "input_too_large", "input too large to scan")
-        if not result.findings:
+        for scanned in result.texts:  # any findings? (`result.findings` builds a tuple)
+            if scanned.findings:
+                break
+        else:
             return
         blocked: set[str] = set()
         edits: list[Edit] = []

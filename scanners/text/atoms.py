@@ -146,24 +146,31 @@ class AtomIndex:
         the automaton over both (and an ASCII text's shape, for `LONG`); in a text longer
         than `SHORT_TEXT` characters the one-character keys are a memchr each instead
         (`filter` at C speed)."""
+        if is_ascii:
+            return self.present_ascii(text, words, text.encode("ascii"))
         built = self._built
         if built is None:
             built = self._build()
         short = len(text) <= SHORT_TEXT
         automaton = built[1] if short else built[0]
-        if is_ascii:
-            shape = text.encode("ascii").translate(_SHAPE).decode("ascii")
-            found = frozenset(
-                automaton.find_matches_as_strings(text + words + shape, overlapping=True)
-            )
-        else:
-            text = searchable(text)
-            found = frozenset(automaton.find_matches_as_strings(text + words, overlapping=True))
-            if _LONG_RUN.search(words):
-                found |= {LONG}
+        text = searchable(text)
+        found = frozenset(automaton.find_matches_as_strings(text + words, overlapping=True))
+        if _LONG_RUN.search(words):
+            found |= {LONG}
         if short:
             return found
-        return found.union(filter(text.__contains__, built[2] if is_ascii else built[3]))
+        return found.union(filter(text.__contains__, built[3]))
+
+    def present_ascii(self, text: str, words: str, raw: bytes) -> frozenset[str]:
+        """`present` for an ASCII `text` whose bytes are `raw` (the caller encoded it)."""
+        built = self._built
+        if built is None:
+            built = self._build()
+        haystack = text + words + raw.translate(_SHAPE).decode("ascii")
+        if len(text) <= SHORT_TEXT:
+            return frozenset(built[1].find_matches_as_strings(haystack, overlapping=True))
+        found = frozenset(built[0].find_matches_as_strings(haystack, overlapping=True))
+        return found.union(filter(text.__contains__, built[2]))
 
 
 ATOMS = AtomIndex()

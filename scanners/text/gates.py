@@ -142,17 +142,20 @@ class TextView:
     )
 
     def __init__(self, text: str) -> None:
-        # Only what every scan reads is set here; `_atoms` is set with `_generation`,
-        # `_sorted` and `_longest` on first use, `decided_for` with `decided`.
+        # Only what every scan reads is set here; `_sorted` and `_longest` on first use,
+        # `decided_for` with `decided`.
         self.text = text
         self.is_ascii = ascii = text.isascii()
-        # `atoms.word_form`, written out for the ASCII text nearly every scan reads
-        self.words = (
-            f"{SEP}{text.encode('ascii').translate(NON_WORD_TO_SEP).decode('ascii')}{SEP}"
-            if ascii
-            else word_form(text, False)
-        )
-        self._generation = -1
+        # `atoms.word_form`, written out for the ASCII text nearly every scan reads; the
+        # one pass runs here, on the same bytes (every scan reads its keys)
+        self._generation = ATOMS.generation
+        if ascii:
+            raw = text.encode("ascii")
+            self.words = words = f"{SEP}{raw.translate(NON_WORD_TO_SEP).decode('ascii')}{SEP}"
+            self._atoms = ATOMS.present_ascii(text, words, raw)
+        else:
+            self.words = words = word_form(text, False)
+            self._atoms = ATOMS.present(text, words, False)
         self._tokens: frozenset[str] | None = None
         # When a `JointPlan` decided this text: the passing rules of each plan that has any,
         # and every plan it decided (a plan among them and not in `decided` passes none).

@@ -144,6 +144,7 @@ class TextScanner:
         # keys, in order): at most one entry per subset of the plans, so a text pays one
         # dict lookup instead of a test per detector.
         self._chosen: dict[tuple[object, ...], tuple[Step, ...]] = {}
+        self._idle = self._choose(())
 
     def _choose(self, plans: tuple[object, ...]) -> tuple[Step, ...]:
         """The detectors to run on a text whose passing rules are in `plans`: every one
@@ -207,10 +208,11 @@ class TextScanner:
         are not scanned, and the result says `truncated=True`; the plugin decides whether an
         unscanned remainder is acceptable.
         """
-        items = list(texts)
+        items = texts if isinstance(texts, list) else list(texts)
         budget = self.max_scan_bytes
         out: list[ScannedText] = []
         truncated = False
+        findings = self._findings
         for index, text in enumerate(items):
             if budget <= 0:
                 truncated = truncated or any(items[index:])
@@ -221,7 +223,7 @@ class TextScanner:
                 size = budget
                 truncated = True
             budget -= size
-            out.append(ScannedText(index, text, *self._findings(text)))
+            out.append(ScannedText(index, text, *findings(text)))
         return ScanResult(tuple(out), truncated, self.max_scan_bytes - budget)
 
     def _findings(self, text: str) -> tuple[str, tuple[Finding, ...]]:
@@ -231,8 +233,11 @@ class TextScanner:
         normalized = normalize(text)
         view = TextView(normalized)  # one pass over the text shared by every check's gates
         possible = self._joint.decide(view)
-        plans = tuple(possible)
-        steps = self._chosen.get(plans) or self._choose(plans)
+        if possible:
+            plans = tuple(possible)
+            steps = self._chosen.get(plans) or self._choose(plans)
+        else:  # no rule passes (most texts): the steps that run anyway, chosen at load
+            steps = self._idle
         found: list[Finding] = []
         for d, rules, plan, decode, context in steps:
             if rules is None:

@@ -62,3 +62,18 @@ def test_one_runner_serves_successive_event_loops() -> None:
     for _ in range(2):
         result = asyncio.run(runner.scan(["ghp_8f2KxQ9mT4vR7wL1nZ3bY6cH0jD5sA2eU9pX"]))
         assert result.checks_hit == {"secrets"}
+
+
+async def test_inline_is_the_scan_on_the_loop_and_declines_the_rest() -> None:
+    """`inline` (no coroutine) answers exactly what `scan` answers for a text under the thread
+    threshold with the memo off; over the threshold, or with the memo on, it declines."""
+    from plugins._scan.memo import ScanMemo
+
+    token = "ghp_8f2KxQ9mT4vR7wL1nZ3bY6cH0jD5sA2eU9pX"
+    runner = ScanRunner(Spy(), 64, None)
+    small = [f"key {token}", "plain"]
+    now = runner.inline(small)
+    assert now is not None and now == await runner.scan(small)
+    assert now.checks_hit == {"secrets"}
+    assert runner.inline(["x" * 65]) is None  # a thread's job
+    assert ScanRunner(Spy(), 64, ScanMemo(1024)).inline(small) is None  # the memo's path
