@@ -201,10 +201,11 @@ class Jwt(Plugin):
             ex.identity = self._remembered(token) or await self._verify(token)
         except TokenRejected as rejected:
             self._fail(ex, rejected.reason, rejected.detail)
-        claims = ex.identity.claims
-        forward_claims(ex, self._forward, claims)
-        if ex.identity.allowed_models is not None:
-            await check_model(ex, ex.identity.allowed_models, "jwt", self.monitoring)
+        identity = ex.identity
+        if self._forward:  # no call when no claim is forwarded (the usual entry)
+            forward_claims(ex, self._forward, identity.claims)
+        if identity.allowed_models is not None:
+            await check_model(ex, identity.allowed_models, "jwt", self.monitoring)
         return None
 
     def _token(self, ex: Exchange) -> str | None:

@@ -236,7 +236,16 @@ class RateLimit(Plugin):
     async def on_request(self, ex: Exchange) -> Response | None:
         decisions: Decisions = ex.state_for(self, list)
         store = self.services.store
-        for limiter in self.limiters_for(ex):
+        identity = ex.identity
+        # ``limiters_for``'s usual answer without its call: no identity, or one with no tier
+        # to look up and no limits of its own to read.
+        if identity is None or (
+            not self._tiers and (self._read_limits is None or "limits" not in identity.claims)
+        ):
+            limiters = self._default
+        else:
+            limiters = self.limiters_for(ex)
+        for limiter in limiters:
             key = limiter.bucket + limiter.key.key(ex)
             decision = await store.gcra(key, limiter.rate, limiter.burst, limiter.cost)
             decisions.append((limiter, decision))
@@ -278,6 +287,7 @@ class RateLimit(Plugin):
         }  # fmt: skip
 
 
+_INF = math.inf
 _FIELD_NAMES = frozenset(
     {b"ratelimit-policy", b"ratelimit", b"x-ratelimit-limit", b"x-ratelimit-remaining",
      b"x-ratelimit-reset"}
@@ -334,8 +344,10 @@ def rate_limit_fields(decisions: Decisions) -> Pairs:
             (b"x-ratelimit-reset", b"%d" % reset),
         )
     limiter, decision = decisions[0]
-    wait = decision.retry_after if not decision.allowed else decision.reset_after
-    seconds = b"86400" if math.isinf(wait) else b"%d" % max(0, math.ceil(wait))
+    wait = decision.reset_after if decision.allowed else decision.retry_after
+    # ``max(0, ceil(wait))`` and ``isinf`` as comparisons: ``max`` alone was ~1.5 k
+    # instructions of the ~9 k this function took.
+    seconds = b"86400" if wait == _INF else b"%d" % math.ceil(wait) if wait > 0 else b"0"
     left = b"%d" % decision.remaining
     limit = decision.limit
     return (

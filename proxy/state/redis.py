@@ -91,10 +91,12 @@ class _GcraCall:
         allowed, remaining, retry, reset = reply
         # float() reads the script's "%.17g" replies as bytes, as it reads numbers.
         retry_after = 0.0 if retry == b"0" else NEVER if retry == b"-1" else float(retry) / _US
+        reset_after = float(reset) / _US
+        if reset_after < 0.0:  # max(0.0, ...) without the builtin's call (~1.5 k instructions)
+            reset_after = 0.0
         # tuple.__new__ is GcraDecision's own __new__ without its Python frame
         return tuple.__new__(
-            GcraDecision,
-            (bool(allowed), self.limit, int(remaining), retry_after, max(0.0, float(reset) / _US)),
+            GcraDecision, (bool(allowed), self.limit, int(remaining), retry_after, reset_after)
         )
 
 

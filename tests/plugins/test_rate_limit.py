@@ -137,6 +137,13 @@ def test_key_spec_resolution_and_bounds() -> None:
         [GcraDecision(False, 5, 0, math.inf, 3.0)],
         [GcraDecision(True, 5, 4, 0.0, 0.2), GcraDecision(True, 101, 7, 0.0, 9.5)],
         [GcraDecision(True, 101, 0, 0.0, 9.5), GcraDecision(False, 5, 0, 2.0, 4.0)],
+        # the fast path's comparisons in place of max/ceil/isinf: a full bucket (no wait), a
+        # wait of exactly one second, a sub-second one, a large remaining count
+        [GcraDecision(True, 5, 5, 0.0, 0.0)],
+        [GcraDecision(True, 5, 4, 0.0, 1.0)],
+        [GcraDecision(True, 5, 4, 0.0, 1e-9)],
+        [GcraDecision(True, 1000001, 999873, 0.0, 0.000731)],
+        [GcraDecision(False, 5, 0, 0.25, 0.0)],
     ],
 )
 def test_response_fields_are_the_headers_encoded(decisions: list[GcraDecision]) -> None:
@@ -151,6 +158,41 @@ def test_response_fields_are_the_headers_encoded(decisions: list[GcraDecision]) 
         (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(pairs).items()
     )
     assert rate_limit_fields(pairs) == expected
+
+
+@pytest.mark.parametrize("key_limits", [True, False])
+async def test_the_limiters_charged_are_limiters_for(key_limits: bool) -> None:
+    """on_request picks the usual limiters without calling ``limiters_for``: for every kind
+    of caller it charges exactly the limiters ``limiters_for`` names, in order."""
+    minute = [{"limit": "100/minute", "name": "minute"}]
+    h = harness(key="identity.subject", limit="10/second", tiers={"pro": "20/second"},
+                limits=minute, key_limits=key_limits)  # fmt: skip
+    plugin = h.chain.links[1].plugin
+    assert isinstance(plugin, RateLimit)
+    untiered = Harness([(RateLimit, {"key": "identity.subject", "limit": "5/second",
+                                     "key_limits": key_limits})], store=MemoryStore())  # fmt: skip
+    bare = untiered.chain.links[0].plugin
+    assert isinstance(bare, RateLimit)
+    callers = [
+        None,
+        Identity(subject="a"),
+        Identity(subject="b", tier="pro"),
+        Identity(subject="c", tier="free"),
+        Identity(subject="d", claims={"limits": {"rate": "3/second"}}),
+        Identity(subject="e", tier="pro", claims={"limits": {"burst": 7}}),
+        Identity(subject="f", claims={"other": 1}),
+    ]
+    mains = set()
+    for each in (plugin, bare):
+        for identity in callers:
+            ex = make_exchange()
+            ex.identity = identity
+            assert await each.on_request(ex) is None
+            charged = [limiter for limiter, _ in ex.state_for(each, list)]
+            assert charged == each.limiters_for(ex)
+            mains.add(charged[0].name)
+    # the callers took every path: the default, a tier's, and (when honoured) their own
+    assert mains == {"default", "tier-pro"} | ({"key"} if key_limits else set())
 
 
 async def test_tiers_replace_the_main_limit() -> None:
