@@ -142,7 +142,26 @@ def run(argv: list[str]) -> int:
               f"new benign FP {sum(scores[i] >= bar and not ruled[i] for i in benign)} of "
               f"{len(benign)}, look-alikes flagged {sum(s >= bar for s in look_scores)} "
               f"of {len(looks)}")  # fmt: skip
+    _detail(rows, scores, looks, look_scores, bars[0][1])
     return 0
+
+
+def _detail(
+    rows: list[Row], scores: list[float], looks: list[Row], look_scores: list[float], bar: float
+) -> None:
+    """At the first budget: the model's detection alone per held-out package, and the
+    look-alikes it flags per test file (which families it confuses)."""
+    packages: dict[str, list[bool]] = {}
+    for row, score in zip(rows, scores, strict=True):
+        if row.label:
+            packages.setdefault(_package(row), []).append(score >= bar)
+    print("  at the first budget, model alone per package held out: " + ", ".join(
+        f"{name} {sum(hits)}/{len(hits)}" for name, hits in sorted(packages.items())))  # fmt: skip
+    files: dict[str, int] = {}
+    for row, score in zip(looks, look_scores, strict=True):
+        files[row.source] = files.get(row.source, 0) + (score >= bar)
+    print("  look-alikes flagged per test file: " + ", ".join(
+        f"{name} {n}" for name, n in sorted(files.items()) if n))  # fmt: skip
 
 
 if __name__ == "__main__":
