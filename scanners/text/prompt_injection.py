@@ -16,14 +16,18 @@ from collections.abc import Iterable, Sequence
 from scanners.text.finding import Finding, Rule, RuleDetector
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
+from scanners.text.prompt_agentic import AGENTIC_RULES
 from scanners.text.prompt_canary import CANARY_RULES
 from scanners.text.prompt_carriers import CARRIER_RULES
 from scanners.text.prompt_direct import DIRECT_RULES
 from scanners.text.prompt_direct_leak import LEAK_RULES
 from scanners.text.prompt_direct_persona import PERSONA_RULES
 from scanners.text.prompt_directives import DIRECTIVE_RULES
+from scanners.text.prompt_encoding import ENCODING_RULES
 from scanners.text.prompt_extraction import EXTRACTION_RULES
 from scanners.text.prompt_indirect import INDIRECT_RULES
+from scanners.text.prompt_language import LANGUAGE_RULES
+from scanners.text.prompt_memory import MEMORY_RULES
 from scanners.text.prompt_orders import ORDER_RULES
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 from scanners.text.prompt_planted import PLANTED_RULES
@@ -31,6 +35,7 @@ from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
 from scanners.text.prompt_refusal import REFUSAL_RULES
 from scanners.text.prompt_repo import REPO_RULES
 from scanners.text.prompt_rules_en import ENGLISH_RULES
+from scanners.text.prompt_setups import SETUP_RULES
 from scanners.text.prompt_unlocks import UNLOCK_RULES
 
 MIN_WORDS = 20
@@ -149,6 +154,11 @@ class PromptInjectionDetector(RuleDetector):
             *PERSONA_RULES,
             *LEAK_RULES,
             *REPO_RULES,
+            *MEMORY_RULES,
+            *LANGUAGE_RULES,
+            *ENCODING_RULES,
+            *SETUP_RULES,
+            *AGENTIC_RULES,
         )
 
 
