@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from proxy.upstream.retry import parse_retry_after
 
@@ -43,6 +44,11 @@ _NOT_FORWARDED_UP = HOP_BY_HOP | {
 }
 _HOP_BY_HOP_BYTES = frozenset(name.encode() for name in HOP_BY_HOP)
 _NOT_FORWARDED_UP_BYTES = frozenset(name.encode() for name in _NOT_FORWARDED_UP)
+# W3C trace context: forwarded like any header, but noted (``UpstreamHeaders.propagation``):
+# a tracer replaces them with its own, and need not look for them when none was there.
+PROPAGATION = frozenset({"traceparent", "tracestate"})
+_PROPAGATION_BYTES = frozenset(name.encode() for name in PROPAGATION)
+_LOOKED_AT_UP = _NOT_FORWARDED_UP_BYTES | _PROPAGATION_BYTES
 # A Connection value that names no header but the hop-by-hop ones, already dropped.
 _NAMES_NOTHING = frozenset({b"keep-alive"})
 
@@ -68,13 +74,21 @@ def client_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     return [(k, v) for k, v in raw if k not in listed]
 
 
+class UpstreamHeaders(NamedTuple):
+    headers: list[tuple[str, str]]
+    """Lower-case names, latin-1 values."""
+    propagation: bool
+    """Whether ``headers`` hold a ``traceparent`` or ``tracestate`` (the client's, or a
+    plugin's): found in the same pass, so a tracer need not search for them."""
+
+
 def upstream_headers(
     raw: list[tuple[bytes, bytes]],
     *,
     peer: str,
     scheme: str,
     forwarded_for: str | None,
-) -> list[tuple[str, str]]:
+) -> UpstreamHeaders:
     """The exchange's headers as the provider should see them (without provider credentials).
 
     ``forwarded_for`` is the client's X-Forwarded-For when the peer is a trusted proxy (the
@@ -86,19 +100,23 @@ def upstream_headers(
     """
     headers = []
     host = b""
+    propagation = False
     for key, value in raw:
         name = key.lower()  # ASGI servers send lower case; one that did not must not slip by
-        if name in _NOT_FORWARDED_UP_BYTES:
-            if name == b"host":
-                host = value
-            continue
+        if name in _LOOKED_AT_UP:  # one set lookup a header, as before the propagation names
+            if name in _PROPAGATION_BYTES:
+                propagation = True
+            else:
+                if name == b"host":
+                    host = value
+                continue
         headers.append((name.decode("latin-1"), value.decode("latin-1")))
     headers.append(("accept-encoding", "identity"))
     headers.append(("x-forwarded-for", f"{forwarded_for}, {peer}" if forwarded_for else peer))
     headers.append(("x-forwarded-proto", scheme))
     if host:
         headers.append(("x-forwarded-host", host.decode("latin-1")))
-    return headers
+    return UpstreamHeaders(headers, propagation)
 
 
 class ProviderHeaders:

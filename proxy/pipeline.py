@@ -219,7 +219,7 @@ class Pipeline:
         ex.model = alias
         peer = ex.scope["client"][0] if ex.scope.get("client") else ""
         trusted = self.resolver.enabled and self.resolver.is_trusted(peer)
-        headers = upstream_headers(
+        headers, propagation = upstream_headers(
             ex.request_headers.raw,
             peer=peer,
             scheme=ex.scope.get("scheme", "http"),
@@ -243,6 +243,7 @@ class Pipeline:
             usage_injected=injected,
             api=api,
             boundary=boundary,
+            propagation=propagation,
         )
 
     @staticmethod

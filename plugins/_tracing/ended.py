@@ -14,7 +14,8 @@ It is the SDK's ``ReadableSpan`` by type, and answers every question an exporter
 the dropped counts, ``to_json``) with what the SDK's own span would answer:
 tests/plugins/test_tracing_batch.py compares the two field by field. It is a tuple only in
 how it is stored: equality and hashing are by identity, as for any span, and it is never
-changed after it is built (the attributes dict is its own and nobody else holds it).
+changed after it is built, nor is its attributes dict: the spans of one plugin's hook share
+theirs (``SpanFactory.hook_span``: made once, never changed; the exporters only read it).
 """
 
 # ReadableSpan's private fields are plain attributes; here they are read-only properties of

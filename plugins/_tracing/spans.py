@@ -66,6 +66,7 @@ __all__ = ["MAX_EVENTS", "RecordedSpan", "SpanFactory"]
 _context_tuple = tuple.__new__
 _ended_tuple = tuple.__new__
 _SPAN_ID_MAX = 2**64 - 1
+_HOOKS_KEPT = 256  # (plugin, phase) pairs whose span name and attributes are kept
 _TRACE_ID_MAX = 2**128 - 1
 _NO_STATE = DEFAULT_TRACE_STATE  # what SpanContext.__new__ puts for no tracestate
 _UNSET = Status(StatusCode.UNSET)
@@ -77,8 +78,8 @@ class SpanFactory:
     """Starts this plugin's spans and ends them into one provider's processors."""
 
     __slots__ = ("_batch", "_batch_size", "_batched", "_bits", "_fresh", "_fresh_drops",
-                 "_fresh_flags", "_ids", "_multi", "_random_flag", "_room", "processor",
-                 "resource", "sampler", "scope")  # fmt: skip
+                 "_fresh_flags", "_ids", "_multi", "_random_flag", "_room", "hook_spans",
+                 "processor", "resource", "sampler", "scope")  # fmt: skip
 
     def __init__(
         self,
@@ -111,6 +112,8 @@ class SpanFactory:
         # A new trace's flags when the decision is a constant: built once, not per request.
         sampled = _SAMPLED if fresh is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED
         self._fresh_flags = TraceFlags(sampled | self._random_flag)
+        # (plugin, phase) -> the name and attributes of that hook's spans (``hook_span``).
+        self.hook_spans: dict[tuple[str, str], tuple[str, dict[str, AttributeValue]]] = {}
 
     @classmethod
     def for_provider(cls, provider: TracerProvider, processor: SynchronousMultiSpanProcessor,
@@ -184,8 +187,11 @@ class SpanFactory:
         the span id's range check is the one ``__new__`` makes (the SDK's generator never
         returns 0, so it always passes); ~1 µs less per span."""
         bits = self._bits
-        span_id = (bits(64) if bits is not None else 0) or self._ids.generate_span_id()
-        valid = parent[5] and 0 < span_id <= _SPAN_ID_MAX
+        if bits is not None and (span_id := bits(64)):  # in range: 64 bits, not 0
+            valid = parent[5]
+        else:
+            span_id = self._ids.generate_span_id()
+            valid = parent[5] and 0 < span_id <= _SPAN_ID_MAX
         return _context_tuple(SpanContext, (parent[0], span_id, False, parent[3], parent[4], valid))
 
     def start_child(
@@ -219,14 +225,30 @@ class SpanFactory:
         (plugins/_tracing/ended.py says why); ``child_context`` written out here (a call
         fewer per span)."""
         bits = self._bits
-        span_id = (bits(64) if bits is not None else 0) or self._ids.generate_span_id()
-        valid = parent[5] and 0 < span_id <= _SPAN_ID_MAX
+        if bits is not None and (span_id := bits(64)):  # in range: 64 bits, not 0
+            valid = parent[5]
+        else:
+            span_id = self._ids.generate_span_id()
+            valid = parent[5] and 0 < span_id <= _SPAN_ID_MAX
         context = _context_tuple(
             SpanContext, (parent[0], span_id, False, parent[3], parent[4], valid)
         )
         span = _ended_tuple(EndedSpan, (name, context, parent, attributes, start_time, end_time,
                                         self.resource, self.scope))  # fmt: skip
         self.emit(span)
+
+    def hook_span(self, plugin: str, phase: str) -> tuple[str, dict[str, AttributeValue]]:
+        """The name and attributes of every span of ``plugin``'s ``phase`` hook that did
+        nothing but take its time: made once and kept (``hook_spans``), shared by those
+        spans, which are built ended and never change their attributes."""
+        attributes: dict[str, AttributeValue] = {
+            "sluicegate.plugin": plugin,
+            "sluicegate.phase": phase,
+        }
+        made = (f"plugin {plugin}", attributes)
+        if len(self.hook_spans) < _HOOKS_KEPT:  # a policy has a few plugins and phases
+            self.hook_spans[(plugin, phase)] = made
+        return made
 
     def batched(self, processor: BatchSpanProcessor) -> None:
         """``processor`` (added to the provider last) is its only one: while it stays so, a

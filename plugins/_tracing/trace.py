@@ -37,7 +37,8 @@ _name = itemgetter(0)
 _new_attempt = object.__new__
 _CLIENT = SpanKind.CLIENT  # an enum member read is ~1 k instructions
 _SAMPLED = int(TraceFlags.SAMPLED)
-_FLAGS = tuple(f"{flags:02x}" for flags in range(256))  # trace flags as a traceparent writes them
+# "-" and the trace flags as a traceparent's last part writes them
+_FLAGS = tuple(f"-{flags:02x}" for flags in range(256))
 _NO_STATE = DEFAULT_TRACE_STATE
 _TRACE_ID_MAX = 2**128 - 1
 _NEVER = 2**62  # ns: no hook runs this long (an unsampled trace reports none by time)
@@ -73,7 +74,7 @@ class RequestTrace:
     """One request's server span; its children are recorded through the same factory."""
 
     __slots__ = ("_context", "_on_finish", "_prefix", "plugin_span_min_ns", "recording",
-                 "span", "spans")  # fmt: skip
+                 "span", "spans", "trace_id")  # fmt: skip
 
     def __init__(
         self,
@@ -95,31 +96,29 @@ class RequestTrace:
             self._context = span.get_span_context()
             self.recording = span.is_recording()
         self.plugin_span_min_ns = plugin_span_min_ns if self.recording else _NEVER
-        self._prefix = ""  # "00-<trace id>-" of every traceparent sent, formatted once
+        # The trace id in hex, for the access line (a sampled request's, which every request
+        # of a sampled trace writes) and the "00-<trace id>-" of every traceparent sent:
+        # formatted once, here, and read as plain attributes (a property was a Python call
+        # and a slice per access line, ~1.9 k instructions).
+        if self._context[3] & _SAMPLED:
+            digits = _hex_trace_id(self._context[0])
+            self.trace_id: str | None = digits
+            self._prefix = f"00-{digits}-"
+        else:
+            self.trace_id = None
+            self._prefix = ""  # formatted by the first attempt
 
     def _traceparent_prefix(self) -> str:
         """``00-`` and the trace id in hex: the same for every attempt and the access line."""
         prefix = self._prefix
         if not prefix:
-            trace_id = self._context[0]
-            # to_bytes().hex(): ~0.6x the time of formatting a 128-bit int with :032x (an id
-            # out of range, which only a custom id generator could make, is formatted as is)
-            digits = (trace_id.to_bytes(16, "big").hex() if 0 <= trace_id <= _TRACE_ID_MAX
-                      else f"{trace_id:032x}")  # fmt: skip
-            prefix = self._prefix = f"00-{digits}-"
+            prefix = self._prefix = f"00-{_hex_trace_id(self._context[0])}-"
         return prefix
 
     def finish(self, ex: Any) -> None:
         """Called once by the reporter when the exchange is complete (the seam's option)."""
         if self._on_finish is not None:
             self._on_finish(ex, self)
-
-    @property
-    def trace_id(self) -> str | None:
-        """The W3C trace id (32 hex digits) when this request is sampled, for the access log."""
-        if not self._context[3] & _SAMPLED:
-            return None
-        return (self._prefix or self._traceparent_prefix())[3:35]
 
     def plugin_hook(
         self, name: str, phase: str, start_ns: int, end_ns: int, error: BaseException | None
@@ -128,13 +127,20 @@ class RequestTrace:
         own start and end."""
         if not self.recording:
             return
+        if error is None:  # the usual: it ran long, a span built ended in one call
+            spans = self.spans
+            # Its name and attributes are the same for every span of this plugin's hook:
+            # made once per (plugin, phase) and shared (an ended span's attributes are
+            # never changed), not formatted and built per span.
+            known = spans.hook_spans.get((name, phase))
+            if known is None:
+                known = spans.hook_span(name, phase)
+            spans.ended(known[0], self._context, known[1], start_ns, end_ns)
+            return
         attributes: dict[str, AttributeValue] = {
             "sluicegate.plugin": name,
             "sluicegate.phase": phase,
         }
-        if error is None:  # the usual: it ran long, a span built ended in one call
-            self.spans.ended(f"plugin {name}", self._context, attributes, start_ns, end_ns)
-            return
         status = _UNSET
         events: tuple[Event, ...] = ()
         if isinstance(error, GatewayError):
@@ -148,7 +154,12 @@ class RequestTrace:
                       end_ns, status, events)  # fmt: skip
 
     def attempt(
-        self, target: str, number: int, reason: str | None, headers: list[tuple[str, str]]
+        self,
+        target: str,
+        number: int,
+        reason: str | None,
+        headers: list[tuple[str, str]],
+        propagation: bool = True,
     ) -> AttemptSpan:
         parent = self._context
         span: trace.Span
@@ -169,16 +180,28 @@ class RequestTrace:
         # What TraceContextTextMapPropagator.inject writes, formatted directly (it would
         # build a Context and look the span up again, per attempt); the context's fields by
         # index (its properties are a Python call each), the trace id's part formatted once.
-        if _carries_propagation(headers):  # the client's own: replaced, never forwarded
+        # The client's own: replaced, never forwarded. Looked for only when the core's pass
+        # over the headers saw one (``propagation``; ~6 k instructions for ten headers).
+        if propagation and _carries_propagation(headers):
             headers[:] = [(k, v) for k, v in headers if k.lower() not in _PROPAGATION]
         prefix = self._prefix or self._traceparent_prefix()
-        headers.append(("traceparent", f"{prefix}{context[1]:016x}-{_FLAGS[context[3]]}"))
+        # valid: the span id is in range, 8 bytes (~1 k instructions less than formatting)
+        span_hex = context[1].to_bytes(8, "big").hex() if context[5] else f"{context[1]:016x}"
+        headers.append(("traceparent", prefix + span_hex + _FLAGS[context[3]]))
         state = context[4]
         if state is not _NO_STATE and state:  # a new trace has none (its len is a Python call)
             headers.append(("tracestate", state.to_header()))
         attempt = _new_attempt(AttemptSpan)  # no __init__ call: one field
         attempt.span = span
         return attempt
+
+
+def _hex_trace_id(trace_id: int) -> str:
+    """32 hex digits. to_bytes().hex(): ~0.6x the time of formatting a 128-bit int with :032x
+    (an id out of range, which only a custom id generator could make, is formatted as is)."""
+    if 0 <= trace_id <= _TRACE_ID_MAX:
+        return trace_id.to_bytes(16, "big").hex()
+    return f"{trace_id:032x}"
 
 
 def _carries_propagation(headers: list[tuple[str, str]]) -> bool:

@@ -44,9 +44,16 @@ class RequestTrace(Protocol):
         ...
 
     def attempt(
-        self, target: str, number: int, reason: str | None, headers: list[tuple[str, str]]
+        self,
+        target: str,
+        number: int,
+        reason: str | None,
+        headers: list[tuple[str, str]],
+        propagation: bool = True,
     ) -> AttemptSpan:
-        """Start an upstream attempt; may append propagation headers to ``headers``."""
+        """Start an upstream attempt; may append propagation headers to ``headers``.
+        ``propagation`` False says ``headers`` hold no ``traceparent``/``tracestate`` yet
+        (the core knows from the pass that built them), so there is nothing to replace."""
         ...
 
     @property

@@ -70,11 +70,13 @@ async def send_attempt(
             model,
         )
     ex.target, ex.upstream_model = target.provider_name, model
-    span = (
-        ex.trace.attempt(target.provider_name, ex.attempts, reason, request.headers)
-        if ex.trace is not None
-        else None
-    )
+    trace = ex.trace
+    span = None
+    if trace is not None:
+        propagation = out.propagation or provider.adds_propagation
+        span = trace.attempt(
+            target.provider_name, ex.attempts, reason, request.headers, propagation
+        )
     target.stats.start()
     assert target.quota is not None
     target.quota.record_request()

@@ -35,6 +35,9 @@ class Outbound:
     api: ClientApi | None = None
     # multipart/form-data: the boundary, so the form's ``model`` field can be mapped
     boundary: bytes | None = None
+    # False: ``headers`` hold no traceparent/tracestate (``proxy.forward.UpstreamHeaders``);
+    # True: they may (a tracer then looks).
+    propagation: bool = True
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from proxy.apis import ClientApi
 from proxy.config.upstreams import ProviderConfig, TimeoutsConfig
+from proxy.forward import PROPAGATION
 from proxy.jsonbytes import dumps_kept
 from proxy.requesttarget import quote_path
 from proxy.translate import TRANSLATORS, Translator, Untranslatable
@@ -41,6 +42,8 @@ class Provider:
         self._auth = self.kind.auth
         self._extra = [(k.lower(), v) for k, v in config.headers.items()]
         self._added = self._auth + self._extra  # appended to every request's headers
+        # Whether those carry a W3C trace header (a tracer replaces it): decided here, once.
+        self.adds_propagation = any(k.lower() in PROPAGATION for k, _ in self._added)
         # The client's own copies of the provider's auth headers never go upstream ("authorization"
         # is dropped for every request already, in proxy.forward).
         self._extra_names = {k for k, _ in self._extra} | {k for k, _ in self._auth} - {

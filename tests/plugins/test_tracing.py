@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from plugins.request_id import RequestId
 from plugins.tracing import Tracing
+from proxy.config.upstreams import ProviderConfig, UpstreamConfig
 from proxy.errors import PolicyError
 from proxy.exchange import Exchange
 from proxy.observe.metrics import Metrics
@@ -24,6 +25,9 @@ from proxy.observe.report import AccessLog
 from proxy.plugin import Plugin, Services, implemented_hooks
 from proxy.state import MemoryStore
 from proxy.testing import FakeReply, FakeUpstream, Harness
+from proxy.upstream.client import UpstreamRequest
+from proxy.upstream.group import UpstreamGroup
+from proxy.upstream.provider import Provider
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
@@ -107,6 +111,79 @@ async def test_untrusted_incoming_traceparent_starts_a_new_trace() -> None:
     server = by_name(exporter)["POST route0"]
     assert server.parent is None and hexid(server.context.trace_id, 32) != TRACE_ID
     assert TRACE_ID not in h.upstream.requests[0].headers["traceparent"]
+
+
+class SetsTraceHeaders(Plugin):
+    """A plugin after tracing that puts W3C headers of its own on the provider request."""
+
+    name = "sets_trace_headers"
+
+    async def on_request(self, ex: Exchange) -> None:
+        ex.request_headers["traceparent"] = f"00-{TRACE_ID}-{PARENT_ID}-01"
+        ex.request_headers["tracestate"] = "planted=1"
+
+
+def recording_upstream() -> tuple[FakeUpstream, list[list[tuple[str, str]]]]:
+    """A provider that keeps every request's header list as sent (duplicates included)."""
+    sent: list[list[tuple[str, str]]] = []
+    upstream = FakeUpstream()
+    answer = upstream.reply
+    assert isinstance(answer, FakeReply)
+
+    def reply(request: UpstreamRequest, _: bytes) -> FakeReply:
+        sent.append(list(request.headers))
+        return answer
+
+    upstream.reply = reply
+    return upstream, sent
+
+
+def only_ours(headers: list[tuple[str, str]], attempt: ReadableSpan) -> None:
+    """The provider sees one traceparent, the attempt span's, and no other W3C header."""
+    assert attempt.context is not None
+    context = attempt.context
+    ours = f"00-{hexid(context.trace_id, 32)}-{hexid(context.span_id)}-{context.trace_flags:02x}"
+    assert [v for k, v in headers if k.lower() == "traceparent"] == [ours]
+    assert not [k for k, _ in headers if k.lower() == "tracestate"]
+
+
+async def test_trace_headers_from_the_client_or_a_later_plugin_are_replaced() -> None:
+    """Whoever put a traceparent/tracestate on the request before the attempt — the client
+    (untrusted here) or a plugin after tracing — the provider gets only the attempt's own:
+    the core's pass over the headers tells the trace there is one to replace."""
+    for headers, plugins in (
+        ({"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01", "tracestate": "vendor=abc"}, []),
+        ({}, [(SetsTraceHeaders, {})]),
+    ):
+        upstream, sent = recording_upstream()
+        h = Harness([(Tracing, {"trust_incoming": False}), *plugins], upstream)
+        exporter = InMemorySpanExporter()
+        tracing = h.chain.plugins[0]
+        assert isinstance(tracing, Tracing)
+        tracing.provider.add_span_processor(SimpleSpanProcessor(exporter))
+        assert (await h.request("POST", json=body(), headers=headers)).status == 200
+        only_ours(sent[0], by_name(exporter)["attempt fake"])
+
+
+async def test_a_trace_header_the_provider_config_adds_is_replaced() -> None:
+    """A provider whose configured headers carry a traceparent (any case) gets the attempt's
+    instead, as when the client sent one; a request without any sends exactly one."""
+    for extra in ({"TraceParent": f"00-{TRACE_ID}-{PARENT_ID}-01"}, {}):
+        upstream, sent = recording_upstream()
+        provider = Provider("fake", ProviderConfig(type="mock", headers=extra), upstream)
+        assert provider.adds_propagation is bool(extra)
+        group = UpstreamGroup(
+            "test",
+            UpstreamConfig.model_validate({"targets": [{"provider": "fake"}]}),
+            {"fake": provider},
+        )
+        h = Harness([(Tracing, {})], group=group)
+        exporter = InMemorySpanExporter()
+        tracing = h.chain.plugins[0]
+        assert isinstance(tracing, Tracing)
+        tracing.provider.add_span_processor(SimpleSpanProcessor(exporter))
+        assert (await h.request("POST", json=body())).status == 200
+        only_ours(sent[0], by_name(exporter)["attempt fake"])
 
 
 async def test_genai_attributes_from_routing_and_usage() -> None:

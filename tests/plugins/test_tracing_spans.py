@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -275,3 +276,28 @@ def test_every_attempt_s_traceparent_and_the_access_line_share_one_trace_id() ->
     version, trace_hex, _, unsampled_flags = dict(headers)["traceparent"].split("-")
     assert (version, unsampled_flags) == ("00", "02")
     assert trace_hex == f"{root.get_span_context().trace_id:032x}"
+
+
+def test_the_spans_of_one_plugin_hook_share_a_name_and_attributes_nobody_can_change() -> None:
+    """A hook that only took its time gets a span built ended whose name and attributes are
+    made once per (plugin, phase) and shared: each span still has its own id under its own
+    request's server span, and what an exporter reads cannot be changed through it."""
+    spans, exporter = factory()
+    roots = [spans.start_root("POST r", None, SpanKind.SERVER, {}) for _ in range(2)]
+    for root in roots:
+        RequestTrace(spans, root).plugin_hook("jwt", "request", 1_000, 2_000, None)
+    RequestTrace(spans, roots[0]).plugin_hook("rate_limit", "request", 3_000, 4_000, None)
+    jwt_a, jwt_b, limit = exporter.get_finished_spans()
+    assert [jwt_a.name, jwt_b.name, limit.name] == ["plugin jwt", "plugin jwt", "plugin rate_limit"]
+    assert dict(jwt_a.attributes or {}) == {
+        "sluicegate.plugin": "jwt",
+        "sluicegate.phase": "request",
+    }
+    assert dict(jwt_b.attributes or {}) == dict(jwt_a.attributes or {})
+    assert dict(limit.attributes or {})["sluicegate.plugin"] == "rate_limit"
+    assert [s.parent for s in (jwt_a, jwt_b)] == [r.get_span_context() for r in roots]
+    assert jwt_a.context is not None and jwt_b.context is not None
+    assert jwt_a.context.span_id != jwt_b.context.span_id
+    with pytest.raises(TypeError):
+        jwt_a.attributes["sluicegate.plugin"] = "forged"  # type: ignore[index]
+    assert (jwt_a.start_time, jwt_a.end_time) == (1_000, 2_000)

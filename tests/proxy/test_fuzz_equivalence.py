@@ -67,6 +67,8 @@ _NAMES = [
     b"Access-Control-Max-Age",
     b"upgrade",
     b"x-custom",
+    b"traceparent",
+    b"TraceState",
 ]
 _VALUES = [
     b"",
@@ -197,8 +199,12 @@ def _reference_upstream(raw: list[tuple[bytes, bytes]], forwarded: str | None) -
 def test_upstream_headers_match_the_plain_rules(
     raw: list[tuple[bytes, bytes]], forwarded: str | None
 ) -> None:
-    got = upstream_headers(raw, peer="10.0.0.1", scheme="http", forwarded_for=forwarded)
+    got, propagation = upstream_headers(
+        raw, peer="10.0.0.1", scheme="http", forwarded_for=forwarded
+    )
     assert got == _reference_upstream(raw, forwarded)
+    # The flag a tracer trusts instead of looking: true exactly when one is forwarded.
+    assert propagation == any(name in ("traceparent", "tracestate") for name, _ in got)
 
 
 @EXAMPLES
@@ -207,7 +213,7 @@ def test_no_name_outside_ascii_reaches_the_provider_as_a_dropped_one(
     raw: list[tuple[bytes, bytes]],
 ) -> None:
     """Not tokens at all: only ASCII case is folded, so the dropped names still never pass."""
-    got = upstream_headers(raw, peer="10.0.0.1", scheme="http", forwarded_for=None)
+    got = upstream_headers(raw, peer="10.0.0.1", scheme="http", forwarded_for=None).headers
     client_part = got[:-3] if got[-1][0] != "x-forwarded-host" else got[:-4]
     assert not {name.lower() for name, _ in client_part} & _NOT_UP
 
