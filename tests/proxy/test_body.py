@@ -129,3 +129,24 @@ async def test_a_stripping_usage_meter_gets_to_flush_what_it_held_back() -> None
     sent = await _pumped(_Chunks([b"data: {}\n\n", b"data: [DONE]"]), meter=meter)
     assert sent[-1] == (b"data: [DONE]", False)  # the unterminated tail, flushed at the end
     assert [more for _, more in sent].count(False) == 1
+
+
+async def test_every_response_names_its_request_once() -> None:
+    """The provider's and the plugins' headers pass as they are; the exchange's id is added
+    only when no header of that name is there (a provider's own ``x-request-id`` is kept);
+    names are matched as starlette stores them, lower-case bytes, as its lookup did."""
+    from proxy.body import ensure_request_id
+    from proxy.headers import Headers
+
+    for present, expected in (
+        ([], [b"gw-id"]),
+        ([(b"x-request-id", b"provider-id")], [b"provider-id"]),
+        ([(b"X-Request-ID", b"raw-cased")], [b"gw-id"]),
+    ):
+        ex = _exchange([])
+        ex.request_id = "gw-id"
+        ex.response_headers = Headers(raw=[(b"content-type", b"application/json"), *present])
+        ensure_request_id(ex)
+        raw = ex.response_headers.raw
+        assert raw[: 1 + len(present)] == [(b"content-type", b"application/json"), *present]
+        assert [v for k, v in raw if k == b"x-request-id"] == expected

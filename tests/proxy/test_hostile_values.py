@@ -4,6 +4,7 @@ and a reporting step that fails without costing the others."""
 
 from __future__ import annotations
 
+import io
 import math
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from proxy.exchange import SecurityEvent
 from proxy.observe.metrics import Metrics
-from proxy.observe.report import Reporter
+from proxy.observe.report import AccessLog, Reporter
 from proxy.testing import FakeReply, FakeUpstream, Harness, make_exchange
 from proxy.usage import MAX_TOKENS, UsageMeter, token_count
 
@@ -89,6 +90,34 @@ def test_a_failing_reporting_step_costs_no_other(sluicegate_logs: pytest.LogCapt
     assert 'sluicegate_requests_total{route="none",status_class="other"} 1.0' in (
         metrics.render().decode()
     )
+
+
+class _Stream(io.BytesIO):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    def write(self, data: Any) -> int:
+        raise self.error
+
+
+def test_an_access_line_that_cannot_be_written_costs_no_other_step(
+    sluicegate_logs: pytest.LogCaptureFixture,
+) -> None:
+    """A full disk or a closed stdout (OSError, ValueError) is skipped silently; any other
+    failure is logged under the step's name; the metrics and the trace are kept either way."""
+    for error, logged in ((OSError("disk full"), False), (RuntimeError("bug"), True)):
+        metrics = Metrics()
+        reporter = Reporter(metrics, AccessLog(_Stream(error)), models=frozenset())
+        ex = make_exchange()
+        with sluicegate_logs.at_level("ERROR"):
+            sluicegate_logs.clear()
+            reporter.completed(ex)
+        messages = [r.getMessage() for r in sluicegate_logs.records]
+        assert messages == (["reporting step _write_access failed"] if logged else [])
+        assert 'sluicegate_requests_total{route="none",status_class="other"} 1.0' in (
+            metrics.render().decode()
+        )
 
 
 @pytest.mark.parametrize("value", ["9" * 5000, "-" + "9" * 5000, "1e9", "٣", "+5", "", "-"])

@@ -20,6 +20,8 @@ def test_timestamp_is_utc_iso_with_milliseconds() -> None:
     assert timestamp(1_718_000_000.123) == "2024-06-10T06:13:20.123Z"
     assert timestamp(1_718_000_001.5) == "2024-06-10T06:13:21.500Z"  # a new second
     assert timestamp(1_718_000_000.999) == "2024-06-10T06:13:20.999Z"  # and back
+    # a second's last half-millisecond rounds to 1000: kept at .999, never the next second
+    assert timestamp(1_718_000_000.9997) == "2024-06-10T06:13:20.999Z"
 
 
 def test_log_lines_and_access_lines_share_the_format() -> None:
