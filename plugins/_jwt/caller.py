@@ -23,8 +23,8 @@ def header_token(value: str, bearer: bool) -> str | None:
     if not bearer:
         return value.strip() or None
     scheme, _, credentials = value.strip().partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return credentials.strip()
+    if scheme.lower() == "bearer":
+        return credentials.strip() or None  # stripped once
     return None
 
 
