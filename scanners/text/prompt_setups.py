@@ -110,26 +110,17 @@ _AUTHORITY = (
 )
 _NEED_AUTHORITY = (
     (
-        *phrases(("i am ", "i'm ", "this is ", "speaking as ", "message from ", "note from ",
-                  "on behalf of ", "we are ", "we're "), ("a", "an ", "the ", "your ", "openai",
-                                                         "anthropic", "google", "deepmind",
-                                                         "meta", "microsoft", "mistral",
-                                                         "xai", "company", "system",
-                                                         "platform", "model", "ai ")),
+        "skip", "ignore", "bypass", "disable", "drop", "disregard", "override", "lift",
+        "remove", "turn", "switch", "suspend", "forget", "answer", "respond", "reply", "speak",
+        "talk", "tell", "reveal", "longer",
+    ),
+    (
+        "*i am ", "*i'm ", "*this is ", "*speaking as ", "*message from ", "*note from ",
+        "*on behalf of ", "*we are ", "*we're ",
         *phrases(("authorized by", "authorised by", "approved by", "sanctioned by",
                   "commissioned by", "ordered by"), ("",)),
         "*i have clearance", "*i have security clearance", "*i have admin", "*i have top",
         "*i have special", "*i have level", "*i have authori", "*i have permission",
-    ),
-    (
-        "authorize", "authorise", "authorized", "authorised", "permit", "allow", "allowed",
-        "grant", "order", "instruct", "command", "may", "can", "permitted", "cleared", "free",
-        "approved", "sanctioned", "so", "therefore", "thus",
-    ),
-    (
-        "skip", "ignore", "bypass", "disable", "drop", "disregard", "override", "lift",
-        "remove", "turn", "switch", "suspend", "forget", "answer", "respond", "reply", "speak",
-        "talk", "tell", "reveal", "longer",
     ),
 )  # fmt: skip
 _MODES = (
@@ -142,11 +133,13 @@ _NEED_MODE = (
     (
         "enabled", "activated", "active", "on", "engaged", "unlocked", "entering", "enter",
         "switch", "switched", "now", "initiated", "started", "turned", "*mode:", "*mode :",
+        "switching", "activating", "activate", "enabling", "enable", "engaging", "engage",
     ),
     (
         "answer", "respond", "reply", "anything", "everything", "restrictions", "limits",
         "filters", "filter", "policy", "safety", "guidelines", "rules", "checks", "censorship",
-        "moderation", "refusals", "refuse", "ethics",
+        "moderation", "refusals", "refuse", "ethics", "refusal", "safeguard", "safeguards",
+        "alignment", "filtering", "guardrail", "guardrails", "usage", "ethical", "content",
     ),
 )  # fmt: skip
 _NEED_IDENTITY = (
