@@ -247,6 +247,7 @@ def cachesim(group: ProcessGroup, variant: Variant, upstream: int, args: argpars
         served = args.clients * args.cachesim_each
         log = proc.log
     if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(out, args.keep / out.name)
         shutil.copyfile(log, args.keep / f"{out.stem}.log")
     if failed > served // 50:  # a few shed when valgrind's loop lags: counted, shown
