@@ -29,10 +29,10 @@ from opentelemetry.util.types import AttributeValue
 from plugins._tracing.recorded import exception_attributes, finished_span
 from plugins._tracing.spans import RecordedSpan, SpanFactory
 from proxy.errors import GatewayError
+from proxy.forward import PROPAGATION
 
 PROPAGATOR = TraceContextTextMapPropagator()
 _UNSET = Status(StatusCode.UNSET)
-_PROPAGATION = frozenset({"traceparent", "tracestate"})
 _name = itemgetter(0)
 _new_attempt = object.__new__
 _CLIENT = SpanKind.CLIENT  # an enum member read is ~1 k instructions
@@ -183,7 +183,7 @@ class RequestTrace:
         # The client's own: replaced, never forwarded. Looked for only when the core's pass
         # over the headers saw one (``propagation``; ~6 k instructions for ten headers).
         if propagation and _carries_propagation(headers):
-            headers[:] = [(k, v) for k, v in headers if k.lower() not in _PROPAGATION]
+            headers[:] = [(k, v) for k, v in headers if k.lower() not in PROPAGATION]
         prefix = self._prefix or self._traceparent_prefix()
         # valid: the span id is in range, 8 bytes (~1 k instructions less than formatting)
         span_hex = context[1].to_bytes(8, "big").hex() if context[5] else f"{context[1]:016x}"
@@ -211,4 +211,4 @@ def _carries_propagation(headers: list[tuple[str, str]]) -> bool:
     name."""
     if "trace" not in "\n".join(map(_name, headers)).lower():
         return False
-    return any(name.lower() in _PROPAGATION for name, _ in headers)
+    return any(name.lower() in PROPAGATION for name, _ in headers)
