@@ -19,7 +19,8 @@ context switches, and what other processes used meanwhile (% of a core).
 it (extracted once), ``NAME=CONFIG@/some/dir`` from another tree; ``NAME=system:gateway-full``
 runs a system of ``benchmarks/systems.py`` with its environment, request headers and (when it
 needs one) a redis-server of its own, ``NAME=system:gateway-full~input_scan`` the same without
-that plugin. CONFIG may also be an
+that plugin; a system that is a command rather than a gateway config (``system:floor``,
+``system:floor-granian-rsgi``) runs that command, ready when its port accepts. CONFIG may also be an
 absolute path (a one-off config beside its ``policies/``), run with the variant's tree.
 ``--strace`` adds, after the rounds, one short ``strace -c -f`` run per variant: syscalls per
 request (strace slows the worker, so those runs give no CPU figure). ``--cachesim`` adds one
@@ -72,10 +73,11 @@ _STRACE_ROW = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$
 class Variant:
     name: str
     tree: Path
-    config: Path
+    config: Path | None  # None: a floor system, run as its command
     system: str | None = None  # a system of benchmarks/systems.py: its env, headers, redis
     without: tuple[str, ...] = ()  # plugins left out of the system's policy
     headers: tuple[tuple[str, str], ...] = ()
+    command: tuple[str, ...] = ()  # a floor system's argv, placeholders unfilled
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,9 @@ def parse_variant(spec: str, trees: dict[str, Path], tmp: Path) -> Variant:
         without = tuple(left_out)
         argv = by_name(system).argv
         if "-c" not in argv:
-            raise SystemExit(f"--run {spec!r}: {system} is not a gateway system")
+            if without or where:
+                raise SystemExit(f"--run {spec!r}: {system} is a command, not a gateway config")
+            return Variant(name, ROOT, None, system, command=argv)
         config = str(Path(argv[argv.index("-c") + 1]).relative_to(ROOT))
     tree = ROOT
     if where:
@@ -146,6 +150,18 @@ def gateway(
     group: ProcessGroup, variant: Variant, upstream: int, prefix: Sequence[str] = ()
 ) -> Iterator[tuple[Started, str]]:
     port, admin = free_port(), free_port()
+    if variant.config is None:
+        values = {"python": sys.executable, "root": str(ROOT), "port": str(port),
+                  "upstream_origin": f"http://127.0.0.1:{upstream}"}  # fmt: skip
+        argv = [*prefix, *(arg.format(**values) for arg in variant.command)]
+        proc = group.start(f"floor-{variant.name}", argv, cpu=0, cwd=ROOT,
+                           env={"PYTHONHASHSEED": "0"})  # fmt: skip
+        try:
+            wait_tcp(proc, port, timeout=600 if prefix else 30)
+            yield proc, f"http://127.0.0.1:{port}/v1/chat/completions"
+        finally:
+            group.stop(proc)
+        return
     env = {
         "BENCH_LISTEN": f"127.0.0.1:{port}",
         "BENCH_ADMIN_LISTEN": f"127.0.0.1:{admin}",
@@ -234,9 +250,10 @@ def cachesim(group: ProcessGroup, variant: Variant, upstream: int, args: argpars
               "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,8,64",
               f"--callgrind-out-file={out}"]  # fmt: skip
     body = orjson.dumps(BODIES[args.body])
-    variant = replace(
-        variant, config=_patient(variant.config, group.log_dir / f"cg-{variant.name}")
-    )
+    if variant.config is not None:
+        variant = replace(
+            variant, config=_patient(variant.config, group.log_dir / f"cg-{variant.name}")
+        )
     with gateway(group, variant, upstream, prefix) as (proc, url):
         port = int(url.split(":")[2].split("/")[0])
         # Warm-up; under valgrind a cold pool's first connects may be shed (503).
@@ -340,7 +357,8 @@ def main() -> None:
         trees: dict[str, Path] = {}
         variants = [parse_variant(spec, trees, tmp) for spec in args.run]
         for i, variant in enumerate(variants):
-            if variant.system is not None:  # its environment (and redis) for the whole run
+            if variant.system is not None and variant.config is not None:
+                # its environment (and redis) for the whole run
                 _, raw = systems.enter_context(system_environment(variant.system))
                 headers = tuple((k.decode(), v.decode()) for k, v in raw)
                 config = variant.config

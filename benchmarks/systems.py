@@ -76,6 +76,22 @@ FLOOR = floor("floor", "hypercorn")
 FLOOR_GRANIAN = floor("floor-granian", "granian", baseline=False)
 
 
+def granian_floor(interface: str, *, whole: bool = False) -> System:
+    """The Granian floor driven in process the gateway's way, through ``interface``
+    (benchmarks/granian_floor.py; ``whole``: the answer read whole and sent in one piece):
+    for ``socket_ab --cachesim``, not a baseline."""
+    return System(
+        name=f"floor-granian-{interface}" + ("-whole" if whole else ""),
+        argv=(
+            *("{python}", "-m", "benchmarks.granian_floor", "--port", "{port}"),
+            *("--upstream", "{upstream_origin}", "--interface", interface),
+            *(("--whole",) if whole else ()),
+        ),
+        default=False,
+        description=f"bare Granian {interface.upper()} worker in process + aiohttp passthrough",
+    )
+
+
 # HS256 secret and claims of the bench-only token the jwt policy (configs/policies/limits.toml)
 # accepts; not a real secret. The token is signed here so that the two can never drift.
 BENCH_JWT_SECRET = "sluicegate-bench-hs256-secret-0123456789abcdef"
@@ -143,6 +159,7 @@ SYSTEMS: list[System] = [
     DIRECT,
     FLOOR,
     FLOOR_GRANIAN,
+    *(granian_floor(i, whole=w) for i in ("asgi", "rsgi") for w in (False, True)),
     gateway(
         "gateway",
         CONFIGS / "core.toml",

@@ -27,6 +27,11 @@ lists the differences for operators):
   closed after the response (RFC 9112 6.1); bare-LF line endings are accepted.
 - HTTP/2 over cleartext is by prior knowledge only (no ``Upgrade: h2c``).
 
+ASGI rather than Granian's RSGI: RSGI hands over and takes ``str`` headers while the core
+works on bytes, and a seam converting them cost as much as it saved (Granian core 658,858 ->
+659,895 instructions per request, full chain 1,021,233 -> 1,040,531; bare floors RSGI -24 k
+answering in one piece: docs/benchmarks.md, "ASGI or RSGI?").
+
 This module drives Granian below its public API (``_granian.ASGIWorker`` and its task
 scheduler, as ``granian.server.embed`` does), so the version is pinned to a minor in
 pyproject.toml; the serving tests run on both engines and catch a change.

@@ -43,8 +43,14 @@ def test_a_system_variant_runs_the_system_s_config_less_the_plugins_named() -> N
     variant = parse_variant("rest=system:gateway-full~input_scan~jwt", {}, Path("/tmp"))
     assert variant.config == ROOT / "benchmarks/configs/full.toml"
     assert (variant.system, variant.without) == ("gateway-full", ("input_scan", "jwt"))
-    with pytest.raises(SystemExit, match="not a gateway system"):
-        parse_variant("x=system:floor", {}, Path("/tmp"))
+    with pytest.raises(SystemExit, match="a command, not a gateway config"):
+        parse_variant("x=system:floor~jwt", {}, Path("/tmp"))
+
+
+def test_a_floor_system_variant_runs_its_command() -> None:
+    variant = parse_variant("rsgi=system:floor-granian-rsgi-whole", {}, Path("/tmp"))
+    assert variant.config is None and variant.tree == ROOT
+    assert variant.command[-3:] == ("--interface", "rsgi", "--whole")
 
 
 def test_drive_sends_exactly_each_request_and_counts_what_was_not_200() -> None:
