@@ -78,16 +78,21 @@ def _rules_flag(data: list[Row]) -> list[tuple[bool, bool]]:
     return flags
 
 
+def folds(data: list[Row], how: str) -> list[int]:
+    """Each row's outer fold: by its index (`how` = "text") or by its source package, so a
+    package's texts are all scored by a model that saw none of them."""
+    if how == "text":
+        return [i % CV_FOLDS for i in range(len(data))]
+    packages = sorted({_package(row) for row in data})
+    return [packages.index(_package(row)) % CV_FOLDS for row in data]
+
+
 def cross_validate(data: list[Row], recipe: Recipe = SHIPPED, verbose: bool = True) -> None:
     """The whole check on dev texts its model never saw, folds by text and by package."""
     ruled = _rules_flag(data)
     data = with_features(data, recipe)
-    packages = sorted({_package(row) for row in data})
     for how in ("text", "package"):
-        if how == "text":
-            fold_of = [i % CV_FOLDS for i in range(len(data))]
-        else:
-            fold_of = [packages.index(_package(row)) % CV_FOLDS for row in data]
+        fold_of = folds(data, how)
         flagged: list[bool] = [False] * len(data)
         as_system: list[bool] = [False] * len(data)
         for k in range(CV_FOLDS):

@@ -244,18 +244,35 @@ def train(data: list[Row], recipe: Recipe = SHIPPED) -> tuple[dict[str, float], 
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
+    vocab = vocabulary(data)
+    labels = np.array([row.label for row in data])
+    model = LogisticRegression(C=recipe.c, solver="liblinear", max_iter=1000)
+    model.fit(_matrix(data, vocab), labels, sample_weight=sample_weights(data, recipe))
+    return largest(list(vocab), model.coef_[0], recipe.keep), float(model.intercept_[0])
+
+
+def vocabulary(data: list[Row]) -> dict[str, int]:
+    """The words of at least MIN_DOCS texts of `data`, each with its column."""
     df = Counter(w for row in data for w in row.words)
-    vocab = {w: i for i, w in enumerate(sorted(w for w, n in df.items() if n >= MIN_DOCS))}
+    return {w: i for i, w in enumerate(sorted(w for w, n in df.items() if n >= MIN_DOCS))}
+
+
+def largest(names: list[str], coef: Any, keep: int) -> dict[str, float]:
+    """The `keep` weights of largest magnitude among the first `len(names)` of `coef`."""
+    top = sorted(range(len(names)), key=lambda i: -abs(coef[i]))[:keep]
+    return {names[i]: round(float(coef[i]), 4) for i in top}
+
+
+def sample_weights(data: list[Row], recipe: Recipe) -> Any:
+    """Per row, its weight in the loss: classes balanced, times `_weight` and the package
+    balance (`_package_weights`)."""
+    import numpy as np
+
     labels = np.array([row.label for row in data])
     pos = int(labels.sum())
     balance = np.where(labels == 1, len(data) / (2 * pos), len(data) / (2 * (len(data) - pos)))
     weight = np.array([_weight(row, recipe) for row in data]) * _package_weights(data, recipe)
-    model = LogisticRegression(C=recipe.c, solver="liblinear", max_iter=1000)
-    model.fit(_matrix(data, vocab), labels, sample_weight=balance * weight)
-    coef = model.coef_[0]
-    names = list(vocab)
-    top = sorted(range(len(names)), key=lambda i: -abs(coef[i]))[: recipe.keep]
-    return {names[i]: round(float(coef[i]), 4) for i in top}, float(model.intercept_[0])
+    return balance * weight
 
 
 def _package_weights(data: list[Row], recipe: Recipe) -> Any:

@@ -145,3 +145,27 @@ def test_the_short_model_trains_on_the_short_sentences_of_long_benign_texts() ->
         f"Line number {i} of the manual is here." for i in range(2 * SENTENCES_PER_PACKAGE)
     )
     assert len(sentences([row(many)])) == SENTENCES_PER_PACKAGE
+
+
+def test_package_folds_hold_each_package_out_whole() -> None:
+    """`--cv`'s folds by package (`evals.cv_pi.folds`, shared with `evals.cv_pi_sem`): no
+    package has texts in two folds, so every text is scored by a model that saw none of its
+    package; folds by text spread one package over several."""
+    from evals.cv_pi import folds
+    from evals.train_pi import CV_FOLDS, Row
+
+    rows = [Row(frozenset({"w"}), i % 2, 1.0, source=f"pkg{i % 7}:set") for i in range(70)]
+    by_package = folds(rows, "package")
+    assert (
+        len({f for f, row in zip(by_package, rows, strict=True) if row.source == "pkg3:set"}) == 1
+    )
+    assert len(set(by_package)) == CV_FOLDS
+    by_text = folds(rows, "text")
+    assert len({f for f, row in zip(by_text, rows, strict=True) if row.source == "pkg3:set"}) > 1
+
+
+def test_training_keeps_the_largest_weights_by_magnitude() -> None:
+    from evals.train_pi import largest
+
+    kept = largest(["a", "b", "c", "d"], [0.1, -3.0, 2.0, 0.5, 9.0], 2)
+    assert kept == {"b": -3.0, "c": 2.0}  # the fifth weight is not a word's: never kept
