@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -89,6 +89,9 @@ class _Limiter:
     state_field: bytes  # state_head encoded: the RateLimit field when it is the only one
     capacity: int  # burst + 1, every decision's limit
     limit_field: bytes  # the capacity, formatted once for X-RateLimit-Limit
+    # (remaining, reset seconds) -> this limiter's five response fields, when it is the only
+    # one and its decision's limit is its capacity (always, from either backend)
+    fields: dict[tuple[int, int], Pairs] = field(default_factory=dict, compare=False)
 
 
 Decisions = list[tuple[_Limiter, GcraDecision]]
@@ -332,8 +335,9 @@ def rate_limit_headers(decisions: Decisions) -> dict[str, str]:
 
 def rate_limit_fields(decisions: Decisions) -> Pairs:
     """``rate_limit_headers`` as the (name, value) byte pairs of a response: built straight
-    as bytes, and for one limiter (the usual entry) without the lists, the dict and a second
-    encoding pass (the response path of every request; the refusal path keeps the dict)."""
+    as bytes, and for one limiter (the usual entry) without the lists and the dict, and
+    built once per (remaining, reset seconds) the limiter answers with (the response path
+    of every request; the refusal path keeps the dict)."""
     if len(decisions) != 1:
         policy, state, limit, remaining, reset = _fields(decisions)
         return (
@@ -347,13 +351,39 @@ def rate_limit_fields(decisions: Decisions) -> Pairs:
     wait = decision.reset_after if decision.allowed else decision.retry_after
     # ``max(0, ceil(wait))`` and ``isinf`` as comparisons: ``max`` alone was ~1.5 k
     # instructions of the ~9 k this function took.
-    seconds = b"86400" if wait == _INF else b"%d" % math.ceil(wait) if wait > 0 else b"0"
-    left = b"%d" % decision.remaining
-    limit = decision.limit
-    return (
+    seconds = 86400 if wait == _INF else math.ceil(wait) if wait > 0 else 0
+    remaining = decision.remaining
+    if decision.limit == limiter.capacity:
+        # A limiter answers with few (remaining, seconds) pairs (a caller's bucket is mostly
+        # full, the reset a second or two): the five pairs are looked up, not formatted —
+        # ~2.5 k instructions instead of ~7 k (two ``b"%d" %``, three concatenations, six
+        # tuples). Bounded: a limiter keeps at most _FIELDS_KEPT of them.
+        kept = limiter.fields.get((remaining, seconds))
+        if kept is not None:
+            return kept
+    return _one_limiter_fields(limiter, decision.limit, remaining, seconds)
+
+
+_FIELDS_KEPT = 64
+"""(remaining, seconds) pairs whose fields a limiter keeps: < 64 KiB each, and at most
+1,024 per-caller limiters besides the configured ones (``RateLimit._per_key``)."""
+
+
+def _one_limiter_fields(limiter: _Limiter, limit: int, remaining: int, seconds: int) -> Pairs:
+    """The fields of one limiter's decision, formatted; kept when ``limit`` is its capacity."""
+    left = b"%d" % remaining
+    reset = b"%d" % seconds
+    capacity = limit == limiter.capacity
+    fields = (
         (b"ratelimit-policy", limiter.policy_field),
-        (b"ratelimit", limiter.state_field + left + b";t=" + seconds),
-        (b"x-ratelimit-limit", limiter.limit_field if limit == limiter.capacity else b"%d" % limit),
+        (b"ratelimit", limiter.state_field + left + b";t=" + reset),
+        (b"x-ratelimit-limit", limiter.limit_field if capacity else b"%d" % limit),
         (b"x-ratelimit-remaining", left),
-        (b"x-ratelimit-reset", seconds),
+        (b"x-ratelimit-reset", reset),
     )
+    if capacity:
+        kept = limiter.fields
+        if len(kept) >= _FIELDS_KEPT:
+            kept.clear()
+        kept[(remaining, seconds)] = fields
+    return fields

@@ -7,10 +7,12 @@ import math
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from plugins._limits import KeySpec
-from plugins.rate_limit import RateLimit, rate_limit_fields, rate_limit_headers
+from plugins.rate_limit import _FIELDS_KEPT, RateLimit, rate_limit_fields, rate_limit_headers
 from proxy.exchange import Identity
 from proxy.state import GcraDecision, GuardedStore, MemoryStore
 from proxy.testing import (
@@ -158,6 +160,37 @@ def test_response_fields_are_the_headers_encoded(decisions: list[GcraDecision]) 
         (name.lower().encode(), value.encode()) for name, value in rate_limit_headers(pairs).items()
     )
     assert rate_limit_fields(pairs) == expected
+
+
+_WAITS = st.sampled_from([0.0, 1e-9, 0.25, 1.0, 1.0000001, 2.5, 86399.5, math.inf]) | st.floats(
+    0.0, 1e6, allow_nan=False
+)
+_STATES = st.tuples(st.booleans(), st.integers(0, 300), _WAITS, _WAITS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_STATES, min_size=1, max_size=300))
+@example([(True, 4, 0.0, 0.2), (False, 0, 1.5, 3.0), (True, 4, 0.0, 0.2), (False, 0, 1.0, 1.0)])
+@example([(False, 0, math.inf, 3.0), (True, 5, 0.0, 0.0), (False, 0, math.inf, 3.0)])
+def test_kept_fields_are_the_headers_encoded(states: list[tuple[bool, int, float, float]]) -> None:
+    """The one-limiter fields, looked up by (remaining, seconds) once formatted, are byte for
+    byte the header dict the refusal path sends, whatever came before: repeated states
+    (the lookup), states past the bound (the kept fields cleared), refusals, Retry-After
+    that never comes, resets on and just past a whole second."""
+    h = harness(limit="10/second", burst=4)
+    plugin = h.chain.links[1].plugin
+    assert isinstance(plugin, RateLimit)
+    (limiter,) = plugin.limiters_for(make_exchange())
+    for allowed, remaining, retry_after, reset_after in states:
+        decision = GcraDecision(allowed, limiter.capacity, remaining,
+                                0.0 if allowed else retry_after, reset_after)  # fmt: skip
+        expected = tuple(
+            (name.lower().encode(), value.encode())
+            for name, value in rate_limit_headers([(limiter, decision)]).items()
+        )
+        assert rate_limit_fields([(limiter, decision)]) == expected
+        assert rate_limit_fields([(limiter, decision)]) == expected  # the kept ones
+        assert len(limiter.fields) <= _FIELDS_KEPT
 
 
 @pytest.mark.parametrize("key_limits", [True, False])
