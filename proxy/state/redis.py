@@ -57,6 +57,7 @@ CLIENTS: dict[TopologyKind, Callable[[StateUrl], RedisClient]] = {
 
 _US = 1_000_000.0
 _PACKED_KEYS = 4096  # (limiter, caller) GCRA commands kept packed: ~2 MiB at most
+_new = tuple.__new__
 
 
 def _ms(seconds: float) -> int:
@@ -94,10 +95,10 @@ class _GcraCall:
         reset_after = float(reset) / _US
         if reset_after < 0.0:  # max(0.0, ...) without the builtin's call (~1.5 k instructions)
             reset_after = 0.0
-        # tuple.__new__ is GcraDecision's own __new__ without its Python frame
-        return tuple.__new__(
-            GcraDecision, (bool(allowed), self.limit, int(remaining), retry_after, reset_after)
-        )
+        # _new is GcraDecision's own __new__ without its Python frame. The script's flag and
+        # count are integer replies, which hiredis reads as ints: ``== 1`` and the count as
+        # it came, not ``bool()`` and ``int()`` (~0.9 k instructions of the ~4.4 k here).
+        return _new(GcraDecision, (allowed == 1, self.limit, remaining, retry_after, reset_after))
 
 
 def _glob_escape(text: str) -> str:

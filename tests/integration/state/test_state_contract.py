@@ -41,6 +41,18 @@ async def test_gcra_burst_headers_and_retry_after(harness: Harness) -> None:
     assert close_below(refused.reset_after, 3 * DAY)
 
 
+async def test_gcra_decisions_have_the_same_types(harness: Harness) -> None:
+    """An admission, a refusal and a cost no wait can meet read alike from both backends:
+    redis's flag and count come as hiredis reads integer replies (no ``bool()``/``int()``
+    on the reply), as bool and int (the header fields format them)."""
+    rate, store = Rate(1, DAY), harness.store
+    decisions = [await store.gcra("k", rate, 0), await store.gcra("k", rate, 0),
+                 await store.gcra("other", rate, 0, cost=2)]  # fmt: skip
+    assert [d.allowed for d in decisions] == [True, False, False]
+    for decision in decisions:
+        assert [type(field) for field in decision] == [bool, int, int, float, float]
+
+
 async def test_gcra_refills_after_one_interval(harness: Harness) -> None:
     rate = Rate(10, 3.0)  # one every 0.3 s
     assert (await harness.store.gcra("k", rate, 0)).allowed
