@@ -75,12 +75,16 @@ class _GcraCall:
     read into a ``GcraDecision`` by the connection as it arrives (no frame of the store's
     in between)."""
 
-    __slots__ = ("_command", "commands", "limit")
+    __slots__ = ("_command", "burst", "commands", "convert", "cost", "limit", "rate")
 
-    def __init__(self, script: Script, args: list[Any], limit: int) -> None:
-        self._command = script.on_one_key(args).command
+    def __init__(self, script: Script, rate: Rate, burst: int, cost: int) -> None:
+        self._command = script.on_one_key([repr(rate.interval * _US), burst, cost]).command
         self.commands: dict[str, tuple[str, bytes]] = {}  # caller key -> (redis key, command)
-        self.limit = limit
+        self.rate = rate  # a Rate is frozen: the same object is the same rate
+        self.burst = burst
+        self.cost = cost
+        self.limit = burst + 1
+        self.convert: Callable[[list[Any]], GcraDecision] = self.decision  # bound once
 
     def pack(self, prefix: str, key: str) -> tuple[str, bytes]:
         check_key(key)
@@ -152,6 +156,7 @@ class RedisStore:
         # (rate, burst, cost) -> the GCRA script's call, checked and packed once
         self._gcra_calls: dict[tuple[float, float, int, int], _GcraCall] = {}
         self._packed = 0  # callers' commands the calls keep packed, in all
+        self._last: _GcraCall | None = None  # the call gcra made last
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "sluicegate:", timeout: float = 0.5) -> RedisStore:
@@ -173,10 +178,15 @@ class RedisStore:
         return self.client.topology()
 
     def gcra(self, key: str, rate: Rate, burst: int, cost: int = 1) -> Awaitable[GcraDecision]:
-        # Keyed by the rate's fields: a Rate's own hash is a Python call (a dataclass's).
-        call = self._gcra_calls.get((rate.count, rate.period, burst, cost))
-        if call is None:  # a handful of limiters per config: check and pack each once
-            call = self._gcra_call(rate, burst, cost)
+        call = self._last
+        # The last limiter's call again (one limiter per request, the usual entry) without
+        # the lookup's tuple and hashes; then keyed by the rate's fields: a Rate's own hash
+        # is a Python call (a dataclass's).
+        if call is None or call.rate is not rate or call.burst != burst or call.cost != cost:
+            call = self._gcra_calls.get((rate.count, rate.period, burst, cost))
+            if call is None:  # a handful of limiters per config: check and pack each once
+                call = self._gcra_call(rate, burst, cost)
+            self._last = call  # always one of _gcra_calls: their bound covers it
         command = call.commands.get(key)
         if command is None:  # a caller's first call (since the memos were last cleared)
             self._packed += 1
@@ -186,14 +196,14 @@ class RedisStore:
                 self._packed = 1
             command = call.pack(self.prefix, key)
         # Not a coroutine: the connection's future, the decision made as the reply is read.
-        return self.client.evalsha(self._gcra, command[0], command[1], call.decision)
+        return self.client.evalsha(self._gcra, command[0], command[1], call.convert)
 
     def _gcra_call(self, rate: Rate, burst: int, cost: int) -> _GcraCall:
         check_gcra_args(rate, burst, cost)
         if len(self._gcra_calls) >= 1024:  # per-caller limits could make many
             self._gcra_calls.clear()
             self._packed = 0
-        call = _GcraCall(self._gcra, [repr(rate.interval * _US), burst, cost], burst + 1)
+        call = _GcraCall(self._gcra, rate, burst, cost)
         self._gcra_calls[(rate.count, rate.period, burst, cost)] = call
         return call
 

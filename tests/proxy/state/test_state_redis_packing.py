@@ -55,6 +55,24 @@ def test_the_command_is_the_whole_evalsha_as_hiredis_packs_it(
     assert recorder.sent[0][2] is recorder.sent[1][2]  # packed once
 
 
+def test_each_call_is_packed_for_its_own_limiter_whatever_came_last(
+    store: RedisStore, recorder: Recorder
+) -> None:
+    """The last limiter's call is reused only for the same rate object, burst and cost:
+    limiters taking turns, a burst or cost of their own on the same rate, and an equal rate
+    built anew each send their own arguments; each decision reads its own limit."""
+    rate = Rate(10, 1.0)
+    calls = [(rate, 4, 1), (Rate(1, 60.0), 4, 1), (rate, 4, 1), (rate, 9, 1), (rate, 4, 3),
+             (Rate(10, 1.0), 4, 1), (rate, 4, 1), (Rate(10, 2.0), 4, 1)]  # fmt: skip
+    for each, burst, cost in calls:
+        store.gcra("caller", each, burst, cost)
+    for (script, name, command, convert), (each, burst, cost) in zip(
+        recorder.sent, calls, strict=True
+    ):
+        assert command == script.command([name], [repr(each.interval * 1e6), burst, cost])
+        assert convert is not None and convert([1, 0, b"0", b"0"]).limit == burst + 1
+
+
 def test_an_empty_key_is_refused_every_time(store: RedisStore) -> None:
     for _ in range(2):
         with pytest.raises(ValueError, match="non-empty"):
