@@ -72,13 +72,11 @@ class Endpoint:
         return self.path if self.path is not None else f"{self.host}:{self.port}"
 
 
-class _Sent:
-    """When one turn's write left: its commands' replies are due ``timeout`` after it."""
-
-    __slots__ = ("deadline",)
-
-    def __init__(self) -> None:
-        self.deadline = math.inf  # not written yet: nothing is late
+_Sent = list[float]
+"""When one turn's write left, plus ``timeout``: a one-item list the turn's waiters share,
+``[inf]`` until the flush writes (nothing is late before). A list, not a class of one
+slot: its Python ``__init__`` was ~1 k instructions per loop turn
+(``benchmarks.rate_limit_instructions``)."""
 
 
 Convert = Callable[[Any], Any]
@@ -135,7 +133,7 @@ class _Connection(asyncio.Protocol):
         self.lost = False
         self.loop = asyncio.get_running_loop()
         self._outgoing: list[bytes] = []
-        self._sent = _Sent()  # the turn's commands not written yet
+        self._sent: _Sent = [math.inf]  # the turn's commands not written yet
         self._watchdog: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -155,7 +153,7 @@ class _Connection(asyncio.Protocol):
         and dropped. ``retry``: a script call, sent again once on NOSCRIPT."""
         loop = self.loop
         if not self._outgoing:
-            self._sent = _Sent()
+            self._sent = [math.inf]
             loop.call_soon(self._flush)
         self._outgoing.append(command)
         sent = self._sent
@@ -170,7 +168,7 @@ class _Connection(asyncio.Protocol):
     def _flush(self) -> None:
         outgoing = self._outgoing
         self._outgoing = []
-        deadline = self._sent.deadline = self.loop.time() + self.timeout
+        deadline = self._sent[0] = self.loop.time() + self.timeout
         if self._watchdog is None:
             self._watchdog = self.loop.call_at(deadline, self._watch)
         transport = self.transport
@@ -185,7 +183,7 @@ class _Connection(asyncio.Protocol):
         for future, sent, _, _ in self.waiting:
             if future.done():  # cancelled by its caller; its reply is still read and dropped
                 continue
-            deadline = sent.deadline
+            deadline = sent[0]
             if deadline == math.inf:  # not written yet: the flush starts the watch again
                 return
             if self.loop.time() >= deadline:
