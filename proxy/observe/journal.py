@@ -70,7 +70,12 @@ class Journal:
     # -- rates --------------------------------------------------------------------------------
 
     def count(self, status: int) -> None:
-        bucket = int(self.clock()) // BUCKET_SECONDS
+        self.count_at(status, self.clock())
+
+    def count_at(self, status: int, now: float) -> None:
+        """``count`` at ``now`` (epoch seconds): the reporter reads the clock once for the
+        journal and the access line."""
+        bucket = int(now) // BUCKET_SECONDS
         slot = bucket % BUCKETS
         if self._ids[slot] != bucket:
             self._ids[slot] = bucket

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from proxy.observe.report import AccessLog
 from proxy.records import Identity
@@ -119,3 +121,122 @@ def test_a_raw_stream_gets_a_buffer_and_stays_open(tmp_path: Any) -> None:
         assert not raw.closed
         raw.write(b"still open\n")
     assert path.read_bytes().endswith(b"still open\n")
+
+
+def _line_before_session_12(ex: Any) -> bytes:
+    """The access line as main wrote it before the reporter read each clock once (one
+    dict literal with ``orjson.dumps(..., default=str)``): the reference the line must
+    still equal byte for byte."""
+    from proxy.observe.logging import safe_dumps, timestamp
+
+    identity, usage, trace = ex.identity, ex.usage, ex.trace
+    reported, cost, started, first_byte = (
+        usage.reported,
+        usage.cost,
+        ex.started_at,
+        ex.first_byte_at,
+    )
+    who = (
+        (None, None, None, None)
+        if identity is None
+        else (identity.subject, identity.key_id, identity.team, identity.tier)
+    )
+    line = {
+        "ts": timestamp(time.time()), "type": "access", "request_id": ex.request_id,
+        "method": ex.method, "path": ex.path, "route": ex.route_name, "status": ex.status,
+        "client_ip": ex.client_ip, "model": ex.model, "target": ex.target,
+        "upstream_model": ex.upstream_model, "attempts": ex.attempts,
+        "duration_ms": int((time.perf_counter() - started) * 1e6 + 0.5) / 1000,
+        "ttfb_ms": int((first_byte - started) * 1e6 + 0.5) / 1000 if first_byte else None,
+        "identity": who[0], "key_id": who[1], "team": who[2], "tier": who[3],
+        "tokens": (usage.input_tokens + usage.output_tokens) or None,
+        "input_tokens": usage.input_tokens if reported else None,
+        "output_tokens": usage.output_tokens if reported else None,
+        "cost_usd": (round(cost, 9) if cost else cost) if reported else None,
+        "cache_read_tokens": usage.cache_read_tokens or None,
+        "cache_write_tokens": usage.cache_write_tokens or None,
+        "units": usage.units or None, "unit": usage.unit, "events": len(ex.events) or None,
+        "trace_id": trace.trace_id if trace is not None else None,
+    }  # fmt: skip
+    try:
+        return orjson.dumps(line, default=str, option=orjson.OPT_APPEND_NEWLINE)
+    except (TypeError, ValueError):
+        return safe_dumps(line, orjson.OPT_APPEND_NEWLINE)
+
+
+class _Trace:
+    def __init__(self, trace_id: Any) -> None:
+        self.trace_id = trace_id
+
+
+_odd_text = st.one_of(
+    st.none(),
+    st.text(),  # any code point: non-ASCII, control characters, lone surrogates
+    st.sampled_from(["", '"\\', "\x00\x1f\x7f", "\u2028\u2029", "\ud800", "é" * 5000]),
+    st.integers(),  # values a plugin set to a type the field does not declare
+    st.integers(min_value=2**64),
+    st.floats(allow_nan=True),
+    st.builds(object),
+)
+_count = st.one_of(st.integers(min_value=0, max_value=2**70), st.integers(-5, 5))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    texts=st.lists(_odd_text, min_size=15, max_size=15),
+    numbers=st.lists(_count, min_size=5, max_size=5),
+    cost=st.one_of(st.just(0.0), st.just(0), st.floats(0, 1e6), st.floats(allow_nan=True)),
+    units=st.one_of(st.just(0.0), st.floats(allow_nan=True)),
+    reported=st.booleans(),
+    has_identity=st.booleans(),
+    events=st.integers(0, 3),
+    ttfb=st.one_of(st.none(), st.floats(1e-6, 100)),
+    wall=st.floats(0, 4e9),
+    elapsed=st.floats(0, 1e5),
+)
+def test_the_line_is_byte_for_byte_the_line_before_session_12(
+    texts: list[Any],
+    numbers: list[int],
+    cost: float,
+    units: float,
+    reported: bool,
+    has_identity: bool,
+    events: int,
+    ttfb: float | None,
+    wall: float,
+    elapsed: float,
+) -> None:
+    """Whatever the fields hold (text JSON must escape, text it cannot carry, numbers past
+    64 bits, NaN, objects of no JSON type, None), the line written now is the line the
+    previous layout wrote, at the same clock readings."""
+    from proxy.records import SecurityEvent
+
+    ex = make_exchange()
+    ex.request_id, ex.method, ex.path, ex.route_name, ex.client_ip = texts[:5]
+    ex.model, ex.target, ex.upstream_model, ex.usage.unit = texts[5:9]
+    subject, key_id, team, tier, trace_id, status = texts[9:]
+    ex.status = status if isinstance(status, int) else 200
+    ex.attempts, ex.usage.input_tokens, ex.usage.output_tokens = numbers[:3]
+    ex.usage.cache_read_tokens, ex.usage.cache_write_tokens = numbers[3:]
+    ex.usage.reported, ex.usage.cost, ex.usage.units = reported, cost, units
+    ex.identity = Identity(subject, key_id=key_id, team=team, tier=tier) if has_identity else None
+    ex.events = [SecurityEvent("t", "p", "r")] * events
+    ex.trace = _Trace(trace_id) if trace_id is not None else None  # type: ignore[assignment]
+    ex.started_at = 1000.0
+    ex.first_byte_at = None if ttfb is None else 1000.0 + ttfb
+    stream = io.BytesIO()
+    log = AccessLog(stream)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "time", lambda: wall)
+        patch.setattr(time, "perf_counter", lambda: 1000.0 + elapsed)
+        try:
+            expected: bytes | type[Exception] = _line_before_session_12(ex)
+        except Exception as error:  # what the old line could not write, the new must not
+            expected = type(error)
+        try:
+            log.write(ex)
+            log.flush()
+        except Exception as error:
+            assert expected is type(error)
+        else:
+            assert stream.getvalue() == expected
