@@ -138,13 +138,17 @@ class Tracing(Plugin):
             # The request id is set in on_complete: request_id (after us) may replace it.
             {"http.request.method": ex.method, "url.path": ex.path, "http.route": route},
         )
-        ex.trace = RequestTrace(self.spans, span, self._on_finish, self._plugin_span_min_ns)
+        # Held: a request's spans reach the processors in one hand-off, when its server span
+        # ends in _finish (with ``record_content`` it ends in on_complete: not held).
+        ex.trace = RequestTrace(self.spans, span, self._on_finish, self._plugin_span_min_ns,
+                                self._on_finish is not None)  # fmt: skip
         return None
 
     def _finish(self, ex: Exchange, trace: RequestTrace) -> None:
         span = trace.span
         if type(span) is RecordedSpan:  # the usual: its fields read and set directly
             if span._end_time is not None:
+                trace.release(None)  # its children all the same
                 return
             try:
                 self._add_attributes(ex, span._attributes)
@@ -152,15 +156,16 @@ class Tracing(Plugin):
                     self._add_events(ex, span)
                 if ex.status >= 500 or ex.status == 0:
                     span.set_status(_ERROR)
-            finally:  # what span.end() does, written out (a call fewer)
+            finally:  # what span.end() does, written out, its children handed over with it
                 span._end_time = time_ns()
-                span._factory.emit(span)
+                trace.release(span)
             return
         try:
             if span.is_recording():
                 self._annotate(ex, span)
         finally:
             span.end()  # even when annotating failed: an unended span is never exported
+            trace.release(None)
 
     def _annotate(self, ex: Exchange, span: Any) -> None:
         if isinstance(span, RecordedSpan):  # its own dict, filled in place (no copy, no call)

@@ -158,9 +158,9 @@ def finished_span(
     end_time: int,
     status: Status = _UNSET,
     events: Sequence[Event] = (),
-) -> None:
-    """Export a span whose start and end are already known (a plugin hook, timed around
-    it): built ended, never live."""
+) -> RecordedSpan:
+    """A span whose start and end are already known (a plugin hook, timed around it): built
+    ended, never live, for the caller to hand to the processors."""
     span = RecordedSpan(factory, name, factory.child_context(parent), parent,
                         SpanKind.INTERNAL, attributes, start_time)  # fmt: skip
     if status is not _UNSET:
@@ -168,4 +168,4 @@ def finished_span(
     if events:
         span._events = list(events)
     span._end_time = end_time
-    factory.emit(span)
+    return span

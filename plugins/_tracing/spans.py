@@ -219,11 +219,11 @@ class SpanFactory:
         attributes: dict[str, AttributeValue],
         start_time: int,
         end_time: int,
-    ) -> None:
-        """Export an INTERNAL child of ``parent`` that ran from ``start_time`` to ``end_time``
-        (a plugin hook that ran long), built ended as an ``EndedSpan`` in one C call
-        (plugins/_tracing/ended.py says why); ``child_context`` written out here (a call
-        fewer per span)."""
+    ) -> EndedSpan:
+        """An INTERNAL child of ``parent`` that ran from ``start_time`` to ``end_time`` (a
+        plugin hook that ran long), built ended as an ``EndedSpan`` in one C call
+        (plugins/_tracing/ended.py says why), for the caller to hand over (``emit``);
+        ``child_context`` written out here (a call fewer per span)."""
         bits = self._bits
         if bits is not None and (span_id := bits(64)):  # in range: 64 bits, not 0
             valid = parent[5]
@@ -233,9 +233,10 @@ class SpanFactory:
         context = _context_tuple(
             SpanContext, (parent[0], span_id, False, parent[3], parent[4], valid)
         )
-        span = _ended_tuple(EndedSpan, (name, context, parent, attributes, start_time, end_time,
-                                        self.resource, self.scope))  # fmt: skip
-        self.emit(span)
+        fields = (name, context, parent, attributes, start_time, end_time, self.resource,
+                  self.scope)  # fmt: skip
+        span: EndedSpan = _ended_tuple(EndedSpan, fields)
+        return span
 
     def hook_span(self, plugin: str, phase: str) -> tuple[str, dict[str, AttributeValue]]:
         """The name and attributes of every span of ``plugin``'s ``phase`` hook that did
@@ -288,3 +289,20 @@ class SpanFactory:
                 return
         for processor in processors:
             processor.on_end(span)
+
+    def emit_all(self, spans: list[ReadableSpan]) -> None:
+        """``emit`` for each of ``spans`` in order, in one hand-off when they all fit the
+        batch queue: the same spans in the same order, the worker woken as ``emit`` would
+        have woken it after the last; ``emit`` one by one otherwise (a full queue drops as
+        the SDK drops)."""
+        if self._multi._span_processors is self._batched:
+            batch = self._batch
+            assert batch is not None
+            queue = batch._queue
+            if len(queue) + len(spans) <= self._room and not batch._shutdown:
+                queue.extendleft(spans)
+                if len(queue) >= self._batch_size and not batch._worker_awaken.is_set():
+                    batch._worker_awaken.set()
+                return
+        for span in spans:
+            self.emit(span)

@@ -20,8 +20,8 @@ from time import time_ns
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.sdk.trace import Event
-from opentelemetry.trace import SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from opentelemetry.util.types import AttributeValue
@@ -41,39 +41,49 @@ _SAMPLED = int(TraceFlags.SAMPLED)
 _FLAGS = tuple(f"-{flags:02x}" for flags in range(256))
 _NO_STATE = DEFAULT_TRACE_STATE
 _TRACE_ID_MAX = 2**128 - 1
+_SPAN_ID_MAX = 2**64 - 1
+_context_tuple = tuple.__new__
 _NEVER = 2**62  # ns: no hook runs this long (an unsampled trace reports none by time)
 
 
 class AttemptSpan:
-    __slots__ = ("span",)
+    __slots__ = ("span", "trace")
 
-    def __init__(self, span: trace.Span) -> None:
+    def __init__(self, span: trace.Span, request: RequestTrace) -> None:
         self.span = span
+        self.trace = request
 
     def end(self, status: int | None, error: str | None = None) -> None:
         span = self.span
-        if status is not None and error is None and status < 500 and type(span) is RecordedSpan:
-            # The usual answer: one attribute and the end, without the setters' calls.
-            if span._end_time is None:  # what span.end() does, written out (a call fewer)
-                span._attributes["http.response.status_code"] = status
-                span._end_time = time_ns()
-                span._factory.emit(span)
+        if type(span) is not RecordedSpan:  # unsampled: nothing recorded, nothing held
+            span.end()
             return
-        if status is not None:
-            span.set_attribute("http.response.status_code", status)
-        if error is not None:
-            span.set_attribute("error.type", error)
-            span.set_status(Status(StatusCode.ERROR, error))
-        elif status is not None and status >= 500:
-            span.set_attribute("error.type", str(status))
-            span.set_status(Status(StatusCode.ERROR))
-        span.end()
+        if span._end_time is not None:  # ended already: final, as span.end() has it
+            return
+        if status is not None and error is None and status < 500:
+            # The usual answer: one attribute and the end, without the setters' calls.
+            span._attributes["http.response.status_code"] = status
+        else:
+            if status is not None:
+                span.set_attribute("http.response.status_code", status)
+            if error is not None:
+                span.set_attribute("error.type", error)
+                span.set_status(Status(StatusCode.ERROR, error))
+            elif status is not None and status >= 500:
+                span.set_attribute("error.type", str(status))
+                span.set_status(Status(StatusCode.ERROR))
+        span._end_time = time_ns()  # what span.end() does, written out (a call fewer)
+        held = self.trace.held
+        if held is not None:  # handed over with the server span (RequestTrace.release)
+            held.append(span)
+        else:
+            span._factory.emit(span)
 
 
 class RequestTrace:
     """One request's server span; its children are recorded through the same factory."""
 
-    __slots__ = ("_context", "_on_finish", "_prefix", "plugin_span_min_ns", "recording",
+    __slots__ = ("_context", "_on_finish", "_prefix", "held", "plugin_span_min_ns", "recording",
                  "span", "spans", "trace_id")  # fmt: skip
 
     def __init__(
@@ -82,7 +92,11 @@ class RequestTrace:
         span: trace.Span,
         on_finish: Callable[[Any, RequestTrace], None] | None = None,
         plugin_span_min_ns: int = 0,
+        hold: bool = False,
     ) -> None:
+        """``hold``: the children's spans are held here as they end and handed to the
+        processors with the server span, in one hand-off (``release``), which ``on_finish``
+        then promises to call whatever happens."""
         self.spans = spans
         self.span = span
         self._on_finish = on_finish
@@ -96,6 +110,8 @@ class RequestTrace:
             self._context = span.get_span_context()
             self.recording = span.is_recording()
         self.plugin_span_min_ns = plugin_span_min_ns if self.recording else _NEVER
+        # The ended children not yet handed over (None: each is handed over as it ends).
+        self.held: list[ReadableSpan] | None = [] if hold and self.recording else None
         # The trace id in hex, for the access line (a sampled request's, which every request
         # of a sampled trace writes) and the "00-<trace id>-" of every traceparent sent:
         # formatted once, here, and read as plain attributes (a property was a Python call
@@ -120,6 +136,21 @@ class RequestTrace:
         if self._on_finish is not None:
             self._on_finish(ex, self)
 
+    def release(self, span: ReadableSpan | None) -> None:
+        """Hand the held children and then ``span`` (the server span, ended; None: only the
+        children) to the processors in one hand-off, in the order they ended; a child that
+        ends later is handed over as it ends."""
+        held = self.held
+        if held is None:
+            if span is not None:
+                self.spans.emit(span)
+            return
+        self.held = None
+        if span is not None:
+            held.append(span)
+        if held:
+            self.spans.emit_all(held)
+
     def plugin_hook(
         self, name: str, phase: str, start_ns: int, end_ns: int, error: BaseException | None
     ) -> None:
@@ -135,7 +166,12 @@ class RequestTrace:
             known = spans.hook_spans.get((name, phase))
             if known is None:
                 known = spans.hook_span(name, phase)
-            spans.ended(known[0], self._context, known[1], start_ns, end_ns)
+            span = spans.ended(known[0], self._context, known[1], start_ns, end_ns)
+            held = self.held
+            if held is not None:  # handed over with the server span (``release``)
+                held.append(span)
+            else:
+                spans.emit(span)
             return
         attributes: dict[str, AttributeValue] = {
             "sluicegate.plugin": name,
@@ -150,8 +186,12 @@ class RequestTrace:
         elif isinstance(error, Exception):
             events = (Event("exception", exception_attributes(error), end_ns),)
             status = Status(StatusCode.ERROR, type(error).__name__)
-        finished_span(self.spans, f"plugin {name}", self._context, attributes, start_ns,
-                      end_ns, status, events)  # fmt: skip
+        failed = finished_span(self.spans, f"plugin {name}", self._context, attributes,
+                               start_ns, end_ns, status, events)  # fmt: skip
+        if self.held is not None:
+            self.held.append(failed)
+        else:
+            self.spans.emit(failed)
 
     def attempt(
         self,
@@ -164,7 +204,15 @@ class RequestTrace:
         parent = self._context
         span: trace.Span
         spans = self.spans
-        context = spans.child_context(parent)
+        # spans.child_context(parent), written out (a call fewer per attempt)
+        bits = spans._bits
+        if bits is not None and (span_id := bits(64)):  # in range: 64 bits, not 0
+            valid = parent[5]
+        else:
+            span_id = spans._ids.generate_span_id()
+            valid = parent[5] and 0 < span_id <= _SPAN_ID_MAX
+        context = _context_tuple(SpanContext, (parent[0], span_id, False, parent[3], parent[4],
+                                               valid))  # fmt: skip
         if self.recording:
             attributes: dict[str, AttributeValue] = {
                 "sluicegate.target": target,
@@ -191,8 +239,9 @@ class RequestTrace:
         state = context[4]
         if state is not _NO_STATE and state:  # a new trace has none (its len is a Python call)
             headers.append(("tracestate", state.to_header()))
-        attempt = _new_attempt(AttemptSpan)  # no __init__ call: one field
+        attempt = _new_attempt(AttemptSpan)  # no __init__ call: two fields
         attempt.span = span
+        attempt.trace = self
         return attempt
 
 

@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from importlib.metadata import version
+from typing import Any
 
 import pytest
 from opentelemetry import trace
@@ -20,11 +21,34 @@ from opentelemetry.sdk.trace import ReadableSpan, SynchronousMultiSpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
-from opentelemetry.trace import SpanKind, TraceFlags
+from opentelemetry.trace import SpanKind, StatusCode, TraceFlags
 
 from plugins._tracing.ended import EndedSpan
 from plugins._tracing.exporters import build_provider
 from plugins._tracing.spans import RecordedSpan, SpanFactory
+from plugins._tracing.trace import RequestTrace
+from plugins.request_id import RequestId
+from plugins.tracing import Tracing
+from proxy.errors import PolicyError
+from proxy.exchange import Exchange
+from proxy.plugin import Plugin
+from proxy.testing import FakeReply, Harness, ScriptedClient
+
+
+class Refuse(Plugin):
+    name = "refuse"
+
+    async def on_request(self, ex: Exchange) -> None:
+        if ex.request_headers.get("x-refuse"):
+            raise PolicyError(429, "rate_limited", "slow down")
+
+
+class Broken(Plugin):
+    name = "broken"
+
+    async def on_request(self, ex: Exchange) -> None:
+        if ex.request_headers.get("x-break"):
+            raise ValueError("plugin bug")
 
 
 def batched(
@@ -235,7 +259,7 @@ def test_a_span_built_ended_exports_as_the_sdk_s_own_span() -> None:
     parent = root.get_span_context()
     attributes = {"sluicegate.plugin": "jwt", "sluicegate.phase": "request"}
     ids.next_span = 0x99
-    spans.ended("plugin jwt", parent, dict(attributes), 1_000, 2_000)
+    spans.emit(spans.ended("plugin jwt", parent, dict(attributes), 1_000, 2_000))
     ids.next_span = 0x99
     sdk = provider.get_tracer("sluicegate").start_span(
         "plugin jwt",
@@ -251,4 +275,111 @@ def test_a_span_built_ended_exports_as_the_sdk_s_own_span() -> None:
     assert exported_fields(ours) == exported_fields(theirs)
     assert ours.context.span_id == 0x9A and ours.parent is parent
     assert ours != theirs and ours == ours and len({ours, theirs}) == 2  # spans, not tuples
+    stop(batch)
+
+
+async def _requests_exported(
+    hold: bool, monkeypatch: pytest.MonkeyPatch
+) -> list[dict[str, object]]:
+    """The spans the batch processor's exporter gets (fast path, every hook spanned) for an
+    answer, a stream, a refusal, a failing plugin, a provider's 502 and a provider that
+    cannot be reached, with the children held for the server span's hand-off or handed
+    over one by one (as before the hold); ids and times left out, each parent named."""
+    import plugins.tracing as tracing_module
+
+    class Trace(RequestTrace):
+        __slots__ = ()
+
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args[:4], hold=hold and args[4])
+
+    monkeypatch.setattr(tracing_module, "RequestTrace", Trace)
+    exported: list[dict[str, object]] = []
+    replies = [
+        ScriptedClient(["answer"]),
+        ScriptedClient([FakeReply.sse([{"choices": [{"delta": {"content": "a"}}]}])]),
+        ScriptedClient(["answer"]),
+        ScriptedClient(["answer"]),
+        ScriptedClient(["500"]),
+        ScriptedClient(["fail"]),
+    ]
+    for number, upstream in enumerate(replies):
+        plugins: list[tuple[type[Plugin], dict[str, Any]]] = [(Tracing, {"exporter": "none",
+            "plugin_span_min": "0s"}), (RequestId, {}), (Refuse, {}), (Broken, {})]  # fmt: skip
+        h = Harness(plugins, upstream)
+        plugin = h.chain.plugins[0]
+        assert isinstance(plugin, Tracing)
+        exporter = InMemorySpanExporter()
+        batch = BatchSpanProcessor(exporter, schedule_delay_millis=600_000)
+        plugin.provider.add_span_processor(batch)
+        plugin.spans.batched(batch)  # the fast path, as the plugin's own exporter has it
+        headers = {"x-refuse": "1"} if number == 2 else {"x-break": "1"} if number == 3 else {}
+        stream = number == 1
+        await h.request("POST", json={"model": "m", "stream": stream, "messages": []},
+                        headers=headers)  # fmt: skip
+        assert batch.force_flush()
+        spans = exporter.get_finished_spans()
+        names = {s.context.span_id: s.name for s in spans if s.context is not None}
+        for span in spans:
+            fields = exported_fields(span)
+            for varying in ("context", "times", "json"):
+                del fields[varying]
+            fields["parent"] = names.get(span.parent.span_id) if span.parent else None
+            fields["attributes"] = {key: value for key, value in fields["attributes"].items()
+                                    if key != "sluicegate.request_id"}  # type: ignore[attr-defined]  # fmt: skip
+            fields["events"] = [  # an exception's stack trace names the test's frames
+                (e.name, dict(e.attributes or {}).get("exception.type", e.attributes))
+                for e in span.events
+            ]
+            exported.append(fields)
+        stop(batch)
+    return exported
+
+
+async def test_held_spans_reach_the_exporter_as_spans_handed_over_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A traced request's children are held and handed to the batch queue with its server
+    span in one hand-off: the exporter must get the same spans, field by field and in the
+    same order, as when each was handed over as it ended — on answers, streams, refusals,
+    failing plugins and failing providers."""
+    held = await _requests_exported(True, monkeypatch)
+    one_by_one = await _requests_exported(False, monkeypatch)
+    assert held == one_by_one
+    names = [fields["name"] for fields in held]
+    assert names.count("POST route0") == 6 and names.count("attempt fake") >= 3
+    assert any(fields["status"][0] is StatusCode.ERROR for fields in held)  # type: ignore[index]
+
+
+def test_a_child_that_ends_after_the_hand_off_is_handed_over_as_it_ends() -> None:
+    spans, batch, exporter = batched(batch_size=64)
+    root = spans.start_root("POST r", None, SpanKind.SERVER, {})
+    trace = RequestTrace(spans, root, hold=True)
+    attempt = trace.attempt("p", 1, None, [])
+    trace.plugin_hook("jwt", "request", 1_000, 2_000, None)
+    assert len(batch._batch_processor._queue) == 0  # held
+    attempt.end(200)
+    assert isinstance(root, RecordedSpan)
+    root._end_time = 3_000
+    trace.release(root)
+    assert [s.name for s in batch._batch_processor._queue] == ["POST r", "attempt p", "plugin jwt"]
+    late = trace.attempt("q", 2, None, [])
+    late.end(200)
+    late.end(200)  # a second end: nothing more
+    assert batch.force_flush()
+    names = [s.name for s in exporter.get_finished_spans()]
+    assert names == ["plugin jwt", "attempt p", "POST r", "attempt q"]
+    stop(batch)
+
+
+def test_a_full_queue_takes_the_held_spans_one_by_one_as_the_sdk_drops() -> None:
+    spans, batch, _ = batched(batch_size=2, queue_size=2)
+    root = spans.start_root("POST r", None, SpanKind.SERVER, {})
+    trace = RequestTrace(spans, root, hold=True)
+    trace.plugin_hook("a", "request", 1_000, 2_000, None)
+    trace.plugin_hook("b", "request", 1_000, 2_000, None)
+    assert isinstance(root, RecordedSpan)
+    root._end_time = 3_000
+    trace.release(root)  # three for two places: the oldest goes, as the SDK's emit has it
+    assert [s.name for s in batch._batch_processor._queue][:1] == ["POST r"]
     stop(batch)
