@@ -21,7 +21,7 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import Event, ReadableSpan
-from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.trace import SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from opentelemetry.util.types import AttributeValue
@@ -41,8 +41,6 @@ _SAMPLED = int(TraceFlags.SAMPLED)
 _FLAGS = tuple(f"-{flags:02x}" for flags in range(256))
 _NO_STATE = DEFAULT_TRACE_STATE
 _TRACE_ID_MAX = 2**128 - 1
-_SPAN_ID_MAX = 2**64 - 1
-_context_tuple = tuple.__new__
 _NEVER = 2**62  # ns: no hook runs this long (an unsampled trace reports none by time)
 
 
@@ -204,15 +202,7 @@ class RequestTrace:
         parent = self._context
         span: trace.Span
         spans = self.spans
-        # spans.child_context(parent), written out (a call fewer per attempt)
-        bits = spans._bits
-        if bits is not None and (span_id := bits(64)):  # in range: 64 bits, not 0
-            valid = parent[5]
-        else:
-            span_id = spans._ids.generate_span_id()
-            valid = parent[5] and 0 < span_id <= _SPAN_ID_MAX
-        context = _context_tuple(SpanContext, (parent[0], span_id, False, parent[3], parent[4],
-                                               valid))  # fmt: skip
+        context = spans.child_context(parent)
         if self.recording:
             attributes: dict[str, AttributeValue] = {
                 "sluicegate.target": target,
