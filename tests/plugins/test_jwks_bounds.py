@@ -100,6 +100,9 @@ async def test_one_fetch_serves_every_waiting_request(
     await h.close()
 
 
+# Signing the test's token with the weak key is what makes PyJWT warn: the client's side, which
+# the test plays on purpose; the gateway's refusal is what it asserts.
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 async def test_a_weak_rsa_key_in_the_document_is_skipped(
     jwks_server: JwksServer, sluicegate_logs: pytest.LogCaptureFixture
 ) -> None:
