@@ -219,9 +219,10 @@ USE_VARIANTS = (0, 1, 2, 3)
 
 
 def cross_validate(data: list[Row], vecs: Any, ruled: list[tuple[bool, bool]], variant: tuple[
-        str, float, bool, str], recipe: Recipe = SHIPPED) -> None:  # fmt: skip
+        str, float, bool, str], recipe: Recipe = SHIPPED, whole: bool = False) -> None:  # fmt: skip
+    """``whole``: ``vecs`` is one vector per text as it is (USE's), not WordLlama's columns."""
     name, scale, words, part = variant
-    vecs = vecs if "--use" in sys.argv else vecs[:, COLUMNS[part]]
+    vecs = vecs if whole else vecs[:, COLUMNS[part]]
     for how in ("text", "package"):
         fold_of = folds(data, how)
         flagged = [False] * len(data)
@@ -286,7 +287,7 @@ def main() -> int:
     chosen = [int(a) for a in sys.argv[1:] if a.isdigit()] or (list(USE_VARIANTS) if use else [])
     for n, variant in enumerate(VARIANTS):
         if not chosen or n in chosen:
-            cross_validate(data, vecs, ruled, variant)
+            cross_validate(data, vecs, ruled, variant, whole=use)
     return 0
 
 
