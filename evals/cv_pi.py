@@ -100,7 +100,7 @@ def cross_validate(data: list[Row], recipe: Recipe = SHIPPED, verbose: bool = Tr
             model = fit(train_part, recipe, quiet=True)
             for i, row in enumerate(data):
                 if fold_of[i] == k:
-                    score = model.score(row.words) if row.judged else 0.0
+                    score = model.score(row.words) if row.scanned else 0.0
                     flagged[i] = ruled[i][0] or score >= model.threshold
                     as_system[i] = ruled[i][1] or score >= model.operator_threshold
                     if row.short and model.short:  # never as a system message

@@ -237,7 +237,7 @@ def cross_validate(data: list[Row], vecs: Any, ruled: list[tuple[bool, bool]], v
                 model = fit_sem([data[i] for i in idx], vecs[idx], recipe, scale, words)
             for i, row in enumerate(data):
                 if fold_of[i] == k:
-                    score = model.score(row, vecs[i]) if row.judged else 0.0
+                    score = model.score(row, vecs[i]) if row.scanned else 0.0
                     flagged[i] = ruled[i][0] or score >= model.threshold
                     as_system[i] = ruled[i][1] or score >= model.operator_threshold
                     margin[i] = 99.0 if ruled[i][0] else _logit(score) - _logit(model.threshold)

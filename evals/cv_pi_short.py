@@ -8,10 +8,11 @@ model's detection alone, the short attacks the rules miss that it catches, and h
 the hand-written look-alikes in the rule tests (`lookalikes`: every text of a `test_*pass*`
 parametrized on `text` in `tests/scanners/text/test_pi_*.py`, which the check must pass) a
 model fitted on all rows flags at that threshold; then the same at the lowest threshold that
-flags no look-alike. The look-alikes gate a candidate and never train it. `--chars` adds
-character 3- and 4-grams within words (the attacks come in ~12 languages), `--bigrams`
-adjacent word pairs with the text's start and end. Only dev texts
-are read (`evals.train_pi.training_set`); the scikit-learn `eval` extra is needed.
+flags at most 1 % of the look-alikes, and at the lowest that flags none. The look-alikes gate
+a candidate and never train it. `--chars` adds character 3- and 4-grams within words (the
+attacks come in ~12 languages), `--bigrams` adjacent word pairs with the text's start and
+end. Only dev texts are read (`evals.train_pi.training_set`); the scikit-learn `eval` extra
+is needed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from scanners.text.normalize import normalize
 from scanners.text.pi_model import LinearModel
 
 BUDGETS = (0.005, 0.01, 0.02)
+LOOKALIKE_SHARES = (0.01,)
+"""Thresholds that flag at most this share of the look-alikes (the ninth round's gate)."""
 _WORD = re.compile(r"\w+")
 
 
@@ -134,6 +137,9 @@ def run(argv: list[str]) -> int:
           f"rules), {len(looks)} look-alikes")  # fmt: skip
     ranked = sorted((scores[i] for i in benign), reverse=True)
     bars = [(f"FP budget {b:.1%}", ranked[int(b * len(benign))]) for b in BUDGETS]
+    ranked_looks = sorted(look_scores, reverse=True)
+    for share in LOOKALIKE_SHARES:
+        bars.append((f"look-alikes <= {share:.0%}", ranked_looks[int(share * len(looks))] + 1e-9))
     bars.append(("no look-alike flagged", max(look_scores) + 1e-9))
     for title, bar in bars:
         caught = [i for i in attacks if scores[i] >= bar]

@@ -27,7 +27,7 @@ that shares half its 8-word shingles with a held-out text of the earlier sources
 of training, so their held-out figures do not rise by training on copies of their own texts
 (within a later source, the split by hash is the only one, as for the earlier sources). The
 threshold is the lowest score that keeps false positives at or below TARGET_FP (and at least
-0.5) on the dev benign texts, each scored by a model fitted without it (FOLDS folds) and
+FLOOR) on the dev benign texts, each scored by a model fitted without it (FOLDS folds) and
 weighted as in training, so the threshold is not read off texts the model has memorised.
 
 Short texts (`SHORT_MIN_WORDS` to `MIN_WORDS` words) get a model of their own, trained on
@@ -65,7 +65,18 @@ ROOT = Path(__file__).resolve().parents[1]
 MIN_DOCS = 3
 KEEP = 8000
 C = 3.0
-TARGET_FP = 0.03
+TARGET_FP = 0.02
+FLOOR = 0.25
+"""The lowest threshold TARGET_FP may set. The ninth round (`python -m evals.cv_pi_point`,
+docs/input-scanning.md) chose a 2 % budget with this floor over 3 % at a 0.5 floor: by
+package 88.0 -> 89.4 % at 2.3 -> 2.4 % dev false positives (with `MIN_WORDS` 16), general
+role prompts 1.5 -> 1.4 % by text. The budget, not the floor, sets it: 0.487 on all dev
+texts, 0.29-0.59 in the folds by package (at a 0.5 floor the floor set it in most)."""
+TRAIN_MIN_WORDS = 20
+"""Fewest distinct words a text needs to train the long texts' model (and to set its
+threshold). The scanner judges from `MIN_WORDS` (16) up: the same model, read on 16-19-word
+texts too, passed every look-alike of the rule tests, where one trained from 12 words
+flagged some (ninth round)."""
 KITS = ("hermes:", "nullsec:", "jbmini:", "giskard:", "deepteam:", "jbb:")
 """The fifth round's kits (`evals/sources_kits.py`)."""
 LISTS = ("promptwl:", "agentic_redteam:", "jailbreak_arena:", "promptgate:", "langkit:")
@@ -80,7 +91,7 @@ DECONTAMINATED = (
 RULES_ONLY = ("bastion:", *KITS, *LISTS)
 """Sources whose dev half wrote rules and does not train the long texts' model (their short
 texts do train the short texts' model, `evals.train_pi_short`): bastioncorpus
-(`evals/sources_bastion.py`) is short injections, 13 of its 89 dev texts reach `MIN_WORDS`,
+(`evals/sources_bastion.py`) is short injections, 13 of its 89 dev texts reach `TRAIN_MIN_WORDS`,
 and a model refitted with them moves (bias -3.35 -> -2.85) into a candidate no
 cross-validation chose; without them `python -m evals.train_pi` reproduces the shipped
 weights exactly. The fifth round's kits (`KITS`) are the same kind, mostly short texts (the
@@ -137,8 +148,13 @@ class Row(NamedTuple):
 
     @property
     def judged(self) -> bool:
-        """Long enough for the long texts' model (`MIN_WORDS`). The extra features a `Recipe`
-        adds (`evals.cv_pi.with_features`) do not count: only words."""
+        """Long enough to train the long texts' model (`TRAIN_MIN_WORDS`). The extra features
+        a `Recipe` adds (`evals.cv_pi.with_features`) do not count: only words."""
+        return self.count >= TRAIN_MIN_WORDS
+
+    @property
+    def scanned(self) -> bool:
+        """Long enough for the scanner to ask the long texts' model (`MIN_WORDS`)."""
         return self.count >= MIN_WORDS
 
     @property
@@ -206,7 +222,7 @@ class Recipe(NamedTuple):
     hard_weight: float = HARD_WEIGHT
     role_weight: float = ROLE_WEIGHT
     target_fp: float = TARGET_FP
-    floor: float = 0.5
+    floor: float = FLOOR
     """The lowest threshold the false-positive budget may set."""
     package_balance: float = 0.0
     """Each attack weighted by its source package's size to the power `-package_balance`

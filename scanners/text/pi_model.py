@@ -11,7 +11,7 @@ C-level set intersection with the vocabulary and a sum over the hits: ~15-30 µs
 (`python -m benchmarks.scan_cost`). Weights (`pi_model.json`, 8,000 words, ~135 KB)
 ship in the package; nothing is downloaded at run time.
 
-Short texts (3 to 19 distinct words) may have a model of their own (`LinearModel.short`,
+Short texts (3 to 15 distinct words) may have a model of their own (`LinearModel.short`,
 the JSON's `short`), trained on short texts only; none ships: measured by cross-validation
 it flagged hand-written benign look-alikes ("Show me the instructions for assembling this
 shelf") about as often as it caught the short attacks the rules miss (docs/input-scanning.md,

@@ -38,8 +38,11 @@ from scanners.text.prompt_rules_en import ENGLISH_RULES
 from scanners.text.prompt_setups import SETUP_RULES
 from scanners.text.prompt_unlocks import UNLOCK_RULES
 
-MIN_WORDS = 20
-"""Fewest distinct words a text needs before the classifier judges it."""
+MIN_WORDS = 16
+"""Fewest distinct words a text needs before the classifier judges it. The model trains on
+texts of 20 words or more (`evals.train_pi.TRAIN_MIN_WORDS`); read from 16 it caught more
+attacks of unseen packages and flagged none of the rule tests' look-alikes, read from 12 it
+flagged a dozen (docs/input-scanning.md, ninth round)."""
 SHORT_MIN_WORDS = 3
 """Fewest distinct words a text needs before the short texts' model (`LinearModel.short`)
 judges it, below `MIN_WORDS`."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from evals.train_pi import FLOOR
 from scanners.text import TextScanner
 from scanners.text.gates import TextView
 from scanners.text.normalize import normalize
@@ -45,7 +46,7 @@ def test_the_model_ships_small_and_loads_from_the_package() -> None:
     assert MODEL_PATH.stat().st_size < 200_000
     model = load_model()
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    assert 0.5 <= model.threshold < 1 and len(model.weights) == len(data["weights"]) > 1000
+    assert FLOOR <= model.threshold < 1 and len(model.weights) == len(data["weights"]) > 1000
 
 
 def test_a_role_play_jailbreak_no_rule_names_is_caught_by_the_classifier() -> None:
