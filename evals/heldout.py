@@ -28,11 +28,13 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals.sources import SOURCES, Item
+from evals.sources_agents import AGENT_SOURCES
 from evals.sources_bastion import BASTION_SOURCES
 from evals.sources_chat import CHAT_SOURCES
 from evals.sources_kits import KIT_SOURCES
 from evals.sources_lists import LIST_SOURCES
 from evals.sources_more import MORE_SOURCES
+from evals.sources_npm import NPM_SOURCES
 from evals.sources_pi import PI_SOURCES
 from evals.sources_rag import RAG_SOURCES
 from evals.sources_redteam import REDTEAM_SOURCES
@@ -95,6 +97,8 @@ def collect(skip: Iterable[str] = ()) -> list[Item]:
         *LIST_SOURCES,
         *SYSPROMPT_SOURCES,
         *CHAT_SOURCES,
+        *NPM_SOURCES,
+        *AGENT_SOURCES,
     ):
         for item in source():
             key = (item.check, item.text)

@@ -71,7 +71,8 @@ FLOOR = 0.25
 docs/input-scanning.md) chose a 2 % budget with this floor over 3 % at a 0.5 floor: by
 package 88.0 -> 89.4 % at 2.3 -> 2.4 % dev false positives (with `MIN_WORDS` 16), general
 role prompts 1.5 -> 1.4 % by text. The budget, not the floor, sets it: 0.487 on all dev
-texts, 0.29-0.59 in the folds by package (at a 0.5 floor the floor set it in most)."""
+texts (0.485 with the ninth round's new data), 0.29-0.59 in the folds by package (at a
+0.5 floor the floor set it in most)."""
 TRAIN_MIN_WORDS = 20
 """Fewest distinct words a text needs to train the long texts' model (and to set its
 threshold). The scanner judges from `MIN_WORDS` (16) up: the same model, read on 16-19-word
@@ -81,14 +82,19 @@ KITS = ("hermes:", "nullsec:", "jbmini:", "giskard:", "deepteam:", "jbb:")
 """The fifth round's kits (`evals/sources_kits.py`)."""
 LISTS = ("promptwl:", "agentic_redteam:", "jailbreak_arena:", "promptgate:", "langkit:")
 """The sixth round's short phrase lists (`evals/sources_lists.py`)."""
+AGENT_KITS = ("agent_redteam:", "basilisk:", "dtagent:", "aion:", "rtengine:")
+"""The ninth round's short agent red-team lists (`evals/sources_agents.py`)."""
+NPM = ("elizaos:", "agentic_vault:", "prompt_architect:")
+"""The ninth round's benign prompts from npm (`evals/sources_npm.py`)."""
 DECONTAMINATED = (
     "spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:", *KITS, "raginject:",
-    "agent_threat_bench:", "ipi_coding_agent:", *LISTS,
+    "agent_threat_bench:", "ipi_coding_agent:", *LISTS, *AGENT_KITS, *NPM,
 )  # fmt: skip
 """Sources added after the held-out figures were first reported (`evals/sources_redteam.py`,
 `evals/sources_bastion.py`, `evals/sources_kits.py`, and the sixth round's
-`evals/sources_rag.py` and `evals/sources_lists.py`)."""
-RULES_ONLY = ("bastion:", *KITS, *LISTS)
+`evals/sources_rag.py` and `evals/sources_lists.py`, the ninth round's `evals/sources_agents.py`
+and `evals/sources_npm.py`)."""
+RULES_ONLY = ("bastion:", *KITS, *LISTS, *AGENT_KITS)
 """Sources whose dev half wrote rules and does not train the long texts' model (their short
 texts do train the short texts' model, `evals.train_pi_short`): bastioncorpus
 (`evals/sources_bastion.py`) is short injections, 13 of its 89 dev texts reach `TRAIN_MIN_WORDS`,
@@ -96,8 +102,9 @@ and a model refitted with them moves (bias -3.35 -> -2.85) into a candidate no
 cross-validation chose; without them `python -m evals.train_pi` reproduces the shipped
 weights exactly. The fifth round's kits (`KITS`) are the same kind, mostly short texts (the
 rules of `scanners/text/prompt_orders.py` came from their dev half), and so are the sixth
-round's phrase lists (`LISTS`). raginject's documents (`evals/sources_rag.py`) are long and
-do train it."""
+round's phrase lists (`LISTS`) and the ninth round's agent kits (`AGENT_KITS`). raginject's
+documents (`evals/sources_rag.py`) are long and do train it, and so do the ninth round's
+benign npm prompts (`NPM`)."""
 SHINGLE = 8
 INSTRUCTION_SOURCES = (*OPERATOR_SOURCES, ":clean", "agentdojo:environment")
 """The operator's texts (system and task prompts, the shape a jailbreak imitates; their
