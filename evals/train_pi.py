@@ -49,6 +49,7 @@ import json
 import math
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -324,7 +325,14 @@ def _weight(row: Row, recipe: Recipe) -> float:
     return recipe.hard_weight if row.weight == HARD_WEIGHT else 1.0
 
 
-def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> LinearModel:
+Trainer = Callable[[list[Row], Recipe], tuple[dict[str, float], float]]
+"""Rows and recipe to per-word weights and a bias: `train`, or a distilled table's
+(`evals.cv_pi_distil.DistilTrainer`)."""
+
+
+def fit(
+    data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False, trainer: Trainer = train
+) -> LinearModel:
     """Weights from all of `data`'s judged rows; the threshold and the operator bar from
     scores the model never trained on.
 
@@ -338,7 +346,7 @@ def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> Linea
     out_of_fold: list[tuple[float, float]] = []
     operator_scores: list[float] = []
     for k in range(FOLDS):
-        weights, bias = train([row for i, row in enumerate(data) if i % FOLDS != k], recipe)
+        weights, bias = trainer([row for i, row in enumerate(data) if i % FOLDS != k], recipe)
         model = LinearModel(weights, bias, 0.5, frozenset(weights))
         held = [row for i, row in enumerate(data) if i % FOLDS == k and row.label == 0]
         out_of_fold += [(model.score(row.words), _weight(row, recipe)) for row in held]
@@ -353,7 +361,7 @@ def fit(data: list[Row], recipe: Recipe = SHIPPED, quiet: bool = False) -> Linea
               f"texts, {sum(x >= threshold for x in hard) / max(1, len(hard)):.2%} of "
               f"{len(hard)} that instruct a model or carry an injection elsewhere")  # fmt: skip
         print(f"operator bar {operator:.4f} (above {len(operator_scores)} system/task prompts)")
-    weights, bias = train(data, recipe)
+    weights, bias = trainer(data, recipe)
     from evals.train_pi_short import fit_short
 
     short = fit_short(data_all, recipe) if recipe.short_fp else None
