@@ -14,10 +14,11 @@ automaton knows every atom in one form that a single pass over one haystack repo
   text's *word form*: a copy with every character that is not `\\w` replaced by `SEP` (one
   C-speed `bytes.translate` for ASCII), so `SEP` marks exactly the token boundaries `\\b`
   sees;
-- "a word of 24 or more characters" as `LONG`, found in an ASCII text's *shape*.
+- "a word of 24 or more characters" as `LONG`, which no haystack holds: in an ASCII text it
+  is `LONG_WORD` marks in a row in the text's *shape* (below), a substring test at C speed.
 
-The haystack is the text followed by its word form, which starts and ends with `SEP`, and
-its shape. Measured (`python -m benchmarks.scan_instructions`, docs/input-scanning.md
+The haystack is the text followed by its word form, which starts and ends with `SEP`.
+Measured (`python -m benchmarks.scan_instructions`, docs/input-scanning.md
 "Cost"): the two-sentence chat body's six checks went from ~160k to ~87k instructions per
 scan, the 4 KB prose body from ~1.36M to ~1.18M.
 
@@ -50,11 +51,13 @@ MARK = "\x1e"
 """Stands for every word character in the text's *shape* (see `LONG`)."""
 LONG_WORD = 24
 LONG = SEP + MARK * LONG_WORD
-"""The key found when the text has a word of `LONG_WORD` or more characters: the haystack of
-an ASCII text ends with its shape, a copy with every word character `MARK` and every other
-`SEP`, where a long word is `LONG` (on 4 KB ~35k instructions less than a regex search of
-the word form); in a non-ASCII text such a search decides it. The encoded-run cue asks it of
-every text, and a rule's `~24` atom is this key."""
+"""The key added to a text's atoms when it has a word of `LONG_WORD` or more characters. In
+an ASCII text that is `LONG_WORD` marks in a row in its shape, a copy with every word
+character `MARK` and every other `SEP` (one `bytes.translate` and one substring search,
+~60k instructions on 4 KB of prose: the automaton reading the shape as a third part of its
+haystack cost ~150k, a regex search of the word form from each `SEP` ~140k); in a non-ASCII
+text such a regex search decides it. The encoded-run cue asks it of every text, and a rule's
+`~24` atom is this key."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NON_WORD = re.compile(r"\W+")
@@ -66,6 +69,7 @@ NON_WORD_TO_SEP = bytes(
     c if c < 128 and (chr(c).isalnum() or chr(c) == "_") else ord(SEP) for c in range(256)
 )
 _SHAPE = bytes(ord(MARK) if c != ord(SEP) else c for c in NON_WORD_TO_SEP)
+_LONG_SHAPE = MARK.encode("ascii") * LONG_WORD
 
 
 def word_key(word: str) -> str:
@@ -143,7 +147,7 @@ class AtomIndex:
 
     def present(self, text: str, words: str, is_ascii: bool) -> frozenset[str]:
         """The keys found in `text`, whose word form (`word_form`) is `words`: one pass of
-        the automaton over both (and an ASCII text's shape, for `LONG`); in a text longer
+        the automaton over both (and `LONG` in the shape or by a regex search); in a text longer
         than `SHORT_TEXT` characters the one-character keys are a memchr each instead
         (`filter` at C speed)."""
         if is_ascii:
@@ -166,11 +170,14 @@ class AtomIndex:
         built = self._built
         if built is None:
             built = self._build()
-        haystack = text + words + raw.translate(_SHAPE).decode("ascii")
-        if len(text) <= SHORT_TEXT:
+        shape = raw.translate(_SHAPE)
+        if len(text) <= SHORT_TEXT:  # the shape read with the rest: one call, not two
+            haystack = text + words + shape.decode("ascii")
             return frozenset(built[1].find_matches_as_strings(haystack, overlapping=True))
-        found = frozenset(built[0].find_matches_as_strings(haystack, overlapping=True))
-        return found.union(filter(text.__contains__, built[2]))
+        matches = built[0].find_matches_as_strings(text + words, overlapping=True)
+        if _LONG_SHAPE in shape:
+            matches.append(LONG)
+        return frozenset(matches).union(filter(text.__contains__, built[2]))
 
 
 ATOMS = AtomIndex()
