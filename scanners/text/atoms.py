@@ -42,10 +42,16 @@ from ahocorasick_rs import AhoCorasick, Implementation
 SEP = "\x1f"
 """Token boundary in the word form; `str.split()` treats it as whitespace."""
 SHORT_TEXT = 160
-"""Up to this many characters, a text's one-character atoms are found by the same pass as
-the longer ones (its few extra matches cost less than a separate look at its characters); a
-longer text, where `.` and `,` match hundreds of times, tests each one-character atom with a
-memchr instead (`GatePlan.passing`)."""
+"""Up to this many characters, an ASCII text's shape (see `LONG`) is read by the same pass
+as the rest, one call; a longer text's by one substring search (the automaton read 4 KB of
+shape at ~25 instructions a character).
+
+One-character atoms are found by the same pass in every text. A text longer than this used
+to test each with a memchr instead (`.` and `,` match often), but the 35 memchr calls, most
+of them reading all 4 KB for a character prose does not hold, cost more than the matches:
+one pass took the 4 KB chat body's six checks 1,143,015 -> 1,130,258 instructions, and a
+4 KB docs slice (code, `.` and `(` everywhere) moved within its run-to-run spread of ~0.5 %
+(`python -m benchmarks.scan_instructions`); one automaton is built instead of two."""
 
 MARK = "\x1e"
 """Stands for every word character in the text's *shape* (see `LONG`)."""
@@ -99,22 +105,17 @@ def searchable(text: str) -> str:
     return text
 
 
-Built = tuple[AhoCorasick, AhoCorasick, tuple[str, ...], tuple[str, ...]]
-"""(automaton for a long text, for a short one, ASCII one-character keys, all of them)."""
-
-
 class AtomIndex:
     """Every key any plan or cue registered, found in a text by one Aho-Corasick pass
     (`ahocorasick_rs`, C speed, overlapping matches, so every key present is reported). The
-    automata are rebuilt when a key registered later (a rule compiled after the first scan)
+    automaton is rebuilt when a key registered later (a rule compiled after the first scan)
     is new; `generation` counts the keys, so a view found before one was added is found
     again (`TextView.atoms`)."""
 
     def __init__(self) -> None:
-        self._longer: list[str] = [LONG]
-        self._singles: list[str] = []
+        self._keys: list[str] = [LONG]
         self._known: set[str] = {LONG}
-        self._built: Built | None = None
+        self._built: AhoCorasick | None = None
         self._lock = Lock()
         self.generation = 0
 
@@ -125,45 +126,31 @@ class AtomIndex:
                 raise ValueError(f"atom {key!r} is empty or holds a control character")
             with self._lock:
                 if key not in self._known:
-                    (self._longer if len(key) > 1 else self._singles).append(key)
+                    self._keys.append(key)
                     self._known.add(key)
                     self._built = None
                     self.generation += 1
         return self.generation
 
-    def _build(self) -> Built:
+    def _build(self) -> AhoCorasick:
         with self._lock:
-            longer = list(self._longer)
-            singles = sorted(self._singles, key=lambda c: not c.isascii())
-            built = self._built = (
-                AhoCorasick(longer, implementation=Implementation.DFA, store_patterns=True),
-                AhoCorasick(
-                    [*longer, *singles], implementation=Implementation.DFA, store_patterns=True
-                ),
-                tuple(c for c in singles if c.isascii()),
-                tuple(singles),
+            built = self._built = AhoCorasick(
+                list(self._keys), implementation=Implementation.DFA, store_patterns=True
             )
         return built
 
     def present(self, text: str, words: str, is_ascii: bool) -> frozenset[str]:
         """The keys found in `text`, whose word form (`word_form`) is `words`: one pass of
-        the automaton over both (and `LONG` in the shape or by a regex search); in a text longer
-        than `SHORT_TEXT` characters the one-character keys are a memchr each instead
-        (`filter` at C speed)."""
+        the automaton over both, and `LONG` in its shape or by a regex search."""
         if is_ascii:
             return self.present_ascii(text, words, text.encode("ascii"))
         built = self._built
         if built is None:
             built = self._build()
-        short = len(text) <= SHORT_TEXT
-        automaton = built[1] if short else built[0]
-        text = searchable(text)
-        found = frozenset(automaton.find_matches_as_strings(text + words, overlapping=True))
+        matches = built.find_matches_as_strings(searchable(text) + words, overlapping=True)
         if _LONG_RUN.search(words):
-            found |= {LONG}
-        if short:
-            return found
-        return found.union(filter(text.__contains__, built[3]))
+            matches.append(LONG)
+        return frozenset(matches)
 
     def present_ascii(self, text: str, words: str, raw: bytes) -> frozenset[str]:
         """`present` for an ASCII `text` whose bytes are `raw` (the caller encoded it)."""
@@ -173,11 +160,11 @@ class AtomIndex:
         shape = raw.translate(_SHAPE)
         if len(text) <= SHORT_TEXT:  # the shape read with the rest: one call, not two
             haystack = text + words + shape.decode("ascii")
-            return frozenset(built[1].find_matches_as_strings(haystack, overlapping=True))
-        matches = built[0].find_matches_as_strings(text + words, overlapping=True)
+            return frozenset(built.find_matches_as_strings(haystack, overlapping=True))
+        matches = built.find_matches_as_strings(text + words, overlapping=True)
         if _LONG_SHAPE in shape:
             matches.append(LONG)
-        return frozenset(matches).union(filter(text.__contains__, built[2]))
+        return frozenset(matches)
 
 
 ATOMS = AtomIndex()

@@ -8,8 +8,8 @@ body `GatePlan.passing` was ~60 % of all six checks' cost (cProfile). One plan o
 rule of every check pays each once. Substring atoms are no longer assumed present from a
 guard character and confirmed later: a guard that is a letter is in any prose, so 4 KB of
 prose woke ~26 atoms and every rule that needed them; one Aho-Corasick pass (`substrings`,
-~12 µs on 4 KB, shared with `encoded`) decides them all exactly, one-character atoms are a
-memchr each (in a short text, `substrings.SHORT_TEXT`, the same pass finds them too).
+~12 µs on 4 KB, shared with `encoded`) decides them all exactly, one-character atoms
+included (`atoms.SHORT_TEXT` says why).
 
 Measured (`python -m benchmarks.scan_ab --base main`, interleaved, shared machine; results in
 `benchmarks/results/`): all six checks on the short chat body 65.7 -> 27.4 µs p50, on the

@@ -71,8 +71,8 @@ def test_plan_passes_exactly_the_rules_whose_groups_all_hold(text: str) -> None:
 
 
 def _long(text: str) -> str:
-    """`text` repeated past `SHORT_TEXT`: the pass's other path (one-character atoms by
-    memchr)."""
+    """`text` repeated past `SHORT_TEXT`: the pass's other path (`LONG` by a substring
+    search of the shape)."""
     return (text + " ") * (1 + SHORT_TEXT // (len(text) + 1))
 
 
@@ -81,7 +81,7 @@ def _long(text: str) -> str:
 def test_joint_plan_decides_what_each_detector_plan_decides(text: str) -> None:
     """One plan over all six checks (what `TextScanner` runs per text) passes, per check,
     exactly the rules that check's own plan passes; short texts and long ones take different
-    paths through the pass (one-character atoms by the automaton or by memchr), so both are
+    paths through the pass (`LONG` by the automaton or by a substring search), so both are
     built."""
     for sample in (text, _long(text)):
         view = TextView(sample)
