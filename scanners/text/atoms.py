@@ -134,8 +134,12 @@ class AtomIndex:
 
     def _build(self) -> AhoCorasick:
         with self._lock:
+            # the longer keys first, then the one-character ones, ASCII first: as the two
+            # automata had them (in the order registered, a short text's scan measured ~2 %
+            # more instructions: the matches come back in another order)
+            keys = sorted(self._keys, key=lambda k: (len(k) == 1, not k.isascii()))
             built = self._built = AhoCorasick(
-                list(self._keys), implementation=Implementation.DFA, store_patterns=True
+                keys, implementation=Implementation.DFA, store_patterns=True
             )
         return built
 

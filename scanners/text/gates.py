@@ -49,9 +49,8 @@ from scanners.text.atoms import (
 PREFIX_LEN = 3
 """The shortest prefix atom."""
 
-_PREFIX = 8
-"""Characters a word in the prefix `TextView.fewer_words_than` counts first (prose averages
-~6 with the space)."""
+_COUNTED = 256
+"""Up to this many characters, `TextView.fewer_words_than` counts separators first."""
 _WORD_ATOM = re.compile(r"\w+")
 _LONG_PREFIX = re.compile(r"(\w+)\*(\d+)")
 
@@ -183,17 +182,13 @@ class TextView:
 
     def fewer_words_than(self, count: int) -> bool:
         """Whether the text has fewer than `count` distinct words; without building the word
-        set when its separators alone bound the number of words below `count` (each word
-        of the word form lies between two). A long text's separators are first counted in
-        a prefix of `_PREFIX` characters a word: when that already holds more than `count`,
-        the whole count cannot be fewer (counting 4 KB of prose cost ~20k instructions, a
-        prefix ~1k)."""
-        if self._tokens is None:
-            words = self.words
-            prefix = _PREFIX * count
-            few = len(words) <= prefix or words.count(SEP, 0, prefix) <= count
-            if few and words.count(SEP) - 1 < count:
-                return True
+        set when the text is short and its separators alone bound the number of words below
+        `count` (each word of the word form lies between two). A longer text's set decides
+        at once: counting the separators of 4 KB of prose cost ~20k instructions and spared
+        nothing (the classifier reads the set next), and a long text of few words is a set
+        of few words."""
+        if self._tokens is None and len(self.words) <= _COUNTED and self.words.count(SEP) <= count:
+            return True
         return len(self.tokens) < count
 
     @property
