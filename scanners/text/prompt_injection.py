@@ -17,6 +17,7 @@ from scanners.text.finding import Finding, Rule, RuleDetector
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
 from scanners.text.prompt_agentic import AGENTIC_RULES
+from scanners.text.prompt_agentic_zh import CHINESE_AGENTIC_RULES
 from scanners.text.prompt_canary import CANARY_RULES
 from scanners.text.prompt_carriers import CARRIER_RULES
 from scanners.text.prompt_direct import DIRECT_RULES
@@ -162,6 +163,7 @@ class PromptInjectionDetector(RuleDetector):
             *ENCODING_RULES,
             *SETUP_RULES,
             *AGENTIC_RULES,
+            *CHINESE_AGENTIC_RULES,
         )
 
 
