@@ -26,6 +26,7 @@ from scanners.text.prompt_direct_persona import PERSONA_RULES
 from scanners.text.prompt_directives import DIRECTIVE_RULES
 from scanners.text.prompt_encoding import ENCODING_RULES
 from scanners.text.prompt_extraction import EXTRACTION_RULES
+from scanners.text.prompt_forged import FORGED_RULES
 from scanners.text.prompt_indirect import INDIRECT_RULES
 from scanners.text.prompt_language import LANGUAGE_RULES
 from scanners.text.prompt_memory import MEMORY_RULES
@@ -164,6 +165,7 @@ class PromptInjectionDetector(RuleDetector):
             *SETUP_RULES,
             *AGENTIC_RULES,
             *CHINESE_AGENTIC_RULES,
+            *FORGED_RULES,
         )
 
 

@@ -52,6 +52,8 @@ _UNLOCKED = (
 
 _HEADING = re.compile(r"\W{0,4}(?:###\s?)?(?:system|developer)\s?(?:message|prompt)\s?:")
 _CLOSING = re.compile(r"\bend of (?:system )?(?:prompt|instructions)\b")
+_ASKED = re.compile(r"`?[^.!?\n<\[`]{0,80}\?")
+"""From a role token to a question mark in the same sentence: the token asked about."""
 
 
 def _forged_turn(text: str, m: re.Match[str], memo: Memo) -> bool:
@@ -59,8 +61,11 @@ def _forged_turn(text: str, m: re.Match[str], memo: Memo) -> bool:
     "System prompt:" heading that opens the text, or "End of system prompt." with at most two
     words (a placeholder) after it, is how prompt templates and evaluation prompts are laid
     out; a forged turn sits after other text and gives orders after it. Labels inside or
-    right before a code fence are documentation (`not_in_code`)."""
+    right before a code fence, in inline code, or asked about ("what does [INST] mean?",
+    "how does <|im_start|>system work?") are documentation (`not_in_code`, `_ASKED`)."""
     if not not_in_code(text, m, memo):
+        return False
+    if (m.start() and text[m.start() - 1] == "`") or _ASKED.match(text, m.end()):
         return False
     if m.start() <= 4 and _HEADING.match(text, 0, m.end() + 1):
         return False
