@@ -170,36 +170,3 @@ def test_training_keeps_the_largest_weights_by_magnitude() -> None:
 
     kept = largest(["a", "b", "c", "d"], [0.1, -3.0, 2.0, 0.5, 9.0], 2)
     assert kept == {"b": -3.0, "c": 2.0}  # the fifth weight is not a word's: never kept
-
-
-def test_a_distilled_table_collapses_into_one_weight_per_word() -> None:
-    """`evals.cv_pi_distil.DistilTrainer`: the vectors' coefficients fold into per-word
-    weights (a word the vocabulary leaves out gets its vector's share, two words of one
-    vector the same), and a word of fewer than `min_docs` training texts gets none."""
-    import pytest
-
-    np = pytest.importorskip("numpy")
-    pytest.importorskip("sklearn")
-    from evals.cv_pi_distil import DistilTrainer
-    from evals.train_pi import SHIPPED, Row
-
-    def row(text: str, label: int) -> Row:
-        return Row(frozenset(text.split()), label, 1.0, text=text, source="pkg:set")
-
-    data = [
-        row("ignore your rules alpha", 1), row("ignore your rules beta", 1),
-        row("obey no rules alpha", 1), row("obey no rules beta", 1), row("pretend lonely", 1),
-        row("the weather today calm", 0), row("the weather tomorrow calm", 0),
-        row("the report today calm", 0), row("the report tomorrow calm", 0),
-    ]  # fmt: skip
-    words = sorted({w for r in data for w in r.words})
-    table = np.zeros((len(words), 2), dtype=np.float32)
-    table[words.index("alpha")] = table[words.index("beta")] = [1.0, 0.0]
-    table[words.index("calm")] = [0.0, 1.0]
-    index = {w: i for i, w in enumerate(words)}
-    weights, _ = DistilTrainer(index, table, 1.0, 100, 2)(data, SHIPPED)
-    assert weights["alpha"] == weights["beta"] > 0  # in 2 texts, under the vocabulary's 3
-    assert weights["calm"] < 0
-    assert "lonely" not in weights  # one text: no vector, and under the vocabulary's 3
-    plain, _ = DistilTrainer(index, table, 0.0, 100, 2)(data, SHIPPED)
-    assert "alpha" not in plain  # without the vectors, only the vocabulary's words
