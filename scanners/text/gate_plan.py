@@ -41,7 +41,7 @@ class GatePlan:
     it) is; only once every group of a rule holds so is its length confirmed (`_confirmed`).
     """
 
-    __slots__ = ("_always", "_dear", "_dear_rules", "_first", "_first_keys", "needs")
+    __slots__ = ("_always", "_dear", "_first", "_first_keys", "needs")
 
     def __init__(self, needs: Sequence[tuple[Group, ...]]) -> None:
         self.needs = tuple(needs)
@@ -67,7 +67,6 @@ class GatePlan:
             for i, groups in enumerate(self.needs)
             if any(g.dear for g in groups)
         }
-        self._dear_rules = frozenset(self._dear)
 
     def passing(self, view: TextView) -> list[int]:
         """Indexes of the rules whose every need group has an atom in `view`, in order."""
@@ -86,8 +85,8 @@ class GatePlan:
                     passed.append(i)
         if len(starts) > 1 and len(passed) > 1:  # each key's rules are in order; a rule
             passed = sorted(set(passed))  # may follow two keys
-        if passed and self._dear_rules and not self._dear_rules.isdisjoint(passed):
-            dear = self._dear
+        dear = self._dear
+        if passed and dear and not dear.keys().isdisjoint(passed):
             passed = [i for i in passed if i not in dear or _confirmed(view, atoms, dear[i])]
         if self._always:
             passed = sorted({*passed, *self._always})

@@ -67,9 +67,12 @@ def _an_order(text: str, m: re.Match[str], memo: Memo) -> bool:
     return _ASKED.search(rest[: min(end, 40)]) is None and _DESCRIBED.match(rest) is None
 
 
+_TO_SELF = re.compile(r"我的|给我|发我")
+
+
 def _order_not_to_self(text: str, m: re.Match[str], memo: Memo) -> bool:
     """`_an_order`, and the address is not the asker's own (我的邮箱, 发给我)."""
-    return _an_order(text, m, memo) and re.search(r"我的|给我|发我", m.group()) is None
+    return _an_order(text, m, memo) and _TO_SELF.search(m.group()) is None
 
 
 _DANGER = (
@@ -129,8 +132,7 @@ _DISCLOSE_AFTER = (
     r"展示|显示)"
 )
 _DISCLOSE_WORDS = ("输出", "告诉我", "分享", "公开", "给我看", "念出", "重复", "写出", "说出",
-                   "解释",
-                   "表述", "透露", "泄露")  # fmt: skip
+                   "解释", "表述", "透露", "泄露")  # fmt: skip
 _DISCLOSE_BEFORE = f"(?:{'|'.join(_DISCLOSE_WORDS)})"
 _DISCLOSE_ATOMS = tuple("*" + w for w in _DISCLOSE_WORDS)
 _HOWTO = re.compile(r"如何|怎么|怎样|怎能|防止|避免|保护")

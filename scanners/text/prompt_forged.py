@@ -52,7 +52,8 @@ _ACTIONS = (
 _ACTION = "|".join(_ACTIONS)
 _USER_SIDE = ("user", "human", "customer", "client", "account holder")
 _MODEL_SIDE = ("assistant", "ai", "agent", "bot", "model")
-_TAG = re.compile(r"\[(" + "|".join((*_USER_SIDE, *_MODEL_SIDE)) + r")\]\s?:")
+_SIDES = "|".join((*_USER_SIDE, *_MODEL_SIDE))
+_TAG = re.compile(rf"\[({_SIDES})\]\s?:")
 
 
 def _one_side(text: str, m: re.Match[str], memo: Memo) -> bool:
@@ -90,7 +91,6 @@ def _tagged_or_twice(text: str, m: re.Match[str], memo: Memo) -> bool:
     return any(t in text for t in _TOOL_TAGS) or len(_CONFIRM_RE.findall(text)) >= 2
 
 
-_SIDES = "|".join((*_USER_SIDE, *_MODEL_SIDE))
 _TURN = rf"\[({_SIDES})\]\s?:\s?[^\[\]]{{0,100}}?\b(?:{_ACTION})\b"
 _HEADER = rf"(?:\*\*|\[)(?:[\w-]+ ){{0,3}}?(?:{_AUTHORITY})(?: [\w-]+){{0,3}}(?:\*\*|\])\s?:"
 _ORDER = rf"(?:{_ACTION}|include|trade)"
@@ -99,13 +99,10 @@ _NOTE = (
     rf"{_HEADER}[^*\[\]]{{0,140}}?\b(?:{_AUTONOMY})\b[^*\[\]]{{0,60}}?\b{_ORDER}\b"
 )
 _RESULT = (
-    r"<(?:tool_result|function_call|function_result|tool_output|internal_state)>[^<]{0,200}?"
+    rf"<(?:{'|'.join(t[1:-1] for t in _TOOL_TAGS)})>[^<]{{0,200}}?"
     r"\buser (?:has )?confirmed\b[^<]{0,80}?\b(?:proceed|execute|go ahead)\b|" + _CONFIRM
 )
-_NEED_TURN = (
-    ("*[user]", "*[human]", "*[customer]", "*[client]", "*[account holder]", "*[assistant]",
-     "*[ai]", "*[agent]", "*[bot]", "*[model]"),
-)  # fmt: skip
+_NEED_TURN = (tuple(f"*[{side}]" for side in (*_USER_SIDE, *_MODEL_SIDE)),)
 _NEED_NOTE = (
     ("*]:", "*] :", "**:", "** :"),
     ("system", "admin", "administrator", "priority", "override", "standing",
