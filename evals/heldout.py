@@ -31,11 +31,13 @@ from evals.sources import SOURCES, Item
 from evals.sources_agents import AGENT_SOURCES
 from evals.sources_bastion import BASTION_SOURCES
 from evals.sources_chat import CHAT_SOURCES
+from evals.sources_cjk import CJK_SOURCES
 from evals.sources_kits import KIT_SOURCES
 from evals.sources_lists import LIST_SOURCES
 from evals.sources_more import MORE_SOURCES
 from evals.sources_npm import NPM_SOURCES
 from evals.sources_pi import PI_SOURCES
+from evals.sources_probes import PROBE_SOURCES
 from evals.sources_rag import RAG_SOURCES
 from evals.sources_redteam import REDTEAM_SOURCES
 from evals.sources_sql import SQL_SOURCES
@@ -99,6 +101,8 @@ def collect(skip: Iterable[str] = ()) -> list[Item]:
         *CHAT_SOURCES,
         *NPM_SOURCES,
         *AGENT_SOURCES,
+        *CJK_SOURCES,
+        *PROBE_SOURCES,
     ):
         for item in source():
             key = (item.check, item.text)

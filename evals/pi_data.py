@@ -47,15 +47,22 @@ AGENT_KITS = ("agent_redteam:", "basilisk:", "dtagent:", "aion:", "rtengine:")
 """The ninth round's short agent red-team lists (`evals/sources_agents.py`)."""
 NPM = ("elizaos:", "agentic_vault:", "prompt_architect:")
 """The ninth round's benign prompts from npm (`evals/sources_npm.py`)."""
+TENTH = ("agentscan:", "tanli:", "zhagent:", "openjiuwen:", "mancjk:", "guardian:", "aicu:",
+         "litellm:")  # fmt: skip
+"""The tenth round's Chinese kits, Chinese and Japanese prompts (`evals/sources_cjk.py`) and
+agent probes (`evals/sources_probes.py`): measured, their dev half read for rules, but not
+trained on by the long texts' model (`RULES_ONLY`; no short texts' model ships), so
+`python -m evals.train_pi` writes the weights it wrote before them. Whoever gives the model
+CJK features decides whether their dev half trains it (and re-runs the by-package CV)."""
 DECONTAMINATED = (
     "spikee:", "psfuzz:", "walledeval:", "h4rm3l:", "aib:", "bastion:", *KITS, "raginject:",
-    "agent_threat_bench:", "ipi_coding_agent:", *LISTS, *AGENT_KITS, *NPM,
+    "agent_threat_bench:", "ipi_coding_agent:", *LISTS, *AGENT_KITS, *NPM, *TENTH,
 )  # fmt: skip
 """Sources added after the held-out figures were first reported (`evals/sources_redteam.py`,
 `evals/sources_bastion.py`, `evals/sources_kits.py`, and the sixth round's
 `evals/sources_rag.py` and `evals/sources_lists.py`, the ninth round's `evals/sources_agents.py`
 and `evals/sources_npm.py`)."""
-RULES_ONLY = ("bastion:", *KITS, *LISTS, *AGENT_KITS)
+RULES_ONLY = ("bastion:", *KITS, *LISTS, *AGENT_KITS, *TENTH)
 """Sources whose dev half wrote rules and does not train the long texts' model (their short
 texts do train the short texts' model, `evals.train_pi_short`): bastioncorpus
 (`evals/sources_bastion.py`) is short injections, 13 of its 89 dev texts reach `TRAIN_MIN_WORDS`,
