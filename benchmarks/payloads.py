@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 """Fixed request and response bodies shared by the upstreams, the load generators and the
 gateway configs, so every system under test moves exactly the same bytes."""
 
@@ -31,13 +32,28 @@ _PROSE = (
 )
 
 
-def _prose(size: int) -> str:
+# The same in Chinese: a CJK text is one `\\w` token per sentence, and the classifier reads
+# its character pairs (`scanners/text/pi_model.py`); ~1,300 characters in 3,900 UTF-8 bytes.
+_PROSE_ZH = (
+    "我们团队正在筹备季度团建活动，我需要你帮忙安排议程。",
+    "我们有来自三个办公室的十二个人，大多数人周二晚上到达。",
+    "第一天上午应该讨论路线图回顾和客户反馈总结。",
+    "午饭后我们想安排两个工作环节，一个关于新员工入职，一个关于版本说明。",
+    "请让每次休息至少十五分钟，并推荐一个简短的团队活动。",
+    "第二天我们三点结束，这样大家可以赶上回家的火车。",
+    "你能不能再起草一封友好的邀请邮件，说明一下差旅政策？",
+    "晚餐的预算不多，所以一家提供套餐的本地餐馆最合适。",
+)
+
+
+def _prose(size: int, sentences: tuple[str, ...] = _PROSE) -> str:
+    """`sentences` repeated to `size` UTF-8 bytes (characters, for English prose)."""
     text = ""
     index = 0
-    while len(text) < size:
-        text += _PROSE[index % len(_PROSE)]
+    while len(text.encode()) < size:
+        text += sentences[index % len(sentences)]
         index += 1
-    return text[:size]
+    return text.encode()[:size].decode(errors="ignore")
 
 
 CHAT_REQUEST_4K: dict[str, object] = {
@@ -45,6 +61,14 @@ CHAT_REQUEST_4K: dict[str, object] = {
     "messages": [
         {"role": "system", "content": "You are a helpful assistant."},
         {"role": "user", "content": _prose(3900)},
+    ],
+}
+
+CHAT_REQUEST_4K_ZH: dict[str, object] = {
+    **CHAT_REQUEST,
+    "messages": [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": _prose(3900, _PROSE_ZH)},
     ],
 }
 

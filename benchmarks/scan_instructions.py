@@ -11,6 +11,8 @@ tree, one process each under valgrind's callgrind scans, after a warm-up, ``-n``
   sentence: the fixed cost per text, what the full public chain pays per request),
 - the 4 KB chat body (``payloads.CHAT_REQUEST_4K``),
 - the first of this repository's 4 KB docs slices (``scan_ab.doc_slices``: prose with code),
+- the 4 KB chat body in Chinese (``payloads.CHAT_REQUEST_4K_ZH``: the classifier reads its
+  character pairs), this tree's text for both trees,
 
 all six checks, with instrumentation on only around each loop (``callgrind_control``), and
 prints instructions per scan; then the 4 KB chat body once per check, that check alone (one
@@ -33,10 +35,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKS = ("xss", "sql_injection", "path_traversal", "prompt_injection", "secrets", "pii")
-BODIES = ("chat short", "chat 4k", "docs 4k", *(f"chat 4k: {check}" for check in CHECKS))
+BODIES = ("chat short", "chat 4k", "docs 4k", "chat 4k zh",
+          *(f"chat 4k: {check}" for check in CHECKS))  # fmt: skip
 
 
-def worker(count: int, docs: list[str], sync: Path) -> None:
+def worker(count: int, texts: dict[str, list[str]], sync: Path) -> None:
     """In the valgrind process: warm up, then scan each body ``count`` times, each loop
     between the controller's instrumentation switches (marker files in ``sync``)."""
     from benchmarks.payloads import CHAT_REQUEST, CHAT_REQUEST_4K
@@ -48,7 +51,8 @@ def worker(count: int, docs: list[str], sync: Path) -> None:
     cases = {
         "chat short": (every, [text for _, text in extract_texts(CHAT_REQUEST)]),
         "chat 4k": (every, chat_4k),
-        "docs 4k": (every, docs[:1]),
+        "docs 4k": (every, texts["docs"][:1]),
+        "chat 4k zh": (every, texts["zh"]),
         **{f"chat 4k: {check}": (TextScanner([check]), chat_4k) for check in CHECKS},
     }
     for name in BODIES:
@@ -140,12 +144,15 @@ def main() -> None:
     if args.worker is not None:
         worker(args.n, json.loads(args.worker.read_text()), args.sync)
         return
-    from benchmarks.scan_ab import doc_slices, unpack  # this tree's, not the worker's
+    from benchmarks.payloads import CHAT_REQUEST_4K_ZH  # this tree's, not the worker's
+    from benchmarks.scan_ab import doc_slices, unpack
+    from scanners.text.extract import extract_texts
 
     with tempfile.TemporaryDirectory() as tmp:
         base = unpack(args.base, Path(tmp))
         docs_file = Path(tmp) / "docs.json"
-        docs_file.write_text(json.dumps(doc_slices()))
+        zh = [text for _, text in extract_texts(CHAT_REQUEST_4K_ZH)]
+        docs_file.write_text(json.dumps({"docs": doc_slices(), "zh": zh}))
         old = count(base, args.n, docs_file)
         new = count(ROOT, args.n, docs_file)
     print(f"instructions per TextScanner.scan, {args.n} scans (callgrind): all six checks on")

@@ -11,6 +11,7 @@ variants only (0-based). Only dev texts are read (`evals.train_pi.training_set`)
 
 from __future__ import annotations
 
+from evals.pi_data import is_cjk
 from evals.train_pi import (
     CV_FOLDS,
     HARD_WEIGHT,
@@ -129,6 +130,9 @@ def _report(
     rates = [f"{name} {sum(flagged[i] for i in rows) / len(rows):.0%}"
              for name, rows in sorted(packages.items())]  # fmt: skip
     print("    detection per package: " + ", ".join(rates))
+    cjk = [i for i, row in enumerate(data) if is_cjk(row.text)]
+    print(f"    CJK texts: detection {rate([i for i in cjk if data[i].label], flagged)}, "
+          f"FP {rate([i for i in cjk if not data[i].label], flagged)}")  # fmt: skip
     short = [i for i, row in enumerate(data) if row.short]
     print(f"    short texts: detection {rate([i for i in short if data[i].label], flagged)}, "
           f"FP {rate([i for i in short if not data[i].label], flagged)}")  # fmt: skip

@@ -24,6 +24,7 @@ Only the held-out texts' shingles are read for that, never their labels or score
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,6 +35,11 @@ from scanners.text.pi_model import features
 from scanners.text.prompt_injection import MIN_WORDS, SHORT_MIN_WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]{2,}")
+"""Two or more Hiragana, Katakana, Han or Hangul characters in a row (after NFKC, half-width
+Katakana is full-width): text written without spaces between its words."""
+CJK_CHARS = 10
+"""CJK characters (in runs of two or more) that make a text a CJK text in the reports."""
 TRAIN_MIN_WORDS = 20
 """Fewest distinct words a text needs to train the long texts' model (and to set its
 threshold). The scanner judges from `MIN_WORDS` (16) up: the same model, read on 16-19-word
@@ -88,6 +94,11 @@ ROLE_WEIGHT = 3.0
 
 _MARKS = ("^", "$")
 """Marks of the extra features: never the first character of a `\\w` token."""
+
+
+def is_cjk(text: str) -> bool:
+    """Whether `text` is written in Chinese, Japanese or Korean (`CJK_CHARS`)."""
+    return sum(map(len, CJK_RUN.findall(text))) >= CJK_CHARS
 
 
 def words(text: str) -> frozenset[str]:
