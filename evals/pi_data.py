@@ -54,7 +54,7 @@ AGENT_KITS = ("agent_redteam:", "basilisk:", "dtagent:", "aion:", "rtengine:")
 NPM = ("elizaos:", "agentic_vault:", "prompt_architect:")
 """The ninth round's benign prompts from npm (`evals/sources_npm.py`)."""
 TENTH = ("agentscan:", "tanli:", "zhagent:", "openjiuwen:", "mancjk:", "guardian:", "aicu:",
-         "litellm:")  # fmt: skip
+         "litellm:", "supersafe:")  # fmt: skip
 """The tenth round's Chinese kits, Chinese and Japanese prompts (`evals/sources_cjk.py`) and
 agent probes (`evals/sources_probes.py`): measured, their dev half read for rules, but not
 trained on by the long texts' model (`RULES_ONLY`; no short texts' model ships), so

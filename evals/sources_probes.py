@@ -1,8 +1,9 @@
-"""Agent-attack probes and system-prompt extraction payloads from two more kits (issue 14,
-tenth round).
+"""Agent-attack probes and system-prompt extraction payloads from four more packages (issue
+14, tenth round).
 
 Agent tool-result injections are the held-out set's other weak part (DecodingTrust-Agent
-55 %, basilisk 44 %). Two kits on PyPI, in no earlier round, ship their attack texts as data:
+55 %, basilisk 44 %). Three kits on PyPI, in no earlier round, ship their attack texts as
+data:
 
 - `agent-guardian==1.0.0rc41` (Apache-2.0) `agent_guardian/probes/asi*/*.yaml`: the `seeds`
   of each probe in the OWASP agentic categories that inject (`_GUARDIAN`, as
@@ -20,6 +21,13 @@ Agent tool-result injections are the held-out set's other weak part (DecodingTru
   embedded (tool results). Not taken: the sets its authors call indistinguishable from real
   user workflows (`legitimate_tasks`: "write a short bio about yourself"), denial of
   service, hallucination, toxicity (harmful requests), and the multi-turn file.
+- `supersafe==0.2.0` (MIT) `supersafe/security/corpus.py` (`PAYLOADS`, read with `ast`, its
+  `{INJECTION_ACK_MARKER}` filled as the module defines it): its direct escapes (extraction
+  by override, persona, translation, base64, a forged SYSTEM OVERRIDE ticket), indirect
+  injections (a notice, an HTML comment and a postscript in a document ordering a tool call)
+  and exfiltration orders in documents (fetch a URL with `{API_TOKEN}`, a read-receipt image,
+  a moved endpoint). Not taken: its tool-misuse payloads (a user asking to drop a database:
+  an authorisation concern, nothing injected).
 
 And, in the short phrase lists' family (promptwl, promptgate: 45-54 % held-out):
 
@@ -36,6 +44,7 @@ Licences: `evals/PROVENANCE.md`.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,7 +53,8 @@ import yaml  # type: ignore[import-untyped]
 from evals.sources import PINS, Item, read, wheel
 from evals.sources_agents import _lang
 
-PINS.update({"agent-guardian": "1.0.0rc41", "aicu-scanner": "1.5.0", "litellm": "1.110.2"})
+PINS.update({"agent-guardian": "1.0.0rc41", "aicu-scanner": "1.5.0", "litellm": "1.110.2",
+             "supersafe": "0.2.0"})  # fmt: skip
 
 PI = "prompt_injection"
 _GUARDIAN = ("asi01", "asi04", "asi06", "asi07")
@@ -101,4 +111,29 @@ def litellm_routes() -> Iterator[Item]:
         yield Item(PI, "attack", str(text).strip(), "litellm:semantic_route")
 
 
-PROBE_SOURCES = (guardian_probes, aicu_payloads, litellm_routes)
+def _text(node: ast.expr, names: dict[str, str]) -> str:
+    """A string literal, implicitly concatenated or an f-string over module constants."""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_text(part, names) for part in node.values)
+    if isinstance(node, ast.FormattedValue) and isinstance(node.value, ast.Name):
+        return names[node.value.id]
+    return str(ast.literal_eval(node))
+
+
+def supersafe_payloads() -> Iterator[Item]:
+    tree = ast.parse(read("supersafe", "supersafe/security/corpus.py"))
+    names = {
+        node.targets[0].id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    }  # fmt: skip
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Payload":
+            fields = {k.arg: k.value for k in node.keywords}
+            category = ast.literal_eval(fields["category"])
+            if category != "tool_misuse":
+                yield Item(PI, "attack", _text(fields["text"], names), f"supersafe:{category}")
+
+
+PROBE_SOURCES = (guardian_probes, aicu_payloads, litellm_routes, supersafe_payloads)
