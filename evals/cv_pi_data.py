@@ -1,6 +1,6 @@
 """Does a round's new data help on the packages the check already had? (issue 14, ninth round)
 
-    .venv/bin/python -m evals.cv_pi_data            # the ninth round's sources (`NEW`)
+    .venv/bin/python -m evals.cv_pi_data            # the latest round's sources (`NEW`)
 
 `python -m evals.train_pi --cv` holds out whole packages in five folds by their alphabetical
 place, so adding packages reshuffles which packages train together, and its figures before
@@ -18,10 +18,14 @@ from __future__ import annotations
 import math
 
 from evals.cv_pi import _rules_flag
-from evals.train_pi import AGENT_KITS, CV_FOLDS, NPM, SHIPPED, Row, _package, fit, training_set
+from evals.pi_data import TENTH
+from evals.train_pi import CV_FOLDS, SHIPPED, Row, _package, fit, training_set
 
-NEW = (*AGENT_KITS, *NPM)
-"""The ninth round's sources (`evals/sources_agents.py`, `evals/sources_npm.py`)."""
+NEW = TENTH
+"""The tenth round's sources (`evals/sources_cjk.py`, `evals/sources_probes.py`), so the old
+packages are those the ninth round's figures were read on (its `NEW` was
+`(*AGENT_KITS, *NPM)`). They are `RULES_ONLY` as landed: both runs fit the same model and
+differ only if a change lets their dev half train (the classifier's CJK features)."""
 
 
 def _logit(p: float) -> float:
