@@ -31,6 +31,7 @@ from scanners.text.prompt_indirect import INDIRECT_RULES
 from scanners.text.prompt_language import LANGUAGE_RULES
 from scanners.text.prompt_memory import MEMORY_RULES
 from scanners.text.prompt_orders import ORDER_RULES
+from scanners.text.prompt_overrides import OVERRIDE_RULES
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 from scanners.text.prompt_planted import PLANTED_RULES
 from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
@@ -38,6 +39,9 @@ from scanners.text.prompt_refusal import REFUSAL_RULES
 from scanners.text.prompt_repo import REPO_RULES
 from scanners.text.prompt_rules_en import ENGLISH_RULES
 from scanners.text.prompt_setups import SETUP_RULES
+from scanners.text.prompt_short import SHORT_RULES
+from scanners.text.prompt_short_world import SHORT_WORLD_RULES
+from scanners.text.prompt_slant import SLANT_RULES
 from scanners.text.prompt_unlocks import UNLOCK_RULES
 
 MIN_WORDS = 16
@@ -166,6 +170,10 @@ class PromptInjectionDetector(RuleDetector):
             *AGENTIC_RULES,
             *CHINESE_AGENTIC_RULES,
             *FORGED_RULES,
+            *OVERRIDE_RULES,
+            *SLANT_RULES,
+            *SHORT_RULES,
+            *SHORT_WORLD_RULES,
         )
 
 
