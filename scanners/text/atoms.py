@@ -115,39 +115,49 @@ class AtomIndex:
     def __init__(self) -> None:
         self._keys: list[str] = [LONG]
         self._known: set[str] = {LONG}
+        self._long: list[str] = []  # read only in a long text (`add(key, long_only=True)`)
+        self._long_known: set[str] = set()
         self._built: AhoCorasick | None = None
+        self._built_long: AhoCorasick | None = None
         self._lock = Lock()
         self.generation = 0
 
-    def add(self, key: str) -> int:
-        """Register `key`; returns the generation that knows it."""
-        if key not in self._known:
+    def add(self, key: str, long_only: bool = False) -> int:
+        """Register `key`; returns the generation that knows it. A `long_only` key is
+        looked for only when the caller asks (`TextView.reads_long`: the classifier's words,
+        in a long text, where their many matches cost ~150k instructions per 4 KB)."""
+        if key not in self._known and (not long_only or key not in self._long_known):
             if key != LONG and (not key.strip(SEP) or SEP in key.strip(SEP) or MARK in key):
                 raise ValueError(f"atom {key!r} is empty or holds a control character")
             with self._lock:
-                if key not in self._known:
+                if long_only and key not in self._long_known:
+                    self._long.append(key)
+                    self._long_known.add(key)
+                elif not long_only and key not in self._known:
                     self._keys.append(key)
                     self._known.add(key)
                     self._built = None
-                    self.generation += 1
+                self._built_long = None
+                self.generation += 1
         return self.generation
 
     def _build(self) -> AhoCorasick:
         with self._lock:
-            # the longer keys first, then the one-character ones, ASCII first: as the two
-            # automata had them (in the order registered, a short text's scan measured ~2 %
-            # more instructions: the matches come back in another order)
-            keys = sorted(self._keys, key=lambda k: (len(k) == 1, not k.isascii()))
-            built = self._built = AhoCorasick(
-                keys, implementation=Implementation.DFA, store_patterns=True
-            )
+            built = self._built = _automaton(self._keys)
         return built
 
-    def present(self, text: str, words: str, is_ascii: bool) -> frozenset[str]:
+    def _build_long(self) -> AhoCorasick:
+        short = self._built if self._built is not None else self._build()
+        with self._lock:
+            long = [k for k in self._long if k not in self._known]
+            built = self._built_long = _automaton([*self._keys, *long]) if long else short
+        return built
+
+    def present(self, text: str, words: str, is_ascii: bool, long: bool = False) -> frozenset[str]:
         """The keys found in `text`, whose word form (`word_form`) is `words`: one pass of
         the automaton over both, and `LONG` in its shape or by a regex search."""
         if is_ascii:
-            return self.present_ascii(text, words, text.encode("ascii"))
+            return self.present_ascii(text, words, text.encode("ascii"), long)
         built = self._built
         if built is None:
             built = self._build()
@@ -156,8 +166,11 @@ class AtomIndex:
             matches.append(LONG)
         return frozenset(matches)
 
-    def present_ascii(self, text: str, words: str, raw: bytes) -> frozenset[str]:
-        """`present` for an ASCII `text` whose bytes are `raw` (the caller encoded it)."""
+    def present_ascii(
+        self, text: str, words: str, raw: bytes, long: bool = False
+    ) -> frozenset[str]:
+        """`present` for an ASCII `text` whose bytes are `raw` (the caller encoded it); with
+        `long` (a text longer than `SHORT_TEXT`, no `_`), the `long_only` keys too."""
         built = self._built
         if built is None:
             built = self._build()
@@ -165,10 +178,22 @@ class AtomIndex:
         if len(text) <= SHORT_TEXT:  # the shape read with the rest: one call, not two
             haystack = text + words + shape.decode("ascii")
             return frozenset(built.find_matches_as_strings(haystack, overlapping=True))
+        if long:
+            built = self._built_long
+            if built is None:
+                built = self._build_long()
         matches = built.find_matches_as_strings(text + words, overlapping=True)
         if _LONG_SHAPE in shape:
             matches.append(LONG)
         return frozenset(matches)
+
+
+def _automaton(keys: list[str]) -> AhoCorasick:
+    # the longer keys first, then the one-character ones, ASCII first: as the two automata
+    # had them (in the order registered, a short text's scan measured ~2 % more
+    # instructions: the matches come back in another order)
+    keys = sorted(keys, key=lambda k: (len(k) == 1, not k.isascii()))
+    return AhoCorasick(keys, implementation=Implementation.DFA, store_patterns=True)
 
 
 ATOMS = AtomIndex()
