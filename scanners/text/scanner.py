@@ -14,6 +14,7 @@ from itertools import chain
 from operator import attrgetter
 
 from scanners.text.aligned import align
+from scanners.text.atoms import ATOMS
 from scanners.text.custom import CustomRules
 from scanners.text.discussion import CONTEXT_FILTERS
 from scanners.text.encoded import encoded_findings
@@ -131,6 +132,7 @@ class TextScanner:
         # Every rule detector's gates decided in one plan per text (see `JointPlan`).
         self._joint = JointPlan(d.plan for d in self._detectors if isinstance(d, RuleDetector))
         self._long_keys = any(isinstance(d, RuleDetector) and d.long_keys for d in self._detectors)
+        ATOMS.ready(self._long_keys)  # compile at load: the first request does not build it
         # Per detector, looked up once here rather than per text: as a rule detector, its
         # plan (the joint plan decides which of its rules may match) and whether it is
         # nothing but those rules (then, when none passes, it is not called at all); whether

@@ -76,3 +76,16 @@ def test_the_benchmark_body_needs_no_word_set() -> None:
     view = TextView(text, True)
     assert PromptInjectionDetector()._classify(text, view) == []
     assert view._tokens is None
+
+
+def test_the_automata_are_built_with_the_scanner_not_by_the_first_request() -> None:
+    # A long ASCII text reads the classifier's words from the larger automaton (0.40 s to
+    # build); it must exist once the scanner does, so no request pays for it.
+    from scanners.text import atoms
+    from scanners.text.scanner import TextScanner
+
+    scanner = TextScanner(["prompt_injection", "pii"])
+    text = "Please summarise the quarterly report for the board, in plain words. " * 40
+    with patch.object(atoms, "_automaton", side_effect=AssertionError("built per request")):
+        scanner.scan_text(text)
+        scanner.scan_text("a short one")
