@@ -42,8 +42,9 @@ from __future__ import annotations
 import re
 
 from scanners.text.finding import Memo, Rule, rule
+from scanners.text.prompt_commands import BACKDOOR, BACKDOOR_ATOMS, DANGER, OUTSIDE
 
-_END = r"[^\n。]"
+END = r"[^\n。]"
 _NOT_ORDER = re.compile(
     r"不要|不能|不该|不应|不得|不可|别(?!忘)|切勿|禁止|避免|防止|为什么|为何|如何|怎么|怎样|什么是|"
     r"是否|能否|攻击者|黑客|如果|假如|的风险|危险"
@@ -53,7 +54,7 @@ _DESCRIBED = re.compile(r"\s?(?:可以|可|会|将会|用于|用来|能够|能|�
 _CLAUSE_START = re.compile(r"[\n。!?]")
 
 
-def _an_order(text: str, m: re.Match[str], memo: Memo) -> bool:
+def an_order(text: str, m: re.Match[str], memo: Memo) -> bool:
     """An order, not a warning, a question or a description: nothing negating or asking in the
     clause before the match, the rest of the sentence does not make it a question, and it does
     not go on to say what the command does ("运行 cat /etc/passwd 可以查看所有用户")."""
@@ -71,39 +72,20 @@ _TO_SELF = re.compile(r"我的|给我|发我")
 
 
 def _order_not_to_self(text: str, m: re.Match[str], memo: Memo) -> bool:
-    """`_an_order`, and the address is not the asker's own (我的邮箱, 发给我)."""
-    return _an_order(text, m, memo) and _TO_SELF.search(m.group()) is None
+    """`an_order`, and the address is not the asker's own (我的邮箱, 发给我)."""
+    return an_order(text, m, memo) and _TO_SELF.search(m.group()) is None
 
 
-_DANGER = (
-    r"(?:rm -(?:rf|fr) |/etc/(?:passwd|shadow|sudoers)|\.ssh/id_(?:rsa|ed25519|ecdsa)(?!\.pub)|"
-    r"id_rsa(?!\.pub)|>> ?\S*authorized_keys|\.aws/credentials|aws_(?:access|secret)|"
-    r"/dev/tcp/|\buseradd\b|\busermod\b|nopasswd|history -c|"
-    r"systemctl (?:stop|disable) (?:auditd|firewalld|ufw)|"
-    r"(?:\bwhoami\b|\bprintenv\b|(?<![$\w])env\b(?! ?=))[^\n。]{0,20}?(?:贴出|贴到|发给|发我|发送|"
-    r"发到|post|上传)|os\.system|drop (?:table|database)|truncate table|grant \w+ on|"
-    r"chmod [0-7]{3} /etc|base64 -d[^\n。]{0,20}\|\s?(?:ba)?sh\b)"
-)
-_RUN = r"(?:执行|运行|实行|跑一下)"
+RUN = r"(?:执行|运行|实行|跑一下)"
 _ASK_RUN = (
-    r"(?:请|务必|立即|立刻|马上|先|需|必须|别忘|顺便|另外|助手|智能体|agent|\bai\b|\bbot\b|模型|"
-    r"管理员|@)"
+    r"(?:请|务必|立即|立刻|马上|先|需|必须|应当|应该|要求|别忘|顺便|另外|助手|智能体|agent|\bai\b|"
+    r"\bbot\b|模型|管理员|@)"
 )
 """Who is asked: a manual says "运行 useradd 添加用户" too; an injection asks the agent."""
-_BACKDOOR = (
-    r"(?:/dev/tcp/|>> ?~/\.ssh/authorized_keys|nopasswd|\| ?sudo tee -a /etc/sudoers|"
-    r"base64 -d[^\n。]{0,20}\|\s?(?:ba)?sh\b|--privileged[^\n。]{0,60}rm -rf)"
-)
-_BACKDOOR_ATOMS = ("*/dev/tcp/", "*authorized_keys", "*nopasswd", "*/etc/sudoers", "*base64 -d",
-                   "*--privileged")  # fmt: skip
-
-_SEND = r"(?:发送|发到|发给|转发|上传|post ?到|提交|推送|同步|打印到|贴到|导出|外发|传到|抄送)"
-_SEND_ATOMS = ("*发送", "*发给", "*转发", "*上传", "*到", "*提交", "*推送", "*同步", "*导出",
+SEND = r"(?:发送|发到|发给|转发|上传|post ?到|提交|推送|同步|打印到|贴到|导出|外发|传到|抄送)"
+SEND_ATOMS = ("*发送", "*发给", "*转发", "*上传", "*到", "*提交", "*推送", "*同步", "*导出",
                "*外发", "*抄送")  # fmt: skip
-_OUTSIDE = (
-    r"(?:https?://|webhook|\bgist\b|pastebin|[\w.+-]+@[\w-]+|外部(?:邮箱|地址|服务器)|公网|"
-    r"公共仓库|公开仓库|第三方|rsync)"
-)
+_OUTSIDE = rf"(?:{OUTSIDE}|外部(?:邮箱|地址|服务器)|公网|公共仓库|公开仓库|第三方)"
 _DATA = (
     r"(?:对话历史|对话记录|聊天记录|会话记录|历史消息|对话内容|本次对话|用户邮箱|邮箱列表|通讯录|"
     r"客户(?:数据|资料|名单)|用户(?:数据|资料|名单)|环境变量|\.env\b|credentials|凭据|密钥|"
@@ -123,13 +105,13 @@ _PUSH = r"(?:请|需|需要|必须|务必|立即|立刻|马上|先|要求)"
 
 _YOURS = r"(?:你的|您的|你收到的|你被设定的|你自己的|你被给予的)"
 _PROMPT = (
-    r"(?:system ?prompt|system ?message|developer ?message|factory prompt|系统提示词?|系统指令|"
-    r"系统消息|初始指令|原始指令|隐藏指令|初始提示词?|内部指令|安全规则)"
+    r"(?:(?:system|factory|developer)(?:/(?:system|factory|developer))* ?(?:prompt|message)|"
+    r"系统提示词?|系统指令|系统消息|初始指令|原始指令|隐藏指令|初始提示词?|内部指令|安全规则)"
 )
 _DISCLOSE_AFTER = (
     r"(?:输出|告诉|分享|公开|给我|写出|说出|念出|原文|逐字|重复|翻译|列出|是什么|多少个字符|"
     r"第一个词|最后一个词|最后一段|目录|提到|怎么写|段落|包含什么|倒序|拼音|ascii|哈希|写成|表述|贴出|"
-    r"展示|显示)"
+    r"展示|显示|替换|改写|转换|编码|表示|拼写|引用|emoji|json|base64)"
 )
 _DISCLOSE_WORDS = ("输出", "告诉我", "分享", "公开", "给我看", "念出", "重复", "写出", "说出",
                    "解释", "表述", "透露", "泄露")  # fmt: skip
@@ -146,43 +128,50 @@ def _not_a_howto(text: str, m: re.Match[str], memo: Memo) -> bool:
 CHINESE_AGENTIC_RULES: tuple[Rule, ...] = (
     rule(
         "tool_run_zh",
-        rf"{_ASK_RUN}{_END}{{0,12}}?{_RUN}{_END}{{0,40}}?{_DANGER}",
+        rf"{_ASK_RUN}{END}{{0,12}}?{RUN}{END}{{0,40}}?{DANGER}",
         need=(("*执行", "*运行", "*实行", "*跑一下"),),
-        validate=_an_order,
+        validate=an_order,
     ),
     rule(
         "tool_backdoor_zh",
-        rf"[\u4e00-\u9fff]{{1,8}}: ?{_END}{{0,60}}?{_BACKDOOR}",
-        need=(_BACKDOOR_ATOMS, ("*:",)),
+        rf"[\u4e00-\u9fff]{{1,8}}: ?{END}{{0,60}}?{BACKDOOR}",
+        need=(BACKDOOR_ATOMS, ("*:",)),
         pre=r"[\u4e00-\u9fff]:",
     ),
     rule(
         "exfil_zh",
-        rf"{_DATA}{_END}{{0,30}}?{_SEND}{_END}{{0,20}}?{_OUTSIDE}|"
-        rf"{_SEND}{_END}{{0,20}}?{_DATA}{_END}{{0,20}}?{_OUTSIDE}|"
-        rf"{_SEND}{_END}{{0,20}}?{_OUTSIDE}{_END}{{0,30}}?{_DATA}",
-        need=(_SEND_ATOMS,),
+        rf"{_DATA}{END}{{0,30}}?{SEND}{END}{{0,20}}?{_OUTSIDE}|"
+        rf"{SEND}{END}{{0,20}}?{_DATA}{END}{{0,20}}?{_OUTSIDE}|"
+        rf"{SEND}{END}{{0,20}}?{_OUTSIDE}{END}{{0,30}}?{_DATA}",
+        need=(SEND_ATOMS,),
         validate=_order_not_to_self,
     ),
     rule(
         "guard_off_zh",
-        rf"{_PUSH}{_END}{{0,16}}?{_OFF}{_GUARD}",
+        rf"{_PUSH}{END}{{0,16}}?{_OFF}{_GUARD}",
         need=(_GUARD_ATOMS, _OFF_ATOMS),
-        validate=_an_order,
+        validate=an_order,
     ),
     rule(
         "unlock_devmode_zh",
-        rf"(?:开发者模式|上帝模式|调试模式){_END}{{0,20}}?(?:解除|取消|移除|没有|不受)(?:了)?"
+        rf"(?:开发者模式|上帝模式|调试模式){END}{{0,20}}?(?:解除|取消|移除|没有|不受)(?:了)?"
         r"(?:所有|任何|一切)?的?(?:限制|约束)",
         need=(("*开发者模式", "*上帝模式", "*调试模式"), ("*限制", "*约束")),
     ),
     rule(
         "extract_yours_zh",
-        rf"{_YOURS} ?{_PROMPT}{_END}{{0,30}}?{_DISCLOSE_AFTER}|"
-        rf"{_DISCLOSE_BEFORE}{_END}{{0,6}}?(?:{_YOURS} ?)?(?:完整的|全部的)?{_PROMPT}|"
-        rf"{_DISCLOSE_BEFORE}{_END}{{0,8}}?你(?:第一条|最先|最初)?(?:收到|接收到|被给予)的"
-        rf"{_END}{{0,10}}?(?:消息|指令)",
+        rf"{_YOURS}(?:所有|全部|完整)?的? ?{_PROMPT}{END}{{0,30}}?{_DISCLOSE_AFTER}|"
+        rf"{_DISCLOSE_BEFORE}{END}{{0,6}}?(?:{_YOURS} ?)?(?:完整的|全部的)?{_PROMPT}|"
+        rf"{_DISCLOSE_BEFORE}{END}{{0,8}}?你(?:第一条|最先|最初)?(?:收到|接收到|被给予)的"
+        rf"{END}{{0,10}}?(?:消息|指令)",
         need=(("*你", "*您", *_DISCLOSE_ATOMS),),
+        validate=_not_a_howto,
+    ),
+    rule(  # apart, so a Chinese text that says 你 everywhere runs it only with a verb of it
+        "extract_yours_far_zh",
+        rf"(?:{_DISCLOSE_BEFORE}|编码|转换|翻译){END}{{0,4}}?{_YOURS}{END}{{0,20}}?{_PROMPT}|"
+        rf"{_YOURS}指令{END}{{0,12}}?(?:拼音|倒序|逐字|原文|写出|翻译|编码|base64)",
+        need=(("*你", "*您"), (*_DISCLOSE_ATOMS, "*编码", "*转换", "*翻译", "*指令")),
         validate=_not_a_howto,
     ),
 )

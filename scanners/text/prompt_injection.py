@@ -18,8 +18,11 @@ from scanners.text.finding import Finding, Rule, RuleDetector
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
 from scanners.text.prompt_agentic import AGENTIC_RULES
+from scanners.text.prompt_agentic_ja import AGENTIC_JAPANESE_RULES
+from scanners.text.prompt_agentic_ko import AGENTIC_KOREAN_RULES
 from scanners.text.prompt_agentic_zh import CHINESE_AGENTIC_RULES
 from scanners.text.prompt_canary import CANARY_RULES
+from scanners.text.prompt_carried_zh import CARRIED_CHINESE_RULES
 from scanners.text.prompt_carriers import CARRIER_RULES
 from scanners.text.prompt_direct import DIRECT_RULES
 from scanners.text.prompt_direct_leak import LEAK_RULES
@@ -28,6 +31,7 @@ from scanners.text.prompt_directives import DIRECTIVE_RULES
 from scanners.text.prompt_encoding import ENCODING_RULES
 from scanners.text.prompt_extraction import EXTRACTION_RULES
 from scanners.text.prompt_forged import FORGED_RULES
+from scanners.text.prompt_history_zh import HISTORY_CHINESE_RULES
 from scanners.text.prompt_indirect import INDIRECT_RULES
 from scanners.text.prompt_language import LANGUAGE_RULES
 from scanners.text.prompt_memory import MEMORY_RULES
@@ -198,6 +202,10 @@ class PromptInjectionDetector(RuleDetector):
             *SETUP_RULES,
             *AGENTIC_RULES,
             *CHINESE_AGENTIC_RULES,
+            *CARRIED_CHINESE_RULES,
+            *HISTORY_CHINESE_RULES,
+            *AGENTIC_JAPANESE_RULES,
+            *AGENTIC_KOREAN_RULES,
             *FORGED_RULES,
             *OVERRIDE_RULES,
             *SLANT_RULES,

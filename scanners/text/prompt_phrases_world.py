@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from scanners.text.finding import Memo, Rule, Validator, rule
+from scanners.text.prompt_agentic_ko import not_a_howto
 
 
 def _tr_rule(
@@ -245,7 +246,7 @@ KOREAN = (
     rule(
         "override_ko",
         r"(?:이전|위의|앞의|모든|기존|시스템)[^.!?\n]{0,12}?(?:지시|지침|명령|규칙|프롬프트|제한)"
-        r"[^.!?\n]{0,8}?(?:무시|잊어|따르지 마)",
+        r"[^.!?\n]{0,8}?(?:무시(?:하(?:세요|십시오|시오|라|고)|해)|잊어|따르지 마)",
         gates=("무시", "잊어", "따르지"),
     ),
     rule(
@@ -253,6 +254,7 @@ KOREAN = (
         r"(?:시스템 프롬프트|시스템 메시지|초기 지시|숨겨진 지시)[^.!?\n]{0,10}?(?:보여|출력|알려|"
         r"말해|반복)",
         gates=("프롬프트", "메시지", "지시"),
+        validate=not_a_howto,  # "시스템 프롬프트 작성법을 알려줘" asks how to write one
     ),
 )
 
