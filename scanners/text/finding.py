@@ -20,6 +20,16 @@ Memo = dict[str, object]
 Validator = Callable[[str, "re.Match[str]", Memo], bool]
 
 
+def unless_match_holds(validate: Validator, pattern: re.Pattern[str]) -> Validator:
+    """`validate`, and the match itself does not hold `pattern` (the asker's own address in
+    an order to send: "私のメールアドレスに送って", "내 이메일로 보내 줘")."""
+
+    def check(text: str, m: re.Match[str], memo: Memo) -> bool:
+        return validate(text, m, memo) and pattern.search(m.group()) is None
+
+    return check
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One rule hit: the check and rule names and the span in the *normalised* text."""

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 
-from scanners.text.finding import Memo, Rule, rule
+from scanners.text.finding import Memo, Rule, rule, unless_match_holds
 from scanners.text.prompt_commands import DANGER, OUTSIDE, QUIET
 
 _S = r"[^。\n]"
@@ -104,10 +104,7 @@ _DATA = (
 _OUTSIDE = rf"(?:{OUTSIDE}|外部の?(?:サーバー|アドレス|メール)|第三者|公開リポジトリ)"
 _TO_SELF = re.compile(r"私の|自分の|僕の")
 
-
-def _order_not_to_self(text: str, m: re.Match[str], memo: Memo) -> bool:
-    """`_an_order`, and the address is not the asker's own (私のメールアドレス)."""
-    return _an_order(text, m, memo) and _TO_SELF.search(m.group()) is None
+_order_not_to_self = unless_match_holds(_an_order, _TO_SELF)
 
 
 _GUARD = (

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-from scanners.text.finding import Memo, Rule, rule
+from scanners.text.finding import Memo, Rule, rule, unless_match_holds
 from scanners.text.prompt_commands import DANGER, OUTSIDE, QUIET
 
 _S = r"[^\n]"
@@ -105,10 +105,7 @@ _DATA = (
 _OUTSIDE = rf"(?:{OUTSIDE}|외부 ?(?:서버|주소|이메일)|제3자|공개 ?저장소)"
 _TO_SELF = re.compile(r"(?<!\w)(?:내|제) |나에게|저에게|나한테|저한테")
 
-
-def _order_not_to_self(text: str, m: re.Match[str], memo: Memo) -> bool:
-    """`_an_order`, and the address is not the asker's own (내 이메일, 나에게)."""
-    return _an_order(text, m, memo) and _TO_SELF.search(m.group()) is None
+_order_not_to_self = unless_match_holds(_an_order, _TO_SELF)
 
 
 _GUARD = (

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 
-from scanners.text.finding import Memo, Rule, rule
+from scanners.text.finding import Memo, Rule, rule, unless_match_holds
 from scanners.text.prompt_commands import BACKDOOR, BACKDOOR_ATOMS, DANGER, OUTSIDE
 
 END = r"[^\n。]"
@@ -70,10 +70,7 @@ def an_order(text: str, m: re.Match[str], memo: Memo) -> bool:
 
 _TO_SELF = re.compile(r"我的|给我|发我")
 
-
-def _order_not_to_self(text: str, m: re.Match[str], memo: Memo) -> bool:
-    """`an_order`, and the address is not the asker's own (我的邮箱, 发给我)."""
-    return an_order(text, m, memo) and _TO_SELF.search(m.group()) is None
+_order_not_to_self = unless_match_holds(an_order, _TO_SELF)  # 我的邮箱, 发给我
 
 
 RUN = r"(?:执行|运行|实行|跑一下)"
