@@ -115,59 +115,47 @@ class AtomIndex:
     def __init__(self) -> None:
         self._keys: list[str] = [LONG]
         self._known: set[str] = {LONG}
-        self._long: list[str] = []  # read only in a long text (`add(key, long_only=True)`)
-        self._long_known: set[str] = set()
         self._built: AhoCorasick | None = None
-        self._built_long: AhoCorasick | None = None
         self._lock = Lock()
         self.generation = 0
 
-    def add(self, key: str, long_only: bool = False) -> int:
-        """Register `key`; returns the generation that knows it. A `long_only` key is
-        looked for only when the caller asks (`TextView.reads_long`: the classifier's words,
-        in a long text, where their many matches cost ~150k instructions per 4 KB)."""
-        if key not in self._known and (not long_only or key not in self._long_known):
+    def add(self, key: str) -> int:
+        """Register `key`; returns the generation that knows it."""
+        if key not in self._known:
             if key != LONG and (not key.strip(SEP) or SEP in key.strip(SEP) or MARK in key):
                 raise ValueError(f"atom {key!r} is empty or holds a control character")
             with self._lock:
-                if long_only and key not in self._long_known:
-                    self._long.append(key)
-                    self._long_known.add(key)
-                elif not long_only and key not in self._known:
+                if key not in self._known:
                     self._keys.append(key)
                     self._known.add(key)
                     self._built = None
-                self._built_long = None
-                self.generation += 1
+                    self.generation += 1
         return self.generation
 
-    def ready(self, long: bool = False) -> None:
-        """Build the automata now, where the caller compiles (a scanner at config load), so
-        no request pays for it: the one with the classifier's words (`long`) took 0.40 s
-        and +65 MB on first use (`TextScanner` with all six checks, one process). A key
-        registered later (a reload with new rules) makes the next `ready` rebuild."""
+    def ready(self) -> None:
+        """Build the automaton now, where the caller compiles (a scanner at config load), so
+        no request pays for it (~0.07 s for a six-check scanner, which the first request
+        paid before). A key registered later (a reload with new rules) makes the next
+        `ready` rebuild it."""
         if self._built is None:
             self._build()
-        if long and self._built_long is None:
-            self._build_long()
 
     def _build(self) -> AhoCorasick:
         with self._lock:
-            built = self._built = _automaton(self._keys)
+            # the longer keys first, then the one-character ones, ASCII first: as the two
+            # automata had them (in the order registered, a short text's scan measured ~2 %
+            # more instructions: the matches come back in another order)
+            keys = sorted(self._keys, key=lambda k: (len(k) == 1, not k.isascii()))
+            built = self._built = AhoCorasick(
+                keys, implementation=Implementation.DFA, store_patterns=True
+            )
         return built
 
-    def _build_long(self) -> AhoCorasick:
-        short = self._built if self._built is not None else self._build()
-        with self._lock:
-            long = [k for k in self._long if k not in self._known]
-            built = self._built_long = _automaton([*self._keys, *long]) if long else short
-        return built
-
-    def present(self, text: str, words: str, is_ascii: bool, long: bool = False) -> frozenset[str]:
+    def present(self, text: str, words: str, is_ascii: bool) -> frozenset[str]:
         """The keys found in `text`, whose word form (`word_form`) is `words`: one pass of
         the automaton over both, and `LONG` in its shape or by a regex search."""
         if is_ascii:
-            return self.present_ascii(text, words, text.encode("ascii"), long)
+            return self.present_ascii(text, words, text.encode("ascii"))
         built = self._built
         if built is None:
             built = self._build()
@@ -176,11 +164,8 @@ class AtomIndex:
             matches.append(LONG)
         return frozenset(matches)
 
-    def present_ascii(
-        self, text: str, words: str, raw: bytes, long: bool = False
-    ) -> frozenset[str]:
-        """`present` for an ASCII `text` whose bytes are `raw` (the caller encoded it); with
-        `long` (a text longer than `SHORT_TEXT`, no `_`), the `long_only` keys too."""
+    def present_ascii(self, text: str, words: str, raw: bytes) -> frozenset[str]:
+        """`present` for an ASCII `text` whose bytes are `raw` (the caller encoded it)."""
         built = self._built
         if built is None:
             built = self._build()
@@ -188,22 +173,10 @@ class AtomIndex:
         if len(text) <= SHORT_TEXT:  # the shape read with the rest: one call, not two
             haystack = text + words + shape.decode("ascii")
             return frozenset(built.find_matches_as_strings(haystack, overlapping=True))
-        if long:
-            built = self._built_long
-            if built is None:
-                built = self._build_long()
         matches = built.find_matches_as_strings(text + words, overlapping=True)
         if _LONG_SHAPE in shape:
             matches.append(LONG)
         return frozenset(matches)
-
-
-def _automaton(keys: list[str]) -> AhoCorasick:
-    # the longer keys first, then the one-character ones, ASCII first: as the two automata
-    # had them (in the order registered, a short text's scan measured ~2 % more
-    # instructions: the matches come back in another order)
-    keys = sorted(keys, key=lambda k: (len(k) == 1, not k.isascii()))
-    return AhoCorasick(keys, implementation=Implementation.DFA, store_patterns=True)
 
 
 ATOMS = AtomIndex()

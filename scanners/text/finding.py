@@ -126,10 +126,6 @@ class RuleDetector:
     """A detector made of gated rules; subclasses only declare `name` and `build_rules()`."""
 
     name: str = ""
-    long_keys: bool = False
-    """Whether it reads `atoms.ATOMS`' `long_only` keys (`TextView.held`): a scanner's views
-    look for them only when one of its detectors does (their matches cost a long text of
-    prose ~150k instructions)."""
 
     def __init__(self) -> None:
         self._rules: tuple[Rule, ...] = tuple(self.build_rules())

@@ -14,8 +14,8 @@ included (`atoms.SHORT_TEXT` says why).
 Measured (`python -m benchmarks.scan_ab --base main`, interleaved, shared machine; results in
 `benchmarks/results/`): all six checks on the short chat body 65.7 -> 27.4 µs p50, on the
 4 KB body 183 -> 127 µs; instructions per scan (callgrind) 709k -> 283k and 2.01M -> 1.51M.
-On 4 KB of prose the text's word set (`TextView.tokens`, ~40 % of the instructions) is no
-longer built: the classifier reads its words off the same pass (`pi_model.py`).
+What remains on 4 KB of prose is mostly the text's word set (`TextView.tokens`, ~35 % of
+the instructions: splitting and hashing ~700 words), which the classifier needs too.
 """
 
 from __future__ import annotations

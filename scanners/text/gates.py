@@ -41,7 +41,6 @@ from scanners.text.atoms import (
     LONG_WORD,
     NON_WORD_TO_SEP,
     SEP,
-    SHORT_TEXT,
     prefix_key,
     word_form,
     word_key,
@@ -140,12 +139,11 @@ class TextView:
         "decided",
         "decided_for",
         "is_ascii",
-        "reads_long",
         "text",
         "words",
     )
 
-    def __init__(self, text: str, long_keys: bool = False) -> None:
+    def __init__(self, text: str) -> None:
         # Only what every scan reads is set here; `_sorted` and `_longest` on first use,
         # `decided_for` with `decided`.
         self.text = text
@@ -156,11 +154,8 @@ class TextView:
         if ascii:
             raw = text.encode("ascii")
             self.words = words = f"{SEP}{raw.translate(NON_WORD_TO_SEP).decode('ascii')}{SEP}"
-            # `long_keys`: the caller reads the `long_only` keys (`held`) if the pass does
-            self.reads_long = long_keys and len(text) > SHORT_TEXT and "_" not in text
-            self._atoms = ATOMS.present_ascii(text, words, raw, self.reads_long)
+            self._atoms = ATOMS.present_ascii(text, words, raw)
         else:
-            self.reads_long = False
             self.words = words = word_form(text, False)
             self._atoms = ATOMS.present(text, words, False)
         self._tokens: frozenset[str] | None = None
@@ -176,29 +171,13 @@ class TextView:
             self._tokens = frozenset(self.words.split())
         return self._tokens
 
-    def held(self, keys: frozenset[str]) -> frozenset[str] | None:
-        """Which of `keys` (registered with `ATOMS.add(key, long_only=True)`) the text
-        holds, read off its one pass when the pass looked for them (`reads_long`: the view
-        was made with `long_keys`, and the text is ASCII, longer than `atoms.SHORT_TEXT` and
-        has no underscore, which the classifier splits into more words than the word form has);
-        else None. The classifier's words this way cost the 4 KB chat body ~170k
-        instructions, where its word set cost ~470k."""
-        if self.reads_long:
-            return keys.intersection(self.atoms)
-        return None
-
-    def most_words(self) -> int:
-        """At least the number of words of the text: each lies after a `SEP` of the word
-        form, which ends with one more (one C-level count)."""
-        return self.words.count(SEP) - 1
-
     @property
     def atoms(self) -> frozenset[str]:
         """The keys of every atom the text holds: its one Aho-Corasick pass (`atoms`), run
         again only if a key was registered since."""
         if self._generation != ATOMS.generation:
             self._generation = ATOMS.generation
-            self._atoms = ATOMS.present(self.text, self.words, self.is_ascii, self.reads_long)
+            self._atoms = ATOMS.present(self.text, self.words, self.is_ascii)
         return self._atoms
 
     def fewer_words_than(self, count: int) -> bool:

@@ -6,19 +6,10 @@ are long role-play set-ups ("you are going to pretend to be ...", "stay in chara
 occur (binary features, scaled by 1/sqrt(number of distinct words) so a long document does
 not add up to a verdict by length alone) generalises from them where rules cannot.
 
-Cost: a long ASCII text's vocabulary words are found by the one Aho-Corasick pass the gates
-make anyway (`prompt_injection` registers `keys`, each word as its one-pass key, with
-`atoms.ATOMS`, read only in such texts), and the verdict is taken from `bounds`: the sum of
-the hits' weights is exact, and the number of distinct words, which the score divides by,
-lies between the number of hits and the text's word count, so where the score at both ends
-lies on one side of a bar the word set is never built. That set (splitting and hashing every
-word) was ~470k of the 4 KB chat body's ~1.12M instructions per scan, all six checks; now
-the whole scan is ~0.83M (`python -m benchmarks.scan_instructions --base main -n 40`). A
-score near a bar, a short or non-ASCII text, or one with `_` is scored from the word set
-as before (`score`), so every verdict is the word set's (`tests/scanners/text/
-test_pi_bounded.py`; `python -m evals.same_findings --base main`: no eval text differs).
-Weights (`pi_model.json`, 8,000 words, ~135 KB) ship in the package; nothing is downloaded
-at run time.
+Cost: it reuses the word set the gates already built (`TextView.tokens`), so a scan is one
+C-level set intersection with the vocabulary and a sum over the hits: ~15-30 µs per 4 KB
+(`python -m benchmarks.scan_cost`). Weights (`pi_model.json`, 8,000 words, ~135 KB)
+ship in the package; nothing is downloaded at run time.
 
 Short texts (3 to 15 distinct words) may have a model of their own (`LinearModel.short`,
 the JSON's `short`), trained on short texts only; none ships: measured by cross-validation
@@ -33,12 +24,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from scanners.text.atoms import word_key
 
 MODEL_PATH = Path(__file__).with_name("pi_model.json")
 
@@ -69,31 +57,6 @@ class LinearModel:
     short: LinearModel | None = None
     """The model for short texts (`SHORT_MIN_WORDS` to `MIN_WORDS` distinct words in
     `prompt_injection`), trained on short texts only, with its own threshold."""
-
-    keys: Mapping[str, float] = field(init=False, repr=False, compare=False)
-    """The weights of the ASCII words without `_` by their one-pass keys (`atoms.word_key`):
-    what `prompt_injection` registers so that a long text's pass finds them (`bounds`)."""
-    key_set: frozenset[str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        keys = {word_key(w): v for w, v in self.weights.items() if w.isascii() and "_" not in w}
-        object.__setattr__(self, "keys", keys)
-        object.__setattr__(self, "key_set", frozenset(keys))
-
-    def bounds(self, hits: frozenset[str], least: int, most: int) -> tuple[float, float]:
-        """The lowest and highest `score` of a text whose vocabulary words are `hits` (as
-        `keys`) and whose number of distinct words lies in [`least`, `most`]: the score is
-        monotone in that number, so the ends bound it. Where both lie on one side of a bar,
-        the verdict needs no word set: counting distinct words (splitting and hashing every
-        word) was ~470k of the 4 KB chat body's 1.12M instructions."""
-        keys = self.keys
-        total = sum(map(keys.__getitem__, hits))
-        ends = (self._sigmoid(total / math.sqrt(least)), self._sigmoid(total / math.sqrt(most)))
-        return min(ends), max(ends)
-
-    def _sigmoid(self, z: float) -> float:
-        z += self.bias
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
     def score(self, tokens: frozenset[str]) -> float:
         words = features(tokens)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from scanners.text.atoms import ATOMS
 from scanners.text.finding import Finding, Rule, RuleDetector
 from scanners.text.gates import TextView
 from scanners.text.pi_model import LinearModel, load_model
@@ -58,9 +57,6 @@ SHORT_MIN_WORDS = 3
 """Fewest distinct words a text needs before the short texts' model (`LinearModel.short`)
 judges it, below `MIN_WORDS`."""
 
-_MARGIN = 1e-9
-"""How far from a bar a bounded score must lie to decide (`PromptInjection._bounded`)."""
-
 OPERATOR_FAMILIES = (
     "jailbreak_phrase",
     "persona_",
@@ -87,13 +83,9 @@ class PromptInjectionDetector(RuleDetector):
 
     name = "prompt_injection"
 
-    long_keys = True  # the model's words (`LinearModel.key_set`)
-
     def __init__(self, model: LinearModel | None = None) -> None:
         super().__init__()
         self.model = model if model is not None else load_model()
-        for key in self.model.key_set:
-            ATOMS.add(key, long_only=True)
 
     def scan_decided(self, text: str, view: TextView, passing: Sequence[int]) -> list[Finding]:
         """Rules first; then, when no rule hit, the classifier over the text's words.
@@ -143,11 +135,6 @@ class PromptInjectionDetector(RuleDetector):
         long texts' model; shorter ones by the short texts' model, trained apart (on a
         handful of words the long model mistakes "stay in character as Sherlock" for a
         jailbreak)."""
-        hits = view.held(self.model.key_set)
-        if hits is not None and len(hits) >= MIN_WORDS:  # `len(hits)` distinct words at least
-            verdict = self._bounded(hits, view.most_words())
-            if verdict is not None:
-                return [Finding(self.name, verdict, 0, len(text))] if verdict else []
         if view.fewer_words_than(MIN_WORDS):
             short = self.model.short
             if short is None or view.fewer_words_than(SHORT_MIN_WORDS):
@@ -162,22 +149,6 @@ class PromptInjectionDetector(RuleDetector):
             return []
         sure = score >= self.model.operator_threshold
         return [Finding(self.name, "classifier_operator" if sure else "classifier", 0, len(text))]
-
-    def _bounded(self, hits: frozenset[str], most: int) -> str | None:
-        """The long model's verdict ("" for none, else the rule) when every number of
-        distinct words the text may have gives the same one; None when only the word set
-        can tell (a score near a bar). `_MARGIN` keeps float rounding (the sum's order)
-        from deciding."""
-        model = self.model
-        low, high = model.bounds(hits, len(hits), most)
-        bar, sure = model.threshold, model.operator_threshold
-        if high < bar - _MARGIN:
-            return ""
-        if low < bar + _MARGIN:
-            return None
-        if low >= sure + _MARGIN:
-            return "classifier_operator"
-        return "classifier" if high < sure - _MARGIN else None
 
     def build_rules(self) -> Iterable[Rule]:
         return (

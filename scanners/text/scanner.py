@@ -131,8 +131,7 @@ class TextScanner:
         )
         # Every rule detector's gates decided in one plan per text (see `JointPlan`).
         self._joint = JointPlan(d.plan for d in self._detectors if isinstance(d, RuleDetector))
-        self._long_keys = any(isinstance(d, RuleDetector) and d.long_keys for d in self._detectors)
-        ATOMS.ready(self._long_keys)  # compile at load: the first request does not build it
+        ATOMS.ready()  # compile at load: the first request does not build the automaton
         # Per detector, looked up once here rather than per text: as a rule detector, its
         # plan (the joint plan decides which of its rules may match) and whether it is
         # nothing but those rules (then, when none passes, it is not called at all); whether
@@ -234,8 +233,7 @@ class TextScanner:
         their context (`discussion`): a question quoting markup is not an attack. A check in
         `DECODE_FOR` that found nothing also reads base64/hex/ROT13 runs decoded (`encoded`)."""
         normalized = normalize(text)
-        # one pass over the text shared by every check's gates
-        view = TextView(normalized, self._long_keys)
+        view = TextView(normalized)  # one pass over the text shared by every check's gates
         possible = self._joint.decide(view)
         if possible:
             plans = tuple(possible)
