@@ -254,9 +254,7 @@ def _nfkc(text: str) -> str:
     prose is full of them: the whole text then goes through decomposition and composition
     (~260 µs on the 4 KB Chinese chat body). Their one-character NFKD put in first, the quick
     check passes and the call returns the text as it is (~2 µs)."""
-    if _FULLWIDTH_RUN.search(text) is not None:
-        text = _FULLWIDTH_RUN.sub(_nfkd_fullwidth, text)
-    return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFKC", _FULLWIDTH_RUN.sub(_nfkd_fullwidth, text))
 
 
 def _normalize_unicode(text: str) -> str:
