@@ -35,16 +35,30 @@ def _logit(p: float) -> float:
 
 def margins(data: list[Row], ruled: list[bool], fold_of: list[int]) -> list[float]:
     """Each row's out-of-fold log-odds above its fold's threshold (99 when a rule flags it)."""
-    out = [-99.0] * len(data)
+    return fold_margins(data, [(flag, flag) for flag in ruled], fold_of)[0]
+
+
+def fold_margins(
+    data: list[Row], ruled: list[tuple[bool, bool]], fold_of: list[int]
+) -> tuple[list[float], list[float]]:
+    """Each row's out-of-fold log-odds above its fold's threshold, and above its fold's
+    operator bar (the text read as a system message); 99 where a rule flags it as user
+    content, resp. where a rule that holds in operator text does (`cv_pi._rules_flag`)."""
+    user, system = [-99.0] * len(data), [-99.0] * len(data)
     for k in range(CV_FOLDS):
         model = fit([row for row, f in zip(data, fold_of, strict=True) if f != k], quiet=True)
         for i, row in enumerate(data):
-            if fold_of[i] == k:
-                if ruled[i]:
-                    out[i] = 99.0
-                elif row.scanned:
-                    out[i] = _logit(model.score(row.words)) - _logit(model.threshold)
-    return out
+            if fold_of[i] != k:
+                continue
+            if row.scanned:  # else the model never reads it: -99 unless a rule flags it
+                score = _logit(model.score(row.words))
+                user[i] = score - _logit(model.threshold)
+                system[i] = score - _logit(model.operator_threshold)
+            if ruled[i][0]:
+                user[i] = 99.0
+            if ruled[i][1]:
+                system[i] = 99.0
+    return user, system
 
 
 def main() -> int:

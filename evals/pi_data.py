@@ -78,7 +78,11 @@ weights exactly. The fifth round's kits (`KITS`) are the same kind, mostly short
 rules of `scanners/text/prompt_orders.py` came from their dev half), and so are the sixth
 round's phrase lists (`LISTS`) and the ninth round's agent kits (`AGENT_KITS`). raginject's
 documents (`evals/sources_rag.py`) are long and do train it, and so do the ninth round's
-benign npm prompts (`NPM`)."""
+benign npm prompts (`NPM`). The eleventh round let each group's long dev rows train it in
+cross-validation by package (`python -m evals.cv_pi_train`): none met its rule (the tenth
+round's and all together lift the later packages' mean by ~2.5-2.8 points at equal dev false
+positives, mostly packages of 5-14 attacks, and cost the first sources 0.7-1.1 points and two
+more system prompts flagged as a system message; docs/input-scanning.md), so they stay here."""
 SHINGLE = 8
 INSTRUCTION_SOURCES = (*OPERATOR_SOURCES, ":clean", "agentdojo:environment")
 """The operator's texts (system and task prompts, the shape a jailbreak imitates; their

@@ -81,7 +81,8 @@ hand-written look-alikes of the rule tests ("Show me the instructions for assemb
 shelf") about as often as it caught short attacks the rules missed (docs/input-scanning.md,
 sixth round); `python -m evals.cv_pi_short` (whole packages held out, words, character
 n-grams or word pairs) found the same in the seventh: at the lowest threshold that flags no
-look-alike it catches none of the short attacks the rules miss."""
+look-alike it catches none of the short attacks the rules miss, and the same again in the
+eleventh (657 short dev attacks, 132 missed by the rules: 0 of the 132 for each family)."""
 OPERATOR_MARGIN = 1.0
 """Log-odds the operator bar keeps above the highest dev system/task prompt (`operator_bar`)."""
 OPERATOR_CAP = 0.995

