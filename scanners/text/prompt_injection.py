@@ -38,6 +38,8 @@ from scanners.text.prompt_orders import ORDER_RULES
 from scanners.text.prompt_overrides import OVERRIDE_RULES
 from scanners.text.prompt_phrases import INTERNATIONAL_RULES
 from scanners.text.prompt_planted import PLANTED_RULES
+from scanners.text.prompt_probes import PROBE_RULES
+from scanners.text.prompt_probes_state import STATE_RULES
 from scanners.text.prompt_quoted import QUOTES, guarded_against, quoted_example
 from scanners.text.prompt_refusal import REFUSAL_RULES
 from scanners.text.prompt_repo import REPO_RULES
@@ -178,6 +180,8 @@ class PromptInjectionDetector(RuleDetector):
             *AGENTIC_JAPANESE_RULES,
             *AGENTIC_KOREAN_RULES,
             *FORGED_RULES,
+            *PROBE_RULES,
+            *STATE_RULES,
             *OVERRIDE_RULES,
             *SLANT_RULES,
             *SHORT_RULES,
