@@ -2,7 +2,10 @@
 
 The primary is learnt with ``SENTINEL GET-MASTER-ADDR-BY-NAME`` from the first sentinel that
 answers and confirmed with ``ROLE`` (a node the sentinels still name while it is being
-demoted, or a replica, is never written to). Commands then go over one multiplexed
+demoted, or a replica, is never written to), and becomes the client's primary only then:
+published before, a call arriving between the sentinels' answer and ``ROLE``'s took it for
+a primary that had failed, and got a 503 instead of waiting for the discovery in flight
+(``tests/integration/test_fleet_recovery.py``). Commands then go over one multiplexed
 connection to it. A refused, dropped or silent primary, or a ``READONLY`` / ``MASTERDOWN`` /
 ``LOADING`` reply, raises ``StateUnavailable`` (never resent: the command may have run) and
 marks the primary stale; the next call asks the sentinels again, at most once per
@@ -83,16 +86,25 @@ class SentinelClient:
             raise StateUnavailable("redis sentinel: no sentinel answered")
         host, port = address[0].decode(), int(address[1])
         name = f"{host}:{port}"
-        primary = self._primary
-        if primary is None or primary.endpoint.name != name:
-            if primary is not None:
-                await primary.close()
-            primary = self._primary = RespClient(self.url.endpoint(host, port))
-        role = await primary.execute("ROLE")
-        if role[0] != b"master":
-            raise StateUnavailable(f"redis sentinel: {name} is not a primary yet", name)
+        known = self._primary
+        if known is not None and known.endpoint.name == name:
+            candidate = known
+        else:
+            candidate = RespClient(self.url.endpoint(host, port))
+        try:
+            role = await candidate.execute("ROLE")
+            if role[0] != b"master":
+                raise StateUnavailable(f"redis sentinel: {name} is not a primary yet", name)
+        except BaseException:
+            if candidate is not known:
+                await candidate.close()
+            raise
+        if candidate is not known:  # published only once confirmed: see ``_current``
+            self._primary = candidate
+            if known is not None:
+                await known.close()
         self._stale = False
-        return primary
+        return candidate
 
     async def _call(self, send: Any) -> Any:
         primary = await self._current()
