@@ -1,15 +1,23 @@
-"""A fresh gateway's first calls on a Sentinel URL wait for its discovery of the primary.
+"""A gateway's store comes back as soon as a node answers: a fresh gateway whose Sentinel
+primary is slow to confirm, and a node whose first call timed out.
 
-Calls that came while the first discovery was confirming the primary the sentinels named
-(its ``ROLE``) were refused under ``on_error = "deny"`` as if that primary had failed: a 503
-"primary ... is failing" for a node that had not failed. The primary here is a scripted node
-holding its ``ROLE`` reply until the test lets it go.
+Both were seen to turn a reachable primary into 503s for every request under
+``on_error = "deny"``: calls that came while the first discovery was confirming the primary
+(its ``ROLE``) were refused as if the primary had failed, and one failed call held every call
+for that node off for a 0.5 s cooldown that nothing could end early. The primary is a
+scripted node holding its ``ROLE`` reply for the first, and a real redis-server paused with
+``CLIENT PAUSE`` (a real timeout) for the second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import pytest
+import redis
+
+from tests.fixtures.redis import RedisServer
 from tests.fixtures.redis_topology import ScriptedRedis
 from tests.fixtures.upstreams import FakeProvider
 from tests.integration.test_fleet_replies import LIMIT
@@ -60,3 +68,27 @@ async def test_calls_during_the_first_discovery_wait_for_it(
             answers = [await first, await second]
     assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
     assert sum(1 for c in primary.commands if c[0].upper() == b"ROLE") == 1
+
+
+async def test_one_answer_ends_the_outage_a_timed_out_first_call_started(
+    gateway_factory: Factory,
+    fake_provider: FakeProvider,
+    redis_url: str,
+    redis_server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The node stalls through the gateway's first call (0.1 s socket timeout: a 503 under
+    ``deny``); the first request after it answers again is admitted, not refused for the
+    rest of a cooldown."""
+    conf = config(fake_provider, redis_url, "deny").replace("timeout=5&", "timeout=0.1&")
+    gw = await gateway_factory(conf, {"limits": LIMIT})
+    raw = redis.Redis(port=redis_server.port, socket_timeout=10)
+    with raw, caplog.at_level(logging.WARNING, logger="sluicegate.state"):
+        raw.execute_command("CLIENT", "PAUSE", 450, "ALL")  # every command held 0.45 s
+        stalled = await post(gw, **{"x-user": "stalled"})
+        assert await asyncio.to_thread(raw.ping)  # answered once the pause is over
+        after = [await post(gw, **{"x-user": "u"}) for _ in range(3)]
+    assert stalled.status_code == 503 and stalled.json()["error"]["type"] == "state_unavailable"
+    assert [r.status_code for r in after] == [200, 200, 429]  # the store's answers: burst 1
+    lines = [r.getMessage() for r in caplog.records if r.name == "sluicegate.state"]
+    assert len(lines) == 2 and "unavailable" in lines[0] and "answers again" in lines[1], lines

@@ -90,7 +90,7 @@ async def test_unavailable_replies_follow_on_error_and_are_seen(
 
 
 async def _until_served(gw: RunningGateway) -> httpx.Response:
-    """Past the node's cooldown (0.5 s), the next request reaches it again (bounded)."""
+    """Past the node's cooldown, the next request reaches it again (bounded)."""
     for _ in range(100):
         response = await post(gw, **{"x-user": "u"})
         if response.headers.get("ratelimit", "").endswith(";t=3600"):
