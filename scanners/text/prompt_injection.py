@@ -48,6 +48,7 @@ from scanners.text.prompt_setups import SETUP_RULES
 from scanners.text.prompt_short import SHORT_RULES
 from scanners.text.prompt_short_world import SHORT_WORLD_RULES
 from scanners.text.prompt_slant import SLANT_RULES
+from scanners.text.prompt_terse import TERSE_RULES
 from scanners.text.prompt_unlocks import UNLOCK_RULES
 
 MIN_WORDS = 16
@@ -186,6 +187,7 @@ class PromptInjectionDetector(RuleDetector):
             *SLANT_RULES,
             *SHORT_RULES,
             *SHORT_WORLD_RULES,
+            *TERSE_RULES,
         )
 
 
