@@ -49,6 +49,7 @@ from scanners.text.prompt_short import SHORT_RULES
 from scanners.text.prompt_short_world import SHORT_WORLD_RULES
 from scanners.text.prompt_slant import SLANT_RULES
 from scanners.text.prompt_terse import TERSE_RULES
+from scanners.text.prompt_terse_world import TERSE_WORLD_RULES
 from scanners.text.prompt_unlocks import UNLOCK_RULES
 
 MIN_WORDS = 16
@@ -188,6 +189,7 @@ class PromptInjectionDetector(RuleDetector):
             *SHORT_RULES,
             *SHORT_WORLD_RULES,
             *TERSE_RULES,
+            *TERSE_WORLD_RULES,
         )
 
 
