@@ -48,7 +48,7 @@ EndedFields = tuple[
 ]
 
 
-class EndedSpan(EndedFields, ReadableSpan):  # type: ignore[misc]  # a tuple and a ReadableSpan
+class EndedSpan(EndedFields, ReadableSpan):
     """An INTERNAL span without events, links or a status, ended when it was built."""
 
     __slots__ = ()

@@ -19,7 +19,7 @@ import hiredis
 
 def pack(*args: Any) -> bytes:
     """``args`` as one RESP command (hiredis packs it)."""
-    packed: bytes = hiredis.pack_command(args)  # type: ignore[arg-type]  # its stub: 1-tuples
+    packed: bytes = hiredis.pack_command(args)
     return packed
 
 

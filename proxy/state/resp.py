@@ -74,7 +74,7 @@ class RespClient:
         conn = self._conn
         if conn is None or conn.lost:
             conn = await self._connect()
-        return await self._submit(conn, hiredis.pack_command(args))  # type: ignore[arg-type]
+        return await self._submit(conn, hiredis.pack_command(args))
 
     async def asking(self, *args: Any) -> Any:
         """``ASKING`` and ``args`` in one write, so nothing lands between them (Cluster ASK)."""

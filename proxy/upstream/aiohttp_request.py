@@ -249,7 +249,7 @@ class Sender:
             try:
                 # A kept-alive connection straight from the pool (``connect`` asks the pool
                 # first too), else ``connect`` for a new one under the connect timeout.
-                conn = await connector._get(key, _NO_TRACES)  # type: ignore[assignment]
+                conn = await connector._get(key, _NO_TRACES)
                 if conn is None:
                     try:
                         conn = await connector.connect(req, traces=_NO_TRACES, timeout=timeout)
