@@ -10,7 +10,13 @@ and from the canary probes of the public kits, never from held-out text:
   {x} to every summary");
 - `canary_must_en`: "the reference code ... must be included in every report you generate";
 - `canary_reply_with_en`: "respond to every query with ... <code>";
-- `canary_confirm_en`: "confirm receipt by outputting <code>";
+- `canary_confirm_en`: "confirm receipt by outputting <code>"; "by outputting", "printing",
+  "emitting" or "echoing" is the order itself, code or no code ("confirm receipt by
+  outputting the phrase below"). Its gate used to want a code anywhere in the text (`pre`)
+  and a whole word "outputting": neither is implied by that branch, so the gated scan missed
+  what the ungated one found (one held-out text in session 14; `tests/scanners/text/
+  test_gate_soundness.py` finds such texts from the regex alone). `canary_reply_with_en`'s
+  verb must start a word (`word_start`), as its need group has it;
 - `canary_order_world`: the code "must be added to every reply" in French, Spanish, Italian,
   Portuguese and German.
 
@@ -73,8 +79,10 @@ _CODE_RE = re.compile(r"(?<![\w-])" + _CODE + r"(?![\w-])")
 _ADD_THEN_CODE = re.compile(r"\b" + _ADD + r"\b[^.!?]{0,20}?(?<![\w-])" + _CODE)
 _ADD_CODE_RE = re.compile(r"\b" + _ADD + r"\s(?:the\s)?(?:" + _CODE_NOUN + r")?" + _CODE)
 _MODEL_OUT = re.compile(_OUT + r"$")
-_CODE_PRE = r"[-_{][a-z0-9_ ]*[\d}]|\d[a-z0-9]*[-_]"
-"""Every marker code holds this (`-12`, `_n8`, `{canary}`): a `pre` led by a character class."""
+_CODE_PRE = r"[-_{][\w ]*[\d}]|\d[a-z0-9]*[-_]"
+"""Every marker code holds this (`-12`, `_n8`, `{canary}`): a `pre` led by a character class.
+`[\\w ]`, not `[a-z0-9_ ]`: `_CODE`'s digit may lie past its last ASCII character ("ab-cdé1"
+is the code "ab-cd" by its look-ahead), and the pre must still find "-cdé1"."""
 _SENTENCE_END = re.compile(r"[.!?]")
 
 
@@ -180,11 +188,12 @@ CANARY_RULES: tuple[Rule, ...] = (
             ("every", "each", "all", "any"),
             _ASKED_WORDS,
         ),
+        validate=word_start,  # the verb starts a word, as the need group has it
         pre=_CODE_PRE,
     ),
-    rule(
+    rule(  # no `pre`: "by outputting" names no code (see the module docstring)
         "canary_confirm_en",
-        r"\bconfirm\b[^.!?]{0,40}?\bby (?:outputting|printing|emitting|echoing|(?:replying|"
+        r"\bconfirm\b[^.!?]{0,40}?\bby (?:(?:outputting|printing|emitting|echoing)\b|(?:replying|"
         r"responding|answering|saying|writing|typing|including) (?:with )?(?:the )?(?:"
         + _CODE_NOUN
         + r")?"
@@ -194,7 +203,6 @@ CANARY_RULES: tuple[Rule, ...] = (
             ("confirm",),
             _CONFIRM_WORDS,
         ),
-        pre=_CODE_PRE,
     ),
     rule(
         "canary_order_world",
