@@ -32,9 +32,15 @@ useradd 添加用户" too), and a run, send or switch-off only as an order: not 
 look-alikes are in `tests/scanners/text/test_pi_zh.py`. A tool order is what an operator may
 legitimately give its own agent, so none of these but the unlock counts in a system message.
 
-Gates are Chinese atoms only (the verbs): an ASCII atom such as `post` or `env` would wake the
-rules on English prose. On the 4 KB chat body the six checks cost 1,124,865 -> 1,128,283
-instructions a scan (+0.3 %, `python -m benchmarks.scan_instructions --base main -n 40`).
+Each rule's first need group is Chinese atoms (the verbs): an ASCII atom such as `post` or
+`env` alone would wake the rules on English prose. Later groups name what every branch of
+the regex also holds (`exfil_zh`: the data and the outside address; `tool_run_zh`: the
+command, `prompt_commands.DANGER_ATOMS`; `extract_yours_zh`: a prompt word), because a verb
+group alone woke on ordinary Chinese: `exfil_zh`'s "到" and `extract_yours_zh`'s "你" are in
+nearly every Chinese text, and ran ~150 µs of regex on the 4 KB Chinese chat body (eleventh
+round, docs/input-scanning.md "Cost"). On the 4 KB chat body the six checks cost 1,124,865 ->
+1,128,283 instructions a scan when these rules came (+0.3 %, `python -m
+benchmarks.scan_instructions --base main -n 40`).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from __future__ import annotations
 import re
 
 from scanners.text.finding import Memo, Rule, rule, unless_match_holds
-from scanners.text.prompt_commands import BACKDOOR, BACKDOOR_ATOMS, DANGER, OUTSIDE
+from scanners.text.prompt_commands import BACKDOOR, BACKDOOR_ATOMS, DANGER, DANGER_ATOMS, OUTSIDE
 
 END = r"[^\n。]"
 _NOT_ORDER = re.compile(
@@ -80,14 +86,24 @@ _ASK_RUN = (
 )
 """Who is asked: a manual says "运行 useradd 添加用户" too; an injection asks the agent."""
 SEND = r"(?:发送|发到|发给|转发|上传|post ?到|提交|推送|同步|打印到|贴到|导出|外发|传到|抄送)"
-SEND_ATOMS = ("*发送", "*发给", "*转发", "*上传", "*到", "*提交", "*推送", "*同步", "*导出",
-               "*外发", "*抄送")  # fmt: skip
+SEND_ATOMS = ("*发送", "*发到", "*发给", "*转发", "*上传", "*post到", "*post 到", "*提交", "*推送",
+              "*同步", "*打印到", "*贴到", "*导出", "*外发", "*传到", "*抄送")  # fmt: skip
+"""Every `SEND` holds one. Not "到" alone: nearly every Chinese text holds it."""
 _OUTSIDE = rf"(?:{OUTSIDE}|外部(?:邮箱|地址|服务器)|公网|公共仓库|公开仓库|第三方)"
 _DATA = (
     r"(?:对话历史|对话记录|聊天记录|会话记录|历史消息|对话内容|本次对话|用户邮箱|邮箱列表|通讯录|"
     r"客户(?:数据|资料|名单)|用户(?:数据|资料|名单)|环境变量|\.env\b|credentials|凭据|密钥|"
     r"密码|令牌|token|api ?key|知识库|全部文档|所有文档|id_rsa|/var/backups)"
 )
+_DATA_ATOMS = ("*对话", "*聊天记录", "*会话记录", "*历史消息", "*用户邮箱", "*邮箱列表", "*通讯录",
+               "*客户数据", "*客户资料", "*客户名单", "*用户数据", "*用户资料", "*用户名单",
+               "*环境变量", "*.env", "*credentials", "*凭据", "*密钥", "*密码", "*令牌", "*token",
+               "*api key", "*apikey", "*知识库", "*全部文档", "*所有文档", "*id_rsa",
+               "*/var/backups")  # fmt: skip
+_OUTSIDE_ATOMS = ("*http", "*webhook", "gist", "*pastebin", "*@", "*rsync", "*.", "*外部",
+                  "*公网", "*公共仓库", "*公开仓库", "*第三方")  # fmt: skip
+"""Every `_OUTSIDE` holds one (an IP address its "."); with `_DATA_ATOMS` and `SEND_ATOMS`,
+`exfil_zh`'s three need groups: each of its branches names all three."""
 
 _OFF = r"(?:关闭|停用|禁用|停止|关掉|解除|跳过|绕过)"
 _OFF_ATOMS = ("*关闭", "*停用", "*禁用", "*停止", "*关掉", "*解除", "*跳过", "*绕过")
@@ -114,6 +130,9 @@ _DISCLOSE_WORDS = ("输出", "告诉我", "分享", "公开", "给我看", "念�
                    "解释", "表述", "透露", "泄露")  # fmt: skip
 _DISCLOSE_BEFORE = f"(?:{'|'.join(_DISCLOSE_WORDS)})"
 _DISCLOSE_ATOMS = tuple("*" + w for w in _DISCLOSE_WORDS)
+_PROMPT_ATOMS = ("*prompt", "*message", "*系统提示", "*系统指令", "*系统消息", "*初始指令",
+                 "*原始指令", "*隐藏指令", "*初始提示", "*内部指令", "*安全规则")  # fmt: skip
+"""Every `_PROMPT` holds one."""
 _HOWTO = re.compile(r"如何|怎么|怎样|怎能|防止|避免|保护")
 
 
@@ -126,7 +145,7 @@ CHINESE_AGENTIC_RULES: tuple[Rule, ...] = (
     rule(
         "tool_run_zh",
         rf"{_ASK_RUN}{END}{{0,12}}?{RUN}{END}{{0,40}}?{DANGER}",
-        need=(("*执行", "*运行", "*实行", "*跑一下"),),
+        need=(("*执行", "*运行", "*实行", "*跑一下"), DANGER_ATOMS),
         validate=an_order,
     ),
     rule(
@@ -140,7 +159,7 @@ CHINESE_AGENTIC_RULES: tuple[Rule, ...] = (
         rf"{_DATA}{END}{{0,30}}?{SEND}{END}{{0,20}}?{_OUTSIDE}|"
         rf"{SEND}{END}{{0,20}}?{_DATA}{END}{{0,20}}?{_OUTSIDE}|"
         rf"{SEND}{END}{{0,20}}?{_OUTSIDE}{END}{{0,30}}?{_DATA}",
-        need=(SEND_ATOMS,),
+        need=(_DATA_ATOMS, SEND_ATOMS, _OUTSIDE_ATOMS),
         validate=_order_not_to_self,
     ),
     rule(
@@ -161,7 +180,7 @@ CHINESE_AGENTIC_RULES: tuple[Rule, ...] = (
         rf"{_DISCLOSE_BEFORE}{END}{{0,6}}?(?:{_YOURS} ?)?(?:完整的|全部的)?{_PROMPT}|"
         rf"{_DISCLOSE_BEFORE}{END}{{0,8}}?你(?:第一条|最先|最初)?(?:收到|接收到|被给予)的"
         rf"{END}{{0,10}}?(?:消息|指令)",
-        need=(("*你", "*您", *_DISCLOSE_ATOMS),),
+        need=((*_PROMPT_ATOMS, "*收到", "*被给予"), ("*你", "*您", *_DISCLOSE_ATOMS)),
         validate=_not_a_howto,
     ),
     rule(  # apart, so a Chinese text that says 你 everywhere runs it only with a verb of it

@@ -49,7 +49,15 @@ _AUTHORITY = r"(?:<!--|\[系统\]|(?:系统|管理员|开发者|运维)(?:指令
 _CARRIER = f"(?:{_ACTOR}|{_SIDE}|{_AUTHORITY}|{_CONSENT})"
 _SIDE_ATOMS = ("*顺便", "*别忘", "*另外", "*回答", "*回复", "*处理前")
 _CONSENT_ATOMS = ("*授权", "*批准", "*许可", "*同意", "*确认")
-_RUN_ATOMS = ("*执行", "*运行", "*实行", "*跑一下")
+_RUN_CMD_ATOMS = tuple(
+    f"*{run}{then}"
+    for run in ("执行", "运行", "实行", "跑一下")
+    for then in ("一下", " ", "命令", "`", "'", '"', "“", *"wihupengdcl")
+)
+"""A run followed by what `_CMD` starts with: "一下", a space, "命令", a quote, or the first
+letter of a `QUIET` command. Chinese atoms only (an ASCII command atom such as "id" is in
+most English text, and each costs the one pass its matches), and a Chinese text saying 运行
+of anything else ("运行测试") no longer runs `tool_quiet_zh`'s regex."""
 _CMD = rf"(?:一下)? ?(?:命令 ?)?[`'\"“]?{QUIET}"
 _REPORT = r"(?:贴|发|返回|回复|告诉|汇报|附上|附在)"
 
@@ -72,7 +80,7 @@ CARRIED_CHINESE_RULES: tuple[Rule, ...] = (
         "tool_quiet_zh",
         rf"{_CARRIER}{END}{{0,24}}?{RUN}{_CMD}|{RUN}{_CMD}{END}{{0,16}}?(?:并|然后|再)"
         rf"(?:把)?(?:结果|输出)?{_REPORT}",
-        need=(_RUN_ATOMS,),
+        need=(_RUN_CMD_ATOMS,),
         validate=an_order,
     ),
     rule(

@@ -31,6 +31,17 @@ DANGER = (
     r"chmod [0-7]{3} /etc|base64 -d[^\n。]{0,20}\|\s?(?:ba)?sh\b|"
     r"\$\((?:env|printenv|whoami|id|cat [~/])|update \w+ set (?:role|is_admin|is_superuser)\b)"
 )
+DANGER_ATOMS = ("*rm -rf", "*rm -fr", "*/etc/", "*.ssh/", "*id_rsa", "*authorized_keys",
+                "*.aws/credentials", "*aws_", "*/dev/tcp/", "*useradd", "*usermod", "*nopasswd",
+                "*history", "*systemctl ", "whoami", "printenv", "env", "*os.system",
+                "*drop table", "*drop database", "*truncate table", "*grant ", "*chmod ",
+                "*base64", "*$(", "*set role", "*set is_admin", "*set is_superuser")  # fmt: skip
+"""Every `DANGER` holds one (`whoami`, `printenv`, `env` as whole words, as its `\\b` and
+look-behind have them): a rule's need group, so a Chinese text that says 执行 or 运行 but
+names no command does not run the rule's regex. Atoms English prose holds often ("update ",
+"env" inside a word, "id") would cost every English scan their matches in the one pass: most
+of these were keys of other rules already ("/etc/", ".ssh/", "history", "base64", the word
+"env"), the rest are rare."""
 QUIET = (
     r"(?:(?:whoami|id|hostname|uname|uptime|ps (?:aux|-ef)|env|printenv|ifconfig|ip a(?:ddr)?|"
     r"netstat|crontab|history|git log --all|git config --list|docker run|nc|ncat)(?![\w-])|"

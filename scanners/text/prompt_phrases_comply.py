@@ -47,6 +47,18 @@ def _nfkc(pattern: str) -> str:
     return unicodedata.normalize("NFKC", pattern)
 
 
+_NEW_WORLD = tuple(
+    "*" + w
+    for w in ("neue", "nouvelles", "nuevas", "novas", "nuove", "nieuwe", "новые", "yeni",
+              "الجديدة", _nfkc("नए"))
+)  # fmt: skip
+"""`priority_world`'s "new" outside Chinese and Japanese: each of those branches starts with
+one, so it stands in both of the rule's need groups. A Chinese or Japanese branch needs its
+verb ("优先", "取代"...) and its noun ("指令", "指示", or "新しい"): the gate was "新", which
+nearly every Chinese text holds, and the rule's ~60 alternatives then cost ~270 µs on a 4 KB
+Chinese chat body that could not match."""
+
+
 COMPLY_RULES: tuple[Rule, ...] = (
     rule(
         "refuse_answer_world",
@@ -220,18 +232,9 @@ COMPLY_RULES: tuple[Rule, ...] = (
             r"新しい(?:指示|命令)(?:が|を|は)(?:最)?優先|"
             r"नए (?:निर्देश|आदेश)[^।.!?]{0,20}?(?:प्राथमिकता|सर्वोपरि)"
         ),
-        gates=(
-            "neue",
-            "nouvelles",
-            "nuevas",
-            "novas",
-            "nuove",
-            "nieuwe",
-            "новые",
-            "yeni",
-            "الجديدة",
-            "新",
-            _nfkc("नए"),
+        need=(
+            (*_NEW_WORLD, "*优先", "*優先", "*取代", "*覆盖", "*覆蓋", "*替代"),
+            (*_NEW_WORLD, "*指令", "*指示", "*新しい"),
         ),
     ),
     rule(
