@@ -66,7 +66,9 @@ text such a regex search decides it. The encoded-run cue asks it of every text, 
 `~24` atom is this key."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NON_WORD = re.compile(r"\W+")
+_NON_WORD = re.compile(r"\W\W*")
+"""`\\W+` as `re` can skip to: a pattern that starts with a repeat is tried at every
+position (~25 vs ~20 µs on the 4 KB Chinese chat body, whose punctuation is its only `\\W`)."""
 _LONG_RUN = re.compile(f"{SEP}[^{SEP}]{{{LONG_WORD}}}")
 # Every ASCII byte that is not `\w` becomes SEP, so `split()` yields exactly the maximal `\w`
 # runs of an ASCII text (the tokens `\b` sees). `bytes.translate` is a C table lookup per

@@ -90,9 +90,12 @@ MAX_REWRITTEN = 600
 _WINDOW = 300
 _LETTERS = re.compile(r"[A-Za-z]{2,}")
 MAX_CANDIDATES = 8
-_JUNK = re.compile("[\u0370-\u03ff\u2000-\u2bff\u2e00-\u2e7f]+")
+_JUNK_CHAR = "[\u0370-\u03ff\u2000-\u2bff\u2e00-\u2e7f]"
+_JUNK = re.compile(f"{_JUNK_CHAR}{_JUNK_CHAR}*")
 """Greek letters and symbols pushed into Latin words ("ignΞore"): the normaliser folds
-look-alikes, not unrelated letters."""
+look-alikes, not unrelated letters. Not `[...]+`: `re` skips ahead to a class that starts a
+pattern at C speed, and tries a match at every position when a repeat starts it (~11 vs
+~4 µs on the 4 KB Chinese chat body)."""
 _OVERRIDE_WORDS = frozenset(("ignore", "disregard", "forget", "bypass", "override", "jailbreak"))
 _OVERRIDE_OBJECTS = frozenset(("previous", "prior", "instructions", "rules", "system", "prompt",
                                "all", "above"))  # fmt: skip

@@ -173,6 +173,20 @@ _NEED_NO_CONSEQUENCES = (
     ),
 )  # fmt: skip
 
+_FRAME_CJK = (
+    *phrases(("这是",), ("", "一个", "一次"), ("测试",)),
+    *phrases(("模式",), ("已", "启用", "激活", "开启", "打开")),
+    *phrases(("これは",), ("", "ただの"), ("テスト",)),
+    *phrases(("モード",), ("", "が", "を"), ("有効", "オン", "起動")),
+    "*本次会话",
+    "*本次对话",
+    "*このセッション",
+)
+"""`setup_world`'s Chinese and Japanese frames as the regex spells them whole ("这是一个测试",
+"模式已启用", "本次会话"): the gate was "测试", "模式", "本次" with "没有", "取消", "关闭", which
+a third of 1,300-character chunks of Chinese gettext text hold, and the rule's nine
+languages of alternatives then ran on them for nothing."""
+
 # other languages: (frame or mode switched on, safeguards declared off) in one sentence or two
 _WORLD = (
     # es
@@ -234,23 +248,25 @@ _NEED_WORLD = (
         "conversación", "conversacion", "test", "développeur", "developpeur", "débogage",
         "debogage", "debug", "session", "conversation", "entwickler", "entwicklermodus",
         "debugmodus", "gottmodus", "adminmodus", "wartungsmodus", "modus", "sitzung",
-        "unterhaltung", "teste", "desenvolvedor", "depuração", "depuracao", "sessão", "sessao",
+        "unterhaltung", "teste", "desenvolvedor", "depuração", "depuracao", "depuraçao",
+        "depuracão", "sessão", "sessao",
         "conversa", "sviluppatore", "sessione", "conversazione", "*тест", "*режим", "*сесси",
-        "*бесед", "*测试", "*模式", "*本次", "*テスト", "*モード", "*このセッション",
+        "*бесед", *phrases(("modo ",), ("dios", "sin ", "administrador", "deus", "sem ")),
+        *phrases(("mode ",), ("dieu", "sans ", "administrateur")),
+        *phrases(("modalità ", "modalita "), ("dio", "senza ", "amministratore")), *_FRAME_CJK,
     ),
     (
-        "desactivado", "desactivada", "desactivados", "desactivadas", "deshabilitado",
-        "deshabilitados", "eliminado", "eliminados", "apagado", "apagados", "suspendido",
-        "suspendidos", "sin", "ya", "désactivé", "désactivés", "désactivée", "désactivées",
-        "desactive", "desactives", "supprimé", "supprimés", "levé", "levées", "levés",
-        "suspendu", "suspendus", "sans", "plus", "deaktiviert", "abgeschaltet",
-        "ausgeschaltet", "entfernt", "aufgehoben", "aus", "keine", "ohne", "desativado",
-        "desativada", "desativados", "desativadas", "desabilitado", "desabilitados",
-        "removido", "removidos", "desligado", "desligados", "suspenso", "suspensos", "sem",
-        "disattivato", "disattivati", "disattivata", "disattivate", "disabilitato",
-        "disabilitati", "rimosso", "rimossi", "spento", "spenti", "sospeso", "sospesi",
+        # es, fr, de, pt, it: a word the regex follows with a space, or the stem of one it may
+        # run on past ("desactivado0": no `\b` ends the branch), as a word start
+        "desactivad*", "deshabilitad*", "eliminad*", "apagad*", "suspendid*", "sin", "ya",
+        "désactiv*", "desactiv*", "supprim*", "levé*", "leve*", "suspendu*", "sans",
+        "*plus aucune", "*plus de",
+        "deaktiviert*", "abgeschaltet*", "ausgeschaltet*", "entfernt*", "aufgehoben*", "aus*",
+        "keine", "ohne", "desativad*", "desabilitad*", "removid*", "desligad*", "suspens*",
+        "sem", "disattivat*", "disabilitat*", "rimoss*", "spent*", "sospes*",
         "senza", "*отключен", "*сняты", "*снят", "*выключен", "*удален", "*без ",
-        "*关闭", "*禁用", "*解除", "*移除", "*取消", "*没有", "*オフ", "*無効", "*停止",
+        "*关闭", "*禁用", "*解除", "*移除", "*取消", "*没有限制", "*没有过滤", "*没有审查",
+        "*没有任何", "*オフ", "*無効", "*停止",
         "*制限なし", "*ありません",
     ),
 )  # fmt: skip

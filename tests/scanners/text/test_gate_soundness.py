@@ -22,6 +22,7 @@ from scanners.text.prompt_carried_zh import CARRIED_CHINESE_RULES
 from scanners.text.prompt_history_zh import HISTORY_CHINESE_RULES
 from scanners.text.prompt_phrases_asia import ASIA_RULES
 from scanners.text.prompt_phrases_comply import COMPLY_RULES
+from scanners.text.prompt_setups import SETUP_RULES
 from tests.scanners.text.regex_strings import matched_texts
 
 CHECKED = (
@@ -30,6 +31,7 @@ CHECKED = (
     *HISTORY_CHINESE_RULES,
     *ASIA_RULES,
     *(r for r in COMPLY_RULES if r.name == "priority_world"),
+    *(r for r in SETUP_RULES if r.name == "setup_world"),
     *CANARY_RULES,
 )
 SOUNDNESS = settings(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scanners.text.normalize import (
     _FULLWIDTH_NFKD,
@@ -96,7 +98,7 @@ def test_fullwidth_nfkd_is_one_character() -> None:
     """The full-width characters `_nfkc` replaces before NFKC: each one's NFKD is one character,
     so the text's compatibility decomposition (and NFKC) cannot change."""
     for char, nfkd in _FULLWIDTH_NFKD.items():
-        assert nfkd == unicodedata.normalize("NFKD", chr(char))
+        assert nfkd == unicodedata.normalize("NFKD", char)
         assert len(nfkd) == 1
 
 
@@ -110,6 +112,20 @@ def test_fullwidth_nfkd_is_one_character() -> None:
     ],
 )
 def test_nfkc_shortcut_equals_nfkc(text: str) -> None:
+    assert _nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+@given(
+    st.text(
+        st.sampled_from(
+            [*map(chr, range(0xFF01, 0xFF5F)), "\u3000", "\u0301", "\u0308", "ｶ", "ﾞ", "一", "a"]
+        ),
+        max_size=60,
+    )
+)
+def test_nfkc_shortcut_equals_nfkc_on_any_mix(text: str) -> None:
+    """Each distinct full-width character replaced throughout (`str.replace`), next to marks
+    and half-width kana that NFKC composes with what precedes them."""
     assert _nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
