@@ -6,7 +6,9 @@ none of them holds. Session 14 met one such held-out text for `canary_confirm_en
 receipt by outputting ..." with no code anywhere, where the gate wanted one); these tests
 find that gap from the regex alone ("confirm by outputting"). Held here: the Chinese rules,
 whose gates this round narrowed from one character every Chinese text holds ("新", "你",
-"到") to the words each branch of the regex names, and the canary rules.
+"到") to the words each branch of the regex names, the canary rules, and `setup_world` (its
+Chinese and Japanese frames as whole phrases; main's gate missed "modo dios activado" and
+"desactivado0", which its regex matches).
 """
 
 from __future__ import annotations
