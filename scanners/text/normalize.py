@@ -49,6 +49,9 @@ INVISIBLE = re.compile(
 # Blank glyphs that are not Unicode whitespace but render as a gap, used as word separators to
 # split keywords ("ignore\u2800all"): Braille blank, Hangul fillers. They become spaces.
 BLANKS = re.compile("[\u2800\u3164\uffa0\u115f\u1160]")
+# Either of the two: one class search instead of two `sub`s that find nothing (nearly every
+# text), each a pass of its own (~7 µs on the 4 KB Chinese chat body).
+_BLANK_OR_INVISIBLE = re.compile(BLANKS.pattern[:-1] + INVISIBLE.pattern[1:])
 _LONG_MARK_RUN = re.compile(f"{COMBINING_CLASS}{{{MAX_MARK_RUN}}}(?={COMBINING_CLASS})")
 # Any combining mark of the BMP (a bitmap class: one lookup per character), or any character
 # past the BMP (one range): a text with neither holds no mark at all.
@@ -265,8 +268,9 @@ def _normalize_unicode(text: str) -> str:
     text = _nfkc(stream_safe(text))
     # NFKC can reveal new escapes (full-width '％３Ｃ' becomes '%3C'): decode once more.
     text = decode(text)
-    text = BLANKS.sub(" ", text)
-    text = INVISIBLE.sub("", text)
+    if _BLANK_OR_INVISIBLE.search(text):
+        text = BLANKS.sub(" ", text)
+        text = INVISIBLE.sub("", text)
     text = unconfuse(text)
     text = text.casefold()
     if "\u0307" in text:  # Turkish İ casefolds to i + combining dot: "i̇gnore" is "ignore"

@@ -132,3 +132,16 @@ def test_nfkc_shortcut_equals_nfkc_on_any_mix(text: str) -> None:
 def test_unicode_whitespace_collapses_as_before() -> None:
     text = "é  a\u2028\u3000b\t\u00a0c\u205f\x1cd "
     assert normalize(text) == "é a b c d"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("忽略\u2800之前", "忽略 之前"),  # a blank alone: the one screening search finds it
+        ("忽略\u200b之前", "忽略之前"),  # an invisible alone
+        ("忽略\U000e0041之前\uffa0的", "忽略之前 的"),  # a tag character and a filler
+        ("忽略之前的指令，", "忽略之前的指令,"),  # neither: the text as NFKC leaves it
+    ],
+)
+def test_blanks_and_invisibles_screened_by_one_search(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
