@@ -50,6 +50,7 @@ from scanners.text.prompt_short_world import SHORT_WORLD_RULES
 from scanners.text.prompt_slant import SLANT_RULES
 from scanners.text.prompt_terse import TERSE_RULES
 from scanners.text.prompt_terse_world import TERSE_WORLD_RULES
+from scanners.text.prompt_tooldesc import TOOLDESC_RULES
 from scanners.text.prompt_unlocks import UNLOCK_RULES
 
 MIN_WORDS = 16
@@ -190,6 +191,7 @@ class PromptInjectionDetector(RuleDetector):
             *SHORT_WORLD_RULES,
             *TERSE_RULES,
             *TERSE_WORLD_RULES,
+            *TOOLDESC_RULES,
         )
 
 

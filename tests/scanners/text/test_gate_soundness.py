@@ -25,6 +25,7 @@ from scanners.text.prompt_history_zh import HISTORY_CHINESE_RULES
 from scanners.text.prompt_phrases_asia import ASIA_RULES
 from scanners.text.prompt_phrases_comply import COMPLY_RULES
 from scanners.text.prompt_setups import SETUP_RULES
+from scanners.text.prompt_tooldesc import TOOLDESC_RULES
 from tests.scanners.text.regex_strings import matched_texts
 
 CHECKED = (
@@ -35,6 +36,7 @@ CHECKED = (
     *(r for r in COMPLY_RULES if r.name == "priority_world"),
     *(r for r in SETUP_RULES if r.name == "setup_world"),
     *CANARY_RULES,
+    *TOOLDESC_RULES,
 )
 SOUNDNESS = settings(
     max_examples=80,
