@@ -35,6 +35,8 @@ def quoted_example(text: str, finding: Finding) -> bool:
     if quote is None:
         return False
     opened = start - 3 + before.rindex(quote) if len(before) == 3 else before.rindex(quote)
+    if text[max(0, opened - 3) : opened].rstrip().endswith('":'):
+        return False  # a JSON string value (a tool's parameter description), not a quotation
     window = text[finding.end : finding.end + 80]
     if not any(q in window for q in QUOTES):
         return False
