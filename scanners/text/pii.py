@@ -186,7 +186,10 @@ class PiiDetector(RuleDetector):
             ),
             rule(
                 "us_ssn",
-                r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])",
+                # ASCII digits ([0-9], not \d) where the gate looks for them: "٣٣٣-٣٣-٣٣٣٣"
+                # matched a `\d` regex and no gate could ever pass it
+                r"(?<![\d-])(?!000|666|9\d\d)[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}"
+                r"(?![\d-])",
                 need=(_DIGIT,),
                 pre=r"\d[- ]\d\d[- ]\d",
             ),

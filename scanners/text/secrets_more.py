@@ -15,6 +15,9 @@ from scanners.text.finding import Memo, Rule, Validator, rule
 
 _START = r"(?<![a-z0-9_-])"
 _END = r"(?![a-z0-9_-])"
+_WORD_START = r"(?<![\w-])"
+"""`_START` for a rule gated on a token's head (`sk0*34`): the head must start a word of the
+text, so a key glued to a word of other letters (`密钥sk...`) is no match of either."""
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _PLACEHOLDER_PASSWORDS = re.compile(
     r"^(?:pass(?:word|wd)?|pwd|secret|changeme|xxx+|\*+|user|admin|root|test|example|"
@@ -84,7 +87,7 @@ def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
         ),
         rule(
             "twilio_key",
-            rf"{_START}(?:sk|ac)[0-9a-z]{{32}}{_END}",
+            rf"{_WORD_START}(?:sk|ac)[0-9a-z]{{32}}{_END}",
             # token heads, not substrings: "ac" is in half the words of any prose, and a
             # regex search for it cost ~150 µs per 4 KB; a head set lookup costs nothing.
             # Real SIDs are hex, but loose lists (detect-secrets) allow any letter: heads of
@@ -117,7 +120,7 @@ def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
         ),
         rule(
             "artifactory_token",
-            rf"{_START}(?:akc[a-z0-9]{{10,}}|ap[0-9a-f][a-z0-9]{{8,}}){_END}",
+            rf"{_WORD_START}(?:akc[a-z0-9]{{10,}}|ap[0-9a-f][a-z0-9]{{8,}}){_END}",
             need=([f"{p}*" for p in ("akc", *(f"ap{c}" for c in "0123456789abcdef"))],),
             validate=_digits(1, v),
         ),
@@ -154,6 +157,6 @@ def more_rules(looks_real: Validator) -> tuple[Rule, ...]:
             "basic_auth_header",
             r"authorization\s?[:=]\s?[\"']?basic\s[a-z0-9+/]{12,512}={0,2}",
             gates=("basic",),
-            need=(["authorization"],),
+            need=(["*authorization"],),  # glued: `头authorization`, `0authorization`
         ),
     )

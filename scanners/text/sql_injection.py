@@ -60,7 +60,7 @@ class SqlInjectionDetector(RuleDetector):
                 rf"{BOOL}{OSEP}(?:not{SEP})?\(?\s?(?:'([^']{{0,32}})'|\"([^\"]{{0,32}})\"|(\d{{1,10}}))\s?"
                 rf"(?:=|<=>|like)\s?\(?\s?(?:'(?:\1)'?|\"(?:\2)\"?|(?:\3)(?!\d))"
                 rf"\s?\)?\s?(?:--|#|/\*|;|'|\"|\)|$|%|\bunion\b|\blimit\b|\border\b|{BOOL})",
-                need=(["=", "like"], ["or", "and", "xor", "||", "&&"]),
+                need=(["=", "*like"], ["or", "and", "xor", "||", "&&"]),  # `1like1`: glued
             ),
             # or a=a   ' or x=x--: a column compared with itself, the query's end cut off
             rule(
@@ -114,8 +114,10 @@ class SqlInjectionDetector(RuleDetector):
             # (sqlmap's boolean and error probes; a bare WHERE 1=1 is a query-builder idiom)
             rule(
                 "constant_condition",
-                r"\b(?:when|iif|elt|make_set|if|having)\s?\(?\s?\(?\s?(\d{1,10})\s?=\s?\1(?!\d)|"
+                r"\b(?:when|iif|elt|make_set|if|having)\b\s?\(?\s?\(?\s?(\d{1,10})\s?=\s?\1(?!\d)|"
                 r"\bwhere\s(\d{2,10})\s?=\s?\2(?!\d)",
+                # the keyword ends its word (`\b`): `when1` is an identifier to SQL, not `when 1`,
+                # and the gate's whole words then hold every match (`when1=1` matched, gated out)
                 need=(["when", "iif", "elt", "make_set", "if", "having", "where"], ["="]),
                 pre=r"=\s?\d",  # the pattern starts with \b, which re cannot skip to
             ),

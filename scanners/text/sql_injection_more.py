@@ -177,7 +177,7 @@ def more_rules() -> tuple[Rule, ...]:
             "quote_between",
             rf"['\"`]\s?\){{0,3}}{SEP}{BOOL}{SEP}\(?\s?{LIT}\s?(?:not{SEP})?between{SEP}{LIT}{SEP}"
             rf"and{SEP}{LIT}",
-            need=(QUOTES, ["between"]),
+            need=(QUOTES, ["*between"]),  # `1between`: glued to its literal
             validate=quote_opens,
         ),
         # x'='x   '='   admin'<>'   '=0--: the literal closed straight into a comparison
@@ -329,7 +329,7 @@ def more_rules() -> tuple[Rule, ...]:
             "probe_exec",
             rf"^\s?(?:\d{{1,10}}\s?)?['\"]?\s?;?\s?exec(?:ute)?{SEP}(?:master\.{{1,2}})?"
             r"(?:sp|xp)(?:_\w{0,30})?\s?(?:--|#|;|$)",
-            need=(["exec", "execute"],),
+            need=(["*exec"],),  # `1exec`: glued to the number before it
         ),
         # select * from [odbc;driver=...;server=host]   openrowset('sqloledb', ...): the query
         # reaches out to a server the attacker names

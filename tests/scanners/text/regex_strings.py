@@ -6,7 +6,8 @@ it for the texts we have; these strategies look for the texts we do not have: ea
 alternative, repeat count and character class of the regex drawn by hypothesis
 (`re._parser`, the stdlib's own parser), the sample set between random neighbours (a word
 character glued on either side is how a whole-word atom stops being one), and kept only when
-the regex really finds a match in it.
+the regex really finds a match in it. A backreference repeats what its group drew
+(`(\\d+)=\\1`), so the rules that compare a value with itself are drawn too.
 
 Characters of a class are drawn from its own literals and ranges; a negated class, `.`, `\\w`,
 `\\d` and `\\s` from `UNIVERSE` (ASCII letters, digits and punctuation, a Unicode digit, Latin
@@ -77,38 +78,54 @@ def _class(items: list[tuple[Any, Any]]) -> st.SearchStrategy[str]:
     return st.one_of(choices) if choices else st.sampled_from(UNIVERSE)
 
 
-def _sequence(parsed: Any) -> st.SearchStrategy[str]:
-    parts = [_element(op, av) for op, av in parsed]
-    return st.tuples(*parts).map("".join) if parts else st.just("")
+Groups = dict[int, str]
+"""What each numbered group of the regex drew so far (a backreference repeats it)."""
 
 
-def _element(op: Any, av: Any) -> st.SearchStrategy[str]:
+def _sequence(draw: st.DrawFn, parsed: Any, groups: Groups) -> str:
+    return "".join(_element(draw, op, av, groups) for op, av in parsed)
+
+
+def _element(draw: st.DrawFn, op: Any, av: Any, groups: Groups) -> str:
     name = str(op)
     if name == "LITERAL":
-        return st.just(chr(av))
+        return chr(av)
     if name == "NOT_LITERAL":
-        return st.sampled_from([c for c in UNIVERSE if ord(c) != av])
+        return draw(st.sampled_from([c for c in UNIVERSE if ord(c) != av]))
     if name == "ANY":
-        return st.sampled_from(UNIVERSE.replace("\n", ""))
+        return draw(st.sampled_from(UNIVERSE.replace("\n", "")))
     if name == "IN":
-        return _class(av)
+        return draw(_class(av))
     if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
         low, high, sub = av
         top = low + _REPEAT_MORE if high == _MAXREPEAT else min(high, low + _REPEAT_MORE)
-        return st.lists(_sequence(sub), min_size=low, max_size=max(low, top)).map("".join)
-    if name in ("SUBPATTERN", "ATOMIC_GROUP"):
-        return _sequence(av[-1])
+        count = draw(st.integers(low, max(low, top)))
+        return "".join(_sequence(draw, sub, groups) for _ in range(count))
+    if name == "SUBPATTERN":
+        text = _sequence(draw, av[-1], groups)
+        if av[0] is not None:
+            groups[av[0]] = text
+        return text
+    if name == "ATOMIC_GROUP":
+        return _sequence(draw, av, groups)
     if name == "BRANCH":
-        return st.one_of([_sequence(branch) for branch in av[1]])
+        return _sequence(draw, draw(st.sampled_from(av[1])), groups)
+    if name == "GROUPREF":  # the group's own draw, as the regex demands (`(\d+)=\1`)
+        return groups.get(av, "")
     if name == "AT":  # an anchor or `\b`: a space sometimes lets it hold
-        return st.sampled_from(["", " "])
-    if name in ("ASSERT", "ASSERT_NOT", "GROUPREF"):  # the regex itself judges these
-        return st.just("")
+        return draw(st.sampled_from(["", " "]))
+    if name in ("ASSERT", "ASSERT_NOT"):  # the regex itself judges these
+        return ""
     raise ValueError(f"unsupported regex element {name}")
+
+
+@st.composite
+def _sample(draw: st.DrawFn, parsed: Any) -> str:
+    return _sequence(draw, parsed, {})
 
 
 def matched_texts(pattern: re.Pattern[str]) -> st.SearchStrategy[str]:
     """Texts in which `pattern` finds a match: a sample of it between random neighbours."""
     around = st.text(alphabet=UNIVERSE, max_size=3)
-    texts = st.tuples(around, _sequence(_parse(pattern.pattern)), around).map("".join)
+    texts = st.tuples(around, _sample(_parse(pattern.pattern)), around).map("".join)
     return texts.filter(lambda t: SEP not in t and pattern.search(t) is not None)
