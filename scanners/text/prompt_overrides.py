@@ -175,7 +175,7 @@ _NEED_PRECEDENCE = (("precedence", "priority"), ("everything", "all", "any"), ("
 _NEED_CONTINUED = (
     ("continue", "continues", "resume", "resumes", "continued"),
     ("*your instruction", "*your prompt", "*your system prompt", "*your rules",
-     "*your directive", "*your orders"),
+     "*your directive", "*your orders", "*your system "),  # "your system instructions"
 )  # fmt: skip
 _NEED_REASSIGNED = (
     ("interpret", "treat", "regard", "consider"),

@@ -151,6 +151,7 @@ _NEED_IDENTITY = (
     ),
     (
         "never", "doesn't", "does", "won't", "will", "no", "free", "without", "isn't", "not",
+        "ignores",  # "the real you ignores rules": the regex's one verb no other atom names
     ),
     (
         "rules", "policy", "policies", "guidelines", "ethics", "restrictions", "filters",
